@@ -1,0 +1,68 @@
+# The front door. Every target sets up what it needs on a fresh machine of this kind.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVICES := registry transactions finance talent metrics
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help install run up down health test test-unit test-integration bench docs docs-check token replay clean
+
+help:
+	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
+	@echo "make up/down  the same in the background; up returns when every /health answers 200"
+	@echo "make test     install, start the local servers and run the whole test suite"
+	@echo "make docs     regenerate docs/asyncapi.yaml from schemas/"
+	@echo "make token ROLE=admin [SUB=alice ORG=... REGION=510100]   mint a local JWT"
+	@echo "make replay   republish every stored event (after the memory broker lost its log)"
+	@echo "make clean    remove local state (.run/) and the virtualenv"
+
+$(STAMP): requirements.txt requirements-dev.txt libs/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e libs $(foreach s,$(SERVICES),-e services/$(s))
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/ttp-stack run
+
+up: install
+	$(BIN)/ttp-stack up
+
+down: install
+	$(BIN)/ttp-stack down
+
+health: install
+	$(BIN)/ttp-stack health
+
+test: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/pytest
+
+test-unit: install
+	$(BIN)/pytest -m "not integration"
+
+test-integration: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/pytest -m integration
+
+docs: install
+	$(BIN)/ttp-asyncapi --output docs/asyncapi.yaml
+
+docs-check: install
+	$(BIN)/ttp-asyncapi --check docs/asyncapi.yaml
+
+ROLE ?= admin
+SUB ?= dev-$(ROLE)
+token: install
+	@$(BIN)/ttp-token --role $(ROLE) --sub $(SUB) $(if $(ORG),--org $(ORG)) $(if $(REGION),--region $(REGION))
+
+replay: install
+	$(BIN)/ttp-stack replay
+
+clean:
+	-test -x $(BIN)/ttp-stack && $(BIN)/ttp-stack down
+	rm -rf .run $(VENV)

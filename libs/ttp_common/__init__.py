@@ -1,0 +1,1 @@
+"""Shared plumbing for the technology-transfer platform (TTP) services."""

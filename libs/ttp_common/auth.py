@@ -1,0 +1,156 @@
+"""Who is calling and what they may do: HS256 JWT bearer tokens, roles and scopes.
+
+A token carries `sub`, `role` and, depending on the role, the caller's scope:
+`org` (an institution's organization id) or `region` (a reviewer's administrative
+division code, GB/T 2260, e.g. 510100 for Chengdu). No token means the anonymous
+public caller, who may only read published data.
+"""
+import argparse
+import os
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+import jwt
+
+from .errors import Forbidden, Unauthenticated
+
+DEV_JWT_SECRET = "ttp-dev-secret-change-me-for-production"  # development only; set TTP_JWT_SECRET anywhere else
+ISSUER = "ttp"
+ALGORITHM = "HS256"
+LEEWAY_SECONDS = 30  # clock skew tolerated between the minting and the verifying host
+
+
+class Roles(StrEnum):
+    PUBLIC = "public"            # read-only, published data
+    INSTITUTION = "institution"  # edits its own organization's records
+    REVIEWER = "reviewer"        # department reviewer, one region's queue
+    ADMIN = "admin"              # administrator, every scope
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str | None
+    role: Roles
+    org: str | None = None
+    region: str | None = None
+
+    @classmethod
+    def anonymous(cls):
+        return cls(sub=None, role=Roles.PUBLIC)
+
+    @property
+    def is_anonymous(self):
+        return self.sub is None
+
+
+def jwt_secret():
+    """The secret from `TTP_JWT_SECRET`, else the development default."""
+    return os.environ.get("TTP_JWT_SECRET") or DEV_JWT_SECRET
+
+
+def mint_token(sub, role, org=None, region=None, secret=None, ttl_seconds=3600, issuer=ISSUER):
+    now = int(time.time())
+    claims = {"iss": issuer, "sub": str(sub), "role": Roles(role).value, "iat": now, "exp": now + int(ttl_seconds)}
+    if org is not None:
+        claims["org"] = str(org)
+    if region is not None:
+        claims["region"] = str(region)
+    return jwt.encode(claims, secret or jwt_secret(), algorithm=ALGORITHM)
+
+
+def decode_token(token, secret=None, issuer=ISSUER):
+    """The caller a token names; `Unauthenticated` (401) for anything we cannot trust."""
+    try:
+        claims = jwt.decode(
+            token, secret or jwt_secret(), algorithms=[ALGORITHM], issuer=issuer, leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "sub", "role", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("The token has expired") from None
+    except jwt.InvalidTokenError as exc:
+        raise Unauthenticated(f"Invalid token: {exc}") from None
+    try:
+        role = Roles(claims["role"])
+    except ValueError:
+        raise Unauthenticated("Invalid token: unknown role") from None
+    org, region = claims.get("org"), claims.get("region")
+    if not claims["sub"] or not all(v is None or isinstance(v, str) for v in (org, region)):
+        raise Unauthenticated("Invalid token: malformed claims")
+    return Principal(sub=claims["sub"], role=role, org=org, region=region)
+
+
+def authenticate(request, secret=None):
+    """The principal of a werkzeug request: its `Authorization: Bearer` token, else anonymous."""
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        return Principal.anonymous()
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Use 'Authorization: Bearer <token>'")
+    return decode_token(token.strip(), secret)
+
+
+def require(principal, *roles):
+    """Allow only the given roles (none given: any authenticated caller).
+
+    Roles are explicit: admins pass only when listed. Anonymous callers get 401 (they
+    could authenticate); authenticated callers with another role get 403.
+    """
+    if Roles.PUBLIC in roles:
+        return principal
+    if principal.is_anonymous:
+        raise Unauthenticated()
+    if roles and principal.role not in roles:
+        raise Forbidden(f"Role '{principal.role}' may not do this; allowed: {', '.join(roles)}")
+    return principal
+
+
+def require_org(principal, org_id):
+    """Admins, or a caller of the organization `org_id` (an institution edits only its own records)."""
+    require(principal)
+    if principal.role == Roles.ADMIN:
+        return principal
+    if principal.org is None or principal.org != str(org_id):
+        raise Forbidden("This record belongs to another organization")
+    return principal
+
+
+def region_covers(scope, region_code):
+    """Whether a reviewer's region includes `region_code` (GB/T 2260: PP0000 ⊇ PPCC00 ⊇ PPCCDD)."""
+    scope, code = str(scope), str(region_code)
+    if len(scope) == 6 and len(code) == 6:
+        if scope.endswith("0000"):
+            return code[:2] == scope[:2]
+        if scope.endswith("00"):
+            return code[:4] == scope[:4]
+    return scope == code
+
+
+def require_region(principal, region_code):
+    """Admins, or a reviewer whose region includes `region_code` (a city's reviewer, its city's queue)."""
+    require(principal)
+    if principal.role == Roles.ADMIN:
+        return principal
+    if principal.role != Roles.REVIEWER or principal.region is None:
+        raise Forbidden("Only reviewers of this region may do this")
+    if not region_covers(principal.region, region_code):
+        raise Forbidden("This record belongs to another region's queue")
+    return principal
+
+
+def main(argv=None):
+    """`ttp-token --role admin [--sub alice] [--org ORG] [--region 510100] [--ttl 3600]`"""
+    parser = argparse.ArgumentParser(prog="ttp-token", description="Print a TTP bearer token (uses TTP_JWT_SECRET).")
+    parser.add_argument("--role", required=True, choices=[r.value for r in Roles])
+    parser.add_argument("--sub", help="subject (default: dev-<role>)")
+    parser.add_argument("--org", help="organization id (institution scope)")
+    parser.add_argument("--region", help="region code (reviewer scope), e.g. 510100")
+    parser.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    args = parser.parse_args(argv)
+    print(mint_token(args.sub or f"dev-{args.role}", args.role, org=args.org, region=args.region, ttl_seconds=args.ttl))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

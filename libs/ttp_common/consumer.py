@@ -1,0 +1,189 @@
+"""A nameko entrypoint that consumes Kafka topics in a consumer group.
+
+    class Metrics:
+        @consume("registry.organization.registered.v1")
+        def on_organization(self, event):   # event: envelope.ReceivedEvent
+            ...
+
+Shape (STACK-NOTES): a managed thread runs the poll loop; each record is handled
+in a nameko worker and the loop waits for its result, so records of a partition
+are handled in order. Offsets are committed explicitly after handling. A record
+that cannot be decoded goes to ``<topic>.dlq`` at once; a handler failure is
+retried with back-off, then dead-lettered with the error in headers. Either way
+the partition moves on. Deduplication on ``ce_id`` happens in the handler's
+transaction (``StoreHandle.transact(..., dedup=event)``), so it is atomic with
+the handler's effect.
+"""
+import logging
+import time
+
+import eventlet
+from eventlet.event import Event
+from kafka import KafkaConsumer, OffsetAndMetadata
+from nameko.extensions import Entrypoint
+
+from . import avro, envelope, events, kafka, metrics
+from .settings import setting
+
+log = logging.getLogger(__name__)
+
+
+class KafkaEventConsumer(Entrypoint):
+    def __init__(self, *event_names, group=None, max_attempts=None, **kwargs):
+        self.event_names = set(event_names)
+        self.group = group
+        self.max_attempts = max_attempts
+        self._consumer = None
+        self._running = False
+        self._thread = None
+        super().__init__(**kwargs)
+
+    def setup(self):
+        config = self.container.config
+        self.service = self.container.service_name
+        self.bootstrap = setting(config, "KAFKA_BOOTSTRAP")
+        self.prefix = setting(config, "KAFKA_TOPIC_PREFIX")
+        self.partitions = setting(config, "KAFKA_PARTITIONS")
+        self.max_attempts = self.max_attempts or setting(config, "CONSUMER_MAX_ATTEMPTS")
+        self.backoff = setting(config, "CONSUMER_RETRY_BACKOFF_SECONDS")
+        self.topics = sorted({avro.event_topic(name, self.prefix) for name in self.event_names})
+        group = self.group or f"ttp.{self.service}.{self.method_name}"
+        self.group_id = f"{self.prefix}{group}{setting(config, 'CONSUMER_GROUP_SUFFIX')}"
+        self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
+
+    def start(self):
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._run, identifier=f"kafka-consumer:{self.method_name}")
+
+    def stop(self):
+        self._running = False
+        if self._thread is not None:
+            self._thread.wait()
+
+    def kill(self):
+        self._running = False
+        if self._thread is not None:
+            self._thread.kill()
+
+    # -- the poll loop ---------------------------------------------------
+    def _connect(self):
+        kafka.ensure_topics(self.bootstrap, self.topics, self.partitions)
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=1000,
+            fetch_max_wait_ms=10,
+            max_poll_records=200,
+            fetch_max_bytes=52428800,
+            receive_message_max_bytes=52428800 + 1024,  # 2.3.x default is below a backlog fetch
+            api_version=kafka.API_VERSION,
+        )
+        consumer.subscribe(self.topics)
+        return consumer
+
+    def _run(self):
+        while self._running and self._consumer is None:
+            try:
+                self._consumer = self._connect()
+            except Exception as exc:
+                log.warning("kafka consumer %s cannot start yet: %s", self.group_id, exc)
+                eventlet.sleep(2)
+        try:
+            while self._running:
+                batches = self._consumer.poll(timeout_ms=200)
+                for tp, records in batches.items():
+                    self._handle_partition(tp, records)
+                    if not self._running:
+                        break
+        except Exception:
+            log.exception("kafka consumer %s loop failed", self.group_id)
+            raise
+        finally:
+            if self._consumer is not None:
+                self._consumer.close(autocommit=False)
+                self._consumer = None
+
+    def _handle_partition(self, tp, records):
+        done = None
+        for record in records:
+            if not self._running:
+                break
+            if not self._handle_record(record):
+                break  # could not dead-letter: leave the record for the next poll
+            done = record.offset
+        if done is not None:
+            self._consumer.commit({tp: OffsetAndMetadata(done + 1, "", -1)})
+        if done is None or done != records[-1].offset:
+            # stopped or failed midway: the next poll (or the next owner) resumes after `done`
+            self._consumer.seek(tp, (done + 1) if done is not None else records[0].offset)
+
+    def _handle_record(self, record):
+        """Handle one record; True once it is done with (processed, ignored or dead-lettered)."""
+        topic = record.topic
+        try:
+            event = envelope.parse_message(
+                self.codec, record.topic, record.partition, record.offset,
+                record.key, record.value, record.headers or [],
+            )
+        except avro.EventCodecError as exc:
+            return self._dead_letter(record, "undecodable", exc)
+        if event.event_name not in self.event_names:
+            metrics.EVENTS_CONSUMED.labels(self.service, self.method_name, topic, "ignored").inc()
+            return True
+        for attempt in range(1, self.max_attempts + 1):
+            exc_info = self._run_worker(event)
+            if exc_info is None:
+                metrics.EVENTS_CONSUMED.labels(self.service, self.method_name, topic, "processed").inc()
+                if event.time is not None:
+                    metrics.CONSUMER_LAST_EVENT.labels(self.service, self.method_name).set(event_timestamp(event))
+                return True
+            log.warning("handler %s failed on %s (attempt %d/%d): %s", self.method_name, event.id,
+                        attempt, self.max_attempts, exc_info[1], extra={"event_id": event.id})
+            if attempt < self.max_attempts:
+                metrics.EVENTS_CONSUMED.labels(self.service, self.method_name, topic, "retried").inc()
+                eventlet.sleep(self.backoff * 2 ** (attempt - 1))
+        return self._dead_letter(record, "handler_failed", exc_info[1])
+
+    def _run_worker(self, event):
+        done = Event()
+
+        def handle_result(worker_ctx, result, exc_info):
+            done.send(exc_info)
+            return result, exc_info
+
+        context = {"correlation_id": event.extensions.get("correlationid") or event.id}
+        self.container.spawn_worker(self, (event,), {}, context_data=context, handle_result=handle_result)
+        return done.wait()
+
+    def _dead_letter(self, record, reason, exc):
+        headers = list(record.headers or []) + [
+            ("dlq_reason", reason.encode()),
+            ("dlq_error", f"{type(exc).__name__}: {exc}"[:2000].encode("utf-8", "replace")),
+            ("dlq_consumer_group", self.group_id.encode()),
+            ("dlq_handler", f"{self.service}.{self.method_name}".encode()),
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+        ]
+        try:
+            dlq = f"{record.topic}.dlq"
+            kafka.ensure_topics(self.bootstrap, [dlq], self.partitions)
+            kafka.producer(self.bootstrap).send(dlq, key=record.key, value=record.value, headers=headers).get(timeout=15)
+        except Exception:
+            log.exception("could not dead-letter %s:%s@%s", record.topic, record.partition, record.offset)
+            eventlet.sleep(1)
+            return False
+        log.error("dead-lettered %s:%s@%s (%s): %s", record.topic, record.partition, record.offset, reason, exc)
+        metrics.EVENTS_CONSUMED.labels(self.service, self.method_name, record.topic, "dead_lettered").inc()
+        return True
+
+
+def event_timestamp(event):
+    t = event.time
+    return t.timestamp() if hasattr(t, "timestamp") else time.time()
+
+
+consume = KafkaEventConsumer.decorator

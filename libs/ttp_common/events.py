@@ -1,0 +1,65 @@
+"""Glue between the codec/envelope and the services: actors, the outbox row."""
+import functools
+from dataclasses import dataclass
+
+from . import avro, envelope
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused a state change, carried in CloudEvents extension attributes."""
+
+    sub: str
+    role: str
+    org: str | None = None
+    region: str | None = None
+    ip: str | None = None
+
+    @classmethod
+    def from_principal(cls, principal, ip=None):
+        return cls(sub=principal.sub, role=principal.role, org=principal.org, region=principal.region, ip=ip)
+
+    def extensions(self):
+        ext = {"actor": self.sub, "actorrole": self.role}
+        if self.org:
+            ext["actororg"] = self.org
+        if self.region:
+            ext["actorregion"] = self.region
+        if self.ip:
+            ext["actorip"] = self.ip
+        return ext
+
+
+@functools.lru_cache(maxsize=None)
+def repository():
+    return avro.SchemaRepository()
+
+
+@functools.lru_cache(maxsize=None)
+def codec(schema_registry_url=None):
+    return avro.AvroCodec(repository(), schema_registry_url=schema_registry_url)
+
+
+def build(codec_, event_name, data, *, source, subject, actor=None, causation_id=None, topic_prefix=""):
+    extensions = actor.extensions() if actor is not None else {}
+    if causation_id:
+        extensions["causationid"] = causation_id
+    return envelope.build_message(
+        codec_, event_name, data, source=source, subject=subject,
+        extensions=extensions, topic_prefix=topic_prefix,
+    )
+
+
+def outbox_document(message, created):
+    """The outbox row: the exact bytes to publish, so a replay sends the same event (same ``ce_id``)."""
+    headers = dict(message.headers)
+    return {
+        "event_id": headers["ce_id"].decode(),
+        "type": headers["ce_type"].decode(),
+        "topic": message.topic,
+        "key": message.key,
+        "value": message.value,
+        "headers": [[k, v] for k, v in message.headers],
+        "created_at": created,
+        "sent": False,
+    }

@@ -1,0 +1,62 @@
+"""One KafkaProducer per process, and topic creation.
+
+kafka-python 2.3.x against Tansu: pass ``api_version`` so the constructor does no
+network I/O (a broker that is down at start-up must not keep the service from
+starting), and ``KafkaAdminClient`` needs ``api_version=(2, 1, 0)``.
+"""
+import logging
+import threading
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+log = logging.getLogger(__name__)
+
+API_VERSION = (2, 5, 0)
+_lock = threading.Lock()
+_producers = {}
+
+
+def producer(bootstrap):
+    """The process-wide producer for ``bootstrap`` (acks=all, one in-flight request: per-key order)."""
+    with _lock:
+        if bootstrap not in _producers:
+            _producers[bootstrap] = KafkaProducer(
+                bootstrap_servers=bootstrap,
+                api_version=API_VERSION,
+                acks="all",
+                max_in_flight_requests_per_connection=1,
+                retries=5,
+                linger_ms=2,
+                max_block_ms=5000,
+                request_timeout_ms=10000,
+            )
+        return _producers[bootstrap]
+
+
+def close_producers():
+    with _lock:
+        for p in _producers.values():
+            try:
+                p.flush(5)
+                p.close(5)
+            except Exception:  # pragma: no cover - best effort at shutdown
+                log.exception("closing producer")
+        _producers.clear()
+
+
+def ensure_topics(bootstrap, topics, partitions=3):
+    """Create missing topics with ``partitions`` partitions; existing ones are left alone."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, api_version=(2, 1, 0), request_timeout_ms=10000)
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in topics if t not in existing]
+        for topic in missing:
+            try:
+                admin.create_topics([NewTopic(topic, partitions, 1)])
+            except TopicAlreadyExistsError:
+                pass
+        return missing
+    finally:
+        admin.close()

@@ -1,0 +1,196 @@
+"""MongoDB access for services: one client per process, and the unit of work.
+
+A state change and the events it causes are written in one transaction
+(transactional outbox). mongoengine 0.29 ``Document.save()`` ignores sessions, so
+documents are validated with mongoengine and written through the collection with
+``session=`` (STACK-NOTES 4). ``with_transaction`` may re-run the callback on
+write conflicts, so the callback must have no side effects besides its writes.
+"""
+import datetime as dt
+import logging
+import threading
+
+import mongoengine
+from nameko.extensions import DependencyProvider
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from . import events, metrics
+from .settings import setting
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_refcounts = {}
+
+OUTBOX = "outbox"
+PROCESSED = "processed_events"
+DUPLICATE = object()  # returned by transact() when a consumed event was applied before
+
+
+def connect(uri, db_name, alias="default"):
+    """Connect ``alias`` once per process (nameko sets providers up concurrently)."""
+    with _lock:
+        if _refcounts.get(alias, 0) == 0:
+            mongoengine.connect(
+                db=db_name, host=uri, alias=alias, tz_aware=True, uuidRepresentation="standard",
+                serverSelectionTimeoutMS=3000,  # fail fast (503) instead of hanging a worker for 30 s
+            )
+        _refcounts[alias] = _refcounts.get(alias, 0) + 1
+    return mongoengine.get_db(alias)
+
+
+def disconnect(alias="default"):
+    with _lock:
+        _refcounts[alias] = _refcounts.get(alias, 1) - 1
+        if _refcounts[alias] == 0:
+            mongoengine.disconnect(alias)
+
+
+def now():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UnitOfWork:
+    """What a transaction callback gets: writes go through the session, events into the outbox."""
+
+    def __init__(self, store, session, actor, causation_id):
+        self.store = store
+        self.session = session
+        self.actor = actor
+        self.causation_id = causation_id
+        self._events = []
+
+    @property
+    def db(self):
+        return self.store.db
+
+    def insert(self, document):
+        document.validate()
+        self.db[document._get_collection_name()].insert_one(document.to_mongo().to_dict(), session=self.session)
+        return document
+
+    def replace(self, document, expected=None):
+        """Replace ``document`` by id; ``expected`` is an extra filter (e.g. the prior state) for guarded transitions."""
+        document.validate()
+        query = {"_id": document.pk, **(expected or {})}
+        result = self.db[document._get_collection_name()].replace_one(
+            query, document.to_mongo().to_dict(), session=self.session
+        )
+        return result.matched_count == 1
+
+    def emit(self, event_name, data, subject):
+        """Encode (validating against the schema) and queue an event; it is written after the state."""
+        message = events.build(
+            self.store.codec, event_name, data,
+            source=f"/ttp/{self.store.service}", subject=str(subject),
+            actor=self.actor, causation_id=self.causation_id, topic_prefix=self.store.topic_prefix,
+        )
+        self._events.append(message)
+        return message
+
+    def _write_outbox(self):
+        if not self._events:
+            return
+        created = now()
+        self.db[OUTBOX].insert_many(
+            [events.outbox_document(m, created) for m in self._events], session=self.session, ordered=True
+        )
+
+
+class StoreHandle:
+    """The worker's view of the service's database."""
+
+    def __init__(self, store, worker_ctx):
+        self._store = store
+        self._worker_ctx = worker_ctx
+
+    @property
+    def db(self):
+        return self._store.db
+
+    def transact(self, work, *, actor=None, dedup=None):
+        """Run ``work(uow)`` in one transaction with its outbox events.
+
+        ``dedup`` is a consumed event: its ``ce_id`` is recorded in the same
+        transaction, so a redelivered event has no second effect; returns
+        ``DUPLICATE`` when it had been applied before.
+        """
+        store = self._store
+        client = store.client
+        handler = self._worker_ctx.entrypoint.method_name
+        causation_id = dedup.id if dedup is not None else None
+        if actor is None and dedup is not None:
+            actor = events.Actor(sub=f"service:{store.service}", role="system")
+
+        def callback(session):
+            uow = UnitOfWork(store, session, actor, causation_id)
+            if dedup is not None:
+                try:
+                    store.db[PROCESSED].insert_one(
+                        {"_id": f"{handler}|{dedup.id}", "handler": handler, "type": dedup.type,
+                         "topic": dedup.topic, "at": now()},
+                        session=session,
+                    )
+                except DuplicateKeyError:
+                    return DUPLICATE, uow
+            result = work(uow)
+            uow._write_outbox()
+            return result, uow
+
+        with client.start_session() as session:
+            result, uow = session.with_transaction(
+                callback,
+                read_concern=ReadConcern("snapshot"),
+                write_concern=WriteConcern("majority"),
+            )
+        if result is DUPLICATE:
+            metrics.EVENTS_DEDUPLICATED.labels(store.service, handler).inc()
+        elif uow._events:
+            store.on_commit()
+        return result
+
+
+class Store(DependencyProvider):
+    """The service's MongoDB database (``MONGO_URI``, ``MONGO_DB``) and its outbox."""
+
+    def __init__(self, alias="default"):
+        self.alias = alias
+        self.db = None
+        self.client = None
+        self._commit_listeners = []
+
+    def setup(self):
+        config = self.container.config
+        self.service = self.container.service_name
+        db_name = config.get("MONGO_DB") or f"ttp_{self.service}"
+        self.db = connect(setting(config, "MONGO_URI"), db_name, self.alias)
+        self.client = mongoengine.get_connection(self.alias)
+        self.topic_prefix = setting(config, "KAFKA_TOPIC_PREFIX")
+        self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
+
+    def start(self):
+        try:
+            self.db[OUTBOX].create_index([("sent", ASCENDING), ("_id", ASCENDING)])
+            for document in getattr(self.container.service_cls, "documents", ()):
+                document.ensure_indexes()
+        except Exception:  # the database may be down at start-up; /health reports it
+            log.warning("could not create outbox index", exc_info=True)
+
+    def stop(self):
+        disconnect(self.alias)
+
+    def add_commit_listener(self, listener):
+        self._commit_listeners.append(listener)
+
+    def on_commit(self):
+        for listener in self._commit_listeners:
+            listener()
+
+    def ping(self):
+        self.client.admin.command("ping")
+
+    def get_dependency(self, worker_ctx):
+        return StoreHandle(self, worker_ctx)

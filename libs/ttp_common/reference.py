@@ -1,0 +1,42 @@
+"""Reference data every service shares (DESIGN §6)."""
+
+# The 21 prefecture-level divisions of Sichuan, GB/T 2260 codes.
+SICHUAN_REGIONS = {
+    "510100": "成都市",
+    "510300": "自贡市",
+    "510400": "攀枝花市",
+    "510500": "泸州市",
+    "510600": "德阳市",
+    "510700": "绵阳市",
+    "510800": "广元市",
+    "510900": "遂宁市",
+    "511000": "内江市",
+    "511100": "乐山市",
+    "511300": "南充市",
+    "511400": "眉山市",
+    "511500": "宜宾市",
+    "511600": "广安市",
+    "511700": "达州市",
+    "511800": "雅安市",
+    "511900": "巴中市",
+    "512000": "资阳市",
+    "513200": "阿坝藏族羌族自治州",
+    "513300": "甘孜藏族自治州",
+    "513400": "凉山彝族自治州",
+}
+
+# GB 32100-2015 unified social credit code: 17 characters + a check character.
+_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_character(first17):
+    total = sum(_USCC_CHARSET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    return _USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def is_valid_credit_code(code):
+    """True for an 18-character 统一社会信用代码 whose check character matches."""
+    if not isinstance(code, str) or len(code) != 18 or any(c not in _USCC_CHARSET for c in code):
+        return False
+    return uscc_check_character(code[:17]) == code[17]

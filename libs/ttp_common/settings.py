@@ -1,0 +1,31 @@
+"""Reading the nameko config (and the environment) in one place."""
+import os
+
+DEFAULTS = {
+    "KAFKA_BOOTSTRAP": "127.0.0.1:9092",
+    "KAFKA_TOPIC_PREFIX": "",
+    "KAFKA_PARTITIONS": 3,
+    "MONGO_URI": "mongodb://127.0.0.1:27017/?directConnection=true",
+    "AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
+    "JWT_SECRET": "ttp-dev-secret-change-me-for-production",
+    "SCHEMA_REGISTRY_URL": "",
+    "OUTBOX_POLL_SECONDS": 1.0,
+    "CONSUMER_MAX_ATTEMPTS": 3,
+    "CONSUMER_RETRY_BACKOFF_SECONDS": 0.2,
+    "CONSUMER_GROUP_SUFFIX": "",
+}
+
+
+def setting(config, key):
+    """A config value; a YAML null (an empty `${VAR:}`) falls back to the default."""
+    value = config.get(key)
+    if value is None or value == "":
+        value = os.environ.get(key, DEFAULTS.get(key))
+    default = DEFAULTS.get(key)
+    if isinstance(default, (int, float)) and not isinstance(default, bool) and isinstance(value, str):
+        value = type(default)(value)
+    return "" if value is None else value
+
+
+def service_name(container):
+    return container.service_name

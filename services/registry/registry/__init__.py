@@ -1,0 +1,1 @@
+"""Registry service: organizations and achievements (科技成果信息汇交系统)."""

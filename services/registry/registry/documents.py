@@ -1,0 +1,24 @@
+"""Persistence: mongoengine documents of the registry's database."""
+import datetime as dt
+
+from mongoengine import DateTimeField, Document, StringField
+
+
+class Organization(Document):
+    meta = {"collection": "organizations", "indexes": [{"fields": ["credit_code"], "unique": True}]}
+
+    id = StringField(primary_key=True)
+    name = StringField(required=True)
+    credit_code = StringField(required=True, min_length=18, max_length=18)
+    kind = StringField(required=True)
+    region_code = StringField(required=True, min_length=6, max_length=6)
+    supervising_department = StringField()
+    created_at = DateTimeField(required=True, default=lambda: dt.datetime.now(dt.timezone.utc))
+    created_by = StringField(required=True)
+
+    def public(self):
+        return {
+            "id": self.id, "name": self.name, "credit_code": self.credit_code, "kind": self.kind,
+            "region_code": self.region_code, "supervising_department": self.supervising_department,
+            "created_at": self.created_at,
+        }
