@@ -34,7 +34,7 @@ from fastavro.validation import ValidationError, validate
 
 from ttp_common import paths
 
-EVENT_NAME_RE = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\.v([1-9][0-9]*)$")
+EVENT_NAME_RE = re.compile(r"([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\.v([1-9][0-9]*)")  # used with fullmatch
 TYPE_PREFIX = "cn.gov.sc.ttp."
 TOPIC_PREFIX = "ttp."
 
@@ -79,7 +79,7 @@ class SchemaRegistryError(EventCodecError):
 
 def parse_event_name(event_name: str) -> tuple[str, str, str, int]:
     """Split ``service.aggregate.event.vN`` into its parts; ``UnknownEvent`` if malformed."""
-    match = EVENT_NAME_RE.match(event_name or "")
+    match = EVENT_NAME_RE.fullmatch(event_name or "")
     if not match:
         raise UnknownEvent(f"malformed event name {event_name!r} (expected <service>.<aggregate>.<event>.v<N>)")
     service, aggregate, event, version = match.groups()
@@ -145,7 +145,7 @@ class SchemaRepository:
             except Exception as exc:
                 raise EventCodecError(f"invalid Avro schema {path}: {exc}") from exc
             # Decoding maps registry schemas back to event names by record full name.
-            expected = record_full_name(name) if EVENT_NAME_RE.match(name) else None
+            expected = record_full_name(name) if EVENT_NAME_RE.fullmatch(name) else None
             if parsed.get("name") != expected:
                 raise EventCodecError(f"{path}: the file must be named <service>.<aggregate>.<event>.v<N>.avsc "
                                       f"and hold the record {expected or '<namespace>.<AggregateEventVN>'}, "
@@ -313,8 +313,7 @@ class AvroCodec:
                 event_name = self.repository.by_fingerprint(payload[2:10])
             except UnknownEvent as exc:
                 raise UndecodableEvent(f"unknown schema fingerprint: {exc}") from None
-            schema = self.repository.schema(event_name)
-            return event_name, _read_body(event_name, payload[10:], schema, schema)
+            return event_name, _read_body(event_name, payload[10:], self.repository.schema(event_name))
         if payload[:1] == CONFLUENT_MAGIC:
             if len(payload) < 5:
                 raise UndecodableEvent("truncated Confluent wire-format header (needs 5 bytes)")
@@ -340,7 +339,7 @@ class AvroCodec:
             "encoding or 00 Confluent wire format)")
 
 
-def _read_body(event_name: str, body: bytes, writer: Any, reader: Any) -> dict:
+def _read_body(event_name: str, body: bytes, writer: Any, reader: Any = None) -> dict:
     buf = io.BytesIO(body)
     try:
         data = fastavro.schemaless_reader(buf, writer, reader)

@@ -4,6 +4,11 @@ Rather than re-implementing Avro's resolution rules, the check proves compatibil
 data: sample records written with one revision are read with the other (old -> new, so new
 consumers read old events; new -> old, so old consumers read new events), and the fields both
 revisions share must come back unchanged.
+
+One thing data cannot show with fastavro: it decodes with the *writer's* logical types, so a
+changed decimal scale or timestamp-millis -> micros reads back "fine" here but silently changes
+values for other Avro readers. Logical-type annotations of shared fields are therefore compared
+directly.
 """
 from __future__ import annotations
 
@@ -26,9 +31,40 @@ def check_compatible(old_schema: dict, new_schema: dict, samples: int = SAMPLES)
         new = fastavro.parse_schema(copy.deepcopy(new_schema))
     except Exception as exc:
         return [f"schema does not parse: {type(exc).__name__}: {exc}"]
-    problems = _read_across(old, new, _samples(old_schema, samples), "old -> new")
+    if not all(isinstance(s, dict) and s.get("type") == "record" for s in (old, new)):
+        return ["event schemas must be Avro records"]
+    if old["name"] != new["name"]:  # readers resolve records by name; nothing else matters then
+        return [f"record name changed: {old['name']} -> {new['name']}"]
+    problems = _logical_type_changes(old_schema, new_schema)
+    problems += _read_across(old, new, _samples(old_schema, samples), "old -> new")
     problems += _read_across(new, old, _samples(new_schema, samples), "new -> old")
     return problems
+
+
+def _logical_type_changes(old_schema: dict, new_schema: dict) -> list[str]:
+    old_fields = {f["name"]: f["type"] for f in old_schema.get("fields", [])}
+    new_fields = {f["name"]: f["type"] for f in new_schema.get("fields", [])}
+    return [
+        f"logical type of field {name} changed: {sorted(_logical_types(old_fields[name]))} -> "
+        f"{sorted(_logical_types(new_fields[name]))}"
+        for name in old_fields
+        if name in new_fields and _logical_types(old_fields[name]) != _logical_types(new_fields[name])
+    ]
+
+
+def _logical_types(schema: Any) -> set[tuple]:
+    """Every logical-type annotation inside a (raw) type, as ``(logicalType, precision, scale, size)``."""
+    found: set[tuple] = set()
+    if isinstance(schema, list):
+        for branch in schema:
+            found |= _logical_types(branch)
+    elif isinstance(schema, dict):
+        if "logicalType" in schema:
+            found.add(tuple(str(schema.get(k)) for k in ("logicalType", "precision", "scale", "size")))
+        for key in ("type", "items", "values", "fields"):
+            if key in schema:
+                found |= _logical_types(schema[key])
+    return found
 
 
 def _samples(schema: dict, count: int) -> list[Any]:
@@ -56,6 +92,7 @@ def _without_nulls(schema: Any) -> Any:
 
 def _read_across(writer: Any, reader: Any, records: list[Any], direction: str) -> list[str]:
     problems: list[str] = []
+    seen: set[str] = set()  # report each kind of failure once per direction
     shared = {f["name"] for f in writer["fields"]} & {f["name"] for f in reader["fields"]}
     for record in records:
         buf = io.BytesIO()
@@ -64,10 +101,13 @@ def _read_across(writer: Any, reader: Any, records: list[Any], direction: str) -
             written = fastavro.schemaless_reader(io.BytesIO(buf.getvalue()), writer)
             read = fastavro.schemaless_reader(io.BytesIO(buf.getvalue()), writer, reader)
         except Exception as exc:
-            problem = f"{direction}: {type(exc).__name__}: {exc}"
+            kind, problem = type(exc).__name__, f"{direction}: {type(exc).__name__}: {exc}"
         else:
             changed = sorted(name for name in shared if written.get(name) != read.get(name))
-            problem = f"{direction}: value of field(s) {', '.join(changed)} changed" if changed else None
-        if problem and problem not in problems:
-            problems.append(problem)
+            kind, problem = "changed", f"{direction}: value of field(s) {', '.join(changed)} changed"
+            if not changed:
+                continue
+        if kind not in seen:
+            seen.add(kind)
+            problems.append(problem if len(problem) <= 300 else problem[:297] + "...")
     return problems

@@ -128,7 +128,12 @@ class KafkaEventConsumer(Entrypoint):
                 self.codec, record.topic, record.partition, record.offset,
                 record.key, record.value, record.headers or [],
             )
-        except avro.EventCodecError as exc:
+        except avro.SchemaRegistryError as exc:
+            # The registry is unreachable: the record may be fine, so keep it and try again later.
+            log.warning("schema registry unavailable, pausing %s: %s", self.group_id, exc)
+            eventlet.sleep(max(self.backoff * 10, 1.0))
+            return False
+        except avro.UndecodableEvent as exc:
             return self._dead_letter(record, "undecodable", exc)
         if event.event_name not in self.event_names:
             metrics.EVENTS_CONSUMED.labels(self.service, self.method_name, topic, "ignored").inc()

@@ -34,7 +34,7 @@ REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type")
 CORE_ATTRIBUTES = {"specversion", "id", "source", "type", "time", "subject", "datacontenttype", "dataschema"}
 # "data" is reserved by the spec; "partitionkey" is where the SDK puts the Kafka key.
 RESERVED_EXTENSIONS = CORE_ATTRIBUTES | {"data", "partitionkey"}
-EXTENSION_NAME_RE = re.compile(r"^[a-z0-9]{1,20}$")
+EXTENSION_NAME_RE = re.compile(r"[a-z0-9]{1,20}")  # used with fullmatch
 
 
 class EnvelopeError(EventCodecError, ValueError):
@@ -142,7 +142,7 @@ def build_message(
         "dataschema": schema_uri(event_name),
     }
     for name, value in (extensions or {}).items():
-        if not isinstance(name, str) or not EXTENSION_NAME_RE.match(name) or name in RESERVED_EXTENSIONS:
+        if not isinstance(name, str) or not EXTENSION_NAME_RE.fullmatch(name) or name in RESERVED_EXTENSIONS:
             raise EnvelopeError(f"invalid CloudEvents extension name {name!r}: "
                                 "1-20 lowercase letters/digits, not a reserved attribute")
         if value is None:
@@ -209,7 +209,7 @@ def parse_message(
     if event_name != expected_event:
         raise InvalidEnvelope(f"payload is a {event_name} but ce_type says {ce_headers['ce_type']}")
     attributes = event.get_attributes()
-    time = event.get_time()
+    time = event.get_time() if "ce_time" in ce_headers else None  # the SDK fills in "now" when absent
     return ReceivedEvent(
         id=event.get_id(),
         type=event.get_type(),

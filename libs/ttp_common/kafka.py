@@ -2,7 +2,7 @@
 
 kafka-python 2.3.x against Tansu: pass ``api_version`` so the constructor does no
 network I/O (a broker that is down at start-up must not keep the service from
-starting), and ``KafkaAdminClient`` needs ``api_version=(2, 1, 0)``.
+starting), and ``KafkaAdminClient`` needs ``api_version=(2, 1)``.
 """
 import logging
 import threading
@@ -13,7 +13,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 log = logging.getLogger(__name__)
 
-API_VERSION = (2, 5, 0)
+API_VERSION = (2, 5)
 _lock = threading.Lock()
 _producers = {}
 
@@ -48,7 +48,7 @@ def close_producers():
 
 def ensure_topics(bootstrap, topics, partitions=3):
     """Create missing topics with ``partitions`` partitions; existing ones are left alone."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, api_version=(2, 1, 0), request_timeout_ms=10000)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, api_version=(2, 1), request_timeout_ms=10000)
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics if t not in existing]

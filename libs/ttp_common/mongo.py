@@ -13,7 +13,6 @@ import threading
 import mongoengine
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -128,14 +127,15 @@ class StoreHandle:
         def callback(session):
             uow = UnitOfWork(store, session, actor, causation_id)
             if dedup is not None:
-                try:
-                    store.db[PROCESSED].insert_one(
-                        {"_id": f"{handler}|{dedup.id}", "handler": handler, "type": dedup.type,
-                         "topic": dedup.topic, "at": now()},
-                        session=session,
-                    )
-                except DuplicateKeyError:
+                # Look before inserting: a duplicate-key error would abort the whole transaction.
+                # Two concurrent deliveries conflict on the insert and the loser retries, sees the mark.
+                marker = f"{handler}|{dedup.id}"
+                if store.db[PROCESSED].find_one({"_id": marker}, {"_id": 1}, session=session):
                     return DUPLICATE, uow
+                store.db[PROCESSED].insert_one(
+                    {"_id": marker, "handler": handler, "type": dedup.type, "topic": dedup.topic, "at": now()},
+                    session=session,
+                )
             result = work(uow)
             uow._write_outbox()
             return result, uow
@@ -161,6 +161,7 @@ class Store(DependencyProvider):
         self.db = None
         self.client = None
         self._commit_listeners = []
+        self._before_stop = []
 
     def setup(self):
         config = self.container.config
@@ -180,7 +181,16 @@ class Store(DependencyProvider):
             log.warning("could not create outbox index", exc_info=True)
 
     def stop(self):
+        # Dependencies stop concurrently: let the relay drain before the client closes.
+        for hook in self._before_stop:
+            hook()
         disconnect(self.alias)
+
+    def kill(self):
+        disconnect(self.alias)
+
+    def add_before_stop(self, hook):
+        self._before_stop.append(hook)
 
     def add_commit_listener(self, listener):
         self._commit_listeners.append(listener)

@@ -36,6 +36,8 @@ class Observability(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.service = self.container.service_name
+        logs.configure_logging(self.service, config.get("LOG_LEVEL") or "INFO")
+        logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is one line per connection
         self.kafka_bootstrap = setting(config, "KAFKA_BOOTSTRAP")
         self.amqp_uri = setting(config, "AMQP_URI")
         self._started = {}

@@ -48,6 +48,7 @@ class OutboxRelay(DependencyProvider):
         self.poll_seconds = setting(config, "OUTBOX_POLL_SECONDS")
         self.store = next(d for d in self.container.dependencies if d.attr_name == self.store_attr)
         self.store.add_commit_listener(self.wake)
+        self.store.add_before_stop(self.stop)
         self._topics_ready = set()
 
     def start(self):
@@ -58,8 +59,9 @@ class OutboxRelay(DependencyProvider):
         # Dependencies stop after the workers finished: publish what they committed, then leave.
         self._running = False
         self.wake()
-        if self._thread is not None:
-            self._thread.wait()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.wait()
         try:
             kafka.producer(self.bootstrap).flush(5)
         except Exception:

@@ -162,13 +162,13 @@ def kafka_round_trip(bootstrap):
 
     topic = "ttp._health"
     token = uuid.uuid4().hex.encode()
-    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=(2, 5, 0), acks="all",
+    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=(2, 5), acks="all",
                              max_block_ms=5000, request_timeout_ms=5000)
     try:
         meta = producer.send(topic, value=token).get(timeout=10)
     finally:
         producer.close(2)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=(2, 5, 0), enable_auto_commit=False,
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=(2, 5), enable_auto_commit=False,
                              fetch_max_wait_ms=10, consumer_timeout_ms=5000)
     try:
         tp = TopicPartition(topic, meta.partition)

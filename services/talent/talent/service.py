@@ -51,7 +51,7 @@ class TalentService(PlatformService):
 
         def work(uow):
             uow.insert(person)
-            uow.emit(PERSON_REGISTERED, {"person_id": person.id, "kinds": person.kinds,
+            uow.emit(PERSON_REGISTERED, {"person_id": person.id, "kinds": list(person.kinds),
                                          "organization_id": person.organization_id}, subject=person.id)
 
         self.store.transact(work, actor=self.actor(request, principal))
