@@ -66,3 +66,21 @@ def header(record, name):
         if key == name:
             return value.decode()
     return None
+
+
+def service_config(service, port, **overrides):
+    """nameko config for running ``service`` in a test container against the real local servers,
+    isolated by a unique database, topic prefix and consumer-group suffix."""
+    config = {
+        "AMQP_URI": AMQP_URI,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "MONGO_URI": MONGO_URI,
+        "MONGO_DB": unique(f"test_{service}_"),
+        "KAFKA_BOOTSTRAP": BOOTSTRAP,
+        "KAFKA_TOPIC_PREFIX": f"{unique()}.",
+        "OUTBOX_POLL_SECONDS": 0.5,
+        "CONSUMER_RETRY_BACKOFF_SECONDS": 0.05,
+        "JWT_SECRET": "test-secret-of-at-least-32-bytes-long",
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,139 @@
+"""End to end across two real service processes (`nameko run`), through the real servers.
+
+registry --(outbox → Kafka, Avro + CloudEvents)--> metrics --(HTTP)--> the test.
+Each run uses its own databases, topic prefix and ports, so it never sees other runs' data.
+"""
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import fastavro
+import pymongo
+import pytest
+import requests
+from cloudevents.v1 import kafka as ce_kafka
+from nameko.testing.utils import find_free_port
+
+from ttp_common.auth import mint_token
+from ttp_common.paths import REPO_ROOT, SCHEMAS_DIR
+from ttp_common.testing import BOOTSTRAP, MONGO_URI, header, produce_raw, read_topic, unique, wait_for
+
+pytestmark = pytest.mark.integration
+
+SECRET = "e2e-secret-of-at-least-32-bytes-long!"
+PREFIX = f"{unique('e2e')}."
+TOPIC = f"{PREFIX}ttp.registry.organization"
+EVENT = "registry.organization.registered.v1"
+CLASSES = {"registry": "registry.service:RegistryService", "metrics": "metrics.service:MetricsService"}
+
+
+def start(service, port, db, log_dir):
+    env = dict(os.environ)
+    env.update({
+        f"{service.upper()}_HTTP_ADDRESS": f"127.0.0.1:{port}",
+        f"{service.upper()}_MONGO_DB": db,
+        "MONGO_URI": MONGO_URI, "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": PREFIX,
+        "TTP_JWT_SECRET": SECRET, "OUTBOX_POLL_SECONDS": "0.5",
+    })
+    log = open(log_dir / f"{service}.log", "wb")
+    nameko = Path(sys.executable).parent / "nameko"
+    return subprocess.Popen(
+        [str(nameko), "run", "--config", str(REPO_ROOT / "services" / service / "config.yaml"), CLASSES[service]],
+        cwd=REPO_ROOT / "services" / service, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    log_dir = tmp_path_factory.mktemp("e2e-logs")
+    ports = {name: find_free_port() for name in CLASSES}
+    dbs = {name: unique(f"test_e2e_{name}_") for name in CLASSES}
+    procs = {name: start(name, ports[name], dbs[name], log_dir) for name in CLASSES}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        for name, url in urls.items():
+            def healthy(url=url, name=name):
+                assert procs[name].poll() is None, (log_dir / f"{name}.log").read_text()[-3000:]
+                try:
+                    return requests.get(f"{url}/health", timeout=2).status_code == 200
+                except requests.ConnectionError:
+                    return False
+            wait_for(healthy, timeout=60, message=f"{name} to answer /health")
+        yield urls
+    finally:
+        for proc in procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        client = pymongo.MongoClient(MONGO_URI)
+        for db in dbs.values():
+            client.drop_database(db)
+        client.close()
+
+
+def register(urls, name, credit_code, kind="service_institution", region="510700"):
+    token = mint_token("e2e-admin", "admin", secret=SECRET)
+    response = requests.post(f"{urls['registry']}/api/v1/organizations", timeout=10,
+                             headers={"Authorization": f"Bearer {token}"},
+                             json={"name": name, "credit_code": credit_code, "kind": kind, "region_code": region})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def counters(urls):
+    return requests.get(f"{urls['metrics']}/api/v1/progress", timeout=5).json()["counters"]
+
+
+def target(urls, key):
+    targets = requests.get(f"{urls['metrics']}/api/v1/progress", timeout=5).json()["targets"]
+    return next(t for t in targets if t["key"] == key)
+
+
+def test_a_registration_reaches_metrics_and_the_raw_event_is_self_describing(platform):
+    org_id = register(platform, "绵阳科技城技术转移中心", "91510700MA6CUPTE11")
+
+    wait_for(lambda: counters(platform).get("service_institutions") == 1, message="metrics to count it")
+    assert target(platform, "service_institutions")["value"] == "1"
+    assert counters(platform)["organizations_registered|region=510700"] == 1
+    scrape = requests.get(f"{platform['metrics']}/metrics", timeout=5).text
+    assert 'ttp_plan_target_value{target="service_institutions",unit="count"} 1.0' in scrape
+
+    # A subscriber needs only a CloudEvents SDK and the published .avsc file.
+    [record] = read_topic(TOPIC, lambda r: r.key == org_id.encode())
+    message = ce_kafka.KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
+    event = ce_kafka.from_binary(message, data_unmarshaller=lambda body: body)
+    assert event["type"] == f"cn.gov.sc.ttp.{EVENT}"
+    assert event["subject"] == org_id
+    assert event["actor"] == "e2e-admin"
+    with open(SCHEMAS_DIR / f"{EVENT}.avsc", encoding="utf-8") as f:
+        schema = fastavro.parse_schema(json.load(f))
+    payload = event.get_data()
+    assert payload[:2] == b"\xc3\x01"
+    data = fastavro.schemaless_reader(io.BytesIO(payload[10:]), schema)
+    assert data == {"organization_id": org_id, "name": "绵阳科技城技术转移中心", "credit_code": "91510700MA6CUPTE11",
+                    "kind": "service_institution", "region_code": "510700", "supervising_department": None}
+
+
+def test_redelivery_changes_nothing_and_garbage_is_dead_lettered(platform):
+    first = register(platform, "德阳技术转移服务机构", "91510600MA62L2XK3G", region="510600")
+    wait_for(lambda: counters(platform).get("organizations_registered|region=510600") == 1,
+             message="the first event")
+    [record] = read_topic(TOPIC, lambda r: r.key == first.encode())
+
+    produce_raw(TOPIC, record.value, key=record.key, headers=record.headers)  # the same ce_id again
+    produce_raw(TOPIC, b"not an event", key=b"garbage")
+    register(platform, "德阳第二机构", "91510600MA62L2XM2F", region="510600")
+
+    wait_for(lambda: counters(platform).get("organizations_registered|region=510600") == 2,
+             message="the event after the duplicate and the garbage")
+    assert counters(platform)["organizations_registered|region=510600"] == 2  # not 3
+    [dead] = read_topic(f"{TOPIC}.dlq", lambda r: r.key == b"garbage")
+    assert header(dead, "dlq_reason") == "undecodable"
+    assert header(dead, "dlq_handler") == "metrics.project_event"
