@@ -14,6 +14,7 @@ help:
 	@echo "make up/down  the same in the background; up returns when every /health answers 200"
 	@echo "make test     install, start the local servers and run the whole test suite"
 	@echo "make docs     regenerate docs/asyncapi.yaml from schemas/"
+	@echo "make bench    backbone throughput and latency against the local servers, with baselines"
 	@echo "make token ROLE=admin [SUB=alice ORG=... REGION=510100]   mint a local JWT"
 	@echo "make replay   republish every stored event (after the memory broker lost its log)"
 	@echo "make clean    remove local state (.run/) and the virtualenv"
@@ -66,3 +67,7 @@ replay: install
 clean:
 	-test -x $(BIN)/ttp-stack && $(BIN)/ttp-stack down
 	rm -rf .run $(VENV)
+
+bench: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python bench/bench_backbone.py

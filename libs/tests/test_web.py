@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import BaseModel, ConfigDict
+from pymongo.errors import ServerSelectionTimeoutError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
@@ -215,6 +216,10 @@ class Service:
     def too_large(self, request):
         raise RequestEntityTooLarge()
 
+    @api
+    def database_down(self, request):
+        raise ServerSelectionTimeoutError("127.0.0.1:27017: connection refused")
+
 
 def body_of(response):
     return json.loads(response.get_data(as_text=True))
@@ -262,6 +267,13 @@ def test_api_hides_unexpected_exceptions(caplog):
     assert "hunter2" not in text and "RuntimeError" not in text and "Traceback" not in text
     assert "cid-1" in text
     assert caplog.records[-1].exc_info  # the traceback goes to the log, not the client
+
+
+def test_api_answers_503_when_the_database_is_unreachable():
+    response = Service().database_down(make_request())
+    assert response.status_code == 503
+    body = body_of(response)
+    assert body["code"] == "unavailable" and "27017" not in body["message"]
 
 
 # -- OpenAPI ----------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def require_org(principal, org_id):
     require(principal)
     if principal.role == Roles.ADMIN:
         return principal
-    if principal.org is None or principal.org != str(org_id):
+    if principal.org is None or org_id is None or principal.org != str(org_id):
         raise Forbidden("This record belongs to another organization")
     return principal
 

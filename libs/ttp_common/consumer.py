@@ -145,8 +145,9 @@ class KafkaEventConsumer(Entrypoint):
                 if event.time is not None:
                     metrics.CONSUMER_LAST_EVENT.labels(self.service, self.method_name).set(event_timestamp(event))
                 return True
-            log.warning("handler %s failed on %s (attempt %d/%d): %s", self.method_name, event.id,
-                        attempt, self.max_attempts, exc_info[1], extra={"event_id": event.id})
+            log.warning("handler %s failed on %s (attempt %d/%d): %s: %s", self.method_name, event.id,
+                        attempt, self.max_attempts, exc_info[0].__name__, exc_info[1],
+                        extra={"event_id": event.id}, exc_info=exc_info)
             if attempt < self.max_attempts:
                 metrics.EVENTS_CONSUMED.labels(self.service, self.method_name, topic, "retried").inc()
                 eventlet.sleep(self.backoff * 2 ** (attempt - 1))

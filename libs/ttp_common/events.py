@@ -40,8 +40,11 @@ def codec(schema_registry_url=None):
     return avro.AvroCodec(repository(), schema_registry_url=schema_registry_url)
 
 
-def build(codec_, event_name, data, *, source, subject, actor=None, causation_id=None, topic_prefix=""):
+def build(codec_, event_name, data, *, source, subject, actor=None, causation_id=None, correlation_id=None,
+          topic_prefix=""):
     extensions = actor.extensions() if actor is not None else {}
+    if correlation_id:
+        extensions["correlationid"] = correlation_id
     if causation_id:
         extensions["causationid"] = causation_id
     return envelope.build_message(

@@ -16,7 +16,7 @@ from pymongo import ASCENDING
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from . import events, metrics
+from . import events, logs, metrics
 from .settings import setting
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class UnitOfWork:
         self.session = session
         self.actor = actor
         self.causation_id = causation_id
+        self.correlation_id = logs.get_context().get("correlation_id")
         self._events = []
 
     @property
@@ -85,7 +86,8 @@ class UnitOfWork:
         message = events.build(
             self.store.codec, event_name, data,
             source=f"/ttp/{self.store.service}", subject=str(subject),
-            actor=self.actor, causation_id=self.causation_id, topic_prefix=self.store.topic_prefix,
+            actor=self.actor, causation_id=self.causation_id, correlation_id=self.correlation_id,
+            topic_prefix=self.store.topic_prefix,
         )
         self._events.append(message)
         return message

@@ -7,8 +7,9 @@ from urllib.parse import urlparse
 
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
+from werkzeug.wrappers import Request
 
-from . import logs, metrics
+from . import logs, metrics, web
 from .settings import setting
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,8 @@ class Observability(DependencyProvider):
         data = worker_ctx.context_data
         correlation_id = data.get("correlation_id")
         args = worker_ctx.args
-        if correlation_id is None and args and hasattr(args[0], "headers") and hasattr(args[0], "environ"):
-            correlation_id = args[0].headers.get("X-Correlation-Id")
+        if correlation_id is None and args and isinstance(args[0], Request):
+            correlation_id = web.correlation_id(args[0])
         correlation_id = correlation_id or uuid.uuid4().hex
         data["correlation_id"] = correlation_id
         event_id = getattr(args[0], "id", None) if args and hasattr(args[0], "event_name") else None

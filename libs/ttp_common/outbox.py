@@ -59,9 +59,8 @@ class OutboxRelay(DependencyProvider):
         # Dependencies stop after the workers finished: publish what they committed, then leave.
         self._running = False
         self.wake()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.wait()
+        if self._thread is not None:
+            self._thread.wait()  # both nameko and the store's before-stop hook may wait here
         try:
             kafka.producer(self.bootstrap).flush(5)
         except Exception:

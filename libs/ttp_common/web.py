@@ -19,14 +19,15 @@ from decimal import Decimal
 from enum import Enum
 
 from pydantic import BaseModel, ValidationError
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .errors import (
-    JSON_CONTENT_TYPE, ApiError, InternalError, InvalidJson, PayloadTooLarge, UnsupportedMediaType,
+    JSON_CONTENT_TYPE, ApiError, InternalError, InvalidJson, PayloadTooLarge, Unavailable, UnsupportedMediaType,
     ValidationFailed, field_error,
 )
-from .logs import log_context
+from .logs import get_context, log_context
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +210,7 @@ def api(handler):
 
     @functools.wraps(handler)
     def wrapper(self, request, *args, **kwargs):
-        cid = correlation_id(request)
+        cid = get_context().get("correlation_id") or correlation_id(request)  # the worker's, if set
         with log_context(correlation_id=cid, entrypoint=handler.__name__):
             try:
                 response = _to_response(handler(self, request, *args, **kwargs))
@@ -218,6 +219,9 @@ def api(handler):
             except HTTPException as exc:  # raised by werkzeug itself, e.g. while reading the body
                 code = _HTTP_CODES.get(exc.code, "http_error")
                 response = ApiError(exc.description, status=exc.code or 500, code=code).to_response()
+            except ConnectionFailure as exc:  # the database is unreachable: say so, don't hang or 500
+                logger.warning("database unavailable in %s: %s", handler.__name__, exc)
+                response = Unavailable("The service's database is unavailable; try again later").to_response()
             except Exception:
                 logger.exception("Unhandled error in %s", handler.__name__)
                 response = InternalError(f"Internal server error (correlation id {cid})").to_response()

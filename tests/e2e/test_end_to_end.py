@@ -34,7 +34,7 @@ CLASSES = {"registry": "registry.service:RegistryService", "metrics": "metrics.s
 def start(service, port, db, log_dir):
     env = dict(os.environ)
     env.update({
-        f"{service.upper()}_HTTP_ADDRESS": f"127.0.0.1:{port}",
+        f"{service.upper()}_PORT": str(port),
         f"{service.upper()}_MONGO_DB": db,
         "MONGO_URI": MONGO_URI, "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": PREFIX,
         "TTP_JWT_SECRET": SECRET, "OUTBOX_POLL_SECONDS": "0.5",
@@ -78,12 +78,16 @@ def platform(tmp_path_factory):
         client.close()
 
 
-def register(urls, name, credit_code, kind="service_institution", region="510700"):
+def register(urls, name, credit_code, kind="service_institution", region="510700", correlation_id=None):
     token = mint_token("e2e-admin", "admin", secret=SECRET)
-    response = requests.post(f"{urls['registry']}/api/v1/organizations", timeout=10,
-                             headers={"Authorization": f"Bearer {token}"},
+    headers = {"Authorization": f"Bearer {token}"}
+    if correlation_id:
+        headers["X-Correlation-Id"] = correlation_id
+    response = requests.post(f"{urls['registry']}/api/v1/organizations", timeout=10, headers=headers,
                              json={"name": name, "credit_code": credit_code, "kind": kind, "region_code": region})
     assert response.status_code == 201, response.text
+    if correlation_id:
+        assert response.headers["X-Correlation-Id"] == correlation_id
     return response.json()["id"]
 
 
@@ -97,7 +101,7 @@ def target(urls, key):
 
 
 def test_a_registration_reaches_metrics_and_the_raw_event_is_self_describing(platform):
-    org_id = register(platform, "绵阳科技城技术转移中心", "91510700MA6CUPTE11")
+    org_id = register(platform, "绵阳科技城技术转移中心", "91510700MA6CUPTE11", correlation_id="e2e-req-0001")
 
     wait_for(lambda: counters(platform).get("service_institutions") == 1, message="metrics to count it")
     assert target(platform, "service_institutions")["value"] == "1"
@@ -112,6 +116,7 @@ def test_a_registration_reaches_metrics_and_the_raw_event_is_self_describing(pla
     assert event["type"] == f"cn.gov.sc.ttp.{EVENT}"
     assert event["subject"] == org_id
     assert event["actor"] == "e2e-admin"
+    assert event["correlationid"] == "e2e-req-0001"  # the caller's request id travels with the event
     with open(SCHEMAS_DIR / f"{EVENT}.avsc", encoding="utf-8") as f:
         schema = fastavro.parse_schema(json.load(f))
     payload = event.get_data()

@@ -6,8 +6,11 @@ FEN = Decimal("0.01")
 
 
 def to_fen(amount: Decimal) -> int:
-    """Money is counted in integer fen (分) so sums stay exact."""
-    return int((Decimal(amount) / FEN).to_integral_exact())
+    """Money is counted in integer fen (分) so sums stay exact; a fraction of a fen is an error, not rounded away."""
+    fen = Decimal(amount) / FEN
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{amount} yuan is not a whole number of fen")
+    return int(fen)
 
 
 def from_fen(fen: int) -> Decimal:

@@ -4,6 +4,12 @@ import datetime as dt
 from mongoengine import DateTimeField, Document, StringField
 
 
+def _now_ms():
+    """Now, to MongoDB's millisecond precision, so the 201 body equals what a later GET returns."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 class Organization(Document):
     meta = {"collection": "organizations", "indexes": [{"fields": ["credit_code"], "unique": True}]}
 
@@ -13,7 +19,7 @@ class Organization(Document):
     kind = StringField(required=True)
     region_code = StringField(required=True, min_length=6, max_length=6)
     supervising_department = StringField()
-    created_at = DateTimeField(required=True, default=lambda: dt.datetime.now(dt.timezone.utc))
+    created_at = DateTimeField(required=True, default=_now_ms)
     created_by = StringField(required=True)
 
     def public(self):

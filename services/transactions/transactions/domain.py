@@ -2,7 +2,7 @@
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ttp_common.reference import SICHUAN_REGIONS
 
@@ -27,15 +27,25 @@ class ContractRegistrationIn(BaseModel):
     seller_organization_id: str = Field(min_length=1, max_length=64)
     region_code: str = Field(description="the seller's division (GB/T 2260)")
 
-    @model_validator(mode="after")
-    def _amounts_and_region(self):
-        if self.technology_transaction_amount > self.contract_amount:
+    # Field validators (not a model validator) so that a 400 names the offending field.
+    @field_validator("technology_transaction_amount")
+    @classmethod
+    def _not_above_contract_amount(cls, value, info):
+        contract_amount = info.data.get("contract_amount")  # absent when it was itself invalid
+        if contract_amount is not None and value > contract_amount:
             raise ValueError("technology_transaction_amount must not exceed contract_amount")
-        if self.region_code not in SICHUAN_REGIONS:
+        return value
+
+    @field_validator("region_code")
+    @classmethod
+    def _region(cls, value):
+        if value not in SICHUAN_REGIONS:
             raise ValueError("region_code is not one of Sichuan's 21 division codes")
-        return self
+        return value
 
 
 def registration_number(region_code, year, serial):
     """16 digits: region (6) + year (4) + serial (6), as on form JJ-001 registrations."""
+    if not 1 <= serial <= 999_999:  # a 7-digit serial would silently make a 17-digit number
+        raise ValueError(f"serial {serial} does not fit the 6 digits of a registration number")
     return f"{region_code}{year:04d}{serial:06d}"

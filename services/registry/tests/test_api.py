@@ -1,0 +1,239 @@
+"""The registry's HTTP API against the real local servers (one service container for the module)."""
+import itertools
+
+import pytest
+
+from ttp_common.reference import uscc_check_character
+from ttp_common.testing import header
+
+pytestmark = pytest.mark.integration
+
+PATH = "/api/v1/organizations"
+TOPIC = "ttp.registry.organization"
+EVENT_TYPE = "cn.gov.sc.ttp.registry.organization.registered.v1"
+_serial = itertools.count(1)
+
+
+def credit_code():
+    """A fresh valid unified social credit code (registered in Chengdu)."""
+    first17 = f"91510100MA{next(_serial):07d}"
+    return first17 + uscc_check_character(first17)
+
+
+def organization(**overrides):
+    return {"name": "成都技术转移服务中心", "credit_code": credit_code(), "kind": "service_institution",
+            "region_code": "510100", **overrides}
+
+
+def assert_error(response, status, code):
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == code and body["message"]
+    return body
+
+
+# -- platform endpoints ------------------------------------------------------------------
+
+def test_health_reports_every_dependency_ok(api):
+    response = api.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"service": "registry", "status": "ok",
+                               "checks": {"mongodb": "ok", "kafka": "ok", "amqp": "ok"}}
+
+
+def test_metrics_are_prometheus_text_counting_entrypoint_calls(api):
+    api.get("/health")
+    response = api.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    lines = response.text.splitlines()
+    assert "# TYPE ttp_entrypoint_calls_total counter" in lines
+    assert any(line.startswith("ttp_entrypoint_calls_total{") and 'service="registry"' in line
+               and 'entrypoint="health"' in line for line in lines)
+
+
+def test_openapi_document_describes_the_write_endpoint(api):
+    response = api.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = response.json()
+    assert spec["openapi"] == "3.1.0"
+    assert spec["info"]["title"] and spec["info"]["version"]
+    post = spec["paths"][PATH]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OrganizationIn"}
+    assert {"201", "400", "401", "403", "409", "415"} <= set(post["responses"])
+    assert post["security"] == [{"bearerAuth": []}]
+    assert "bearerAuth" in spec["components"]["securitySchemes"]
+    assert {"/health", "/metrics", "/api/v1/openapi.json", f"{PATH}/{{organization_id}}"} <= set(spec["paths"])
+    schemas = spec["components"]["schemas"]
+    assert {"name", "credit_code", "kind", "region_code"} <= set(schemas["OrganizationIn"]["required"])
+    # every $ref resolves within the document
+    refs = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                refs.append(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas, ref
+
+
+# -- writing: who may ------------------------------------------------------------------
+
+def test_no_token_is_401_unauthenticated(api):
+    before = api.counts("organizations")
+    response = api.post(PATH, organization())
+    assert_error(response, 401, "unauthenticated")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert api.counts("organizations") == before
+
+
+@pytest.mark.parametrize("token", [
+    pytest.param(lambda api: api.token("admin", secret="another-secret-of-at-least-32-bytes!!"), id="forged"),
+    pytest.param(lambda api: api.token("admin", ttl_seconds=-120), id="expired"),
+    pytest.param(lambda api: "not.a.jwt", id="garbage"),
+])
+def test_untrustworthy_tokens_are_401(api, token):
+    before = api.counts("organizations")
+    assert_error(api.post(PATH, organization(), token=token(api)), 401, "unauthenticated")
+    assert api.counts("organizations") == before
+
+
+@pytest.mark.parametrize("role", ["institution", "public"])
+def test_roles_other_than_reviewer_and_admin_are_403(api, role):
+    before = api.counts("organizations")
+    assert_error(api.post(PATH, organization(), token=api.token(role, org="o1")), 403, "forbidden")
+    assert api.counts("organizations") == before
+
+
+def test_a_reviewer_of_another_city_is_403(api):
+    before = api.counts("organizations")
+    token = api.token("reviewer", region="510700")  # Mianyang's reviewer
+    assert_error(api.post(PATH, organization(region_code="510100"), token=token), 403, "forbidden")
+    assert api.counts("organizations") == before
+
+
+# -- writing: what is accepted --------------------------------------------------------
+
+@pytest.mark.parametrize("change, path", [
+    ({"credit_code": "914403001922038215"}, "credit_code"),  # wrong check character
+    ({"region_code": "110100"}, "region_code"),
+    ({"kind": "church"}, "kind"),
+    ({"name": ""}, "name"),
+    ({"extra": 1}, "extra"),
+])
+def test_invalid_bodies_are_400_with_the_field_path(api, change, path):
+    before = api.counts("organizations")
+    body = assert_error(api.post(PATH, organization(**change), token=api.token("admin")), 400, "validation_failed")
+    assert path in [f["path"] for f in body["fields"]]
+    assert api.counts("organizations") == before
+
+
+def test_a_missing_field_is_400_naming_it(api):
+    body = organization()
+    del body["credit_code"]
+    fields = assert_error(api.post(PATH, body, token=api.token("admin")), 400, "validation_failed")["fields"]
+    assert [f["path"] for f in fields] == ["credit_code"]
+
+
+@pytest.mark.parametrize("body, path", [
+    ({"$where": "sleep(1000)"}, "$where"),
+    ({"supervising_department": {"$ne": None}}, "supervising_department.$ne"),
+    ({"name.first": "x"}, "name.first"),
+])
+def test_mongodb_operator_keys_are_400(api, body, path):
+    before = api.counts("organizations")
+    response = api.post(PATH, organization(**body), token=api.token("admin"))
+    fields = assert_error(response, 400, "validation_failed")["fields"]
+    assert [f["path"] for f in fields] == [path]
+    assert api.counts("organizations") == before
+
+
+def test_a_non_json_content_type_is_415(api):
+    before = api.counts("organizations")
+    response = api.post(PATH, data="name=x", token=api.token("admin"),
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert_error(response, 415, "unsupported_media_type")
+    assert api.counts("organizations") == before
+
+
+def test_malformed_json_is_400_invalid_json(api):
+    before = api.counts("organizations")
+    response = api.post(PATH, data=b'{"name": ', token=api.token("admin"),
+                        headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "invalid_json")
+    assert api.counts("organizations") == before
+
+
+def test_registering_stores_the_organization_and_publishes_an_attributed_event(api):
+    before_orgs, before_outbox = api.counts("organizations")
+    body = organization(name="  四川大学技术转移中心  ", kind="university", supervising_department="四川省教育厅")
+    token = api.token("reviewer", sub="reviewer-chengdu-1", region="510100")
+
+    response = api.post(PATH, body, token=token)
+
+    assert response.status_code == 201, response.text
+    created = response.json()
+    org_id = created["id"]
+    assert set(created) == {"id", "name", "credit_code", "kind", "region_code", "supervising_department", "created_at"}
+    assert created["name"] == "四川大学技术转移中心"  # whitespace stripped
+    assert (created["credit_code"], created["kind"], created["region_code"], created["supervising_department"]) == (
+        body["credit_code"], "university", "510100", "四川省教育厅")
+    assert created["created_at"].endswith("Z")
+    assert response.headers["Location"] == f"{PATH}/{org_id}"
+    assert api.counts("organizations") == (before_orgs + 1, before_outbox + 1)
+
+    stored = api.db.organizations.find_one({"_id": org_id})
+    assert stored["credit_code"] == body["credit_code"] and stored["created_by"] == "reviewer-chengdu-1"
+    [row] = list(api.db.outbox.find({"key": org_id.encode()}))
+    assert row["type"] == EVENT_TYPE
+
+    record = api.event(TOPIC, org_id)
+    assert record.key == org_id.encode()
+    assert header(record, "ce_type") == EVENT_TYPE
+    assert header(record, "ce_id") == row["event_id"]
+    assert header(record, "ce_actor") == "reviewer-chengdu-1"
+    assert header(record, "ce_actorrole") == "reviewer"
+    assert header(record, "ce_actorregion") == "510100"
+    assert header(record, "ce_actorip") == "127.0.0.1"
+    assert header(record, "ce_subject") == org_id
+    assert api.decode(record) == ("registry.organization.registered.v1", {
+        "organization_id": org_id, "name": "四川大学技术转移中心", "credit_code": body["credit_code"],
+        "kind": "university", "region_code": "510100", "supervising_department": "四川省教育厅"})
+
+    fetched = api.get(f"{PATH}/{org_id}")
+    assert fetched.status_code == 200
+    assert fetched.json() == created
+
+
+def test_a_provincial_reviewer_covers_every_city(api):
+    token = api.token("reviewer", region="510000")
+    response = api.post(PATH, organization(region_code="513400"), token=token)
+    assert response.status_code == 201, response.text
+
+
+def test_a_duplicate_credit_code_is_409_and_stays_one_document(api):
+    code = credit_code()
+    first = api.post(PATH, organization(credit_code=code), token=api.token("admin"))
+    assert first.status_code == 201, first.text
+    before = api.counts("organizations")
+
+    again = api.post(PATH, organization(credit_code=code.lower(), name="另一个名字"), token=api.token("admin"))
+
+    fields = assert_error(again, 409, "conflict")["fields"]
+    assert [f["path"] for f in fields] == ["credit_code"]
+    assert api.db.organizations.count_documents({"credit_code": code}) == 1
+    assert api.counts("organizations") == before
+
+
+def test_an_unknown_organization_is_404(api):
+    assert_error(api.get(f"{PATH}/no-such-id"), 404, "not_found")
