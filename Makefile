@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := registry transactions finance talent metrics
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install run up down health test test-unit test-integration bench docs docs-check token replay clean
+.PHONY: help install run up down health test test-unit test-integration bench docs docs-check token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -17,7 +17,8 @@ help:
 	@echo "make bench    backbone throughput and latency against the local servers, with baselines"
 	@echo "make token ROLE=admin [SUB=alice ORG=... REGION=510100]   mint a local JWT"
 	@echo "make replay   republish every stored event (after the memory broker lost its log)"
-	@echo "make clean    remove local state (.run/) and the virtualenv"
+	@echo "make clean    stop what runs and remove local state (.run/: databases, logs, pid files)"
+	@echo "make distclean  clean, and remove the virtualenv too"
 
 $(STAMP): requirements.txt requirements-dev.txt libs/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,7 +67,10 @@ replay: install
 
 clean:
 	-test -x $(BIN)/ttp-stack && $(BIN)/ttp-stack down
-	rm -rf .run $(VENV)
+	rm -rf .run
+
+distclean: clean
+	rm -rf $(VENV)
 
 bench: install
 	$(BIN)/ttp-stack infra-up

@@ -277,8 +277,9 @@ class FakeSchemaRegistry:
                 self.wfile.write(data)
 
             def do_POST(self):
-                registry.requests.append(("POST", self.path))
-                parts = self.path.strip("/").split("/")
+                path = self.path.split("?")[0]  # clients may add ?normalize=...
+                registry.requests.append(("POST", path))
+                parts = path.strip("/").split("/")
                 if len(parts) != 3 or parts[0] != "subjects" or parts[2] != "versions":
                     return self._reply(404, {"error_code": 404, "message": "not found"})
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -286,8 +287,9 @@ class FakeSchemaRegistry:
                 self._reply(200, {"id": schema_id})
 
             def do_GET(self):
-                registry.requests.append(("GET", self.path))
-                parts = self.path.strip("/").split("/")
+                path = self.path.split("?")[0]
+                registry.requests.append(("GET", path))
+                parts = path.strip("/").split("/")
                 by_id = {v: k for k, v in registry.ids.items()}
                 if len(parts) == 3 and parts[:2] == ["schemas", "ids"] and int(parts[2]) in by_id:
                     return self._reply(200, {"schema": by_id[int(parts[2])]})

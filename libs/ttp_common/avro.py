@@ -12,7 +12,7 @@ Payload framing:
   body), registering schemas under the RecordNameStrategy subject (the record's full name),
   so several event types can share one topic.
 
-``SchemaRegistryClient`` is a small REST client over ``requests`` for the two standard
+``SchemaRegistryClient`` wraps Confluent's client library for the two standard
 endpoints we need (``POST /subjects/{subject}/versions``, ``GET /schemas/ids/{id}``), which
 Confluent Schema Registry, Karapace and Apicurio (ccompat API) all serve. No real registry is
 run locally: the unit tests use a tiny in-process fake.
@@ -196,56 +196,51 @@ class SchemaRepository:
 
 
 class SchemaRegistryClient:
-    """Minimal Confluent-compatible schema registry client with caching.
+    """Our two registry calls, over Confluent's own client (``confluent-kafka[schemaregistry]``).
 
-    Schemas are immutable once registered, so ids and schemas are cached forever.
+    The library speaks the Confluent REST API (also served by Karapace and Apicurio) and caches
+    ids and schemas; this adapter maps its errors to ``SchemaRegistryError`` and parses schemas
+    with fastavro.
     """
 
-    CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+    def __init__(self, url: str, timeout: float = 10.0):
+        from confluent_kafka.schema_registry import SchemaRegistryClient as ConfluentClient
 
-    def __init__(self, url: str, timeout: float = 10.0, session: requests.Session | None = None):
         self.url = url.rstrip("/")
-        self.timeout = timeout
-        self.session = session or requests.Session()
-        self._ids: dict[tuple[str, str], int] = {}
+        # Few quick retries: the consumer backs off on its own when the registry is unreachable.
+        self._client = ConfluentClient({"url": self.url, "timeout": int(timeout), "max.retries": 1,
+                                        "retries.wait.ms": 200, "retries.max.wait.ms": 1000})
         self._schemas: dict[int, Any] = {}
 
     def register(self, subject: str, schema: Mapping) -> int:
         """Register ``schema`` under ``subject`` (idempotent: returns the existing id if known)."""
-        schema_json = json.dumps(schema, ensure_ascii=False)
-        key = (subject, schema_json)
-        if key not in self._ids:
-            body = self._request("POST", f"/subjects/{requests.utils.quote(subject, safe='')}/versions",
-                                 json={"schema": schema_json})
-            self._ids[key] = int(body["id"])
-        return self._ids[key]
+        from confluent_kafka.schema_registry import Schema
+
+        return self._call(f"register {subject}", self._client.register_schema,
+                          subject, Schema(json.dumps(schema, ensure_ascii=False), "AVRO"))
 
     def get_schema(self, schema_id: int) -> Any:
         """The parsed Avro schema with this id."""
         if schema_id not in self._schemas:
-            body = self._request("GET", f"/schemas/ids/{schema_id}")
-            if body.get("schemaType", "AVRO") != "AVRO":
-                raise SchemaRegistryError(f"schema {schema_id} is {body['schemaType']}, not Avro")
+            found = self._call(f"schema {schema_id}", self._client.get_schema, schema_id)
+            if (found.schema_type or "AVRO") != "AVRO":
+                raise SchemaRegistryError(f"schema {schema_id} is {found.schema_type}, not Avro")
             try:
-                self._schemas[schema_id] = fastavro.parse_schema(json.loads(body["schema"]))
+                self._schemas[schema_id] = fastavro.parse_schema(json.loads(found.schema_str))
             except Exception as exc:
                 raise SchemaRegistryError(f"schema {schema_id} from the registry is not valid Avro: {exc}") from exc
         return self._schemas[schema_id]
 
-    def _request(self, method: str, path: str, **kwargs) -> dict:
+    def _call(self, what, method, *args):
+        from confluent_kafka.schema_registry.error import SchemaRegistryError as ConfluentError
+
         try:
-            response = self.session.request(method, self.url + path, timeout=self.timeout,
-                                            headers={"Content-Type": self.CONTENT_TYPE,
-                                                     "Accept": self.CONTENT_TYPE}, **kwargs)
-        except requests.RequestException as exc:
-            raise SchemaRegistryError(f"schema registry {self.url} unreachable: {exc}") from exc
-        if response.status_code >= 400:
-            raise SchemaRegistryError(f"schema registry {method} {path} -> HTTP {response.status_code}: "
-                                      f"{response.text[:500]}", status=response.status_code)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise SchemaRegistryError(f"schema registry {method} {path} returned non-JSON") from exc
+            return method(*args)
+        except ConfluentError as exc:
+            status = exc.http_status_code if exc.http_status_code and exc.http_status_code > 0 else None
+            raise SchemaRegistryError(f"schema registry {self.url}: {what} -> {exc}", status=status) from exc
+        except Exception as exc:  # connection refused, timeouts: the registry is unreachable
+            raise SchemaRegistryError(f"schema registry {self.url} unreachable ({what}): {exc}") from exc
 
 
 # --------------------------------------------------------------------------- codec
