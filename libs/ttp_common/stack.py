@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -117,11 +118,7 @@ def stop_process(name, timeout=20):
         path.unlink(missing_ok=True)
         return False
     deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
+    while time.time() < deadline and alive(pid):
         time.sleep(0.2)
     else:
         try:
@@ -130,6 +127,19 @@ def stop_process(name, timeout=20):
             pass
     path.unlink(missing_ok=True)
     return True
+
+
+def alive(pid):
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child: reap it, or it lingers as a zombie
+            return False
+    except ChildProcessError:
+        pass  # started by another launcher process
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
 
 
 def wait_until(check, what, timeout, log_name=None):
@@ -276,6 +286,7 @@ def ensure_rabbitmq():
 
 
 def infra_up():
+    """Start what is not running yet; returns the names of the servers this call started."""
     ensure_rabbitmq()
     mongo_started = start_mongo()
     kafka_started = start_kafka()
@@ -285,10 +296,11 @@ def infra_up():
         count = replay()
         if count:
             say(f"Kafka protocol: the new broker is empty; {count} stored events queued for republishing")
+    return [name for name, started in (("mongo", mongo_started), ("kafka", kafka_started)) if started]
 
 
-def infra_down():
-    for name in ("kafka", "mongo"):
+def infra_down(names=("kafka", "mongo")):
+    for name in names:
         if stop_process(name):
             say(f"stopped {name}")
 
@@ -299,7 +311,9 @@ def procfile():
     lines = []
     for name, cls in SERVICE_CLASSES.items():
         config = REPO_ROOT / "services" / name / "config.yaml"
-        lines.append(f"{name}: cd services/{name} && exec {nameko} run --config {config} {cls}")
+        # eventlet's deprecation banner would open every service's log; nothing else is hidden
+        lines.append(f"{name}: cd services/{name} && PYTHONWARNINGS=ignore::DeprecationWarning "
+                     f"exec {nameko} run --config {config} {cls}")
     path = RUN_DIR / "Procfile"
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -346,10 +360,11 @@ def print_endpoints():
 
 
 def run_foreground():
-    infra_up()
+    started = infra_up()
     print_endpoints()
     say("starting services; Ctrl-C stops everything")
     proc = subprocess.Popen(honcho_argv(), cwd=REPO_ROOT)
+    threading.Thread(target=report_health, args=(proc, 120), daemon=True).start()
     try:
         proc.wait()
     except KeyboardInterrupt:
@@ -359,7 +374,17 @@ def run_foreground():
         except subprocess.TimeoutExpired:
             proc.kill()
     finally:
-        infra_down()
+        infra_down(started)  # leave alone the servers that were already running
+
+
+def report_health(proc, timeout):
+    """In the foreground run: say once whether every service came up (and which did not)."""
+    try:
+        wait_for_services(timeout)
+        say("all services healthy")
+    except StackError as exc:
+        if proc.poll() is None:
+            say(str(exc.code))
 
 
 def up(timeout):
