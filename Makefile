@@ -13,7 +13,7 @@ help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
 	@echo "make up/down  the same in the background; up returns when every /health answers 200"
 	@echo "make test     install, start the local servers and run the whole test suite"
-	@echo "make docs     regenerate docs/asyncapi.yaml from schemas/"
+	@echo "make docs     freeze changed schemas as new revisions, regenerate docs/asyncapi.yaml"
 	@echo "make bench    backbone throughput and latency against the local servers, with baselines"
 	@echo "make token ROLE=admin [SUB=alice ORG=... REGION=510100]   mint a local JWT"
 	@echo "make replay   republish every stored event (after the memory broker lost its log)"
@@ -52,6 +52,7 @@ test-integration: install
 	$(BIN)/pytest -m integration
 
 docs: install
+	$(BIN)/ttp-schemas freeze
 	$(BIN)/ttp-asyncapi --output docs/asyncapi.yaml
 
 docs-check: install

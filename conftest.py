@@ -21,3 +21,21 @@ def _dump_greenlets(*_):
 
 
 signal.signal(signal.SIGUSR1, _dump_greenlets)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Integration tests need the local servers: say so at once instead of timing out test by test."""
+    if not any(item.get_closest_marker("integration") for item in items):
+        return
+    from ttp_common.observability import tcp_reachable
+    from ttp_common.stack import amqp_uri, host_port, kafka_bootstrap, mongo_uri
+
+    missing = [name for name, (host, port) in {
+        "Kafka": host_port(kafka_bootstrap(), 9092), "MongoDB": host_port(mongo_uri(), 27017),
+        "RabbitMQ": host_port(amqp_uri(), 5672),
+    }.items() if not tcp_reachable(host, port)]
+    if missing:
+        import pytest
+
+        pytest.exit(f"{', '.join(missing)} not reachable: run `make test` (or `.venv/bin/ttp-stack infra-up`) "
+                    f"first, or deselect with -m 'not integration'", returncode=3)

@@ -29,6 +29,7 @@ from ttp_common.avro import (
     event_topic,
     event_type,
     record_full_name,
+    schema_fingerprint,
 )
 
 UTC = timezone.utc
@@ -365,3 +366,18 @@ def test_registry_unreachable_is_not_an_undecodable_message(repository):
     with pytest.raises(SchemaRegistryError) as info:
         codec.decode(b"\x00\x00\x00\x00\x01\x02a")
     assert not isinstance(info.value, UndecodableEvent)  # transient: retry, don't dead-letter
+
+
+def test_a_payload_written_with_an_older_frozen_revision_still_decodes(repository):
+    """During a rollout (or after `make replay`) consumers meet payloads of earlier revisions."""
+    name = "registry.organization.registered.v1"
+    r1 = fastavro.parse_schema(json.loads(
+        (paths.SCHEMAS_DIR / "revisions" / name / "r1.avsc").read_text(encoding="utf-8")))
+    record = {"organization_id": "org-1", "name": "四川大学", "credit_code": "91350100M000100Y43",
+              "kind": "university", "region_code": "510100"}
+    body = io.BytesIO()
+    fastavro.schemaless_writer(body, r1, record)
+    payload = b"\xc3\x01" + schema_fingerprint(r1) + body.getvalue()
+    assert schema_fingerprint(r1) != repository.fingerprint(name)  # really the older revision
+
+    assert AvroCodec(repository).decode(payload) == (name, {**record, "supervising_department": None})

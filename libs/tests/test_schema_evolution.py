@@ -174,3 +174,45 @@ def test_renaming_the_record_fails():
 
 def test_unparsable_schema_is_reported():
     assert check_compatible(BASE, changed(lambda f: f.append({"name": "x", "type": "nonsense"})))
+
+
+# --------------------------------------------------------------------------- frozen revisions
+
+
+@pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
+def test_the_current_schema_is_frozen_as_the_newest_revision(path):
+    from ttp_common.compat import canonical, frozen_revisions
+
+    name = path.name[: -len(".avsc")]
+    frozen = frozen_revisions(paths.SCHEMAS_DIR, name)
+    assert frozen, f"{name} has no schemas/revisions/{name}/r1.avsc: run `make docs`"
+    current = json.loads(path.read_text(encoding="utf-8"))
+    assert canonical(frozen[-1][1]) == canonical(current), \
+        f"{path.name} differs from its newest frozen revision {frozen[-1][0].name}: run `make docs`"
+
+
+@pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
+def test_frozen_revisions_are_compatible_both_ways_in_sequence(path):
+    from ttp_common.compat import frozen_revisions
+
+    frozen = frozen_revisions(paths.SCHEMAS_DIR, path.name[: -len(".avsc")])
+    for (old_path, old), (new_path, new) in zip(frozen, frozen[1:]):
+        assert check_compatible(old, new) == [], f"{old_path.name} -> {new_path.name}"
+
+
+def test_freeze_adds_a_revision_only_when_the_schema_changed(tmp_path):
+    from ttp_common.compat import freeze, frozen_revisions
+
+    schema = {"type": "record", "name": "ThingHappenedV1", "namespace": "cn.gov.sc.ttp.x.thing", "doc": "d",
+              "fields": [{"name": "thing_id", "type": "string", "doc": "d"}]}
+    (tmp_path / "x.thing.happened.v1.avsc").write_text(json.dumps(schema))
+    assert [p.name for p in freeze(tmp_path)] == ["r1.avsc"]
+    assert freeze(tmp_path) == []
+    schema["fields"].append({"name": "note", "type": ["null", "string"], "default": None, "doc": "d"})
+    (tmp_path / "x.thing.happened.v1.avsc").write_text(json.dumps(schema))
+    assert [p.name for p in freeze(tmp_path)] == ["r2.avsc"]
+    assert len(frozen_revisions(tmp_path, "x.thing.happened.v1")) == 2
+    schema["fields"].append({"name": "required_now", "type": "string", "doc": "d"})  # incompatible
+    (tmp_path / "x.thing.happened.v1.avsc").write_text(json.dumps(schema))
+    with pytest.raises(SystemExit):
+        freeze(tmp_path)

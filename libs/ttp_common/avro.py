@@ -135,6 +135,7 @@ class SchemaRepository:
         self._parsed: dict[str, Any] = {}
         self._by_fingerprint: dict[bytes, str] = {}
         self._by_full_name: dict[str, str] = {}
+        self._writers: dict[bytes, Any] = {}  # fingerprint -> the revision that wrote it
         if not self.directory.is_dir():
             raise EventCodecError(f"schema directory {self.directory} does not exist")
         for path in sorted(self.directory.glob("*.avsc")):
@@ -154,6 +155,15 @@ class SchemaRepository:
             self._parsed[name] = parsed
             self._by_fingerprint[schema_fingerprint(parsed)] = name
             self._by_full_name[parsed["name"]] = name
+            self._writers[schema_fingerprint(parsed)] = parsed
+            # Older published revisions stay decodable: their fingerprints name their own writer schema.
+            for revision in sorted((self.directory / "revisions" / name).glob("r*.avsc")):
+                try:
+                    writer = fastavro.parse_schema(json.loads(revision.read_text(encoding="utf-8")))
+                except Exception as exc:
+                    raise EventCodecError(f"invalid Avro schema {revision}: {exc}") from exc
+                self._by_fingerprint.setdefault(schema_fingerprint(writer), name)
+                self._writers.setdefault(schema_fingerprint(writer), writer)
 
     def names(self) -> list[str]:
         return sorted(self._raw)
@@ -178,6 +188,11 @@ class SchemaRepository:
             return self._by_fingerprint[bytes(fp)]
         except KeyError:
             raise UnknownEvent(f"no schema with fingerprint {bytes(fp).hex()} in {self.directory}") from None
+
+    def writer(self, fp: bytes) -> Any:
+        """The schema revision (current or frozen in ``revisions/``) with this fingerprint."""
+        self.by_fingerprint(fp)
+        return self._writers[bytes(fp)]
 
     def by_full_name(self, full_name: str) -> str:
         """Event name of the schema whose record has this full name."""
@@ -308,7 +323,8 @@ class AvroCodec:
                 event_name = self.repository.by_fingerprint(payload[2:10])
             except UnknownEvent as exc:
                 raise UndecodableEvent(f"unknown schema fingerprint: {exc}") from None
-            return event_name, _read_body(event_name, payload[10:], self.repository.schema(event_name))
+            writer = self.repository.writer(payload[2:10])
+            return event_name, _read_body(event_name, payload[10:], writer, self.repository.schema(event_name))
         if payload[:1] == CONFLUENT_MAGIC:
             if len(payload) < 5:
                 raise UndecodableEvent("truncated Confluent wire-format header (needs 5 bytes)")

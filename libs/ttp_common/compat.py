@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import random
+from pathlib import Path
 from typing import Any
 
 import fastavro
+from fastavro.schema import to_parsing_canonical_form
 from fastavro.utils import generate_many
 
 SAMPLES = 20
@@ -111,3 +114,59 @@ def _read_across(writer: Any, reader: Any, records: list[Any], direction: str) -
             seen.add(kind)
             problems.append(problem if len(problem) <= 300 else problem[:297] + "...")
     return problems
+
+
+# --------------------------------------------------------------------------- frozen revisions
+#
+# Every published revision of a schema is kept in ``schemas/revisions/<event name>/r<N>.avsc``.
+# Consumers load them all, so a payload written with an older revision (during a rollout, or
+# republished from an outbox by ``make replay``) still decodes: its fingerprint names the
+# writer's revision, and Avro resolution reads it into the current one.
+
+
+def revisions_dir(schemas_dir, event_name):
+    return Path(schemas_dir) / "revisions" / event_name
+
+
+def frozen_revisions(schemas_dir, event_name):
+    """``[(path, schema dict)]`` of the frozen revisions, oldest first."""
+    paths_ = sorted(revisions_dir(schemas_dir, event_name).glob("r*.avsc"), key=lambda p: int(p.stem[1:]))
+    return [(p, json.loads(p.read_text(encoding="utf-8"))) for p in paths_]
+
+
+def canonical(schema):
+    return to_parsing_canonical_form(fastavro.parse_schema(schema))
+
+
+def freeze(schemas_dir):
+    """Add the current schema as a new revision wherever it differs from the newest frozen one."""
+    added = []
+    for path in sorted(Path(schemas_dir).glob("*.avsc")):
+        name = path.name[: -len(".avsc")]
+        current = json.loads(path.read_text(encoding="utf-8"))
+        frozen = frozen_revisions(schemas_dir, name)
+        if frozen and canonical(frozen[-1][1]) == canonical(current):
+            continue
+        if frozen:
+            problems = check_compatible(frozen[-1][1], current)
+            if problems:
+                raise SystemExit(f"{name}: not compatible with {frozen[-1][0].name}: " + "; ".join(problems))
+        target = revisions_dir(schemas_dir, name) / f"r{len(frozen) + 1}.avsc"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        added.append(target)
+    return added
+
+
+def main(argv=None):
+    """``ttp-schemas freeze``: record the current schemas as revisions (``make docs`` runs it)."""
+    import argparse
+
+    from . import paths
+
+    parser = argparse.ArgumentParser(prog="ttp-schemas", description=main.__doc__)
+    parser.add_argument("command", choices=["freeze"])
+    parser.add_argument("--schemas", default=str(paths.SCHEMAS_DIR))
+    args = parser.parse_args(argv)
+    for target in freeze(args.schemas):
+        print(f"froze {target}")

@@ -17,10 +17,13 @@ log = logging.getLogger(__name__)
 HEALTH_CACHE_SECONDS = 2.0
 
 
+KINDS = {"Rpc": "rpc", "EventHandler": "event", "Timer": "timer", "KafkaEventConsumer": "kafka"}
+
+
 def entrypoint_kind(entrypoint):
     if isinstance(entrypoint, HttpRequestHandler):
         return "http"
-    return type(entrypoint).__name__.lower().replace("entrypoint", "") or "other"
+    return KINDS.get(type(entrypoint).__name__, type(entrypoint).__name__.lower())
 
 
 def tcp_reachable(host, port, timeout=1.0):
