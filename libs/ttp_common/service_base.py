@@ -4,7 +4,7 @@ A service subclasses ``PlatformService``, sets ``name`` and ``openapi_spec`` and
 its own entrypoints; nameko picks up the inherited ones below.
 """
 from nameko.dependency_providers import Config
-from nameko.web.handlers import http
+from .web import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 

@@ -290,3 +290,40 @@ def openapi_document(title, version, description, paths, schemas):
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
+
+
+# -- the HTTP entrypoint ------------------------------------------------------------------
+
+from nameko.web.handlers import HttpRequestHandler  # noqa: E402
+from nameko.web.server import WebServer, WsgiApp  # noqa: E402
+from werkzeug.wrappers import Request  # noqa: E402
+
+
+class _JsonErrorsWsgiApp(WsgiApp):
+    """nameko's routing, with JSON bodies for its own 404 (no route) and 405 (wrong method)."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            code = _HTTP_CODES.get(exc.code, "http_error")
+            headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+            response = ApiError(exc.description, status=exc.code or 500, code=code, headers=headers).to_response()
+        return response(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return _JsonErrorsWsgiApp(self)
+
+
+class HttpEntrypoint(HttpRequestHandler):
+    # Every service uses this one server class: two server classes on one port would split traffic.
+    server = JsonWebServer()
+
+
+http = HttpEntrypoint.decorator

@@ -3,7 +3,7 @@ import datetime as dt
 import uuid
 
 from mongoengine import DateTimeField, Document, IntField, StringField
-from nameko.web.handlers import http
+from ttp_common.web import http
 
 from ttp_common import auth, web
 from ttp_common.service_base import PlatformService, service_openapi

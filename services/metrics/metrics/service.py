@@ -1,6 +1,6 @@
 """Metrics service entrypoints: consume every service's events into progress read models."""
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
+from ttp_common.web import http
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 
 from ttp_common import web

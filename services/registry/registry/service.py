@@ -1,7 +1,7 @@
 """Registry service entrypoints (thin: rules live in domain.py)."""
 import uuid
 
-from nameko.web.handlers import http
+from ttp_common.web import http
 from pymongo.errors import DuplicateKeyError
 
 from ttp_common import auth, web

@@ -42,6 +42,17 @@ def test_health_reports_every_dependency_ok(api):
                                "checks": {"mongodb": "ok", "kafka": "ok", "amqp": "ok"}}
 
 
+def test_unknown_paths_and_wrong_methods_answer_json_errors(api):
+    response = api.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found"
+    response = api.request("DELETE", "/api/v1/organizations")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "POST" in response.headers["Allow"]
+
+
 def test_metrics_are_prometheus_text_counting_entrypoint_calls(api):
     api.get("/health")
     response = api.get("/metrics")

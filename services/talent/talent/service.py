@@ -2,7 +2,7 @@
 import uuid
 
 from mongoengine import BooleanField, Document, ListField, StringField
-from nameko.web.handlers import http
+from ttp_common.web import http
 
 from ttp_common import auth, web
 from ttp_common.service_base import PlatformService, service_openapi

@@ -3,7 +3,7 @@ import datetime as dt
 import uuid
 
 from mongoengine import DateTimeField, DecimalField, Document, StringField
-from nameko.web.handlers import http
+from ttp_common.web import http
 from pymongo import ReturnDocument
 
 from ttp_common import auth, web
