@@ -75,6 +75,10 @@ class OutboxRelay(DependencyProvider):
             self._wake.clear()
             stopping = not self._running
             try:
+                if not self._hold_lease():
+                    # another instance publishes: its gauges count, ours must not linger
+                    metrics.OUTBOX_PENDING.labels(self.service).set(0)
+                    metrics.OUTBOX_OLDEST_PENDING_AGE.labels(self.service).set(0)
                 while self._hold_lease() and self.publish_pending() == BATCH:
                     eventlet.sleep(0)  # a long backlog must not freeze other greenlets
             except Exception:

@@ -31,6 +31,7 @@ class PlatformService:
 
     @http("GET", "/metrics")
     def metrics(self, request):
+        self.observability.health()  # refreshes ttp_dependency_up (cached briefly)
         return Response(generate_latest(), status=200, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @http("GET", "/api/v1/openapi.json")
