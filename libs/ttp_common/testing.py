@@ -1,15 +1,24 @@
 """Helpers for integration tests against the real local servers."""
+import contextlib
 import os
 import time
 import uuid
 
+import pymongo
+import requests
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from nameko.containers import ServiceContainer
+from nameko.testing.utils import find_free_port
 
 from . import kafka
+from .auth import mint_token
+from .events import codec
+from .mongo import OUTBOX
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/?directConnection=true")
 AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+TEST_JWT_SECRET = "test-secret-of-at-least-32-bytes-long"
 
 
 def unique(prefix="t"):
@@ -80,7 +89,64 @@ def service_config(service, port, **overrides):
         "KAFKA_TOPIC_PREFIX": f"{unique()}.",
         "OUTBOX_POLL_SECONDS": 0.5,
         "CONSUMER_RETRY_BACKOFF_SECONDS": 0.05,
-        "JWT_SECRET": "test-secret-of-at-least-32-bytes-long",
+        "JWT_SECRET": TEST_JWT_SECRET,
     }
     config.update(overrides)
     return config
+
+
+class ServiceApi:
+    """HTTP access to a service running in a test container, plus a look at its database and topics."""
+
+    def __init__(self, url, config, db):
+        self.url, self.config, self.db = url, config, db
+
+    def token(self, role, sub=None, secret=TEST_JWT_SECRET, **claims):
+        return mint_token(sub or f"test-{role}", role, secret=secret, **claims)
+
+    def request(self, method, path, token=None, **kwargs):
+        headers = dict(kwargs.pop("headers", {}))
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(method, self.url + path, headers=headers, timeout=10, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        if body is not None:
+            kwargs["json"] = body
+        return self.request("POST", path, **kwargs)
+
+    def counts(self, collection):
+        """(documents in ``collection``, outbox rows): what a rejected request must not change."""
+        return self.db[collection].count_documents({}), self.db[OUTBOX].count_documents({})
+
+    def event(self, aggregate_topic, subject):
+        """The Kafka record whose ``ce_subject`` is ``subject`` on ``<prefix>ttp.<service>.<aggregate>``."""
+        records = read_topic(self.config["KAFKA_TOPIC_PREFIX"] + aggregate_topic,
+                             lambda r: header(r, "ce_subject") == subject)
+        assert len(records) == 1, f"expected one event for {subject} on {aggregate_topic}, got {len(records)}"
+        return records[0]
+
+    @staticmethod
+    def decode(record):
+        """(event name, data) of a record's Avro payload, decoded with the published schemas."""
+        return codec().decode(record.value)
+
+
+@contextlib.contextmanager
+def running_service(service_cls, **config_overrides):
+    """Run ``service_cls`` in a nameko container on a free port against the real local servers;
+    yields a ``ServiceApi``; stops the container and drops its test database afterwards."""
+    port = find_free_port()
+    config = service_config(service_cls.name, port, **config_overrides)
+    container = ServiceContainer(service_cls, config)
+    container.start()
+    client = pymongo.MongoClient(MONGO_URI)
+    try:
+        yield ServiceApi(f"http://127.0.0.1:{port}", config, client[config["MONGO_DB"]])
+    finally:
+        container.stop()
+        client.drop_database(config["MONGO_DB"])
+        client.close()
