@@ -97,10 +97,10 @@ def pid_file(name):
     return RUN_DIR / "pids" / f"{name}.pid"
 
 
-def start_process(name, argv):
+def start_process(name, argv, fresh_log=False):
     (RUN_DIR / "pids").mkdir(parents=True, exist_ok=True)
     (RUN_DIR / "logs").mkdir(parents=True, exist_ok=True)
-    log = open(RUN_DIR / "logs" / f"{name}.log", "ab")
+    log = open(RUN_DIR / "logs" / f"{name}.log", "wb" if fresh_log else "ab")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True, cwd=REPO_ROOT)
     pid_file(name).write_text(str(proc.pid))
@@ -311,8 +311,8 @@ def procfile():
     lines = []
     for name, cls in SERVICE_CLASSES.items():
         config = REPO_ROOT / "services" / name / "config.yaml"
-        # eventlet's deprecation banner would open every service's log; nothing else is hidden
-        lines.append(f"{name}: cd services/{name} && PYTHONWARNINGS=ignore::DeprecationWarning "
+        # EVENTLET_TESTS only silences eventlet's deprecation banner, which would open every log
+        lines.append(f"{name}: cd services/{name} && EVENTLET_TESTS=1 "
                      f"exec {nameko} run --config {config} {cls}")
     path = RUN_DIR / "Procfile"
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -333,10 +333,26 @@ def health_of(name):
         return None, str(exc)
 
 
-def wait_for_services(timeout):
+def crashed_service_report(lines=12):
+    """From honcho's log: which service exited with an error first, and its last output lines."""
+    path = RUN_DIR / "logs" / "services.log"
+    log = path.read_text(errors="replace").splitlines() if path.exists() else []
+    crashed = next((line.split("|", 1)[1].split()[0] for line in log
+                    if "| " in line and " stopped (rc=" in line and "(rc=0)" not in line), None)
+    if crashed is None:
+        return "\n".join(log[-lines:])
+    own = [line for line in log if line[9:].startswith(crashed)]
+    return f"{crashed.split('.')[0]} exited with an error:\n" + "\n".join(own[-lines:])
+
+
+def wait_for_services(timeout, runner_alive=lambda: True):
     deadline = time.time() + timeout
     pending = set(SERVICES)
     while pending and time.time() < deadline:
+        if not runner_alive():
+            raise StackError(f"the services exited before answering /health ({', '.join(sorted(pending))} "
+                             f"not up; full log {RUN_DIR / 'logs' / 'services.log'}). "
+                             f"{crashed_service_report()}")
         for name in sorted(pending):
             status, _ = health_of(name)
             if status == 200:
@@ -346,7 +362,8 @@ def wait_for_services(timeout):
     if pending:
         details = "; ".join(f"{n}: {health_of(n)[1][:200]}" for n in sorted(pending))
         raise StackError(f"service(s) did not answer GET /health with 200 within {timeout} s: "
-                         f"{', '.join(sorted(pending))} ({details}); logs: {RUN_DIR / 'logs' / 'services.log'}")
+                         f"{', '.join(sorted(pending))} ({details}); logs: {RUN_DIR / 'logs' / 'services.log'}; "
+                         "the rest is left running for inspection, `make down` stops it")
 
 
 def print_endpoints():
@@ -380,7 +397,7 @@ def run_foreground():
 def report_health(proc, timeout):
     """In the foreground run: say once whether every service came up (and which did not)."""
     try:
-        wait_for_services(timeout)
+        wait_for_services(timeout, runner_alive=lambda: proc.poll() is None)
         say("all services healthy")
     except StackError as exc:
         if proc.poll() is None:
@@ -389,11 +406,12 @@ def report_health(proc, timeout):
 
 def up(timeout):
     infra_up()
-    if pid_file("services").exists():
+    if pid_file("services").exists() and alive(int(pid_file("services").read_text())):
         say("services already started (make down first to restart)")
     else:
-        start_process("services", honcho_argv())
-    wait_for_services(timeout)
+        start_process("services", honcho_argv(), fresh_log=True)
+    pid = int(pid_file("services").read_text())
+    wait_for_services(timeout, runner_alive=lambda: alive(pid))
     print_endpoints()
 
 
