@@ -85,26 +85,31 @@ class KafkaEventConsumer(Entrypoint):
         return consumer
 
     def _run(self):
-        while self._running and self._consumer is None:
+        """Poll until stopped. Any Kafka trouble (broker gone, rebalance during a commit) closes the
+        consumer without committing and starts a new one: it resumes from the committed offsets,
+        and records handled since are deduplicated by their handlers."""
+        while self._running:
             try:
-                self._consumer = self._connect()
-            except Exception as exc:
-                log.warning("kafka consumer %s cannot start yet: %s", self.group_id, exc)
-                eventlet.sleep(2)
-        try:
-            while self._running:
+                if self._consumer is None:
+                    self._consumer = self._connect()
                 batches = self._consumer.poll(timeout_ms=200)
                 for tp, records in batches.items():
                     self._handle_partition(tp, records)
                     if not self._running:
                         break
-        except Exception:
-            log.exception("kafka consumer %s loop failed", self.group_id)
-            raise
-        finally:
-            if self._consumer is not None:
+            except Exception as exc:
+                log.warning("kafka consumer %s: %s: %s; reconnecting", self.group_id, type(exc).__name__, exc)
+                self._close()
+                eventlet.sleep(2)
+        self._close()
+
+    def _close(self):
+        if self._consumer is not None:
+            try:
                 self._consumer.close(autocommit=False)
-                self._consumer = None
+            except Exception:
+                log.warning("closing kafka consumer %s failed", self.group_id, exc_info=True)
+            self._consumer = None
 
     def _handle_partition(self, tp, records):
         done = None
