@@ -234,8 +234,7 @@ def start_mongo():
     else:
         storage = Path(env("MONGO_STORAGE_PATH", RUN_DIR / "mongo"))
         storage.mkdir(parents=True, exist_ok=True)
-        exe = shutil.which("secantusd-py") or str(Path(sys.executable).parent / "secantusd-py")
-        start_process("mongo", [exe, "--host", host, "--port", str(port), "--storage-path", str(storage),
+        start_process("mongo", [venv_tool("secantusd-py"), "--host", host, "--port", str(port), "--storage-path", str(storage),
                                 "--log-level", "WARNING"])
         say(f"MongoDB protocol: started SecantusDB on {host}:{port} (data in {storage})")
         started = True
@@ -306,8 +305,14 @@ def infra_down(names=("kafka", "mongo")):
 
 
 # -- services --------------------------------------------------------------
+def venv_tool(name):
+    """A console script of this virtualenv (so the services run with the launcher's packages)."""
+    path = Path(sys.executable).parent / name
+    return str(path) if path.exists() else (shutil.which(name) or name)
+
+
 def procfile():
-    nameko = shutil.which("nameko") or str(Path(sys.executable).parent / "nameko")
+    nameko = venv_tool("nameko")
     lines = []
     for name, cls in SERVICE_CLASSES.items():
         config = REPO_ROOT / "services" / name / "config.yaml"
@@ -321,8 +326,7 @@ def procfile():
 
 
 def honcho_argv():
-    exe = shutil.which("honcho") or str(Path(sys.executable).parent / "honcho")
-    return [exe, "--no-colour", "-f", str(procfile()), "-d", str(REPO_ROOT), "start"]
+    return [venv_tool("honcho"), "--no-colour", "-f", str(procfile()), "-d", str(REPO_ROOT), "start"]
 
 
 def health_of(name):
