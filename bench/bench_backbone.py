@@ -4,7 +4,8 @@
 
 Each figure comes with a baseline measured in the same run, since these machines are
 shared and noisy:
-  1. publish throughput: outbox (transaction + relay) vs. a bare KafkaProducer
+  1. publish throughput: outbox (transaction + relay) vs. a bare KafkaProducer and vs. bare
+     pymongo transactions doing the same two inserts
   2. end-to-end latency: transact() → relay → Kafka → consumer entrypoint → handler,
      vs. a bare produce → consume round trip.
 """
@@ -91,6 +92,26 @@ def bare_producer_throughput(n):
     return n / elapsed
 
 
+def bare_transactions(n):
+    """The same two writes (state + outbox row) as one pymongo transaction each, without our plumbing."""
+    from pymongo.read_concern import ReadConcern
+    from pymongo.write_concern import WriteConcern
+
+    client = pymongo.MongoClient(MONGO_URI)
+    db = client[unique("bench_raw_")]
+    start = time.perf_counter()
+    for i in range(n):
+        def work(session, i=i):
+            db.orgs.insert_one({"_id": i}, session=session)
+            db.outbox.insert_one({"value": b"x" * 300, "sent": False}, session=session)
+        with client.start_session() as session:
+            session.with_transaction(work, read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority"))
+    elapsed = time.perf_counter() - start
+    client.drop_database(db.name)
+    client.close()
+    return n / elapsed
+
+
 def bare_round_trip(samples):
     topic = f"{unique('bench')}.rtt"
     kafka.ensure_topics(BOOTSTRAP, [topic], 1)
@@ -125,6 +146,7 @@ def main():
     print(f"servers: Kafka protocol {BOOTSTRAP} (Tansu), MongoDB protocol {MONGO_URI} (SecantusDB)")
 
     baseline_rate = bare_producer_throughput(args.events)
+    baseline_txn_rate = bare_transactions(args.events)
     rtt = bare_round_trip(args.latency_samples)
 
     container = ServiceContainer(Bench, config)
@@ -139,7 +161,7 @@ def main():
 
         # 1. throughput: N transactions (state + event), then until the relay confirmed all
         start = time.perf_counter()
-        with entrypoint_hook(container, "write") as write:
+        with entrypoint_hook(container, "write", timeout=600) as write:
             ids = write(args.events)
         committed = time.perf_counter() - start
         wait_for(lambda: outbox.count_documents({"sent": False}) == 0, timeout=300, interval=0.05,
@@ -164,6 +186,7 @@ def main():
     print()
     print(f"publish throughput ({n} events)")
     print(f"  baseline  bare KafkaProducer, batched, acks=all : {baseline_rate:8.0f} msg/s")
+    print(f"  baseline  bare pymongo transactions (2 inserts)   : {baseline_txn_rate:8.0f} txn/s")
     print(f"  outbox    transactions committed                : {n / committed:8.0f} events/s")
     print(f"  outbox    committed → confirmed by Kafka        : {n / published:8.0f} events/s")
     print(f"  outbox    committed → handled by the consumer   : {n / consumed:8.0f} events/s")

@@ -98,7 +98,8 @@ class KafkaEventConsumer(Entrypoint):
                     if not self._running:
                         break
             except Exception as exc:
-                log.warning("kafka consumer %s: %s: %s; reconnecting", self.group_id, type(exc).__name__, exc)
+                log.warning("kafka consumer %s: %s: %s; reconnecting", self.group_id, type(exc).__name__, exc,
+                            exc_info=True)
                 self._close()
                 eventlet.sleep(2)
         self._close()
@@ -167,6 +168,10 @@ class KafkaEventConsumer(Entrypoint):
 
         context = {"correlation_id": event.extensions.get("correlationid") or event.id}
         self.container.spawn_worker(self, (event,), {}, context_data=context, handle_result=handle_result)
+        # Under load this greenlet was seen resumed by a stray wake-up from an earlier green
+        # select() in kafka-python's poll (wait() returned ([fd], [], [])): wait for the real result.
+        while not done.ready():
+            done.wait()
         return done.wait()
 
     def _dead_letter(self, record, reason, exc):

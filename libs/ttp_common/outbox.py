@@ -38,6 +38,7 @@ class OutboxRelay(DependencyProvider):
         self._wake = threading.Event()
         self._running = False
         self._thread = None
+        self._lease_until = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def setup(self):
@@ -88,8 +89,14 @@ class OutboxRelay(DependencyProvider):
                 return
 
     def _hold_lease(self):
-        """Take or renew the relay lease; only its holder publishes."""
+        """Take or renew the relay lease; only its holder publishes.
+
+        A held lease is renewed only in the second half of its term, so a busy relay does not
+        add a database write to every pass."""
         now = dt.datetime.now(dt.timezone.utc)
+        if self._lease_until is not None and now < self._lease_until - dt.timedelta(seconds=LEASE_SECONDS / 2):
+            return True
+        self._lease_until = None
         leases = self.store.db[LEASES]
         try:
             lease = leases.find_one_and_update(
@@ -99,7 +106,10 @@ class OutboxRelay(DependencyProvider):
             )
         except DuplicateKeyError:
             return False  # another instance holds an unexpired lease
-        return lease is not None and lease["owner"] == self.owner
+        if lease is None or lease["owner"] != self.owner:
+            return False
+        self._lease_until = now + dt.timedelta(seconds=LEASE_SECONDS)
+        return True
 
     def release_lease(self):
         self.store.db[LEASES].delete_one({"_id": "relay", "owner": self.owner})
