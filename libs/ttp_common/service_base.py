@@ -4,11 +4,11 @@ A service subclasses ``PlatformService``, sets ``name`` and ``openapi_spec`` and
 its own entrypoints; nameko picks up the inherited ones below.
 """
 from nameko.dependency_providers import Config
-from .web import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
 from . import auth, events, web
+from .web import http
 from .mongo import Store
 from .observability import Observability
 from .outbox import OutboxRelay

@@ -18,10 +18,12 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from .errors import (
     JSON_CONTENT_TYPE, ApiError, InternalError, InvalidJson, PayloadTooLarge, Unavailable, UnsupportedMediaType,
@@ -293,10 +295,6 @@ def openapi_document(title, version, description, paths, schemas):
 
 
 # -- the HTTP entrypoint ------------------------------------------------------------------
-
-from nameko.web.handlers import HttpRequestHandler  # noqa: E402
-from nameko.web.server import WebServer, WsgiApp  # noqa: E402
-from werkzeug.wrappers import Request  # noqa: E402
 
 
 class _JsonErrorsWsgiApp(WsgiApp):
