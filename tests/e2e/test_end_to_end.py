@@ -100,17 +100,24 @@ def target(urls, key):
     return next(t for t in targets if t["key"] == key)
 
 
-def test_a_registration_reaches_metrics_and_the_raw_event_is_self_describing(platform):
+def test_registration_and_accreditation_reach_metrics_and_the_raw_event_is_self_describing(platform):
     org_id = register(platform, "绵阳科技城技术转移中心", "91510700MA6CUPTE11", correlation_id="e2e-req-0001")
+    wait_for(lambda: counters(platform).get("organizations_registered|region=510700") == 1,
+             message="metrics to count the registration")
+    assert "service_institutions" not in counters(platform)  # registered is not yet accredited (认定)
 
-    wait_for(lambda: counters(platform).get("service_institutions") == 1, message="metrics to count it")
+    reviewer = mint_token("mianyang-reviewer", "reviewer", region="510700", secret=SECRET)
+    response = requests.post(f"{platform['registry']}/api/v1/organizations/{org_id}/accreditation", json={},
+                             headers={"Authorization": f"Bearer {reviewer}"}, timeout=10)
+    assert response.status_code == 200, response.text
+    wait_for(lambda: counters(platform).get("service_institutions") == 1, message="metrics to count the accreditation")
     assert target(platform, "service_institutions")["value"] == "1"
     assert counters(platform)["organizations_registered|region=510700"] == 1
     scrape = requests.get(f"{platform['metrics']}/metrics", timeout=5).text
     assert 'ttp_plan_target_value{target="service_institutions",unit="count"} 1.0' in scrape
 
     # A subscriber needs only a CloudEvents SDK and the published .avsc file.
-    [record] = read_topic(TOPIC, lambda r: r.key == org_id.encode())
+    [record] = read_topic(TOPIC, lambda r: r.key == org_id.encode() and header(r, "ce_type").endswith("registered.v1"))
     message = ce_kafka.KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
     event = ce_kafka.from_binary(message, data_unmarshaller=lambda body: body)
     assert event["type"] == f"cn.gov.sc.ttp.{EVENT}"

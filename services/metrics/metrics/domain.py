@@ -38,10 +38,11 @@ TARGETS = (
 def increments(event_name, data):
     """The counter increments an event causes: {counter name: int}."""
     if event_name == "registry.organization.registered.v1":
-        inc = {"organizations_registered": 1, f"organizations_registered|region={data['region_code']}": 1}
-        if data["kind"] == "service_institution":
-            inc["service_institutions"] = 1
-        return inc
+        return {"organizations_registered": 1, f"organizations_registered|region={data['region_code']}": 1}
+    if event_name == "registry.organization.accredited.v1":  # 认定: counts toward the 1,000 target
+        return {"service_institutions": 1, f"service_institutions|region={data['region_code']}": 1}
+    if event_name == "registry.organization.accreditation_revoked.v1":
+        return {"service_institutions": -1, f"service_institutions|region={data['region_code']}": -1}
     if event_name == "transactions.contract.registered.v1":
         return {
             "contracts_registered": 1,

@@ -13,6 +13,8 @@ from .openapi import SPEC
 COUNTERS = "counters"
 CONSUMED_EVENTS = (
     "registry.organization.registered.v1",
+    "registry.organization.accredited.v1",
+    "registry.organization.accreditation_revoked.v1",
     "transactions.contract.registered.v1",
     "finance.project.approved.v1",
     "talent.person.registered.v1",

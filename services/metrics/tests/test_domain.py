@@ -47,17 +47,18 @@ def test_fen_conversion_is_exact_and_refuses_fractions_of_a_fen():
             to_fen(Decimal(amount))
 
 
-def test_a_registered_service_institution_counts_towards_its_target():
+def test_registration_alone_does_not_count_as_a_service_institution():
     inc = increments("registry.organization.registered.v1",
                      {"organization_id": "o", "kind": "service_institution", "region_code": "510700"})
-    assert inc == {"organizations_registered": 1, "organizations_registered|region=510700": 1,
-                   "service_institutions": 1}
+    assert inc == {"organizations_registered": 1, "organizations_registered|region=510700": 1}
 
 
-def test_other_organizations_do_not_count_as_service_institutions():
-    inc = increments("registry.organization.registered.v1",
-                     {"organization_id": "o", "kind": "university", "region_code": "510100"})
-    assert "service_institutions" not in inc and inc["organizations_registered"] == 1
+def test_an_accreditation_counts_towards_the_target_and_a_revocation_takes_it_back():
+    data = {"organization_id": "o", "region_code": "510700"}
+    accredited = increments("registry.organization.accredited.v1", data)
+    revoked = increments("registry.organization.accreditation_revoked.v1", {**data, "reason": "x"})
+    assert accredited == {"service_institutions": 1, "service_institutions|region=510700": 1}
+    assert revoked == {"service_institutions": -1, "service_institutions|region=510700": -1}
 
 
 def test_a_contract_counts_its_technology_transaction_amount_as_turnover():

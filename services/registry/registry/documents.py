@@ -1,10 +1,10 @@
 """Persistence: mongoengine documents of the registry's database."""
 import datetime as dt
 
-from mongoengine import DateTimeField, Document, StringField
+from mongoengine import BooleanField, DateTimeField, Document, StringField
 
 
-def _now_ms():
+def now_ms():
     """Now, to MongoDB's millisecond precision, so the 201 body equals what a later GET returns."""
     now = dt.datetime.now(dt.timezone.utc)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -19,12 +19,16 @@ class Organization(Document):
     kind = StringField(required=True)
     region_code = StringField(required=True, min_length=6, max_length=6)
     supervising_department = StringField()
-    created_at = DateTimeField(required=True, default=_now_ms)
+    created_at = DateTimeField(required=True, default=now_ms)
     created_by = StringField(required=True)
+    accredited = BooleanField(default=False)  # 认定 as a professional service institution
+    accredited_at = DateTimeField()
+    accreditation_basis = StringField()
 
     def public(self):
         return {
             "id": self.id, "name": self.name, "credit_code": self.credit_code, "kind": self.kind,
             "region_code": self.region_code, "supervising_department": self.supervising_department,
-            "created_at": self.created_at,
+            "created_at": self.created_at, "accredited": bool(self.accredited),
+            "accredited_at": self.accredited_at,
         }

@@ -40,3 +40,36 @@ class OrganizationIn(BaseModel):
         if value not in SICHUAN_REGIONS:
             raise ValueError("not one of Sichuan's 21 prefecture-level division codes (GB/T 2260)")
         return value
+
+
+class AccreditationIn(BaseModel):
+    """A reviewer's accreditation of a service institution (认定)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    basis: str | None = Field(default=None, max_length=200, description="认定依据, e.g. a notice number")
+
+
+class RevocationIn(BaseModel):
+    """Revoking an accreditation (撤销认定) needs a reason."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=2, max_length=500, description="撤销原因")
+
+
+class TransitionRefused(Exception):
+    """A state change that the current state does not allow (answered with 409)."""
+
+
+def check_accreditable(kind, accredited):
+    """Only a service institution can be accredited, and only once at a time."""
+    if kind != "service_institution":
+        raise TransitionRefused("only a service institution (科技成果转移转化服务机构) can be accredited")
+    if accredited:
+        raise TransitionRefused("the institution is already accredited")
+
+
+def check_revocable(accredited):
+    if not accredited:
+        raise TransitionRefused("the institution is not accredited")

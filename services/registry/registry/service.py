@@ -1,18 +1,21 @@
 """Registry service entrypoints (thin: rules live in domain.py)."""
 import uuid
 
-from ttp_common.web import http
 from pymongo.errors import DuplicateKeyError
 
 from ttp_common import auth, web
 from ttp_common.errors import Conflict, NotFound, field_error
 from ttp_common.service_base import PlatformService
+from ttp_common.web import http
 
-from .documents import Organization
-from .domain import OrganizationIn
+from . import domain
+from .documents import Organization, now_ms
+from .domain import AccreditationIn, OrganizationIn, RevocationIn
 from .openapi import SPEC
 
 ORGANIZATION_REGISTERED = "registry.organization.registered.v1"
+ORGANIZATION_ACCREDITED = "registry.organization.accredited.v1"
+ACCREDITATION_REVOKED = "registry.organization.accreditation_revoked.v1"
 
 
 class RegistryService(PlatformService):
@@ -52,3 +55,59 @@ class RegistryService(PlatformService):
         if doc is None:
             raise NotFound("no such organization")
         return web.json_response(Organization._from_son(doc).public())
+
+    @http("POST", "/api/v1/organizations/<string:organization_id>/accreditation")
+    @web.api
+    def accredit(self, request, organization_id):
+        """A reviewer of the institution's region (or an admin) accredits a service institution."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+        body = web.parse_body(request, AccreditationIn)
+        at = now_ms()
+
+        def work(uow):
+            org = self._organization_for_review(uow, principal, organization_id)
+            domain.check_accreditable(org.kind, org.accredited)
+            org.accredited, org.accredited_at, org.accreditation_basis = True, at, body.basis
+            uow.replace(org)
+            uow.emit(ORGANIZATION_ACCREDITED, {"organization_id": org.id, "region_code": org.region_code,
+                                               "accredited_at": at, "basis": body.basis}, subject=org.id)
+            return org
+
+        return web.json_response(self._transition(work, request, principal).public())
+
+    @http("POST", "/api/v1/organizations/<string:organization_id>/accreditation/revocation")
+    @web.api
+    def revoke_accreditation(self, request, organization_id):
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+        body = web.parse_body(request, RevocationIn)
+        at = now_ms()
+
+        def work(uow):
+            org = self._organization_for_review(uow, principal, organization_id)
+            domain.check_revocable(org.accredited)
+            org.accredited, org.accredited_at, org.accreditation_basis = False, None, None
+            uow.replace(org)
+            uow.emit(ACCREDITATION_REVOKED, {"organization_id": org.id, "region_code": org.region_code,
+                                             "revoked_at": at, "reason": body.reason}, subject=org.id)
+            return org
+
+        return web.json_response(self._transition(work, request, principal).public())
+
+    # -- helpers -------------------------------------------------------------
+    def _organization_for_review(self, uow, principal, organization_id):
+        """The organization, read in the transaction; its region must be the reviewer's."""
+        doc = uow.db[Organization._get_collection_name()].find_one({"_id": str(organization_id)}, session=uow.session)
+        if doc is None:
+            raise NotFound("no such organization")
+        org = Organization._from_son(doc)
+        if principal.role == auth.Roles.REVIEWER:
+            auth.require_region(principal, org.region_code)
+        return org
+
+    def _transition(self, work, request, principal):
+        try:
+            return self.store.transact(work, actor=self.actor(request, principal))
+        except domain.TransitionRefused as exc:
+            raise Conflict(str(exc))

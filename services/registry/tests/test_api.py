@@ -195,7 +195,9 @@ def test_registering_stores_the_organization_and_publishes_an_attributed_event(a
     assert response.status_code == 201, response.text
     created = response.json()
     org_id = created["id"]
-    assert set(created) == {"id", "name", "credit_code", "kind", "region_code", "supervising_department", "created_at"}
+    assert set(created) == {"id", "name", "credit_code", "kind", "region_code", "supervising_department", "created_at",
+                            "accredited", "accredited_at"}
+    assert created["accredited"] is False and created["accredited_at"] is None
     assert created["name"] == "四川大学技术转移中心"  # whitespace stripped
     assert (created["credit_code"], created["kind"], created["region_code"], created["supervising_department"]) == (
         body["credit_code"], "university", "510100", "四川省教育厅")
