@@ -381,3 +381,14 @@ def test_a_payload_written_with_an_older_frozen_revision_still_decodes(repositor
     assert schema_fingerprint(r1) != repository.fingerprint(name)  # really the older revision
 
     assert AvroCodec(repository).decode(payload) == (name, {**record, "supervising_department": None})
+
+
+def test_list_and_dict_subclasses_encode_like_plain_ones(repository):
+    """Documents hand over their own list types (mongoengine's BaseList); the payload is the same."""
+    class MyList(list):
+        pass
+
+    codec = AvroCodec(repository)
+    name = "talent.person.registered.v1"
+    plain = {"person_id": "p-1", "kinds": ["broker"], "organization_id": None}
+    assert codec.encode(name, {**plain, "kinds": MyList(["broker"])}) == codec.encode(name, plain)

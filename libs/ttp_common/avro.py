@@ -292,7 +292,7 @@ class AvroCodec:
         unknown = sorted(set(data) - set(fields))
         if unknown:  # fastavro silently drops unknown keys; a typo must not lose data
             raise EventValidationError(event_name, f"unknown field(s) {', '.join(map(str, unknown))}")
-        record = dict(data)
+        record = _plain(data)
         for name, field in fields.items():
             if name not in record:
                 if "default" not in field:
@@ -348,6 +348,15 @@ class AvroCodec:
         raise UndecodableEvent(
             f"unknown payload framing (first bytes {payload[:2].hex() or 'empty'}; expected c301 single-object "
             "encoding or 00 Confluent wire format)")
+
+
+def _plain(value: Any) -> Any:
+    """Plain dicts and lists: fastavro refuses their subclasses (e.g. mongoengine's BaseList)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _read_body(event_name: str, body: bytes, writer: Any, reader: Any = None) -> dict:

@@ -1,7 +1,7 @@
 """Persistence: mongoengine documents of the registry's database."""
 import datetime as dt
 
-from mongoengine import BooleanField, DateTimeField, Document, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, Document, ListField, StringField
 
 
 def now_ms():
@@ -31,4 +31,36 @@ class Organization(Document):
             "region_code": self.region_code, "supervising_department": self.supervising_department,
             "created_at": self.created_at, "accredited": bool(self.accredited),
             "accredited_at": self.accredited_at,
+        }
+
+
+class Achievement(Document):
+    """An achievement registration; ``record`` is the validated form (``AchievementIn``, JSON mode)."""
+
+    meta = {"collection": "achievements", "indexes": [
+        {"fields": ["registration_number"], "unique": True, "sparse": True},
+        {"fields": ["status", "region_code"]},
+    ]}
+
+    id = StringField(primary_key=True)
+    owner_organization_id = StringField(required=True)
+    region_code = StringField(required=True)
+    status = StringField(required=True)
+    record = DictField(required=True)
+    registration_number = StringField()
+    return_reasons = ListField(StringField())
+    withdraw_reason = StringField()
+    created_at = DateTimeField(required=True, default=now_ms)
+    created_by = StringField(required=True)
+    updated_at = DateTimeField(required=True, default=now_ms)
+    registered_at = DateTimeField()
+    published_at = DateTimeField()
+
+    def view(self):
+        return {
+            "id": self.id, "status": self.status, "owner_organization_id": self.owner_organization_id,
+            "region_code": self.region_code, "registration_number": self.registration_number,
+            "return_reasons": list(self.return_reasons or []), "created_at": self.created_at,
+            "updated_at": self.updated_at, "registered_at": self.registered_at,
+            "published_at": self.published_at, **self.record,
         }

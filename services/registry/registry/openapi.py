@@ -2,6 +2,7 @@
 from ttp_common import web
 from ttp_common.service_base import service_openapi
 
+from .achievements import TRANSITIONS, AchievementIn, ReturnIn, WithdrawIn
 from .domain import AccreditationIn, OrganizationIn, RevocationIn
 
 ORGANIZATION = {
@@ -16,6 +17,23 @@ ORGANIZATION = {
         "accredited_at": {"type": ["string", "null"], "format": "date-time"},
     },
 }
+
+ACHIEVEMENT = {
+    "type": "object",
+    "description": "The registration form (AchievementIn) plus its state.",
+    "required": ["id", "status", "owner_organization_id", "region_code", "title", "type"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["draft", "submitted", "returned", "registered", "published", "withdrawn"]},
+        "owner_organization_id": {"type": "string"}, "region_code": {"type": "string"},
+        "registration_number": {"type": ["string", "null"], "description": "12 digits"},
+        "return_reasons": {"type": "array", "items": {"type": "string"}},
+        "title": {"type": "string"}, "type": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+ACHIEVEMENT_ID = {"name": "achievement_id", "in": "path", "required": True, "schema": {"type": "string"}}
+ACHIEVEMENT_ERRORS = web.error_responses(400, 401, 403, 404, 409, 413, 415)
 
 ORGANIZATION_ID = {"name": "organization_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -35,6 +53,36 @@ SPEC = service_openapi(
             "parameters": [ORGANIZATION_ID],
             "responses": {"200": web.json_body("Organization"), **web.error_responses(404)},
         }},
+        "/api/v1/achievements": {"post": {
+            "summary": "Record an achievement as a draft (科技成果登记); institutions for their own organization",
+            "security": [{"bearerAuth": []}],
+            "requestBody": {"required": True, **web.json_body("AchievementIn")},
+            "responses": {"201": web.json_body("Achievement", "Draft recorded"), **ACHIEVEMENT_ERRORS},
+        }},
+        "/api/v1/achievements/{achievement_id}": {
+            "get": {
+                "summary": "One achievement: public once published, else only to its owner, reviewer and admins",
+                "parameters": [ACHIEVEMENT_ID],
+                "responses": {"200": web.json_body("Achievement"), **web.error_responses(404)},
+            },
+            "put": {
+                "summary": "Edit a draft or returned achievement (owner)",
+                "security": [{"bearerAuth": []}],
+                "parameters": [ACHIEVEMENT_ID],
+                "requestBody": {"required": True, **web.json_body("AchievementIn")},
+                "responses": {"200": web.json_body("Achievement"), **ACHIEVEMENT_ERRORS},
+            },
+        },
+        **{f"/api/v1/achievements/{{achievement_id}}/{name}": {"post": {
+            "summary": f"{name}: {', '.join(sorted(t.sources))} → {t.target} "
+                       f"({'the owning institution' if t.actor == 'owner' else 'the reviewer of its region'} or an admin); "
+                       f"publishes {t.event}",
+            "security": [{"bearerAuth": []}],
+            "parameters": [ACHIEVEMENT_ID],
+            **({"requestBody": {"required": True, **web.json_body({"return": "ReturnIn", "withdraw": "WithdrawIn"}[name])}}
+               if name in ("return", "withdraw") else {}),
+            "responses": {"200": web.json_body("Achievement"), **ACHIEVEMENT_ERRORS},
+        }} for name, t in TRANSITIONS.items()},
         "/api/v1/organizations/{organization_id}/accreditation": {"post": {
             "summary": "Accredit a service institution (认定; counts toward the 1,000-institution target); "
                        "reviewers of its region and administrators",
@@ -53,6 +101,7 @@ SPEC = service_openapi(
                           **web.error_responses(400, 401, 403, 404, 409, 413, 415)},
         }},
     },
-    schemas={**web.model_schema(OrganizationIn), **web.model_schema(AccreditationIn),
+    schemas={**web.model_schema(AchievementIn), **web.model_schema(ReturnIn), **web.model_schema(WithdrawIn),
+             "Achievement": ACHIEVEMENT, **web.model_schema(OrganizationIn), **web.model_schema(AccreditationIn),
              **web.model_schema(RevocationIn), "Organization": ORGANIZATION},
 )

@@ -1,6 +1,7 @@
 """Registry service entrypoints (thin: rules live in domain.py)."""
 import uuid
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ttp_common import auth, web
@@ -8,8 +9,9 @@ from ttp_common.errors import Conflict, NotFound, field_error
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 
-from . import domain
-from .documents import Organization, now_ms
+from . import achievements, domain
+from .achievements import AchievementIn, ReturnIn, WithdrawIn
+from .documents import Achievement, Organization, now_ms
 from .domain import AccreditationIn, OrganizationIn, RevocationIn
 from .openapi import SPEC
 
@@ -21,7 +23,7 @@ ACCREDITATION_REVOKED = "registry.organization.accreditation_revoked.v1"
 class RegistryService(PlatformService):
     name = "registry"
     openapi_spec = SPEC
-    documents = [Organization]
+    documents = [Organization, Achievement]
 
     @http("POST", "/api/v1/organizations")
     @web.api
@@ -74,7 +76,7 @@ class RegistryService(PlatformService):
                                                "accredited_at": at, "basis": body.basis}, subject=org.id)
             return org
 
-        return web.json_response(self._transition(work, request, principal).public())
+        return web.json_response(self._act(work, request, principal).public())
 
     @http("POST", "/api/v1/organizations/<string:organization_id>/accreditation/revocation")
     @web.api
@@ -93,7 +95,7 @@ class RegistryService(PlatformService):
                                              "revoked_at": at, "reason": body.reason}, subject=org.id)
             return org
 
-        return web.json_response(self._transition(work, request, principal).public())
+        return web.json_response(self._act(work, request, principal).public())
 
     # -- helpers -------------------------------------------------------------
     def _organization_for_review(self, uow, principal, organization_id):
@@ -106,8 +108,132 @@ class RegistryService(PlatformService):
             auth.require_region(principal, org.region_code)
         return org
 
-    def _transition(self, work, request, principal):
+    def _act(self, work, request, principal):
         try:
             return self.store.transact(work, actor=self.actor(request, principal))
         except domain.TransitionRefused as exc:
             raise Conflict(str(exc))
+
+    # -- achievements (科技成果登记) -------------------------------------------------
+    @http("POST", "/api/v1/achievements")
+    @web.api
+    def create_achievement(self, request):
+        """An institution records a draft for its own organization (the first completing one)."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, AchievementIn)
+        auth.require_org(principal, body.organization_ids[0])
+        achievement = Achievement(
+            id=uuid.uuid4().hex, owner_organization_id=body.organization_ids[0], region_code=body.region_code,
+            status="draft", record=body.model_dump(mode="json"), created_by=principal.sub)
+        self.store.transact(lambda uow: uow.insert(achievement), actor=self.actor(request, principal))
+        return web.json_response(achievement.view(), status=201,
+                                 headers={"Location": f"/api/v1/achievements/{achievement.id}"})
+
+    @http("PUT", "/api/v1/achievements/<string:achievement_id>")
+    @web.api
+    def edit_achievement(self, request, achievement_id):
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, AchievementIn)
+
+        def work(uow):
+            achievement = self._achievement(uow, achievement_id, principal, achievements.OWNER)
+            achievements.check_editable(achievement.status)
+            auth.require_org(principal, body.organization_ids[0])  # the owner stays an organization of the caller
+            achievement.record, achievement.updated_at = body.model_dump(mode="json"), now_ms()
+            achievement.owner_organization_id, achievement.region_code = body.organization_ids[0], body.region_code
+            uow.replace(achievement)
+            return achievement
+
+        return web.json_response(self._act(work, request, principal).view())
+
+    @http("GET", "/api/v1/achievements/<string:achievement_id>")
+    @web.api
+    def get_achievement(self, request, achievement_id):
+        """Published achievements are public; others only to their owner, the region's reviewer, admins."""
+        principal = self.principal(request)
+        doc = self.store.db[Achievement._get_collection_name()].find_one({"_id": str(achievement_id)})
+        if doc is None:
+            raise NotFound("no such achievement")
+        achievement = Achievement._from_son(doc)
+        if achievement.status != "published" and not self._may_see(principal, achievement):
+            raise NotFound("no such achievement")  # unpublished data does not exist for the public
+        return web.json_response(achievement.view())
+
+    @http("POST", "/api/v1/achievements/<string:achievement_id>/<string:action>")
+    @web.api
+    def achievement_transition(self, request, achievement_id, action):
+        """submit (owner) · register, return, publish (reviewer of its region, admin) · withdraw (owner)."""
+        if action not in achievements.TRANSITIONS:
+            raise NotFound(f"no action {action!r}; one of: {', '.join(achievements.TRANSITIONS)}")
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+        body = {"return": ReturnIn, "withdraw": WithdrawIn}.get(action)
+        body = web.parse_body(request, body) if body else None
+        now = now_ms()
+
+        def work(uow):
+            t = achievements.TRANSITIONS[action]
+            achievement = self._achievement(uow, achievement_id, principal, t.actor)
+            achievements.transition(action, achievement.status)
+            achievement.status, achievement.updated_at = t.target, now
+            data = {"achievement_id": achievement.id, "organization_id": achievement.owner_organization_id,
+                    "region_code": achievement.region_code}
+            record = achievement.record
+            if action == "submit":
+                data["title"] = record["title"]
+                achievement.return_reasons = []
+            elif action == "register":
+                serial = uow.db["sequences"].find_one_and_update(
+                    {"_id": f"achievement|{achievements.registration_body(achievement.region_code)}|{now.year}"
+                            f"|{record['type']}"},
+                    {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER,
+                    session=uow.session)["value"]
+                achievement.registration_number = achievements.registration_number(
+                    achievement.region_code, now.year, record["type"], serial)
+                achievement.registered_at = now
+                data.update(registration_number=achievement.registration_number, type=record["type"],
+                            registered_at=now)
+            elif action == "return":
+                achievement.return_reasons = body.reasons
+                data["reasons"] = body.reasons
+            elif action == "publish":
+                achievement.published_at = now
+                data = {"achievement_id": achievement.id, "registration_number": achievement.registration_number,
+                        **{k: record[k] for k in ("title", "type", "summary", "keywords", "industry", "programme",
+                                                  "trl", "region_code", "organization_ids", "dual_use")},
+                        "patent_numbers": [p["number"] for p in record["patents"]], "published_at": now}
+            elif action == "withdraw":
+                achievement.withdraw_reason = body.reason
+                data["reason"] = body.reason
+            uow.replace(achievement)
+            uow.emit(t.event, data, subject=achievement.id)
+            return achievement
+
+        return web.json_response(self._act(work, request, principal).view())
+
+    def _achievement(self, uow, achievement_id, principal, actor):
+        """The achievement, read in the transaction, if ``principal`` may act on it as ``actor``."""
+        doc = uow.db[Achievement._get_collection_name()].find_one({"_id": str(achievement_id)}, session=uow.session)
+        if doc is None:
+            raise NotFound("no such achievement")
+        achievement = Achievement._from_son(doc)
+        if actor == achievements.OWNER:
+            auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+            auth.require_org(principal, achievement.owner_organization_id)
+        else:
+            auth.require(principal, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+            if principal.role == auth.Roles.REVIEWER:
+                auth.require_region(principal, achievement.region_code)
+        return achievement
+
+    @staticmethod
+    def _may_see(principal, achievement):
+        if principal.role == auth.Roles.ADMIN:
+            return True
+        if principal.role == auth.Roles.INSTITUTION:
+            return principal.org == achievement.owner_organization_id
+        if principal.role == auth.Roles.REVIEWER:
+            return auth.region_covers(principal.region, achievement.region_code)
+        return False

@@ -1,0 +1,166 @@
+"""Achievement registration (科技成果登记) rules: the request model and the lifecycle, without I/O.
+
+Lifecycle: draft → submitted → registered (with a registration number) or returned (with
+reasons; edited and submitted again) → published → withdrawn. Each transition names the
+states it starts from and who may take it.
+"""
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ttp_common.reference import SICHUAN_REGIONS
+
+from .domain import TransitionRefused
+
+ACHIEVEMENT_TYPES = {"applied": "应用技术", "basic": "基础理论", "soft_science": "软科学"}
+TYPE_DIGIT = {"applied": 1, "basic": 2, "soft_science": 3}  # the category digit of a registration number
+PATENT_KINDS = {"invention": "发明专利", "utility_model": "实用新型", "design": "外观设计"}
+PATENT_STATUSES = {"applied": "申请中", "granted": "已授权", "lapsed": "已失效"}
+ORIGINS = {"original": "原始创新", "imported": "引进消化吸收", "redeveloped": "再创新"}
+SECRECY = {"public": "公开", "internal": "内部", "secret": "秘密"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Contributor(_Strict):
+    name: str = Field(min_length=1, max_length=50, description="完成人")
+    organization_id: str | None = Field(default=None, max_length=64)
+    share: Decimal = Field(gt=0, le=100, max_digits=5, decimal_places=2, description="贡献份额 (%)")
+
+
+class Patent(_Strict):
+    number: str = Field(min_length=5, max_length=30, description="专利号/申请号")
+    kind: Literal[tuple(PATENT_KINDS)]
+    status: Literal[tuple(PATENT_STATUSES)]
+
+
+class SoftwareCopyright(_Strict):
+    number: str = Field(min_length=3, max_length=40, description="软件著作权登记号")
+    title: str = Field(min_length=1, max_length=200)
+
+
+class Funding(_Strict):
+    fiscal: bool = Field(description="财政资金资助")
+    plan_project_id: str | None = Field(default=None, max_length=64, description="科技计划项目")
+    amount_yuan: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+
+    @model_validator(mode="after")
+    def _fiscal_needs_project(self):
+        if self.fiscal and not self.plan_project_id:
+            raise ValueError("fiscally funded achievements name the plan project (plan_project_id)")
+        return self
+
+
+class AchievementIn(_Strict):
+    """What an institution records for a registration (科技成果登记表)."""
+
+    title: str = Field(min_length=2, max_length=200, description="成果名称")
+    type: Literal[tuple(ACHIEVEMENT_TYPES)] = Field(description="成果类型")
+    summary: str = Field(min_length=10, max_length=5000, description="成果简介")
+    keywords: list[str] = Field(min_length=1, max_length=3, description="关键词 (up to three)")
+    industry: str = Field(min_length=2, max_length=100, description="所属行业")
+    programme: int | None = Field(default=None, ge=1, le=15, description="the plan's special programme (1)-(15)")
+    trl: int = Field(ge=1, le=9, description="技术成熟度 TRL 1-9")
+    region_code: str
+    organization_ids: list[str] = Field(min_length=1, max_length=20, description="完成单位, first = the owner")
+    contributors: list[Contributor] = Field(min_length=1, max_length=50)
+    funding: Funding
+    patents: list[Patent] = Field(default_factory=list, max_length=100)
+    software_copyrights: list[SoftwareCopyright] = Field(default_factory=list, max_length=100)
+    dual_use: bool = Field(default=False, description="军民两用")
+    origin: Literal[tuple(ORIGINS)] = "original"
+    secrecy: Literal[tuple(SECRECY)] = "public"
+    research_started: date | None = None
+    research_ended: date | None = None
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value):
+        value = [k.strip() for k in value]
+        if any(not k or len(k) > 30 for k in value) or len(set(value)) != len(value):
+            raise ValueError("keywords must be 1-30 characters each and distinct")
+        return value
+
+    @field_validator("region_code")
+    @classmethod
+    def _region(cls, value):
+        if value not in SICHUAN_REGIONS:
+            raise ValueError("not one of Sichuan's 21 prefecture-level division codes (GB/T 2260)")
+        return value
+
+    @model_validator(mode="after")
+    def _consistency(self):
+        total = sum(c.share for c in self.contributors)
+        if total != 100:
+            raise ValueError(f"contributors' shares must add up to 100 (they add up to {total})")
+        if self.research_started and self.research_ended and self.research_ended < self.research_started:
+            raise ValueError("research_ended is before research_started")
+        return self
+
+
+class ReturnIn(_Strict):
+    reasons: list[str] = Field(min_length=1, max_length=20, description="退回原因")
+
+
+class WithdrawIn(_Strict):
+    reason: str = Field(min_length=2, max_length=500, description="撤回原因")
+
+
+# -- the lifecycle ---------------------------------------------------------------------
+
+OWNER, REVIEWER = "owner", "reviewer"  # who may act: the owning institution, or the region's reviewer
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset
+    target: str
+    actor: str
+    event: str
+
+
+TRANSITIONS = {t.name: t for t in (
+    Transition("submit", frozenset({"draft", "returned"}), "submitted", OWNER, "registry.achievement.submitted.v1"),
+    Transition("register", frozenset({"submitted"}), "registered", REVIEWER, "registry.achievement.registered.v1"),
+    Transition("return", frozenset({"submitted"}), "returned", REVIEWER, "registry.achievement.returned.v1"),
+    Transition("publish", frozenset({"registered"}), "published", REVIEWER, "registry.achievement.published.v1"),
+    Transition("withdraw", frozenset({"registered", "published"}), "withdrawn", OWNER,
+               "registry.achievement.withdrawn.v1"),
+)}
+
+EDITABLE = frozenset({"draft", "returned"})
+
+
+def transition(name, status):
+    """The transition ``name`` from ``status``, or ``TransitionRefused``."""
+    t = TRANSITIONS[name]
+    if status not in t.sources:
+        raise TransitionRefused(f"cannot {name} an achievement that is {status} "
+                                f"(only from: {', '.join(sorted(t.sources))})")
+    return t
+
+
+def check_editable(status):
+    if status not in EDITABLE:
+        raise TransitionRefused(f"an achievement that is {status} cannot be edited (only draft or returned)")
+
+
+def registration_body(region_code):
+    """3-digit code of the registering body: ``5`` + the division's 2-digit city code (510700 → 507).
+
+    Our convention for the province's 21 divisions; the national numbering's body codes are
+    assigned by the ministry and can replace this table without changing the number format."""
+    return "5" + region_code[2:4]
+
+
+def registration_number(region_code, year, achievement_type, serial):
+    """12 digits: registering body (3) + year (4) + category (1) + serial (4)."""
+    if not 1 <= serial <= 9999:
+        raise ValueError("registration serial out of range for the year (1-9999)")
+    return f"{registration_body(region_code)}{year:04d}{TYPE_DIGIT[achievement_type]}{serial:04d}"

@@ -1,0 +1,78 @@
+"""Achievement registration rules (no servers)."""
+import pytest
+from pydantic import ValidationError
+
+from registry.achievements import (
+    TRANSITIONS, AchievementIn, check_editable, registration_number, transition,
+)
+from registry.domain import TransitionRefused
+
+
+def form(**overrides):
+    return {
+        "title": "石墨烯导热膜中试技术", "type": "applied", "summary": "一种石墨烯导热膜的连续化中试制备工艺。",
+        "keywords": ["石墨烯", "导热膜"], "industry": "新材料", "programme": 8, "trl": 6, "region_code": "510100",
+        "organization_ids": ["org-1"], "contributors": [{"name": "张三", "share": "60"}, {"name": "李四", "share": "40"}],
+        "funding": {"fiscal": True, "plan_project_id": "2019YFG0001"},
+        "patents": [{"number": "ZL201910000001.X", "kind": "invention", "status": "granted"}], **overrides,
+    }
+
+
+def error_paths(**overrides):
+    with pytest.raises(ValidationError) as info:
+        AchievementIn.model_validate(form(**overrides))
+    return {".".join(map(str, e["loc"])) for e in info.value.errors()}
+
+
+def test_a_complete_form_is_accepted():
+    assert AchievementIn.model_validate(form()).trl == 6
+
+
+@pytest.mark.parametrize("overrides, path", [
+    ({"trl": 0}, "trl"), ({"trl": 10}, "trl"), ({"programme": 16}, "programme"),
+    ({"type": "theory"}, "type"), ({"region_code": "510000"}, "region_code"),
+    ({"keywords": ["a", "b", "c", "d"]}, "keywords"), ({"keywords": ["石墨烯", "石墨烯"]}, "keywords"),
+    ({"patents": [{"number": "ZL1", "kind": "invention", "status": "granted"}]}, "patents.0.number"),
+    ({"patents": [{"number": "ZL201910000001.X", "kind": "trademark", "status": "granted"}]}, "patents.0.kind"),
+    ({"unknown": 1}, "unknown"),
+])
+def test_bad_fields_are_named(overrides, path):
+    assert path in error_paths(**overrides)
+
+
+def test_contributor_shares_must_add_up_to_100():
+    paths = error_paths(contributors=[{"name": "张三", "share": "60"}, {"name": "李四", "share": "30"}])
+    assert paths == {""}  # a whole-form rule
+
+
+def test_fiscal_funding_names_its_plan_project():
+    assert "funding" in error_paths(funding={"fiscal": True})
+    assert AchievementIn.model_validate(form(funding={"fiscal": False})).funding.plan_project_id is None
+
+
+@pytest.mark.parametrize("name, sources", [
+    ("submit", {"draft", "returned"}), ("register", {"submitted"}), ("return", {"submitted"}),
+    ("publish", {"registered"}), ("withdraw", {"registered", "published"}),
+])
+def test_each_transition_starts_only_from_its_states(name, sources):
+    for status in ("draft", "submitted", "returned", "registered", "published", "withdrawn"):
+        if status in sources:
+            assert transition(name, status) is TRANSITIONS[name]
+        else:
+            with pytest.raises(TransitionRefused):
+                transition(name, status)
+
+
+def test_only_drafts_and_returned_achievements_can_be_edited():
+    check_editable("draft")
+    check_editable("returned")
+    for status in ("submitted", "registered", "published", "withdrawn"):
+        with pytest.raises(TransitionRefused):
+            check_editable(status)
+
+
+def test_registration_numbers_have_12_digits():
+    assert registration_number("510700", 2026, "applied", 42) == "507202610042"
+    assert registration_number("513400", 2026, "soft_science", 9999) == "534202639999"
+    with pytest.raises(ValueError):
+        registration_number("510100", 2026, "basic", 10000)

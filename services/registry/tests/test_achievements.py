@@ -1,0 +1,119 @@
+"""Achievement registration over HTTP against the real local servers, with its events on Kafka."""
+import pytest
+
+from ttp_common.testing import header, read_topic
+
+pytestmark = pytest.mark.integration
+
+TOPIC = "ttp.registry.achievement"
+ORG = "org-chengdu-university"
+
+
+def form(**overrides):
+    return {
+        "title": "高速列车转向架减振技术", "type": "applied", "summary": "面向高速列车转向架的主动减振控制技术。",
+        "keywords": ["轨道交通", "减振"], "industry": "轨道交通装备", "programme": 3, "trl": 7,
+        "region_code": "510100", "organization_ids": [ORG],
+        "contributors": [{"name": "王五", "share": "100"}], "funding": {"fiscal": False},
+        "patents": [{"number": "ZL202010000002.3", "kind": "invention", "status": "granted"}], **overrides,
+    }
+
+
+def owner(api):
+    return api.token("institution", sub="cdu-clerk", org=ORG)
+
+
+def reviewer(api, region="510100"):
+    return api.token("reviewer", sub=f"reviewer-{region}", region=region)
+
+
+def act(api, achievement_id, action, token, body=None):
+    return api.post(f"/api/v1/achievements/{achievement_id}/{action}", body if body is not None else {}, token=token)
+
+
+def events(api, achievement_id, expected):
+    """The event kinds published for ``achievement_id`` (waits until ``expected`` have arrived)."""
+    records = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + TOPIC,
+                         lambda r: header(r, "ce_subject") == achievement_id, count=expected)
+    return [header(r, "ce_type").rsplit(".", 2)[-2] for r in records], records
+
+
+def create(api, **overrides):
+    response = api.post("/api/v1/achievements", form(**overrides), token=owner(api))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_the_whole_lifecycle_with_an_event_per_transition(api):
+    achievement_id = create(api)
+    assert api.get(f"/api/v1/achievements/{achievement_id}").status_code == 404  # a draft is not public
+
+    assert act(api, achievement_id, "submit", owner(api)).json()["status"] == "submitted"
+    response = act(api, achievement_id, "return", reviewer(api), {"reasons": ["缺少知识产权证明"]})
+    assert response.json()["status"] == "returned" and response.json()["return_reasons"] == ["缺少知识产权证明"]
+    edited = api.request("PUT", f"/api/v1/achievements/{achievement_id}", json=form(trl=8), token=owner(api))
+    assert edited.status_code == 200 and edited.json()["trl"] == 8
+    assert act(api, achievement_id, "submit", owner(api)).status_code == 200
+    registered = act(api, achievement_id, "register", reviewer(api)).json()
+    assert registered["status"] == "registered"
+    number = registered["registration_number"]
+    assert len(number) == 12 and number.isdigit() and number.startswith("501")
+    published = act(api, achievement_id, "publish", reviewer(api)).json()
+    assert published["status"] == "published"
+
+    public = api.get(f"/api/v1/achievements/{achievement_id}")
+    assert public.status_code == 200 and public.json()["registration_number"] == number
+
+    kinds, records = events(api, achievement_id, 5)
+    assert kinds == ["submitted", "returned", "submitted", "registered", "published"]
+    name, data = api.decode(records[-1])
+    assert data["registration_number"] == number and data["trl"] == 8
+    assert data["patent_numbers"] == ["ZL202010000002.3"] and data["programme"] == 3
+    assert header(records[3], "ce_actor") == "reviewer-510100"
+
+    withdrawn = act(api, achievement_id, "withdraw", owner(api), {"reason": "成果已转让，停止公开"})
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert api.get(f"/api/v1/achievements/{achievement_id}").status_code == 404
+    assert events(api, achievement_id, 6)[0][-1] == "withdrawn"
+
+
+def test_a_transition_from_the_wrong_state_is_409_and_changes_nothing(api):
+    achievement_id = create(api)
+    outbox_before = api.db["outbox"].count_documents({})
+    response = act(api, achievement_id, "publish", reviewer(api))
+    assert response.status_code == 409 and "draft" in response.json()["message"]
+    assert act(api, achievement_id, "register", reviewer(api)).status_code == 409
+    assert api.get(f"/api/v1/achievements/{achievement_id}", token=owner(api)).json()["status"] == "draft"
+    assert api.db["outbox"].count_documents({}) == outbox_before  # no event for a refused transition
+
+
+def test_who_may_act_is_checked(api):
+    achievement_id = create(api)
+    assert act(api, achievement_id, "submit", None).status_code == 401
+    other = api.token("institution", org="another-org")
+    assert act(api, achievement_id, "submit", other).status_code == 403
+    assert act(api, achievement_id, "submit", reviewer(api)).status_code == 403  # owners submit
+    assert act(api, achievement_id, "submit", owner(api)).status_code == 200
+    assert act(api, achievement_id, "register", owner(api)).status_code == 403  # reviewers register
+    assert act(api, achievement_id, "register", reviewer(api, "510700")).status_code == 403  # another city
+    assert act(api, achievement_id, "register", reviewer(api, "510000")).status_code == 200  # the province
+    assert api.get(f"/api/v1/achievements/{achievement_id}", token=other).status_code == 404
+
+
+def test_an_institution_records_only_for_its_own_organization(api):
+    response = api.post("/api/v1/achievements", form(organization_ids=["someone-else"]), token=owner(api))
+    assert response.status_code == 403
+
+
+def test_bad_input_names_the_field_and_stores_nothing(api):
+    before = api.counts("achievements")
+    response = api.post("/api/v1/achievements", form(trl=12), token=owner(api))
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "trl"
+    response = api.post("/api/v1/achievements", form(region_code={"$ne": ""}), token=owner(api))
+    assert response.status_code == 400
+    assert api.counts("achievements") == before
+    achievement_id = create(api)
+    assert act(api, achievement_id, "submit", owner(api)).status_code == 200
+    response = act(api, achievement_id, "return", reviewer(api), {"reasons": []})
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "reasons"
+    assert act(api, achievement_id, "approve", reviewer(api)).status_code == 404
