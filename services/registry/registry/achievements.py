@@ -146,6 +146,12 @@ def transition(name, status):
     return t
 
 
+def check_publishable(record):
+    """Only achievements registered as public (公开) may be published to the public query service."""
+    if record.get("secrecy", "public") != "public":
+        raise TransitionRefused(f"an achievement with secrecy '{record['secrecy']}' cannot be published")
+
+
 def check_editable(status):
     if status not in EDITABLE:
         raise TransitionRefused(f"an achievement that is {status} cannot be edited (only draft or returned)")

@@ -1,7 +1,7 @@
 """Persistence: mongoengine documents of the registry's database."""
 import datetime as dt
 
-from mongoengine import BooleanField, DateTimeField, DictField, Document, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 
 def now_ms():
@@ -64,3 +64,28 @@ class Achievement(Document):
             "updated_at": self.updated_at, "registered_at": self.registered_at,
             "published_at": self.published_at, **self.record,
         }
+
+
+class PublicAchievement(Document):
+    """Read model of the public query service (公益查询): published achievements only."""
+
+    meta = {"collection": "public_achievements", "indexes": [
+        "terms", [("published_at", -1), ("_id", -1)], "region_code", "programme",
+    ]}
+
+    id = StringField(primary_key=True)
+    published_at = DateTimeField(required=True)
+    registration_number = StringField(required=True)
+    owner_organization_id = StringField(required=True)
+    region_code = StringField(required=True)
+    programme = IntField()
+    type = StringField(required=True)
+    trl = IntField(required=True)
+    dual_use = BooleanField(required=True)
+    organization_ids = ListField(StringField())
+    record = DictField(required=True)
+    terms = ListField(StringField())
+
+    def public(self):
+        return {"id": self.id, "registration_number": self.registration_number, "published_at": self.published_at,
+                "region_code": self.region_code, **self.record}

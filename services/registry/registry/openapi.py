@@ -53,7 +53,27 @@ SPEC = service_openapi(
             "parameters": [ORGANIZATION_ID],
             "responses": {"200": web.json_body("Organization"), **web.error_responses(404)},
         }},
-        "/api/v1/achievements": {"post": {
+        "/api/v1/achievements": {"get": {
+            "summary": "Public query service (公益查询): published achievements, newest first",
+            "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string"},
+                 "description": "keywords, Chinese or Latin; every term must match (title, keywords, summary, industry)"},
+                {"name": "region", "in": "query", "schema": {"type": "string"}, "description": "GB/T 2260 code"},
+                {"name": "programme", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 15}},
+                {"name": "type", "in": "query", "schema": {"type": "string", "enum": ["applied", "basic", "soft_science"]}},
+                {"name": "dual_use", "in": "query", "schema": {"type": "boolean"}},
+                {"name": "organization", "in": "query", "schema": {"type": "string"}},
+                {"name": "trl_min", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 9}},
+                {"name": "trl_max", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 9}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+                {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
+            ],
+            "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["items", "next_cursor"],
+                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Achievement"}},
+                               "next_cursor": {"type": ["string", "null"]}}}}}},
+                          **web.error_responses(400)},
+        }, "post": {
             "summary": "Record an achievement as a draft (科技成果登记); institutions for their own organization",
             "security": [{"bearerAuth": []}],
             "requestBody": {"required": True, **web.json_body("AchievementIn")},

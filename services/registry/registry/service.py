@@ -5,13 +5,13 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ttp_common import auth, web
-from ttp_common.errors import Conflict, NotFound, field_error
+from ttp_common.errors import Conflict, NotFound, ValidationFailed, field_error
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 
-from . import achievements, domain
+from . import achievements, domain, search
 from .achievements import AchievementIn, ReturnIn, WithdrawIn
-from .documents import Achievement, Organization, now_ms
+from .documents import Achievement, Organization, PublicAchievement, now_ms
 from .domain import AccreditationIn, OrganizationIn, RevocationIn
 from .openapi import SPEC
 
@@ -23,7 +23,7 @@ ACCREDITATION_REVOKED = "registry.organization.accreditation_revoked.v1"
 class RegistryService(PlatformService):
     name = "registry"
     openapi_spec = SPEC
-    documents = [Organization, Achievement]
+    documents = [Organization, Achievement, PublicAchievement]
 
     @http("POST", "/api/v1/organizations")
     @web.api
@@ -148,6 +148,39 @@ class RegistryService(PlatformService):
 
         return web.json_response(self._act(work, request, principal).view())
 
+    @http("GET", "/api/v1/achievements")
+    @web.api
+    def search_achievements(self, request):
+        """The public query service (公益查询): published achievements only, newest first."""
+        q = web.query_param(request, "q", default="")
+        query = {}
+        wanted = search.terms(q)
+        if wanted:
+            query["terms"] = {"$all": wanted}
+        for name, field, kind in (("region", "region_code", str), ("programme", "programme", int),
+                                  ("type", "type", str), ("dual_use", "dual_use", bool),
+                                  ("organization", "organization_ids", str)):
+            value = web.query_param(request, name, type=kind)
+            if value is not None:
+                query[field] = value
+        trl_min = web.query_param(request, "trl_min", type=int, default=1)
+        trl_max = web.query_param(request, "trl_max", type=int, default=9)
+        if (trl_min, trl_max) != (1, 9):
+            query["trl"] = {"$gte": trl_min, "$lte": trl_max}
+        limit = web.query_param(request, "limit", type=int, default=20)
+        if not 1 <= limit <= 100:
+            raise ValidationFailed.at("limit", "must be between 1 and 100")
+        cursor = web.query_param(request, "cursor")
+        if cursor:
+            published_at, last_id = search.decode_cursor(cursor)
+            query["$or"] = [{"published_at": {"$lt": published_at}},
+                            {"published_at": published_at, "_id": {"$lt": last_id}}]
+        docs = list(self.store.db[PublicAchievement._get_collection_name()].find(query)
+                    .sort([("published_at", -1), ("_id", -1)]).limit(limit + 1))
+        items = [PublicAchievement._from_son(doc) for doc in docs[:limit]]
+        next_cursor = search.encode_cursor(items[-1].published_at, items[-1].id) if len(docs) > limit else None
+        return web.json_response({"items": [item.public() for item in items], "next_cursor": next_cursor})
+
     @http("GET", "/api/v1/achievements/<string:achievement_id>")
     @web.api
     def get_achievement(self, request, achievement_id):
@@ -199,6 +232,7 @@ class RegistryService(PlatformService):
                 achievement.return_reasons = body.reasons
                 data["reasons"] = body.reasons
             elif action == "publish":
+                achievements.check_publishable(record)
                 achievement.published_at = now
                 data = {"achievement_id": achievement.id, "registration_number": achievement.registration_number,
                         **{k: record[k] for k in ("title", "type", "summary", "keywords", "industry", "programme",
@@ -208,6 +242,16 @@ class RegistryService(PlatformService):
                 achievement.withdraw_reason = body.reason
                 data["reason"] = body.reason
             uow.replace(achievement)
+            public = uow.db[PublicAchievement._get_collection_name()]
+            if action == "publish":
+                uow.insert(PublicAchievement(
+                    id=achievement.id, published_at=now, registration_number=achievement.registration_number,
+                    owner_organization_id=achievement.owner_organization_id, region_code=achievement.region_code,
+                    programme=record["programme"], type=record["type"], trl=record["trl"],
+                    dual_use=record["dual_use"], organization_ids=record["organization_ids"], record=record,
+                    terms=search.document_terms(record)))
+            elif action == "withdraw":
+                public.delete_one({"_id": achievement.id}, session=uow.session)
             uow.emit(t.event, data, subject=achievement.id)
             return achievement
 

@@ -1,0 +1,105 @@
+"""The public query service (公益查询) against the real local servers, searched in Chinese."""
+import pytest
+
+from registry.search import decode_cursor, encode_cursor, terms
+
+ORG = "org-search-test"
+
+
+def test_chinese_text_is_cut_into_bigrams_and_latin_into_words():
+    assert terms("石墨烯 TRL6") == ["trl6", "墨烯", "石墨"]
+    assert terms("膜") == ["膜"]
+    assert terms("ＡＲ／ＶＲ") == ["ar", "vr"]  # full-width forms are normalised
+
+
+def test_cursors_round_trip_and_garbage_is_refused():
+    import datetime as dt
+
+    from ttp_common.errors import ValidationFailed
+
+    at = dt.datetime(2026, 11, 27, 4, 0, 0, 123000, tzinfo=dt.timezone.utc)
+    assert decode_cursor(encode_cursor(at, "abc")) == (at, "abc")
+    for bad in ("", "not-base64!", "WzEsMl0"):  # the last is [1,2]: wrong types
+        with pytest.raises(ValidationFailed):
+            decode_cursor(bad)
+
+
+def form(title, **overrides):
+    return {"title": title, "type": "applied", "summary": "面向四川省产业需求的科技成果转化示范。",
+            "keywords": ["示范"], "industry": "新材料", "programme": 8, "trl": 6, "region_code": "510100",
+            "organization_ids": [ORG], "contributors": [{"name": "赵六", "share": "100"}],
+            "funding": {"fiscal": False}, **overrides}
+
+
+def published(api, title, **overrides):
+    owner = api.token("institution", org=ORG)
+    reviewer = api.token("reviewer", region="510000")
+    response = api.post("/api/v1/achievements", form(title, **overrides), token=owner)
+    assert response.status_code == 201, response.text
+    achievement_id = response.json()["id"]
+    for action, token in (("submit", owner), ("register", reviewer), ("publish", reviewer)):
+        assert api.post(f"/api/v1/achievements/{achievement_id}/{action}", {}, token=token).status_code == 200
+    return achievement_id
+
+
+def search(api, **params):
+    response = api.get("/api/v1/achievements", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.integration
+def test_public_search_finds_published_achievements_by_chinese_keywords_and_filters(api):
+    graphene = published(api, "石墨烯导热膜中试技术", trl=6)
+    vanadium = published(api, "钒钛磁铁矿综合利用技术", region_code="510400", trl=8, dual_use=True)
+    draft = api.post("/api/v1/achievements", form("石墨烯电池未公开成果"), token=api.token("institution", org=ORG))
+    assert draft.status_code == 201
+
+    ids = lambda page: [item["id"] for item in page["items"]]  # noqa: E731
+    assert ids(search(api, q="石墨烯导热")) == [graphene]
+    assert graphene in ids(search(api, q="石墨烯")) and draft.json()["id"] not in ids(search(api, q="石墨烯"))
+    assert ids(search(api, q="钒钛", region="510400")) == [vanadium]
+    assert ids(search(api, q="钒钛", region="510100")) == []
+    assert ids(search(api, q="技术", trl_min=7, organization=ORG)) == [vanadium]
+    assert ids(search(api, q="技术", dual_use="true", organization=ORG)) == [vanadium]
+    assert ids(search(api, q="量子计算")) == []
+
+
+@pytest.mark.integration
+def test_pages_follow_stable_cursors_without_repeats(api):
+    made = [published(api, f"四川分页测试成果{n}号", keywords=["分页测试"]) for n in range(5)]
+    seen, cursor = [], None
+    while True:
+        page = search(api, q="分页测试", limit=2, **({"cursor": cursor} if cursor else {}))
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(made))  # newest first, each once
+
+
+@pytest.mark.integration
+def test_withdrawn_and_secret_achievements_are_not_public(api):
+    achievement_id = published(api, "撤回测试成果", keywords=["撤回测试"])
+    assert [i["id"] for i in search(api, q="撤回测试")["items"]] == [achievement_id]
+    owner = api.token("institution", org=ORG)
+    response = api.post(f"/api/v1/achievements/{achievement_id}/withdraw", {"reason": "已转让"}, token=owner)
+    assert response.status_code == 200
+    assert search(api, q="撤回测试")["items"] == []
+
+    secret = api.post("/api/v1/achievements", form("保密成果", secrecy="secret"), token=owner).json()["id"]
+    reviewer = api.token("reviewer", region="510000")
+    for action, token in (("submit", owner), ("register", reviewer)):
+        assert api.post(f"/api/v1/achievements/{secret}/{action}", {}, token=token).status_code == 200
+    assert api.post(f"/api/v1/achievements/{secret}/publish", {}, token=reviewer).status_code == 409
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("params, field", [
+    ({"q": "x", "limit": "0"}, "limit"), ({"trl_min": "abc"}, "trl_min"), ({"cursor": "garbage!"}, "cursor"),
+    ({"region[$ne]": "x", "programme": "99999999999999999999"}, "programme"),
+])
+def test_bad_query_parameters_are_400_naming_them(api, params, field):
+    response = api.get("/api/v1/achievements", params=params)
+    assert response.status_code == 400
+    assert response.json()["fields"][0]["path"] == field
