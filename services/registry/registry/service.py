@@ -1,6 +1,8 @@
 """Registry service entrypoints (thin: rules live in domain.py)."""
+import json
 import uuid
 
+from nameko.rpc import rpc
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -180,6 +182,12 @@ class RegistryService(PlatformService):
         items = [PublicAchievement._from_son(doc) for doc in docs[:limit]]
         next_cursor = search.encode_cursor(items[-1].published_at, items[-1].id) if len(docs) > limit else None
         return web.json_response({"items": [item.public() for item in items], "next_cursor": next_cursor})
+
+    @rpc
+    def get_published_achievement(self, achievement_id):
+        """For other services: the public summary of a published achievement, or None."""
+        doc = self.store.db[PublicAchievement._get_collection_name()].find_one({"_id": str(achievement_id)})
+        return None if doc is None else json.loads(web.dumps(PublicAchievement._from_son(doc).public()))
 
     @http("GET", "/api/v1/achievements/<string:achievement_id>")
     @web.api

@@ -103,3 +103,20 @@ def test_bad_query_parameters_are_400_naming_them(api, params, field):
     response = api.get("/api/v1/achievements", params=params)
     assert response.status_code == 400
     assert response.json()["fields"][0]["path"] == field
+
+
+@pytest.mark.integration
+def test_other_services_fetch_published_summaries_over_rpc(rabbit_config):
+    """RPC over RabbitMQ, in a vhost of its own so no other registry instance answers."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from registry.service import RegistryService
+    from ttp_common.testing import running_service
+
+    with running_service(RegistryService, AMQP_URI=rabbit_config["AMQP_URI"]) as api:
+        achievement_id = published(api, "川西高原光伏储能成果", keywords=["光伏"])
+        with ClusterRpcProxy({"AMQP_URI": rabbit_config["AMQP_URI"]}, timeout=10) as cluster:
+            summary = cluster.registry.get_published_achievement(achievement_id)
+            assert summary["id"] == achievement_id and summary["title"] == "川西高原光伏储能成果"
+            assert len(summary["registration_number"]) == 12
+            assert cluster.registry.get_published_achievement("no-such-achievement") is None
