@@ -1,7 +1,9 @@
 """Persistence: mongoengine documents of the registry's database."""
 import datetime as dt
 
-from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
+from mongoengine import (
+    BooleanField, DateTimeField, DecimalField, DictField, Document, IntField, ListField, StringField,
+)
 
 
 def now_ms():
@@ -89,3 +91,28 @@ class PublicAchievement(Document):
     def public(self):
         return {"id": self.id, "registration_number": self.registration_number, "published_at": self.published_at,
                 "region_code": self.region_code, **self.record}
+
+
+class PlanProject(Document):
+    meta = {"collection": "plan_projects", "indexes": [
+        {"fields": ["code"], "unique": True}, {"fields": ["fiscal", "satisfied", "overdue", "due_date"]},
+    ]}
+
+    id = StringField(primary_key=True)
+    code = StringField(required=True)
+    title = StringField(required=True)
+    organization_id = StringField(required=True)
+    region_code = StringField(required=True)
+    fiscal = BooleanField(required=True)
+    fiscal_funding_yuan = DecimalField(required=True, precision=2, force_string=True)
+    end_date = StringField(required=True)  # ISO dates compare as strings
+    due_date = StringField(required=True)
+    satisfied = BooleanField(default=False)  # a registered achievement or a tech report exists
+    overdue = BooleanField(default=False)
+    tech_reports = ListField(DictField())
+    created_by = StringField(required=True)
+
+    def view(self):
+        return {k: self[k] for k in ("id", "code", "title", "organization_id", "region_code", "fiscal",
+                                     "fiscal_funding_yuan", "end_date", "due_date", "satisfied", "overdue")} | {
+            "tech_reports": list(self.tech_reports or [])}

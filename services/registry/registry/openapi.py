@@ -4,6 +4,7 @@ from ttp_common.service_base import service_openapi
 
 from .achievements import TRANSITIONS, AchievementIn, ReturnIn, WithdrawIn
 from .domain import AccreditationIn, OrganizationIn, RevocationIn
+from .plan_projects import PlanProjectIn, TechReportIn
 
 ORGANIZATION = {
     "type": "object",
@@ -34,6 +35,19 @@ ACHIEVEMENT = {
 }
 ACHIEVEMENT_ID = {"name": "achievement_id", "in": "path", "required": True, "schema": {"type": "string"}}
 ACHIEVEMENT_ERRORS = web.error_responses(400, 401, 403, 404, 409, 413, 415)
+
+PLAN_PROJECT = {
+    "type": "object",
+    "required": ["id", "code", "title", "organization_id", "region_code", "fiscal", "due_date", "satisfied", "overdue"],
+    "properties": {
+        "id": {"type": "string"}, "code": {"type": "string"}, "title": {"type": "string"},
+        "organization_id": {"type": "string"}, "region_code": {"type": "string"}, "fiscal": {"type": "boolean"},
+        "fiscal_funding_yuan": {"type": "string", "description": "exact decimal"},
+        "end_date": {"type": "string", "format": "date"}, "due_date": {"type": "string", "format": "date"},
+        "satisfied": {"type": "boolean", "description": "a registered achievement or a tech report exists"},
+        "overdue": {"type": "boolean"}, "tech_reports": {"type": "array", "items": {"type": "object"}},
+    },
+}
 
 ORGANIZATION_ID = {"name": "organization_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -103,6 +117,37 @@ SPEC = service_openapi(
                if name in ("return", "withdraw") else {}),
             "responses": {"200": web.json_body("Achievement"), **ACHIEVEMENT_ERRORS},
         }} for name, t in TRANSITIONS.items()},
+        "/api/v1/plan-projects": {
+            "post": {
+                "summary": "Register a plan project (科技计划项目); reviewers of its region and administrators",
+                "security": [{"bearerAuth": []}],
+                "requestBody": {"required": True, **web.json_body("PlanProjectIn")},
+                "responses": {"201": web.json_body("PlanProject"), **web.error_responses(400, 401, 403, 409, 413, 415)},
+            },
+            "get": {
+                "summary": "Plan projects of the reviewer's region (admins: all); overdue=true lists compliance findings",
+                "security": [{"bearerAuth": []}],
+                "parameters": [{"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
+                               {"name": "region", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "Projects", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"items": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/PlanProject"}}}}}}}, **web.error_responses(400, 401, 403)},
+            },
+        },
+        "/api/v1/plan-projects/{project_id}/tech-reports": {"post": {
+            "summary": "Submit a tech report (科技报告) for the project; its organization's institution",
+            "security": [{"bearerAuth": []}],
+            "parameters": [{"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, **web.json_body("TechReportIn")},
+            "responses": {"201": web.json_body("PlanProject"), **web.error_responses(400, 401, 403, 404, 413, 415)},
+        }},
+        "/api/v1/plan-projects/overdue-check": {"post": {
+            "summary": "Run the overdue check now (it also runs on a timer); administrators",
+            "security": [{"bearerAuth": []}],
+            "responses": {"200": {"description": "Newly flagged projects", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"flagged": {"type": "array", "items": {"type": "string"}}}}}}},
+                **web.error_responses(401, 403)},
+        }},
         "/api/v1/organizations/{organization_id}/accreditation": {"post": {
             "summary": "Accredit a service institution (认定; counts toward the 1,000-institution target); "
                        "reviewers of its region and administrators",
@@ -122,6 +167,7 @@ SPEC = service_openapi(
         }},
     },
     schemas={**web.model_schema(AchievementIn), **web.model_schema(ReturnIn), **web.model_schema(WithdrawIn),
-             "Achievement": ACHIEVEMENT, **web.model_schema(OrganizationIn), **web.model_schema(AccreditationIn),
+             "Achievement": ACHIEVEMENT, **web.model_schema(OrganizationIn),
+             **web.model_schema(PlanProjectIn), **web.model_schema(TechReportIn), "PlanProject": PLAN_PROJECT, **web.model_schema(AccreditationIn),
              **web.model_schema(RevocationIn), "Organization": ORGANIZATION},
 )
