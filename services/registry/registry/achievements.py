@@ -170,3 +170,22 @@ def registration_number(region_code, year, achievement_type, serial):
     if not 1 <= serial <= 9999:
         raise ValueError("registration serial out of range for the year (1-9999)")
     return f"{registration_body(region_code)}{year:04d}{TYPE_DIGIT[achievement_type]}{serial:04d}"
+
+
+CATALOGUES = {
+    "military_to_civil": "军用技术转民用推广目录",
+    "civil_to_military": "民参军技术与产品推荐目录",
+}
+
+
+class CatalogueEntryIn(_Strict):
+    achievement_id: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=500)
+
+
+def check_catalogue_candidate(status, dual_use):
+    """Catalogues list published dual-use achievements only."""
+    if status != "published":
+        raise TransitionRefused(f"only published achievements enter a catalogue (this one is {status})")
+    if not dual_use:
+        raise TransitionRefused("only dual-use (军民两用) achievements enter a catalogue")

@@ -116,3 +116,16 @@ class PlanProject(Document):
         return {k: self[k] for k in ("id", "code", "title", "organization_id", "region_code", "fiscal",
                                      "fiscal_funding_yuan", "end_date", "due_date", "satisfied", "overdue")} | {
             "tech_reports": list(self.tech_reports or [])}
+
+
+class CatalogueEntry(Document):
+    """An achievement in a dual-use catalogue (军民两用目录)."""
+
+    meta = {"collection": "catalogue_entries", "indexes": ["catalogue", "achievement_id"]}
+
+    id = StringField(primary_key=True)  # "<catalogue>|<achievement id>"
+    catalogue = StringField(required=True)
+    achievement_id = StringField(required=True)
+    note = StringField()
+    added_at = DateTimeField(required=True, default=now_ms)
+    added_by = StringField(required=True)

@@ -2,7 +2,7 @@
 from ttp_common import web
 from ttp_common.service_base import service_openapi
 
-from .achievements import TRANSITIONS, AchievementIn, ReturnIn, WithdrawIn
+from .achievements import CATALOGUES, TRANSITIONS, AchievementIn, CatalogueEntryIn, ReturnIn, WithdrawIn
 from .domain import AccreditationIn, OrganizationIn, RevocationIn
 from .plan_projects import PlanProjectIn, TechReportIn
 
@@ -48,6 +48,10 @@ PLAN_PROJECT = {
         "overdue": {"type": "boolean"}, "tech_reports": {"type": "array", "items": {"type": "object"}},
     },
 }
+
+CATALOGUE = {"name": "catalogue", "in": "path", "required": True,
+             "schema": {"type": "string", "enum": list(CATALOGUES)},
+             "description": "; ".join(f"{k}: {v}" for k, v in CATALOGUES.items())}
 
 ORGANIZATION_ID = {"name": "organization_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -117,6 +121,27 @@ SPEC = service_openapi(
                if name in ("return", "withdraw") else {}),
             "responses": {"200": web.json_body("Achievement"), **ACHIEVEMENT_ERRORS},
         }} for name, t in TRANSITIONS.items()},
+        "/api/v1/catalogues/{catalogue}": {"get": {
+            "summary": "A dual-use catalogue (军民两用目录) with each entry's public summary (public)",
+            "parameters": [CATALOGUE],
+            "responses": {"200": {"description": "The catalogue", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"catalogue": {"type": "string"}, "label": {"type": "string"},
+                                                 "entries": {"type": "array", "items": {"type": "object"}}}}}}},
+                          **web.error_responses(404)},
+        }},
+        "/api/v1/catalogues/{catalogue}/entries": {"post": {
+            "summary": "Add a published dual-use achievement; reviewers of its region and administrators",
+            "security": [{"bearerAuth": []}],
+            "parameters": [CATALOGUE],
+            "requestBody": {"required": True, **web.json_body("CatalogueEntryIn")},
+            "responses": {"201": {"description": "Added"}, **web.error_responses(400, 401, 403, 404, 409, 413, 415)},
+        }},
+        "/api/v1/catalogues/{catalogue}/entries/{achievement_id}": {"delete": {
+            "summary": "Remove an entry; reviewers of its region and administrators",
+            "security": [{"bearerAuth": []}],
+            "parameters": [CATALOGUE, ACHIEVEMENT_ID],
+            "responses": {"200": {"description": "Removed"}, **web.error_responses(401, 403, 404)},
+        }},
         "/api/v1/plan-projects": {
             "post": {
                 "summary": "Register a plan project (科技计划项目); reviewers of its region and administrators",
@@ -168,6 +193,6 @@ SPEC = service_openapi(
     },
     schemas={**web.model_schema(AchievementIn), **web.model_schema(ReturnIn), **web.model_schema(WithdrawIn),
              "Achievement": ACHIEVEMENT, **web.model_schema(OrganizationIn),
-             **web.model_schema(PlanProjectIn), **web.model_schema(TechReportIn), "PlanProject": PLAN_PROJECT, **web.model_schema(AccreditationIn),
+             **web.model_schema(CatalogueEntryIn), **web.model_schema(PlanProjectIn), **web.model_schema(TechReportIn), "PlanProject": PLAN_PROJECT, **web.model_schema(AccreditationIn),
              **web.model_schema(RevocationIn), "Organization": ORGANIZATION},
 )
