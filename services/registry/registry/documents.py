@@ -129,3 +129,26 @@ class CatalogueEntry(Document):
     note = StringField()
     added_at = DateTimeField(required=True, default=now_ms)
     added_by = StringField(required=True)
+
+
+class AnnualReport(Document):
+    """One organization's report for one year; ``id`` is ``<organization_id>:<year>``."""
+
+    meta = {"collection": "annual_reports", "indexes": ["year", "region_code"]}
+
+    id = StringField(primary_key=True)
+    organization_id = StringField(required=True)
+    region_code = StringField(required=True)
+    year = IntField(required=True)
+    status = StringField(required=True)
+    record = DictField(required=True)
+    late = BooleanField(default=False)
+    return_reasons = ListField(StringField())
+    submitted_at = DateTimeField()
+    forwarded_at = DateTimeField()
+
+    def view(self):
+        return {"id": self.id, "organization_id": self.organization_id, "region_code": self.region_code,
+                "year": self.year, "status": self.status, "late": self.late,
+                "return_reasons": list(self.return_reasons or []), "submitted_at": self.submitted_at,
+                "forwarded_at": self.forwarded_at, **self.record}

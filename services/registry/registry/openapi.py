@@ -4,6 +4,7 @@ from ttp_common.service_base import service_openapi
 
 from .achievements import CATALOGUES, TRANSITIONS, AchievementIn, CatalogueEntryIn, ReturnIn, WithdrawIn
 from .domain import AccreditationIn, OrganizationIn, RevocationIn
+from .annual_reports import AnnualReportIn, ReturnReportIn
 from .plan_projects import PlanProjectIn, TechReportIn
 
 ORGANIZATION = {
@@ -49,6 +50,7 @@ PLAN_PROJECT = {
     },
 }
 
+REPORT_ID = {"name": "report_id", "in": "path", "required": True, "schema": {"type": "string"}}
 CATALOGUE = {"name": "catalogue", "in": "path", "required": True,
              "schema": {"type": "string", "enum": list(CATALOGUES)},
              "description": "; ".join(f"{k}: {v}" for k, v in CATALOGUES.items())}
@@ -121,6 +123,33 @@ SPEC = service_openapi(
                if name in ("return", "withdraw") else {}),
             "responses": {"200": web.json_body("Achievement"), **ACHIEVEMENT_ERRORS},
         }} for name, t in TRANSITIONS.items()},
+        "/api/v1/annual-reports": {"post": {
+            "summary": "File (or file again after a return) the annual transformation report (年度报告) for a past year; "
+                       "universities and institutes for their own organization; late after 28 February",
+            "security": [{"bearerAuth": []}],
+            "requestBody": {"required": True, **web.json_body("AnnualReportIn")},
+            "responses": {"201": {"description": "Filed"}, **web.error_responses(400, 401, 403, 404, 409, 413, 415)},
+        }},
+        "/api/v1/annual-reports/{report_id}": {"get": {
+            "summary": "One report ('<organization_id>:<year>'): its organization, the region's reviewer, admins",
+            "security": [{"bearerAuth": []}],
+            "parameters": [REPORT_ID],
+            "responses": {"200": {"description": "The report"}, **web.error_responses(401, 403, 404)},
+        }},
+        **{f"/api/v1/annual-reports/{{report_id}}/{action}": {"post": {
+            "summary": f"{action} the report (supervising department: the region's reviewer, admins)",
+            "security": [{"bearerAuth": []}],
+            "parameters": [REPORT_ID],
+            **({"requestBody": {"required": True, **web.json_body("ReturnReportIn")}} if action == "return" else {}),
+            "responses": {"200": {"description": "Updated"}, **web.error_responses(400, 401, 403, 404, 409)},
+        }} for action in ("accept", "return", "forward")},
+        "/api/v1/annual-reports/missing-check": {"post": {
+            "summary": "Flag now the universities and institutes without a report for `year` once its deadline passed "
+                       "(also on a timer); admins",
+            "security": [{"bearerAuth": []}],
+            "parameters": [{"name": "year", "in": "query", "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "Newly flagged report ids"}, **web.error_responses(400, 401, 403)},
+        }},
         "/api/v1/catalogues/{catalogue}": {"get": {
             "summary": "A dual-use catalogue (军民两用目录) with each entry's public summary (public)",
             "parameters": [CATALOGUE],
@@ -193,6 +222,7 @@ SPEC = service_openapi(
     },
     schemas={**web.model_schema(AchievementIn), **web.model_schema(ReturnIn), **web.model_schema(WithdrawIn),
              "Achievement": ACHIEVEMENT, **web.model_schema(OrganizationIn),
+             **web.model_schema(AnnualReportIn), **web.model_schema(ReturnReportIn),
              **web.model_schema(CatalogueEntryIn), **web.model_schema(PlanProjectIn), **web.model_schema(TechReportIn), "PlanProject": PLAN_PROJECT, **web.model_schema(AccreditationIn),
              **web.model_schema(RevocationIn), "Organization": ORGANIZATION},
 )

@@ -1,0 +1,76 @@
+"""Annual transformation reports (科技成果转化年度报告, 财科教〔2017〕22号), without I/O.
+
+Universities and institutes file the previous year's report by 28 February to their
+supervising department, which accepts or returns it and forwards it by 31 March.
+"""
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .domain import TransitionRefused
+
+FILERS = ("university", "institute")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Deals(_Strict):
+    count: int = Field(ge=0, le=1_000_000)
+    amount_yuan: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
+
+
+class AnnualReportIn(_Strict):
+    year: int = Field(ge=2016, le=2100, description="the reported year")
+    organization_id: str = Field(min_length=1, max_length=64)
+    transfers: Deals = Field(description="转让: contracts and income")
+    licences: Deals = Field(description="许可")
+    equity_investments: Deals = Field(description="作价投资: deals and value")
+    cooperation_contracts: Deals = Field(description="技术开发/咨询/服务合同 (产学研合作)")
+    rewards_paid_yuan: Decimal = Field(ge=0, max_digits=18, decimal_places=2, description="奖励与报酬")
+    rewarded_people: int = Field(ge=0, le=1_000_000)
+    summary: str = Field(min_length=10, max_length=10000, description="总体成效与面临的问题")
+
+
+class ReturnReportIn(_Strict):
+    reasons: list[str] = Field(min_length=1, max_length=20)
+
+
+def filing_deadline(year):
+    return date(year + 1, 2, 28)
+
+
+def forwarding_deadline(year):
+    return date(year + 1, 3, 31)
+
+
+def is_late(year, filed_on):
+    return filed_on > filing_deadline(year)
+
+
+def check_filer(kind):
+    if kind not in FILERS:
+        raise TransitionRefused("annual transformation reports are filed by universities and institutes")
+
+
+def check_year(year, today):
+    if year >= today.year:
+        raise TransitionRefused(f"the report for {year} can be filed from 1 January {year + 1}")
+
+
+# action -> (states it starts from, resulting state); None = no report yet
+TRANSITIONS = {
+    "submit": ({None, "returned"}, "submitted"),
+    "accept": ({"submitted"}, "accepted"),
+    "return": ({"submitted"}, "returned"),
+    "forward": ({"accepted"}, "forwarded"),
+}
+
+
+def transition(action, status):
+    sources, target = TRANSITIONS[action]
+    if status not in sources:
+        raise TransitionRefused(f"cannot {action} a report that is {status or 'not filed'}")
+    return target

@@ -1,0 +1,100 @@
+"""Annual transformation reports (年度报告): filing, review, forwarding and missing reports."""
+import datetime as dt
+import itertools
+
+import pytest
+
+from registry.annual_reports import filing_deadline, forwarding_deadline, is_late, transition
+from registry.domain import TransitionRefused
+from ttp_common.reference import uscc_check_character
+from ttp_common.testing import header, read_topic
+
+_serial = itertools.count(1)
+
+
+def test_deadlines_follow_the_plan():
+    assert filing_deadline(2025) == dt.date(2026, 2, 28)
+    assert forwarding_deadline(2025) == dt.date(2026, 3, 31)
+    assert not is_late(2025, dt.date(2026, 2, 28)) and is_late(2025, dt.date(2026, 3, 1))
+
+
+def test_review_transitions():
+    assert transition("submit", None) == "submitted" and transition("submit", "returned") == "submitted"
+    assert transition("accept", "submitted") == "accepted" and transition("forward", "accepted") == "forwarded"
+    for action, status in (("submit", "submitted"), ("forward", "submitted"), ("accept", "forwarded")):
+        with pytest.raises(TransitionRefused):
+            transition(action, status)
+
+
+def organization(api, kind="university", region="510100"):
+    first17 = f"12{region}MB{next(_serial):07d}"[:17]
+    body = {"name": "四川某大学", "credit_code": first17 + uscc_check_character(first17), "kind": kind,
+            "region_code": region, "supervising_department": "教育厅"}
+    response = api.post("/api/v1/organizations", body, token=api.token("admin"))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def report(org_id, year=2024, **overrides):
+    deals = {"count": 3, "amount_yuan": "1200000.00"}
+    return {"year": year, "organization_id": org_id, "transfers": deals, "licences": {"count": 1, "amount_yuan": "50000"},
+            "equity_investments": {"count": 0, "amount_yuan": "0"}, "cooperation_contracts": deals,
+            "rewards_paid_yuan": "600000.00", "rewarded_people": 12,
+            "summary": "本年度成果转移转化工作总体成效与面临的问题。", **overrides}
+
+
+@pytest.mark.integration
+def test_a_report_is_filed_reviewed_and_forwarded_with_events(api):
+    org_id = organization(api)
+    clerk = api.token("institution", org=org_id)
+    reviewer = api.token("reviewer", sub="edu-dept", region="510100")
+    response = api.post("/api/v1/annual-reports", report(org_id), token=clerk)
+    assert response.status_code == 201, response.text
+    report_id = response.json()["id"]
+    assert response.json()["late"] is True  # 2024's report is filed long after 28 Feb 2025
+
+    returned = api.post(f"/api/v1/annual-reports/{report_id}/return", {"reasons": ["缺少项目清单"]}, token=reviewer)
+    assert returned.json()["status"] == "returned"
+    assert api.post("/api/v1/annual-reports", report(org_id), token=clerk).json()["status"] == "submitted"
+    assert api.post(f"/api/v1/annual-reports/{report_id}/accept", {}, token=reviewer).json()["status"] == "accepted"
+    assert api.post(f"/api/v1/annual-reports/{report_id}/forward", {}, token=reviewer).json()["status"] == "forwarded"
+    assert api.post("/api/v1/annual-reports", report(org_id), token=clerk).status_code == 409  # forwarded: final
+
+    records = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.registry.annual_report",
+                         lambda r: header(r, "ce_subject") == report_id, count=5)
+    assert [header(r, "ce_type").rsplit(".", 2)[-2] for r in records] == [
+        "submitted", "returned", "submitted", "accepted", "forwarded"]
+    data = api.decode(records[0])[1]
+    assert data["transfers_count"] == 3 and str(data["transfers_yuan"]) == "1200000.00"
+    assert data["supervising_department"] == "教育厅"
+
+
+@pytest.mark.integration
+def test_only_universities_and_institutes_file_for_their_own_organization_and_past_years(api):
+    enterprise = organization(api, kind="enterprise")
+    response = api.post("/api/v1/annual-reports", report(enterprise), token=api.token("institution", org=enterprise))
+    assert response.status_code == 409
+    university = organization(api)
+    response = api.post("/api/v1/annual-reports", report(university), token=api.token("institution", org="other"))
+    assert response.status_code == 403
+    response = api.post("/api/v1/annual-reports", report(university, year=dt.date.today().year),
+                        token=api.token("institution", org=university))
+    assert response.status_code == 409  # the current year is not over
+    response = api.post("/api/v1/annual-reports", report(university, rewarded_people=-1),
+                        token=api.token("institution", org=university))
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "rewarded_people"
+
+
+@pytest.mark.integration
+def test_missing_reports_are_flagged_once_after_the_deadline(api):
+    silent = organization(api, kind="institute", region="510700")
+    filer = organization(api, region="510700")
+    assert api.post("/api/v1/annual-reports", report(filer, year=2023),
+                    token=api.token("institution", org=filer)).status_code == 201
+    admin = api.token("admin")
+    flagged = api.post("/api/v1/annual-reports/missing-check?year=2023", {}, token=admin).json()["flagged"]
+    assert f"{silent}:2023" in flagged and f"{filer}:2023" not in flagged
+    again = api.post("/api/v1/annual-reports/missing-check?year=2023", {}, token=admin).json()["flagged"]
+    assert f"{silent}:2023" not in again
+    this_year = api.post(f"/api/v1/annual-reports/missing-check?year={dt.date.today().year}", {}, token=admin)
+    assert this_year.json()["flagged"] == []  # its deadline has not passed
