@@ -103,6 +103,15 @@ class AchievementIn(_Strict):
         return self
 
 
+class ImportRow(_Strict):
+    import_key: str = Field(min_length=1, max_length=100, description="the row's id in the source (登记编号)")
+    form: dict = Field(description="an AchievementIn, validated row by row")
+
+
+class ImportIn(_Strict):
+    rows: list[ImportRow] = Field(min_length=1, max_length=200)
+
+
 class ReturnIn(_Strict):
     reasons: list[str] = Field(min_length=1, max_length=20, description="退回原因")
 

@@ -1,4 +1,5 @@
-"""Registry service entrypoints (thin: rules live in domain.py)."""
+"""Registry service entrypoints (thin: the rules live in domain.py, achievements.py, plan_projects.py,
+annual_reports.py and search.py)."""
 import datetime as dt
 import json
 import os
@@ -6,12 +7,13 @@ import uuid
 
 from nameko.rpc import rpc
 from nameko.timer import timer
+from pydantic import ValidationError as PydanticValidationError
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ttp_common import auth, web
-from ttp_common.events import Actor
 from ttp_common.errors import Conflict, NotFound, ValidationFailed, field_error
+from ttp_common.events import Actor
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 
@@ -33,6 +35,7 @@ ANNUAL_REPORT_SUBMITTED = "registry.annual_report.submitted.v1"
 REPORT_REVIEW_EVENTS = {"accept": "registry.annual_report.accepted.v1", "return": "registry.annual_report.returned.v1",
                         "forward": "registry.annual_report.forwarded.v1"}
 DEALS = ("transfers", "licences", "equity_investments", "cooperation_contracts")
+IMPORT_NAMESPACE = uuid.UUID("6f1c2d4e-9a5b-4c3d-8e7f-0a1b2c3d4e5f")  # ids of imported rows
 SYSTEM = Actor(sub="service:registry", role="system")  # for changes the service makes by itself
 OVERDUE_CHECK_SECONDS = float(os.environ.get("OVERDUE_CHECK_SECONDS", 3600))
 
@@ -146,6 +149,42 @@ class RegistryService(PlatformService):
         self.store.transact(lambda uow: uow.insert(achievement), actor=self.actor(request, principal))
         return web.json_response(achievement.view(), status=201,
                                  headers={"Location": f"/api/v1/achievements/{achievement.id}"})
+
+    @http("POST", "/api/v1/achievements/import")
+    @web.api
+    def import_achievements(self, request):
+        """Bulk import (批量导入) of up to 200 rows; each row is validated on its own and created as a
+        draft once: its id derives from the owner and the row's import_key."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, achievements.ImportIn, max_bytes=5_000_000)
+        results = []
+        for number, row in enumerate(body.rows):
+            try:
+                form = AchievementIn.model_validate(row.form)
+            except PydanticValidationError as exc:
+                results.append({"row": number, "status": "rejected", "errors": [
+                    {"path": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]})
+                continue
+            owner = form.organization_ids[0]
+            if principal.role != auth.Roles.ADMIN and principal.org != owner:
+                results.append({"row": number, "status": "rejected", "errors": [
+                    {"path": "organization_ids.0", "message": "not the caller's organization"}]})
+                continue
+            achievement = Achievement(
+                id=uuid.uuid5(IMPORT_NAMESPACE, f"{owner}|{row.import_key}").hex, owner_organization_id=owner,
+                region_code=form.region_code, status="draft", record=form.model_dump(mode="json"),
+                created_by=principal.sub)
+
+            def work(uow, achievement=achievement):
+                if uow.db[Achievement._get_collection_name()].find_one({"_id": achievement.id}, session=uow.session):
+                    return "exists"
+                uow.insert(achievement)
+                return "created"
+
+            status = self.store.transact(work, actor=self.actor(request, principal))
+            results.append({"row": number, "status": status, "id": achievement.id})
+        return web.json_response({"results": results})
 
     @http("PUT", "/api/v1/achievements/<string:achievement_id>")
     @web.api
