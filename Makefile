@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := registry transactions finance talent metrics
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install run up down health test test-unit test-integration bench docs docs-check token replay clean distclean
+.PHONY: help install run up down health test test-unit test-integration bench bench-registry docs docs-check token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -76,3 +76,7 @@ distclean: clean
 bench: install
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_backbone.py
+
+bench-registry: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python bench/bench_registry.py
