@@ -71,8 +71,10 @@ class Achievement(Document):
 class PublicAchievement(Document):
     """Read model of the public query service (公益查询): published achievements only."""
 
+    # (terms, published_at, _id) serves a keyword search and its newest-first order on MongoDB;
+    # SecantusDB (development) ignores it and scans (explain: COLLSCAN + SORT).
     meta = {"collection": "public_achievements", "indexes": [
-        "terms", [("published_at", -1), ("_id", -1)], "region_code", "programme",
+        [("terms", 1), ("published_at", -1), ("_id", -1)], [("published_at", -1), ("_id", -1)], "region_code",
     ]}
 
     id = StringField(primary_key=True)
