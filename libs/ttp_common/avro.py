@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import fastavro
-import requests
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 from fastavro.validation import ValidationError, validate
 

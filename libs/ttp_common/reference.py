@@ -1,4 +1,7 @@
 """Reference data every service shares (DESIGN §6)."""
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 # The 21 prefecture-level divisions of Sichuan, GB/T 2260 codes.
 SICHUAN_REGIONS = {
@@ -40,3 +43,14 @@ def is_valid_credit_code(code):
     if not isinstance(code, str) or len(code) != 18 or any(c not in _USCC_CHARSET for c in code):
         return False
     return uscc_check_character(code[:17]) == code[17]
+
+
+def _check_region(value):
+    if value not in SICHUAN_REGIONS:
+        raise ValueError("not one of Sichuan's 21 prefecture-level division codes (GB/T 2260)")
+    return value
+
+
+# A pydantic field type: the GB/T 2260 code of one of Sichuan's 21 prefecture-level divisions.
+RegionCode = Annotated[str, AfterValidator(_check_region),
+                       Field(description="GB/T 2260 code of one of Sichuan's 21 prefecture-level divisions")]

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ttp_common.reference import SICHUAN_REGIONS
+from ttp_common.reference import RegionCode
 
 from .domain import TransitionRefused
 
@@ -66,7 +66,7 @@ class AchievementIn(_Strict):
     industry: str = Field(min_length=2, max_length=100, description="所属行业")
     programme: int | None = Field(default=None, ge=1, le=15, description="the plan's special programme (1)-(15)")
     trl: int = Field(ge=1, le=9, description="技术成熟度 TRL 1-9")
-    region_code: str
+    region_code: RegionCode
     organization_ids: list[str] = Field(min_length=1, max_length=20, description="完成单位, first = the owner")
     contributors: list[Contributor] = Field(min_length=1, max_length=50)
     funding: Funding
@@ -86,12 +86,6 @@ class AchievementIn(_Strict):
             raise ValueError("keywords must be 1-30 characters each and distinct")
         return value
 
-    @field_validator("region_code")
-    @classmethod
-    def _region(cls, value):
-        if value not in SICHUAN_REGIONS:
-            raise ValueError("not one of Sichuan's 21 prefecture-level division codes (GB/T 2260)")
-        return value
 
     @model_validator(mode="after")
     def _consistency(self):

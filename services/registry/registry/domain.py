@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ttp_common.reference import SICHUAN_REGIONS, is_valid_credit_code
+from ttp_common.reference import RegionCode, is_valid_credit_code
 
 ORGANIZATION_KINDS = {
     "university": "高等院校",
@@ -23,7 +23,7 @@ class OrganizationIn(BaseModel):
     name: str = Field(min_length=2, max_length=200, description="名称")
     credit_code: str = Field(description="统一社会信用代码 (GB 32100-2015, 18 characters with check character)")
     kind: Literal[tuple(ORGANIZATION_KINDS)] = Field(description="主体类型")
-    region_code: str = Field(description="GB/T 2260 code of one of Sichuan's 21 prefecture-level divisions")
+    region_code: RegionCode
     supervising_department: str | None = Field(default=None, max_length=100, description="主管部门")
 
     @field_validator("credit_code")
@@ -34,12 +34,6 @@ class OrganizationIn(BaseModel):
             raise ValueError("not a valid unified social credit code (length, characters or check character)")
         return value
 
-    @field_validator("region_code")
-    @classmethod
-    def _region(cls, value):
-        if value not in SICHUAN_REGIONS:
-            raise ValueError("not one of Sichuan's 21 prefecture-level division codes (GB/T 2260)")
-        return value
 
 
 class AccreditationIn(BaseModel):

@@ -6,9 +6,9 @@ submitted tech report (科技报告) within the allowed period; otherwise it is 
 from datetime import date, timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from ttp_common.reference import SICHUAN_REGIONS
+from ttp_common.reference import RegionCode
 
 DEFAULT_ALLOWED_DAYS = 90  # after the end date; a per-project value overrides it
 
@@ -19,18 +19,12 @@ class PlanProjectIn(BaseModel):
     code: str = Field(min_length=3, max_length=40, description="项目编号")
     title: str = Field(min_length=2, max_length=200)
     organization_id: str = Field(min_length=1, max_length=64, description="承担单位")
-    region_code: str
+    region_code: RegionCode
     fiscal: bool = Field(description="财政资金资助")
     fiscal_funding_yuan: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
     end_date: date = Field(description="结题日期")
     allowed_days: int = Field(default=DEFAULT_ALLOWED_DAYS, ge=0, le=730, description="days allowed after the end")
 
-    @field_validator("region_code")
-    @classmethod
-    def _region(cls, value):
-        if value not in SICHUAN_REGIONS:
-            raise ValueError("not one of Sichuan's 21 prefecture-level division codes (GB/T 2260)")
-        return value
 
 
 class TechReportIn(BaseModel):

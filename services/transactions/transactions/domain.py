@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ttp_common.reference import SICHUAN_REGIONS
+from ttp_common.reference import RegionCode
 
 CONTRACT_TYPES = {
     "development": "技术开发",
@@ -25,7 +25,7 @@ class ContractRegistrationIn(BaseModel):
     technology_transaction_amount: Decimal = Field(
         gt=0, max_digits=18, decimal_places=2, description="技术交易额 (元), at most the contract amount")
     seller_organization_id: str = Field(min_length=1, max_length=64)
-    region_code: str = Field(description="the seller's division (GB/T 2260)")
+    region_code: RegionCode
 
     # Field validators (not a model validator) so that a 400 names the offending field.
     @field_validator("technology_transaction_amount")
@@ -36,12 +36,6 @@ class ContractRegistrationIn(BaseModel):
             raise ValueError("technology_transaction_amount must not exceed contract_amount")
         return value
 
-    @field_validator("region_code")
-    @classmethod
-    def _region(cls, value):
-        if value not in SICHUAN_REGIONS:
-            raise ValueError("region_code is not one of Sichuan's 21 division codes")
-        return value
 
 
 def registration_number(region_code, year, serial):
