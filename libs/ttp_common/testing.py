@@ -150,3 +150,12 @@ def running_service(service_cls, **config_overrides):
         container.stop()
         client.drop_database(config["MONGO_DB"])
         client.close()
+
+
+def assert_error(response, status, code):
+    """The response is the platform's JSON error with this status and stable code; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == code and body["message"]
+    return body

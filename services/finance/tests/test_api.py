@@ -1,7 +1,7 @@
 """The finance service's HTTP API against the real local servers (one service container for the module)."""
 import pytest
 
-from ttp_common.testing import header
+from ttp_common.testing import assert_error, header
 
 pytestmark = pytest.mark.integration
 
@@ -14,14 +14,6 @@ EVENT_TYPE = f"cn.gov.sc.ttp.{EVENT}"
 def project(**overrides):
     return {"title": "钒钛新材料成果转化", "category": "major", "programme": 3, "region_code": "510400",
             "organization_id": "org-panzhihua-1", "responsible_department": "省经济和信息化厅", **overrides}
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert body["code"] == code and body["message"]
-    return body
 
 
 # -- platform endpoints ------------------------------------------------------------------

@@ -4,7 +4,7 @@ import itertools
 import pytest
 
 from ttp_common.reference import uscc_check_character
-from ttp_common.testing import header
+from ttp_common.testing import assert_error, header
 
 pytestmark = pytest.mark.integration
 
@@ -23,14 +23,6 @@ def credit_code():
 def organization(**overrides):
     return {"name": "成都技术转移服务中心", "credit_code": credit_code(), "kind": "service_institution",
             "region_code": "510100", **overrides}
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert body["code"] == code and body["message"]
-    return body
 
 
 # -- platform endpoints ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The talent service's HTTP API against the real local servers (one service container for the module)."""
 import pytest
 
-from ttp_common.testing import header
+from ttp_common.testing import assert_error, header
 
 pytestmark = pytest.mark.integration
 
@@ -14,14 +14,6 @@ ORG = "org-scu"
 
 def person(**overrides):
     return {"name": "陈技术经纪人", "kinds": ["broker", "expert"], "organization_id": ORG, **overrides}
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert body["code"] == code and body["message"]
-    return body
 
 
 # -- platform endpoints ------------------------------------------------------------------

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from ttp_common.testing import header
+from ttp_common.testing import assert_error, header
 
 pytestmark = pytest.mark.integration
 
@@ -18,14 +18,6 @@ def contract(**overrides):
     return {"contract_type": "licence", "contract_amount": "1200000.50",
             "technology_transaction_amount": "1000000.25", "seller_organization_id": "org-seller-1",
             "region_code": "510700", **overrides}
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert body["code"] == code and body["message"]
-    return body
 
 
 # -- platform endpoints ------------------------------------------------------------------
