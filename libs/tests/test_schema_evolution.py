@@ -26,7 +26,8 @@ def revisions(path: Path, root: Path = paths.REPO_ROOT) -> list[tuple[str, dict]
     """(label, schema) of each distinct revision, oldest first: git history, then the working copy."""
     found: list[tuple[str, dict]] = []
     try:
-        # "--name-only" gives the file's path at each commit, so renames are followed too.
+        # "--name-only" gives the file's path at each commit, so moves are followed too; a file
+        # under another name is another event (git may take a new event's schema for a copy).
         log = git("log", "--format=commit %H", "--name-only", "--follow", "--",
                   path.relative_to(root).as_posix(), root=root)
         commits: list[tuple[str, str]] = []
@@ -35,7 +36,8 @@ def revisions(path: Path, root: Path = paths.REPO_ROOT) -> list[tuple[str, dict]
             if line.startswith("commit "):
                 sha = line.split()[1]
             elif line.strip() and sha:
-                commits.append((sha, line.strip()))
+                if Path(line.strip()).name == path.name:
+                        commits.append((sha, line.strip()))
                 sha = None
         for sha, old_path in reversed(commits):
             found.append((f"{sha[:10]}:{old_path}", json.loads(git("show", f"{sha}:{old_path}", root=root))))
