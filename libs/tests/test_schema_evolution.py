@@ -37,7 +37,7 @@ def revisions(path: Path, root: Path = paths.REPO_ROOT) -> list[tuple[str, dict]
                 sha = line.split()[1]
             elif line.strip() and sha:
                 if Path(line.strip()).name == path.name:
-                        commits.append((sha, line.strip()))
+                    commits.append((sha, line.strip()))
                 sha = None
         for sha, old_path in reversed(commits):
             found.append((f"{sha[:10]}:{old_path}", json.loads(git("show", f"{sha}:{old_path}", root=root))))
