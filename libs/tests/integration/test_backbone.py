@@ -17,6 +17,7 @@ from nameko.testing.services import dummy, entrypoint_hook
 
 from ttp_common import metrics
 from ttp_common.consumer import consume
+from ttp_common.events import codec
 from ttp_common.events import Actor
 from ttp_common.mongo import OUTBOX, Store
 from ttp_common.observability import Observability
@@ -174,3 +175,32 @@ def test_replaying_the_outbox_republishes_without_double_effects(container, db):
     register(container, "after-replay")
     wait_for(lambda: seen(db, "after-replay"), message="the event after the replay")
     assert len(seen(db, "replayed")) == 1
+
+
+def dead_lettered_count():
+    return metrics.EVENTS_CONSUMED.labels("backbone", "on_registered", TOPIC, "dead_lettered")._value.get()
+
+
+@pytest.mark.parametrize("case", ["missing CloudEvents headers", "a valid payload of another event type"])
+def test_a_record_that_lies_about_itself_is_dead_lettered_and_counted(container, db, case):
+    good = read_topic(TOPIC, lambda r: True)[0]  # a real, decodable record to tamper with
+    key = unique("liar-").encode()
+    if case == "missing CloudEvents headers":
+        headers = [(k, v) for k, v in good.headers if k not in ("ce_id", "ce_source")]
+        value = good.value
+    else:  # the headers say organization.registered; the Avro payload is a talent event
+        headers = [(k, v) for k, v in good.headers if k != "ce_id"] + [("ce_id", unique().encode())]
+        value = codec().encode("talent.person.registered.v1",
+                               {"person_id": "p-1", "kinds": ["broker"], "organization_id": None})
+    before = dead_lettered_count()
+
+    produce_raw(TOPIC, value, key=key, headers=headers)
+    name = unique("after-liar-")
+    register(container, name)
+    wait_for(lambda: seen(db, name), message="the event after the lying record")
+
+    [dead] = read_topic(f"{TOPIC}.dlq", lambda r: r.key == key)
+    assert header(dead, "dlq_reason") == "undecodable"
+    expected = "missing CloudEvents header" if case.startswith("missing") else "but ce_type says"
+    assert expected in header(dead, "dlq_error")
+    assert dead_lettered_count() == before + 1
