@@ -9,7 +9,8 @@ Shape (STACK-NOTES): a managed thread runs the poll loop; each record is handled
 in a nameko worker and the loop waits for its result, so records of a partition
 are handled in order. Offsets are committed explicitly after handling. A record
 that cannot be decoded goes to ``<topic>.dlq`` at once; a handler failure is
-retried with back-off, then dead-lettered with the error in headers. Either way
+retried with back-off, then dead-lettered with the error in headers; a handler that
+failed because the database is unreachable keeps its record, pauses and tries again. Either way
 the partition moves on. Deduplication on ``ce_id`` happens in the handler's
 transaction (``StoreHandle.transact(..., dedup=event)``), so it is atomic with
 the handler's effect.
@@ -23,6 +24,7 @@ from kafka import KafkaConsumer, OffsetAndMetadata
 from nameko.extensions import Entrypoint
 
 from . import avro, envelope, events, kafka, metrics
+from .mongo import UNAVAILABLE_ERRORS
 from .settings import setting
 
 log = logging.getLogger(__name__)
@@ -118,7 +120,7 @@ class KafkaEventConsumer(Entrypoint):
             if not self._running:
                 break
             if not self._handle_record(record):
-                break  # could not dead-letter: leave the record for the next poll
+                break  # not done with it (database down, or dead-lettering failed): poll it again
             done = record.offset
         if done is not None:
             self._consumer.commit({tp: OffsetAndMetadata(done + 1, "", -1)})
@@ -151,6 +153,14 @@ class KafkaEventConsumer(Entrypoint):
                 if event.time is not None:
                     metrics.CONSUMER_LAST_EVENT.labels(self.service, self.method_name).set(event_timestamp(event))
                 return True
+            if isinstance(exc_info[1], UNAVAILABLE_ERRORS):
+                # The database is down, not the event: keep the record (no attempt spent, no dead
+                # letter) and come back to it after a pause.
+                log.warning("database unavailable in %s on %s, pausing: %s", self.method_name, event.id,
+                            exc_info[1], extra={"event_id": event.id})
+                metrics.EVENTS_CONSUMED.labels(self.service, self.method_name, topic, "deferred").inc()
+                eventlet.sleep(max(self.backoff * 10, 1.0))
+                return False
             log.warning("handler %s failed on %s (attempt %d/%d): %s: %s", self.method_name, event.id,
                         attempt, self.max_attempts, exc_info[0].__name__, exc_info[1],
                         extra={"event_id": event.id}, exc_info=exc_info)

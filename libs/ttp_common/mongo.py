@@ -11,8 +11,10 @@ import logging
 import threading
 
 import mongoengine
+import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -142,7 +144,7 @@ class StoreHandle:
             uow._write_outbox()
             return result, uow
 
-        with client.start_session() as session:
+        with pymongo.timeout(store.transaction_timeout), client.start_session() as session:
             result, uow = session.with_transaction(
                 callback,
                 read_concern=ReadConcern("snapshot"),
@@ -153,6 +155,11 @@ class StoreHandle:
         elif uow._events:
             store.on_commit()
         return result
+
+
+# The database is unreachable or too slow to finish in time: nothing is wrong with the request
+# or the event, so HTTP answers 503 and a consumer retries the record later (no dead letter).
+UNAVAILABLE_ERRORS = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 
 
 class Store(DependencyProvider):
@@ -172,6 +179,7 @@ class Store(DependencyProvider):
         self.db = connect(setting(config, "MONGO_URI"), db_name, self.alias)
         self.client = mongoengine.get_connection(self.alias)
         self.topic_prefix = setting(config, "KAFKA_TOPIC_PREFIX")
+        self.transaction_timeout = setting(config, "TRANSACTION_TIMEOUT_SECONDS")
         self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
 
     def start(self):

@@ -13,6 +13,9 @@ DEFAULTS = {
     "CONSUMER_MAX_ATTEMPTS": 3,
     "CONSUMER_RETRY_BACKOFF_SECONDS": 0.2,
     "CONSUMER_GROUP_SUFFIX": "",
+    # A transaction (with pymongo's retries of transient errors) gives up after this long,
+    # instead of pymongo's 120 s: an HTTP client gets a 503 rather than a hang.
+    "TRANSACTION_TIMEOUT_SECONDS": 6.0,
 }
 
 

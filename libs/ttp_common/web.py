@@ -21,7 +21,6 @@ from enum import Enum
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from pydantic import BaseModel, ValidationError
-from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
@@ -30,6 +29,7 @@ from .errors import (
     ValidationFailed, field_error,
 )
 from .logs import get_context, log_context
+from .mongo import UNAVAILABLE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def api(handler):
             except HTTPException as exc:  # raised by werkzeug itself, e.g. while reading the body
                 code = _HTTP_CODES.get(exc.code, "http_error")
                 response = ApiError(exc.description, status=exc.code or 500, code=code).to_response()
-            except ConnectionFailure as exc:  # the database is unreachable: say so, don't hang or 500
+            except UNAVAILABLE_ERRORS as exc:  # the database is unreachable: say so, don't hang or 500
                 logger.warning("database unavailable in %s: %s", handler.__name__, exc)
                 response = Unavailable("The service's database is unavailable; try again later").to_response()
             except Exception:

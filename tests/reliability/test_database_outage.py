@@ -1,0 +1,86 @@
+"""The MongoDB-protocol server dies under a running service and comes back (issue 9).
+
+While it is gone: /health says so (503, mongodb "down"), API calls answer 503 `unavailable`
+within seconds instead of hanging, and nothing half-done is left behind. When it is back
+(same data directory), the service serves again without a restart and every acknowledged
+write is still there.
+
+Seen here: after a SIGKILL, SecantusDB keeps acknowledged commits only when it runs with
+``--sync-on-commit`` (its write-ahead log is otherwise flushed lazily); MongoDB itself gives
+that guarantee with ``j: true``/majority write concern.
+"""
+import signal
+import time
+
+import pymongo
+
+import pytest
+
+from ttp_common.reference import uscc_check_character
+from ttp_common.testing import assert_error, running_service, wait_for
+
+from registry.service import RegistryService
+
+from .conftest import PrivateMongo
+
+pytestmark = pytest.mark.integration
+
+_serial = iter(range(1, 10_000))
+
+
+def organization():
+    first17 = f"91510100MA{next(_serial):07d}"[:17]
+    return {"name": "成都技术转移服务中心", "credit_code": first17 + uscc_check_character(first17),
+            "kind": "service_institution", "region_code": "510100"}
+
+
+@pytest.mark.parametrize("how, extra_args", [
+    pytest.param(signal.SIGTERM, (), id="restarted"),
+    pytest.param(signal.SIGKILL, ("--sync-on-commit",), id="crashed-with-sync-on-commit"),
+])
+def test_a_dead_database_gives_quick_503s_and_the_service_recovers_by_itself(tmp_path, how, extra_args):
+    private_mongo = PrivateMongo(tmp_path / "mongo", *extra_args)
+    private_mongo.start()
+    try:
+        outage(private_mongo, how)
+    finally:
+        private_mongo.stop(signal.SIGKILL)
+
+
+def outage(private_mongo, how):
+    with running_service(RegistryService, MONGO_URI=private_mongo.uri) as api:
+        token = api.token("admin")
+        acknowledged = []
+        for _ in range(3):
+            response = api.post("/api/v1/organizations", organization(), token=token)
+            assert response.status_code == 201, response.text
+            acknowledged.append(response.json()["id"])
+
+        private_mongo.stop(how)
+
+        [health] = wait_for(lambda: (r := api.get("/health")).status_code == 503 and [r], timeout=15,
+                            message="/health to report the outage")  # (a 503 Response is falsy)
+        assert health.json()["checks"]["mongodb"] == "down"
+        assert health.json()["checks"]["kafka"] == "ok"
+
+        for call in (lambda: api.post("/api/v1/organizations", organization(), token=token),
+                     lambda: api.get(f"/api/v1/organizations/{acknowledged[0]}", token=token),
+                     lambda: api.get("/api/v1/achievements", params={"q": "石墨烯"})):
+            started = time.monotonic()
+            response = call()
+            assert time.monotonic() - started < 10, "a call hung on the dead database"
+            assert_error(response, 503, "unavailable")
+            assert "Traceback" not in response.text
+
+        private_mongo.start()  # same data directory
+
+        wait_for(lambda: api.get("/health").status_code == 200, timeout=30, message="/health to recover")
+        for org_id in acknowledged:
+            response = api.get(f"/api/v1/organizations/{org_id}", token=token)
+            assert response.status_code == 200, response.text
+        response = api.post("/api/v1/organizations", organization(), token=token)
+        assert response.status_code == 201, response.text
+        # every acknowledged write is stored once, and the outbox holds one event per organization
+        db = pymongo.MongoClient(private_mongo.uri)[api.config["MONGO_DB"]]
+        assert db.organizations.count_documents({}) == 4
+        assert db.outbox.count_documents({}) == 4
