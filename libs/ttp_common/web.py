@@ -282,16 +282,36 @@ def model_schema(model):
 
 
 def openapi_document(title, version, description, paths, schemas):
-    """An OpenAPI 3.1 document; `schemas` (e.g. merged `model_schema` results) join `Error`."""
+    """An OpenAPI 3.1 document; `schemas` (e.g. merged `model_schema` results) join `Error`.
+
+    Every API operation also lists the errors the platform itself may answer (`api` and
+    `parse_body`): 400/413/415 where a body can be sent, 401/403 where a token is needed,
+    404 where the path names a record, 503 when the database is unreachable.
+    """
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
-        "paths": paths,
+        "paths": {path: {method: _with_platform_errors(path, method, operation) for method, operation in item.items()}
+                  for path, item in paths.items()},
         "components": {
             "schemas": {"Error": ERROR_SCHEMA, **schemas},
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
+
+
+def _with_platform_errors(path, method, operation):
+    if not path.startswith("/api/") or path.endswith("/openapi.json"):
+        return operation
+    statuses = {503}
+    if method in ("post", "put", "patch"):
+        statuses |= {400, 413, 415}
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if "{" in path:
+        statuses.add(404)
+    missing = {str(s) for s in statuses} - set(operation.get("responses", {}))
+    return {**operation, "responses": {**operation.get("responses", {}), **error_responses(*sorted(int(s) for s in missing))}}
 
 
 # -- the HTTP entrypoint ------------------------------------------------------------------

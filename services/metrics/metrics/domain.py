@@ -1,12 +1,23 @@
-"""How events move the plan's figures, and progress against targets: plain Python."""
-from dataclasses import dataclass
-from decimal import Decimal
+"""How events move the plan's figures, and progress against targets: plain Python.
+
+Every figure is a set of integer tallies ("counters"): the total under the figure's counter
+name, and one per breakdown value under ``<counter>|<dimension>=<value>`` (``year`` too).
+Money is counted in integer fen so sums stay exact; amounts leave as exact decimals.
+"""
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from ttp_common.reference import SICHUAN_REGIONS
 
 FEN = Decimal("0.01")
+CHINA = dt.timezone(dt.timedelta(hours=8))  # years and dates of the plan are Beijing time
+CONTRACT_TYPES = {"development": "技术开发", "transfer": "技术转让", "licence": "技术许可",
+                  "consulting": "技术咨询", "service": "技术服务"}
+OTHER = "other"
 
 
-def to_fen(amount: Decimal) -> int:
-    """Money is counted in integer fen (分) so sums stay exact; a fraction of a fen is an error, not rounded away."""
+def to_fen(amount) -> int:
+    """Yuan to integer fen; a fraction of a fen is an error, not rounded away."""
     fen = Decimal(amount) / FEN
     if fen != fen.to_integral_value():
         raise ValueError(f"{amount} yuan is not a whole number of fen")
@@ -17,58 +28,137 @@ def from_fen(fen: int) -> Decimal:
     return (Decimal(fen) * FEN).quantize(FEN)
 
 
-@dataclass(frozen=True)
-class Target:
-    key: str
-    label: str
-    goal: Decimal
-    unit: str  # "count" or "yuan"
+def as_datetime(value):
+    """A payload timestamp (datetime, or milliseconds since the epoch) as an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc)
 
 
-# The 2016-2020 plan's headline targets (三 主要目标). The metrics issue turns these into data files.
-TARGETS = (
-    Target("transformation_projects", "科技成果转化项目", Decimal(2000), "count"),
-    Target("major_transformation_projects", "重大科技成果转化项目", Decimal(500), "count"),
-    Target("promoted_technologies", "推广应用先进成熟适用技术成果", Decimal(1500), "count"),
-    Target("service_institutions", "科技成果转移转化专业化服务机构", Decimal(1000), "count"),
-    Target("contract_turnover_yuan", "技术合同登记交易额（累计）", Decimal(200_000_000_000), "yuan"),
-)
+def bucket(dimension, value):
+    """The breakdown value an event lands in; None leaves the event out of that breakdown.
+    Region, programme and contract type have bounded value sets (Prometheus labels)."""
+    if value is None or value == "":
+        return None
+    if dimension == "region":
+        return value if value in SICHUAN_REGIONS else OTHER
+    if dimension == "programme":
+        return str(value) if isinstance(value, int) and 1 <= value <= 15 else OTHER
+    if dimension == "contract_type":
+        return value if value in CONTRACT_TYPES else OTHER
+    return str(value).strip() or None
 
 
-def increments(event_name, data):
+def _matches(source, data):
+    return all(data.get(field) == wanted for field, wanted in source.where.items())
+
+
+def increments(plan, event_name, data, event_time=None):
     """The counter increments an event causes: {counter name: int}."""
-    if event_name == "registry.organization.registered.v1":
-        return {"organizations_registered": 1, f"organizations_registered|region={data['region_code']}": 1}
-    if event_name == "registry.organization.accredited.v1":  # 认定: counts toward the 1,000 target
-        return {"service_institutions": 1, f"service_institutions|region={data['region_code']}": 1}
-    if event_name == "registry.organization.accreditation_revoked.v1":
-        return {"service_institutions": -1, f"service_institutions|region={data['region_code']}": -1}
-    if event_name == "transactions.contract.registered.v1":
-        return {
-            "contracts_registered": 1,
-            "contract_amount_fen": to_fen(data["contract_amount"]),
-            "contract_turnover_fen": to_fen(data["technology_transaction_amount"]),
-            f"contract_turnover_fen|region={data['region_code']}": to_fen(data["technology_transaction_amount"]),
-        }
-    if event_name == "finance.project.approved.v1":
-        kind = "major_transformation_projects" if data["category"] == "major" else "promoted_technologies"
-        return {"transformation_projects": 1, kind: 1, f"transformation_projects|programme={data['programme']}": 1}
-    if event_name == "talent.person.registered.v1":
-        return {"people_registered": 1}
-    return {}
+    result = {}
+    for figure in plan.figures:
+        for source in figure.sources:
+            if source.event != event_name or not _matches(source, data):
+                continue
+            amount = to_fen(data[source.amount]) if source.amount else 1
+            amount *= source.sign
+            name = figure.counter_name
+            keys = [name]
+            when = as_datetime(data.get(source.time)) if source.time else None
+            when = when or as_datetime(event_time)
+            if when is not None:
+                keys.append(f"{name}|year={when.astimezone(CHINA).year}")
+            for dimension, field in source.dimensions.items():
+                value = bucket(dimension, data.get(field))
+                if value is not None:
+                    keys.append(f"{name}|{dimension}={value}")
+            for key in keys:
+                result[key] = result.get(key, 0) + amount
+    return result
 
 
-def progress(counters):
-    """Every target with goal, value and ratio, from the counter values."""
-    result = []
-    for target in TARGETS:
-        if target.unit == "yuan":
-            value = from_fen(counters.get("contract_turnover_fen", 0))
-        else:
-            value = Decimal(counters.get(target.key, 0))
-        result.append({
+def elapsed_fraction(period, as_of):
+    """How much of the plan's period has passed on ``as_of`` (0 before it, 1 after its last day)."""
+    total = (period.end - period.start).days + 1
+    done = (as_of - period.start).days + 1
+    return Decimal(min(max(done, 0), total)) / Decimal(total)
+
+
+def _value(figure, raw):
+    return from_fen(raw) if figure.unit == "yuan" else Decimal(raw)
+
+
+def _breakdowns(plan, figure, counters):
+    name = figure.counter_name
+    declared = {d for source in figure.sources for d in source.dimensions}
+    found = {}
+    prefix = f"{name}|"
+    for key, raw in counters.items():
+        if key.startswith(prefix):
+            dimension, _, value = key[len(prefix):].partition("=")
+            found.setdefault(dimension, {})[value] = raw
+    out = {"year": [{"year": int(y), "value": _value(figure, v)}
+                    for y, v in sorted(found.get("year", {}).items())]}
+    if "region" in declared:
+        regions = found.get("region", {})
+        out["region"] = [{"code": code, "label": label, "value": _value(figure, regions.get(code, 0))}
+                         for code, label in SICHUAN_REGIONS.items()]
+        if regions.get(OTHER):
+            out["region"].append({"code": OTHER, "label": "其他", "value": _value(figure, regions[OTHER])})
+    if "programme" in declared:
+        programmes = found.get("programme", {})
+        out["programme"] = [{"programme": n, "label": label, "value": _value(figure, programmes.get(str(n), 0))}
+                            for n, label in sorted(plan.programmes.items())]
+        if programmes.get(OTHER):
+            out["programme"].append({"programme": None, "label": "其他", "value": _value(figure, programmes[OTHER])})
+    if "department" in declared:
+        out["department"] = [{"department": d, "value": _value(figure, v)}
+                             for d, v in sorted(found.get("department", {}).items())]
+    if "contract_type" in declared:
+        types = found.get("contract_type", {})
+        out["contract_type"] = [{"contract_type": t, "label": label, "value": _value(figure, types.get(t, 0))}
+                                for t, label in CONTRACT_TYPES.items()]
+        if types.get(OTHER):
+            out["contract_type"].append({"contract_type": OTHER, "label": "其他",
+                                         "value": _value(figure, types[OTHER])})
+    return out
+
+
+def progress(plan, counters, as_of, breakdowns=True):
+    """Every target with goal, value, ratio and the value expected on ``as_of`` on a linear
+    path through the plan's period; ``behind`` when the value is below that path."""
+    fraction = elapsed_fraction(plan.period, as_of)
+    rows = []
+    for target in plan.targets:
+        value = _value(target, counters.get(target.counter_name, 0))
+        places = FEN if target.unit == "yuan" else Decimal(1)
+        expected = (target.goal * fraction).quantize(places, rounding=ROUND_HALF_UP)
+        row = {
             "key": target.key, "label": target.label, "unit": target.unit,
             "goal": target.goal, "value": value,
-            "ratio": float(value / target.goal) if target.goal else None,
-        })
-    return result
+            "ratio": float(value / target.goal),
+            "expected": expected,
+            "pace": float(value / expected) if expected else None,
+            "behind": value < expected,
+        }
+        if breakdowns:
+            row["breakdowns"] = _breakdowns(plan, target, counters)
+        rows.append(row)
+    return rows
+
+
+def indicators(plan, counters, breakdowns=True):
+    rows = []
+    for figure in plan.indicators:
+        row = {"key": figure.key, "label": figure.label, "unit": figure.unit,
+               "value": _value(figure, counters.get(figure.counter_name, 0))}
+        if breakdowns:
+            row["breakdowns"] = _breakdowns(plan, figure, counters)
+        rows.append(row)
+    return rows
+
+
+def today():
+    return dt.datetime.now(CHINA).date()

@@ -1,14 +1,17 @@
 """The metrics service's HTTP API against the real local servers, on an empty database.
 
-Consuming events into progress is covered end to end in tests/e2e.
+Events moving the figures are covered in test_projection.py and tests/e2e.
 """
 from decimal import Decimal
 
 import pytest
 
-from metrics.domain import TARGETS
+from ttp_common.testing import assert_error, wait_for
+
+from metrics.plan import load_plan
 
 pytestmark = pytest.mark.integration
+PLAN = load_plan()
 
 
 def test_health_reports_every_dependency_ok(api):
@@ -19,27 +22,88 @@ def test_health_reports_every_dependency_ok(api):
 
 
 def test_progress_on_an_empty_database_lists_every_target_at_zero(api):
-    response = api.get("/api/v1/progress")
+    response = api.get("/api/v1/progress?as_of=2018-07-02")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
-    assert set(body) == {"targets", "counters"}
+    assert set(body) == {"plan", "as_of", "targets", "indicators", "counters"}
+    assert body["plan"]["key"] == "sichuan-2016-2020" and body["as_of"] == "2018-07-02"
+    assert body["plan"]["period"] == {"start": "2016-01-01", "end": "2020-12-31"}
     assert body["counters"] == {}
-    assert [t["key"] for t in body["targets"]] == [t.key for t in TARGETS]
-    for row, target in zip(body["targets"], TARGETS):
-        assert set(row) == {"key", "label", "unit", "goal", "value", "ratio"}
+    assert [t["key"] for t in body["targets"]] == [t.key for t in PLAN.targets]
+    for row, target in zip(body["targets"], PLAN.targets):
         assert row["label"] == target.label and row["unit"] == target.unit
         assert isinstance(row["goal"], str) and Decimal(row["goal"]) == target.goal  # exact decimals as strings
         assert isinstance(row["value"], str) and Decimal(row["value"]) == 0
-        assert row["ratio"] == 0
-        if target.unit == "count":
-            assert row["value"] == "0"
-    goals = {row["key"]: row["goal"] for row in body["targets"]}
-    assert goals["transformation_projects"] == "2000"
-    assert goals["contract_turnover_yuan"] == "200000000000"
+        assert row["ratio"] == 0 and row["behind"] is True
+        assert len(row["breakdowns"]["region"]) == 21
+    goals = {row["key"]: (row["goal"], row["expected"]) for row in body["targets"]}
+    assert goals["transformation_projects"] == ("2000", "1001")
+    assert goals["contract_turnover_yuan"] == ("200000000000", "100054734537.49")
+    assert api.get("/api/v1/progress?breakdowns=false").json()["targets"][0].keys() >= {"expected", "pace"}
+    assert "breakdowns" not in api.get("/api/v1/progress?breakdowns=false").json()["targets"][0]
 
 
-def test_metrics_export_entrypoint_calls_and_plan_progress(api):
+def test_one_target_and_bad_parameters(api):
+    row = api.get("/api/v1/progress/service_institutions?as_of=2020-12-31").json()
+    assert row["goal"] == "1000" and row["expected"] == "1000" and row["value"] == "0"
+    assert_error(api.get("/api/v1/progress/not_a_target"), 404, "not_found")
+    body = assert_error(api.get("/api/v1/progress?as_of=2018-13-01"), 400, "validation_failed")
+    assert body["fields"][0]["path"] == "as_of"
+    assert_error(api.get("/api/v1/tasks?status=finished"), 400, "validation_failed")
+
+
+def test_the_task_ledger_lists_the_annex_with_overdue_flags(api):
+    body = api.get("/api/v1/tasks?as_of=2016-12-15").json()
+    assert body["source"].startswith("川办发〔2016〕71号")
+    assert body["summary"]["total"] == 28 and body["summary"]["not_started"] == 28
+    overdue = [t["id"] for t in body["tasks"] if t["overdue"]]
+    assert overdue == ["6", "7", "22"]  # due 2016年11月
+    assert [t["id"] for t in api.get("/api/v1/tasks?overdue=true&as_of=2016-12-15").json()["tasks"]] == overdue
+    by_department = api.get("/api/v1/tasks", params={"department": "省知识产权局"}).json()["tasks"]
+    assert {t["id"] for t in by_department} >= {"4", "5", "7"}
+    task = api.get("/api/v1/tasks/8").json()
+    assert task["schedule"] == "2016年完成建设，2017年正式运营" and task["due"] == "2017-12-31"
+    assert_error(api.get("/api/v1/tasks/99"), 404, "not_found")
+
+
+def test_only_an_administrator_updates_a_task_and_bad_input_stores_nothing(api):
+    before = api.counts("tasks")
+    assert_error(api.request("PATCH", "/api/v1/tasks/1", json={"status": "done"}), 401, "unauthenticated")
+    assert_error(api.request("PATCH", "/api/v1/tasks/1", json={"status": "done"},
+                             token=api.token("reviewer", region="510100")), 403, "forbidden")
+    admin = api.token("admin")
+    for body, path in (({"status": "finished"}, "status"), ({"note": 3}, "note"), ({"sneaky": 1}, "sneaky")):
+        error = assert_error(api.request("PATCH", "/api/v1/tasks/1", json=body, token=admin), 400,
+                             "validation_failed")
+        assert path in [f["path"] for f in error["fields"]] or not error["fields"][0]["path"]
+    assert_error(api.request("PATCH", "/api/v1/tasks/99", json={"status": "done"}, token=admin), 404, "not_found")
+    assert api.counts("tasks") == before
+
+
+def test_an_update_is_stored_and_published_as_an_event(api):
+    admin = api.token("admin", sub="ledger-admin")
+    response = api.request("PATCH", "/api/v1/tasks/22", json={"status": "done", "note": "已建立年度工作台账"},
+                           token=admin)
+    assert response.status_code == 200, response.text
+    task = response.json()
+    assert (task["status"], task["note"], task["updated_by"], task["revision"]) == (
+        "done", "已建立年度工作台账", "ledger-admin", 1)
+    assert task["overdue"] is False
+    assert api.get("/api/v1/tasks/22").json()["status"] == "done"
+    record = api.event("ttp.metrics.task", "22")
+    assert api.decode(record) == ("metrics.task.updated.v1", {
+        "task_id": "22", "status": "done", "note": "已建立年度工作台账", "updated_by": "ledger-admin"})
+    # the service consumes its own event without changing the state it already wrote
+    wait_for(lambda: api.db["processed_events"].count_documents({"type": "cn.gov.sc.ttp.metrics.task.updated.v1"}),
+             message="the task event to come back")
+    assert api.get("/api/v1/tasks/22").json()["revision"] == 1
+    same = api.request("PATCH", "/api/v1/tasks/22", json={"status": "done"}, token=admin)
+    assert same.json()["revision"] == 1  # nothing changed: no event
+    assert api.db["outbox"].count_documents({}) == 1
+
+
+def test_metrics_export_targets_breakdowns_ledger_and_pipeline(api):
     api.get("/api/v1/progress")
     response = api.get("/metrics")
     assert response.status_code == 200
@@ -47,18 +111,29 @@ def test_metrics_export_entrypoint_calls_and_plan_progress(api):
     lines = response.text.splitlines()
     assert any(line.startswith("ttp_entrypoint_calls_total{") and 'service="metrics"' in line
                and 'entrypoint="get_progress"' in line and 'outcome="ok"' in line for line in lines)
-    assert 'ttp_plan_target_goal{target="transformation_projects",unit="count"} 2000.0' in lines
-    assert 'ttp_plan_target_value{target="contract_turnover_yuan",unit="yuan"} 0.0' in lines
+    assert 'ttp_target_goal{target="transformation_projects",unit="count"} 2000.0' in lines
+    assert 'ttp_target_value{target="contract_turnover_yuan",unit="yuan"} 0.0' in lines
+    assert 'ttp_target_expected{target="service_institutions",unit="count"} 1000.0' in lines  # the plan ended
+    assert ('ttp_target_value_by_region{region="513400",region_name="凉山彝族自治州",target="service_institutions",'
+            'unit="count"} 0.0') in lines
+    assert ('ttp_target_value_by_programme{programme="15",programme_name="国际科技合作科技成果转化专项",'
+            'target="transformation_projects",unit="count"} 0.0') in lines
+    assert ('ttp_target_value_by_contract_type{contract_type="licence",contract_type_name="技术许可",'
+            'target="contract_turnover_yuan",unit="yuan"} 0.0') in lines
+    assert 'ttp_task_overdue{task="6"} 1.0' in lines
+    assert any(line.startswith("ttp_tasks_overdue ") for line in lines)
+    assert "ttp_consumer_lag_available 1.0" in lines
+    assert any(line.startswith("ttp_consumer_lag{") for line in lines)
 
 
-def test_openapi_document_describes_progress(api):
+def test_openapi_document_describes_the_api(api):
     spec = api.get("/api/v1/openapi.json").json()
     assert spec["openapi"] == "3.1.0" and spec["info"]["title"]
     get = spec["paths"]["/api/v1/progress"]["get"]
     assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Progress"}
-    progress = spec["components"]["schemas"]["Progress"]
-    assert set(progress["required"]) == {"targets", "counters"}
+    assert "patch" in spec["paths"]["/api/v1/tasks/{task_id}"]
+    assert {"Progress", "Target", "Task", "TaskUpdate", "Compliance"} <= set(spec["components"]["schemas"])
     assert {"/health", "/metrics", "/api/v1/openapi.json"} <= set(spec["paths"])
 
 

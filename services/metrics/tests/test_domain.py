@@ -1,41 +1,90 @@
 """How events move the plan's figures, and progress against the targets: no server needed."""
+import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
 import pytest
+import yaml
+from pydantic import ValidationError
 
-from metrics.domain import TARGETS, from_fen, increments, progress, to_fen
+from metrics.domain import elapsed_fraction, from_fen, increments, indicators, progress, to_fen
+from metrics.plan import PLANS_DIR, Plan, load_plan
+
+PLAN = load_plan()
+APPROVED = "finance.transformation_project.approved.v1"
+LEGACY = "finance.project.approved.v1"
+CONTRACT = "transactions.contract.registered.v1"
+T2018 = dt.datetime(2018, 6, 1, 4, tzinfo=dt.timezone.utc)
 
 
-def contract(amount, turnover, region="510100"):
-    return {"contract_id": "c", "registration_number": "5101002020000001", "contract_type": "transfer",
+def contract(amount, turnover, region="510100", contract_type="transfer", programme=None):
+    return {"contract_id": "c", "registration_number": "5101002020000001", "contract_type": contract_type,
             "contract_amount": Decimal(amount), "technology_transaction_amount": Decimal(turnover),
-            "seller_organization_id": "o", "region_code": region}
+            "seller_organization_id": "o", "region_code": region, "registered_at": T2018, "programme": programme}
+
+
+def project(category, programme=1, region="510700", department="科技厅", approved_at=T2018):
+    return {"project_id": "p", "title": "t", "category": category, "programme": programme, "region_code": region,
+            "organization_id": "o", "responsible_department": department, "budget": Decimal("1.00"),
+            "approved_at": approved_at}
 
 
 def apply(events):
     """Counter values after the events, as the consumer's $inc would leave them."""
     counters = Counter()
-    for name, data in events:
-        counters.update(increments(name, data))
+    for name, data, *when in events:
+        counters.update(increments(PLAN, name, data, when[0] if when else None))
     return dict(counters)
 
 
-def target(rows, key):
-    return next(row for row in rows if row["key"] == key)
+def row(rows, key):
+    return next(r for r in rows if r["key"] == key)
 
 
-def test_the_plans_headline_targets():
-    goals = {t.key: (t.goal, t.unit) for t in TARGETS}
+def breakdown(target, dimension, field, bucket):
+    return next(b["value"] for b in target["breakdowns"][dimension] if b[field] == bucket)
+
+
+def test_the_plans_headline_targets_are_data():
+    goals = {t.key: (t.goal, t.unit) for t in PLAN.targets}
     assert goals == {
         "transformation_projects": (Decimal(2000), "count"),
         "major_transformation_projects": (Decimal(500), "count"),
         "promoted_technologies": (Decimal(1500), "count"),
         "service_institutions": (Decimal(1000), "count"),
         "contract_turnover_yuan": (Decimal("200000000000"), "yuan"),
+        "contract_amount_yuan": (Decimal("200000000000"), "yuan"),
     }
-    assert goals["major_transformation_projects"][0] + goals["promoted_technologies"][0] == \
-        goals["transformation_projects"][0]
+    assert (PLAN.period.start, PLAN.period.end) == (dt.date(2016, 1, 1), dt.date(2020, 12, 31))
+    assert len(PLAN.programmes) == 15 and PLAN.programmes[14] == "军民融合科技成果转化专项"
+
+
+def test_a_successor_plan_is_a_data_file(tmp_path):
+    raw = yaml.safe_load((PLANS_DIR / "sichuan-2016-2020.yaml").read_text("utf-8"))
+    raw.update(key="sichuan-2021-2025", period={"start": "2021-01-01", "end": "2025-12-31"})
+    raw["targets"] = [{**raw["targets"][3], "goal": 1500}]
+    successor = Plan.model_validate(raw)
+    inc = increments(successor, "registry.organization.accredited.v1",
+                     {"organization_id": "o", "region_code": "510100"}, T2018)
+    assert inc["service_institutions"] == 1
+    rows = progress(successor, inc, dt.date(2023, 7, 2))
+    assert [r["key"] for r in rows] == ["service_institutions"] and rows[0]["goal"] == 1500
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"period": {"start": "2020-01-01", "end": "2016-01-01"}}, "end after it starts"),
+    ({"targets": [{"key": "x", "label": "x", "unit": "yuan", "goal": 1, "sources": [{"event": CONTRACT}]}]},
+     "sums an amount"),
+    ({"targets": [{"key": "x", "label": "x", "unit": "count", "goal": 0, "sources": [{"event": CONTRACT}]}]},
+     "greater than 0"),
+    ({"targets": [{"key": "x", "label": "x", "unit": "count", "goal": 1, "sources": [{"event": "nope"}]}]},
+     "v<N>"),
+    ({"surprise": 1}, "Extra inputs"),
+])
+def test_a_broken_plan_file_is_refused_at_start(change, message):
+    raw = yaml.safe_load((PLANS_DIR / "sichuan-2016-2020.yaml").read_text("utf-8"))
+    with pytest.raises(ValidationError, match=message):
+        Plan.model_validate({**raw, **change})
 
 
 def test_fen_conversion_is_exact_and_refuses_fractions_of_a_fen():
@@ -48,69 +97,116 @@ def test_fen_conversion_is_exact_and_refuses_fractions_of_a_fen():
 
 
 def test_registration_alone_does_not_count_as_a_service_institution():
-    inc = increments("registry.organization.registered.v1",
+    inc = increments(PLAN, "registry.organization.registered.v1",
                      {"organization_id": "o", "kind": "service_institution", "region_code": "510700"})
     assert inc == {"organizations_registered": 1, "organizations_registered|region=510700": 1}
 
 
 def test_an_accreditation_counts_towards_the_target_and_a_revocation_takes_it_back():
-    data = {"organization_id": "o", "region_code": "510700"}
-    accredited = increments("registry.organization.accredited.v1", data)
-    revoked = increments("registry.organization.accreditation_revoked.v1", {**data, "reason": "x"})
-    assert accredited == {"service_institutions": 1, "service_institutions|region=510700": 1}
-    assert revoked == {"service_institutions": -1, "service_institutions|region=510700": -1}
+    accredited = increments(PLAN, "registry.organization.accredited.v1",
+                            {"organization_id": "o", "region_code": "510700", "accredited_at": T2018})
+    revoked = increments(PLAN, "registry.organization.accreditation_revoked.v1",
+                         {"organization_id": "o", "region_code": "510700", "reason": "x",
+                          "revoked_at": dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc)})
+    assert accredited == {"service_institutions": 1, "service_institutions|year=2018": 1,
+                          "service_institutions|region=510700": 1}
+    assert revoked == {"service_institutions": -1, "service_institutions|year=2019": -1,
+                       "service_institutions|region=510700": -1}
 
 
-def test_a_contract_counts_its_technology_transaction_amount_as_turnover():
-    inc = increments("transactions.contract.registered.v1", contract("1000.50", "800.25", region="511300"))
-    assert inc == {"contracts_registered": 1, "contract_amount_fen": 100050, "contract_turnover_fen": 80025,
-                   "contract_turnover_fen|region=511300": 80025}
+def test_a_contract_counts_both_amounts_by_region_type_programme_and_year():
+    inc = increments(PLAN, CONTRACT, contract("1000.50", "800.25", region="511300", programme=3))
+    assert inc["contract_turnover_fen"] == 80025 and inc["contract_amount_fen"] == 100050
+    assert inc["contract_turnover_fen|region=511300"] == 80025
+    assert inc["contract_turnover_fen|contract_type=transfer"] == 80025
+    assert inc["contract_turnover_fen|programme=3"] == 80025
+    assert inc["contract_turnover_fen|year=2018"] == 80025
+    assert inc["contracts_registered"] == 1
 
 
+def test_unknown_labels_fall_into_other_so_label_sets_stay_bounded():
+    inc = increments(PLAN, CONTRACT, contract("1.00", "1.00", region="110000", contract_type="barter"))
+    assert inc["contract_turnover_fen|region=other"] == 100
+    assert inc["contract_turnover_fen|contract_type=other"] == 100
+    assert not any("programme" in key for key in inc)  # no programme: not in that breakdown
+
+
+@pytest.mark.parametrize("name", [APPROVED, LEGACY])
 @pytest.mark.parametrize("category, counter", [("major", "major_transformation_projects"),
                                                ("promoted", "promoted_technologies")])
-def test_an_approved_project_counts_in_total_in_its_category_and_programme(category, counter):
-    inc = increments("finance.project.approved.v1", {"project_id": "p", "category": category, "programme": 15})
-    assert inc == {"transformation_projects": 1, counter: 1, "transformation_projects|programme=15": 1}
+def test_an_approved_project_counts_in_total_category_programme_region_and_department(name, category, counter):
+    data = project(category, programme=15)
+    if name == LEGACY:
+        del data["approved_at"], data["budget"]
+    inc = increments(PLAN, name, data, dt.datetime(2017, 3, 1, tzinfo=dt.timezone.utc))
+    year = "2018" if name == APPROVED else "2017"  # the deprecated event has no approved_at: its event time
+    for key in ("transformation_projects", counter):
+        assert inc[key] == 1 and inc[f"{key}|programme=15"] == 1 and inc[f"{key}|region=510700"] == 1
+        assert inc[f"{key}|department=科技厅"] == 1 and inc[f"{key}|year={year}"] == 1
+    other = ({"major_transformation_projects", "promoted_technologies"} - {counter}).pop()
+    assert other not in inc
 
 
-def test_people_are_counted_and_unknown_events_change_nothing():
-    person = {"person_id": "p", "kinds": ["broker"]}
-    assert increments("talent.person.registered.v1", person) == {"people_registered": 1}
-    assert increments("metrics.task.updated.v1", {"task_id": "t"}) == {}
+def test_the_year_is_beijing_time():
+    new_year_in_beijing = dt.datetime(2017, 12, 31, 16, 30, tzinfo=dt.timezone.utc)
+    inc = increments(PLAN, APPROVED, project("major", approved_at=new_year_in_beijing))
+    assert inc["transformation_projects|year=2018"] == 1
+
+
+def test_people_are_counted_and_unrelated_events_change_nothing():
+    assert increments(PLAN, "talent.person.registered.v1", {"person_id": "p", "kinds": ["broker"]}) == \
+        {"people_registered": 1}
+    assert increments(PLAN, "metrics.task.updated.v1", {"task_id": "t"}) == {}
 
 
 def test_point_one_plus_point_two_yuan_is_exactly_point_three():
-    counters = apply([("transactions.contract.registered.v1", contract("0.10", "0.10")),
-                      ("transactions.contract.registered.v1", contract("0.20", "0.20"))])
-    turnover = target(progress(counters), "contract_turnover_yuan")
+    counters = apply([(CONTRACT, contract("0.10", "0.10")), (CONTRACT, contract("0.20", "0.20"))])
+    turnover = row(progress(PLAN, counters, dt.date(2018, 1, 1)), "contract_turnover_yuan")
     assert turnover["value"] == Decimal("0.30") and str(turnover["value"]) == "0.30"
-    assert counters["contract_turnover_fen"] == 30
 
 
 def test_many_small_amounts_sum_exactly():
-    events = [("transactions.contract.registered.v1", contract("0.01", "0.01"))] * 10_000
-    turnover = target(progress(apply(events)), "contract_turnover_yuan")
-    assert turnover["value"] == Decimal("100.00")
+    counters = apply([(CONTRACT, contract("0.01", "0.01"))] * 10_000)
+    assert row(progress(PLAN, counters, dt.date(2018, 1, 1)), "contract_turnover_yuan")["value"] == Decimal("100.00")
 
 
-def test_progress_lists_every_target_with_goal_value_and_ratio():
-    events = ([("finance.project.approved.v1", {"category": "major", "programme": 1})] * 3
-              + [("finance.project.approved.v1", {"category": "promoted", "programme": 2})]
-              + [("transactions.contract.registered.v1", contract("150000000000.00", "100000000000.00"))])
-    rows = progress(apply(events))
-    assert [row["key"] for row in rows] == [t.key for t in TARGETS]
-    for row in rows:
-        assert set(row) == {"key", "label", "unit", "goal", "value", "ratio"} and row["label"]
-    assert target(rows, "transformation_projects")["value"] == Decimal(4)
-    assert target(rows, "transformation_projects")["ratio"] == 4 / 2000
-    assert target(rows, "major_transformation_projects")["value"] == Decimal(3)
-    assert target(rows, "promoted_technologies")["value"] == Decimal(1)
-    assert target(rows, "service_institutions")["value"] == Decimal(0)
-    turnover = target(rows, "contract_turnover_yuan")  # 技术交易额, not the contract amount
+def test_the_linear_path_runs_from_the_first_to_the_last_day_of_the_period():
+    assert elapsed_fraction(PLAN.period, dt.date(2015, 12, 31)) == 0
+    assert elapsed_fraction(PLAN.period, dt.date(2020, 12, 31)) == 1
+    assert elapsed_fraction(PLAN.period, dt.date(2030, 1, 1)) == 1
+    halfway = elapsed_fraction(PLAN.period, dt.date(2018, 7, 2))  # day 914 of 1827
+    assert halfway == Decimal(914) / Decimal(1827)
+
+
+def test_progress_has_goal_value_ratio_expected_and_breakdowns():
+    events = ([(APPROVED, project("major", programme=1, region="510100"))] * 3
+              + [(APPROVED, project("promoted", programme=2, department="农业厅"))]
+              + [(CONTRACT, contract("150000000000.00", "100000000000.00"))])
+    rows = progress(PLAN, apply(events), dt.date(2018, 7, 2))
+    assert [r["key"] for r in rows] == [t.key for t in PLAN.targets]
+    projects = row(rows, "transformation_projects")
+    assert projects["value"] == 4 and projects["ratio"] == 4 / 2000
+    assert projects["expected"] == 1001 and projects["behind"] is True  # 2000 x 914/1827, rounded
+    assert [b["code"] for b in projects["breakdowns"]["region"]][:2] == ["510100", "510300"]
+    assert len(projects["breakdowns"]["region"]) == 21 and len(projects["breakdowns"]["programme"]) == 15
+    assert breakdown(projects, "region", "code", "510100") == 3
+    assert breakdown(projects, "region", "code", "510700") == 1
+    assert breakdown(projects, "programme", "programme", 2) == 1
+    assert projects["breakdowns"]["department"] == [{"department": "农业厅", "value": 1},
+                                                    {"department": "科技厅", "value": 3}]
+    assert projects["breakdowns"]["year"] == [{"year": 2018, "value": 4}]
+    assert "contract_type" not in projects["breakdowns"]
+    turnover = row(rows, "contract_turnover_yuan")  # 技术交易额, not the contract amount
     assert turnover["value"] == Decimal("100000000000.00") and turnover["ratio"] == 0.5
+    assert turnover["expected"] == Decimal("100054734537.49") and turnover["behind"] is True
+    assert breakdown(turnover, "contract_type", "contract_type", "transfer") == Decimal("100000000000.00")
+    assert row(rows, "contract_amount_yuan")["value"] == Decimal("150000000000.00")
+    assert row(rows, "contract_amount_yuan")["behind"] is False
 
 
-def test_progress_of_nothing_is_zero_everywhere():
-    for row in progress({}):
-        assert row["value"] == 0 and row["ratio"] == 0
+def test_progress_of_nothing_is_zero_everywhere_and_indicators_have_no_goal():
+    for r in progress(PLAN, {}, dt.date(2015, 1, 1)):
+        assert r["value"] == 0 and r["ratio"] == 0 and r["expected"] == 0 and r["pace"] is None
+        assert r["behind"] is False
+    assert [(i["key"], i["value"]) for i in indicators(PLAN, {})] == [
+        ("organizations_registered", 0), ("contracts_registered", 0), ("people_registered", 0)]

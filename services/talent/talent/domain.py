@@ -1,17 +1,118 @@
-"""Talent domain rules."""
+"""Talent pool rules (人才): who a person is, what they consented to show, and their personal data.
+
+Contact details and identity numbers are personal data: they are stored for the person's
+organization and administrators only, never put in events and never in public responses.
+"""
+import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PERSON_KINDS = {"researcher": "科研人员", "broker": "技术经纪人", "mentor": "创业导师", "expert": "专家"}
 
+# What a person may consent to show publicly (公开信息授权); anything else is never public.
+PUBLIC_FIELDS = {"name": "姓名", "kinds": "人员类型", "organization_id": "所在单位", "fields": "专业领域",
+                 "title": "职称"}
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def is_valid_id_number(value):
+    """An 18-character resident identity number (GB 11643-1999) with its ISO 7064 MOD 11-2 check character."""
+    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        return False
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS)) % 11] == value[17]
+
+
+class ContactIn(BaseModel):
+    """Contact details (联系方式): personal data, never public, never in events."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone: str | None = Field(default=None, pattern=r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$",
+                              description="手机或固定电话")
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                              description="电子邮箱")
+
 
 class PersonIn(BaseModel):
-    """A person registered in the talent pool (skeleton; the full model is issue 6)."""
+    """A person registered in the talent pool."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=100, description="姓名 (personal data: not in events)")
     kinds: list[Literal[tuple(PERSON_KINDS)]] = Field(min_length=1, max_length=4)
     organization_id: str | None = Field(default=None, max_length=64)
-    public_profile: bool = Field(default=False, description="consented to a public profile")
+    fields: list[str] = Field(default_factory=list, max_length=10,
+                              description="专业领域, e.g. 新材料, 生物医药 (experts are found by field)")
+    title: str | None = Field(default=None, max_length=50, description="职称, e.g. 研究员")
+    contact: ContactIn | None = Field(default=None, description="联系方式 (never public, never in events)")
+    id_number: str | None = Field(default=None, description="居民身份证号码 (never public, never in events)")
+    public_fields: list[Literal[tuple(PUBLIC_FIELDS)]] = Field(
+        default_factory=list, max_length=len(PUBLIC_FIELDS),
+        description="What the person consented to show publicly (公开信息授权); nothing by default")
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value):
+        cleaned = [f.strip() for f in value]
+        if any(not f or len(f) > 30 for f in cleaned):
+            raise ValueError("each field is 1 to 30 characters")
+        return list(dict.fromkeys(cleaned))
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value):
+        if value is None:
+            return value
+        value = value.upper()
+        if not is_valid_id_number(value):
+            raise ValueError("not a valid 18-character resident identity number (check character)")
+        return value
+
+    @field_validator("public_fields")
+    @classmethod
+    def _unique(cls, value):
+        return list(dict.fromkeys(value))
+
+
+def public_view(person):
+    """A person as the public sees them: the id and only the fields they consented to show."""
+    view = {"id": person["id"]}
+    for name in person.get("public_fields") or ():
+        if name in PUBLIC_FIELDS:
+            view[name] = person.get(name)
+    return view
+
+
+def private_view(person):
+    """The full record, for the person's organization and administrators."""
+    keys = ("id", "name", "kinds", "organization_id", "fields", "title", "contact", "id_number", "public_fields",
+            "created_at", "created_by")
+    return {k: person.get(k) for k in keys}
+
+
+POST_KINDS = {"transfer_post": "科技成果转移转化岗", "tech_manager": "技术转移管理岗"}
+TALENT_PROGRAMMES = {"thousand_talents": "千人计划", "provincial_talents": "省级人才计划",
+                     "tianfu_talents": "天府人才计划", "other": "其他"}
+
+
+class PostIn(BaseModel):
+    """A technology transfer post (科技成果转移转化岗) an organization set up and gave to the person."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    organization_id: str = Field(min_length=1, max_length=64, description="设岗单位")
+    post_kind: Literal[tuple(POST_KINDS)] = Field(default="transfer_post")
+    starts_on: dt.date = Field(description="到岗日期")
+
+
+class TalentProgrammeIn(BaseModel):
+    """The person's selection into a talent programme (千人计划 and similar)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    programme: Literal[tuple(TALENT_PROGRAMMES)]
+    programme_name: str = Field(min_length=2, max_length=100, description="计划名称, e.g. 四川省千人计划")
+    year: int = Field(ge=1990, le=2100, description="入选年份")

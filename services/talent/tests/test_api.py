@@ -1,7 +1,9 @@
 """The talent service's HTTP API against the real local servers (one service container for the module)."""
+import datetime as dt
+
 import pytest
 
-from ttp_common.testing import assert_error, header
+from ttp_common.testing import assert_error, header, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -12,8 +14,19 @@ EVENT_TYPE = f"cn.gov.sc.ttp.{EVENT}"
 ORG = "org-scu"
 
 
+PHONE = "13912345678"
+EMAIL = "chen.broker@example.cn"
+ID_NUMBER = "11010519491231002X"  # made up, with a valid check character
+PERSONAL = ["陈技术经纪人", PHONE, EMAIL, ID_NUMBER]
+
+
 def person(**overrides):
     return {"name": "陈技术经纪人", "kinds": ["broker", "expert"], "organization_id": ORG, **overrides}
+
+
+def full_person(**overrides):
+    return person(**{"fields": ["新材料", "技术转移"], "title": "高级工程师", "contact": {"phone": PHONE, "email": EMAIL},
+                     "id_number": ID_NUMBER, "public_fields": ["name", "fields"], **overrides})
 
 
 # -- platform endpoints ------------------------------------------------------------------
@@ -84,8 +97,10 @@ def test_an_institution_registers_only_its_own_people(api, organization_id):
     ({"kinds": []}, "kinds"),
     ({"kinds": ["broker", "astronaut"]}, "kinds.1"),
     ({"name": ""}, "name"),
-    ({"public_profile": "maybe"}, "public_profile"),
+    ({"public_fields": ["name", "contact"]}, "public_fields.1"),
     ({"phone": "13800000000"}, "phone"),
+    ({"contact": {"phone": "1380000"}}, "contact.phone"),
+    ({"id_number": "110105194912310021"}, "id_number"),
 ])
 def test_invalid_bodies_are_400_with_the_field_path(api, change, path):
     before = api.counts("people")
@@ -111,16 +126,21 @@ def test_a_non_json_content_type_is_415(api):
     assert api.counts("people") == before
 
 
-def test_an_institution_registers_its_own_person_and_the_event_carries_no_name(api):
+def test_an_institution_registers_its_own_person_and_the_event_carries_no_personal_data(api):
     before = api.counts("people")
     token = api.token("institution", sub="hr-scu", org=ORG)
 
-    response = api.post(PATH, person(), token=token)
+    response = api.post(PATH, full_person(), token=token)
 
     assert response.status_code == 201, response.text
     created = response.json()
     person_id = created["id"]
-    assert created == {"id": person_id, "kinds": ["broker", "expert"], "organization_id": ORG}
+    assert response.headers["Location"] == f"{PATH}/{person_id}"
+    assert created == {"id": person_id, "name": "陈技术经纪人", "kinds": ["broker", "expert"], "organization_id": ORG,
+                       "fields": ["新材料", "技术转移"], "title": "高级工程师",
+                       "contact": {"phone": PHONE, "email": EMAIL}, "id_number": ID_NUMBER,
+                       "public_fields": ["name", "fields"], "created_at": created["created_at"],
+                       "created_by": "hr-scu"}
     assert api.counts("people") == (before[0] + 1, before[1] + 1)
 
     stored = api.db.people.find_one({"_id": person_id})
@@ -135,10 +155,128 @@ def test_an_institution_registers_its_own_person_and_the_event_carries_no_name(a
     assert header(record, "ce_subject") == person_id
     assert api.decode(record) == (EVENT, {"person_id": person_id, "kinds": ["broker", "expert"],
                                           "organization_id": ORG})
-    assert "陈技术经纪人".encode() not in record.value  # personal data stays out of the event stream
+    for value in PERSONAL:  # personal data stays out of the event stream
+        assert value.encode() not in record.value
+
+
+@pytest.fixture(scope="module")
+def registered(api):
+    response = api.post(PATH, full_person(), token=api.token("institution", org=ORG))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+@pytest.mark.parametrize("token", [
+    None, pytest.param({"role": "reviewer", "region": "510100"}, id="reviewer"),
+    pytest.param({"role": "institution", "org": "org-other"}, id="other-institution"),
+])
+def test_others_see_only_what_the_person_consented_to_show(api, registered, token):
+    token = api.token(token.pop("role"), **token) if token else None
+    response = api.get(f"{PATH}/{registered}", token=token)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"id": registered, "name": "陈技术经纪人", "fields": ["新材料", "技术转移"]}
+    for value in (PHONE, EMAIL, ID_NUMBER, "高级工程师", ORG):
+        assert value not in response.text
+
+
+def test_nothing_consented_means_only_the_id_is_public(api):
+    person_id = api.post(PATH, full_person(public_fields=[]), token=api.token("admin")).json()["id"]
+    assert api.get(f"{PATH}/{person_id}").json() == {"id": person_id}
+
+
+def test_the_persons_organization_and_admins_see_the_full_record(api, registered):
+    for token in (api.token("institution", org=ORG), api.token("admin")):
+        body = api.get(f"{PATH}/{registered}", token=token).json()
+        assert body["contact"] == {"phone": PHONE, "email": EMAIL} and body["id_number"] == ID_NUMBER
+        assert body["broker"] == {"certificates": [], "performance": {
+            "contracts": 0, "contract_amount": "0.00", "technology_transaction_amount": "0.00",
+            "by_year": {}, "by_type": {}}}
+
+
+def test_an_unknown_person_is_404(api):
+    assert_error(api.get(f"{PATH}/no-such-person"), 404, "not_found")
+
+
+# -- transfer posts and talent programmes ----------------------------------------------
+
+def test_an_institution_registers_a_transfer_post_for_counting(api, registered):
+    token = api.token("institution", sub="hr-scu", org=ORG)
+    response = api.post(f"{PATH}/{registered}/posts", {"organization_id": ORG, "starts_on": "2026-09-01"},
+                        token=token)
+    assert response.status_code == 201, response.text
+    post = response.json()
+    assert post["post_kind"] == "transfer_post" and post["person_id"] == registered
+    [record] = [r for r in api_records(api, TOPIC) if header(r, "ce_type").endswith("post_registered.v1")]
+    assert api.decode(record) == ("talent.person.post_registered.v1", {
+        "person_id": registered, "post_id": post["id"], "organization_id": ORG, "post_kind": "transfer_post",
+        "starts_on": dt.date(2026, 9, 1)})
+    body = api.get(f"{PATH}/{registered}", token=token).json()
+    assert [p["id"] for p in body["posts"]] == [post["id"]]
+
+
+def test_a_post_of_another_organization_is_403_and_stores_nothing(api, registered):
+    before = api.counts("posts")
+    response = api.post(f"{PATH}/{registered}/posts", {"organization_id": "org-other", "starts_on": "2026-09-01"},
+                        token=api.token("institution", org=ORG))
+    assert_error(response, 403, "forbidden")
+    assert api.counts("posts") == before
+
+
+def test_talent_programme_participation_is_registered_by_the_persons_organization(api, registered):
+    body = {"programme": "thousand_talents", "programme_name": "四川省千人计划", "year": 2016}
+    before = api.counts("posts")
+    assert_error(api.post(f"{PATH}/{registered}/talent-programmes", body,
+                          token=api.token("institution", org="org-other")), 403, "forbidden")
+    bad = api.post(f"{PATH}/{registered}/talent-programmes", {**body, "programme": "million_talents"},
+                   token=api.token("institution", org=ORG))
+    assert [f["path"] for f in assert_error(bad, 400, "validation_failed")["fields"]] == ["programme"]
+    assert api.counts("posts") == before
+
+    response = api.post(f"{PATH}/{registered}/talent-programmes", body, token=api.token("institution", org=ORG))
+    assert response.status_code == 201, response.text
+    [record] = [r for r in api_records(api, TOPIC) if header(r, "ce_type").endswith("programme_joined.v1")]
+    assert api.decode(record)[1] == {"person_id": registered, "participation_id": response.json()["id"],
+                                     "programme": "thousand_talents", "programme_name": "四川省千人计划",
+                                     "organization_id": ORG, "year": 2016}
+
+
+def test_a_post_for_an_unknown_person_is_404(api):
+    response = api.post(f"{PATH}/nobody/posts", {"organization_id": ORG, "starts_on": "2026-09-01"},
+                        token=api.token("institution", org=ORG))
+    assert_error(response, 404, "not_found")
+
+
+def api_records(api, aggregate_topic):
+    topic = api.config["KAFKA_TOPIC_PREFIX"] + aggregate_topic
+    expected = api.db.outbox.count_documents({"topic": topic})
+    return read_topic(topic, count=expected)
 
 
 def test_an_admin_registers_an_independent_person(api):
     response = api.post(PATH, {"name": "独立专家", "kinds": ["expert"]}, token=api.token("admin"))
     assert response.status_code == 201, response.text
     assert response.json()["organization_id"] is None
+
+
+def test_rpc_answers_with_the_public_view_only(rabbit_config):
+    """RPC over RabbitMQ, in a vhost of its own so no other talent instance answers."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from talent.service import TalentService
+    from ttp_common.testing import running_service
+
+    with running_service(TalentService, AMQP_URI=rabbit_config["AMQP_URI"]) as api:
+        person_id = api.post(PATH, full_person(), token=api.token("admin")).json()["id"]
+        with ClusterRpcProxy({"AMQP_URI": rabbit_config["AMQP_URI"]}, timeout=10) as cluster:
+            assert cluster.talent.get_public_person(person_id) == {
+                "id": person_id, "name": "陈技术经纪人", "fields": ["新材料", "技术转移"]}
+            assert cluster.talent.get_public_person("nobody") is None
+            performance = cluster.talent.get_broker_performance(person_id)
+            assert performance["performance"]["contracts"] == 0 and performance["certificates"] == []
+
+
+def test_no_event_carries_contact_or_identity_numbers(api, assert_no_personal_data):
+    """Runs last in the module: scans every event the module's service published."""
+    records = assert_no_personal_data(api, PERSONAL)
+    assert {header(r, "ce_type").rsplit(".", 2)[-2] for r in records} >= {"registered", "post_registered",
+                                                                          "programme_joined"}

@@ -2,7 +2,7 @@
 import pytest
 from pydantic import ValidationError
 
-from talent.domain import PERSON_KINDS, PersonIn
+from talent.domain import PERSON_KINDS, PersonIn, is_valid_id_number, private_view, public_view
 
 
 def error_paths(exc_info):
@@ -15,9 +15,10 @@ def test_the_four_kinds_of_people():
     assert person.kinds == ["researcher", "broker", "mentor", "expert"]
 
 
-def test_defaults_are_no_organization_and_no_public_profile():
+def test_defaults_are_no_organization_and_nothing_public():
     person = PersonIn(name="李四", kinds=["broker"])
-    assert person.organization_id is None and person.public_profile is False
+    assert person.organization_id is None and person.public_fields == []
+    assert person.contact is None and person.id_number is None and person.fields == []
 
 
 def test_at_least_one_kind_is_needed():
@@ -49,3 +50,52 @@ def test_unknown_fields_are_rejected():
     with pytest.raises(ValidationError) as exc:
         PersonIn(name="赵六", kinds=["mentor"], id_card="510100199001010000")
     assert error_paths(exc) == ["id_card"]
+
+
+# A valid resident identity number (GB 11643 check character), made up for tests.
+ID_NUMBER = "11010519491231002X"
+
+
+def test_identity_numbers_need_their_check_character():
+    assert is_valid_id_number(ID_NUMBER)
+    assert not is_valid_id_number("110105194912310021")  # wrong check character
+    assert not is_valid_id_number("11010519491231002")    # 17 characters
+    assert not is_valid_id_number("1101051949123100XX")
+
+
+def test_a_lower_case_check_x_is_normalised():
+    assert PersonIn(name="甲", kinds=["expert"], id_number=ID_NUMBER.lower()).id_number == ID_NUMBER
+
+
+@pytest.mark.parametrize("change, path", [
+    ({"id_number": "110105194912310021"}, "id_number"),
+    ({"contact": {"phone": "12345"}}, "contact.phone"),
+    ({"contact": {"email": "not-an-address"}}, "contact.email"),
+    ({"contact": {"wechat": "x"}}, "contact.wechat"),
+    ({"public_fields": ["name", "contact"]}, "public_fields.1"),
+    ({"public_fields": ["id_number"]}, "public_fields.0"),
+    ({"fields": ["新材料", ""]}, "fields"),
+])
+def test_personal_data_and_consent_are_validated(change, path):
+    with pytest.raises(ValidationError) as exc:
+        PersonIn(**{"name": "甲", "kinds": ["expert"], **change})
+    assert error_paths(exc) == [path]
+
+
+def test_the_public_sees_only_what_the_person_consented_to_show():
+    person = PersonIn(name="陈专家", kinds=["expert"], organization_id="org-1", fields=["新材料"], title="研究员",
+                      contact={"phone": "13800000000", "email": "c@example.cn"}, id_number=ID_NUMBER,
+                      public_fields=["name", "fields"]).model_dump(mode="json")
+    person["id"] = "p-1"
+    assert public_view(person) == {"id": "p-1", "name": "陈专家", "fields": ["新材料"]}
+    assert public_view({**person, "public_fields": []}) == {"id": "p-1"}
+    full = private_view(person)
+    assert full["contact"] == {"phone": "13800000000", "email": "c@example.cn"} and full["id_number"] == ID_NUMBER
+
+
+def test_the_event_scan_patterns_catch_phones_and_id_numbers_but_not_ids(personal_data_patterns):
+    phone, id_number = personal_data_patterns
+    assert phone.search("call 13912345678 now") and phone.search("028-85412345")
+    assert id_number.search("11010519491231002X") and id_number.search("id 510104199001011234.")
+    for harmless in ("8b0d4abefd0449e6a744f65966b74582", "SCTB-2026-J-00001", "2026510100000123", "org-scu"):
+        assert not phone.search(harmless) and not id_number.search(harmless)

@@ -1,23 +1,35 @@
-"""The transactions service's HTTP API against the real local servers (one service container for the module)."""
+"""Platform endpoints and technology contract registration (技术合同认定登记: submit → review →
+register or return → resubmit) against the real local servers (one service container for the module)."""
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from ttp_common.testing import assert_error, header
+from ttp_common.testing import assert_error, header, read_topic
 
 pytestmark = pytest.mark.integration
 
-PATH = "/api/v1/contract-registrations"
+PATH = "/api/v1/contracts"
 TOPIC = "ttp.transactions.contract"
-EVENT = "transactions.contract.registered.v1"
-EVENT_TYPE = f"cn.gov.sc.ttp.{EVENT}"
+REGISTERED = "transactions.contract.registered.v1"
+SELLER, BUYER = "org-seller-1", "org-buyer-1"
 
 
 def contract(**overrides):
-    return {"contract_type": "licence", "contract_amount": "1200000.50",
-            "technology_transaction_amount": "1000000.25", "seller_organization_id": "org-seller-1",
-            "region_code": "510700", **overrides}
+    return {"contract_type": "licence", "title": "石墨烯导热膜技术许可", "contract_amount": "1200000.50",
+            "technology_transaction_amount": "1000000.25", "seller_organization_id": SELLER,
+            "buyer_organization_id": BUYER, "region_code": "510700", "broker_person_ids": ["person-broker-1"],
+            **overrides}
+
+
+def seller_token(api, org=SELLER):
+    return api.token("institution", sub=f"clerk-{org}", org=org)
+
+
+def submit(api, **overrides):
+    response = api.post(PATH, contract(**overrides), token=seller_token(api))
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 # -- platform endpoints ------------------------------------------------------------------
@@ -34,27 +46,28 @@ def test_metrics_are_prometheus_text_counting_entrypoint_calls(api):
     response = api.get("/metrics")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain")
-    assert any(line.startswith("ttp_entrypoint_calls_total{") and 'service="transactions"' in line
-               and 'entrypoint="register_contract"' in line for line in response.text.splitlines())
-    assert any(line.startswith("ttp_http_responses_total{") and 'entrypoint="register_contract"' in line
+    assert any(line.startswith("ttp_http_responses_total{") and 'entrypoint="submit_contract"' in line
                and 'status="401"' in line for line in response.text.splitlines())
 
 
-def test_openapi_document_describes_the_write_endpoint(api):
+def test_openapi_document_describes_every_flow(api):
     spec = api.get("/api/v1/openapi.json").json()
     assert spec["openapi"] == "3.1.0" and spec["info"]["title"]
+    for path in ("/api/v1/listings", "/api/v1/demands", "/api/v1/demands/{demand_id}/matches", "/api/v1/matches",
+                 "/api/v1/auctions", "/api/v1/auctions/{auction_id}/bids", "/api/v1/contracts",
+                 "/api/v1/contracts/{contract_id}/register", "/api/v1/valuations", "/api/v1/consultations",
+                 "/health", "/metrics", "/api/v1/openapi.json"):
+        assert path in spec["paths"], path
     post = spec["paths"][PATH]["post"]
-    assert post["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ContractRegistrationIn"}
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ContractIn"}
     assert {"201", "400", "401", "403", "415"} <= set(post["responses"])
-    schema = spec["components"]["schemas"]["ContractRegistrationIn"]
+    schema = spec["components"]["schemas"]["ContractIn"]
     assert set(schema["required"]) == {"contract_type", "contract_amount", "technology_transaction_amount",
                                        "seller_organization_id", "region_code"}
-    assert {"/health", "/metrics", "/api/v1/openapi.json"} <= set(spec["paths"])
-    assert "Error" in spec["components"]["schemas"]
+    assert {"AuctionIn", "BidIn", "ValuationIn", "ListingIn", "DemandIn", "Error"} <= set(spec["components"]["schemas"])
 
 
-# -- writing: who may ------------------------------------------------------------------
+# -- submitting: who may ----------------------------------------------------------------
 
 def test_no_token_is_401(api):
     before = api.counts("contracts")
@@ -72,41 +85,45 @@ def test_untrustworthy_tokens_are_401(api, make_token):
     assert api.counts("contracts") == before
 
 
-def test_an_institution_is_403(api):
+def test_an_organization_that_is_not_a_party_is_403(api):
     before = api.counts("contracts")
-    token = api.token("institution", org="org-seller-1")  # even the seller itself does not register
-    assert_error(api.post(PATH, contract(), token=token), 403, "forbidden")
+    assert_error(api.post(PATH, contract(), token=seller_token(api, "org-stranger")), 403, "forbidden")
     assert api.counts("contracts") == before
 
 
-def test_a_reviewer_of_another_city_is_403(api):
+def test_a_reviewer_does_not_submit(api):
     before = api.counts("contracts")
-    token = api.token("reviewer", region="510100")
-    assert_error(api.post(PATH, contract(region_code="510700"), token=token), 403, "forbidden")
+    assert_error(api.post(PATH, contract(), token=api.token("reviewer", region="510700")), 403, "forbidden")
     assert api.counts("contracts") == before
 
 
-# -- writing: what is accepted --------------------------------------------------------
+# -- submitting: what is accepted ---------------------------------------------------------
 
 @pytest.mark.parametrize("change, path", [
     ({"contract_amount": "100.00", "technology_transaction_amount": "100.01"}, "technology_transaction_amount"),
     ({"contract_amount": "100.001"}, "contract_amount"),
+    ({"contract_amount": "-5.00"}, "contract_amount"),
+    ({"contract_amount": "12abc"}, "contract_amount"),
     ({"technology_transaction_amount": 0.125}, "technology_transaction_amount"),
     ({"contract_amount": "0"}, "contract_amount"),
     ({"contract_type": "sale"}, "contract_type"),
     ({"region_code": "110100"}, "region_code"),
     ({"seller_organization_id": ""}, "seller_organization_id"),
+    ({"broker_person_ids": ["p1", "p1"]}, "broker_person_ids"),
+    ({"listing_id": "no-such-listing"}, "listing_id"),
+    ({"auction_id": "no-such-auction"}, "auction_id"),
+    ({"achievement_id": "never-published"}, "achievement_id"),
 ])
-def test_invalid_bodies_are_400_with_the_field_path(api, change, path):
+def test_invalid_contracts_are_400_with_the_field_path(api, change, path):
     before = api.counts("contracts")
-    body = assert_error(api.post(PATH, contract(**change), token=api.token("admin")), 400, "validation_failed")
+    body = assert_error(api.post(PATH, contract(**change), token=seller_token(api)), 400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == [path]
     assert api.counts("contracts") == before
 
 
 def test_a_where_operator_is_400(api):
     before = api.counts("contracts")
-    body = assert_error(api.post(PATH, {"$where": "1 == 1", **contract()}, token=api.token("admin")),
+    body = assert_error(api.post(PATH, {"$where": "1 == 1", **contract()}, token=seller_token(api)),
                         400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["$where"]
     assert api.counts("contracts") == before
@@ -114,65 +131,157 @@ def test_a_where_operator_is_400(api):
 
 def test_a_non_json_content_type_is_415(api):
     before = api.counts("contracts")
-    response = api.post(PATH, data=b"<contract/>", token=api.token("admin"), headers={"Content-Type": "text/xml"})
+    response = api.post(PATH, data=b"<contract/>", token=seller_token(api), headers={"Content-Type": "text/xml"})
     assert_error(response, 415, "unsupported_media_type")
     assert api.counts("contracts") == before
 
 
-def test_registering_stores_the_contract_and_publishes_an_attributed_event(api):
+def test_submitting_stores_a_submitted_contract_and_publishes_submitted(api):
+    created = submit(api)
+    assert created["status"] == "submitted" and created["registration_number"] is None
+    assert created["contract_amount"] == "1200000.50" and created["technology_transaction_amount"] == "1000000.25"
+    record = api.event(TOPIC, created["id"])
+    assert header(record, "ce_type") == "cn.gov.sc.ttp.transactions.contract.submitted.v1"
+    assert header(record, "ce_actororg") == SELLER
+    name, data = api.decode(record)
+    assert data["technology_transaction_amount"] == Decimal("1000000.25") and data["resubmission"] is False
+
+
+# -- review: register ----------------------------------------------------------------------
+
+def test_a_reviewer_of_another_city_cannot_register(api):
+    created = submit(api)
     before = api.counts("contracts")
+    response = api.post(f"{PATH}/{created['id']}/register", token=api.token("reviewer", region="510100"))
+    assert_error(response, 403, "forbidden")
+    assert api.counts("contracts") == before
+    assert api.db.contracts.find_one({"_id": created["id"]})["status"] == "submitted"
+
+
+def test_the_parties_cannot_register_their_own_contract(api):
+    created = submit(api)
+    assert_error(api.post(f"{PATH}/{created['id']}/register", token=seller_token(api)), 403, "forbidden")
+
+
+def test_registering_numbers_the_contract_and_publishes_the_registered_event(api):
+    created = submit(api)
     token = api.token("reviewer", sub="registrar-mianyang", region="510700")
 
-    response = api.post(PATH, contract(), token=token)
+    response = api.post(f"{PATH}/{created['id']}/register", token=token)
 
-    assert response.status_code == 201, response.text
-    created = response.json()
-    contract_id = created["id"]
-    assert set(created) == {"id", "registration_number", "contract_type", "contract_amount",
-                            "technology_transaction_amount", "seller_organization_id", "region_code",
-                            "registered_at"}
-    number = created["registration_number"]
+    assert response.status_code == 200, response.text
+    registered = response.json()
+    number = registered["registration_number"]
     year = dt.datetime.now(dt.timezone.utc).year
+    assert registered["status"] == "registered"
     assert len(number) == 16 and number.isdigit() and number.startswith(f"510700{year}")
-    assert created["contract_amount"] == "1200000.50"  # exact, as a string
-    assert created["technology_transaction_amount"] == "1000000.25"
-    assert (created["contract_type"], created["seller_organization_id"], created["region_code"]) == (
-        "licence", "org-seller-1", "510700")
-    assert api.counts("contracts") == (before[0] + 1, before[1] + 1)
-
-    stored = api.db.contracts.find_one({"_id": contract_id})
-    assert stored["registration_number"] == number and stored["registered_by"] == "registrar-mianyang"
+    stored = api.db.contracts.find_one({"_id": created["id"]})
+    assert stored["registered_by"] == "registrar-mianyang"
     assert Decimal(stored["technology_transaction_amount"]) == Decimal("1000000.25")
-    [row] = list(api.db.outbox.find({"key": contract_id.encode()}))
-    assert row["type"] == EVENT_TYPE
 
-    record = api.event(TOPIC, contract_id)
-    assert header(record, "ce_type") == EVENT_TYPE
-    assert header(record, "ce_actor") == "registrar-mianyang"
-    assert header(record, "ce_actorrole") == "reviewer"
-    assert header(record, "ce_subject") == contract_id
+    [record] = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + TOPIC, lambda r: header(r, "ce_subject") == created["id"]
+                          and header(r, "ce_type").endswith(REGISTERED))
+    assert header(record, "ce_actor") == "registrar-mianyang" and header(record, "ce_actorrole") == "reviewer"
     name, data = api.decode(record)
-    assert name == EVENT
+    assert name == REGISTERED
     assert data["registration_number"] == number
     assert data["contract_amount"] == Decimal("1200000.50")
     assert data["technology_transaction_amount"] == Decimal("1000000.25")
+    assert data["buyer_organization_id"] == BUYER and data["broker_person_ids"] == ["person-broker-1"]
+    assert data["listing_id"] is None and data["auction_id"] is None
+
+    # registered once: a second registration is refused and changes nothing
+    before = api.counts("contracts")
+    assert_error(api.post(f"{PATH}/{created['id']}/register", token=token), 409, "conflict")
+    assert api.counts("contracts") == before
 
 
 def test_registration_numbers_count_up_per_region(api):
     token = api.token("admin")
-    first = api.post(PATH, contract(region_code="511100"), token=token)
-    second = api.post(PATH, contract(region_code="511100"), token=token)
-    other = api.post(PATH, contract(region_code="511300"), token=token)
-    assert [r.status_code for r in (first, second, other)] == [201, 201, 201]
-    a, b, c = (r.json()["registration_number"] for r in (first, second, other))
+    ids = [submit(api, region_code=r)["id"] for r in ("511100", "511100", "511300")]
+    a, b, c = (api.post(f"{PATH}/{i}/register", token=token).json()["registration_number"] for i in ids)
     assert a[:10] == b[:10] and int(b[10:]) == int(a[10:]) + 1
     assert c.startswith("511300") and c[10:] == "000001"
 
 
 def test_amounts_sent_as_json_numbers_are_kept_exact(api):
-    response = api.post(PATH, contract(contract_amount=0.3, technology_transaction_amount=0.1),
-                        token=api.token("admin"))
-    assert response.status_code == 201, response.text
-    created = response.json()
-    assert Decimal(created["contract_amount"]) == Decimal("0.3")
-    assert Decimal(created["technology_transaction_amount"]) == Decimal("0.1")
+    created = submit(api, contract_amount=0.3, technology_transaction_amount=0.1)
+    assert (created["contract_amount"], created["technology_transaction_amount"]) == ("0.30", "0.10")
+
+
+# -- review: return and resubmit ---------------------------------------------------------------
+
+def test_a_returned_contract_is_corrected_resubmitted_and_then_registered(api):
+    created = submit(api)
+    reviewer = api.token("reviewer", region="510700")
+    assert_error(api.post(f"{PATH}/{created['id']}/return", {"reasons": []}, token=reviewer), 400,
+                 "validation_failed")
+
+    returned = api.post(f"{PATH}/{created['id']}/return", {"reasons": ["技术交易额核定有误"]}, token=reviewer)
+    assert returned.status_code == 200, returned.text
+    assert returned.json()["status"] == "returned" and returned.json()["return_reasons"] == ["技术交易额核定有误"]
+    assert_error(api.post(f"{PATH}/{created['id']}/register", token=reviewer), 409, "conflict")
+
+    # the registration body's queue no longer holds it; the party sees it returned
+    queue = api.get(f"{PATH}?status=submitted", token=reviewer).json()["items"]
+    assert created["id"] not in [c["id"] for c in queue]
+
+    bad = api.request("PUT", f"{PATH}/{created['id']}", json=contract(technology_transaction_amount="2000000.00"),
+                      token=seller_token(api))
+    assert_error(bad, 400, "validation_failed")
+    again = api.request("PUT", f"{PATH}/{created['id']}", json=contract(technology_transaction_amount="900000.00"),
+                        token=seller_token(api))
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "submitted"
+    assert created["id"] in [c["id"] for c in api.get(f"{PATH}?status=submitted", token=reviewer).json()["items"]]
+
+    registered = api.post(f"{PATH}/{created['id']}/register", token=reviewer)
+    assert registered.status_code == 200 and registered.json()["technology_transaction_amount"] == "900000.00"
+    records = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + TOPIC, lambda r: header(r, "ce_subject") == created["id"],
+                         count=4)
+    types = [header(r, "ce_type").rsplit(".", 2)[-2] for r in records]
+    assert types == ["submitted", "returned", "submitted", "registered"]
+
+
+def test_contracts_are_visible_to_parties_and_their_registration_body_only(api):
+    created = submit(api)
+    path = f"{PATH}/{created['id']}"
+    assert api.get(path, token=seller_token(api)).status_code == 200
+    assert api.get(path, token=seller_token(api, BUYER)).status_code == 200
+    assert api.get(path, token=api.token("reviewer", region="510700")).status_code == 200
+    assert_error(api.get(path, token=seller_token(api, "org-stranger")), 404, "not_found")
+    assert_error(api.get(path, token=api.token("reviewer", region="510100")), 404, "not_found")
+    assert_error(api.get(path), 401, "unauthenticated")
+
+
+def test_turnover_sums_registered_contracts_exactly(api):
+    before = api.get("/api/v1/turnover?region=513400").json()
+    admin = api.token("admin")
+    for amount in ("0.10", "0.20"):
+        created = submit(api, region_code="513400", contract_amount=amount, technology_transaction_amount=amount)
+        assert api.post(f"{PATH}/{created['id']}/register", token=admin).status_code == 200
+    submit(api, region_code="513400", contract_amount="5.00", technology_transaction_amount="5.00")  # not registered
+    after = api.get("/api/v1/turnover?region=513400").json()
+    assert after["contracts"] == before["contracts"] + 2
+    assert Decimal(after["technology_transaction_amount"]) - Decimal(before["technology_transaction_amount"]) == \
+        Decimal("0.30")
+
+
+def test_other_services_read_registered_turnover_over_rpc(rabbit_config):
+    """RPC over RabbitMQ, in a vhost of its own so no other transactions instance answers."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from transactions.service import TransactionsService
+    from ttp_common.testing import running_service
+
+    with running_service(TransactionsService, AMQP_URI=rabbit_config["AMQP_URI"]) as api:
+        created = submit(api, region_code="511500", contract_amount="10.01", technology_transaction_amount="10.01")
+        assert api.post(f"{PATH}/{created['id']}/register", token=api.token("admin")).status_code == 200
+        with ClusterRpcProxy({"AMQP_URI": rabbit_config["AMQP_URI"]}, timeout=10) as cluster:
+            assert cluster.transactions.turnover("511500") == {
+                "region_code": "511500", "contracts": 1, "contract_amount": "10.01",
+                "technology_transaction_amount": "10.01"}
+            registered = cluster.transactions.get_registered_contract(created["id"])
+            assert registered["registration_number"] and registered["technology_transaction_amount"] == "10.01"
+            assert cluster.transactions.get_registered_contract("no-such-contract") is None
+            assert cluster.transactions.get_open_listing("no-such-listing") is None

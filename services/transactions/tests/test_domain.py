@@ -1,10 +1,10 @@
-"""Contract registration rules (技术合同认定登记), without any server."""
+"""Contract registration rules (技术合同认定登记) and the market's inputs, without any server."""
 from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
 
-from transactions.domain import CONTRACT_TYPES, ContractRegistrationIn, registration_number
+from transactions.domain import CONTRACT_TYPES, ContractIn as ContractRegistrationIn, registration_number
 
 
 def body(**overrides):
@@ -83,3 +83,40 @@ def test_registration_numbers_are_16_digits_region_year_serial():
 def test_a_serial_that_does_not_fit_six_digits_is_refused(serial):
     with pytest.raises(ValueError):
         registration_number("510100", 2020, serial)
+
+
+# -- state machines and listing rules -------------------------------------------------------
+
+def test_contract_review_transitions():
+    from transactions.domain import CONTRACT_TRANSITIONS, TransitionRefused, transition
+    assert transition(CONTRACT_TRANSITIONS, "register", "submitted") == "registered"
+    assert transition(CONTRACT_TRANSITIONS, "return", "submitted") == "returned"
+    assert transition(CONTRACT_TRANSITIONS, "resubmit", "returned") == "submitted"
+    for action, status in (("register", "returned"), ("register", "registered"), ("return", "registered"),
+                           ("resubmit", "submitted"), ("resubmit", "registered")):
+        with pytest.raises(TransitionRefused):
+            transition(CONTRACT_TRANSITIONS, action, status)
+
+
+def test_only_published_achievements_and_their_own_patents_are_listable():
+    from transactions.domain import check_listable
+    replica = {"status": "published", "patent_numbers": ["ZL1"]}
+    assert check_listable(replica, None) is None
+    assert check_listable(replica, "ZL1") is None
+    assert check_listable(replica, "ZL2") == ("patent_number", "not a patent of this achievement")
+    assert check_listable({**replica, "status": "withdrawn"}, None)[0] == "achievement_id"
+    assert check_listable(None, None)[0] == "achievement_id"
+
+
+def test_listing_input_rejects_a_past_end_and_bad_prices():
+    import datetime as dt
+    from transactions.domain import ListingIn
+    ok = {"achievement_id": "a1", "mode": "licence", "asking_price": "500000.00"}
+    assert ListingIn(**ok).period_days == 30
+    for change, field in (({"asking_price": "-1"}, "asking_price"), ({"asking_price": "1.001"}, "asking_price"),
+                          ({"mode": "sale"}, "mode"), ({"period_days": 0}, "period_days"),
+                          ({"ends_at": "2020-01-01T00:00:00Z"}, "ends_at"),
+                          ({"ends_at": (dt.datetime.now() + dt.timedelta(days=1)).isoformat()}, "ends_at")):
+        with pytest.raises(ValidationError) as exc:
+            ListingIn.model_validate_json(__import__("json").dumps({**ok, **change}))
+        assert error_paths(exc) == [field]

@@ -1,0 +1,257 @@
+"""Grafana dashboards of the TTP platform, generated from code with grafana-foundation-sdk.
+
+    .venv/bin/python deploy/grafana/generate.py           # writes deploy/grafana/dashboards/*.json
+    .venv/bin/python deploy/grafana/generate.py --check   # exits 1 when the committed JSON differs
+
+The JSON files are committed (Grafana provisions them from disk); a test checks that they equal
+this generator's output and that every panel's query returns data from a real Prometheus.
+Every query uses the datasource of the provisioning file (uid ``ttp-prometheus``); the only
+template variables are ``$service`` (RED dashboard) and Grafana's ``$__rate_interval``.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from grafana_foundation_sdk.builders import bargauge, dashboard, gauge, prometheus, stat, table, timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import (
+    DataSourceRef, Threshold, ThresholdsMode, VariableOption, VariableRefresh)
+
+OUT = Path(__file__).parent / "dashboards"
+DATASOURCE = DataSourceRef(type_val="prometheus", uid="ttp-prometheus")
+
+# The plan's targets (services/metrics/metrics/plans/sichuan-2016-2020.yaml), leadership titles.
+TARGETS = (
+    ("transformation_projects", "科技成果转化项目（目标2000项）"),
+    ("major_transformation_projects", "重大科技成果转化项目（目标500项）"),
+    ("promoted_technologies", "推广应用先进适用技术成果（目标1500项）"),
+    ("service_institutions", "专业化服务机构（目标1000家）"),
+    ("contract_turnover_yuan", "技术合同登记交易额（目标2000亿元）"),
+    ("contract_amount_yuan", "技术合同登记成交额（合同金额）"),
+)
+
+
+class Ids:
+    """Panel ids and query refIds, stable so that the generated JSON is deterministic."""
+
+    def __init__(self):
+        self.panel = 0
+
+    def next(self):
+        self.panel += 1
+        return self.panel
+
+
+def query(expr, legend=None, ref="A", instant=False):
+    q = prometheus.Dataquery().expr(expr).ref_id(ref).datasource(DATASOURCE)
+    if legend:
+        q = q.legend_format(legend)
+    return q.instant() if instant else q.range()
+
+
+def panel(builder, ids, title, queries, width, height, unit=None, description=None):
+    p = builder.id(ids.next()).title(title).datasource(DATASOURCE).span(width).height(height)
+    for i, q in enumerate(queries):
+        expr, legend = q if isinstance(q, tuple) else (q, None)
+        p = p.with_target(query(expr, legend, ref=chr(ord("A") + i),
+                                instant=isinstance(builder, (gauge.Panel, bargauge.Panel, stat.Panel, table.Panel))))
+    if unit:
+        p = p.unit(unit)
+    if description:
+        p = p.description(description)
+    return p
+
+
+def thresholds(*steps):
+    return dashboard.ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps(
+        [Threshold(value=v, color=c) for v, c in steps])
+
+
+def base(uid, title, description, tags):
+    return (dashboard.Dashboard(title).uid(uid).description(description).tags(["ttp", *tags])
+            .timezone("Asia/Shanghai").time("now-6h", "now").refresh("30s").readonly())
+
+
+def plan_targets():
+    ids = Ids()
+    d = base("ttp-plan-targets", "四川省科技成果转移转化规划目标进度",
+             "川办发〔2016〕71号 三、主要目标：目标完成度、线性进度与工作台账（数据来自 metrics 服务）", ["plan"])
+    d = d.with_row(dashboard.Row("目标完成度").id(ids.next()))
+    for key, title in TARGETS:
+        d = d.with_panel(panel(gauge.Panel(), ids, title,
+                               [f'ttp_target_value{{target="{key}"}} / ttp_target_goal{{target="{key}"}}'], 4, 7,
+                               unit="percentunit").min(0).max(1)
+                         .thresholds(thresholds((None, "red"), (0.6, "orange"), (0.9, "green"))))
+    d = d.with_row(dashboard.Row("线性进度（按规划期匀速推进的预期值）").id(ids.next()))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "目标值趋势（项/家）",
+                           [('ttp_target_value{unit="count"}', "{{target}}")], 12, 8))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "技术合同登记额趋势（元）",
+                           [('ttp_target_value{unit="yuan"}', "{{target}}")], 12, 8, unit="currencyCNY"))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "实际值与线性预期值",
+                           [('ttp_target_value{unit="count"}', "{{target}} 实际"),
+                            ('ttp_target_expected{unit="count"}', "{{target}} 预期")], 12, 8))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "线性进度比（实际/预期，低于0.9告警）",
+                           [("ttp_target_value / (ttp_target_expected > 0)", "{{target}}")], 12, 8,
+                           unit="percentunit"))
+    d = d.with_row(dashboard.Row("工作台账与年度报告").id(ids.next()))
+    d = d.with_panel(panel(stat.Panel(), ids, "逾期任务数", ["ttp_tasks_overdue"], 4, 6)
+                     .thresholds(thresholds((None, "green"), (1, "red"))))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "任务状态", [("ttp_tasks", "{{status}}")], 8, 6))
+    d = d.with_panel(panel(table.Panel(), ids, "逾期任务（序号）", [("ttp_task_overdue == 1", "{{task}}")], 4, 6))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "高校院所年度报告报送情况",
+                           [("ttp_annual_reports", "{{year}} {{status}}")], 8, 6))
+    return d
+
+
+def breakdowns():
+    ids = Ids()
+    d = base("ttp-plan-breakdowns", "规划目标分地区、分专项统计",
+             "21个市（州）、15个专项与5类技术合同的分布（metrics 服务）", ["plan"])
+    d = d.with_row(dashboard.Row("分地区（市州）").id(ids.next()))
+    for key, title, unit in (("transformation_projects", "科技成果转化项目", None),
+                             ("service_institutions", "专业化服务机构", None),
+                             ("contract_turnover_yuan", "技术合同登记交易额", "currencyCNY")):
+        d = d.with_panel(panel(bargauge.Panel(), ids, f"{title}·分地区",
+                               [(f'ttp_target_value_by_region{{target="{key}"}}', "{{region_name}}")], 8, 12,
+                               unit=unit))
+    d = d.with_row(dashboard.Row("分专项与合同类型").id(ids.next()))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "科技成果转化项目·分专项",
+                           [('ttp_target_value_by_programme{target="transformation_projects"}',
+                             "{{programme_name}}")], 12, 12))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "技术合同登记交易额·分合同类型",
+                           [('ttp_target_value_by_contract_type{target="contract_turnover_yuan"}',
+                             "{{contract_type_name}}")], 6, 12, unit="currencyCNY"))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "技术合同登记交易额·分专项",
+                           [('ttp_target_value_by_programme{target="contract_turnover_yuan"} > 0',
+                             "{{programme_name}}")], 6, 12, unit="currencyCNY"))
+    d = d.with_row(dashboard.Row("分年度").id(ids.next()))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "各目标·分年度（项/家）",
+                           [('ttp_target_value_by_year{unit="count"}', "{{target}} {{year}}")], 12, 10))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "技术合同登记额·分年度",
+                           [('ttp_target_value_by_year{unit="yuan"}', "{{target}} {{year}}")], 12, 10,
+                           unit="currencyCNY"))
+    return d
+
+
+RATE = "$__rate_interval"
+
+
+def service_variable():
+    return (dashboard.QueryVariable("service").label("服务").datasource(DATASOURCE)
+            .query("label_values(ttp_entrypoint_calls_total, service)").refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+            .multi(True).include_all(True).all_value(".*")
+            .current(VariableOption(selected=True, text="All", value="$__all")))
+
+
+def red():
+    ids = Ids()
+    sel = 'service=~"$service"'
+    d = base("ttp-service-red", "服务 RED 指标（请求、错误、时延）",
+             "Rate, errors and duration of every entrypoint of the five services", ["ops"])
+    d = d.with_variable(service_variable())
+    d = d.with_row(dashboard.Row("可用性").id(ids.next()))
+    d = d.with_panel(panel(stat.Panel(), ids, "服务在线（up）", [('up{job=~"ttp-.*"}', "{{service}}")], 12, 5)
+                     .thresholds(thresholds((None, "red"), (1, "green"))))
+    d = d.with_panel(panel(stat.Panel(), ids, "依赖健康（MongoDB/Kafka/AMQP）",
+                           [(f"ttp_dependency_up{{{sel}}}", "{{service}} {{dependency}}")], 12, 5)
+                     .thresholds(thresholds((None, "red"), (1, "green"))))
+    d = d.with_row(dashboard.Row("RED").id(ids.next()))
+    calls = f"sum by (service) (rate(ttp_entrypoint_calls_total{{{sel}}}[{RATE}]))"
+    errors = f'sum by (service) (rate(ttp_entrypoint_calls_total{{{sel}, outcome="error"}}[{RATE}]))'
+    d = d.with_panel(panel(timeseries.Panel(), ids, "请求速率（次/秒）", [(calls, "{{service}}")], 8, 8, unit="reqps"))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "错误率",
+                           [(f"({errors} or {calls} * 0) / {calls}", "{{service}}")], 8, 8, unit="percentunit"))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "p95 时延", [(
+        f"histogram_quantile(0.95, sum by (service, le) "
+        f"(rate(ttp_entrypoint_duration_seconds_bucket{{{sel}}}[{RATE}])))", "{{service}}")], 8, 8, unit="s"))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "HTTP 响应（按状态码）", [(
+        f"sum by (service, status) (rate(ttp_http_responses_total{{{sel}}}[{RATE}]))", "{{service}} {{status}}")],
+        12, 8, unit="reqps"))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "各入口调用速率", [(
+        f"sum by (service, entrypoint) (rate(ttp_entrypoint_calls_total{{{sel}}}[{RATE}]))",
+        "{{service}}.{{entrypoint}}")], 12, 8, unit="reqps"))
+    return d
+
+
+def pipeline():
+    ids = Ids()
+    d = base("ttp-event-pipeline", "事件管道（消费积压、Outbox、死信、投影新鲜度）",
+             "Kafka consumers, transactional outboxes, dead letters and the freshness of the metrics projections",
+             ["ops"])
+    d = d.with_row(dashboard.Row("消费").id(ids.next()))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "消费积压（条）",
+                           [("sum by (service, topic) (ttp_consumer_lag)", "{{service}} {{topic}}")], 12, 8))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "事件消费速率（按结果）", [(
+        f"sum by (service, outcome) (rate(ttp_events_consumed_total[{RATE}]))", "{{service}} {{outcome}}")],
+        12, 8, unit="ops"))
+    d = d.with_panel(panel(stat.Panel(), ids, "最近1小时死信（条）", [(
+        'sum by (service, topic) (increase(ttp_events_consumed_total{outcome="dead_lettered"}[1h]))',
+        "{{service}} {{topic}}")], 8, 6).thresholds(thresholds((None, "green"), (1, "red"))))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "重复投递被去重（次/秒）", [(
+        f"sum by (service) (rate(ttp_events_deduplicated_total[{RATE}]))", "{{service}}")], 8, 6, unit="ops"))
+    d = d.with_panel(panel(stat.Panel(), ids, "积压可读（Kafka 偏移量）", [("ttp_consumer_lag_available", "{{service}}")],
+                           8, 6).thresholds(thresholds((None, "red"), (1, "green"))))
+    d = d.with_row(dashboard.Row("Outbox").id(ids.next()))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "Outbox 待发布事件",
+                           [("sum by (service) (ttp_outbox_pending)", "{{service}}")], 12, 8))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "Outbox 最早待发布事件时长",
+                           [("max by (service) (ttp_outbox_oldest_pending_age_seconds)", "{{service}}")], 12, 8,
+                           unit="s"))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "事件发布速率", [(
+        f"sum by (service) (rate(ttp_events_published_total[{RATE}]))", "{{service}}")], 12, 8, unit="ops"))
+    d = d.with_row(dashboard.Row("投影新鲜度（metrics 服务）").id(ids.next()))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "事件产生→投影提交 p95", [(
+        f"histogram_quantile(0.95, sum by (service, le) (rate(ttp_projection_delay_seconds_bucket[{RATE}])))",
+        "{{service}}")], 8, 8, unit="s"))
+    d = d.with_panel(panel(stat.Panel(), ids, "距最近一次投影", [(
+        "time() - ttp_projection_last_applied_timestamp_seconds", "{{service}}")], 8, 8, unit="s"))
+    d = d.with_panel(panel(stat.Panel(), ids, "已投影事件", [("ttp_projection_events_applied", "{{service}}")], 8, 8))
+    return d
+
+
+DASHBOARDS = {"plan-targets.json": plan_targets, "plan-breakdowns.json": breakdowns,
+              "service-red.json": red, "event-pipeline.json": pipeline}
+
+
+def render(builder):
+    doc = json.loads(JSONEncoder().encode(builder.build()))
+    for p in doc["panels"]:
+        if p.get("options") is None and p["type"] != "row":
+            p["options"] = {}  # the SDK leaves unset options null; Grafana expects an object
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def generate():
+    """{file name: JSON text} of every dashboard."""
+    return {name: render(make()) for name, make in DASHBOARDS.items()}
+
+
+def panel_queries(text):
+    """(dashboard title, panel title, expr) of every query in a dashboard's JSON."""
+    doc = json.loads(text)
+    for p in doc["panels"]:
+        for target in p.get("targets") or []:
+            yield doc["title"], p["title"], target["expr"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Generate the Grafana dashboards")
+    parser.add_argument("--check", action="store_true", help="fail when the committed JSON is not up to date")
+    args = parser.parse_args(argv)
+    stale = []
+    for name, text in generate().items():
+        path = OUT / name
+        if args.check:
+            if not path.exists() or path.read_text("utf-8") != text:
+                stale.append(name)
+        else:
+            path.write_text(text, "utf-8")
+    if stale:
+        print(f"out of date: {', '.join(stale)}; run deploy/grafana/generate.py", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Subscribe to the TTP platform's events: a complete, standalone example for other systems.
+
+Needs only kafka-python and fastavro (see requirements.txt beside this file) and the published
+schema files (`schemas/*.avsc` of the platform, plus `schemas/revisions/` for older revisions).
+It does not use any of the platform's own code.
+
+    python consume.py --bootstrap kafka.example:9092 --schemas ./schemas \
+        --group my-department.ttp-reader --topic ttp.registry.organization --topic ttp.transactions.contract
+
+Each event is printed as one JSON line:
+    {"id": ..., "type": ..., "source": ..., "subject": ..., "time": ..., "topic": ..., "partition": ...,
+     "offset": ..., "extensions": {"actor": ...}, "event": "registry.organization.registered.v1", "data": {...}}
+
+What it shows:
+* CloudEvents 1.0, Kafka binding, binary mode: the attributes are the `ce_*` headers;
+* payload framing: Avro single-object encoding (C3 01 + CRC-64-AVRO fingerprint), or the
+  Confluent wire format (00 + schema id) when the platform runs with a schema registry;
+* at-least-once delivery: offsets are committed only after the events were handled, and the
+  handler skips a `ce_id` it has seen before (here in memory or in a small SQLite file).
+"""
+import argparse
+import base64
+import datetime
+import decimal
+import io
+import json
+import sqlite3
+import struct
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import fastavro
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+from kafka import KafkaConsumer
+
+TYPE_PREFIX = "cn.gov.sc.ttp."
+
+
+class Schemas:
+    """The published .avsc files, indexed by their single-object fingerprint."""
+
+    def __init__(self, directory, registry_url=None):
+        self.by_fingerprint = {}  # 8-byte fingerprint -> (event name, writer schema)
+        self.current = {}  # event name -> the newest schema (what this reader reads with)
+        self.registry_url = registry_url.rstrip("/") if registry_url else None
+        self.by_id = {}
+        directory = Path(directory)
+        for path in sorted(directory.glob("*.avsc")):
+            name = path.name[: -len(".avsc")]
+            schema = fastavro.parse_schema(json.loads(path.read_text(encoding="utf-8")))
+            self.current[name] = schema
+            self.by_fingerprint[self._fingerprint(schema)] = (name, schema)
+            for revision in sorted((directory / "revisions" / name).glob("*.avsc")):
+                old = fastavro.parse_schema(json.loads(revision.read_text(encoding="utf-8")))
+                self.by_fingerprint.setdefault(self._fingerprint(old), (name, old))
+        self.by_record_name = {schema["name"]: name for name, schema in self.current.items()}
+        if not self.current:
+            raise SystemExit(f"no .avsc files in {directory}")
+
+    @staticmethod
+    def _fingerprint(schema):
+        return bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
+
+    def decode(self, payload):
+        """(event name, data) of an Avro payload in either framing."""
+        if payload[:2] == b"\xc3\x01":  # Avro single-object encoding
+            try:
+                name, writer = self.by_fingerprint[payload[2:10]]
+            except KeyError:
+                raise ValueError(f"unknown schema fingerprint {payload[2:10].hex()}: update your schema files")
+            body = payload[10:]
+        elif payload[:1] == b"\x00":  # Confluent wire format
+            if not self.registry_url:
+                raise ValueError("Confluent-framed payload: pass --schema-registry")
+            (schema_id,) = struct.unpack(">I", payload[1:5])
+            if schema_id not in self.by_id:
+                with urllib.request.urlopen(f"{self.registry_url}/schemas/ids/{schema_id}", timeout=10) as r:
+                    self.by_id[schema_id] = fastavro.parse_schema(json.loads(json.load(r)["schema"]))
+            writer = self.by_id[schema_id]
+            name = self.by_record_name[writer["name"]]
+            body = payload[5:]
+        else:
+            raise ValueError(f"unknown payload framing {payload[:2].hex()}")
+        # Read with our own (newest) schema: fields added later get their defaults, and so on.
+        return name, fastavro.schemaless_reader(io.BytesIO(body), writer, self.current[name])
+
+
+class SeenEvents:
+    """ce_id of handled events: a redelivered event is skipped (exactly-once effect)."""
+
+    def __init__(self, path=None):
+        self.db = sqlite3.connect(path or ":memory:")
+        self.db.execute("CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY)")
+
+    def first_time(self, event_id):
+        """True the first time; records the id. Do your own writes in the same SQLite
+        transaction (or your database's) so the effect and the mark commit together."""
+        with self.db:
+            return self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (event_id,)).rowcount == 1
+
+
+def plain(value):
+    """JSON-friendly data: Avro decimals as strings (exact money), timestamps as ISO 8601."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def cloudevent(record, schemas):
+    """The CloudEvent in a Kafka record (binary mode), with its decoded data."""
+    headers = {k.lower(): v.decode("utf-8") for k, v in record.headers or [] if v is not None}
+    if headers.get("ce_specversion") != "1.0" or not headers.get("ce_type", "").startswith(TYPE_PREFIX):
+        raise ValueError("not a TTP CloudEvent")
+    event, data = schemas.decode(record.value)
+    if TYPE_PREFIX + event != headers["ce_type"]:
+        raise ValueError(f"payload is {event} but ce_type is {headers['ce_type']}")
+    core = {"ce_id", "ce_type", "ce_source", "ce_subject", "ce_time", "ce_specversion", "ce_dataschema"}
+    return {
+        "id": headers["ce_id"], "type": headers["ce_type"], "source": headers["ce_source"],
+        "subject": headers.get("ce_subject"), "time": headers.get("ce_time"),
+        "topic": record.topic, "partition": record.partition, "offset": record.offset,
+        "extensions": {k[3:]: v for k, v in headers.items() if k.startswith("ce_") and k not in core},
+        "event": event, "data": plain(data),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092", help="Kafka bootstrap servers")
+    parser.add_argument("--topic", action="append", required=True, help="ttp.<service>.<aggregate>; repeatable")
+    parser.add_argument("--schemas", required=True, help="directory of the published .avsc files")
+    parser.add_argument("--group", default="example.ttp-subscriber", help="your consumer group id")
+    parser.add_argument("--schema-registry", help="schema registry URL (only if the platform uses one)")
+    parser.add_argument("--seen-db", help="SQLite file remembering handled ce_id values (default: memory)")
+    parser.add_argument("--max-events", type=int, help="stop after this many events")
+    parser.add_argument("--idle-timeout", type=float, help="stop after this many seconds without events")
+    parser.add_argument("--api-version", help="Kafka API version to assume, e.g. 2.5 (default: ask the broker)")
+    args = parser.parse_args(argv)
+
+    schemas = Schemas(args.schemas, args.schema_registry)
+    seen = SeenEvents(args.seen_db)
+    options = {}
+    if args.api_version:
+        options["api_version"] = tuple(int(p) for p in args.api_version.split("."))
+    consumer = KafkaConsumer(
+        bootstrap_servers=args.bootstrap, group_id=args.group,
+        enable_auto_commit=False,        # commit only what was handled
+        auto_offset_reset="earliest",    # a new group starts from the oldest retained event
+        **options,
+    )
+    consumer.subscribe(args.topic)
+    handled, last_event = 0, time.monotonic()
+    try:
+        while args.max_events is None or handled < args.max_events:
+            batches = consumer.poll(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    try:
+                        event = cloudevent(record, schemas)
+                    except ValueError as exc:
+                        # Not decodable with your schema files: log and park it, never stall on it.
+                        print(json.dumps({"skipped": f"{record.topic}:{record.partition}@{record.offset}",
+                                          "reason": str(exc)}, ensure_ascii=False), file=sys.stderr)
+                        continue
+                    if seen.first_time(event["id"]):
+                        print(json.dumps(event, ensure_ascii=False), flush=True)  # your handling goes here
+                        handled += 1
+                    last_event = time.monotonic()
+            if batches:
+                consumer.commit()  # after handling: a crash before this re-delivers, never loses
+            if args.idle_timeout and time.monotonic() - last_event > args.idle_timeout:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        consumer.close(autocommit=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,373 @@
+"""The financing pool, investors and funds, deals, subsidies, roadshows and the replica of other
+services' events, against the real local servers (one service container for the module)."""
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from ttp_common import events
+from ttp_common.testing import assert_error, header, produce_raw, read_topic, wait_for
+
+pytestmark = pytest.mark.integration
+
+POOL = "/api/v1/financing-projects"
+BANK_ORG, VC_ORG = "org-bank-1", "org-vc-1"
+
+
+def admin(api):
+    return api.token("admin", sub="admin-1")
+
+
+def institution(api, org):
+    return api.token("institution", sub=f"user-{org}", org=org)
+
+
+def need(org, **overrides):
+    return {"title": "钒钛新材料产业化融资", "organization_id": org, "region_code": "510400", "amount": "5000000.00",
+            "stage": "scale_up", "instruments": ["loan", "equity"], "industry": "新材料", **overrides}
+
+
+def new_org():
+    return f"org-{uuid.uuid4().hex[:8]}"
+
+
+def list_need(api, org, **overrides):
+    response = api.post(POOL, need(org, **overrides), token=institution(api, org))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def topic_events(api, aggregate, subject, count=1):
+    records = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + f"ttp.finance.{aggregate}",
+                         lambda r: header(r, "ce_subject") == subject, count=count)
+    return [api.decode(r) for r in records]
+
+
+@pytest.fixture(scope="module")
+def investors(api):
+    """A bank and a venture fund manager, with the provincial guidance fund and one sub-fund."""
+    made = {}
+    for org, kind, name in ((BANK_ORG, "bank", "四川银行科技支行"), (VC_ORG, "guidance_fund_manager", "川创投")):
+        response = api.post("/api/v1/investors", {"name": name, "kind": kind, "organization_id": org},
+                            token=admin(api))
+        assert response.status_code == 201, response.text
+        made[kind] = response.json()
+    guidance = api.post("/api/v1/funds", {"name": "四川省科技成果转化投资引导基金", "kind": "guidance",
+                                          "investor_id": made["guidance_fund_manager"]["id"],
+                                          "committed_amount": "1000000000.00"}, token=admin(api)).json()
+    sub = api.post("/api/v1/funds", {"name": "轨道交通子基金", "kind": "sub_fund", "parent_fund_id": guidance["id"],
+                                     "investor_id": made["guidance_fund_manager"]["id"],
+                                     "committed_amount": "10000000.00"}, token=admin(api))
+    assert sub.status_code == 201, sub.text
+    return {"bank": made["bank"], "vc": made["guidance_fund_manager"], "guidance": guidance, "sub_fund": sub.json()}
+
+
+def open_deal(api, investor, org_token_org, project, instrument, **extra):
+    response = api.post("/api/v1/deals", {"financing_project_id": project["id"], "investor_id": investor["id"],
+                                          "instrument": instrument, **extra},
+                        token=institution(api, org_token_org))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def deal_action(api, deal_id, action, org, body=None):
+    return api.post(f"/api/v1/deals/{deal_id}/{action}", body if body is not None else {},
+                    token=institution(api, org))
+
+
+def closed_loan(api, investors, amount="2000000.00", rate="0.0435", months=24):
+    org = new_org()
+    project = list_need(api, org)
+    deal = open_deal(api, investors["bank"], BANK_ORG, project, "loan")
+    deal_action(api, deal["id"], "due-diligence", BANK_ORG)
+    closed = deal_action(api, deal["id"], "close", BANK_ORG, {"amount": amount, "annual_rate": rate,
+                                                              "term_months": months})
+    assert closed.status_code == 200, closed.text
+    return org, closed.json()
+
+
+# -- investors and funds --------------------------------------------------------------
+
+def test_funds_are_registered_by_admins_with_their_sub_funds(api, investors):
+    guidance = api.get(f"/api/v1/funds/{investors['guidance']['id']}", token=admin(api)).json()
+    assert guidance["committed_amount"] == "1000000000.00" and guidance["invested_amount"] == "0.00"
+    assert [f["id"] for f in guidance["sub_funds"]] == [investors["sub_fund"]["id"]]
+    name, data = topic_events(api, "fund", guidance["id"])[0]
+    assert name == "finance.fund.registered.v1" and data["committed_amount"] == Decimal("1000000000.00")
+    before = api.counts("funds")
+    assert_error(api.post("/api/v1/funds", {"name": "某基金", "kind": "venture", "investor_id": investors["vc"]["id"],
+                                            "committed_amount": "1"}, token=institution(api, VC_ORG)),
+                 403, "forbidden")
+    body = assert_error(api.post("/api/v1/funds", {"name": "某基金", "kind": "venture",
+                                                   "investor_id": investors["vc"]["id"], "committed_amount": "-1"},
+                                 token=admin(api)), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["committed_amount"]
+    assert api.counts("funds") == before
+
+
+def test_an_organization_is_one_investor(api, investors):
+    body = assert_error(api.post("/api/v1/investors", {"name": "重复", "kind": "bank", "organization_id": BANK_ORG},
+                                 token=admin(api)), 409, "conflict")
+    assert [f["path"] for f in body["fields"]] == ["organization_id"]
+
+
+# -- the pool ------------------------------------------------------------------------
+
+def test_listing_a_need_stores_it_and_publishes_it(api):
+    org = new_org()
+    created = list_need(api, org, amount="1234567.89")
+    assert created["status"] == "listed" and created["amount"] == "1234567.89" and created["raised"] == "0.00"
+    name, data = topic_events(api, "financing_project", created["id"])[0]
+    assert name == "finance.financing_project.listed.v1"
+    assert data["amount"] == Decimal("1234567.89") and data["instruments"] == ["loan", "equity"]
+    assert api.get(f"{POOL}/{created['id']}", token=institution(api, VC_ORG)).json() == created
+
+
+@pytest.mark.parametrize("change, path", [
+    ({"amount": "-5"}, "amount"), ({"amount": "0"}, "amount"), ({"instruments": ["grant"]}, "instruments.0"),
+    ({"stage": "dream"}, "stage"), ({"transformation_project_id": "nope"}, "transformation_project_id"),
+])
+def test_invalid_needs_are_400_and_store_nothing(api, change, path):
+    org = new_org()
+    before = api.counts("financing_projects")
+    body = assert_error(api.post(POOL, need(org, **change), token=institution(api, org)), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == [path]
+    assert api.counts("financing_projects") == before
+
+
+def test_an_organization_lists_only_its_own_needs(api):
+    before = api.counts("financing_projects")
+    assert_error(api.post(POOL, need("org-a"), token=institution(api, "org-b")), 403, "forbidden")
+    assert_error(api.post(POOL, need("org-a")), 401, "unauthenticated")
+    assert api.counts("financing_projects") == before
+
+
+def test_investors_filter_sort_and_page_the_pool(api):
+    region, amounts = "511500", ["300000.00", "9000000.00", "1500000.00", "45000000.00"]
+    ids = [list_need(api, new_org(), region_code=region, amount=a, instruments=["equity"] if i % 2 else ["loan"])["id"]
+           for i, a in enumerate(amounts)]
+    token = institution(api, VC_ORG)
+    page = api.get(f"{POOL}?region={region}&sort=amount_desc&limit=2", token=token).json()
+    assert [p["amount"] for p in page["items"]] == ["45000000.00", "9000000.00"]
+    page2 = api.get(f"{POOL}?region={region}&sort=amount_desc&limit=2&offset=2", token=token).json()
+    assert [p["amount"] for p in page2["items"]] == ["1500000.00", "300000.00"]
+    equity = api.get(f"{POOL}?region={region}&instrument=equity&min_amount=1000000", token=token).json()
+    assert {p["id"] for p in equity["items"]} == {ids[1], ids[3]}
+    assert api.get(f"{POOL}?region={region}&max_amount=300000.00", token=token).json()["items"][0]["id"] == ids[0]
+    assert_error(api.get(f"{POOL}?region={region}", token=None), 401, "unauthenticated")
+    for bad in ("instrument=grant", "sort=random", "min_amount=-1", "limit=0", "instrument[$ne]=x&instrument=a&"
+                "instrument=b"):
+        assert_error(api.get(f"{POOL}?{bad}", token=token), 400, "validation_failed")
+
+
+def test_a_withdrawn_need_leaves_the_pool(api):
+    org = new_org()
+    created = list_need(api, org, region_code="511800")
+    response = api.post(f"{POOL}/{created['id']}/withdraw", {"reason": "已获得融资"}, token=institution(api, org))
+    assert response.json()["status"] == "withdrawn"
+    assert api.get(f"{POOL}?region=511800", token=institution(api, VC_ORG)).json()["items"] == []
+    assert_error(api.post(f"{POOL}/{created['id']}/withdraw", {"reason": "再次"}, token=institution(api, org)),
+                 409, "conflict")
+
+
+# -- the replica: ip pledge eligibility from other services' events ---------------------
+
+def publish(api, name, data, subject, source):
+    message = events.build(events.codec(), name, data, source=source, subject=subject,
+                           topic_prefix=api.config["KAFKA_TOPIC_PREFIX"])
+    produce_raw(message.topic, message.value, key=message.key, headers=message.headers)
+    return message
+
+
+def test_a_registered_contract_makes_its_seller_eligible_for_ip_pledge(api):
+    org = new_org()
+    before = api.counts("financing_projects")
+    body = assert_error(api.post(POOL, need(org, instruments=["ip_pledge"]), token=institution(api, org)),
+                        409, "conflict")
+    assert [f["path"] for f in body["fields"]] == ["instruments"]
+    assert api.counts("financing_projects") == before
+
+    contract = {"contract_id": "c-77", "registration_number": "2026510100000077", "contract_type": "transfer",
+                "contract_amount": Decimal("800000.00"), "technology_transaction_amount": Decimal("800000.00"),
+                "seller_organization_id": org, "region_code": "510100",
+                "registered_at": dt.datetime.now(dt.timezone.utc), "buyer_organization_id": "org-buyer"}
+    message = publish(api, "transactions.contract.registered.v1", contract, "c-77", "/ttp/transactions")
+    produce_raw(message.topic, message.value, key=message.key, headers=message.headers)  # redelivered
+    url = f"/api/v1/organizations/{org}/eligibility"
+    facts = wait_for(lambda: (lambda b: b if b["ip_pledge_eligible"] else None)(
+        api.get(url, token=institution(api, org)).json()), message="the contract event to be consumed")
+    assert facts["registered_contract_ids"] == ["c-77"]
+    assert list_need(api, org, instruments=["ip_pledge", "loan"], contract_ids=["c-77"])["instruments"] == [
+        "ip_pledge", "loan"]
+    wait_for(lambda: api.db.processed_events.count_documents({"type": {"$regex": "contract"}}) >= 1)
+    assert api.db.organization_facts.find_one({"_id": org})["registered_contract_ids"] == ["c-77"]
+
+
+def test_a_published_achievement_makes_its_organizations_eligible(api):
+    org = new_org()
+    achievement = {"achievement_id": "a-9", "registration_number": "510202610001", "title": "页岩气返排液处理",
+                   "type": "applied", "summary": "页岩气返排液处理技术", "keywords": ["页岩气"], "industry": "能源",
+                   "programme": 4, "trl": 6, "region_code": "511100", "organization_ids": [org, "org-partner"],
+                   "dual_use": False, "patent_numbers": [], "published_at": dt.datetime.now(dt.timezone.utc)}
+    publish(api, "registry.achievement.published.v1", achievement, "a-9", "/ttp/registry")
+    wait_for(lambda: api.get(f"/api/v1/organizations/{org}/eligibility", token=admin(api)).json()
+             ["ip_pledge_eligible"], message="the achievement event to be consumed")
+
+
+# -- deals ----------------------------------------------------------------------------
+
+def test_a_closed_equity_deal_updates_the_fund_and_is_published(api, investors):
+    org = new_org()
+    project = list_need(api, org, instruments=["equity"], amount="8000000.00")
+    sub_fund = investors["sub_fund"]
+    deal = open_deal(api, investors["vc"], VC_ORG, project, "equity", fund_id=sub_fund["id"])
+    assert deal["status"] == "interested"
+    assert deal_action(api, deal["id"], "due-diligence", VC_ORG).json()["status"] == "due_diligence"
+    closed = deal_action(api, deal["id"], "close", VC_ORG, {"amount": "6000000.00", "terms": "占股10%"})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed" and closed.json()["amount"] == "6000000.00"
+
+    fund = api.get(f"/api/v1/funds/{sub_fund['id']}", token=admin(api)).json()
+    assert (fund["invested_amount"], fund["committed_amount"]) == ("6000000.00", "10000000.00")
+    guidance = api.get(f"/api/v1/funds/{investors['guidance']['id']}", token=admin(api)).json()
+    assert (guidance["sub_funds_committed_amount"], guidance["sub_funds_invested_amount"]) == (
+        "10000000.00", "6000000.00")
+    assert api.get(f"{POOL}/{project['id']}", token=admin(api)).json()["raised"] == "6000000.00"
+    names = [n for n, _ in topic_events(api, "deal", deal["id"], count=3)]
+    assert names == ["finance.deal.interest_expressed.v1", "finance.deal.due_diligence_started.v1",
+                     "finance.deal.closed.v1"]
+    name, data = topic_events(api, "deal", deal["id"], count=3)[-1]
+    assert (data["amount"], data["fund_id"], data["instrument"]) == (Decimal("6000000.00"), sub_fund["id"], "equity")
+    [(name, data)] = topic_events(api, "fund", sub_fund["id"], count=2)[1:]
+    assert name == "finance.fund.invested.v1" and data["invested_amount"] == Decimal("6000000.00")
+    record = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.finance.deal",
+                        lambda r: header(r, "ce_subject") == deal["id"], count=3)[-1]
+    assert header(record, "ce_actororg") == VC_ORG
+
+    # the fund cannot pass its commitment: 409 and nothing changes
+    second = open_deal(api, investors["vc"], VC_ORG, list_need(api, new_org(), instruments=["equity"]), "equity",
+                       fund_id=sub_fund["id"])
+    deal_action(api, second["id"], "due-diligence", VC_ORG)
+    before = api.counts("deals")
+    assert_error(deal_action(api, second["id"], "close", VC_ORG, {"amount": "4000000.01"}), 409, "conflict")
+    assert api.counts("deals") == before
+    assert api.get(f"/api/v1/funds/{sub_fund['id']}", token=admin(api)).json()["invested_amount"] == "6000000.00"
+
+
+def test_deal_rules_wrong_role_state_instrument_and_terms(api, investors):
+    org = new_org()
+    project = list_need(api, org, instruments=["loan"])
+    before = api.counts("deals")
+    assert_error(api.post("/api/v1/deals", {"financing_project_id": project["id"], "investor_id": investors["bank"]["id"],
+                                            "instrument": "equity"}, token=institution(api, BANK_ORG)),
+                 409, "conflict")  # not sought
+    assert_error(api.post("/api/v1/deals", {"financing_project_id": project["id"], "investor_id": investors["bank"]["id"],
+                                            "instrument": "loan"}, token=institution(api, VC_ORG)),
+                 403, "forbidden")  # not this investor's institution
+    assert api.counts("deals") == before
+    deal = open_deal(api, investors["bank"], BANK_ORG, project, "loan")
+    assert_error(deal_action(api, deal["id"], "close", BANK_ORG, {"amount": "100"}), 409, "conflict")  # no DD yet
+    deal_action(api, deal["id"], "due-diligence", BANK_ORG)
+    assert_error(deal_action(api, deal["id"], "close", org, {"amount": "100"}), 403, "forbidden")  # not the investor
+    before = api.counts("deals")
+    body = assert_error(deal_action(api, deal["id"], "close", BANK_ORG, {"amount": "100"}), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["annual_rate", "term_months"]
+    body = assert_error(deal_action(api, deal["id"], "close", BANK_ORG, {"amount": "-100", "annual_rate": "0.04",
+                                                                         "term_months": 12}), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["amount"]
+    assert api.counts("deals") == before
+    declined = deal_action(api, deal["id"], "decline", org, {"reason": "利率过高"})  # the organization may decline
+    assert declined.json()["status"] == "declined" and declined.json()["declined_by"] == "organization"
+
+
+# -- subsidies -------------------------------------------------------------------------
+
+def test_an_interest_subsidy_is_computed_applied_and_approved(api, investors):
+    org, deal = closed_loan(api, investors, amount="2000000.00", rate="0.0435", months=24)
+    response = api.post("/api/v1/subsidies", {"deal_id": deal["id"], "instrument": "interest_subsidy"},
+                        token=institution(api, org))
+    assert response.status_code == 201, response.text
+    subsidy = response.json()
+    # 2,000,000 × 4.35 % × 12/12 (at most a year) × 50 % under the 2026 rules
+    assert (subsidy["computed_amount"], subsidy["amount"], subsidy["capped"], subsidy["rule_year"]) == (
+        "43500.00", "43500.00", False, 2026)
+    assert_error(api.post(f"/api/v1/subsidies/{subsidy['id']}/approve", {}, token=api.token("reviewer",
+                 region="510100")), 403, "forbidden")
+    approved = api.post(f"/api/v1/subsidies/{subsidy['id']}/approve", {},
+                        token=api.token("reviewer", sub="finance-dept", region="510400"))
+    assert approved.json()["status"] == "approved"
+    names_data = topic_events(api, "subsidy", subsidy["id"], count=2)
+    assert [n for n, _ in names_data] == ["finance.subsidy.applied.v1", "finance.subsidy.approved.v1"]
+    assert names_data[1][1]["amount"] == Decimal("43500.00")
+    assert_error(api.post(f"/api/v1/subsidies/{subsidy['id']}/approve", {}, token=admin(api)), 409, "conflict")
+    assert_error(api.post("/api/v1/subsidies", {"deal_id": deal["id"], "instrument": "interest_subsidy"},
+                          token=institution(api, org)), 409, "conflict")  # one application per instrument
+
+
+@pytest.mark.parametrize("body, status, path", [
+    ({"instrument": "interest_subsidy", "amount": "500000.01"}, 400, "amount"),   # above the cap
+    ({"instrument": "interest_subsidy", "amount": "43500.01"}, 400, "amount"),    # above what the rules give
+    ({"instrument": "interest_subsidy", "amount": "-1"}, 400, "amount"),
+    ({"instrument": "premium_subsidy"}, 400, "instrument"),                       # not for a loan
+    ({"instrument": "risk_compensation"}, 400, "loss"),                           # needs the loss
+    ({"instrument": "lottery"}, 400, "instrument"),
+])
+def test_subsidy_applications_that_break_the_rules_store_nothing(api, investors, body, status, path):
+    org, deal = closed_loan(api, investors)
+    before = api.counts("subsidies")
+    error = assert_error(api.post("/api/v1/subsidies", {"deal_id": deal["id"], **body}, token=institution(api, org)),
+                         status, "validation_failed")
+    assert [f["path"] for f in error["fields"]] == [path]
+    assert api.counts("subsidies") == before
+
+
+def test_risk_compensation_and_who_may_apply(api, investors):
+    org, deal = closed_loan(api, investors, amount="3000000.00")
+    assert_error(api.post("/api/v1/subsidies", {"deal_id": deal["id"], "instrument": "risk_compensation",
+                                                "loss": "1000000"}, token=institution(api, BANK_ORG)),
+                 403, "forbidden")
+    response = api.post("/api/v1/subsidies", {"deal_id": deal["id"], "instrument": "risk_compensation",
+                                              "loss": "1000000", "amount": "300000"}, token=institution(api, org))
+    assert response.status_code == 201, response.text
+    assert (response.json()["computed_amount"], response.json()["amount"]) == ("400000.00", "300000.00")
+
+
+def test_the_rules_are_published_as_data(api):
+    rules = api.get("/api/v1/subsidy-rules").json()
+    assert rules["2026"]["instruments"]["interest_subsidy"]["cap"] == "500000.00"
+
+
+# -- roadshows ---------------------------------------------------------------------------
+
+def test_a_roadshow_follow_up_becomes_a_deal(api, investors):
+    project = list_need(api, new_org(), instruments=["equity", "loan"])
+    show = {"title": "中国（西部）高新技术产业与金融资本对接推进会", "kind": "matchmaking", "region_code": "510400",
+            "starts_at": "2026-06-01T09:00:00+08:00", "organizer": "省科技厅",
+            "financing_project_ids": [project["id"]]}
+    before = api.counts("roadshows")
+    body = assert_error(api.post("/api/v1/roadshows", {**show, "financing_project_ids": [project["id"], "nope"]},
+                                 token=api.token("reviewer", region="510400")), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["financing_project_ids.1"]
+    assert_error(api.post("/api/v1/roadshows", show, token=institution(api, VC_ORG)), 403, "forbidden")
+    assert api.counts("roadshows") == before
+    roadshow = api.post("/api/v1/roadshows", show, token=api.token("reviewer", region="510400")).json()
+    assert roadshow["starts_at"] == "2026-06-01T01:00:00Z"
+
+    # an unregistered investor cannot follow up
+    before = api.counts("deals")
+    body = assert_error(api.post("/api/v1/deals", {"financing_project_id": project["id"], "instrument": "loan",
+                                                   "investor_id": investors["bank"]["id"], "roadshow_id": roadshow["id"]},
+                                 token=institution(api, BANK_ORG)), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["roadshow_id"]
+    assert api.counts("deals") == before
+    registered = api.post(f"/api/v1/roadshows/{roadshow['id']}/registrations", {"investor_id": investors["bank"]["id"]},
+                          token=institution(api, BANK_ORG))
+    assert registered.status_code == 201 and registered.json()["investor_ids"] == [investors["bank"]["id"]]
+    deal = open_deal(api, investors["bank"], BANK_ORG, project, "loan", roadshow_id=roadshow["id"])
+    follow_ups = api.get(f"/api/v1/roadshows/{roadshow['id']}").json()["follow_ups"]
+    assert follow_ups == [{"deal_id": deal["id"], "financing_project_id": project["id"],
+                           "investor_id": investors["bank"]["id"], "status": "interested"}]
+    names = [n for n, _ in topic_events(api, "roadshow", roadshow["id"], count=2)]
+    assert names == ["finance.roadshow.scheduled.v1", "finance.roadshow.investor_registered.v1"]
+    assert topic_events(api, "deal", deal["id"])[0][1]["roadshow_id"] == roadshow["id"]

@@ -1,0 +1,198 @@
+"""What the metrics service exports to Prometheus, read from its read models at scrape time.
+
+Label sets are bounded: target keys come from the plan, regions are the 21 divisions, programmes
+the plan's 15, contract types the five of the Civil Code (anything else is ``other``); the
+free-text department breakdown is served over HTTP only.
+"""
+import datetime as dt
+import logging
+import threading
+import time
+
+from kafka import KafkaConsumer, TopicPartition
+from prometheus_client.core import GaugeMetricFamily
+
+from ttp_common import kafka
+from ttp_common.reference import SICHUAN_REGIONS
+
+from . import compliance, domain, ledger, projection
+
+log = logging.getLogger(__name__)
+LAG_CACHE_SECONDS = 5.0
+
+
+def _ts(value):
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.timestamp()
+
+
+class ProgressCollector:
+    def __init__(self, store, plans, bootstrap, group, topics):
+        self.store, self.plans = store, plans
+        self.bootstrap, self.group, self.topics = bootstrap, group, topics
+        self._lag, self._lag_at = None, 0.0
+        self._lock = threading.Lock()
+        self._consumer = None
+
+    # -- consumer lag: committed offsets of the projection's group vs the topics' end offsets ----
+    def lag(self):
+        """{topic: records not yet projected}, or None when Kafka cannot tell (cached briefly)."""
+        with self._lock:
+            if time.time() - self._lag_at > LAG_CACHE_SECONDS:
+                try:
+                    self._lag = self._compute_lag()
+                except Exception as exc:
+                    log.warning("consumer lag of %s unavailable: %s: %s", self.group, type(exc).__name__, exc)
+                    self.close()
+                    self._lag = None
+                self._lag_at = time.time()
+            return self._lag
+
+    def _compute_lag(self):
+        if self._consumer is None:
+            # A group member that never subscribes: it reads the group's committed offsets (OffsetFetch
+            # for named partitions; Tansu cannot answer the admin client's all-topics form) without joining.
+            self._consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, api_version=kafka.API_VERSION,
+                                           group_id=self.group, enable_auto_commit=False, request_timeout_ms=3000,
+                                           session_timeout_ms=2000, heartbeat_interval_ms=500)
+        existing = self._consumer.topics()
+        lag = {t: 0 for t in self.topics}
+        partitions = [TopicPartition(t, p) for t in self.topics if t in existing
+                      for p in sorted(self._consumer.partitions_for_topic(t) or ())]
+        ends = self._consumer.end_offsets(partitions) if partitions else {}
+        for tp, end in ends.items():
+            position = self._consumer.committed(tp) or 0
+            lag[tp.topic] += max(0, end - position)
+        return lag
+
+    def close(self):
+        try:
+            if self._consumer is not None:
+                self._consumer.close(autocommit=False)
+        except Exception:  # pragma: no cover - best effort
+            pass
+        self._consumer = None
+
+    # -- the scrape ---------------------------------------------------------------------------
+    def describe(self):
+        return []  # nothing at registration: collect() reads the database and Kafka, at scrape time only
+
+    def collect(self):
+        try:
+            families = list(self._families())
+        except Exception:
+            log.warning("metrics read models unavailable", exc_info=True)
+            return  # the database is down: /health says so, the scrape shows no progress
+        yield from families
+
+    def _families(self):
+        db = self.store.db
+        plan, tasks = self.plans.plan, self.plans.ledger
+        counters = projection.read_counters(db)
+        today = domain.today()
+        rows = domain.progress(plan, counters, today, breakdowns=False)
+
+        labels = ["target", "unit"]
+        goal = GaugeMetricFamily("ttp_target_goal", "A plan target's goal (count, or yuan)", labels=labels)
+        value = GaugeMetricFamily("ttp_target_value", "Progress towards a plan target (count, or yuan)",
+                                  labels=labels)
+        expected = GaugeMetricFamily("ttp_target_expected",
+                                     "Value a target should have today on a linear path through the plan's period",
+                                     labels=labels)
+        old_goal = GaugeMetricFamily("ttp_plan_target_goal", "Deprecated: use ttp_target_goal", labels=labels)
+        old_value = GaugeMetricFamily("ttp_plan_target_value", "Deprecated: use ttp_target_value", labels=labels)
+        for row in rows:
+            key = [row["key"], row["unit"]]
+            goal.add_metric(key, float(row["goal"]))
+            value.add_metric(key, float(row["value"]))
+            expected.add_metric(key, float(row["expected"]))
+            old_goal.add_metric(key, float(row["goal"]))
+            old_value.add_metric(key, float(row["value"]))
+        yield from (goal, value, expected, old_goal, old_value)
+
+        # Each breakdown bucket carries its Chinese name too (one name per code: still bounded).
+        names = {"region": lambda b: SICHUAN_REGIONS.get(b, "其他"),
+                 "programme": lambda b: plan.programmes.get(int(b), "其他") if b.isdigit() else "其他",
+                 "contract_type": lambda b: domain.CONTRACT_TYPES.get(b, "其他")}
+        by = {d: GaugeMetricFamily(f"ttp_target_value_by_{d}", f"A target's value by {d}",
+                                   labels=[*labels, d] + ([f"{d}_name"] if d in names else []))
+              for d in ("year", "region", "programme", "contract_type")}
+        for target in plan.targets:
+            name, unit = target.counter_name, target.unit
+            declared = {d for s in target.sources for d in s.dimensions}
+            scale = 100 if unit == "yuan" else 1
+            found = {}
+            for counter, raw in counters.items():
+                if counter.startswith(f"{name}|"):
+                    dimension, _, bucket = counter[len(name) + 1:].partition("=")
+                    found.setdefault(dimension, {})[bucket] = raw / scale
+            expected_buckets = {"region": list(SICHUAN_REGIONS), "programme": [str(n) for n in plan.programmes],
+                                "contract_type": list(domain.CONTRACT_TYPES)}
+            for dimension, family in by.items():
+                if dimension != "year" and dimension not in declared:
+                    continue
+                values = {b: 0.0 for b in expected_buckets.get(dimension, [])}
+                values.update(found.get(dimension, {}))
+                for bucket, amount in sorted(values.items()):
+                    extra = [names[dimension](bucket)] if dimension in names else []
+                    family.add_metric([target.key, unit, bucket, *extra], float(amount))
+        yield from by.values()
+
+        indicator = GaugeMetricFamily("ttp_indicator_value", "A figure the plan tracks without a goal",
+                                      labels=["indicator", "unit"])
+        for row in domain.indicators(plan, counters, breakdowns=False):
+            indicator.add_metric([row["key"], row["unit"]], float(row["value"]))
+        yield indicator
+
+        info = GaugeMetricFamily("ttp_plan_info", "The plan whose targets are measured", labels=["plan", "title"])
+        info.add_metric([plan.key, plan.title], 1)
+        yield info
+        end = dt.datetime.combine(plan.period.end + dt.timedelta(days=1), dt.time(), domain.CHINA)
+        yield GaugeMetricFamily("ttp_plan_period_end_timestamp_seconds", "End of the plan's period",
+                                value=end.timestamp())
+
+        states = {doc["_id"]: doc for doc in db[projection.TASKS].find()}
+        by_status = GaugeMetricFamily("ttp_tasks", "Tasks of the plan's task ledger by status", labels=["status"])
+        overdue = GaugeMetricFamily("ttp_task_overdue", "1 when a ledger task is past its schedule and not done",
+                                    labels=["task"])
+        views = [ledger.view(task, states.get(task.id), plan, today) for task in tasks.tasks]
+        for status in ("not_started", "in_progress", "done"):
+            by_status.add_metric([status], sum(v["status"] == status for v in views))
+        for v in views:
+            overdue.add_metric([v["id"]], 1 if v["overdue"] else 0)
+        yield by_status
+        yield overdue
+        yield GaugeMetricFamily("ttp_tasks_overdue", "Ledger tasks past their schedule and not done",
+                                value=sum(v["overdue"] for v in views))
+
+        reports = list(db[projection.REPORTS].find({}, {"_id": 0}))
+        organizations = {d.pop("_id"): d for d in db[projection.ORGANIZATIONS].find()}
+        annual = GaugeMetricFamily("ttp_annual_reports", "Universities and institutes by annual-report status",
+                                   labels=["year", "status"])
+        for year in sorted({r["year"] for r in reports}):
+            summary = compliance.summarise(year, [r for r in reports if r["year"] == year], organizations)
+            for status, count in summary["totals"].items():
+                annual.add_metric([str(year), status], count)
+        yield annual
+
+        meta = projection.read_meta(db)
+        yield GaugeMetricFamily("ttp_projection_events_applied", "Events applied to the read models (since the last rebuild)",
+                                value=meta.get("applied", 0))
+        for name, field, doc in (
+                ("ttp_projection_last_event_timestamp_seconds", "last_event_time", "ce_time of the newest projected event"),
+                ("ttp_projection_last_applied_timestamp_seconds", "last_applied_at", "When the read models last changed")):
+            if meta.get(field) is not None:
+                yield GaugeMetricFamily(name, doc, value=_ts(meta[field]))
+
+        lag = self.lag()
+        yield GaugeMetricFamily("ttp_consumer_lag_available", "1 when Kafka reported the projection's lag",
+                                value=0 if lag is None else 1)
+        if lag is not None:
+            family = GaugeMetricFamily("ttp_consumer_lag", "Records on a topic not yet projected (committed offsets "
+                                       "of the consumer group vs end offsets)", labels=["group", "topic"])
+            for topic, count in sorted(lag.items()):
+                family.add_metric([self.group, topic], count)
+            yield family

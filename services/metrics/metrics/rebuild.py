@@ -1,0 +1,133 @@
+"""Rebuild the metrics read models from scratch by replaying every consumed topic.
+
+    ttp-metrics-rebuild [--config services/metrics/config.yaml]
+
+Stop the metrics service first (``make rebuild-metrics`` does): the read models and the
+consumer's deduplication marks are wiped, then every record of every consumed topic is read
+from the beginning and applied with the same code as live consumption, each in its own
+transaction with its dedup mark. When the service starts again it resumes from its consumer
+group's committed offsets; records it meets again are recognised as applied.
+"""
+import argparse
+import logging
+import sys
+import time
+
+import pymongo
+import yaml
+from kafka import KafkaConsumer, TopicPartition
+
+from ttp_common import avro, envelope, events, kafka
+from ttp_common.mongo import PROCESSED, now
+from ttp_common.paths import REPO_ROOT
+from ttp_common.settings import setting
+
+from . import plan as plans, projection
+
+log = logging.getLogger(__name__)
+DEFAULT_CONFIG = REPO_ROOT / "services" / "metrics" / "config.yaml"
+
+
+def load_config(path):
+    from nameko.cli.main import setup_yaml_parser
+
+    setup_yaml_parser()
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def wipe(db):
+    for name in projection.COLLECTIONS:
+        db[name].delete_many({})
+    db[PROCESSED].delete_many({"handler": projection.HANDLER})
+
+
+def read_all(bootstrap, topics, idle_ms=1500):
+    """Every record of ``topics`` from the beginning, in offset order per partition, up to the end."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=kafka.API_VERSION, enable_auto_commit=False,
+                             fetch_max_wait_ms=10, max_poll_records=1000, fetch_max_bytes=52428800,
+                             receive_message_max_bytes=52428800 + 1024)
+    try:
+        existing = consumer.topics()
+        tps = [TopicPartition(t, p) for t in topics if t in existing
+               for p in sorted(consumer.partitions_for_topic(t) or ())]
+        if not tps:
+            return
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        idle_since = time.time()
+        while time.time() - idle_since < idle_ms / 1000:
+            batches = consumer.poll(timeout_ms=100)
+            for records in batches.values():
+                yield from records
+            if batches:
+                idle_since = time.time()
+    finally:
+        consumer.close()
+
+
+def rebuild(config, progress=None):
+    """Wipe and replay; returns {"records": n, "applied": n, "skipped": n, "undecodable": n}."""
+    plan = plans.load_plan(config.get("METRICS_PLAN") or plans.DEFAULT_PLAN)
+    from .service import CONSUMED_EVENTS
+
+    prefix = setting(config, "KAFKA_TOPIC_PREFIX")
+    topics = sorted({avro.event_topic(name, prefix) for name in CONSUMED_EVENTS})
+    client = pymongo.MongoClient(setting(config, "MONGO_URI"), tz_aware=True)
+    db = client[config.get("MONGO_DB") or "ttp_metrics"]
+    codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
+    stats = {"records": 0, "applied": 0, "skipped": 0, "undecodable": 0}
+    try:
+        wipe(db)
+        for record in read_all(setting(config, "KAFKA_BOOTSTRAP"), topics):
+            stats["records"] += 1
+            try:
+                event = envelope.parse_message(codec, record.topic, record.partition, record.offset, record.key,
+                                               record.value, record.headers or [])
+            except avro.UndecodableEvent:
+                stats["undecodable"] += 1  # dead-lettered by the live consumer: not part of the figures
+                continue
+            if event.event_name not in CONSUMED_EVENTS:
+                stats["skipped"] += 1
+                continue
+            if _apply(client, db, plan, event):
+                stats["applied"] += 1
+            else:
+                stats["skipped"] += 1
+            if progress and stats["records"] % 1000 == 0:
+                progress(stats)
+    finally:
+        client.close()
+    return stats
+
+
+def _apply(client, db, plan, event):
+    marker = f"{projection.HANDLER}|{event.id}"
+
+    def callback(session):
+        if db[PROCESSED].find_one({"_id": marker}, {"_id": 1}, session=session):
+            return False  # the same event twice on the topic (an at-least-once relay)
+        db[PROCESSED].insert_one({"_id": marker, "handler": projection.HANDLER, "type": event.type,
+                                  "topic": event.topic, "at": now()}, session=session)
+        projection.apply(db, session, plan, event.event_name, event.data, event.id, event.time)
+        return True
+
+    with client.start_session() as session:
+        return session.with_transaction(callback)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="the metrics service's nameko config")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    config = load_config(args.config)
+    started = time.time()
+    stats = rebuild(config, progress=lambda s: log.info("... %d records", s["records"]))
+    log.info("rebuilt metrics read models in %.1f s: %d records, %d applied, %d skipped, %d undecodable",
+             time.time() - started, stats["records"], stats["applied"], stats["skipped"], stats["undecodable"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

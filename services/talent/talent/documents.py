@@ -1,0 +1,149 @@
+"""Persistence: mongoengine documents of the talent service's database.
+
+Money and percentages are kept as exact decimal strings (inside ``record``/``check`` dicts or in
+``broker_performance``), never floats.
+"""
+import datetime as dt
+
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
+
+
+def now_ms():
+    """Now, to MongoDB's millisecond precision, so a 201 body equals what a later GET returns."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class Person(Document):
+    meta = {"collection": "people", "indexes": [{"fields": ["kinds", "fields"]}]}
+
+    id = StringField(primary_key=True)
+    name = StringField(required=True)
+    kinds = ListField(StringField(), required=True)
+    organization_id = StringField()
+    fields = ListField(StringField())
+    title = StringField()
+    contact = DictField()          # personal data: never public, never in events
+    id_number = StringField()      # personal data: never public, never in events
+    public_fields = ListField(StringField())
+    assignments = IntField(default=0)  # expert review load, to spread assignments
+    created_at = DateTimeField(required=True, default=now_ms)
+    created_by = StringField(required=True)
+
+    def as_dict(self):
+        return {"id": self.id, "name": self.name, "kinds": list(self.kinds), "organization_id": self.organization_id,
+                "fields": list(self.fields or []), "title": self.title, "contact": dict(self.contact or {}) or None,
+                "id_number": self.id_number, "public_fields": list(self.public_fields or []),
+                "assignments": self.assignments or 0, "created_at": self.created_at, "created_by": self.created_by}
+
+
+class Programme(Document):
+    meta = {"collection": "programmes"}
+
+    id = StringField(primary_key=True)
+    title = StringField(required=True)
+    kind = StringField(required=True)
+    level = StringField()
+    provider_organization_id = StringField(required=True)
+    provider_name = StringField(required=True)
+    sessions = ListField(DictField(), required=True)
+    total_hours = IntField(required=True)
+    required_hours = IntField(required=True)
+    pass_mark = IntField(required=True)
+    assessment_required = BooleanField(required=True)
+    created_at = DateTimeField(required=True, default=now_ms)
+    created_by = StringField(required=True)
+
+    def as_dict(self):
+        return {k: self[k] for k in ("id", "title", "kind", "level", "provider_organization_id", "provider_name",
+                                     "sessions", "total_hours", "required_hours", "pass_mark",
+                                     "assessment_required", "created_at")}
+
+
+class Enrolment(Document):
+    meta = {"collection": "enrolments", "indexes": [{"fields": ["programme_id", "person_id"], "unique": True},
+                                                    {"fields": ["person_id", "status"]}]}
+
+    id = StringField(primary_key=True)
+    programme_id = StringField(required=True)
+    provider_organization_id = StringField(required=True)
+    person_id = StringField(required=True)
+    person_organization_id = StringField()
+    kind = StringField(required=True)
+    level = StringField()
+    status = StringField(required=True)  # enrolled, completed
+    attended = ListField(StringField())
+    attended_hours = IntField(default=0)
+    score = IntField()
+    passed = BooleanField(default=False)
+    enrolled_at = DateTimeField(required=True, default=now_ms)
+    completed_at = DateTimeField()
+
+    def as_dict(self):
+        return {k: self[k] for k in ("id", "programme_id", "provider_organization_id", "person_id", "kind", "level",
+                                     "status", "attended", "attended_hours", "score", "passed", "enrolled_at",
+                                     "completed_at")}
+
+
+class Certificate(Document):
+    meta = {"collection": "certificates", "indexes": [{"fields": ["person_id"]}]}
+
+    id = StringField(primary_key=True)  # the certificate number, SCTB-2026-J-00001
+    person_id = StringField(required=True)
+    level = StringField(required=True)
+    status = StringField(required=True)  # active, suspended (expired is computed from valid_until)
+    valid_from = StringField(required=True)
+    valid_until = StringField(required=True)
+    issued_at = DateTimeField(required=True, default=now_ms)
+    history = ListField(DictField())
+
+    def as_dict(self):
+        return {"number": self.id, "person_id": self.person_id, "level": self.level, "status": self.status,
+                "valid_from": self.valid_from, "valid_until": self.valid_until, "issued_at": self.issued_at,
+                "history": list(self.history or [])}
+
+
+class RewardPlan(Document):
+    meta = {"collection": "rewards", "indexes": [{"fields": ["organization_id", "compliant"]}]}
+
+    id = StringField(primary_key=True)
+    organization_id = StringField(required=True)
+    compliant = BooleanField(required=True)
+    record = DictField(required=True)  # the plan as submitted (JSON mode: decimals as strings)
+    check = DictField(required=True)   # the article 45 finding
+    created_at = DateTimeField(required=True, default=now_ms)
+    created_by = StringField(required=True)
+
+    def as_dict(self):
+        return {"id": self.id, **self.record, "check": self.check, "created_at": self.created_at,
+                "created_by": self.created_by}
+
+
+class Post(Document):
+    """A technology transfer post (科技成果转移转化岗) or a talent programme participation (人才计划)."""
+
+    meta = {"collection": "posts", "indexes": [{"fields": ["person_id"]}]}
+
+    id = StringField(primary_key=True)
+    person_id = StringField(required=True)
+    category = StringField(required=True)  # post, programme
+    record = DictField(required=True)
+    created_at = DateTimeField(required=True, default=now_ms)
+    created_by = StringField(required=True)
+
+    def as_dict(self):
+        return {"id": self.id, "person_id": self.person_id, "category": self.category, **self.record,
+                "created_at": self.created_at}
+
+
+class Assignment(Document):
+    meta = {"collection": "assignments"}
+
+    id = StringField(primary_key=True)
+    kind = StringField(required=True)  # review, mentorship
+    record = DictField(required=True)
+    created_at = DateTimeField(required=True, default=now_ms)
+    created_by = StringField(required=True)
+
+    def as_dict(self):
+        return {"id": self.id, "kind": self.kind, **self.record, "created_at": self.created_at}

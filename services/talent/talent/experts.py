@@ -1,0 +1,64 @@
+"""Expert pool (专家库) and mentors (创业导师): selection by field with conflict-of-interest exclusion."""
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ttp_common.errors import Conflict, field_error
+
+
+class AssignmentIn(BaseModel):
+    """A request for experts to appraise or review an achievement (评价评审)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    achievement_id: str = Field(min_length=1, max_length=64, description="科技成果 under review")
+    organization_ids: list[str] = Field(min_length=1, max_length=20,
+                                        description="the achievement's organizations (完成单位): their experts are excluded")
+    field: str = Field(min_length=1, max_length=30, description="专业领域")
+    count: int = Field(default=3, ge=1, le=15, description="how many experts")
+    person_ids: list[str] | None = Field(default=None, max_length=15,
+                                         description="named experts instead of a draw from the pool")
+
+
+class MentorshipIn(BaseModel):
+    """A mentor (创业导师) paired with a start-up team."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    mentor_person_id: str = Field(min_length=1, max_length=64)
+    team_name: str = Field(min_length=2, max_length=200, description="创业团队名称")
+    team_organization_id: str = Field(min_length=1, max_length=64, description="the incubator or start-up's organization")
+    starts_on: dt.date = Field(description="开始日期")
+
+
+def conflicted(person, organization_ids):
+    """An expert never reviews an achievement of their own organization."""
+    return person.get("organization_id") is not None and person["organization_id"] in set(organization_ids)
+
+
+def select(candidates, organization_ids, count):
+    """``count`` experts from ``candidates`` (already of the field), excluding conflicts; the ones
+    with the fewest assignments first, then by id, so the load spreads and the choice is reproducible."""
+    eligible = [p for p in candidates if not conflicted(p, organization_ids)]
+    eligible.sort(key=lambda p: (p.get("assignments", 0), p["id"]))
+    if len(eligible) < count:
+        raise Conflict(f"only {len(eligible)} eligible experts in this field, {count} requested",
+                       [field_error("count", f"at most {len(eligible)} available")])
+    return eligible[:count]
+
+
+def check_named(people, organization_ids, field):
+    """Named experts must exist, be experts of the field, and have no conflict of interest."""
+    errors = []
+    for i, person in enumerate(people):
+        where = f"person_ids.{i}"
+        if person is None:
+            errors.append(field_error(where, "no such person"))
+        elif "expert" not in person["kinds"]:
+            errors.append(field_error(where, "not an expert"))
+        elif field not in (person.get("fields") or ()):
+            errors.append(field_error(where, f"not an expert in {field}"))
+        elif conflicted(person, organization_ids):
+            errors.append(field_error(where, "conflict of interest: the expert's own organization's achievement"))
+    if errors:
+        raise Conflict("some named experts may not review this achievement", errors)

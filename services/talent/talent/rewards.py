@@ -1,0 +1,137 @@
+"""Rewards to contributors (奖励与报酬) and the statutory minimums they are checked against.
+
+《中华人民共和国促进科技成果转化法》(2015 修正) 第四十五条: unless the organization's own rules
+(or its agreement with its staff, 第四十四条) say otherwise, the rewards to those who made
+and transformed an achievement are at least:
+  (一) 50% of the net income from transferring or licensing it;
+  (二) 50% of the shares or capital contribution ratio obtained by investing it;
+  (三) 5% of the operating profit each year, for 3 to 5 consecutive years, when the
+       organization implements it itself or with others.
+A plan that falls short is stored and flagged with its findings, never silently accepted.
+"""
+import datetime as dt
+from decimal import ROUND_DOWN, Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ttp_common.errors import ValidationFailed, field_error
+
+MODES = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "self_implementation": "自行实施或合作实施"}
+STATUTE = "促进科技成果转化法(2015) 第四十五条"
+STATUTORY_MINIMUM = {"transfer": Decimal("50"), "licence": Decimal("50"), "investment": Decimal("50"),
+                     "self_implementation": Decimal("5")}
+SELF_IMPLEMENTATION_YEARS = (3, 5)
+
+
+class AllocationIn(BaseModel):
+    """One contributor's reward: cash (现金) for transfer/licence/self-implementation, shares for investment."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    person_id: str = Field(min_length=1, max_length=64, description="the contributor, a talent person id")
+    cash_yuan: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2,
+                                      description="现金奖励 (yuan; per year when self-implemented)")
+    share_percent: Decimal | None = Field(default=None, ge=0, le=100, max_digits=7, decimal_places=4,
+                                          description="股份或出资比例 given to this contributor, % of the company")
+
+
+class OwnRulesIn(BaseModel):
+    """The organization's own rules (单位规定或与科技人员约定), which take precedence over article 45."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reference: str = Field(min_length=2, max_length=200, description="e.g. 《四川大学科技成果转化管理办法》第十二条")
+    minimum_percent: Decimal | None = Field(default=None, ge=0, le=100, max_digits=7, decimal_places=4,
+                                            description="the minimum the rules set, if any, in %")
+
+
+class RewardPlanIn(BaseModel):
+    """An organization's reward plan for one transfer, licence, investment or self-implementation."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    organization_id: str = Field(min_length=1, max_length=64)
+    achievement_id: str = Field(min_length=1, max_length=64, description="科技成果, as in registry events")
+    mode: Literal[tuple(MODES)] = Field(description="; ".join(f"{k} {v}" for k, v in MODES.items()))
+    occurred_on: dt.date = Field(description="转化日期")
+    net_income_yuan: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2,
+                                            description="transfer/licence: 净收入")
+    shares_percent: Decimal | None = Field(default=None, gt=0, le=100, max_digits=7, decimal_places=4,
+                                           description="investment: 股份或出资比例 the organization obtained, %")
+    operating_profit_yuan: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2,
+                                                  description="self-implementation: 年营业利润")
+    years: int | None = Field(default=None, ge=1, le=20, description="self-implementation: 连续年数")
+    allocations: list[AllocationIn] = Field(min_length=1, max_length=200)
+    own_rules: OwnRulesIn | None = None
+
+
+def check_plan_fields(plan):
+    """The amounts each mode needs, as a 400 naming the field; nothing else is stored."""
+    errors = []
+    needs = {"transfer": "net_income_yuan", "licence": "net_income_yuan", "investment": "shares_percent",
+             "self_implementation": "operating_profit_yuan"}[plan.mode]
+    for name in ("net_income_yuan", "shares_percent", "operating_profit_yuan"):
+        if name == needs and getattr(plan, name) is None:
+            errors.append(field_error(name, f"required for {plan.mode}"))
+        elif name != needs and getattr(plan, name) is not None:
+            errors.append(field_error(name, f"not used for {plan.mode}"))
+    if plan.mode == "self_implementation" and plan.years is None:
+        errors.append(field_error("years", "required for self_implementation"))
+    if plan.mode != "self_implementation" and plan.years is not None:
+        errors.append(field_error("years", f"not used for {plan.mode}"))
+    part = "share_percent" if plan.mode == "investment" else "cash_yuan"
+    other = "cash_yuan" if part == "share_percent" else "share_percent"
+    seen = set()
+    for i, allocation in enumerate(plan.allocations):
+        if getattr(allocation, part) is None:
+            errors.append(field_error(f"allocations.{i}.{part}", f"required for {plan.mode}"))
+        if getattr(allocation, other) is not None:
+            errors.append(field_error(f"allocations.{i}.{other}", f"not used for {plan.mode}"))
+        if allocation.person_id in seen:
+            errors.append(field_error(f"allocations.{i}.person_id", "each contributor once"))
+        seen.add(allocation.person_id)
+    if not errors:
+        basis, total = basis_and_total(plan)
+        if total > basis:
+            errors.append(field_error("allocations", f"the rewards ({total}) exceed what was obtained ({basis})"))
+    if errors:
+        raise ValidationFailed(f"{len(errors)} invalid field(s)", errors)
+
+
+def basis_and_total(plan):
+    """(what the organization obtained, what it gives its contributors), in the mode's unit."""
+    if plan.mode == "investment":
+        return plan.shares_percent, sum((a.share_percent for a in plan.allocations), Decimal(0))
+    basis = plan.operating_profit_yuan if plan.mode == "self_implementation" else plan.net_income_yuan
+    return basis, sum((a.cash_yuan for a in plan.allocations), Decimal(0))
+
+
+def check_plan(plan):
+    """The article 45 check (or the organization's own rules). Returns a dict stored with the plan:
+    ``compliant``, ``basis`` (statutory/own_rules), ``required_percent``, ``actual_percent`` and ``findings``."""
+    obtained, total = basis_and_total(plan)
+    # rounded down, so a plan just short of the minimum never shows the minimum itself
+    actual = (total * 100 / obtained).quantize(Decimal("0.0001"), rounding=ROUND_DOWN) if obtained else None
+    findings = []
+    if plan.own_rules is not None:
+        basis, required, source = "own_rules", plan.own_rules.minimum_percent, plan.own_rules.reference
+    else:
+        basis, required, source = "statutory", STATUTORY_MINIMUM[plan.mode], STATUTE
+    if required is not None and obtained and total * 100 < required * obtained:
+        findings.append({
+            "code": "below_minimum",
+            "message": f"rewards are {actual}% of {_what(plan.mode)}; {source} requires at least {required}%",
+        })
+    if plan.mode == "self_implementation" and basis == "statutory":
+        low, high = SELF_IMPLEMENTATION_YEARS
+        if not low <= plan.years <= high:
+            findings.append({"code": "years_out_of_range",
+                             "message": f"rewards run for {plan.years} years; {STATUTE} requires {low} to {high}"})
+    return {"compliant": not findings, "basis": basis, "source": source,
+            "required_percent": required, "actual_percent": actual, "findings": findings}
+
+
+def _what(mode):
+    return {"transfer": "the net income", "licence": "the net income", "investment": "the shares obtained",
+            "self_implementation": "the yearly operating profit"}[mode]

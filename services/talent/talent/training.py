@@ -1,0 +1,121 @@
+"""Training system (培训体系): programmes, sessions, enrolment, attendance, assessment and completion."""
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ttp_common.errors import ApiError, Conflict, ValidationFailed, field_error
+
+PROGRAMME_KINDS = {"degree": "学历教育", "vocational": "职业教育", "continuing": "继续教育",
+                   "broker_course": "技术经纪人培训"}
+BROKER_LEVELS = {"junior": "初级技术经纪人", "intermediate": "中级技术经纪人", "senior": "高级技术经理人"}
+
+
+class Unprocessable(ApiError):
+    """The request is well-formed but the domain rules do not allow it (yet)."""
+
+    status = 422
+    code = "rule_not_met"
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$", description="课次编号, e.g. S1")
+    topic: str = Field(min_length=1, max_length=200, description="主题, e.g. 政策法规模块")
+    date: dt.date = Field(description="上课日期")
+    hours: int = Field(ge=1, le=100, description="学时")
+
+
+class ProgrammeIn(BaseModel):
+    """A training programme (培训项目) given by a provider organization (e.g. an accredited training base)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=2, max_length=200, description="项目名称")
+    kind: Literal[tuple(PROGRAMME_KINDS)] = Field(description="学历/职业/继续教育, or a broker course")
+    level: Literal[tuple(BROKER_LEVELS)] | None = Field(default=None, description="broker courses only: 等级")
+    provider_organization_id: str = Field(min_length=1, max_length=64, description="培训单位, e.g. 国家技术转移西南中心人才培养基地")
+    provider_name: str = Field(min_length=2, max_length=200, description="培训单位名称")
+    sessions: list[SessionIn] = Field(min_length=1, max_length=200, description="课次")
+    required_hours: int | None = Field(default=None, ge=1, description="学时 needed to complete; default: all sessions")
+    pass_mark: int = Field(default=60, ge=0, le=100, description="考核合格分")
+    assessment_required: bool = Field(default=True, description="completion needs a passed assessment (考核)")
+
+    @property
+    def total_hours(self):
+        return sum(s.hours for s in self.sessions)
+
+
+def check_programme(body):
+    """Cross-field rules of a programme, as a 400 naming the field (pydantic would name none)."""
+    errors = []
+    if body.kind == "broker_course" and body.level is None:
+        errors.append(field_error("level", "a broker course needs a level: junior, intermediate or senior"))
+    if body.kind != "broker_course" and body.level is not None:
+        errors.append(field_error("level", "only broker courses have a level"))
+    seen = set()
+    for i, session in enumerate(body.sessions):
+        if session.code in seen:
+            errors.append(field_error(f"sessions.{i}.code", "session codes must be unique"))
+        seen.add(session.code)
+    if body.required_hours is not None and body.required_hours > body.total_hours:
+        errors.append(field_error("required_hours", f"more than the sessions' {body.total_hours} hours"))
+    if errors:
+        raise ValidationFailed(f"{len(errors)} invalid field(s)", errors)
+
+
+class EnrolmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    person_id: str = Field(min_length=1, max_length=64)
+
+
+class AttendanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    session: str = Field(min_length=1, max_length=20, description="课次编号")
+
+
+class AssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    score: int = Field(ge=0, le=100, description="考核成绩 (0–100)")
+
+
+def attend(enrolment, programme, session_code):
+    """Hours gained by attending ``session_code``; each session counts once, and only while enrolled."""
+    if enrolment["status"] != "enrolled":
+        raise Conflict(f"the enrolment is {enrolment['status']}")
+    sessions = {s["code"]: s for s in programme["sessions"]}
+    if session_code not in sessions:
+        raise Unprocessable("no such session in this programme", [field_error("session", "unknown session code")])
+    if session_code in enrolment["attended"]:
+        raise Conflict("attendance at this session is already recorded", [field_error("session", "already recorded")])
+    return sessions[session_code]["hours"]
+
+
+def assess(enrolment, programme, score):
+    """Whether ``score`` passes the programme's assessment."""
+    if enrolment["status"] != "enrolled":
+        raise Conflict(f"the enrolment is {enrolment['status']}")
+    return score >= programme["pass_mark"]
+
+
+def completion_shortfalls(enrolment, programme):
+    """Why an enrolment cannot be completed yet (empty when it can)."""
+    shortfalls = []
+    if enrolment["attended_hours"] < programme["required_hours"]:
+        shortfalls.append(f"attended {enrolment['attended_hours']} of {programme['required_hours']} required hours")
+    if programme["assessment_required"] and not enrolment.get("passed"):
+        shortfalls.append("no passed assessment")
+    return shortfalls
+
+
+def check_completable(enrolment, programme):
+    if enrolment["status"] != "enrolled":
+        raise Conflict(f"the enrolment is {enrolment['status']}")
+    shortfalls = completion_shortfalls(enrolment, programme)
+    if shortfalls:
+        raise Unprocessable("the enrolment cannot be completed: " + "; ".join(shortfalls),
+                            [field_error("enrolment", s) for s in shortfalls])

@@ -1,0 +1,182 @@
+"""Experts, mentors and contributor rewards against the real local servers (one service container)."""
+from decimal import Decimal
+
+import pytest
+
+from ttp_common.testing import assert_error, header, read_topic
+
+pytestmark = pytest.mark.integration
+
+ORG_A, ORG_B = "org-uestc", "org-swjtu"
+PHONE, ID_NUMBER = "13655556666", "11010519491231002X"
+FIELD = "新材料"
+
+
+def events_of(api, aggregate):
+    topic = f"{api.config['KAFKA_TOPIC_PREFIX']}ttp.talent.{aggregate}"
+    records = read_topic(topic, count=api.db.outbox.count_documents({"topic": topic}))
+    return [(header(r, "ce_subject"), *api.decode(r)) for r in records]
+
+
+@pytest.fixture(scope="module")
+def pool(api):
+    """Two experts of ORG_A, one of ORG_B, one independent, one of another field, one mentor."""
+    admin = api.token("admin")
+    people = {}
+    for key, org, kinds, fields in [("a1", ORG_A, ["expert"], [FIELD]), ("a2", ORG_A, ["expert"], [FIELD]),
+                                    ("b1", ORG_B, ["expert"], [FIELD, "生物医药"]), ("x1", None, ["expert"], [FIELD]),
+                                    ("bio", ORG_B, ["expert"], ["生物医药"]), ("m1", None, ["mentor"], ["创业"])]:
+        response = api.post("/api/v1/people", {
+            "name": f"专家{key}", "kinds": kinds, "organization_id": org, "fields": fields,
+            "contact": {"phone": PHONE, "email": f"{key}@example.cn"}, "id_number": ID_NUMBER}, token=admin)
+        assert response.status_code == 201, response.text
+        people[key] = response.json()["id"]
+    return people
+
+
+# -- experts --------------------------------------------------------------------------------
+
+def test_reviewers_list_experts_by_field_without_conflicts_or_contact(api, pool):
+    response = api.get("/api/v1/experts", params={"field": FIELD, "exclude_organization": ORG_A},
+                       token=api.token("reviewer", region="510100"))
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert sorted(p["id"] for p in items) == sorted([pool["b1"], pool["x1"]])
+    assert PHONE not in response.text and ID_NUMBER not in response.text
+    assert set(items[0]) == {"id", "name", "organization_id", "fields", "title", "assignments"}
+    assert_error(api.get("/api/v1/experts", params={"field": FIELD}), 401, "unauthenticated")
+    assert_error(api.get("/api/v1/experts", token=api.token("institution", org=ORG_A)), 403, "forbidden")
+    bad = api.get("/api/v1/experts", params={"field[$ne]": "x", "field": ["a", "b"]},
+                  token=api.token("admin"))
+    assert [f["path"] for f in assert_error(bad, 400, "validation_failed")["fields"]] == ["field"]
+
+
+def test_an_assignment_never_draws_experts_of_the_achievements_organizations(api, pool):
+    token = api.token("reviewer", sub="kjt-reviewer", region="510100")
+    body = {"achievement_id": "ach-1", "organization_ids": [ORG_A], "field": FIELD, "count": 2}
+    response = api.post("/api/v1/expert-assignments", body, token=token)
+    assert response.status_code == 201, response.text
+    assignment = response.json()
+    assert sorted(assignment["person_ids"]) == sorted([pool["b1"], pool["x1"]])
+    assert all(e["organization_id"] != ORG_A for e in assignment["experts"])
+
+    before = api.counts("assignments")
+    too_many = api.post("/api/v1/expert-assignments", {**body, "count": 3}, token=token)
+    assert [f["path"] for f in assert_error(too_many, 409, "conflict")["fields"]] == ["count"]
+    named = api.post("/api/v1/expert-assignments", {**body, "person_ids": [pool["b1"], pool["a1"]]}, token=token)
+    error = assert_error(named, 409, "conflict")
+    assert [f["path"] for f in error["fields"]] == ["person_ids.1"] and "conflict of interest" in error["message"] + \
+        error["fields"][0]["message"]
+    assert api.counts("assignments") == before
+
+    [(subject, name, data)] = [e for e in events_of(api, "expert") if e[1] == "talent.expert.assigned.v1"]
+    assert subject == assignment["id"]
+    assert data == {"assignment_id": assignment["id"], "achievement_id": "ach-1", "field": FIELD,
+                    "person_ids": assignment["person_ids"], "excluded_organization_ids": [ORG_A]}
+
+
+def test_load_spreads_to_experts_not_yet_assigned(api, pool):
+    token = api.token("admin")
+    body = {"achievement_id": "ach-2", "organization_ids": [ORG_B], "field": FIELD, "count": 1}
+    first = api.post("/api/v1/expert-assignments", body, token=token).json()["person_ids"]
+    second = api.post("/api/v1/expert-assignments", body, token=token).json()["person_ids"]
+    assert first != second and set(first + second) <= {pool["a1"], pool["a2"], pool["x1"]}
+
+
+def test_mentors_are_paired_with_start_up_teams(api, pool):
+    token = api.token("institution", org="org-incubator")
+    body = {"mentor_person_id": pool["m1"], "team_name": "蓉创新材料团队", "team_organization_id": "org-incubator",
+            "starts_on": "2026-12-01"}
+    before = api.counts("assignments")
+    assert_error(api.post("/api/v1/mentorships", {**body, "team_organization_id": "org-x"}, token=token), 403,
+                 "forbidden")
+    not_mentor = api.post("/api/v1/mentorships", {**body, "mentor_person_id": pool["a1"]}, token=token)
+    assert [f["path"] for f in assert_error(not_mentor, 409, "conflict")["fields"]] == ["mentor_person_id"]
+    assert api.counts("assignments") == before
+    response = api.post("/api/v1/mentorships", body, token=token)
+    assert response.status_code == 201, response.text
+    [(_, _, data)] = [e for e in events_of(api, "expert") if e[1] == "talent.expert.mentor_paired.v1"]
+    assert data["mentor_person_id"] == pool["m1"] and data["team_name"] == "蓉创新材料团队"
+
+
+# -- rewards (第四十五条) ---------------------------------------------------------------------
+
+def reward(**changes):
+    return {"organization_id": ORG_A, "achievement_id": "ach-9", "mode": "transfer", "occurred_on": "2026-05-20",
+            "net_income_yuan": "2000000.00",
+            "allocations": [{"person_id": "p-1", "cash_yuan": "600000.00"},
+                            {"person_id": "p-2", "cash_yuan": "400000.00"}], **changes}
+
+
+def test_a_compliant_plan_is_recorded(api):
+    response = api.post("/api/v1/rewards", reward(), token=api.token("institution", sub="tto-a", org=ORG_A))
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert plan["check"] == {"compliant": True, "basis": "statutory", "source": "促进科技成果转化法(2015) 第四十五条",
+                             "required_percent": "50", "actual_percent": "50.0000", "findings": []}
+    assert plan["allocations"][0]["cash_yuan"] == "600000.00"
+
+
+def test_a_plan_below_the_minimum_is_stored_flagged_and_an_event_says_so(api):
+    short = reward(allocations=[{"person_id": "p-1", "cash_yuan": "999999.99"}])
+    response = api.post("/api/v1/rewards", short, token=api.token("institution", org=ORG_A))
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert plan["check"]["compliant"] is False and plan["check"]["actual_percent"] == "49.9999"
+    assert [f["code"] for f in plan["check"]["findings"]] == ["below_minimum"]
+
+    flagged = api.get("/api/v1/rewards", params={"flagged": "true"}, token=api.token("reviewer", region="510100"))
+    assert [p["id"] for p in flagged.json()["items"]] == [plan["id"]]
+    [(subject, name, data)] = [e for e in events_of(api, "reward") if e[0] == plan["id"]]
+    assert name == "talent.reward.recorded.v1"
+    assert data["compliant"] is False and data["total_cash_yuan"] == Decimal("999999.99")
+    assert data["actual_percent"] == Decimal("49.9999") and data["required_percent"] == Decimal("50")
+    assert data["findings"] == [plan["check"]["findings"][0]["message"]]
+    assert data["contributor_person_ids"] == ["p-1"] and data["basis"] == "statutory"
+
+
+def test_own_rules_and_equity_investment(api):
+    token = api.token("institution", org=ORG_A)
+    own = api.post("/api/v1/rewards", reward(
+        allocations=[{"person_id": "p-1", "cash_yuan": "700000.00"}],
+        own_rules={"reference": "《电子科技大学科技成果转化管理办法》第十条", "minimum_percent": "35"}), token=token)
+    assert own.status_code == 201, own.text
+    assert own.json()["check"]["basis"] == "own_rules" and own.json()["check"]["compliant"] is True
+    equity = api.post("/api/v1/rewards", {**reward(mode="investment", net_income_yuan=None, shares_percent="30",
+                                                   allocations=[{"person_id": "p-1", "share_percent": "15"}])},
+                      token=token)
+    assert equity.status_code == 201, equity.text
+    assert equity.json()["check"]["compliant"] is True
+    [data] = [d for s, n, d in events_of(api, "reward") if s == equity.json()["id"]]
+    assert data["total_share_percent"] == Decimal("15.0000") and data["total_cash_yuan"] is None
+
+
+@pytest.mark.parametrize("changes, path", [
+    ({"mode": "gift"}, "mode"),
+    ({"net_income_yuan": "-1"}, "net_income_yuan"),
+    ({"net_income_yuan": "1.001"}, "net_income_yuan"),
+    ({"net_income_yuan": None}, "net_income_yuan"),
+    ({"allocations": []}, "allocations"),
+    ({"allocations": [{"person_id": "p-1", "cash_yuan": "3000000.00"}]}, "allocations"),
+    ({"mode": "self_implementation"}, "net_income_yuan"),
+])
+def test_bad_plans_are_400_naming_the_field_and_store_nothing(api, changes, path):
+    before = api.counts("rewards")
+    body = assert_error(api.post("/api/v1/rewards", reward(**changes), token=api.token("institution", org=ORG_A)),
+                        400, "validation_failed")
+    assert body["fields"][0]["path"] == path
+    assert api.counts("rewards") == before
+
+
+def test_an_institution_records_and_sees_only_its_own_rewards(api):
+    before = api.counts("rewards")
+    assert_error(api.post("/api/v1/rewards", reward(), token=api.token("institution", org=ORG_B)), 403, "forbidden")
+    assert_error(api.post("/api/v1/rewards", reward(), token=api.token("reviewer", region="510100")), 403,
+                 "forbidden")
+    assert api.counts("rewards") == before
+    assert api.get("/api/v1/rewards", token=api.token("institution", org=ORG_B)).json() == {"items": []}
+
+
+def test_no_event_carries_contact_or_identity_numbers(api, assert_no_personal_data):
+    """Runs last in the module: scans every event the module's service published."""
+    assert_no_personal_data(api, [PHONE, ID_NUMBER, "专家a1", "a1@example.cn"])

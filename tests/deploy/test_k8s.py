@@ -1,0 +1,155 @@
+"""The Kubernetes manifests (deploy/k8s), built with kustomize and validated against the
+Kubernetes JSON schemas (kubernetes-validate, strict: unknown fields are errors).
+
+Limit, stated plainly: the operators' custom resources (Strimzi Kafka/KafkaNodePool/KafkaTopic,
+MongoDBCommunity, RabbitmqCluster, ServiceMonitor, PrometheusRule) are not in the Kubernetes schemas and their
+CRD schemas are not vendored here; for those the test checks the fields the platform relies on.
+"""
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _deploy import PORTS, REPO, SERVICES, variables_read  # noqa: E402
+
+K8S = REPO / "deploy" / "k8s"
+KUBERNETES_VERSION = "1.32.0"  # the kubectl of this machine kind; the schemas ship with kubernetes-validate
+CUSTOM_KINDS = {
+    ("kafka.strimzi.io/v1beta2", "Kafka"), ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
+    ("kafka.strimzi.io/v1beta2", "KafkaTopic"), ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
+    ("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
+}
+
+
+def load_kustomization(directory, namespace=None):
+    """A minimal stand-in for `kustomize build` (resources and namespace only) when kubectl is missing."""
+    spec = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    namespace = spec.get("namespace", namespace)
+    docs = []
+    for entry in spec["resources"]:
+        path = directory / entry
+        docs += load_kustomization(path, namespace) if path.is_dir() else \
+            [d for d in yaml.safe_load_all(path.read_text()) if d]
+    for doc in docs:
+        if namespace and doc["kind"] != "Namespace":
+            doc["metadata"]["namespace"] = namespace
+    return docs
+
+
+@pytest.fixture(scope="module")
+def manifests():
+    if shutil.which("kubectl"):
+        result = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    else:
+        docs = load_kustomization(K8S)
+    return docs
+
+
+def of_kind(docs, kind):
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+def test_generated_manifests_are_up_to_date():
+    result = subprocess.run([sys.executable, str(K8S / "generate.py"), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_builtin_resource_is_valid_for_kubernetes_and_the_rest_are_known_operator_kinds(manifests):
+    custom = []
+    for doc in manifests:
+        if (doc["apiVersion"], doc["kind"]) in CUSTOM_KINDS:
+            custom.append(doc)
+            continue
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        assert doc["kind"] == "Namespace" or doc["metadata"]["namespace"] == "ttp"
+    assert {d["kind"] for d in custom} == {k for _, k in CUSTOM_KINDS}
+
+
+def test_the_validator_does_reject_a_broken_deployment(manifests):
+    broken = yaml.safe_load(yaml.safe_dump(of_kind(manifests, "Deployment")["registry"]))
+    broken["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["paht"] = "/health"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+
+
+def test_each_service_has_probes_resources_autoscaler_budget_and_scraping(manifests):
+    deployments, hpas = of_kind(manifests, "Deployment"), of_kind(manifests, "HorizontalPodAutoscaler")
+    pdbs, monitors = of_kind(manifests, "PodDisruptionBudget"), of_kind(manifests, "ServiceMonitor")
+    services, [config] = of_kind(manifests, "Service"), of_kind(manifests, "ConfigMap").values()
+    partitions = {d["spec"]["partitions"] for d in of_kind(manifests, "KafkaTopic").values()
+                  if not d["spec"]["topicName"].endswith(".dlq")}
+    for name in SERVICES:
+        pod = deployments[name]["spec"]["template"]
+        [container] = pod["spec"]["containers"]
+        for probe in ("readinessProbe", "livenessProbe"):
+            assert container[probe]["httpGet"] == {"path": "/health", "port": "http"}
+        assert container["ports"] == [{"name": "http", "containerPort": PORTS[name], "protocol": "TCP"}]
+        assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
+        assert container["image"] == f"ttp/{name}:1.0.0"
+        assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
+        assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(PORTS[name])
+        assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+        # configuration only through variables the service reads
+        env = {e["name"] for e in container["env"]} | set(config["data"])
+        assert env <= variables_read(name), sorted(env - variables_read(name))
+        assert hpas[name]["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert 2 <= hpas[name]["spec"]["minReplicas"] <= hpas[name]["spec"]["maxReplicas"] <= min(partitions)
+        assert pdbs[name]["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": name}
+        assert services[name]["spec"]["ports"][0]["port"] == PORTS[name]
+        assert monitors[name]["spec"]["endpoints"][0]["path"] == "/metrics"
+
+
+def test_kafka_is_kraft_with_rf3_min_isr2_and_every_topic_is_declared_for_scale_out(manifests):
+    [kafka] = of_kind(manifests, "Kafka").values()
+    assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
+    config = kafka["spec"]["kafka"]["config"]
+    assert config["default.replication.factor"] == 3 and config["min.insync.replicas"] == 2
+    assert config["auto.create.topics.enable"] is False
+    [pool] = of_kind(manifests, "KafkaNodePool").values()
+    assert pool["spec"]["replicas"] == 3 and set(pool["spec"]["roles"]) == {"controller", "broker"}
+
+    expected = {f"ttp.{p.name.split('.')[0]}.{p.name.split('.')[1]}" for p in (REPO / "schemas").glob("*.avsc")}
+    topics = {d["spec"]["topicName"]: d for d in of_kind(manifests, "KafkaTopic").values()}
+    assert set(topics) == expected | {f"{t}.dlq" for t in expected}
+    for name, topic in topics.items():
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", topic["metadata"]["name"])
+        assert topic["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
+        assert topic["spec"]["replicas"] == 3 and topic["spec"]["config"]["min.insync.replicas"] == 2
+        assert topic["spec"]["partitions"] == (3 if name.endswith(".dlq") else 12)
+
+
+def test_the_metrics_rebuild_job_is_valid_and_runs_with_the_service_environment(manifests):
+    [job] = [d for d in yaml.safe_load_all((K8S / "jobs" / "metrics-rebuild.yaml").read_text()) if d]
+    kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    service = of_kind(manifests, "Deployment")["metrics"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == service["env"] and container["image"] == service["image"]
+    assert container["command"][:3] == ["python", "-m", "metrics.rebuild"]
+
+
+def test_the_prometheus_rules_are_those_of_deploy_prometheus(manifests):
+    [rule] = of_kind(manifests, "PrometheusRule").values()
+    assert rule["spec"]["groups"] == yaml.safe_load((REPO / "deploy/prometheus/rules.yml").read_text())["groups"]
+
+
+def test_mongodb_and_rabbitmq_clusters_feed_the_secrets_the_services_read(manifests):
+    [mongo] = of_kind(manifests, "MongoDBCommunity").values()
+    assert mongo["spec"]["members"] == 3 and mongo["spec"]["type"] == "ReplicaSet"
+    [user] = mongo["spec"]["users"]
+    assert user["connectionStringSecretName"] == "ttp-mongodb-uri"
+    assert {r["db"] for r in user["roles"]} == {f"ttp_{s}" for s in SERVICES}
+    [rabbit] = of_kind(manifests, "RabbitmqCluster").values()
+    assert rabbit["spec"]["replicas"] == 3
+    container = of_kind(manifests, "Deployment")["metrics"]["spec"]["template"]["spec"]["containers"][0]
+    secrets = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
+    assert secrets["MONGO_URI"] == {"name": "ttp-mongodb-uri", "key": "connectionString.standard"}
+    assert secrets["AMQP_URI"]["name"] == "ttp-amqp" and secrets["TTP_JWT_SECRET"]["name"] == "ttp-jwt"

@@ -1,0 +1,34 @@
+"""The five services, each run once per test module against the real local servers."""
+import importlib
+
+import pytest
+
+from ttp_common.stack import SERVICE_CLASSES
+from ttp_common.testing import running_service
+
+
+def service_class(name):
+    module, cls = SERVICE_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def operations(spec):
+    """(path, method, operation) of every API operation in an OpenAPI document."""
+    for path, item in spec["paths"].items():
+        if path.startswith("/api/") and not path.endswith("/openapi.json"):
+            for method, operation in item.items():
+                yield path, method, operation
+
+
+def concrete(path):
+    """The path with every {parameter} filled in (a record that does not exist)."""
+    import re
+    return re.sub(r"\{[^}]+\}", "0", path)
+
+
+@pytest.fixture(scope="module", params=sorted(SERVICE_CLASSES))
+def service(request):
+    cls = service_class(request.param)
+    with running_service(cls, LOG_LEVEL="ERROR") as api:
+        api.spec = cls.openapi_spec
+        yield api
