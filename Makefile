@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := registry transactions finance talent metrics
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install run up down health test test-unit test-integration bench bench-registry docs docs-check token replay clean distclean
+.PHONY: help install system-deps run up down health test test-unit test-integration bench bench-registry bench-transactions bench-finance bench-metrics docs docs-check dashboards demo rebuild-metrics token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -15,6 +15,10 @@ help:
 	@echo "make test     install, start the local servers and run the whole test suite"
 	@echo "make docs     freeze changed schemas as new revisions, regenerate docs/asyncapi.yaml"
 	@echo "make bench    backbone throughput and latency against the local servers, with baselines"
+	@echo "make bench-registry | bench-transactions | bench-finance | bench-metrics   per-service benchmarks"
+	@echo "make demo     drive a demo scenario through the running services (after make up)"
+	@echo "make rebuild-metrics  wipe the metrics projections and replay the topics (stop metrics first)"
+	@echo "make dashboards  regenerate deploy/grafana dashboards from code"
 	@echo "make token ROLE=admin [SUB=alice ORG=... REGION=510100]   mint a local JWT"
 	@echo "make replay   republish every stored event (after the memory broker lost its log)"
 	@echo "make clean    stop what runs and remove local state (.run/: databases, logs, pid files)"
@@ -28,6 +32,12 @@ $(STAMP): requirements.txt requirements-dev.txt libs/pyproject.toml $(foreach s,
 
 install: $(STAMP)
 
+# Prometheus and promtool (Debian) for the rule tests and the dashboard queries test.
+system-deps:
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null && \
+	   (service prometheus stop >/dev/null 2>&1 || pkill -x prometheus || true))
+
 run: install
 	$(BIN)/ttp-stack run
 
@@ -40,23 +50,38 @@ down: install
 health: install
 	$(BIN)/ttp-stack health
 
-test: install
+test: install system-deps
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/pytest
 
 test-unit: install
 	$(BIN)/pytest -m "not integration"
 
-test-integration: install
+test-integration: install system-deps
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/pytest -m integration
 
 docs: install
 	$(BIN)/ttp-schemas freeze
 	$(BIN)/ttp-asyncapi --output docs/asyncapi.yaml
+	$(BIN)/python scripts/collect_openapi.py
+	$(BIN)/python deploy/k8s/generate.py
+	$(BIN)/python deploy/grafana/generate.py
 
 docs-check: install
 	$(BIN)/ttp-asyncapi --check docs/asyncapi.yaml
+	$(BIN)/python scripts/collect_openapi.py --check
+	$(BIN)/python deploy/k8s/generate.py --check
+
+dashboards: install
+	$(BIN)/python deploy/grafana/generate.py
+
+demo: install
+	$(BIN)/python scripts/demo.py
+
+rebuild-metrics: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/ttp-metrics-rebuild --config services/metrics/config.yaml
 
 ROLE ?= admin
 SUB ?= dev-$(ROLE)
@@ -80,3 +105,15 @@ bench: install
 bench-registry: install
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_registry.py
+
+bench-transactions: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python bench/bench_transactions.py
+
+bench-finance: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python bench/bench_finance.py
+
+bench-metrics: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python bench/bench_metrics.py
