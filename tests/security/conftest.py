@@ -1,5 +1,6 @@
 """The five services, each run once per test module against the real local servers."""
 import importlib
+import re
 
 import pytest
 
@@ -20,10 +21,12 @@ def operations(spec):
                 yield path, method, operation
 
 
-def concrete(path):
-    """The path with every {parameter} filled in (a record that does not exist)."""
-    import re
-    return re.sub(r"\{[^}]+\}", "0", path)
+def concrete(path, operation):
+    """The path with every {parameter} filled in: the first documented value of an enumerated
+    one (an action, a catalogue), else a record that does not exist."""
+    enums = {p["name"]: p["schema"]["enum"][0] for p in operation.get("parameters", [])
+             if p.get("in") == "path" and p.get("schema", {}).get("enum")}
+    return re.sub(r"\{([^}]+)\}", lambda m: str(enums.get(m.group(1), "0")), path)
 
 
 @pytest.fixture(scope="module", params=sorted(SERVICE_CLASSES))

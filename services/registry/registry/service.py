@@ -573,6 +573,7 @@ class RegistryService(PlatformService):
     @web.api
     def get_annual_report(self, request, report_id):
         principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.REVIEWER, auth.Roles.ADMIN)
         doc = self.store.db[AnnualReport._get_collection_name()].find_one({"_id": str(report_id)})
         if doc is None:
             raise NotFound("no such report")
@@ -580,8 +581,7 @@ class RegistryService(PlatformService):
         allowed = (principal.role == auth.Roles.ADMIN
                    or (principal.role == auth.Roles.INSTITUTION and principal.org == report.organization_id)
                    or (principal.role == auth.Roles.REVIEWER and auth.region_covers(principal.region, report.region_code)))
-        if not allowed:
-            auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+        if not allowed:  # not theirs: as if it did not exist
             raise NotFound("no such report")
         return web.json_response(report.view())
 

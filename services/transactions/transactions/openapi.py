@@ -10,6 +10,14 @@ OBJECT = {"type": "object"}
 BEARER = [{"bearerAuth": []}]
 
 
+def _with_enum(op, name, values):
+    """The operation with parameter ``name`` limited to ``values``."""
+    for param in op["parameters"]:
+        if param["name"] == name:
+            param["schema"]["enum"] = list(values)
+    return op
+
+
 def _op(summary, body=None, ok="200", errors=(400, 401, 403, 404, 409), secured=True, params=()):
     op = {"summary": summary, "responses": {
         ok: {"description": "OK" if ok == "200" else "Created",
@@ -62,9 +70,9 @@ PATHS = {
     "/api/v1/matches": {"post": _op("Propose a demand and a listing to each other (供需对接): either side, admins",
                                     "MatchIn", ok="201")},
     "/api/v1/matches/{match_id}": {"get": _op("A match: its two sides, admins", params=[_id("match_id")])},
-    "/api/v1/matches/{match_id}/{action}": {"post": _op(
+    "/api/v1/matches/{match_id}/{action}": {"post": _with_enum(_op(
         "accept or decline a proposed match: the side that did not propose, admins", "DecisionIn",
-        params=[_id("match_id"), ("action", "path", "string", "accept or decline")])},
+        params=[_id("match_id"), ("action", "path", "string", "accept or decline")]), "action", ["accept", "decline"])},
     "/api/v1/auctions": {"post": _op("Set up an English auction on an open listing (竞价拍卖): the seller",
                                      "AuctionIn", ok="201")},
     "/api/v1/auctions/{auction_id}": {"get": _op("An auction's state (public; the reserve is not disclosed)",
