@@ -1,6 +1,10 @@
-"""Every HTTP endpoint fuzzed from its own OpenAPI document (issue 9), with schemathesis.
+"""HTTP endpoints fuzzed from their own OpenAPI document (issue 9), with schemathesis.
 
-For each service, schemathesis generates requests (valid and invalid) for every operation of
+Today this covers the registry. Run the same way on the other four services (2026-11-27),
+the fuzzer found failing cases and one operation that hung past the test timeout; they are
+not fixed yet and not in this module (README, Known gaps).
+
+For a service, schemathesis generates requests (valid and invalid) for every operation of
 the document the service serves at /api/v1/openapi.json, sends them with an administrator's
 token to a running service (real local servers), and checks: no 5xx, the status code is one
 the document lists, the response has the documented content type and matches the documented
@@ -50,3 +54,4 @@ registry_schema = schemathesis.openapi.from_dict(RegistryService.openapi_spec)
 @FUZZ_SETTINGS
 def test_registry(case, registry):
     fuzz(case, registry)
+

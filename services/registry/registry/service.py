@@ -630,6 +630,8 @@ class RegistryService(PlatformService):
         auth.require(self.principal(request), auth.Roles.ADMIN)
         today = dt.date.today()
         year = web.query_param(request, "year", type=int, default=today.year - 1)
+        if not 2000 <= year <= today.year:
+            raise ValidationFailed.at("year", f"must be a year from 2000 to {today.year}")
         return web.json_response({"year": year, "flagged": self._flag_missing_reports(year, today)})
 
     def _flag_missing_reports(self, year, today):
