@@ -99,7 +99,9 @@ def test_grafana_is_provisioned_with_prometheus_and_the_dashboards_of_deploy_gra
     [provider] = yaml.safe_load((provisioning / "dashboards" / "ttp.yaml").read_text())["providers"]
     dashboards = mounts[provider["options"]["path"]]  # the provider's folder is where the dashboards are mounted
     assert dashboards == REPO / "deploy" / "grafana" / "dashboards" and list(dashboards.glob("*.json"))
-    [datasource] = yaml.safe_load((provisioning / "datasources" / "prometheus.yaml").read_text())["datasources"]
+    # BaseLoader: nameko, once used in this process, teaches yaml's SafeLoader to expand ${VAR}
+    [datasource] = yaml.load((provisioning / "datasources" / "prometheus.yaml").read_text(),
+                             Loader=yaml.BaseLoader)["datasources"]
     url = datasource["url"]
     if url.startswith("${"):
         url = grafana["environment"][url.strip("${}")]
