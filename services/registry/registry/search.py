@@ -1,34 +1,19 @@
 """Public search terms for Chinese and Latin text, without regex (SecantusDB cannot regex an
 indexed field, and MongoDB text indexes do not segment Chinese).
 
-Text is normalised (NFKC, lower case) and cut into runs: a run of CJK characters gives its
-character bigrams (a single character gives itself), a run of letters/digits gives the word.
-A document matches a query when it has every term of the query, so "石墨烯导热" finds
-"石墨烯导热膜中试技术" (bigrams 石墨 墨烯 烯导 导热 are all there).
+The terms come from ``ttp_common.search_terms`` (character bigrams of CJK runs, whole
+Latin/digit words). A document matches a query when it has every term of the query, so
+"石墨烯导热" finds "石墨烯导热膜中试技术" (bigrams 石墨 墨烯 烯导 导热 are all there).
 """
 import base64
 import binascii
 import datetime as dt
 import json
-import re
-import unicodedata
 
 from ttp_common.errors import ValidationFailed
+from ttp_common.search_terms import terms
 
-_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-def terms(*texts):
-    """The sorted, distinct search terms of ``texts``."""
-    found = set()
-    for text in texts:
-        for run in _RUNS.findall(unicodedata.normalize("NFKC", text or "").lower()):
-            if _CJK.match(run):
-                found.update([run] if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
-            else:
-                found.add(run)
-    return sorted(found)
+__all__ = ["terms", "document_terms", "encode_cursor", "decode_cursor"]
 
 
 def document_terms(record):

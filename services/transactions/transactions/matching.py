@@ -9,7 +9,7 @@ term nor the same programme is not a match at all.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import search
+from ttp_common import search_terms
 
 WEIGHTS = {"keywords": 0.40, "programme": 0.20, "region": 0.15, "trl": 0.10, "price": 0.15}
 
@@ -33,11 +33,11 @@ class Supply:
 
 
 def demand_terms(title, problem, keywords):
-    return frozenset(search.terms(title, problem, " ".join(keywords)))
+    return frozenset(search_terms.terms(title, problem, " ".join(keywords)))
 
 
 def supply_terms(title, summary, keywords, industry=""):
-    return frozenset(search.terms(title, summary, " ".join(keywords), industry))
+    return frozenset(search_terms.terms(title, summary, " ".join(keywords), industry))
 
 
 def score(demand, supply):

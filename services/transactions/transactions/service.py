@@ -12,14 +12,14 @@ from nameko.timer import timer
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ttp_common import auth, web
+from ttp_common import auth, search_terms, web
 from ttp_common.consumer import consume
 from ttp_common.errors import ApiError, Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from ttp_common.events import Actor
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 
-from . import auctions, domain, matching, search, valuation
+from . import auctions, domain, matching, valuation
 from .auctions import AuctionIn, AuctionState, BidIn, BidRefused
 from .documents import (
     AchievementReplica, Auction, Bid, Consultation, Contract, Demand, Listing, Match, Valuation, aware, now_ms,
@@ -159,7 +159,7 @@ class TransactionsService(PlatformService):
     def search_listings(self, request):
         """Public: open listings, newest first; q (Chinese or Latin words), programme, region, mode."""
         query = {"status": "open"}
-        wanted = search.terms(web.query_param(request, "q", default=""))
+        wanted = search_terms.terms(web.query_param(request, "q", default=""))
         if wanted:
             query["terms"] = {"$all": wanted}
         for name, field, kind in (("programme", "programme", int), ("region", "region_code", str),
@@ -284,7 +284,7 @@ class TransactionsService(PlatformService):
     def search_demands(self, request):
         """Public: open demands whose deadline has not passed, newest first."""
         query = {"status": "open", "deadline": {"$gte": dt.date.today().isoformat()}}
-        wanted = search.terms(web.query_param(request, "q", default=""))
+        wanted = search_terms.terms(web.query_param(request, "q", default=""))
         if wanted:
             query["terms"] = {"$all": wanted}
         for name, field, kind in (("programme", "programme", int), ("region", "region_code", str),

@@ -1,6 +1,7 @@
 """Search terms for Chinese and Latin text without regex (SecantusDB cannot regex an indexed
 field; MongoDB text indexes do not segment Chinese): a run of CJK characters gives its character
-bigrams (one character gives itself), a run of letters/digits gives the word."""
+bigrams (one character gives itself), a run of letters/digits gives the word. Text is
+normalised (NFKC, lower case) first. Shared by every service's keyword search."""
 import re
 import unicodedata
 
