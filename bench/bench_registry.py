@@ -61,7 +61,8 @@ def main():
           f"RabbitMQ on loopback; {n} achievements")
     forms = [form(i, rng) for i in range(n)]
 
-    with running_service(RegistryService, LOG_LEVEL="WARNING") as api:
+    # no per-operation limit: at 100k documents the development server takes ~30 s per query
+    with running_service(RegistryService, LOG_LEVEL="WARNING", MONGO_OPERATION_TIMEOUT_SECONDS=0) as api:
         token = api.token("institution", org=ORG)
         db = api.db
 

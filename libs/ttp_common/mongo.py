@@ -31,13 +31,18 @@ PROCESSED = "processed_events"
 DUPLICATE = object()  # returned by transact() when a consumed event was applied before
 
 
-def connect(uri, db_name, alias="default"):
-    """Connect ``alias`` once per process (nameko sets providers up concurrently)."""
+def connect(uri, db_name, alias="default", operation_timeout=None):
+    """Connect ``alias`` once per process (nameko sets providers up concurrently).
+
+    ``operation_timeout`` (seconds) bounds every operation, so a database that stops answering
+    (frozen, partitioned) gives an error (HTTP 503) instead of holding a worker forever."""
     with _lock:
         if _refcounts.get(alias, 0) == 0:
+            timeouts = {"timeoutMS": int(operation_timeout * 1000)} if operation_timeout else {}
             mongoengine.connect(
                 db=db_name, host=uri, alias=alias, tz_aware=True, uuidRepresentation="standard",
                 serverSelectionTimeoutMS=3000,  # fail fast (503) instead of hanging a worker for 30 s
+                **timeouts,
             )
         _refcounts[alias] = _refcounts.get(alias, 0) + 1
     return mongoengine.get_db(alias)
@@ -176,7 +181,8 @@ class Store(DependencyProvider):
         config = self.container.config
         self.service = self.container.service_name
         db_name = config.get("MONGO_DB") or f"ttp_{self.service}"
-        self.db = connect(setting(config, "MONGO_URI"), db_name, self.alias)
+        self.db = connect(setting(config, "MONGO_URI"), db_name, self.alias,
+                          operation_timeout=setting(config, "MONGO_OPERATION_TIMEOUT_SECONDS"))
         self.client = mongoengine.get_connection(self.alias)
         self.topic_prefix = setting(config, "KAFKA_TOPIC_PREFIX")
         self.transaction_timeout = setting(config, "TRANSACTION_TIMEOUT_SECONDS")

@@ -16,6 +16,9 @@ DEFAULTS = {
     # A transaction (with pymongo's retries of transient errors) gives up after this long,
     # instead of pymongo's 120 s: an HTTP client gets a 503 rather than a hang.
     "TRANSACTION_TIMEOUT_SECONDS": 6.0,
+    # Any other database operation (a read, a query) gives up after this long (pymongo's
+    # timeoutMS); 0 means no limit. Large benchmarks on the development server raise it.
+    "MONGO_OPERATION_TIMEOUT_SECONDS": 20.0,
 }
 
 

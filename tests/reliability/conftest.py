@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import kombu
 import pymongo
 from nameko.testing.utils import find_free_port
 
@@ -44,3 +45,55 @@ class PrivateMongo:
         if self.process and self.process.poll() is None:
             os.kill(self.process.pid, sig)
             self.process.wait(30)
+
+
+RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+
+
+class PrivateRabbit:
+    """A RabbitMQ node of the test's own (Debian's rabbitmq-server, no plugins) on a free port,
+    with its own node name, Erlang cookie and data directory: killing it disturbs nobody."""
+
+    def __init__(self, base_dir):
+        self.base_dir = Path(base_dir)
+        self.port = find_free_port()
+        self.uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        self.process = None
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        (self.base_dir / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
+        (self.base_dir / "enabled_plugins").write_text("[].\n")
+
+    def start(self, timeout=90):
+        env = {**os.environ, "HOME": str(self.base_dir), "RABBITMQ_CONF_ENV_FILE": "/dev/null",
+               "RABBITMQ_NODENAME": f"ttp-test-{self.port}@localhost", "RABBITMQ_NODE_PORT": str(self.port),
+               "RABBITMQ_DIST_PORT": str(find_free_port()), "ERL_EPMD_ADDRESS": "127.0.0.1",
+               "RABBITMQ_CONFIG_FILE": str(self.base_dir / "rabbitmq.conf"),
+               "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base_dir / "enabled_plugins"),
+               "RABBITMQ_MNESIA_BASE": str(self.base_dir / "mnesia"), "RABBITMQ_LOG_BASE": str(self.base_dir / "log")}
+        self.process = subprocess.Popen([RABBITMQ_SERVER], env=env, start_new_session=True,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + timeout
+        while not amqp_answers(self.port):
+            if time.time() > deadline or self.process.poll() is not None:
+                self.stop(signal.SIGKILL)
+                raise RuntimeError("private RabbitMQ did not start")
+            time.sleep(0.3)
+
+    def stop(self, sig=signal.SIGTERM):
+        """SIGKILL of the whole process group is a crash of the broker."""
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                pass
+            self.process.wait(60)
+
+
+def amqp_answers(port):
+    """The broker speaks AMQP on ``port`` (a TCP accept alone comes before the node is ready)."""
+    try:
+        with kombu.Connection(f"amqp://guest:guest@127.0.0.1:{port}//", connect_timeout=1) as connection:
+            connection.connect()
+        return True
+    except Exception:
+        return False
