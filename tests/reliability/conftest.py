@@ -97,3 +97,37 @@ def amqp_answers(port):
         return True
     except Exception:
         return False
+
+
+class PrivateKafka:
+    """A Tansu broker (Kafka protocol, memory storage) of the test's own on a free port:
+    restarting it loses its whole log, as the development broker does."""
+
+    def __init__(self):
+        self.port = find_free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self, timeout=60):
+        from ttp_common.stack import kafka_round_trip, tansu_binary
+
+        url = f"tcp://{self.bootstrap}"
+        self.process = subprocess.Popen([tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url",
+                                         url, "--storage-engine", "memory://tansu/"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + timeout
+        while True:
+            try:
+                if kafka_round_trip(self.bootstrap):
+                    return
+            except Exception:
+                pass
+            if time.time() > deadline or self.process.poll() is not None:
+                self.stop(signal.SIGKILL)
+                raise RuntimeError("private Tansu broker did not start")
+            time.sleep(0.3)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, sig)
+            self.process.wait(30)
