@@ -28,6 +28,7 @@ from .mongo import UNAVAILABLE_ERRORS
 from .settings import setting
 
 log = logging.getLogger(__name__)
+OUTCOMES = ("processed", "ignored", "deferred", "retried", "dead_lettered")  # of ttp_events_consumed_total
 
 
 class KafkaEventConsumer(Entrypoint):
@@ -54,6 +55,7 @@ class KafkaEventConsumer(Entrypoint):
         self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
 
     def start(self):
+        self._zero_series()
         self._running = True
         self._thread = self.container.spawn_managed_thread(self._run, identifier=f"kafka-consumer:{self.method_name}")
 
@@ -66,6 +68,16 @@ class KafkaEventConsumer(Entrypoint):
         self._running = False
         if self._thread is not None:
             self._thread.kill()
+
+    def _zero_series(self):
+        """Export every series this consumer may count, at 0, from the start. Prometheus's increase()
+        and rate() see nothing in a series whose first sample is already 1, so without this the first
+        dead letter (or duplicate) of a handler and topic never showed: not on the dashboards, not in
+        TTPEventsDeadLettered."""
+        for topic in self.topics:
+            for outcome in OUTCOMES:
+                metrics.EVENTS_CONSUMED.labels(self.service, self.method_name, topic, outcome)
+        metrics.EVENTS_DEDUPLICATED.labels(self.service, self.method_name)
 
     # -- the poll loop ---------------------------------------------------
     def _connect(self):
