@@ -34,4 +34,5 @@ def service(request):
     cls = service_class(request.param)
     with running_service(cls, LOG_LEVEL="ERROR") as api:
         api.spec = cls.openapi_spec
+        api.name = request.param
         yield api

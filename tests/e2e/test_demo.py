@@ -1,0 +1,126 @@
+"""`make demo` against the five real services (issue 7, item 8).
+
+The five services run as `nameko run` processes with their own databases, topic prefix, ports and
+JWT secret; `scripts/demo.py` runs twice against them. The first run moves every headline target by
+the amounts the scenario implies; the second creates nothing, publishes no event and leaves the
+progress as it was.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pymongo
+import pytest
+import requests
+from nameko.testing.utils import find_free_port
+
+from ttp_common.mongo import OUTBOX
+from ttp_common.paths import REPO_ROOT
+from ttp_common.stack import SERVICE_CLASSES
+from ttp_common.testing import AMQP_URI, BOOTSTRAP, MONGO_URI, unique, wait_for
+
+pytestmark = pytest.mark.integration
+
+SECRET = "demo-test-secret-of-at-least-32-bytes!"
+DEMO = REPO_ROOT / "scripts" / "demo.py"
+
+
+def start(service, port, db, prefix, log_dir):
+    env = {**os.environ, f"{service.upper()}_PORT": str(port), f"{service.upper()}_MONGO_DB": db,
+           "MONGO_URI": MONGO_URI, "KAFKA_BOOTSTRAP": BOOTSTRAP, "AMQP_URI": AMQP_URI, "KAFKA_TOPIC_PREFIX": prefix,
+           "TTP_JWT_SECRET": SECRET, "OUTBOX_POLL_SECONDS": "0.5", "LOG_LEVEL": "WARNING"}
+    nameko = Path(sys.executable).parent / "nameko"
+    return subprocess.Popen(
+        [str(nameko), "run", "--config", str(REPO_ROOT / "services" / service / "config.yaml"),
+         SERVICE_CLASSES[service]],
+        cwd=REPO_ROOT / "services" / service, env=env, stdout=open(log_dir / f"{service}.log", "wb"),
+        stderr=subprocess.STDOUT)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    log_dir = tmp_path_factory.mktemp("demo-logs")
+    prefix = f"{unique('demo')}."
+    ports = {name: find_free_port() for name in SERVICE_CLASSES}
+    dbs = {name: unique(f"test_demo_{name}_") for name in SERVICE_CLASSES}
+    procs = {name: start(name, ports[name], dbs[name], prefix, log_dir) for name in SERVICE_CLASSES}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    client = pymongo.MongoClient(MONGO_URI)
+    try:
+        for name, url in urls.items():
+            def healthy(url=url, name=name):
+                assert procs[name].poll() is None, (log_dir / f"{name}.log").read_text()[-3000:]
+                try:
+                    return requests.get(f"{url}/health", timeout=2).status_code == 200
+                except requests.ConnectionError:
+                    return False
+            wait_for(healthy, timeout=90, message=f"{name} to answer /health")
+        yield {"urls": urls, "dbs": {name: client[db] for name, db in dbs.items()}, "logs": log_dir}
+    finally:
+        for proc in procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for db in dbs.values():
+            client.drop_database(db)
+        client.close()
+
+
+def run_demo(stack, tmp_path, name):
+    args = [sys.executable, str(DEMO), "--secret", SECRET, "--state", str(tmp_path / "state.json"),
+            "--json", str(tmp_path / f"{name}.json")]
+    for service, url in stack["urls"].items():
+        args += [f"--{service}", url]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=150, cwd=REPO_ROOT)
+    print(done.stdout)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads((tmp_path / f"{name}.json").read_text()), done.stdout
+
+
+def progress(stack):
+    targets = requests.get(f"{stack['urls']['metrics']}/api/v1/progress", params={"breakdowns": "false"},
+                           timeout=5).json()["targets"]
+    return {t["key"]: Decimal(t["value"]) for t in targets}
+
+
+def events(stack):
+    """Every event the five services have committed (the outboxes keep their rows after sending)."""
+    return {name: db[OUTBOX].count_documents({}) for name, db in stack["dbs"].items()}
+
+
+def test_the_demo_moves_every_target_once_and_a_second_run_changes_nothing(stack, tmp_path):
+    sys.path.insert(0, str(DEMO.parent))
+    from demo import EXPECTED  # noqa: E402  (the scenario's own figures)
+
+    first, output = run_demo(stack, tmp_path, "first")
+    assert all(Decimal(v) == 0 for v in first["before"].values())  # fresh databases
+    expected = {"transformation_projects": 4, "major_transformation_projects": 2, "promoted_technologies": 2,
+                "service_institutions": 6, "contract_turnover_yuan": Decimal("10300000.00"),
+                "contract_amount_yuan": Decimal("10800000.00")}
+    assert {k: Decimal(v) for k, v in EXPECTED.items()} == expected
+    wait_for(lambda: all(progress(stack)[k] == v for k, v in expected.items()), timeout=30,
+             message=f"the targets to reach {expected}, now {progress(stack)}")
+    assert {k: Decimal(first["after"][k]) for k in expected} == expected
+    turnover = requests.get(f"{stack['urls']['transactions']}/api/v1/turnover", timeout=5).json()
+    assert turnover == {"region_code": "510000", "contracts": 4, "contract_amount": "10800000.00",
+                        "technology_transaction_amount": "10300000.00"}
+    assert first["created"]["organization"] == 19 and first["created"]["accreditation"] == 6
+    assert first["created"]["project approved"] == 4 and first["created"]["contract registered"] == 4
+    assert first["created"]["deal closed"] == 1 and first["created"]["subsidy approved"] == 1
+    assert first["created"]["broker certified"] == 2 and first["created"]["reward plan"] == 1
+    assert "plan progress" in output and "科技成果转化项目" in output
+
+    figures, committed = progress(stack), events(stack)
+    second, output = run_demo(stack, tmp_path, "second")
+    assert second["created"] == {}, second["created"]  # nothing created, no state moved
+    assert second["existing"]["organization"] == 19
+    assert events(stack) == committed  # not one new event in any service
+    assert progress(stack) == figures
+    assert {k: Decimal(v) for k, v in second["after"].items()} == figures

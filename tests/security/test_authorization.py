@@ -1,0 +1,133 @@
+"""Nobody where they do not belong (issue 9), as one table: for every write operation of every
+service, which roles pass its role check. Every other role gets 403 `forbidden` before the request
+is looked at, and nothing is stored; a role in the table is never refused by role.
+
+Roles: I = institution (acts for the organization in its token), R = reviewer (a department's
+reviewer for the region in its token), A = administrator; a `public` token writes nothing.
+A new write operation without a row here fails the test, so the table stays complete.
+
+Passing the role check is not the end: the record decides the rest, and each service's tests
+cover it with real records (a 403 for another organization's or another region's record, 409 for
+a transition from the wrong state), e.g. registry test_api::test_a_reviewer_of_another_city_is_403,
+test_accreditation::test_scope_and_roles_are_enforced, test_plan_projects::
+test_plan_project_input_and_scope_are_checked; transactions test_api::
+test_a_reviewer_of_another_city_cannot_register; finance test_api::test_the_wrong_role_or_region_is_403,
+test_pool_api::test_deal_rules_wrong_role_state_instrument_and_terms; talent test_api::
+test_a_post_of_another_organization_is_403_and_stores_nothing,
+test_training_brokers::test_performance_is_not_for_other_organizations. Where a lifecycle action
+is open to both sides at the role check (an achievement's submit/register/publish, a project's
+approve/start), the transition table in the service's domain module names who may take it.
+"""
+import pytest
+
+from ttp_common.testing import assert_error
+
+from .conftest import concrete, operations
+
+pytestmark = pytest.mark.integration
+
+WRITES = ("post", "put", "patch", "delete")
+ROLES = {"I": ("institution", {"org": "org-of-the-caller"}), "R": ("reviewer", {"region": "510100"}),
+         "A": ("admin", {})}
+
+ALLOWED = {
+    # finance
+    ("finance", "POST /api/v1/deals"): "IA",
+    ("finance", "POST /api/v1/deals/{deal_id}/{action}"): "IA",
+    ("finance", "POST /api/v1/financing-projects"): "IA",
+    ("finance", "POST /api/v1/financing-projects/{financing_project_id}/withdraw"): "IA",
+    ("finance", "POST /api/v1/funds"): "A",
+    ("finance", "POST /api/v1/investors"): "A",
+    ("finance", "POST /api/v1/roadshows"): "RA",
+    ("finance", "POST /api/v1/roadshows/{roadshow_id}/registrations"): "IA",
+    ("finance", "POST /api/v1/subsidies"): "IA",
+    ("finance", "POST /api/v1/subsidies/{subsidy_id}/{action}"): "RA",
+    ("finance", "POST /api/v1/transformation-projects"): "IA",
+    ("finance", "POST /api/v1/transformation-projects/{project_id}/{action}"): "IRA",
+    # metrics
+    ("metrics", "PATCH /api/v1/tasks/{task_id}"): "A",
+    # registry
+    ("registry", "DELETE /api/v1/catalogues/{catalogue}/entries/{achievement_id}"): "RA",
+    ("registry", "POST /api/v1/achievements"): "IA",
+    ("registry", "POST /api/v1/achievements/{achievement_id}/publish"): "IRA",
+    ("registry", "POST /api/v1/achievements/{achievement_id}/register"): "IRA",
+    ("registry", "POST /api/v1/achievements/{achievement_id}/return"): "IRA",
+    ("registry", "POST /api/v1/achievements/{achievement_id}/submit"): "IRA",
+    ("registry", "POST /api/v1/achievements/{achievement_id}/withdraw"): "IRA",
+    ("registry", "POST /api/v1/annual-reports"): "IA",
+    ("registry", "POST /api/v1/annual-reports/missing-check"): "A",
+    ("registry", "POST /api/v1/annual-reports/{report_id}/accept"): "RA",
+    ("registry", "POST /api/v1/annual-reports/{report_id}/forward"): "RA",
+    ("registry", "POST /api/v1/annual-reports/{report_id}/return"): "RA",
+    ("registry", "POST /api/v1/catalogues/{catalogue}/entries"): "RA",
+    ("registry", "POST /api/v1/organizations"): "RA",
+    ("registry", "POST /api/v1/organizations/{organization_id}/accreditation"): "RA",
+    ("registry", "POST /api/v1/organizations/{organization_id}/accreditation/revocation"): "RA",
+    ("registry", "POST /api/v1/plan-projects"): "RA",
+    ("registry", "POST /api/v1/plan-projects/overdue-check"): "A",
+    ("registry", "POST /api/v1/plan-projects/{project_id}/tech-reports"): "IA",
+    ("registry", "PUT /api/v1/achievements/{achievement_id}"): "IA",
+    # talent
+    ("talent", "POST /api/v1/brokers/{person_id}/certificates"): "A",
+    ("talent", "POST /api/v1/certificates/{number}/reinstatement"): "A",
+    ("talent", "POST /api/v1/certificates/{number}/suspension"): "A",
+    ("talent", "POST /api/v1/expert-assignments"): "RA",
+    ("talent", "POST /api/v1/mentorships"): "IA",
+    ("talent", "POST /api/v1/people"): "IA",
+    ("talent", "POST /api/v1/people/{person_id}/posts"): "IA",
+    ("talent", "POST /api/v1/people/{person_id}/talent-programmes"): "IA",
+    ("talent", "POST /api/v1/rewards"): "IA",
+    ("talent", "POST /api/v1/training/enrolments/{enrolment_id}/assessment"): "IA",
+    ("talent", "POST /api/v1/training/enrolments/{enrolment_id}/attendance"): "IA",
+    ("talent", "POST /api/v1/training/enrolments/{enrolment_id}/completion"): "IA",
+    ("talent", "POST /api/v1/training/programmes"): "IA",
+    ("talent", "POST /api/v1/training/programmes/{programme_id}/enrolments"): "IA",
+    # transactions
+    ("transactions", "POST /api/v1/auctions"): "IA",
+    ("transactions", "POST /api/v1/auctions/{auction_id}/bids"): "I",
+    ("transactions", "POST /api/v1/clock"): "A",
+    ("transactions", "POST /api/v1/consultations"): "I",
+    ("transactions", "POST /api/v1/consultations/{consultation_id}/answer"): "I",
+    ("transactions", "POST /api/v1/contracts"): "IA",
+    ("transactions", "POST /api/v1/contracts/{contract_id}/register"): "RA",
+    ("transactions", "POST /api/v1/contracts/{contract_id}/return"): "RA",
+    ("transactions", "POST /api/v1/demands"): "I",
+    ("transactions", "POST /api/v1/listings"): "IA",
+    ("transactions", "POST /api/v1/listings/{listing_id}/withdraw"): "IA",
+    ("transactions", "POST /api/v1/matches"): "IA",
+    ("transactions", "POST /api/v1/matches/{match_id}/{action}"): "IA",
+    ("transactions", "POST /api/v1/valuations"): "IA",
+    ("transactions", "PUT /api/v1/contracts/{contract_id}"): "IA",
+}
+
+
+def stored(api):
+    return {name: api.db[name].count_documents({}) for name in api.db.list_collection_names()
+            if name != "relay_lease"}
+
+
+def writes(service):
+    return [(f"{method.upper()} {path}", path, method, op) for path, method, op in operations(service.spec)
+            if method in WRITES]
+
+
+def test_the_table_has_a_row_for_every_write_operation(service):
+    documented = {key for key, *_ in writes(service)}
+    in_table = {key for (name, key) in ALLOWED if name == service.name}
+    assert documented - in_table == set(), "write operations without a row in ALLOWED"
+    assert in_table - documented == set(), "rows in ALLOWED for operations the document does not have"
+
+
+def test_a_role_outside_the_table_is_403_and_one_inside_is_not(service):
+    before = stored(service)
+    for key, path, method, op in writes(service):
+        allowed = ALLOWED[(service.name, key)]
+        callers = [("public", {}, False)] + [(role, claims, code in allowed) for code, (role, claims) in ROLES.items()]
+        for role, claims, may in callers:
+            response = service.request(method.upper(), concrete(path, op), token=service.token(role, **claims), json={})
+            if may:
+                assert response.status_code not in (401, 403), f"{key} refused {role}: {response.text}"
+            else:
+                assert response.status_code == 403, f"{key} let {role} through: {response.status_code} {response.text}"
+                assert_error(response, 403, "forbidden")
+    assert stored(service) == before
