@@ -117,6 +117,8 @@ def test_the_demo_moves_every_target_once_and_a_second_run_changes_nothing(stack
     assert first["created"]["broker certified"] == 2 and first["created"]["reward plan"] == 1
     assert "plan progress" in output and "科技成果转化项目" in output
 
+    audit_trail_is_complete(stack)
+
     figures, committed = progress(stack), events(stack)
     second, output = run_demo(stack, tmp_path, "second")
     assert second["created"] == {}, second["created"]  # nothing created, no state moved
@@ -124,3 +126,25 @@ def test_the_demo_moves_every_target_once_and_a_second_run_changes_nothing(stack
     assert events(stack) == committed  # not one new event in any service
     assert progress(stack) == figures
     assert {k: Decimal(v) for k, v in second["after"].items()} == figures
+
+
+def audit_trail_is_complete(stack):
+    """Audit (issue 9): every state change the scenario made, in every service, is an event that
+    says who made it (``ce_actor``, ``ce_actorrole``) and when (``ce_time``); a change a service
+    made in reaction to another event also names that event (``ce_causationid``)."""
+    people = set()
+    for name, db in stack["dbs"].items():
+        rows = list(db[OUTBOX].find({}, {"headers": 1, "event_name": 1}))
+        assert rows, f"{name} published nothing"
+        for row in rows:
+            headers = {key: bytes(value).decode() for key, value in row["headers"]}
+            missing = {"ce_actor", "ce_actorrole", "ce_time"} - {k for k, v in headers.items() if v}
+            assert not missing, f"{name} {row.get('event_name')}: no {missing}"
+            if headers["ce_actorrole"] == "system" and headers["ce_actor"] == f"service:{name}":
+                continue  # by the service itself: a timer, or a reaction (then with its cause below)
+            people.add((headers["ce_actor"], headers["ce_actorrole"]))
+        reactions = [row for row in rows if any(key == "ce_causationid" for key, _ in row["headers"])]
+        for row in reactions:
+            assert dict((k, bytes(v).decode()) for k, v in row["headers"])["ce_actorrole"] == "system"
+    roles = {role for _, role in people}
+    assert {"institution", "reviewer", "admin"} <= roles, people

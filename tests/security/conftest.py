@@ -23,10 +23,14 @@ def operations(spec):
 
 def concrete(path, operation):
     """The path with every {parameter} filled in: the first documented value of an enumerated
-    one (an action, a catalogue), else a record that does not exist."""
-    enums = {p["name"]: p["schema"]["enum"][0] for p in operation.get("parameters", [])
-             if p.get("in") == "path" and p.get("schema", {}).get("enum")}
-    return re.sub(r"\{([^}]+)\}", lambda m: str(enums.get(m.group(1), "0")), path)
+    one (an action, a catalogue), else its documented example (a record that is there from the
+    start, like a task of the ledger), else a record that does not exist."""
+    values = {}
+    for p in operation.get("parameters", []):
+        if p.get("in") == "path":
+            enum = p.get("schema", {}).get("enum")
+            values[p["name"]] = enum[0] if enum else p.get("example", "0")
+    return re.sub(r"\{([^}]+)\}", lambda m: str(values.get(m.group(1), "0")), path)
 
 
 @pytest.fixture(scope="module", params=sorted(SERVICE_CLASSES))
