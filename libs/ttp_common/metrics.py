@@ -29,6 +29,10 @@ EVENTS_DEDUPLICATED = Counter(
     "ttp_events_deduplicated_total", "Redelivered events skipped because their ce_id was applied before",
     ["service", "handler"],
 )
+RPC_REPLIES_LOST = Counter(
+    "ttp_rpc_replies_lost_total", "RPC replies that could not be sent because the AMQP broker was gone",
+    ["service", "method"],
+)
 CONSUMER_LAST_EVENT = Gauge(
     "ttp_consumer_last_event_timestamp_seconds", "ce_time of the last event a handler processed",
     ["service", "handler"],

@@ -34,11 +34,14 @@ DUPLICATE = object()  # returned by transact() when a consumed event was applied
 def connect(uri, db_name, alias="default", operation_timeout=None):
     """Connect ``alias`` once per process (nameko sets providers up concurrently).
 
-    ``operation_timeout`` (seconds) bounds every operation, so a database that stops answering
-    (frozen, partitioned) gives an error (HTTP 503) instead of holding a worker forever."""
+    ``operation_timeout`` (seconds) bounds the wait for each answer of the database, so one that
+    stops answering (frozen, partitioned) gives an error (HTTP 503) instead of holding a worker
+    forever. It is a socket timeout, not pymongo's client-wide ``timeoutMS``: that one also makes
+    pymongo retry reads against a dead server until it expires, where now they fail after the
+    3 s server selection."""
     with _lock:
         if _refcounts.get(alias, 0) == 0:
-            timeouts = {"timeoutMS": int(operation_timeout * 1000)} if operation_timeout else {}
+            timeouts = {"socketTimeoutMS": int(operation_timeout * 1000)} if operation_timeout else {}
             mongoengine.connect(
                 db=db_name, host=uri, alias=alias, tz_aware=True, uuidRepresentation="standard",
                 serverSelectionTimeoutMS=3000,  # fail fast (503) instead of hanging a worker for 30 s

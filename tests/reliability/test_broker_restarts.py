@@ -16,11 +16,13 @@ import signal
 import threading
 import time
 
+import eventlet
 import pytest
 from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from ttp_common.outbox import replay
+from ttp_common.rpc import rpc
 from ttp_common.reference import uscc_check_character
 from ttp_common.testing import BOOTSTRAP, running_service, service_config, unique, wait_for
 
@@ -91,7 +93,7 @@ def test_a_rabbitmq_restart_under_load_gives_clear_errors_and_the_service_reconn
     rabbit = PrivateRabbit(tmp_path / "rabbit")
     rabbit.start()
     try:
-        with running_service(RegistryService, AMQP_URI=rabbit.uri, LOG_LEVEL="CRITICAL") as api:
+        with running_service(RegistryService, AMQP_URI=rabbit.uri, LOG_LEVEL="WARNING") as api:
             token = api.token("admin")
             calls = RpcLoad(rabbit.uri)
             calls.start()
@@ -147,3 +149,39 @@ class RpcLoad(threading.Thread):
     def stop(self):
         self._running = False
         self.join(10)
+
+
+class Slow:
+    name = "slow"
+
+    @rpc
+    def answer_later(self, seconds):
+        eventlet.sleep(seconds)
+        return "done"
+
+
+def test_a_reply_lost_with_the_broker_does_not_kill_the_service(tmp_path):
+    """nameko's own @rpc lets the failed publish of the reply kill the container (HTTP included)."""
+    rabbit = PrivateRabbit(tmp_path / "rabbit")
+    rabbit.start()
+    container = ServiceContainer(Slow, {"AMQP_URI": rabbit.uri})
+    container.start()
+    try:
+        with ClusterRpcProxy({"AMQP_URI": rabbit.uri}, timeout=10) as proxy:
+            proxy.slow.answer_later.call_async(3)  # the worker is busy when the broker dies
+            eventlet.sleep(1)
+        rabbit.stop(signal.SIGKILL)
+        eventlet.sleep(4)  # the worker has finished and failed to reply
+        assert not container._died.ready(), "the service died with its reply"
+
+        rabbit.start()
+        def answered():
+            try:
+                with ClusterRpcProxy({"AMQP_URI": rabbit.uri}, timeout=3) as proxy:
+                    return proxy.slow.answer_later(0) == "done"
+            except Exception:
+                return False
+        wait_for(answered, timeout=90, message="the service answering RPC again")
+    finally:
+        container.kill()
+        rabbit.stop(signal.SIGKILL)

@@ -5,8 +5,9 @@ worker hangs.
   our service is there to answer, the call fails with ``RpcTimeout`` after that timeout.
 - When our service's own downstream, the database, stops answering (the process is frozen,
   not gone: connections stay open and nothing comes back, as in a network partition), HTTP
-  calls answer 503 ``unavailable`` and RPC calls fail with a remote error, both within the
-  operation timeout (``MONGO_OPERATION_TIMEOUT_SECONDS``), instead of holding the worker.
+  calls answer 503 ``unavailable`` and RPC calls fail with a remote error, both in bounded time
+  (``MONGO_OPERATION_TIMEOUT_SECONDS`` per database answer; pymongo retries a read once), instead
+  of holding the worker.
   Once the database answers again, the same service instance serves again.
 """
 import signal
@@ -27,6 +28,8 @@ pytestmark = pytest.mark.integration
 
 RPC_TIMEOUT = 3
 OPERATION_TIMEOUT = 4
+# pymongo retries a read once after a network timeout, after finding the server again
+BOUND = 2 * OPERATION_TIMEOUT + 6
 
 
 @pytest.fixture
@@ -63,13 +66,13 @@ def test_a_frozen_database_gives_bounded_errors_and_the_workers_come_back(tmp_pa
                     started = time.monotonic()
                     response = api.get("/api/v1/achievements/nope", timeout=OPERATION_TIMEOUT * 5)
                     assert_error(response, 503, "unavailable")
-                    assert time.monotonic() - started < OPERATION_TIMEOUT + 3
+                    assert time.monotonic() - started < BOUND
 
                 with ClusterRpcProxy({"AMQP_URI": rabbit.uri}, timeout=OPERATION_TIMEOUT * 5) as proxy:
                     started = time.monotonic()
                     with pytest.raises(RemoteError):
                         proxy.registry.get_published_achievement("nope")
-                    assert time.monotonic() - started < OPERATION_TIMEOUT + 3
+                    assert time.monotonic() - started < BOUND
             finally:
                 mongo.process.send_signal(signal.SIGCONT)
 

@@ -48,6 +48,11 @@ def fuzz_module(service_class, name):
         with running_service(service_class, LOG_LEVEL="WARNING") as api:
             yield api
 
+    # usefixtures: the module-scoped service must be set up before nameko's autouse, function-scoped
+    # `fast_teardown` fixture. Fetched lazily inside the first test instead (getfixturevalue), its AMQP
+    # consumer was caught by fast_teardown, told to stop after that test, and the container's stop at
+    # the end of the module then waited forever for it (the fuzz run "hung" past the 300 s timeout).
+    @pytest.mark.usefixtures(name)
     @schemathesis.openapi.from_dict(service_class.openapi_spec).parametrize()
     @FUZZ_SETTINGS
     def test(case, request):

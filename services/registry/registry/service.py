@@ -5,7 +5,6 @@ import json
 import os
 import uuid
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 from pydantic import ValidationError as PydanticValidationError
 from pymongo import ReturnDocument
@@ -14,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from ttp_common import auth, web
 from ttp_common.errors import Conflict, NotFound, ValidationFailed, field_error
 from ttp_common.events import Actor
+from ttp_common.rpc import rpc
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 

@@ -267,6 +267,27 @@ def test_turnover_sums_registered_contracts_exactly(api):
         Decimal("0.30")
 
 
+@pytest.mark.parametrize("path, params, name", [
+    ("/api/v1/turnover", {"region": "zzz"}, "region"),  # was a 200 echoing "region_code": "zzz"
+    ("/api/v1/turnover", {"region": "510181"}, "region"),  # a county, not one of the 21 divisions
+    ("/api/v1/listings", {"region": "x"}, "region"),
+    ("/api/v1/listings", {"mode": "rent"}, "mode"),
+    ("/api/v1/listings", {"programme": "16"}, "programme"),
+    ("/api/v1/demands", {"region": "x"}, "region"),
+    ("/api/v1/demands", {"programme": "0"}, "programme"),
+])
+def test_filters_outside_their_documented_values_are_400_with_the_parameter(api, path, params, name):
+    body = assert_error(api.get(path, params=params), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == [name]
+
+
+def test_the_province_code_means_every_division_in_turnover_and_the_contract_queue(api):
+    assert api.get("/api/v1/turnover", params={"region": "510000"}).json() == api.get("/api/v1/turnover").json()
+    admin = api.token("admin")
+    assert_error(api.get(PATH, params={"region": "zzz"}, token=admin), 400, "validation_failed")
+    assert api.get(PATH, params={"region": "510000"}, token=admin).status_code == 200
+
+
 def test_other_services_read_registered_turnover_over_rpc(rabbit_config):
     """RPC over RabbitMQ, in a vhost of its own so no other transactions instance answers."""
     from nameko.standalone.rpc import ClusterRpcProxy

@@ -60,6 +60,26 @@ def test_only_the_seller_of_an_open_listing_sets_up_an_auction(api, achievement)
     assert_error(api.post("/api/v1/auctions", body, token=institution(api, SELLER)), 409, "conflict")
 
 
+@pytest.mark.parametrize("starts_at, ends_at, path", [
+    pytest.param("9999-12-31T20:00:00-05:00", "9999-12-31T21:00:00-05:00", "starts_at", id="year-9999-west-of-utc"),
+    pytest.param("9999-12-30T00:00:00Z", "9999-12-31T00:00:00Z", "starts_at", id="year-9999"),
+    pytest.param(soon(400 * 86400), soon(401 * 86400), "starts_at", id="starts-in-400-days"),
+    pytest.param(None, "9999-12-31T23:59:59-01:00", "ends_at", id="ends-in-year-9999"),
+])
+def test_an_auction_starts_within_a_year_and_far_dates_are_400_not_500(api, achievement, starts_at, ends_at, path):
+    """Found by fuzzing: a start in year 9999 west of UTC overflowed converting to UTC (a 500)."""
+    listing = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"], "mode": "transfer",
+                                            "asking_price": "1000000.00"}, token=institution(api, SELLER)).json()
+    body = {"listing_id": listing["id"], "start_price": "100000.00", "increment": "1000.00", "ends_at": ends_at}
+    if starts_at:
+        body["starts_at"] = starts_at
+    before = api.counts("auctions")
+    error = assert_error(api.post("/api/v1/auctions", body, token=institution(api, SELLER)), 400,
+                         "validation_failed")
+    assert path in [f["path"] for f in error["fields"]]  # an end far ahead is also too far from now
+    assert api.counts("auctions") == before
+
+
 def test_bids_are_validated_and_refusals_store_nothing(api, achievement):
     auction = new_auction(api, achievement)
     path = f"/api/v1/auctions/{auction['id']}/bids"

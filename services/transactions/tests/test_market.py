@@ -88,6 +88,28 @@ def test_bad_listings_are_rejected_with_the_field(api, achievement, change, stat
     assert api.counts("listings") == before
 
 
+@pytest.mark.parametrize("ends_at", [
+    pytest.param("9999-12-31T23:59:59-01:00", id="past-year-9999-in-utc"),  # was a 500 (OverflowError)
+    pytest.param("9999-12-31T23:00:00Z", id="year-9999"),
+    pytest.param((dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400)).isoformat(), id="400-days"),
+])
+def test_a_listing_ends_within_a_year_and_far_ends_are_400_not_500(api, achievement, ends_at):
+    """Found by fuzzing: an end in year 9999 west of UTC overflowed converting to UTC (a 500); a listing
+    lasts at most 365 days, whether given as period_days or as ends_at."""
+    before = api.counts("listings")
+    body = assert_error(api.post("/api/v1/listings", listing_body(achievement["achievement_id"], ends_at=ends_at),
+                                 token=institution(api, SELLER)), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["ends_at"]
+    assert api.counts("listings") == before
+
+
+def test_a_listing_end_given_in_another_time_zone_is_kept_in_utc(api, achievement):
+    ends_at = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=10)).replace(microsecond=0)
+    created = open_listing(api, achievement["achievement_id"],
+                           ends_at=ends_at.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat())
+    assert created["ends_at"] == ends_at.isoformat().replace("+00:00", "Z")
+
+
 def test_only_an_organization_of_the_achievement_may_list_it(api, achievement):
     before = api.counts("listings")
     body = listing_body(achievement["achievement_id"])

@@ -11,7 +11,10 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator
 
-from .domain import Id, Money, _In
+from .domain import Id, Money, _In, utc_ms
+
+MAX_LEAD_DAYS = 365  # an auction is set up at most this long before it opens
+MAX_DAYS = 90  # and lasts at most this long
 
 
 class AuctionIn(_In):
@@ -19,8 +22,10 @@ class AuctionIn(_In):
     start_price: Money = Field(description="起拍价 (元)")
     reserve_price: Money | None = Field(default=None, description="保留价 (元): unsold below it")
     increment: Money = Field(description="加价幅度 (元): each bid beats the current price by at least this")
-    starts_at: dt.datetime | None = Field(default=None, description="default: now")
-    ends_at: dt.datetime = Field(description="scheduled end (UTC)")
+    starts_at: dt.datetime | None = Field(default=None, description=f"default: now; at most {MAX_LEAD_DAYS} days "
+                                                                    f"ahead (stored in UTC)")
+    ends_at: dt.datetime = Field(description=f"scheduled end: in the future, at most {MAX_DAYS} days after the "
+                                             f"start (stored in UTC)")
     extension_seconds: int = Field(default=300, ge=0, le=3600,
                                    description="anti-sniping: a bid this close to the end moves the end this far")
 
@@ -31,6 +36,16 @@ class AuctionIn(_In):
             raise ValueError("give a time zone, e.g. 2026-01-01T00:00:00Z")
         return value
 
+    @field_validator("starts_at")
+    @classmethod
+    def _not_far_ahead(cls, value):
+        # Bounded before converting: 9999-12-31T20:00-05:00 overflows in UTC (an OverflowError, a 500).
+        if value is not None:
+            if value - dt.datetime.now(dt.timezone.utc) > dt.timedelta(days=MAX_LEAD_DAYS):
+                raise ValueError(f"must be at most {MAX_LEAD_DAYS} days ahead")
+            value = utc_ms(value)
+        return value
+
     @field_validator("ends_at")
     @classmethod
     def _after_start(cls, value, info):
@@ -38,9 +53,9 @@ class AuctionIn(_In):
         start = info.data.get("starts_at") or now
         if value <= max(start, now):
             raise ValueError("must be after the start and in the future")
-        if value - start > dt.timedelta(days=90):
-            raise ValueError("an auction lasts at most 90 days")
-        return value
+        if value - start > dt.timedelta(days=MAX_DAYS):
+            raise ValueError(f"an auction lasts at most {MAX_DAYS} days")
+        return utc_ms(value)  # now bounded: within MAX_LEAD_DAYS + MAX_DAYS of now
 
     @field_validator("reserve_price")
     @classmethod

@@ -4,9 +4,9 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
-from ttp_common.reference import RegionCode
+from ttp_common.reference import SICHUAN_REGIONS, RegionCode
 
 CONTRACT_TYPES = {
     "development": "技术开发",
@@ -18,10 +18,30 @@ CONTRACT_TYPES = {
 LISTING_MODES = {"transfer": "转让", "licence": "许可", "equity": "作价投资"}
 CENT = Decimal("0.01")
 
-# Yuan, exact: strings or JSON numbers in (read exactly), at most 2 decimals and 18 digits.
-Money = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2, description="元, a decimal string")]
+# Yuan, exact: strings or JSON numbers in (read exactly), at most 2 decimals and 18 digits. The document
+# states it too (pydantic would only say "a number or any string"): a positive decimal string of at most 16
+# digits before the point and 2 after, or a positive JSON number with at most 2 decimals.
+MONEY_PATTERN = r"^([1-9][0-9]{0,15}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$"
+Money = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2, description="元, a decimal string"),
+                  WithJsonSchema({"anyOf": [{"type": "string", "pattern": MONEY_PATTERN},
+                                            {"type": "number", "exclusiveMinimum": 0, "maximum": 9999999999999998}]},
+                                 mode="validation")]
 Keyword = Annotated[str, Field(min_length=1, max_length=30)]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+# RegionCode, with its 21 codes listed in the OpenAPI document (clients and fuzzers see the constraint).
+Region = Annotated[RegionCode, Field(json_schema_extra={"enum": sorted(SICHUAN_REGIONS)})]
+
+
+LISTING_MAX_DAYS = 365  # a listing period (挂牌期), given as period_days or as ends_at
+
+
+def utc_ms(value):
+    """An aware datetime in UTC, to MongoDB's millisecond precision (so a 201 body equals a later GET).
+
+    Call it only on a datetime already checked to lie near now: converting, say, 9999-12-31T23:00-01:00
+    to UTC overflows (an OverflowError, not a ValueError, so not a 400 by itself)."""
+    value = value.astimezone(dt.timezone.utc)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def cents(value):
@@ -49,7 +69,7 @@ class ContractIn(_In):
     seller_organization_id: Id = Field(description="卖方机构")
     buyer_organization_id: Id | None = Field(default=None, description="买方机构, when known to the platform")
     buyer_name: str = Field(default="", max_length=200, description="买方名称")
-    region_code: RegionCode = Field(description="登记地: the seller's division (GB/T 2260)")
+    region_code: Region = Field(description="登记地: the seller's division (GB/T 2260)")
     listing_id: Id | None = Field(default=None, description="挂牌 the contract came from")
     auction_id: Id | None = Field(default=None, description="竞价拍卖 the contract came from")
     achievement_id: Id | None = Field(default=None, description="科技成果 the contract is about")
@@ -106,8 +126,9 @@ class ListingIn(_In):
     patent_number: str | None = Field(default=None, max_length=40, description="One patent of the achievement")
     mode: Literal[tuple(LISTING_MODES)] = Field(description="transfer 转让 · licence 许可 · equity 作价投资")
     asking_price: Money = Field(description="挂牌价 (元)")
-    period_days: int = Field(default=30, ge=1, le=365, description="挂牌期 in days (ends_at overrides)")
-    ends_at: dt.datetime | None = Field(default=None, description="End of the listing period (UTC)")
+    period_days: int = Field(default=30, ge=1, le=LISTING_MAX_DAYS, description="挂牌期 in days (ends_at overrides)")
+    ends_at: dt.datetime | None = Field(default=None, description=f"End of the listing period: in the future, at "
+                                                                  f"most {LISTING_MAX_DAYS} days ahead (stored in UTC)")
     description: str = Field(default="", max_length=2000)
 
     @field_validator("ends_at")
@@ -116,8 +137,12 @@ class ListingIn(_In):
         if value is not None:
             if value.utcoffset() is None:
                 raise ValueError("give a time zone, e.g. 2026-01-01T00:00:00Z")
-            if value <= dt.datetime.now(dt.timezone.utc):
+            now = dt.datetime.now(dt.timezone.utc)
+            if value <= now:
                 raise ValueError("must be in the future")
+            if value - now > dt.timedelta(days=LISTING_MAX_DAYS):  # aware arithmetic: no overflow
+                raise ValueError(f"a listing lasts at most {LISTING_MAX_DAYS} days")
+            value = utc_ms(value)
         return value
 
 
@@ -126,7 +151,7 @@ class WithdrawIn(_In):
 
 
 def listing_end(now, period_days, ends_at=None):
-    return ends_at.astimezone(dt.timezone.utc) if ends_at else now + dt.timedelta(days=period_days)
+    return utc_ms(ends_at) if ends_at else now + dt.timedelta(days=period_days)
 
 
 def check_listable(replica, patent_number):
@@ -151,7 +176,7 @@ class DemandIn(_In):
     problem: str = Field(min_length=1, max_length=4000, description="技术难题")
     keywords: list[Keyword] = Field(min_length=1, max_length=8)
     programme: int | None = Field(default=None, ge=1, le=15, description="专项 (1–15)")
-    region_code: RegionCode
+    region_code: Region
     budget: Money | None = Field(default=None, description="预算 (元)")
     min_trl: int = Field(default=1, ge=1, le=9, description="lowest acceptable maturity (TRL)")
     deadline: dt.date = Field(description="截止日期")

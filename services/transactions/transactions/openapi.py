@@ -1,9 +1,12 @@
 """The transactions service's OpenAPI document."""
 from ttp_common import web
+from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.service_base import service_openapi
 
 from .auctions import AuctionIn, BidIn
-from .domain import AnswerIn, ConsultationIn, ContractIn, DecisionIn, DemandIn, ListingIn, MatchIn, ReturnIn, WithdrawIn
+from .domain import (
+    LISTING_MODES, AnswerIn, ConsultationIn, ContractIn, DecisionIn, DemandIn, ListingIn, MatchIn, ReturnIn, WithdrawIn,
+)
 from .valuation import ValuationIn
 
 OBJECT = {"type": "object"}
@@ -29,8 +32,9 @@ def _op(summary, body=None, ok="200", errors=(400, 401, 403, 404, 409), secured=
         op["requestBody"] = {"required": True, **web.json_body(body)}
         op["responses"].update(web.error_responses(415))
     if params:
-        op["parameters"] = [{"name": name, "in": where, "required": where == "path", "schema": {"type": kind},
-                             "description": text} for name, where, kind, text in params]
+        op["parameters"] = [{"name": name, "in": where, "required": where == "path",
+                             "schema": {"type": kind, **(extra[0] if extra else {})}, "description": text}
+                            for name, where, kind, text, *extra in params]
     return op
 
 
@@ -38,16 +42,22 @@ def _id(name):
     return (name, "path", "string", "identifier")
 
 
-LIMIT = ("limit", "query", "integer", "1 to 100 (default 20)")
+LIMIT = ("limit", "query", "integer", "1 to 100 (default 20)", {"minimum": 1, "maximum": 100})
+PROGRAMME = ("programme", "query", "integer", "专项 1–15", {"minimum": 1, "maximum": 15})
+REGION = ("region", "query", "string", "GB/T 2260 code of one of Sichuan's 21 divisions",
+          {"enum": sorted(SICHUAN_REGIONS)})
+REGION_OR_PROVINCE = ("region", "query", "string", "GB/T 2260 code of one of Sichuan's 21 divisions, or 510000 "
+                      "(the province: every division, the default)", {"enum": ["510000", *sorted(SICHUAN_REGIONS)]})
 
 PATHS = {
     "/api/v1/listings": {
         "post": _op("List a published achievement or one of its patents (成果挂牌): organizations of the achievement",
                     "ListingIn", ok="201"),
         "get": _op("Open listings, newest first (public)", secured=False, errors=(400,), params=[
-            ("q", "query", "string", "words (Chinese or Latin), all must match"),
-            ("programme", "query", "integer", "专项 1–15"), ("region", "query", "string", "GB/T 2260 code"),
-            ("mode", "query", "string", "transfer, licence or equity"), LIMIT]),
+            ("q", "query", "string", "words (Chinese or Latin), all must match"), PROGRAMME, REGION,
+            ("mode", "query", "string", "transfer, licence or equity", {"enum": list(LISTING_MODES)}),
+            ("achievement", "query", "string", "listings of this achievement"),
+            ("seller", "query", "string", "listings of this seller organization"), LIMIT]),
     },
     "/api/v1/listings/{listing_id}": {"get": _op("A listing (public while open)", secured=False, errors=(404,),
                                                  params=[_id("listing_id")])},
@@ -59,8 +69,8 @@ PATHS = {
     "/api/v1/demands": {
         "post": _op("Publish a technology need (需求发布): institutions for their organization", "DemandIn", ok="201"),
         "get": _op("Open demands, newest first (public)", secured=False, errors=(400,), params=[
-            ("q", "query", "string", "words"), ("programme", "query", "integer", "专项"),
-            ("region", "query", "string", "GB/T 2260 code"), LIMIT]),
+            ("q", "query", "string", "words"), PROGRAMME, REGION,
+            ("organization", "query", "string", "demands of this organization"), LIMIT]),
     },
     "/api/v1/demands/{demand_id}": {"get": _op("A demand (public)", secured=False, errors=(404,),
                                                params=[_id("demand_id")])},
@@ -91,8 +101,9 @@ PATHS = {
                     "ContractIn", ok="201"),
         "get": _op("A registration body's queue (its region), a party's own contracts, or all (admins)",
                    errors=(400, 401, 403), params=[
-                       ("status", "query", "string", "submitted, returned or registered"),
-                       ("region", "query", "string", "GB/T 2260 code")]),
+                       ("status", "query", "string", "submitted, returned or registered",
+                        {"enum": ["submitted", "returned", "registered"]}),
+                       REGION_OR_PROVINCE]),
     },
     "/api/v1/contracts/{contract_id}": {
         "get": _op("A contract: its parties, the registration body of its region, admins",
@@ -106,8 +117,7 @@ PATHS = {
         "Return a submitted contract with reasons: reviewers of its region, admins", "ReturnIn",
         params=[_id("contract_id")])},
     "/api/v1/turnover": {"get": _op("Registered technology contract turnover (技术合同登记交易额; public)",
-                                    secured=False, errors=(400,),
-                                    params=[("region", "query", "string", "GB/T 2260 code")])},
+                                    secured=False, errors=(400,), params=[REGION_OR_PROVINCE])},
     "/api/v1/valuations": {"post": _op("Record a valuation (评价评估) by the cost, market or income approach",
                                        "ValuationIn", ok="201")},
     "/api/v1/valuations/{valuation_id}": {"get": _op("A valuation: the requesting organization, admins",
@@ -115,7 +125,8 @@ PATHS = {
     "/api/v1/consultations": {
         "post": _op("Ask a service institution for consulting (咨询辅导)", "ConsultationIn", ok="201"),
         "get": _op("The caller's organization's consultations", errors=(400, 401, 403),
-                   params=[("side", "query", "string", "asked (default) or asking")]),
+                   params=[("side", "query", "string", "asked (default) or asking",
+                            {"enum": ["asked", "asking"]})]),
     },
     "/api/v1/consultations/{consultation_id}": {"get": _op("A consultation: its two organizations",
                                                            params=[_id("consultation_id")])},

@@ -6,7 +6,6 @@ import os
 import uuid
 from decimal import Decimal
 
-from nameko.rpc import rpc
 from prometheus_client import Counter
 from nameko.timer import timer
 from pymongo import ReturnDocument
@@ -16,6 +15,8 @@ from ttp_common import auth, search_terms, web
 from ttp_common.consumer import consume
 from ttp_common.errors import ApiError, Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from ttp_common.events import Actor
+from ttp_common.reference import SICHUAN_REGIONS
+from ttp_common.rpc import rpc
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 
@@ -39,6 +40,8 @@ CONTRACT_REGISTERED = "transactions.contract.registered.v1"
 SYSTEM = Actor(sub="service:transactions", role="system")  # for changes the service makes by itself
 CLOCK_SECONDS = float(os.environ.get("TRANSACTIONS_CLOCK_SECONDS", 2))  # closes due auctions and listings
 BID_ATTEMPTS = 50  # compare-and-set retries of one bid under contention
+PROVINCE = "510000"  # 四川省: as a region filter, every division
+PROGRAMMES = range(1, 16)  # the plan's 15 special programmes (专项)
 
 BIDS = Counter("ttp_transactions_bids_total", "Bids by outcome (accepted or the refusal code)", ["outcome"])
 BID_RETRIES = Counter("ttp_transactions_bid_cas_retries_total", "Bids re-checked because another bid got in first")
@@ -162,15 +165,24 @@ class TransactionsService(PlatformService):
         wanted = search_terms.terms(web.query_param(request, "q", default=""))
         if wanted:
             query["terms"] = {"$all": wanted}
-        for name, field, kind in (("programme", "programme", int), ("region", "region_code", str),
-                                  ("mode", "mode", str), ("achievement", "achievement_id", str),
-                                  ("seller", "seller_organization_id", str)):
-            value = web.query_param(request, name, type=kind)
+        for name, field, kind, choices in (("programme", "programme", int, PROGRAMMES),
+                                           ("region", "region_code", str, tuple(SICHUAN_REGIONS)),
+                                           ("mode", "mode", str, tuple(domain.LISTING_MODES)),
+                                           ("achievement", "achievement_id", str, None),
+                                           ("seller", "seller_organization_id", str, None)):
+            value = web.query_param(request, name, type=kind, choices=choices)
             if value is not None:
                 query[field] = value
         limit = self._limit(request)
         docs = self._coll(Listing).find(query).sort([("opened_at", -1), ("_id", -1)]).limit(limit)
         return web.json_response({"items": [Listing._from_son(d).view() for d in docs]})
+
+    @staticmethod
+    def _region(request, province=False):
+        """The ``region`` query parameter: one of Sichuan's 21 division codes, or (``province``, where it
+        means every division) the province's own 510000; None when absent."""
+        return web.query_param(request, "region", choices=(PROVINCE, *SICHUAN_REGIONS) if province
+                               else tuple(SICHUAN_REGIONS))
 
     @staticmethod
     def _limit(request):
@@ -287,9 +299,10 @@ class TransactionsService(PlatformService):
         wanted = search_terms.terms(web.query_param(request, "q", default=""))
         if wanted:
             query["terms"] = {"$all": wanted}
-        for name, field, kind in (("programme", "programme", int), ("region", "region_code", str),
-                                  ("organization", "organization_id", str)):
-            value = web.query_param(request, name, type=kind)
+        for name, field, kind, choices in (("programme", "programme", int, PROGRAMMES),
+                                           ("region", "region_code", str, tuple(SICHUAN_REGIONS)),
+                                           ("organization", "organization_id", str, None)):
+            value = web.query_param(request, name, type=kind, choices=choices)
             if value is not None:
                 query[field] = value
         docs = self._coll(Demand).find(query).sort([("published_at", -1), ("_id", -1)]).limit(self._limit(request))
@@ -698,13 +711,13 @@ class TransactionsService(PlatformService):
         status = web.query_param(request, "status", choices=("submitted", "returned", "registered"))
         if status:
             query["status"] = status
-        region = web.query_param(request, "region")
+        region = self._region(request, province=True)
         if principal.role == auth.Roles.REVIEWER:
             region = region or principal.region
             auth.require_region(principal, region)
         if principal.role == auth.Roles.INSTITUTION:
             query["$or"] = [{"seller_organization_id": principal.org}, {"buyer_organization_id": principal.org}]
-        if region and region != "510000":  # the province's code means every division
+        if region and region != PROVINCE:  # the province's code means every division
             query["region_code"] = region
         docs = self._coll(Contract).find(query).sort([("submitted_at", 1), ("_id", 1)]).limit(500)
         return web.json_response({"items": [Contract._from_son(d).view() for d in docs]})
@@ -757,21 +770,21 @@ class TransactionsService(PlatformService):
 
     def _turnover(self, region=None):
         query = {"status": "registered"}
-        if region and region != "510000":
+        if region and region != PROVINCE:
             query["region_code"] = region
         count, amount, technology = 0, Decimal(0), Decimal(0)
         for doc in self._coll(Contract).find(query, {"contract_amount": 1, "technology_transaction_amount": 1}):
             count += 1
             amount += Decimal(doc["contract_amount"])
             technology += Decimal(doc["technology_transaction_amount"])
-        return {"region_code": region or "510000", "contracts": count, "contract_amount": cents(amount),
+        return {"region_code": region or PROVINCE, "contracts": count, "contract_amount": cents(amount),
                 "technology_transaction_amount": cents(technology)}
 
     @http("GET", "/api/v1/turnover")
     @web.api
     def get_turnover(self, request):
         """Public: registered technology contract turnover (技术合同登记交易额), optionally of one region."""
-        region = web.query_param(request, "region")
+        region = self._region(request, province=True)
         return web.json_response(self._turnover(region))
 
     # -- appraisal (评价评估) -------------------------------------------------------------------
