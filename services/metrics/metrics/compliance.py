@@ -4,11 +4,22 @@ Plain Python over dicts: one document per report (``<organization_id>:<year>``) 
 ``registry.annual_report.*`` events, and a directory of universities and institutes from
 ``registry.organization.registered.v1``.
 """
+from ttp_common.errors import ValidationFailed
+
 REPORTING_KINDS = ("university", "institute")
+YEARS = (2000, 2100)  # the years one may ask about (the registry takes reports for 2016-2100)
 UNKNOWN_DEPARTMENT = "未知主管部门"
 STATUSES = ("on_time", "late", "missing", "pending")
 STATUS_LABELS = {"on_time": "按期报送", "late": "逾期报送", "missing": "未报送", "pending": "待报送"}
 REVIEWS = {"submitted": "submitted", "accepted": "accepted", "returned": "returned", "forwarded": "forwarded"}
+
+
+def check_year(year):
+    """A year one may ask about; anything else (e.g. a number too large for the database) is a 400."""
+    low, high = YEARS
+    if not low <= year <= high:
+        raise ValidationFailed.at("year", f"must be a year from {low} to {high}")
+    return year
 
 
 def organization(data):

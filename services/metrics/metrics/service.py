@@ -204,6 +204,7 @@ class MetricsService(PlatformService):
     @web.api
     def get_compliance(self, request, year):
         """One year: every university and institute by supervising department, filed, late or missing."""
+        compliance.check_year(year)
         reports = list(self.store.db[projection.REPORTS].find({"year": year}, {"_id": 0}))
         organizations = {d.pop("_id"): d for d in self.store.db[projection.ORGANIZATIONS].find()}
         return web.json_response(compliance.summarise(year, reports, organizations))

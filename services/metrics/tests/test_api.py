@@ -2,8 +2,10 @@
 
 Events moving the figures are covered in test_projection.py and tests/e2e.
 """
+import re
 from decimal import Decimal
 
+import jsonschema
 import pytest
 
 from ttp_common.testing import assert_error, wait_for
@@ -141,3 +143,38 @@ def test_progress_takes_no_writes(api):
     response = api.post("/api/v1/progress", {"counters": {"service_institutions": 1000}}, token=api.token("admin"))
     assert response.status_code == 405
     assert api.get("/api/v1/progress").json()["counters"] == {}
+
+
+def test_every_path_parameter_is_declared_in_the_document(api):
+    """Found by fuzzing: /progress/{key}, /tasks/{task_id} and /compliance/{year} did not declare their path
+    parameter, so no client generator (schemathesis included) could build a request for them."""
+    spec = api.get("/api/v1/openapi.json").json()
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == set(re.findall(r"{(\w+)}", path)), f"{method.upper()} {path}"
+
+
+def test_responses_match_the_schemas_the_document_gives(api):
+    """Found by fuzzing: the task list, compliance list and pipeline had no documented body at all."""
+    spec = api.get("/api/v1/openapi.json").json()
+    for url, path in (("/api/v1/tasks?as_of=2017-01-01", "/api/v1/tasks"),
+                      ("/api/v1/tasks/8", "/api/v1/tasks/{task_id}"),
+                      ("/api/v1/compliance", "/api/v1/compliance"),
+                      ("/api/v1/compliance/2018", "/api/v1/compliance/{year}"),
+                      ("/api/v1/pipeline", "/api/v1/pipeline"),
+                      ("/api/v1/progress/service_institutions", "/api/v1/progress/{key}")):
+        response = api.get(url)
+        assert response.status_code == 200, response.text
+        documented = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        jsonschema.validate(response.json(), {**documented, "components": spec["components"]},
+                            cls=jsonschema.Draft202012Validator)
+
+
+@pytest.mark.parametrize("year", ["99999999999999999999", "9223372036854775808", "1999", "2101"])
+def test_compliance_of_an_impossible_year_is_a_400(api, year):
+    """Found once the fuzzer could reach the operation: a year past 64 bits reached the database query
+    (OverflowError, a 500); a year no report can have is a 400 too."""
+    body = assert_error(api.get(f"/api/v1/compliance/{year}"), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["year"]
+    assert api.get("/api/v1/compliance/2100").status_code == 200

@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ttp_common.errors import ValidationFailed, field_error
 
@@ -22,6 +22,21 @@ STATUTE = "促进科技成果转化法(2015) 第四十五条"
 STATUTORY_MINIMUM = {"transfer": Decimal("50"), "licence": Decimal("50"), "investment": Decimal("50"),
                      "self_implementation": Decimal("5")}
 SELF_IMPLEMENTATION_YEARS = (3, 5)
+YUAN = Decimal("0.01")          # amounts: whole fen, as the events' decimal(20, 2)
+PERCENT = Decimal("0.0001")     # percentages: as the events' decimal(9, 4)
+
+
+def _exact(value, quantum):
+    """A validated decimal with no more places than its scale: "1.000" yuan is 1.00.
+
+    ``decimal_places`` lets trailing zeros through ("1.000" has 2 significant places), but the
+    events' fixed-scale decimals refuse an exponent finer than their scale (the event, hence the
+    request, failed with a 500). Quantizing only drops those zeros (the constraint already refused
+    significant digits past the scale), so the value is unchanged; other values are kept as given.
+    """
+    if value is None or value.as_tuple().exponent >= quantum.as_tuple().exponent:
+        return value
+    return value.quantize(quantum)
 
 
 class AllocationIn(BaseModel):
@@ -35,6 +50,16 @@ class AllocationIn(BaseModel):
     share_percent: Decimal | None = Field(default=None, ge=0, le=100, max_digits=7, decimal_places=4,
                                           description="股份或出资比例 given to this contributor, % of the company")
 
+    @field_validator("cash_yuan")
+    @classmethod
+    def _cash(cls, value):
+        return _exact(value, YUAN)
+
+    @field_validator("share_percent")
+    @classmethod
+    def _share(cls, value):
+        return _exact(value, PERCENT)
+
 
 class OwnRulesIn(BaseModel):
     """The organization's own rules (单位规定或与科技人员约定), which take precedence over article 45."""
@@ -44,6 +69,11 @@ class OwnRulesIn(BaseModel):
     reference: str = Field(min_length=2, max_length=200, description="e.g. 《四川大学科技成果转化管理办法》第十二条")
     minimum_percent: Decimal | None = Field(default=None, ge=0, le=100, max_digits=7, decimal_places=4,
                                             description="the minimum the rules set, if any, in %")
+
+    @field_validator("minimum_percent")
+    @classmethod
+    def _percent(cls, value):
+        return _exact(value, PERCENT)
 
 
 class RewardPlanIn(BaseModel):
@@ -64,6 +94,16 @@ class RewardPlanIn(BaseModel):
     years: int | None = Field(default=None, ge=1, le=20, description="self-implementation: 连续年数")
     allocations: list[AllocationIn] = Field(min_length=1, max_length=200)
     own_rules: OwnRulesIn | None = None
+
+    @field_validator("net_income_yuan", "operating_profit_yuan")
+    @classmethod
+    def _yuan(cls, value):
+        return _exact(value, YUAN)
+
+    @field_validator("shares_percent")
+    @classmethod
+    def _percent(cls, value):
+        return _exact(value, PERCENT)
 
 
 def check_plan_fields(plan):

@@ -5,13 +5,13 @@ import json
 import uuid
 from decimal import Decimal
 
-from nameko.rpc import rpc
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ttp_common import auth, web
 from ttp_common.consumer import consume
 from ttp_common.errors import Conflict, Forbidden, NotFound, field_error
+from ttp_common.rpc import rpc
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 

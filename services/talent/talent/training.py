@@ -38,7 +38,8 @@ class ProgrammeIn(BaseModel):
     provider_organization_id: str = Field(min_length=1, max_length=64, description="培训单位, e.g. 国家技术转移西南中心人才培养基地")
     provider_name: str = Field(min_length=2, max_length=200, description="培训单位名称")
     sessions: list[SessionIn] = Field(min_length=1, max_length=200, description="课次")
-    required_hours: int | None = Field(default=None, ge=1, description="学时 needed to complete; default: all sessions")
+    required_hours: int | None = Field(default=None, ge=1, le=20_000,  # 200 sessions of 100 hours at most
+                                       description="学时 needed to complete; default: all sessions")
     pass_mark: int = Field(default=60, ge=0, le=100, description="考核合格分")
     assessment_required: bool = Field(default=True, description="completion needs a passed assessment (考核)")
 

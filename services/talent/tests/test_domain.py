@@ -61,6 +61,10 @@ def test_identity_numbers_need_their_check_character():
     assert not is_valid_id_number("110105194912310021")  # wrong check character
     assert not is_valid_id_number("11010519491231002")    # 17 characters
     assert not is_valid_id_number("1101051949123100XX")
+    # found reviewing the fuzzing: str.isdigit() let other scripts' digits through ("٣" counted as 3,
+    # "²" raised from int()); a valid number in Arabic-Indic digits was stored as an identity number
+    assert not is_valid_id_number("".join(chr(0x660 + int(c)) if c.isdigit() else c for c in ID_NUMBER))
+    assert not is_valid_id_number("1101051949123100²X")
 
 
 def test_a_lower_case_check_x_is_normalised():
