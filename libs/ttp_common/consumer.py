@@ -28,6 +28,7 @@ from .mongo import UNAVAILABLE_ERRORS
 from .settings import setting
 
 log = logging.getLogger(__name__)
+CLOSE_TIMEOUT_MS = 5000  # leaving the group at stop or reconnect (best effort)
 OUTCOMES = ("processed", "ignored", "deferred", "retried", "dead_lettered")  # of ttp_events_consumed_total
 
 
@@ -121,7 +122,11 @@ class KafkaEventConsumer(Entrypoint):
     def _close(self):
         if self._consumer is not None:
             try:
-                self._consumer.close(autocommit=False)
+                # Bounded: without timeout_ms kafka-python waits for the LeaveGroup answer up to its
+                # request_timeout_ms (305 s), so a broker that does not answer could hold container.stop()
+                # for five minutes. Leaving is best effort: the broker drops a silent member after
+                # session_timeout_ms anyway.
+                self._consumer.close(autocommit=False, timeout_ms=CLOSE_TIMEOUT_MS)
             except Exception:
                 log.warning("closing kafka consumer %s failed", self.group_id, exc_info=True)
             self._consumer = None

@@ -33,7 +33,9 @@ ROLES = {"I": ("institution", {"org": "org-of-the-caller"}), "R": ("reviewer", {
 ALLOWED = {
     # finance
     ("finance", "POST /api/v1/deals"): "IA",
-    ("finance", "POST /api/v1/deals/{deal_id}/{action}"): "IA",
+    ("finance", "POST /api/v1/deals/{deal_id}/close"): "IA",
+    ("finance", "POST /api/v1/deals/{deal_id}/decline"): "IA",
+    ("finance", "POST /api/v1/deals/{deal_id}/due-diligence"): "IA",
     ("finance", "POST /api/v1/financing-projects"): "IA",
     ("finance", "POST /api/v1/financing-projects/{financing_project_id}/withdraw"): "IA",
     ("finance", "POST /api/v1/funds"): "A",
@@ -41,9 +43,14 @@ ALLOWED = {
     ("finance", "POST /api/v1/roadshows"): "RA",
     ("finance", "POST /api/v1/roadshows/{roadshow_id}/registrations"): "IA",
     ("finance", "POST /api/v1/subsidies"): "IA",
-    ("finance", "POST /api/v1/subsidies/{subsidy_id}/{action}"): "RA",
+    ("finance", "POST /api/v1/subsidies/{subsidy_id}/approve"): "RA",
+    ("finance", "POST /api/v1/subsidies/{subsidy_id}/reject"): "RA",
     ("finance", "POST /api/v1/transformation-projects"): "IA",
-    ("finance", "POST /api/v1/transformation-projects/{project_id}/{action}"): "IRA",
+    ("finance", "POST /api/v1/transformation-projects/{project_id}/advance"): "IRA",
+    ("finance", "POST /api/v1/transformation-projects/{project_id}/approve"): "IRA",
+    ("finance", "POST /api/v1/transformation-projects/{project_id}/complete"): "IRA",
+    ("finance", "POST /api/v1/transformation-projects/{project_id}/start"): "IRA",
+    ("finance", "POST /api/v1/transformation-projects/{project_id}/terminate"): "IRA",
     # metrics
     ("metrics", "PATCH /api/v1/tasks/{task_id}"): "A",
     # registry

@@ -7,11 +7,11 @@ While in progress a project moves forward through its stages: pilot (中试) →
 """
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ttp_common.reference import RegionCode
+from ttp_common.reference import SICHUAN_REGIONS, RegionCode
 
 CATEGORIES = {"major": "重大科技成果转化项目", "promoted": "推广应用先进成熟适用技术成果"}
 STAGES = {"pilot": "中试", "scale_up": "工程化", "industrialisation": "产业化"}  # in order
@@ -24,6 +24,8 @@ PROGRAMMES = {  # 四(一)1 (1)-(15)
 }
 CENT = Decimal("0.01")
 Money = Field(ge=0, max_digits=18, decimal_places=2)
+# RegionCode with its 21 codes listed in the OpenAPI document, so that clients (and fuzzers) see the constraint.
+Region = Annotated[RegionCode, Field(json_schema_extra={"enum": sorted(SICHUAN_REGIONS)})]
 
 
 class TransitionRefused(Exception):
@@ -51,7 +53,7 @@ class TransformationProjectIn(Strict):
     title: str = Field(min_length=2, max_length=200, description="项目名称")
     category: Literal[tuple(CATEGORIES)] = Field(description="项目类别: major 重大 / promoted 推广应用先进成熟适用技术")
     programme: int = Field(ge=1, le=15, description="the plan's special programme, 四(一)1 (1)-(15)")
-    region_code: RegionCode
+    region_code: Region
     organization_id: str = Field(min_length=1, max_length=64, description="承担单位")
     responsible_department: str = Field(min_length=2, max_length=100, description="责任部门")
     budget: Decimal = Field(gt=0, max_digits=18, decimal_places=2, description="项目预算 (元)")

@@ -107,13 +107,18 @@ PATHS = {
     "/api/v1/transformation-projects/{project_id}": {"get": op(
         "A transformation project", "TransformationProject", params=[param("project_id")], errors=(401, 404),
         secured=False)},
-    "/api/v1/transformation-projects/{project_id}/{action}": {"post": op(
-        "Move a project through its lifecycle", "TransformationProject", params=[
-            param("project_id"), param("action", schema={"type": "string", "enum": list(domain.TRANSITIONS)})],
-        errors=WRITE_ERRORS, description="approve, complete, terminate (ReasonIn): a reviewer of the project's region "
-        "or an admin; start, advance (StageIn): the undertaking institution. Approval emits "
-        "finance.transformation_project.approved.v1 once, the event the plan's 2,000-project target counts. "
-        "complete takes CompleteIn.")},
+    # One path per action (the service routes them together): each documents the body it really reads.
+    **{f"/api/v1/transformation-projects/{{project_id}}/{action}": {"post": op(
+        summary, "TransformationProject", body=domain.BODIES.get(action) and domain.BODIES[action].__name__,
+        params=[param("project_id")], errors=WRITE_ERRORS, description=description)}
+       for action, summary, description in (
+           ("approve", "Approve a proposed project (reviewer of its region, admin)",
+            "Emits finance.transformation_project.approved.v1 once, the event the plan's 2,000-project target counts."),
+           ("start", "Start an approved project (the undertaking institution, admin)", None),
+           ("advance", "Move a running project to a later stage (the undertaking institution, admin)",
+            "Stages only move forward: pilot, scale_up, industrialisation."),
+           ("complete", "Complete a running project (reviewer of its region, admin)", None),
+           ("terminate", "Terminate a project that is not completed (reviewer of its region, admin)", None))},
     "/api/v1/financing-projects": {
         "post": op("List a financing need in the pool (institution of the organization, admin)", "FinancingProject",
                    "201", "FinancingProjectIn", errors=WRITE_ERRORS,
@@ -145,11 +150,15 @@ PATHS = {
                                  "InterestIn", errors=WRITE_ERRORS)},
     "/api/v1/deals/{deal_id}": {"get": op("A deal (its parties, the region's reviewers, admins)", "Deal",
                                           params=[param("deal_id")], errors=(401, 404))},
-    "/api/v1/deals/{deal_id}/{action}": {"post": op(
-        "Move a deal: due-diligence, close (CloseIn), decline (DeclineIn)", "Deal", params=[
-            param("deal_id"), param("action", schema={"type": "string", "enum": list(pool.DEAL_TRANSITIONS)})],
-        errors=WRITE_ERRORS, description="Closing adds the amount to the project's raised amount and to the fund's "
-                                         "invested amount (never beyond its commitment).")},
+    **{f"/api/v1/deals/{{deal_id}}/{action}": {"post": op(
+        summary, "Deal", body=pool.DEAL_BODIES.get(action) and pool.DEAL_BODIES[action].__name__,
+        params=[param("deal_id")], errors=WRITE_ERRORS, description=description)}
+       for action, summary, description in (
+           ("due-diligence", "Start due diligence on a deal (the investor)", None),
+           ("close", "Close a deal on its signed terms (the investor)",
+            "Closing adds the amount to the project's raised amount and to the fund's invested amount (never beyond "
+            "its commitment)."),
+           ("decline", "Decline a deal (the investor or the financed organization)", None))},
     "/api/v1/subsidy-rules": {"get": op("The subsidy rules of every year, as data", "SubsidyRules", errors=(),
                                         secured=False)},
     "/api/v1/subsidies": {"post": op(
@@ -158,10 +167,12 @@ PATHS = {
                                          "explicit amount above the cap or above what the rules give is a 400.")},
     "/api/v1/subsidies/{subsidy_id}": {"get": op("A subsidy application", "Subsidy", params=[param("subsidy_id")],
                                                  errors=(401, 404))},
-    "/api/v1/subsidies/{subsidy_id}/{action}": {"post": op(
-        "Approve or reject (ReasonIn) an application (reviewer of the region, admin)", "Subsidy",
-        params=[param("subsidy_id"), param("action", schema={"type": "string", "enum": ["approve", "reject"]})],
+    "/api/v1/subsidies/{subsidy_id}/approve": {"post": op(
+        "Approve an application (reviewer of the region, admin)", "Subsidy", params=[param("subsidy_id")],
         errors=WRITE_ERRORS)},
+    "/api/v1/subsidies/{subsidy_id}/reject": {"post": op(
+        "Reject an application (reviewer of the region, admin)", "Subsidy", body="ReasonIn",
+        params=[param("subsidy_id")], errors=WRITE_ERRORS)},
     "/api/v1/roadshows": {"post": op("Schedule a roadshow or matchmaking event (reviewer of the region, admin)",
                                      "Roadshow", "201", "RoadshowIn", errors=WRITE_ERRORS)},
     "/api/v1/roadshows/{roadshow_id}": {"get": op("A roadshow with its follow-up deals", "Roadshow",

@@ -5,15 +5,13 @@ declined also from interested. Closing states the instrument, amount and terms; 
 from a fund may not take the fund past its committed capital.
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ttp_common.reference import RegionCode
-
-from .domain import STAGES, Strict, TransitionRefused, check_ids, ids_field
+from .domain import STAGES, Region, Strict, TransitionRefused, check_ids, ids_field
 
 INSTRUMENTS = {"equity": "股权投资", "loan": "科技贷款", "guarantee": "科技担保", "insurance": "科技保险",
                "ip_pledge": "知识产权质押融资", "equity_pledge": "股权质押融资"}
@@ -24,6 +22,9 @@ ROADSHOW_KINDS = {"roadshow": "路演", "matchmaking": "对接会"}
 SORTS = {"newest": [("listed_at", -1), ("_id", -1)], "amount_desc": [("amount_fen", -1), ("_id", -1)],
          "amount_asc": [("amount_fen", 1), ("_id", 1)]}
 MAX_AMOUNT = Decimal("1e15")
+RATE_PLACES = Decimal("0.000001")
+ROADSHOW_EARLIEST = datetime(2016, 1, 1, tzinfo=timezone.utc)  # the plan's first year
+ROADSHOW_LATEST = datetime(2101, 1, 1, tzinfo=timezone.utc)
 
 
 class FinancingProjectIn(Strict):
@@ -31,7 +32,7 @@ class FinancingProjectIn(Strict):
 
     title: str = Field(min_length=2, max_length=200, description="项目名称")
     organization_id: str = Field(min_length=1, max_length=64, description="融资主体")
-    region_code: RegionCode
+    region_code: Region
     amount: Decimal = Field(gt=0, lt=MAX_AMOUNT, max_digits=18, decimal_places=2, description="融资需求金额 (元)")
     stage: Literal[tuple(STAGES)] = Field(description="实施阶段")
     instruments: list[Literal[tuple(INSTRUMENTS)]] = Field(min_length=1, max_length=6, description="融资方式")
@@ -91,6 +92,13 @@ class CloseIn(Strict):
     term_months: int | None = Field(default=None, ge=1, le=600)
     terms: str | None = Field(default=None, max_length=2000, description="主要条款")
 
+    @field_validator("annual_rate")
+    @classmethod
+    def _six_places(cls, value):
+        # pydantic counts decimal places without trailing zeros, so "0.0500000000" passes as 6 places but
+        # keeps its 10: the event's decimal(9, 6) then refused it (a 500). Store and publish it at scale 6.
+        return None if value is None else value.quantize(RATE_PLACES)
+
 
 class DeclineIn(Strict):
     reason: str = Field(min_length=2, max_length=500)
@@ -99,8 +107,8 @@ class DeclineIn(Strict):
 class RoadshowIn(Strict):
     title: str = Field(min_length=2, max_length=200, description="活动名称")
     kind: Literal[tuple(ROADSHOW_KINDS)]
-    region_code: RegionCode
-    starts_at: datetime
+    region_code: Region
+    starts_at: datetime = Field(description="开始时间, with a time zone; in the years 2016 to 2100")
     organizer: str = Field(min_length=2, max_length=200, description="主办单位")
     financing_project_ids: list[str] = Field(min_length=1, max_length=100, description="路演项目")
 
@@ -114,7 +122,11 @@ class RoadshowIn(Strict):
     def _aware(cls, value):
         if value.utcoffset() is None:
             raise ValueError("give a time zone, e.g. 2026-06-01T09:00:00+08:00")
-        return value
+        # An aware comparison cannot overflow; converting, say, 0001-01-01T00:00+14:00 to UTC (as BSON and
+        # the JSON view do) would: an OverflowError, not a ValueError, so a 500 instead of this 400.
+        if not ROADSHOW_EARLIEST <= value < ROADSHOW_LATEST:
+            raise ValueError(f"must lie in the years {ROADSHOW_EARLIEST.year} to {ROADSHOW_LATEST.year - 1}")
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)  # MongoDB keeps milliseconds
 
 
 class RoadshowRegistrationIn(Strict):

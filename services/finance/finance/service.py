@@ -9,13 +9,13 @@ import uuid
 from decimal import Decimal
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from prometheus_client import Counter
 from pymongo.errors import DuplicateKeyError
 
 from ttp_common import auth, web
 from ttp_common.consumer import consume
 from ttp_common.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from ttp_common.rpc import rpc
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 

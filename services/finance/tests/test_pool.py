@@ -112,3 +112,19 @@ def test_a_roadshow_time_needs_a_time_zone():
     with pytest.raises(ValidationError) as exc:
         pool.RoadshowIn(**show, starts_at="2026-06-01T09:00:00")
     assert error_paths(exc) == ["starts_at"]
+
+
+@pytest.mark.parametrize("starts_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                       "2015-12-31T23:59:59Z", "2101-01-01T00:00:00Z"])
+def test_a_roadshow_time_lies_in_the_years_2016_to_2100(starts_at):
+    show = {"title": "科技金融路演", "kind": "roadshow", "region_code": "510100", "organizer": "省科技厅",
+            "financing_project_ids": ["fp-1"]}
+    with pytest.raises(ValidationError) as exc:
+        pool.RoadshowIn(**show, starts_at=starts_at)
+    assert error_paths(exc) == ["starts_at"]
+    assert pool.RoadshowIn(**show, starts_at="2100-12-31T23:59:59.999999Z").starts_at.microsecond == 999000
+
+
+@pytest.mark.parametrize("rate", ["0.0435", "0.0435000000", "4.35E-2", "0.04350000000000000000000"])
+def test_a_rate_is_kept_at_six_places(rate):
+    assert str(pool.CloseIn(amount="100", annual_rate=rate).annual_rate) == "0.043500"

@@ -281,6 +281,16 @@ def test_deal_rules_wrong_role_state_instrument_and_terms(api, investors):
     assert declined.json()["status"] == "declined" and declined.json()["declined_by"] == "organization"
 
 
+def test_a_rate_with_trailing_zeros_closes_at_six_places(api, investors):
+    """Found by fuzzing: "0.0435000000" passed validation (pydantic counts places without trailing zeros) but
+    kept its ten places, which the event's decimal(9, 6) refused: a 500 instead of a closed deal."""
+    org, deal = closed_loan(api, investors, rate="0.0435000000")
+    assert deal["annual_rate"] == "0.043500"
+    assert api.get(f"/api/v1/deals/{deal['id']}", token=admin(api)).json() == deal
+    name, data = topic_events(api, "deal", deal["id"], count=3)[-1]
+    assert name == "finance.deal.closed.v1" and data["annual_rate"] == Decimal("0.043500")
+
+
 # -- subsidies -------------------------------------------------------------------------
 
 def test_an_interest_subsidy_is_computed_applied_and_approved(api, investors):
@@ -371,3 +381,26 @@ def test_a_roadshow_follow_up_becomes_a_deal(api, investors):
     names = [n for n, _ in topic_events(api, "roadshow", roadshow["id"], count=2)]
     assert names == ["finance.roadshow.scheduled.v1", "finance.roadshow.investor_registered.v1"]
     assert topic_events(api, "deal", deal["id"])[0][1]["roadshow_id"] == roadshow["id"]
+
+
+@pytest.mark.parametrize("starts_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                       "2015-12-31T23:59:59Z", "2101-01-01T08:00:00+08:00"])
+def test_a_roadshow_out_of_range_is_400_and_stores_nothing(api, starts_at):
+    """Found by fuzzing: a start the database cannot hold in UTC (year 1 at +14:00, year 9999 at -14:00) was a
+    500 (OverflowError while encoding it); a start outside the years 2016-2100 is a 400 naming the field."""
+    project = list_need(api, new_org())
+    show = {"title": "路演", "kind": "roadshow", "region_code": "510400", "starts_at": starts_at,
+            "organizer": "省科技厅", "financing_project_ids": [project["id"]]}
+    before = api.counts("roadshows")
+    body = assert_error(api.post("/api/v1/roadshows", show, token=admin(api)), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["starts_at"]
+    assert api.counts("roadshows") == before
+
+
+def test_a_roadshow_start_is_kept_to_the_millisecond(api):
+    project = list_need(api, new_org())
+    roadshow = api.post("/api/v1/roadshows", {"title": "路演", "kind": "roadshow", "region_code": "510400",
+                                              "starts_at": "2026-06-01T09:00:00.123456+08:00", "organizer": "省科技厅",
+                                              "financing_project_ids": [project["id"]]}, token=admin(api)).json()
+    assert roadshow["starts_at"] == "2026-06-01T01:00:00.123000Z"
+    assert api.get(f"/api/v1/roadshows/{roadshow['id']}").json() == {**roadshow, "follow_ups": []}
