@@ -178,7 +178,8 @@ class FinanceService(PlatformService):
         query = {}
         for name, field, kind in (("programme", "programme", int), ("category", "category", str),
                                   ("region", "region_code", str), ("status", "status", str)):
-            value = web.query_param(request, name, type=kind, choices=STATUSES if name == "status" else None)
+            choices = {"programme": domain.PROGRAMMES, "category": domain.CATEGORIES, "status": STATUSES}.get(name)
+            value = web.query_param(request, name, type=kind, choices=choices)
             if value is not None:
                 query[field] = value
         if web.query_param(request, "mine", type=bool):

@@ -232,6 +232,13 @@ def test_listing_shows_public_projects_by_programme(api):
     assert_error(api.get(f"{PATH}?status=proposed"), 400, "validation_failed")
 
 
+@pytest.mark.parametrize("query, field", [("programme=99", "programme"), ("programme=0", "programme"),
+                                          ("category=huge", "category")])
+def test_a_filter_outside_its_documented_values_is_400(api, query, field):
+    body = assert_error(api.get(f"{PATH}?{query}"), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == [field]
+
+
 def test_reviewers_list_their_scope_including_proposals(api):
     proposed_id = propose(api, programme=13, region_code="510400")["id"]
     other_id = propose(api, programme=13, region_code="510100")["id"]
