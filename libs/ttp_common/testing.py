@@ -1,8 +1,12 @@
 """Helpers for integration tests against the real local servers."""
 import contextlib
 import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pymongo
 import requests
@@ -14,6 +18,8 @@ from . import kafka
 from .auth import mint_token
 from .events import codec
 from .mongo import OUTBOX
+from .paths import REPO_ROOT
+from .stack import SERVICE_CLASSES
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/?directConnection=true")
@@ -160,3 +166,59 @@ def assert_error(response, status, code):
     body = response.json()
     assert body["code"] == code and body["message"]
     return body
+
+
+class RunningPlatform:
+    """Services started by ``nameko_run``: their URLs, database names and logs."""
+
+    def __init__(self, log_dir, prefix):
+        self.log_dir, self.prefix = log_dir, prefix
+        self.urls, self.dbs, self.procs = {}, {}, {}
+
+    def log_tail(self, name, chars=3000):
+        return (self.log_dir / f"{name}.log").read_text("utf-8", "replace")[-chars:]
+
+
+@contextlib.contextmanager
+def nameko_run(names, log_dir, *, secret=TEST_JWT_SECRET, prefix=None, env=None, ready_timeout=90):
+    """Start ``names`` (services of ttp_common.stack.SERVICE_CLASSES) as real ``nameko run``
+    processes against the real local servers, each on a free port with its own database, under
+    one topic prefix; yields a ``RunningPlatform`` once every /health answers 200; stops them and
+    drops their databases afterwards."""
+    platform = RunningPlatform(Path(log_dir), prefix or f"{unique()}.")
+    nameko = Path(sys.executable).parent / "nameko"
+    try:
+        for name in names:
+            port = find_free_port()
+            platform.urls[name] = f"http://127.0.0.1:{port}"
+            platform.dbs[name] = unique(f"test_{name}_")
+            process_env = {**os.environ, f"{name.upper()}_PORT": str(port), f"{name.upper()}_MONGO_DB": platform.dbs[name],
+                           "MONGO_URI": MONGO_URI, "KAFKA_BOOTSTRAP": BOOTSTRAP, "AMQP_URI": AMQP_URI,
+                           "KAFKA_TOPIC_PREFIX": platform.prefix, "TTP_JWT_SECRET": secret,
+                           "OUTBOX_POLL_SECONDS": "0.5", **(env or {})}
+            platform.procs[name] = subprocess.Popen(
+                [str(nameko), "run", "--config", str(REPO_ROOT / "services" / name / "config.yaml"),
+                 SERVICE_CLASSES[name]],
+                cwd=REPO_ROOT / "services" / name, env=process_env, stdout=open(platform.log_dir / f"{name}.log", "wb"),
+                stderr=subprocess.STDOUT)
+        for name, url in platform.urls.items():
+            def healthy(url=url, name=name):
+                assert platform.procs[name].poll() is None, f"{name} exited:\n{platform.log_tail(name)}"
+                try:
+                    return requests.get(f"{url}/health", timeout=2).status_code == 200
+                except requests.RequestException:
+                    return False
+            wait_for(healthy, timeout=ready_timeout, interval=0.25, message=f"{name} to answer /health")
+        yield platform
+    finally:
+        for proc in platform.procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in platform.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        client = pymongo.MongoClient(MONGO_URI)
+        for db in platform.dbs.values():
+            client.drop_database(db)
+        client.close()

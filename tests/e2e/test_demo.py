@@ -6,22 +6,18 @@ the amounts the scenario implies; the second creates nothing, publishes no event
 progress as it was.
 """
 import json
-import os
-import signal
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pymongo
 import pytest
 import requests
-from nameko.testing.utils import find_free_port
 
 from ttp_common.mongo import OUTBOX
 from ttp_common.paths import REPO_ROOT
 from ttp_common.stack import SERVICE_CLASSES
-from ttp_common.testing import AMQP_URI, BOOTSTRAP, MONGO_URI, unique, wait_for
+from ttp_common.testing import MONGO_URI, nameko_run, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -29,47 +25,13 @@ SECRET = "demo-test-secret-of-at-least-32-bytes!"
 DEMO = REPO_ROOT / "scripts" / "demo.py"
 
 
-def start(service, port, db, prefix, log_dir):
-    env = {**os.environ, f"{service.upper()}_PORT": str(port), f"{service.upper()}_MONGO_DB": db,
-           "MONGO_URI": MONGO_URI, "KAFKA_BOOTSTRAP": BOOTSTRAP, "AMQP_URI": AMQP_URI, "KAFKA_TOPIC_PREFIX": prefix,
-           "TTP_JWT_SECRET": SECRET, "OUTBOX_POLL_SECONDS": "0.5", "LOG_LEVEL": "WARNING"}
-    nameko = Path(sys.executable).parent / "nameko"
-    return subprocess.Popen(
-        [str(nameko), "run", "--config", str(REPO_ROOT / "services" / service / "config.yaml"),
-         SERVICE_CLASSES[service]],
-        cwd=REPO_ROOT / "services" / service, env=env, stdout=open(log_dir / f"{service}.log", "wb"),
-        stderr=subprocess.STDOUT)
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    log_dir = tmp_path_factory.mktemp("demo-logs")
-    prefix = f"{unique('demo')}."
-    ports = {name: find_free_port() for name in SERVICE_CLASSES}
-    dbs = {name: unique(f"test_demo_{name}_") for name in SERVICE_CLASSES}
-    procs = {name: start(name, ports[name], dbs[name], prefix, log_dir) for name in SERVICE_CLASSES}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    client = pymongo.MongoClient(MONGO_URI)
-    try:
-        for name, url in urls.items():
-            def healthy(url=url, name=name):
-                assert procs[name].poll() is None, (log_dir / f"{name}.log").read_text()[-3000:]
-                try:
-                    return requests.get(f"{url}/health", timeout=2).status_code == 200
-                except requests.ConnectionError:
-                    return False
-            wait_for(healthy, timeout=90, message=f"{name} to answer /health")
-        yield {"urls": urls, "dbs": {name: client[db] for name, db in dbs.items()}, "logs": log_dir}
-    finally:
-        for proc in procs.values():
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for db in dbs.values():
-            client.drop_database(db)
+    with nameko_run(SERVICE_CLASSES, tmp_path_factory.mktemp("demo-logs"), secret=SECRET,
+                    env={"LOG_LEVEL": "WARNING"}) as platform:
+        client = pymongo.MongoClient(MONGO_URI)
+        yield {"urls": platform.urls, "dbs": {name: client[db] for name, db in platform.dbs.items()},
+               "logs": platform.log_dir}
         client.close()
 
 

@@ -5,22 +5,15 @@ Each run uses its own databases, topic prefix and ports, so it never sees other 
 """
 import io
 import json
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import fastavro
-import pymongo
 import pytest
 import requests
 from cloudevents.v1 import kafka as ce_kafka
-from nameko.testing.utils import find_free_port
 
 from ttp_common.auth import mint_token
-from ttp_common.paths import REPO_ROOT, SCHEMAS_DIR
-from ttp_common.testing import BOOTSTRAP, MONGO_URI, header, produce_raw, read_topic, unique, wait_for
+from ttp_common.paths import SCHEMAS_DIR
+from ttp_common.testing import header, nameko_run, produce_raw, read_topic, unique, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -28,54 +21,13 @@ SECRET = "e2e-secret-of-at-least-32-bytes-long!"
 PREFIX = f"{unique('e2e')}."
 TOPIC = f"{PREFIX}ttp.registry.organization"
 EVENT = "registry.organization.registered.v1"
-CLASSES = {"registry": "registry.service:RegistryService", "metrics": "metrics.service:MetricsService"}
-
-
-def start(service, port, db, log_dir):
-    env = dict(os.environ)
-    env.update({
-        f"{service.upper()}_PORT": str(port),
-        f"{service.upper()}_MONGO_DB": db,
-        "MONGO_URI": MONGO_URI, "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": PREFIX,
-        "TTP_JWT_SECRET": SECRET, "OUTBOX_POLL_SECONDS": "0.5",
-    })
-    log = open(log_dir / f"{service}.log", "wb")
-    nameko = Path(sys.executable).parent / "nameko"
-    return subprocess.Popen(
-        [str(nameko), "run", "--config", str(REPO_ROOT / "services" / service / "config.yaml"), CLASSES[service]],
-        cwd=REPO_ROOT / "services" / service, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+SERVICES = ("registry", "metrics")
 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    log_dir = tmp_path_factory.mktemp("e2e-logs")
-    ports = {name: find_free_port() for name in CLASSES}
-    dbs = {name: unique(f"test_e2e_{name}_") for name in CLASSES}
-    procs = {name: start(name, ports[name], dbs[name], log_dir) for name in CLASSES}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    try:
-        for name, url in urls.items():
-            def healthy(url=url, name=name):
-                assert procs[name].poll() is None, (log_dir / f"{name}.log").read_text()[-3000:]
-                try:
-                    return requests.get(f"{url}/health", timeout=2).status_code == 200
-                except requests.ConnectionError:
-                    return False
-            wait_for(healthy, timeout=60, message=f"{name} to answer /health")
-        yield urls
-    finally:
-        for proc in procs.values():
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        client = pymongo.MongoClient(MONGO_URI)
-        for db in dbs.values():
-            client.drop_database(db)
-        client.close()
+    with nameko_run(SERVICES, tmp_path_factory.mktemp("e2e-logs"), secret=SECRET, prefix=PREFIX) as running:
+        yield running.urls
 
 
 def register(urls, name, credit_code, kind="service_institution", region="510700", correlation_id=None):

@@ -16,9 +16,8 @@ import time
 import pytest
 from nameko.exceptions import RemoteError, RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
-from nameko.testing.utils import find_free_port
 
-from ttp_common.testing import AMQP_URI, assert_error, running_service, unique, wait_for
+from ttp_common.testing import assert_error, running_service, wait_for
 
 from registry.service import RegistryService
 

@@ -21,12 +21,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
-from pathlib import Path
 
-import pymongo
 import pytest
 import requests
 import yaml
@@ -35,7 +31,7 @@ from nameko.testing.utils import find_free_port
 from ttp_common.auth import mint_token
 from ttp_common.paths import REPO_ROOT
 from ttp_common.reference import uscc_check_character
-from ttp_common.testing import BOOTSTRAP, MONGO_URI, header, produce_raw, read_topic, unique, wait_for
+from ttp_common.testing import header, nameko_run, produce_raw, read_topic, unique, wait_for
 
 GRAFANA_DIR = REPO_ROOT / "deploy" / "grafana"
 PROMETHEUS_DIR = REPO_ROOT / "deploy" / "prometheus"
@@ -75,23 +71,8 @@ def test_dashboards_have_chinese_titles_and_use_the_provisioned_datasource():
 # config and rules, and the test drives a small working day through their HTTP APIs.
 
 SERVICES = ("registry", "transactions", "finance", "talent", "metrics")
-CLASSES = {"registry": "registry.service:RegistryService", "transactions": "transactions.service:TransactionsService",
-           "finance": "finance.service:FinanceService", "talent": "talent.service:TalentService",
-           "metrics": "metrics.service:MetricsService"}
 PLATFORM_ENTRYPOINTS = {"health", "metrics", "openapi"}  # what Prometheus and the readiness probe call
 RATE_INTERVAL = "1m"  # what Grafana makes of $__rate_interval for a datasource scraped every 15 s
-
-
-def start_service(service, port, db, prefix, log_dir):
-    env = dict(os.environ)
-    env.update({f"{service.upper()}_PORT": str(port), f"{service.upper()}_MONGO_DB": db, "MONGO_URI": MONGO_URI,
-                "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": prefix, "TTP_JWT_SECRET": SECRET,
-                "OUTBOX_POLL_SECONDS": "0.5", "CONSUMER_RETRY_BACKOFF_SECONDS": "0.05"})
-    nameko = Path(sys.executable).parent / "nameko"
-    return subprocess.Popen(
-        [str(nameko), "run", "--config", str(REPO_ROOT / "services" / service / "config.yaml"), CLASSES[service]],
-        cwd=REPO_ROOT / "services" / service, env=env, stdout=open(log_dir / f"{service}.log", "wb"),
-        stderr=subprocess.STDOUT)
 
 
 def prometheus_config(ports, path):
@@ -119,46 +100,31 @@ def stack(tmp_path_factory):
             pytest.fail("prometheus not installed: apt-get install -y prometheus (make system-deps)")
         pytest.skip("prometheus not installed (make system-deps)")
     tmp = tmp_path_factory.mktemp("dashboards")
-    prefix = f"{unique('dash')}."
-    ports = {name: find_free_port() for name in SERVICES}
-    dbs = {name: unique(f"test_dash_{name}_") for name in SERVICES}
-    jobs = prometheus_config(ports, tmp / "prometheus.yml")
-    procs = {name: start_service(name, ports[name], dbs[name], prefix, tmp) for name in SERVICES}
-    prom_port = find_free_port()
-    procs["prometheus"] = subprocess.Popen(
-        [binary, f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
-         f"--web.listen-address=127.0.0.1:{prom_port}"],
-        stdout=open(tmp / "prometheus.log", "wb"), stderr=subprocess.STDOUT)
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    urls["prometheus"] = f"http://127.0.0.1:{prom_port}"
-
-    def log_tail(name):
-        return (tmp / f"{name}.log").read_text("utf-8", "replace")[-3000:]
-
-    try:
-        for name, url in urls.items():
-            path = "/-/ready" if name == "prometheus" else "/health"
-
-            def up(url=url, name=name, path=path):
-                assert procs[name].poll() is None, f"{name} exited:\n{log_tail(name)}"
+    with nameko_run(SERVICES, tmp, secret=SECRET, prefix=f"{unique('dash')}.",
+                    env={"CONSUMER_RETRY_BACKOFF_SECONDS": "0.05"}) as platform:
+        ports = {name: int(url.rsplit(":", 1)[1]) for name, url in platform.urls.items()}
+        jobs = prometheus_config(ports, tmp / "prometheus.yml")
+        prom_port = find_free_port()
+        prometheus = subprocess.Popen(
+            [binary, f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
+             f"--web.listen-address=127.0.0.1:{prom_port}"],
+            stdout=open(tmp / "prometheus.log", "wb"), stderr=subprocess.STDOUT)
+        urls = {**platform.urls, "prometheus": f"http://127.0.0.1:{prom_port}"}
+        try:
+            def ready():
+                assert prometheus.poll() is None, f"prometheus exited:\n{platform.log_tail('prometheus')}"
                 try:
-                    return requests.get(url + path, timeout=2).status_code == 200
+                    return requests.get(urls["prometheus"] + "/-/ready", timeout=2).status_code == 200
                 except requests.RequestException:
                     return False
-            wait_for(up, timeout=90, interval=0.25, message=f"{name} to be ready")
-        yield {"urls": urls, "prefix": prefix, "jobs": jobs, "log_tail": log_tail}
-    finally:
-        for proc in procs.values():
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs.values():
+            wait_for(ready, timeout=90, interval=0.25, message="prometheus to be ready")
+            yield {"urls": urls, "prefix": platform.prefix, "jobs": jobs, "log_tail": platform.log_tail}
+        finally:
+            prometheus.terminate()
             try:
-                proc.wait(timeout=20)
+                prometheus.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                proc.kill()
-        client = pymongo.MongoClient(MONGO_URI)
-        for db in dbs.values():
-            client.drop_database(db)
-        client.close()
+                prometheus.kill()
 
 
 def credit_code(first17):
