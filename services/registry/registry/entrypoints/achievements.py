@@ -1,0 +1,188 @@
+"""Achievement registration (科技成果登记): drafts, bulk import and the lifecycle.
+
+An institution records a draft for its organization (one at a time, or up to 200 rows at once through
+the idempotent bulk import) and edits it while draft or returned; the lifecycle then runs submit (owner)
+→ register with a 12-digit number, or return with reasons (reviewer of the region) → publish to the
+public query service (reviewer) → withdraw (owner). A withdrawal also takes the achievement out of the
+dual-use catalogues (``_leave_catalogues``, from ``catalogues``). The rules are in
+``registry.achievements``; the public search is in ``search``.
+"""
+import uuid
+
+from pydantic import ValidationError as PydanticValidationError
+from pymongo import ReturnDocument
+
+from ttp_common import auth, web
+from ttp_common.errors import NotFound
+from ttp_common.web import http
+
+from .. import achievements, search
+from ..achievements import AchievementIn, ReturnIn, WithdrawIn
+from ..documents import Achievement, PlanProject, PublicAchievement, now_ms
+from .common import RegistryHelpers
+
+IMPORT_NAMESPACE = uuid.UUID("6f1c2d4e-9a5b-4c3d-8e7f-0a1b2c3d4e5f")  # ids of imported rows
+
+
+class AchievementEntrypoints(RegistryHelpers):
+    """Achievement drafts, import and transitions."""
+
+    @http("POST", "/api/v1/achievements")
+    @web.api
+    def create_achievement(self, request):
+        """An institution records a draft for its own organization (the first completing one)."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, AchievementIn)
+        auth.require_org(principal, body.organization_ids[0])
+        achievement = Achievement(
+            id=uuid.uuid4().hex, owner_organization_id=body.organization_ids[0], region_code=body.region_code,
+            status="draft", record=body.model_dump(mode="json"), created_by=principal.sub)
+        self.store.transact(lambda uow: uow.insert(achievement), actor=self.actor(request, principal))
+        return web.json_response(achievement.view(), status=201,
+                                 headers={"Location": f"/api/v1/achievements/{achievement.id}"})
+
+    @http("POST", "/api/v1/achievements/import")
+    @web.api
+    def import_achievements(self, request):
+        """Bulk import (批量导入) of up to 200 rows; each row is validated on its own and created as a
+        draft once: its id derives from the owner and the row's import_key."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, achievements.ImportIn, max_bytes=5_000_000)
+        results = []
+        for number, row in enumerate(body.rows):
+            try:
+                form = AchievementIn.model_validate(row.form)
+            except PydanticValidationError as exc:
+                results.append({"row": number, "status": "rejected", "errors": [
+                    {"path": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]})
+                continue
+            owner = form.organization_ids[0]
+            if principal.role != auth.Roles.ADMIN and principal.org != owner:
+                results.append({"row": number, "status": "rejected", "errors": [
+                    {"path": "organization_ids.0", "message": "not the caller's organization"}]})
+                continue
+            achievement = Achievement(
+                id=uuid.uuid5(IMPORT_NAMESPACE, f"{owner}|{row.import_key}").hex, owner_organization_id=owner,
+                region_code=form.region_code, status="draft", record=form.model_dump(mode="json"),
+                created_by=principal.sub)
+
+            def work(uow, achievement=achievement):
+                if uow.db[Achievement._get_collection_name()].find_one({"_id": achievement.id}, session=uow.session):
+                    return "exists"
+                uow.insert(achievement)
+                return "created"
+
+            status = self.store.transact(work, actor=self.actor(request, principal))
+            results.append({"row": number, "status": status, "id": achievement.id})
+        return web.json_response({"results": results})
+
+    @http("PUT", "/api/v1/achievements/<string:achievement_id>")
+    @web.api
+    def edit_achievement(self, request, achievement_id):
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, AchievementIn)
+
+        def work(uow):
+            achievement = self._achievement(uow, achievement_id, principal, achievements.OWNER)
+            achievements.check_editable(achievement.status)
+            auth.require_org(principal, body.organization_ids[0])  # the owner stays an organization of the caller
+            achievement.record, achievement.updated_at = body.model_dump(mode="json"), now_ms()
+            achievement.owner_organization_id, achievement.region_code = body.organization_ids[0], body.region_code
+            uow.replace(achievement)
+            return achievement
+
+        return web.json_response(self._act(work, request, principal).view())
+
+    @http("GET", "/api/v1/achievements/<string:achievement_id>")
+    @web.api
+    def get_achievement(self, request, achievement_id):
+        """Published achievements are public; others only to their owner, the region's reviewer, admins."""
+        principal = self.principal(request)
+        doc = self.store.db[Achievement._get_collection_name()].find_one({"_id": str(achievement_id)})
+        if doc is None:
+            raise NotFound("no such achievement")
+        achievement = Achievement._from_son(doc)
+        if achievement.status != "published" and not self._may_see(principal, achievement):
+            raise NotFound("no such achievement")  # unpublished data does not exist for the public
+        return web.json_response(achievement.view())
+
+    @http("POST", "/api/v1/achievements/<string:achievement_id>/<string:action>")
+    @web.api
+    def achievement_transition(self, request, achievement_id, action):
+        """submit (owner) · register, return, publish (reviewer of its region, admin) · withdraw (owner)."""
+        if action not in achievements.TRANSITIONS:
+            raise NotFound(f"no action {action!r}; one of: {', '.join(achievements.TRANSITIONS)}")
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+        body = {"return": ReturnIn, "withdraw": WithdrawIn}.get(action)
+        body = web.parse_body(request, body) if body else None
+        now = now_ms()
+
+        def work(uow):
+            t = achievements.TRANSITIONS[action]
+            achievement = self._achievement(uow, achievement_id, principal, t.actor)
+            achievements.transition(action, achievement.status)
+            achievement.status, achievement.updated_at = t.target, now
+            data = {"achievement_id": achievement.id, "organization_id": achievement.owner_organization_id,
+                    "region_code": achievement.region_code}
+            record = achievement.record
+            if action == "submit":
+                data["title"] = record["title"]
+                achievement.return_reasons = []
+            elif action == "register":
+                serial = uow.db["sequences"].find_one_and_update(
+                    {"_id": f"achievement|{achievements.registration_body(achievement.region_code)}|{now.year}"
+                            f"|{record['type']}"},
+                    {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER,
+                    session=uow.session)["value"]
+                achievement.registration_number = achievements.registration_number(
+                    achievement.region_code, now.year, record["type"], serial)
+                achievement.registered_at = now
+                project_id = record["funding"].get("plan_project_id")
+                if project_id:  # a registered achievement fulfils the project's reporting duty
+                    uow.db[PlanProject._get_collection_name()].update_one(
+                        {"_id": project_id}, {"$set": {"satisfied": True}}, session=uow.session)
+                data.update(registration_number=achievement.registration_number, type=record["type"],
+                            registered_at=now)
+            elif action == "return":
+                achievement.return_reasons = body.reasons
+                data["reasons"] = body.reasons
+            elif action == "publish":
+                achievements.check_publishable(record)
+                achievement.published_at = now
+                data = {"achievement_id": achievement.id, "registration_number": achievement.registration_number,
+                        **{k: record[k] for k in ("title", "type", "summary", "keywords", "industry", "programme",
+                                                  "trl", "region_code", "organization_ids", "dual_use")},
+                        "patent_numbers": [p["number"] for p in record["patents"]], "published_at": now}
+            elif action == "withdraw":
+                achievement.withdraw_reason = body.reason
+                data["reason"] = body.reason
+            uow.replace(achievement)
+            public = uow.db[PublicAchievement._get_collection_name()]
+            if action == "publish":
+                uow.insert(PublicAchievement(
+                    id=achievement.id, published_at=now, registration_number=achievement.registration_number,
+                    owner_organization_id=achievement.owner_organization_id, region_code=achievement.region_code,
+                    programme=record["programme"], type=record["type"], trl=record["trl"],
+                    dual_use=record["dual_use"], organization_ids=record["organization_ids"], record=record,
+                    terms=search.document_terms(record)))
+            elif action == "withdraw":
+                public.delete_one({"_id": achievement.id}, session=uow.session)
+                self._leave_catalogues(uow, achievement.id, "withdrawn")
+            uow.emit(t.event, data, subject=achievement.id)
+            return achievement
+
+        return web.json_response(self._act(work, request, principal).view())
+
+    @staticmethod
+    def _may_see(principal, achievement):
+        if principal.role == auth.Roles.ADMIN:
+            return True
+        if principal.role == auth.Roles.INSTITUTION:
+            return principal.org == achievement.owner_organization_id
+        if principal.role == auth.Roles.REVIEWER:
+            return auth.region_covers(principal.region, achievement.region_code)
+        return False

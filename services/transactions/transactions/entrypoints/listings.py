@@ -1,0 +1,260 @@
+"""Listings (挂牌) and matching (供需对接).
+
+An organization of a published achievement lists it (or one of its patents) with a pricing mode; the
+public searches open listings; the seller withdraws one, the clock closes it when it expires, an auction
+when it is sold, the registry's withdrawal of the achievement when that comes. Matching ranks open
+demands for a listing and open listings for a demand, lets either side propose a pair to the other,
+and the other side accept or decline.
+
+``_close_listing`` is also used by the auctions and by the clock and replica consumer
+(``integration``).
+"""
+import datetime as dt
+import uuid
+
+from ttp_common import auth, search_terms, web
+from ttp_common.errors import Forbidden, NotFound, ValidationFailed, field_error
+from ttp_common.reference import SICHUAN_REGIONS
+from ttp_common.web import http
+
+from .. import domain, matching
+from ..documents import AchievementReplica, Auction, Demand, Listing, Match, now_ms
+from ..domain import ListingIn, MatchIn, TransitionRefused, WithdrawIn
+from .common import PROGRAMMES, TransactionsHelpers
+
+
+class ListingEntrypoints(TransactionsHelpers):
+    """Listings and matching."""
+
+    # -- listings (挂牌) ---------------------------------------------------------------------------
+    @http("POST", "/api/v1/listings")
+    @web.api
+    def create_listing(self, request):
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, ListingIn)
+        now = now_ms()
+
+        def work(uow):
+            doc = self._coll(AchievementReplica, uow).find_one({"_id": body.achievement_id}, session=uow.session)
+            problem = domain.check_listable(doc, body.patent_number)
+            if problem:
+                raise ValidationFailed.at(*problem)
+            replica = AchievementReplica._from_son(doc)
+            seller = replica.organization_ids[0]
+            if principal.role != auth.Roles.ADMIN and principal.org not in replica.organization_ids:
+                raise Forbidden("only an organization of the achievement may list it",
+                                [field_error("achievement_id", "not an achievement of the caller's organization")])
+            if principal.role != auth.Roles.ADMIN:
+                seller = principal.org
+            listing = Listing(
+                id=uuid.uuid4().hex, achievement_id=replica.id, patent_number=body.patent_number,
+                seller_organization_id=seller, mode=body.mode, asking_price=body.asking_price, status="open",
+                title=replica.title, description=body.description, keywords=list(replica.keywords),
+                programme=replica.programme, trl=replica.trl, region_code=replica.region_code,
+                terms=sorted(matching.supply_terms(replica.title, replica.summary, replica.keywords,
+                                                   replica.industry)),
+                opened_at=now, ends_at=domain.listing_end(now, body.period_days, body.ends_at),
+                created_by=principal.sub)
+            uow.insert(listing)
+            uow.emit("transactions.listing.opened.v1", {
+                "listing_id": listing.id, "achievement_id": listing.achievement_id,
+                "patent_number": listing.patent_number, "seller_organization_id": seller, "mode": listing.mode,
+                "asking_price": body.asking_price, "title": listing.title, "programme": listing.programme,
+                "trl": listing.trl, "region_code": listing.region_code, "opened_at": now,
+                "ends_at": listing.ends_at}, subject=listing.id)
+            return listing
+
+        listing = self._act(work, self.actor(request, principal))
+        return web.json_response(listing.view(), status=201, headers={"Location": f"/api/v1/listings/{listing.id}"})
+
+    @http("GET", "/api/v1/listings")
+    @web.api
+    def search_listings(self, request):
+        """Public: open listings, newest first; q (Chinese or Latin words), programme, region, mode."""
+        query = {"status": "open"}
+        wanted = search_terms.terms(web.query_param(request, "q", default=""))
+        if wanted:
+            query["terms"] = {"$all": wanted}
+        for name, field, kind, choices in (("programme", "programme", int, PROGRAMMES),
+                                           ("region", "region_code", str, tuple(SICHUAN_REGIONS)),
+                                           ("mode", "mode", str, tuple(domain.LISTING_MODES)),
+                                           ("achievement", "achievement_id", str, None),
+                                           ("seller", "seller_organization_id", str, None)):
+            value = web.query_param(request, name, type=kind, choices=choices)
+            if value is not None:
+                query[field] = value
+        limit = self._limit(request)
+        docs = self._coll(Listing).find(query).sort([("opened_at", -1), ("_id", -1)]).limit(limit)
+        return web.json_response({"items": [Listing._from_son(d).view() for d in docs]})
+
+    @http("GET", "/api/v1/listings/<string:listing_id>")
+    @web.api
+    def get_listing(self, request, listing_id):
+        """Open listings are public; closed or withdrawn ones only to the seller and admins."""
+        listing = self._get(Listing, listing_id, missing="no such listing")
+        if listing.status != "open":
+            principal = self.principal(request)
+            if principal.role != auth.Roles.ADMIN and principal.org != listing.seller_organization_id:
+                raise NotFound("no such listing")
+        return web.json_response(listing.view())
+
+    @http("POST", "/api/v1/listings/<string:listing_id>/withdraw")
+    @web.api
+    def withdraw_listing(self, request, listing_id):
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, WithdrawIn)
+        now = now_ms()
+
+        def work(uow):
+            listing = self._get(Listing, listing_id, uow, "no such listing")
+            auth.require_org(principal, listing.seller_organization_id)
+            if self._coll(Auction, uow).find_one({"listing_id": listing.id, "status": "open"}, session=uow.session):
+                raise TransitionRefused("the listing is being auctioned")
+            listing.status = domain.transition(domain.LISTING_TRANSITIONS, "withdraw", listing.status)
+            listing.closed_at, listing.close_reason = now, "withdrawn"
+            uow.replace(listing)
+            uow.emit("transactions.listing.withdrawn.v1", {
+                "listing_id": listing.id, "achievement_id": listing.achievement_id,
+                "seller_organization_id": listing.seller_organization_id, "reason": body.reason,
+                "withdrawn_at": now}, subject=listing.id)
+            return listing
+
+        return web.json_response(self._act(work, self.actor(request, principal)).view())
+
+    def _close_listing(self, uow, listing, reason, now):
+        listing.status = domain.transition(domain.LISTING_TRANSITIONS, "close", listing.status)
+        listing.closed_at, listing.close_reason = now, reason
+        uow.replace(listing)
+        uow.emit("transactions.listing.closed.v1", {
+            "listing_id": listing.id, "achievement_id": listing.achievement_id,
+            "seller_organization_id": listing.seller_organization_id, "reason": reason, "closed_at": now},
+            subject=listing.id)
+
+    # -- matching (供需对接) -------------------------------------------------------------------------
+    @staticmethod
+    def _demand_side(demand):
+        return matching.Demand(frozenset(demand.terms), demand.programme, demand.region_code, demand.min_trl,
+                               demand.budget)
+
+    @staticmethod
+    def _supply_side(listing):
+        return matching.Supply(frozenset(listing.terms), listing.programme, listing.region_code, listing.trl,
+                               listing.asking_price)
+
+    @http("GET", "/api/v1/demands/<string:demand_id>/matches")
+    @web.api
+    def demand_matches(self, request, demand_id):
+        """Public: open listings ranked for the demand, each with the reasons it matched."""
+        demand = self._get(Demand, demand_id, missing="no such demand")
+        side = self._demand_side(demand)
+        query = {"status": "open", "$or": [{"terms": {"$in": sorted(side.terms)}}]}
+        if demand.programme is not None:
+            query["$or"].append({"programme": demand.programme})
+        listings = {d["_id"]: Listing._from_son(d) for d in self._coll(Listing).find(query).limit(2000)}
+        ranked = matching.rank(lambda listing: matching.score(side, self._supply_side(listing)),
+                               listings.items(), limit=self._limit(request))
+        return web.json_response({"demand_id": demand.id, "items": [
+            {**r, "listing": listings[r["id"]].view()} for r in ranked]})
+
+    @http("GET", "/api/v1/listings/<string:listing_id>/matches")
+    @web.api
+    def listing_matches(self, request, listing_id):
+        """Public for open listings: open demands ranked for the listing, with the reasons."""
+        listing = self._get(Listing, listing_id, missing="no such listing")
+        if listing.status != "open":
+            raise NotFound("no such open listing")
+        supply = self._supply_side(listing)
+        query = {"status": "open", "deadline": {"$gte": dt.date.today().isoformat()},
+                 "$or": [{"terms": {"$in": sorted(supply.terms)}}]}
+        if listing.programme is not None:
+            query["$or"].append({"programme": listing.programme})
+        demands = {d["_id"]: Demand._from_son(d) for d in self._coll(Demand).find(query).limit(2000)}
+        ranked = matching.rank(lambda demand: matching.score(self._demand_side(demand), supply),
+                               demands.items(), limit=self._limit(request))
+        return web.json_response({"listing_id": listing.id, "items": [
+            {**r, "demand": demands[r["id"]].view()} for r in ranked]})
+
+    @http("POST", "/api/v1/matches")
+    @web.api
+    def propose_match(self, request):
+        """Either side (or an admin) proposes a demand and a listing to each other; both sides get the event."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, MatchIn)
+        now = now_ms()
+
+        def work(uow):
+            demand = self._get(Demand, body.demand_id, uow, "no such demand")
+            listing = self._get(Listing, body.listing_id, uow, "no such listing")
+            if principal.role != auth.Roles.ADMIN and principal.org not in (demand.organization_id,
+                                                                            listing.seller_organization_id):
+                raise Forbidden("only the demand's or the listing's organization may propose this match")
+            if listing.status != "open":
+                raise ValidationFailed.at("listing_id", "the listing is not open")
+            if demand.status != "open" or demand.deadline < now.date().isoformat():
+                raise ValidationFailed.at("demand_id", "the demand is not open")
+            if self._coll(Match, uow).find_one({"demand_id": demand.id, "listing_id": listing.id,
+                                                "status": {"$in": ["proposed", "accepted"]}}, session=uow.session):
+                raise TransitionRefused("this demand and listing are already matched")
+            value, reasons = matching.score(self._demand_side(demand), self._supply_side(listing))
+            match = Match(id=uuid.uuid4().hex, demand_id=demand.id, listing_id=listing.id,
+                          demand_organization_id=demand.organization_id,
+                          seller_organization_id=listing.seller_organization_id,
+                          proposed_by_organization_id=self._org_of(principal), status="proposed", score=value,
+                          reasons=[r["detail"] for r in reasons], note=body.note, proposed_at=now,
+                          proposed_by=principal.sub)
+            uow.insert(match)
+            uow.emit("transactions.match.proposed.v1", {
+                **self._match_data(match), "proposed_by_organization_id": match.proposed_by_organization_id,
+                "score": value, "reasons": match.reasons, "proposed_at": now}, subject=match.id)
+            return match
+
+        match = self._act(work, self.actor(request, principal))
+        return web.json_response(match.view(), status=201, headers={"Location": f"/api/v1/matches/{match.id}"})
+
+    @staticmethod
+    def _match_data(match):
+        return {k: match[k] for k in ("demand_id", "listing_id", "demand_organization_id",
+                                      "seller_organization_id")} | {"match_id": match.id}
+
+    @http("GET", "/api/v1/matches/<string:match_id>")
+    @web.api
+    def get_match(self, request, match_id):
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        match = self._get(Match, match_id, missing="no such match")
+        if principal.role != auth.Roles.ADMIN and principal.org not in (match.demand_organization_id,
+                                                                        match.seller_organization_id):
+            raise NotFound("no such match")
+        return web.json_response(match.view())
+
+    @http("POST", "/api/v1/matches/<string:match_id>/<string:action>")
+    @web.api
+    def decide_match(self, request, match_id, action):
+        """accept or decline: the side that did not propose (either side when an admin proposed), admins."""
+        if action not in domain.MATCH_TRANSITIONS:
+            raise NotFound(f"no action {action!r}; one of: accept, decline")
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, domain.DecisionIn) if request.get_data() else domain.DecisionIn()
+        now = now_ms()
+
+        def work(uow):
+            match = self._get(Match, match_id, uow, "no such match")
+            if principal.role != auth.Roles.ADMIN:
+                sides = {match.demand_organization_id, match.seller_organization_id}
+                if principal.org not in sides:
+                    raise NotFound("no such match")
+                if principal.org == match.proposed_by_organization_id:
+                    raise Forbidden("the other side decides on a proposed match")
+            match.status = domain.transition(domain.MATCH_TRANSITIONS, action, match.status)
+            match.decided_at, match.decision_note = now, body.note
+            uow.replace(match)
+            uow.emit(f"transactions.match.{match.status}.v1", {
+                **self._match_data(match), "decided_by_organization_id": self._org_of(principal),
+                "note": body.note, f"{match.status}_at": now}, subject=match.id)
+            return match
+
+        return web.json_response(self._act(work, self.actor(request, principal)).view())
