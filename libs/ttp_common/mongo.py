@@ -29,6 +29,7 @@ _refcounts = {}
 OUTBOX = "outbox"
 PROCESSED = "processed_events"
 DUPLICATE = object()  # returned by transact() when a consumed event was applied before
+DEDUP_TTL_INDEX = "dedup_retention"
 
 
 def connect(uri, db_name, alias="default", operation_timeout=None):
@@ -165,6 +166,71 @@ class StoreHandle:
         return result
 
 
+def dedup_retention_seconds(days):
+    """``DEDUP_RETENTION_DAYS`` as the TTL index's ``expireAfterSeconds``; ``None`` (keep forever) for 0."""
+    days = float(days)
+    if days < 0:
+        raise ValueError(f"DEDUP_RETENTION_DAYS must be 0 (keep forever) or positive, not {days:g}")
+    if days == 0:
+        return None
+    return max(1, round(days * 86400))
+
+
+def dedup_retention_plan(indexes, seconds):
+    """What ``ensure_dedup_retention`` must do, given ``index_information()`` of ``processed_events``:
+    ``("create", s)``, ``("retune", s)`` (collMod), ``("drop", None)`` or ``(None, None)``."""
+    current = indexes.get(DEDUP_TTL_INDEX)
+    if seconds is None:
+        return ("drop", None) if current is not None else (None, None)
+    if current is None:
+        return "create", seconds
+    if current.get("expireAfterSeconds") != seconds:
+        return "retune", seconds
+    return None, None
+
+
+def ensure_dedup_retention(db, days):
+    """Expire deduplication markers ``days`` after they were written (a TTL index on ``at``).
+
+    A marker (``processed_events``, written in the handler's transaction) only matters while the
+    same ``ce_id`` can reach the same handler again. After the handler applied an event, that happens
+    when:
+
+    - the consumer crashed or its group rebalanced before committing the offset: the records of one
+      poll batch come again within seconds or minutes;
+    - an operator re-drives a dead letter (``ttp-dlq``): the other groups of the topic had applied
+      the original when it was dead-lettered; ``ttp-dlq redrive`` refuses dead letters older than
+      the retention;
+    - an operator republishes an outbox (``ttp-stack replay``) or resets a group's offsets: they
+      must stay inside the window (``ttp-stack replay --since``; operations.md 2.1–2.2);
+    - a group's committed offsets expired (Kafka's ``offsets.retention.minutes``, 7 days by default,
+      counted once the group is empty) and it starts again from the earliest record. Kafka's topic
+      retention does not bound this: the platform's topics are kept forever (``retention.ms: -1``),
+      so such a group reads everything again, like a new consumer: rebuild its read models.
+
+    Operator actions can be kept inside a window; the last case cannot, unless the brokers'
+    ``offsets.retention.minutes`` outlasts any outage. That is why the default is 0 (keep markers
+    forever): opt in to a window only where that holds. A consumer lag does not matter (the marker's
+    clock starts when the event is applied). The outbox is not pruned: it is the service's event log that ``replay``
+    and read-model rebuilds need.
+
+    The TTL index is honoured by MongoDB and by SecantusDB (measured: its sweeper, like mongod's
+    TTL monitor, runs every 60 s), so markers go within about a minute of expiring. SecantusDB's
+    sweep scans the whole collection under its storage lock (2.4 s per 100,000 markers measured). ``days=0``
+    removes the index (markers kept forever). Changing ``days`` retunes the index with collMod.
+    """
+    seconds = dedup_retention_seconds(days)
+    collection = db[PROCESSED]
+    action, value = dedup_retention_plan(collection.index_information(), seconds)
+    if action == "create":
+        collection.create_index([("at", ASCENDING)], name=DEDUP_TTL_INDEX, expireAfterSeconds=value)
+    elif action == "retune":
+        db.command("collMod", PROCESSED, index={"name": DEDUP_TTL_INDEX, "expireAfterSeconds": value})
+    elif action == "drop":
+        collection.drop_index(DEDUP_TTL_INDEX)
+    return action
+
+
 # The database is unreachable or too slow to finish in time: nothing is wrong with the request
 # or the event, so HTTP answers 503 and a consumer retries the record later (no dead letter).
 UNAVAILABLE_ERRORS = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
@@ -189,6 +255,8 @@ class Store(DependencyProvider):
         self.client = mongoengine.get_connection(self.alias)
         self.topic_prefix = setting(config, "KAFKA_TOPIC_PREFIX")
         self.transaction_timeout = setting(config, "TRANSACTION_TIMEOUT_SECONDS")
+        self.dedup_retention_days = setting(config, "DEDUP_RETENTION_DAYS")
+        dedup_retention_seconds(self.dedup_retention_days)  # a bad value stops the service at start-up
         self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
 
     def start(self):
@@ -198,6 +266,10 @@ class Store(DependencyProvider):
                 document.ensure_indexes()
         except Exception:  # the database may be down at start-up; /health reports it
             log.warning("could not create outbox index", exc_info=True)
+        try:
+            ensure_dedup_retention(self.db, self.dedup_retention_days)
+        except Exception:
+            log.warning("could not set the retention of %s", PROCESSED, exc_info=True)
 
     def stop(self):
         # Dependencies stop concurrently: let the relay drain before the client closes.

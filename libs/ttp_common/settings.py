@@ -17,8 +17,12 @@ DEFAULTS = {
     # instead of pymongo's 120 s: an HTTP client gets a 503 rather than a hang.
     "TRANSACTION_TIMEOUT_SECONDS": 6.0,
     # Any other database operation (a read, a query) gives up after this long (pymongo's
-    # timeoutMS); 0 means no limit. Large benchmarks on the development server raise it.
+    # socketTimeoutMS); 0 means no limit. Large benchmarks on the development server lift it.
     "MONGO_OPERATION_TIMEOUT_SECONDS": 20.0,
+    # How long a consumer remembers the ce_id of an event it applied (processed_events, a TTL
+    # index on `at`); 0, the default, keeps them forever: a redelivery after a marker expired is
+    # applied twice, and mongo.ensure_dedup_retention lists when one can come late.
+    "DEDUP_RETENTION_DAYS": 0.0,
 }
 
 

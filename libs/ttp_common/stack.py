@@ -5,7 +5,8 @@
     ttp-stack run           infra-up, then every service in the foreground (honcho); Ctrl-C stops all
     ttp-stack up | down     the same in the background; `up` returns when every /health answers 200
     ttp-stack health        check every service's /health once
-    ttp-stack replay        mark every service's outbox for republishing (after the broker lost its log)
+    ttp-stack replay        mark every service's outbox for republishing (after the broker lost its log);
+                            --since 7d | 2026-11-27T00:00:00Z republishes only the events created since then
 
 Ports and addresses come from the environment (see README); state lives in .run/.
 """
@@ -425,8 +426,27 @@ def down():
     infra_down()
 
 
-def replay(services=None):
-    """Mark every service's outbox for republishing; returns how many events."""
+def parse_since(text):
+    """``--since``: ``7d`` / ``12h`` (that long ago) or an ISO 8601 time (UTC when no zone); None for None."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    now = dt.datetime.now(dt.timezone.utc)
+    unit = text[-1:].lower()
+    if unit in ("d", "h") and text[:-1].replace(".", "", 1).isdigit():
+        amount = float(text[:-1])
+        return now - (dt.timedelta(days=amount) if unit == "d" else dt.timedelta(hours=amount))
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise StackError(f"--since takes 7d, 12h or an ISO 8601 time, not {text!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def replay(services=None, since=None):
+    """Mark every service's outbox (rows created from ``since``, a datetime) for republishing;
+    returns how many events."""
     import pymongo
 
     from .outbox import replay as replay_outbox
@@ -436,7 +456,7 @@ def replay(services=None):
     try:
         for name in services or SERVICES:
             db = client[env(f"{name.upper()}_MONGO_DB", f"ttp_{name}")]
-            total += replay_outbox(db)
+            total += replay_outbox(db, since)
     finally:
         client.close()
     return total
@@ -448,6 +468,8 @@ def main(argv=None):
     parser.add_argument("command", choices=["infra-up", "infra-down", "run", "up", "down", "health", "replay"])
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--service", action="append", help="replay only these services")
+    parser.add_argument("--since", help="replay only events created since: 7d, 12h or an ISO 8601 time "
+                                        "(keep it inside DEDUP_RETENTION_DAYS; operations.md 2.1)")
     args = parser.parse_args(argv)
     if args.command == "infra-up":
         infra_up()
@@ -466,7 +488,8 @@ def main(argv=None):
         if bad:
             raise StackError(f"unhealthy: {', '.join(bad)}")
     elif args.command == "replay":
-        say(f"{replay(args.service)} events queued for republishing; running relays publish them now")
+        count = replay(args.service, parse_since(args.since))
+        say(f"{count} events queued for republishing; running relays publish them now")
 
 
 if __name__ == "__main__":
