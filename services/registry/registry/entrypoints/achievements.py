@@ -10,10 +10,10 @@ dual-use catalogues (``_leave_catalogues``, from ``catalogues``). The rules are 
 import uuid
 
 from pydantic import ValidationError as PydanticValidationError
-from pymongo import ReturnDocument
 
 from ttp_common import auth, web
 from ttp_common.errors import NotFound
+from ttp_common.mongo import next_serial
 from ttp_common.web import http
 
 from .. import achievements, search
@@ -133,11 +133,8 @@ class AchievementEntrypoints(RegistryHelpers):
                 data["title"] = record["title"]
                 achievement.return_reasons = []
             elif action == "register":
-                serial = uow.db["sequences"].find_one_and_update(
-                    {"_id": f"achievement|{achievements.registration_body(achievement.region_code)}|{now.year}"
-                            f"|{record['type']}"},
-                    {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER,
-                    session=uow.session)["value"]
+                serial = next_serial(uow.db, f"achievement|{achievements.registration_body(achievement.region_code)}"
+                                             f"|{now.year}|{record['type']}")
                 achievement.registration_number = achievements.registration_number(
                     achievement.region_code, now.year, record["type"], serial)
                 achievement.registered_at = now

@@ -10,10 +10,10 @@ import uuid
 from decimal import Decimal
 
 from prometheus_client import Counter
-from pymongo import ReturnDocument
 
 from ttp_common import auth, web
 from ttp_common.errors import Forbidden, NotFound, ValidationFailed, field_error
+from ttp_common.mongo import next_serial
 from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.web import http
 
@@ -202,9 +202,7 @@ class ContractEntrypoints(TransactionsHelpers):
                     "region_code": contract.region_code, "reasons": body.reasons, "returned_at": now},
                     subject=contract.id)
                 return contract
-            serial = uow.db["sequences"].find_one_and_update(
-                {"_id": f"contract|{contract.region_code}|{now.year}"}, {"$inc": {"value": 1}},
-                upsert=True, return_document=ReturnDocument.AFTER, session=uow.session)["value"]
+            serial = next_serial(uow.db, f"contract|{contract.region_code}|{now.year}")  # after every check
             contract.registration_number = domain.registration_number(contract.region_code, now.year, serial)
             contract.registered_at, contract.registered_by, contract.return_reasons = now, principal.sub, []
             uow.replace(contract)
