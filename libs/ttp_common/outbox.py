@@ -135,6 +135,7 @@ class OutboxRelay(DependencyProvider):
                 future.get(timeout=0)
             except Exception as exc:
                 log.warning("publishing %s failed: %s; will retry", row["event_id"], exc)
+                self._topics_ready.clear()  # a restarted broker may have lost them: ensure them again
                 break
             confirmed.append(row)
         if confirmed:

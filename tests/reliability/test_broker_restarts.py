@@ -3,8 +3,9 @@
 Kafka protocol: the development broker keeps its log in memory, so a restart loses every
 record and every committed consumer offset. The services' outboxes are their event logs:
 marked for republishing (`make replay`, `ttp_common.outbox.replay`), every event goes out
-again with its original ``ce_id``, consumers read the new log from the start and deduplicate,
-and the projection ends with exactly the figures it would have had without the fault.
+again with its original ``ce_id``, consumers (started after the broker, as `make up` does)
+read the new log from the start and deduplicate, and the projection ends with exactly the
+figures it would have had without the fault. The producing service stays up throughout.
 
 RabbitMQ (RPC): while the broker is gone, /health says so, HTTP keeps serving (it does not
 need AMQP) and an RPC caller gets a clear error at once; when the broker is back the service
@@ -75,10 +76,16 @@ def test_a_kafka_restart_that_loses_the_log_converges_after_replay(kafka):
             wait_for(lambda: projected.count_documents({}) == 5, timeout=60, message="the first five projected")
 
             kafka.stop(signal.SIGKILL)
+            # A consumer must not outlive a log that is gone: it would keep its read positions in
+            # the lost log and could skip the start of the new one (operations.md 2.1). So, as
+            # `make up` does, the consumers start after the broker; the producer goes on.
+            projection.stop()
             kafka.start()  # same address, empty log, no committed offsets
             after = register(registry, token, 5)  # acknowledged: they are in the outbox
             replay(registry.db)  # what `make replay` does
             assert registry.db.outbox.count_documents({"sent": False}) >= 5
+            projection = ServiceContainer(Projection, config)
+            projection.start()
 
             expected = sorted(before + after)
             wait_for(lambda: projected.count_documents({}) == 10, timeout=90,
