@@ -1,5 +1,6 @@
 """Fixtures for fault tests: servers of the test's own, which a test may kill without
 disturbing anything else that runs against the shared local stack."""
+import itertools
 import os
 import signal
 import subprocess
@@ -11,54 +12,88 @@ import kombu
 import pymongo
 from nameko.testing.utils import find_free_port
 
+from ttp_common.reference import uscc_check_character
+from ttp_common.stack import kafka_round_trip, tansu_binary
+
 SECANTUSD = str(Path(sys.executable).with_name("secantusd-py"))
+_serial = itertools.count(1)
 
 
-class PrivateMongo:
+def organization(name="成都技术转移服务中心", kind="service_institution"):
+    """A registry organization body with a fresh, valid credit code."""
+    first17 = f"91510100MA{next(_serial):07d}"
+    return {"name": name, "credit_code": first17 + uscc_check_character(first17), "kind": kind,
+            "region_code": "510100"}
+
+
+class PrivateServer:
+    """A server process of the test's own, in its own session (so a signal reaches all of it)."""
+
+    what = "server"
+    process = None
+
+    def _launch(self, argv, ready, timeout, **popen):
+        """Start ``argv`` and wait until ``ready()`` is truthy (an exception counts as not yet)."""
+        self.process = subprocess.Popen(argv, start_new_session=True, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, **popen)
+        deadline = time.time() + timeout
+        while not _answers(ready):
+            if time.time() > deadline or self.process.poll() is not None:
+                self.stop(signal.SIGKILL)
+                raise RuntimeError(f"private {self.what} did not start")
+            time.sleep(0.2)
+
+    def stop(self, sig=signal.SIGTERM):
+        """SIGTERM is a restart by an operator; SIGKILL is a crash of the server."""
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                pass
+            self.process.wait(60)
+
+
+def _answers(ready):
+    try:
+        return ready()
+    except Exception:
+        return False
+
+
+class PrivateMongo(PrivateServer):
     """A SecantusDB (MongoDB protocol) process on a free port with its own data directory."""
+
+    what = "SecantusDB"
 
     def __init__(self, data_dir, *extra_args):
         self.extra_args = list(extra_args)
         self.port = find_free_port()
         self.data_dir = data_dir
         self.uri = f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
-        self.process = None
 
-    def start(self):
-        self.process = subprocess.Popen(
-            [SECANTUSD, "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.data_dir),
-             "--log-level", "WARNING", *self.extra_args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def start(self, timeout=60):
         client = pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=500)
-        deadline = time.time() + 60
-        while True:
-            try:
-                client.admin.command("ping")
-                break
-            except pymongo.errors.PyMongoError:
-                if time.time() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("private SecantusDB did not start")
-                time.sleep(0.2)
-        client.close()
-
-    def stop(self, sig=signal.SIGTERM):
-        """SIGTERM is a restart by an operator; SIGKILL is a crash of the process."""
-        if self.process and self.process.poll() is None:
-            os.kill(self.process.pid, sig)
-            self.process.wait(30)
+        try:
+            self._launch([SECANTUSD, "--host", "127.0.0.1", "--port", str(self.port), "--storage-path",
+                          str(self.data_dir), "--log-level", "WARNING", *self.extra_args],
+                         lambda: client.admin.command("ping"), timeout)
+        finally:
+            client.close()
 
 
 RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 
 
-class PrivateRabbit:
+class PrivateRabbit(PrivateServer):
     """A RabbitMQ node of the test's own (Debian's rabbitmq-server, no plugins) on a free port,
     with its own node name, Erlang cookie and data directory: killing it disturbs nobody."""
+
+    what = "RabbitMQ"
 
     def __init__(self, base_dir):
         self.base_dir = Path(base_dir)
         self.port = find_free_port()
         self.uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
-        self.process = None
         self.base_dir.mkdir(parents=True, exist_ok=True)
         (self.base_dir / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
         (self.base_dir / "enabled_plugins").write_text("[].\n")
@@ -70,64 +105,26 @@ class PrivateRabbit:
                "RABBITMQ_CONFIG_FILE": str(self.base_dir / "rabbitmq.conf"),
                "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base_dir / "enabled_plugins"),
                "RABBITMQ_MNESIA_BASE": str(self.base_dir / "mnesia"), "RABBITMQ_LOG_BASE": str(self.base_dir / "log")}
-        self.process = subprocess.Popen([RABBITMQ_SERVER], env=env, start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + timeout
-        while not amqp_answers(self.port):
-            if time.time() > deadline or self.process.poll() is not None:
-                self.stop(signal.SIGKILL)
-                raise RuntimeError("private RabbitMQ did not start")
-            time.sleep(0.3)
+        self._launch([RABBITMQ_SERVER], self._speaks_amqp, timeout, env=env)
 
-    def stop(self, sig=signal.SIGTERM):
-        """SIGKILL of the whole process group is a crash of the broker."""
-        if self.process and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                pass
-            self.process.wait(60)
-
-
-def amqp_answers(port):
-    """The broker speaks AMQP on ``port`` (a TCP accept alone comes before the node is ready)."""
-    try:
-        with kombu.Connection(f"amqp://guest:guest@127.0.0.1:{port}//", connect_timeout=1) as connection:
+    def _speaks_amqp(self):
+        """A TCP accept alone comes before the node is ready."""
+        with kombu.Connection(f"amqp://guest:guest@127.0.0.1:{self.port}//", connect_timeout=1) as connection:
             connection.connect()
         return True
-    except Exception:
-        return False
 
 
-class PrivateKafka:
+class PrivateKafka(PrivateServer):
     """A Tansu broker (Kafka protocol, memory storage) of the test's own on a free port:
     restarting it loses its whole log, as the development broker does."""
+
+    what = "Tansu broker"
 
     def __init__(self):
         self.port = find_free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
-        self.process = None
 
     def start(self, timeout=60):
-        from ttp_common.stack import kafka_round_trip, tansu_binary
-
         url = f"tcp://{self.bootstrap}"
-        self.process = subprocess.Popen([tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url",
-                                         url, "--storage-engine", "memory://tansu/"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + timeout
-        while True:
-            try:
-                if kafka_round_trip(self.bootstrap):
-                    return
-            except Exception:
-                pass
-            if time.time() > deadline or self.process.poll() is not None:
-                self.stop(signal.SIGKILL)
-                raise RuntimeError("private Tansu broker did not start")
-            time.sleep(0.3)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.process and self.process.poll() is None:
-            os.kill(self.process.pid, sig)
-            self.process.wait(30)
+        self._launch([tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+                      "--storage-engine", "memory://tansu/"], lambda: kafka_round_trip(self.bootstrap), timeout)

@@ -24,29 +24,19 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from ttp_common.outbox import replay
 from ttp_common.rpc import rpc
-from ttp_common.reference import uscc_check_character
 from ttp_common.testing import running_service, service_config, unique, wait_for
 
 from registry.service import RegistryService
 
-from .conftest import PrivateKafka, PrivateRabbit
+from .conftest import PrivateKafka, PrivateRabbit, organization
 from .projection_service import Projection
 
 pytestmark = pytest.mark.integration
 
-_serial = iter(range(1, 100_000))
-
-
-def organization():
-    first17 = f"91510100MA{next(_serial):07d}"[:17]
-    return {"name": "重启测试机构", "credit_code": first17 + uscc_check_character(first17),
-            "kind": "enterprise", "region_code": "510100"}
-
-
 def register(api, token, count):
     ids = []
     for _ in range(count):
-        response = api.post("/api/v1/organizations", organization(), token=token)
+        response = api.post("/api/v1/organizations", organization("重启测试机构", "enterprise"), token=token)
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
     return ids

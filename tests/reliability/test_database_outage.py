@@ -16,23 +16,13 @@ import pymongo
 
 import pytest
 
-from ttp_common.reference import uscc_check_character
 from ttp_common.testing import assert_error, running_service, wait_for
 
 from registry.service import RegistryService
 
-from .conftest import PrivateMongo
+from .conftest import PrivateMongo, organization
 
 pytestmark = pytest.mark.integration
-
-_serial = iter(range(1, 10_000))
-
-
-def organization():
-    first17 = f"91510100MA{next(_serial):07d}"[:17]
-    return {"name": "成都技术转移服务中心", "credit_code": first17 + uscc_check_character(first17),
-            "kind": "service_institution", "region_code": "510100"}
-
 
 @pytest.mark.parametrize("how, extra_args", [
     pytest.param(signal.SIGTERM, (), id="restarted"),

@@ -5,17 +5,11 @@ import pytest
 
 from ttp_common.testing import assert_error
 
-from .conftest import concrete, operations
+from .conftest import concrete, operations, stored
 
 pytestmark = pytest.mark.integration
 
 FORGED_SECRET = "another-secret-of-at-least-32-bytes!!"
-
-
-def stored(api):
-    """Documents per collection, leaving out the outbox relay's lease (it is renewed on its own)."""
-    return {name: api.db[name].count_documents({}) for name in api.db.list_collection_names()
-            if name != "relay_lease"}
 
 
 @pytest.mark.parametrize("credential", ["none", "forged", "expired", "malformed"])

@@ -22,7 +22,7 @@ import pytest
 
 from ttp_common.testing import assert_error
 
-from .conftest import concrete, operations
+from .conftest import concrete, operations, stored
 
 pytestmark = pytest.mark.integration
 
@@ -106,11 +106,6 @@ ALLOWED = {
     ("transactions", "POST /api/v1/valuations"): "IA",
     ("transactions", "PUT /api/v1/contracts/{contract_id}"): "IA",
 }
-
-
-def stored(api):
-    return {name: api.db[name].count_documents({}) for name in api.db.list_collection_names()
-            if name != "relay_lease"}
 
 
 def writes(service):

@@ -16,7 +16,7 @@ import pytest
 
 from ttp_common.testing import assert_error
 
-from .conftest import concrete, operations
+from .conftest import concrete, operations, stored
 from .test_authorization import ALLOWED, ROLES
 
 pytestmark = pytest.mark.integration
@@ -30,11 +30,6 @@ def numeric(schema):
     """A number, or an amount (documented as a number or a decimal string)."""
     options = schema.get("anyOf", [schema])
     return any(option.get("type") in ("number", "integer") for option in options)
-
-
-def stored(api):
-    return {name: api.db[name].count_documents({}) for name in api.db.list_collection_names()
-            if name != "relay_lease"}
 
 
 def body_operations(service):
