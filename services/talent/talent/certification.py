@@ -3,13 +3,15 @@
 A person is certified at a level when, in completed broker courses of that level, they have
 the level's hours and passed assessments, and (above junior) hold a valid certificate of the
 prerequisite level. Certificates are valid for a fixed number of years and can be suspended
-and reinstated.
+and reinstated; while one is suspended, no new certificate of its level is issued.
 """
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ttp_common.errors import Conflict, field_error
 
 from .training import BROKER_LEVELS
 
@@ -54,6 +56,16 @@ def certificate_status(certificate, today):
     return certificate["status"]
 
 
+def check_not_suspended(level_key, certificates, today):
+    """409 while the person holds a suspended (unexpired) certificate of ``level_key``: a suspension is
+    lifted by reinstatement, never bypassed by certifying again. Once expired, it no longer blocks."""
+    for certificate in certificates:
+        if certificate["level"] == level_key and certificate_status(certificate, today) == "suspended":
+            raise Conflict(f"the person's {LEVELS[level_key].label} certificate {certificate['number']} is suspended; "
+                           "reinstate it rather than certify again",
+                           [field_error("level", "a certificate of this level is suspended")])
+
+
 def unmet_requirements(level_key, completions, certificates, today):
     """What ``level_key`` still needs (empty: the person may be certified).
 
@@ -79,8 +91,11 @@ def unmet_requirements(level_key, completions, certificates, today):
 
 
 def certificate_number(level_key, year, serial):
-    """Human-readable and unique per level and year: ``SCTB-2026-J-00001`` (四川技术经纪人)."""
-    if not 1 <= serial <= 99999:
+    """Human-readable and unique per level and year: ``SCTB-2026-J-00001`` (四川技术经纪人).
+
+    The serial has at least five digits and widens past 99,999 (``SCTB-2026-J-100000``), so numbers
+    already issued keep their form and stay distinct from the wider ones."""
+    if serial < 1:
         raise ValueError("serial out of range")
     return f"SCTB-{year:04d}-{LEVELS[level_key].code}-{serial:05d}"
 

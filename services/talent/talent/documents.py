@@ -29,16 +29,19 @@ class Person(Document):
     assignments = IntField(default=0)  # expert review load, to spread assignments
     created_at = DateTimeField(required=True, default=now_ms)
     created_by = StringField(required=True)
+    updated_at = DateTimeField()   # the last change of contact, fields or consent
+    updated_by = StringField()
 
     def as_dict(self):
         return {"id": self.id, "name": self.name, "kinds": list(self.kinds), "organization_id": self.organization_id,
                 "fields": list(self.fields or []), "title": self.title, "contact": dict(self.contact or {}) or None,
                 "id_number": self.id_number, "public_fields": list(self.public_fields or []),
-                "assignments": self.assignments or 0, "created_at": self.created_at, "created_by": self.created_by}
+                "assignments": self.assignments or 0, "created_at": self.created_at, "created_by": self.created_by,
+                "updated_at": self.updated_at, "updated_by": self.updated_by}
 
 
 class Programme(Document):
-    meta = {"collection": "programmes"}
+    meta = {"collection": "programmes", "indexes": [{"fields": ["kind", "level", "-created_at"]}]}
 
     id = StringField(primary_key=True)
     title = StringField(required=True)
@@ -104,7 +107,8 @@ class Certificate(Document):
 
 
 class RewardPlan(Document):
-    meta = {"collection": "rewards", "indexes": [{"fields": ["organization_id", "compliant"]}]}
+    meta = {"collection": "rewards", "indexes": [{"fields": ["organization_id", "compliant"]},
+                                                 {"fields": ["-created_at"]}]}
 
     id = StringField(primary_key=True)
     organization_id = StringField(required=True)
@@ -120,13 +124,18 @@ class RewardPlan(Document):
 
 
 class Post(Document):
-    """A technology transfer post (科技成果转移转化岗) or a talent programme participation (人才计划)."""
+    """A technology transfer post (科技成果转移转化岗) or a talent programme participation (人才计划).
 
-    meta = {"collection": "posts", "indexes": [{"fields": ["person_id"]}]}
+    ``key`` is its natural key (``domain.post_key``/``participation_key``), unique so it is counted once
+    (sparse: records from before the key have none)."""
+
+    meta = {"collection": "posts", "indexes": [{"fields": ["person_id"]},
+                                               {"fields": ["key"], "unique": True, "sparse": True}]}
 
     id = StringField(primary_key=True)
     person_id = StringField(required=True)
     category = StringField(required=True)  # post, programme
+    key = StringField()
     record = DictField(required=True)
     created_at = DateTimeField(required=True, default=now_ms)
     created_by = StringField(required=True)

@@ -4,10 +4,13 @@ Contact details and identity numbers are personal data: they are stored for the 
 organization and administrators only, never put in events and never in public responses.
 """
 import datetime as dt
+import json
 import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ttp_common.errors import ValidationFailed
 
 PERSON_KINDS = {"researcher": "科研人员", "broker": "技术经纪人", "mentor": "创业导师", "expert": "专家"}
 
@@ -58,10 +61,7 @@ class PersonIn(BaseModel):
     @field_validator("fields")
     @classmethod
     def _fields(cls, value):
-        cleaned = [f.strip() for f in value]
-        if any(not f or len(f) > 30 for f in cleaned):
-            raise ValueError("each field is 1 to 30 characters")
-        return list(dict.fromkeys(cleaned))
+        return _clean_fields(value)
 
     @field_validator("id_number")
     @classmethod
@@ -79,6 +79,52 @@ class PersonIn(BaseModel):
         return list(dict.fromkeys(value))
 
 
+def _clean_fields(value):
+    cleaned = [f.strip() for f in value]
+    if any(not f or len(f) > 30 for f in cleaned):
+        raise ValueError("each field is 1 to 30 characters")
+    return list(dict.fromkeys(cleaned))
+
+
+class PersonUpdateIn(BaseModel):
+    """A change to a person's contact details, fields or consent: only the keys given change.
+
+    ``contact`` replaces the contact details (``null`` removes them); ``public_fields`` replaces the
+    consent (``[]`` withdraws it). Name, kinds, organization and ID number are not changed here.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    contact: ContactIn | None = Field(default=None, description="联系方式 (never public, never in events)")
+    fields: list[str] | None = Field(default=None, max_length=10, description="专业领域")
+    public_fields: list[Literal[tuple(PUBLIC_FIELDS)]] | None = Field(
+        default=None, max_length=len(PUBLIC_FIELDS), description="公开信息授权: what may be shown; [] withdraws it")
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value):
+        if value is None:
+            raise ValueError("a list (possibly empty), not null")
+        return _clean_fields(value)
+
+    @field_validator("public_fields")
+    @classmethod
+    def _consent(cls, value):
+        if value is None:
+            raise ValueError("a list (possibly empty), not null")
+        return list(dict.fromkeys(value))
+
+
+def person_changes(body):
+    """The stored fields a ``PersonUpdateIn`` sets; 400 when it sets none."""
+    data = body.model_dump(mode="json", include=body.model_fields_set)
+    if not data:
+        raise ValidationFailed("nothing to change: give contact, fields or public_fields")
+    if "contact" in data:
+        data["contact"] = {k: v for k, v in (data["contact"] or {}).items() if v is not None}
+    return data
+
+
 def public_view(person):
     """A person as the public sees them: the id and only the fields they consented to show."""
     view = {"id": person["id"]}
@@ -91,7 +137,7 @@ def public_view(person):
 def private_view(person):
     """The full record, for the person's organization and administrators."""
     keys = ("id", "name", "kinds", "organization_id", "fields", "title", "contact", "id_number", "public_fields",
-            "created_at", "created_by")
+            "created_at", "created_by", "updated_at", "updated_by")
     return {k: person.get(k) for k in keys}
 
 
@@ -118,3 +164,14 @@ class TalentProgrammeIn(BaseModel):
     programme: Literal[tuple(TALENT_PROGRAMMES)]
     programme_name: str = Field(min_length=2, max_length=100, description="计划名称, e.g. 四川省千人计划")
     year: int = Field(ge=1990, le=2100, description="入选年份")
+
+
+def post_key(person_id, post):
+    """The natural key of a transfer post: a person holds one post of a kind in an organization."""
+    return json.dumps(["post", str(person_id), post.organization_id, post.post_kind], ensure_ascii=False)
+
+
+def participation_key(person_id, participation):
+    """The natural key of a talent programme participation: one selection per programme and year."""
+    return json.dumps(["programme", str(person_id), participation.programme, participation.programme_name,
+                       participation.year], ensure_ascii=False)

@@ -1,7 +1,7 @@
 """Expert pool (专家库) and mentors (创业导师): selection by field with conflict-of-interest exclusion."""
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ttp_common.errors import Conflict, field_error
 
@@ -17,7 +17,15 @@ class AssignmentIn(BaseModel):
     field: str = Field(min_length=1, max_length=30, description="专业领域")
     count: int = Field(default=3, ge=1, le=15, description="how many experts")
     person_ids: list[str] | None = Field(default=None, max_length=15,
-                                         description="named experts instead of a draw from the pool")
+                                         description="named experts instead of a draw from the pool, each once")
+
+    @field_validator("person_ids")
+    @classmethod
+    def _distinct(cls, value):
+        """One expert fills one reviewer place."""
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("each expert once")
+        return value
 
 
 class MentorshipIn(BaseModel):

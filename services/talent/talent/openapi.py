@@ -3,10 +3,10 @@ from ttp_common import web
 from ttp_common.service_base import service_openapi
 
 from .certification import CertificationIn, SuspensionIn
-from .domain import PersonIn, PostIn, TalentProgrammeIn
+from .domain import PersonIn, PersonUpdateIn, PostIn, TalentProgrammeIn
 from .experts import AssignmentIn, MentorshipIn
 from .rewards import RewardPlanIn
-from .training import AssessmentIn, AttendanceIn, EnrolmentIn, ProgrammeIn
+from .training import BROKER_LEVELS, PROGRAMME_KINDS, AssessmentIn, AttendanceIn, EnrolmentIn, ProgrammeIn
 
 OBJECT = {"type": "object", "additionalProperties": True}
 BEARER = [{"bearerAuth": []}]
@@ -32,22 +32,33 @@ def _op(summary, body=None, status="200", errors=(400, 401, 403, 404), params=()
 
 
 WRITE = (400, 401, 403, 404, 409, 413, 415)
+PAGE = [("limit", "integer", "1–100, default 20"), ("cursor", "string", "next_cursor of the previous page")]
 PATHS = {
     "/api/v1/people": {"post": _op("Register a person (institution for its own organization, admin); the response "
                                    "is the full record, contact and ID number included, for the registrant only",
                                    "PersonIn", "201", (400, 401, 403, 413, 415))},
     "/api/v1/people/{person_id}": {"get": _op(
         "A person: the full record for their organization and admins; for anyone else only the fields the "
-        "person consented to show (public_fields)", params=["person_id"], errors=(404,), public=True)},
+        "person consented to show (public_fields)", params=["person_id"], errors=(404,), public=True),
+        "patch": _op("Change a person's contact details, fields or consent (public_fields; [] withdraws it); only the "
+                     "keys given change (the person's organization, admins); no event", "PersonUpdateIn", "200",
+                     WRITE, ["person_id"])},
     "/api/v1/people/{person_id}/posts": {"post": _op(
-        "Register a technology transfer post (科技成果转移转化岗) the organization gave the person",
+        "Register a technology transfer post (科技成果转移转化岗) the organization gave one of its own people; "
+        "409 if already registered (same organization and post kind)",
         "PostIn", "201", WRITE, ["person_id"])},
     "/api/v1/people/{person_id}/talent-programmes": {"post": _op(
-        "Register the person's selection into a talent programme (千人计划 and similar)",
+        "Register the person's selection into a talent programme (千人计划 and similar); 409 if already registered "
+        "(same programme, name and year)",
         "TalentProgrammeIn", "201", WRITE, ["person_id"])},
-    "/api/v1/training/programmes": {"post": _op(
-        "Register a training programme (学历/职业/继续教育, broker course by level) with its sessions; the provider "
-        "institution or an admin", "ProgrammeIn", "201", WRITE)},
+    "/api/v1/training/programmes": {
+        "post": _op("Register a training programme (学历/职业/继续教育, broker course by level) with its sessions; the "
+                    "provider institution or an admin", "ProgrammeIn", "201", WRITE),
+        "get": _op("Training programmes (public), newest first: {items, next_cursor}",
+                   query=[("kind", "string", " · ".join(PROGRAMME_KINDS)),
+                          ("level", "string", "broker courses: " + " · ".join(BROKER_LEVELS)), *PAGE],
+                   errors=(400,), public=True),
+    },
     "/api/v1/training/programmes/{programme_id}": {"get": _op("A programme (public)", params=["programme_id"],
                                                               errors=(404,), public=True)},
     "/api/v1/training/programmes/{programme_id}/enrolments": {"post": _op(
@@ -68,7 +79,8 @@ PATHS = {
         "A broker's certificates and performance computed from registered technology contracts "
         "(the person's organization, reviewers, admins)", params=["person_id"])},
     "/api/v1/brokers/{person_id}/certificates": {"post": _op(
-        "Certify a broker at a level when its rules are met (admins); 422 rule_not_met lists what is missing",
+        "Certify a broker at a level when its rules are met (admins); 422 rule_not_met lists what is missing; "
+        "409 while a certificate of that level is suspended",
         "CertificationIn", "201", WRITE + (422,), ["person_id"])},
     "/api/v1/certificates/{number}": {"get": _op("Verify a certificate (public): level, validity, status",
                                                  params=["number"], errors=(404,), public=True)},
@@ -89,14 +101,15 @@ PATHS = {
         "post": _op("Record a reward plan for contributors; checked against 促进科技成果转化法 第四十五条 or the "
                     "organization's own rules, stored and flagged (check.compliant=false) when short",
                     "RewardPlanIn", "201", (400, 401, 403, 413, 415)),
-        "get": _op("Reward plans (reviewers and admins all, institutions their own); flagged=true for the "
-                   "non-compliant ones", query=[("flagged", "boolean", "only flagged plans")],
+        "get": _op("Reward plans (reviewers and admins all, institutions their own), newest first: "
+                   "{items, next_cursor}; flagged=true for the non-compliant ones",
+                   query=[("flagged", "boolean", "only flagged plans"), *PAGE],
                    errors=(400, 401, 403)),
     },
 }
 
 SCHEMAS = {}
-for model in (PersonIn, PostIn, TalentProgrammeIn, ProgrammeIn, EnrolmentIn, AttendanceIn, AssessmentIn,
+for model in (PersonIn, PersonUpdateIn, PostIn, TalentProgrammeIn, ProgrammeIn, EnrolmentIn, AttendanceIn, AssessmentIn,
               CertificationIn, SuspensionIn, AssignmentIn, MentorshipIn, RewardPlanIn):
     SCHEMAS.update(web.model_schema(model))
 

@@ -62,13 +62,17 @@ class AllocationIn(BaseModel):
 
 
 class OwnRulesIn(BaseModel):
-    """The organization's own rules (单位规定或与科技人员约定), which take precedence over article 45."""
+    """The organization's own rules (单位规定或与科技人员约定), which take precedence over article 45.
+
+    Cited rules must state their minimum: without it nothing could be checked and every plan, even a
+    zero reward, would pass, so a missing ``minimum_percent`` is a 400 naming it (it may be 0, stated).
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reference: str = Field(min_length=2, max_length=200, description="e.g. 《四川大学科技成果转化管理办法》第十二条")
-    minimum_percent: Decimal | None = Field(default=None, ge=0, le=100, max_digits=7, decimal_places=4,
-                                            description="the minimum the rules set, if any, in %")
+    minimum_percent: Decimal = Field(ge=0, le=100, max_digits=7, decimal_places=4,
+                                     description="the minimum the rules set, in % (required)")
 
     @field_validator("minimum_percent")
     @classmethod
@@ -158,7 +162,7 @@ def check_plan(plan):
         basis, required, source = "own_rules", plan.own_rules.minimum_percent, plan.own_rules.reference
     else:
         basis, required, source = "statutory", STATUTORY_MINIMUM[plan.mode], STATUTE
-    if required is not None and obtained and total * 100 < required * obtained:
+    if obtained and total * 100 < required * obtained:
         findings.append({
             "code": "below_minimum",
             "message": f"rewards are {actual}% of {_what(plan.mode)}; {source} requires at least {required}%",

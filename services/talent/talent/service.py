@@ -15,7 +15,7 @@ from ttp_common.rpc import rpc
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 
-from . import certification, domain, experts, performance, rewards, training
+from . import certification, domain, experts, paging, performance, rewards, training
 from .documents import Assignment, Certificate, Enrolment, Person, Post, Programme, RewardPlan, now_ms
 from .openapi import SPEC
 
@@ -85,35 +85,64 @@ class TalentService(PlatformService):
             return web.json_response(view)
         return web.json_response(domain.public_view(person))
 
+    @http("PATCH", "/api/v1/people/<string:person_id>")
+    @web.api
+    def update_person(self, request, person_id):
+        """The person's organization (or an admin) changes their contact details, fields or consent
+        (public_fields); only the keys given change. No event: the only person event that fits a person
+        as such is ``talent.person.registered.v1``, and an update is not a registration (nor may contact
+        details ever go into an event); the record keeps who changed it last (updated_at, updated_by)."""
+        principal = self.principal(request)
+        auth.require(principal, R.INSTITUTION, R.ADMIN)
+        changes = domain.person_changes(web.parse_body(request, domain.PersonUpdateIn))
+
+        def work(uow):
+            person = self._person(uow.db, person_id, uow.session)
+            auth.require_org(principal, person["organization_id"])
+            uow.db[Person._get_collection_name()].update_one(
+                {"_id": person["id"]}, {"$set": {**changes, "updated_at": now_ms(), "updated_by": principal.sub}},
+                session=uow.session)
+            return self._person(uow.db, person_id, uow.session)
+
+        person = self.store.transact(work, actor=self.actor(request, principal))
+        return web.json_response(domain.private_view(person))
+
     @http("POST", "/api/v1/people/<string:person_id>/posts")
     @web.api
     def register_post(self, request, person_id):
-        """An institution registers a transfer post (科技成果转移转化岗) it gave the person; admins too."""
+        """An institution registers a transfer post (科技成果转移转化岗) it gave one of its own people; admins
+        too. Once per person, organization and post kind (409)."""
         principal = self.principal(request)
         auth.require(principal, R.INSTITUTION, R.ADMIN)
         body = web.parse_body(request, domain.PostIn)
         auth.require_org(principal, body.organization_id)
         post = Post(id=uuid.uuid4().hex, person_id=str(person_id), category="post", created_by=principal.sub,
-                    record=body.model_dump(mode="json"))
+                    key=domain.post_key(person_id, body), record=body.model_dump(mode="json"))
 
         def work(uow):
-            self._person(uow.db, person_id, uow.session)
+            person = self._person(uow.db, person_id, uow.session)
+            auth.require_org(principal, person["organization_id"])
             uow.insert(post)
             uow.emit(POST_REGISTERED, {"person_id": post.person_id, "post_id": post.id, **body.model_dump()},
                      subject=post.person_id)
 
-        self.store.transact(work, actor=self.actor(request, principal))
+        try:
+            self.store.transact(work, actor=self.actor(request, principal))
+        except DuplicateKeyError:
+            raise Conflict("this post is already registered for the person",
+                           [field_error("post_kind", "already registered at this organization")])
         return web.json_response(post.as_dict(), status=201)
 
     @http("POST", "/api/v1/people/<string:person_id>/talent-programmes")
     @web.api
     def join_talent_programme(self, request, person_id):
-        """The person's organization (or an admin) registers their selection into a talent programme (千人计划…)."""
+        """The person's organization (or an admin) registers their selection into a talent programme (千人计划…);
+        once per programme, programme name and year (409)."""
         principal = self.principal(request)
         auth.require(principal, R.INSTITUTION, R.ADMIN)
         body = web.parse_body(request, domain.TalentProgrammeIn)
         post = Post(id=uuid.uuid4().hex, person_id=str(person_id), category="programme", created_by=principal.sub,
-                    record=body.model_dump(mode="json"))
+                    key=domain.participation_key(person_id, body), record=body.model_dump(mode="json"))
 
         def work(uow):
             person = self._person(uow.db, person_id, uow.session)
@@ -123,7 +152,11 @@ class TalentService(PlatformService):
                                         "organization_id": person["organization_id"], **body.model_dump()},
                      subject=post.person_id)
 
-        self.store.transact(work, actor=self.actor(request, principal))
+        try:
+            self.store.transact(work, actor=self.actor(request, principal))
+        except DuplicateKeyError:
+            raise Conflict("this participation is already registered for the person",
+                           [field_error("year", "already registered for this programme and year")])
         return web.json_response(post.as_dict(), status=201)
 
     @rpc
@@ -157,6 +190,19 @@ class TalentService(PlatformService):
 
         self.store.transact(work, actor=self.actor(request, principal))
         return web.json_response(programme.as_dict(), status=201)
+
+    @http("GET", "/api/v1/training/programmes")
+    @web.api
+    def list_programmes(self, request):
+        """Public: programmes, newest first, by ``kind`` and ``level``; cursor-paged (``limit``, ``cursor``)."""
+        query = {}
+        for name, choices in (("kind", training.PROGRAMME_KINDS), ("level", training.BROKER_LEVELS)):
+            value = web.query_param(request, name, choices=tuple(choices))
+            if value is not None:
+                query[name] = value
+        docs, next_cursor = paging.page(self.store.db[Programme._get_collection_name()], query, request)
+        return web.json_response({"items": [Programme._from_son(d).as_dict() for d in docs],
+                                  "next_cursor": next_cursor})
 
     @http("GET", "/api/v1/training/programmes/<string:programme_id>")
     @web.api
@@ -252,7 +298,8 @@ class TalentService(PlatformService):
     @http("POST", "/api/v1/brokers/<string:person_id>/certificates")
     @web.api
     def certify(self, request, person_id):
-        """An admin certifies a broker at a level once the level's rules are met (422 lists what is missing)."""
+        """An admin certifies a broker at a level once the level's rules are met (422 lists what is missing;
+        409 while a certificate of the level is suspended)."""
         principal = self.principal(request)
         auth.require(principal, R.ADMIN)
         body = web.parse_body(request, certification.CertificationIn)
@@ -268,6 +315,7 @@ class TalentService(PlatformService):
                         "hours": programmes[c["programme_id"]]["required_hours"]} for c in completions]
             held = [Certificate._from_son(c).as_dict() for c in uow.db[Certificate._get_collection_name()].find(
                 {"person_id": person["id"]}, session=uow.session)]
+            certification.check_not_suspended(body.level, held, today)
             unmet = certification.unmet_requirements(body.level, courses, held, today)
             if unmet:
                 raise training.Unprocessable("the rules for this level are not met: " + "; ".join(unmet),
@@ -479,7 +527,8 @@ class TalentService(PlatformService):
     @http("GET", "/api/v1/rewards")
     @web.api
     def list_rewards(self, request):
-        """Reviewers and admins see every plan (``flagged=true``: the non-compliant ones); institutions their own."""
+        """Reviewers and admins see every plan (``flagged=true``: the non-compliant ones); institutions their own.
+        Newest first, cursor-paged (``limit``, ``cursor``)."""
         principal = self.principal(request)
         auth.require(principal, R.INSTITUTION, R.REVIEWER, R.ADMIN)
         query = {}
@@ -487,8 +536,9 @@ class TalentService(PlatformService):
             query["compliant"] = False
         if principal.role == R.INSTITUTION:
             query["organization_id"] = principal.org
-        docs = self.store.db[RewardPlan._get_collection_name()].find(query).sort("created_at", -1).limit(500)
-        return web.json_response({"items": [RewardPlan._from_son(d).as_dict() for d in docs]})
+        docs, next_cursor = paging.page(self.store.db[RewardPlan._get_collection_name()], query, request)
+        return web.json_response({"items": [RewardPlan._from_son(d).as_dict() for d in docs],
+                                  "next_cursor": next_cursor})
 
     # -- helpers ----------------------------------------------------------------------
     @staticmethod

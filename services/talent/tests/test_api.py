@@ -1,5 +1,7 @@
 """The talent service's HTTP API against the real local servers (one service container for the module)."""
 import datetime as dt
+import inspect
+import re
 
 import pytest
 
@@ -55,6 +57,19 @@ def test_openapi_document_describes_the_write_endpoint(api):
     assert {"201", "400", "401", "403", "415"} <= set(post["responses"])
     assert set(spec["components"]["schemas"]["PersonIn"]["required"]) == {"name", "kinds"}
     assert {"/health", "/metrics", "/api/v1/openapi.json"} <= set(spec["paths"])
+
+
+def test_every_route_is_documented(api):
+    """Each HTTP entrypoint has its method under a documented path ({parameters} or their values)."""
+    from talent.service import TalentService
+
+    spec = api.get("/api/v1/openapi.json").json()
+    routes = {(e.method.lower(), e.url) for _, member in inspect.getmembers(TalentService)
+              for e in getattr(member, "nameko_entrypoints", ()) if hasattr(e, "url")}
+    assert ("patch", "/api/v1/people/<string:person_id>") in routes
+    for method, url in routes:
+        pattern = re.compile(re.sub(r"<[^>]+>", "[^/]+", url))
+        assert any(pattern.fullmatch(path) and method in item for path, item in spec["paths"].items()), (method, url)
 
 
 # -- writing: who may ------------------------------------------------------------------
@@ -140,7 +155,7 @@ def test_an_institution_registers_its_own_person_and_the_event_carries_no_person
                        "fields": ["新材料", "技术转移"], "title": "高级工程师",
                        "contact": {"phone": PHONE, "email": EMAIL}, "id_number": ID_NUMBER,
                        "public_fields": ["name", "fields"], "created_at": created["created_at"],
-                       "created_by": "hr-scu"}
+                       "created_by": "hr-scu", "updated_at": None, "updated_by": None}
     assert api.counts("people") == (before[0] + 1, before[1] + 1)
 
     stored = api.db.people.find_one({"_id": person_id})
@@ -240,10 +255,89 @@ def test_talent_programme_participation_is_registered_by_the_persons_organizatio
                                      "organization_id": ORG, "year": 2016}
 
 
+def test_a_post_for_another_organizations_person_is_403_and_stores_nothing(api, registered):
+    """The post's organization is the caller's, but the person is of ORG: not the caller's to post."""
+    before = api.counts("posts")
+    response = api.post(f"{PATH}/{registered}/posts", {"organization_id": "org-other", "starts_on": "2026-09-01"},
+                        token=api.token("institution", org="org-other"))
+    assert_error(response, 403, "forbidden")
+    assert api.counts("posts") == before
+
+
+def test_a_post_or_participation_is_registered_once(api):
+    person_id = api.post(PATH, person(), token=api.token("admin")).json()["id"]
+    token = api.token("institution", org=ORG)
+    post = {"organization_id": ORG, "post_kind": "tech_manager", "starts_on": "2026-09-01"}
+    selection = {"programme": "tianfu_talents", "programme_name": "天府万人计划", "year": 2020}
+    assert api.post(f"{PATH}/{person_id}/posts", post, token=token).status_code == 201
+    assert api.post(f"{PATH}/{person_id}/talent-programmes", selection, token=token).status_code == 201
+    before = api.counts("posts")
+
+    again = api.post(f"{PATH}/{person_id}/posts", {**post, "starts_on": "2026-10-01"}, token=token)
+    assert [f["path"] for f in assert_error(again, 409, "conflict")["fields"]] == ["post_kind"]
+    again = api.post(f"{PATH}/{person_id}/talent-programmes", selection, token=api.token("admin"))
+    assert [f["path"] for f in assert_error(again, 409, "conflict")["fields"]] == ["year"]
+    assert api.counts("posts") == before
+
+    assert api.post(f"{PATH}/{person_id}/posts", {**post, "post_kind": "transfer_post"}, token=token).status_code == 201
+    assert api.post(f"{PATH}/{person_id}/talent-programmes", {**selection, "year": 2021},
+                    token=token).status_code == 201
+    assert len(api.get(f"{PATH}/{person_id}", token=token).json()["posts"]) == 4
+
+
 def test_a_post_for_an_unknown_person_is_404(api):
     response = api.post(f"{PATH}/nobody/posts", {"organization_id": ORG, "starts_on": "2026-09-01"},
                         token=api.token("institution", org=ORG))
     assert_error(response, 404, "not_found")
+
+
+# -- updating a person: contact, fields, consent ----------------------------------------------------
+
+def patch(api, person_id, body, token=None):
+    return api.request("PATCH", f"{PATH}/{person_id}", token=token, json=body)
+
+
+def test_the_persons_organization_updates_contact_and_withdraws_consent_without_an_event(api):
+    person_id = api.post(PATH, full_person(), token=api.token("admin")).json()["id"]
+    assert api.get(f"{PATH}/{person_id}").json() == {"id": person_id, "name": "陈技术经纪人",
+                                                     "fields": ["新材料", "技术转移"]}
+    before = api.counts("people")
+
+    response = patch(api, person_id, {"public_fields": [], "contact": {"phone": "13900001111"}},
+                     token=api.token("institution", sub="hr-scu", org=ORG))
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["public_fields"] == [] and body["contact"] == {"phone": "13900001111"}
+    assert body["fields"] == ["新材料", "技术转移"] and body["id_number"] == ID_NUMBER  # untouched
+    assert body["updated_by"] == "hr-scu" and body["updated_at"]
+    assert api.get(f"{PATH}/{person_id}").json() == {"id": person_id}  # consent withdrawn
+    assert api.counts("people") == before  # no new record, no event
+
+    admin = patch(api, person_id, {"fields": ["生物医药"], "public_fields": ["fields"], "contact": None},
+                  token=api.token("admin"))
+    assert admin.status_code == 200, admin.text
+    assert admin.json()["contact"] is None
+    assert api.get(f"{PATH}/{person_id}").json() == {"id": person_id, "fields": ["生物医药"]}
+
+
+def test_an_update_checks_who_and_what(api, registered):
+    before = api.counts("people")
+    stored = api.db.people.find_one({"_id": registered})
+    assert_error(patch(api, registered, {"public_fields": []}), 401, "unauthenticated")
+    assert_error(patch(api, registered, {"public_fields": []}, token=api.token("reviewer", region="510100")), 403,
+                 "forbidden")
+    assert_error(patch(api, registered, {"public_fields": []}, token=api.token("institution", org="org-other")),
+                 403, "forbidden")
+    token = api.token("institution", org=ORG)
+    assert_error(patch(api, "no-such-person", {"public_fields": []}, token=token), 404, "not_found")
+    assert_error(patch(api, registered, {}, token=token), 400, "validation_failed")
+    for change, path in (({"id_number": ID_NUMBER}, "id_number"), ({"public_fields": ["contact"]}, "public_fields.0"),
+                         ({"fields": None}, "fields"), ({"contact": {"phone": "123"}}, "contact.phone")):
+        body = assert_error(patch(api, registered, change, token=token), 400, "validation_failed")
+        assert [f["path"] for f in body["fields"]] == [path]
+    assert api.db.people.find_one({"_id": registered}) == stored
+    assert api.counts("people") == before
 
 
 def api_records(api, aggregate_topic):

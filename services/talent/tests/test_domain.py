@@ -2,7 +2,9 @@
 import pytest
 from pydantic import ValidationError
 
-from talent.domain import PERSON_KINDS, PersonIn, is_valid_id_number, private_view, public_view
+from talent.domain import (PERSON_KINDS, PersonIn, PersonUpdateIn, is_valid_id_number, person_changes,
+                           private_view, public_view)
+from ttp_common.errors import ValidationFailed
 
 
 def error_paths(exc_info):
@@ -95,6 +97,29 @@ def test_the_public_sees_only_what_the_person_consented_to_show():
     assert public_view({**person, "public_fields": []}) == {"id": "p-1"}
     full = private_view(person)
     assert full["contact"] == {"phone": "13800000000", "email": "c@example.cn"} and full["id_number"] == ID_NUMBER
+
+
+def test_an_update_sets_only_the_keys_given():
+    assert person_changes(PersonUpdateIn(public_fields=[])) == {"public_fields": []}
+    assert person_changes(PersonUpdateIn(contact={"email": "c@example.cn"}, fields=[" 新材料", "新材料"])) == {
+        "contact": {"email": "c@example.cn"}, "fields": ["新材料"]}
+    assert person_changes(PersonUpdateIn(contact=None)) == {"contact": {}}  # removes the contact details
+    with pytest.raises(ValidationFailed):
+        person_changes(PersonUpdateIn())
+
+
+@pytest.mark.parametrize("change, path", [
+    ({"public_fields": ["id_number"]}, "public_fields.0"),
+    ({"public_fields": None}, "public_fields"),
+    ({"fields": None}, "fields"),
+    ({"contact": {"phone": "12345"}}, "contact.phone"),
+    ({"id_number": ID_NUMBER}, "id_number"),
+    ({"name": "乙"}, "name"),
+])
+def test_an_update_is_validated_like_a_registration(change, path):
+    with pytest.raises(ValidationError) as exc:
+        PersonUpdateIn(**change)
+    assert error_paths(exc) == [path]
 
 
 def test_the_event_scan_patterns_catch_phones_and_id_numbers_but_not_ids(personal_data_patterns):

@@ -75,6 +75,17 @@ def test_an_assignment_never_draws_experts_of_the_achievements_organizations(api
                     "person_ids": assignment["person_ids"], "excluded_organization_ids": [ORG_A]}
 
 
+def test_a_named_expert_is_not_counted_twice(api, pool):
+    before = api.counts("assignments")
+    load = api.db.people.find_one({"_id": pool["b1"]})["assignments"]
+    body = {"achievement_id": "ach-3", "organization_ids": [ORG_A], "field": FIELD,
+            "person_ids": [pool["b1"], pool["x1"], pool["b1"]]}
+    response = api.post("/api/v1/expert-assignments", body, token=api.token("admin"))
+    assert [f["path"] for f in assert_error(response, 400, "validation_failed")["fields"]] == ["person_ids"]
+    assert api.counts("assignments") == before
+    assert api.db.people.find_one({"_id": pool["b1"]})["assignments"] == load
+
+
 def test_load_spreads_to_experts_not_yet_assigned(api, pool):
     token = api.token("admin")
     body = {"achievement_id": "ach-2", "organization_ids": [ORG_B], "field": FIELD, "count": 1}
@@ -178,6 +189,8 @@ def test_trailing_zeros_past_the_scale_are_accepted_and_published(api, changes, 
     ({"allocations": []}, "allocations"),
     ({"allocations": [{"person_id": "p-1", "cash_yuan": "3000000.00"}]}, "allocations"),
     ({"mode": "self_implementation"}, "net_income_yuan"),
+    ({"own_rules": {"reference": "单位与科技人员约定"}, "allocations": [{"person_id": "p-1", "cash_yuan": "0.00"}]},
+     "own_rules.minimum_percent"),
 ])
 def test_bad_plans_are_400_naming_the_field_and_store_nothing(api, changes, path):
     before = api.counts("rewards")
@@ -193,7 +206,28 @@ def test_an_institution_records_and_sees_only_its_own_rewards(api):
     assert_error(api.post("/api/v1/rewards", reward(), token=api.token("reviewer", region="510100")), 403,
                  "forbidden")
     assert api.counts("rewards") == before
-    assert api.get("/api/v1/rewards", token=api.token("institution", org=ORG_B)).json() == {"items": []}
+    assert api.get("/api/v1/rewards", token=api.token("institution", org=ORG_B)).json() == {
+        "items": [], "next_cursor": None}
+
+
+def test_reward_plans_are_listed_a_page_at_a_time(api):
+    token = api.token("institution", org=ORG_B)
+    created = [api.post("/api/v1/rewards", reward(organization_id=ORG_B, achievement_id=f"ach-p{i}"),
+                        token=token).json()["id"] for i in range(5)]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api.get("/api/v1/rewards", params=params, token=token).json()
+        assert len(page["items"]) <= 2
+        seen += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(created) and len(seen) == 5
+    assert api.get("/api/v1/rewards", token=token).json()["items"][-1]["id"] == created[0]  # newest first
+    for params, path in (({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"cursor": "x"}, "cursor")):
+        body = assert_error(api.get("/api/v1/rewards", params=params, token=token), 400, "validation_failed")
+        assert [f["path"] for f in body["fields"]] == [path]
 
 
 def test_no_event_carries_contact_or_identity_numbers(api, assert_no_personal_data):

@@ -4,8 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from pydantic import ValidationError
+
 from talent import certification, experts, performance, rewards, training
-from talent.rewards import RewardPlanIn
+from talent.experts import AssignmentIn
+from talent.rewards import OwnRulesIn, RewardPlanIn
 from ttp_common.errors import Conflict, ValidationFailed
 
 TODAY = dt.date(2026, 11, 27)
@@ -69,6 +72,17 @@ def test_a_valid_certificate_of_the_same_level_is_not_issued_twice():
     assert certification.unmet_requirements("junior", [course("junior", 48)], [expired], TODAY) == []
 
 
+def test_a_suspended_certificate_of_the_level_blocks_a_new_one_naming_its_state():
+    suspended = {**cert("junior", "suspended"), "number": "SCTB-2026-J-00007"}
+    with pytest.raises(Conflict) as exc:
+        certification.check_not_suspended("junior", [suspended], TODAY)
+    assert "SCTB-2026-J-00007 is suspended" in exc.value.message
+    assert [f["path"] for f in exc.value.fields] == ["level"]
+    certification.check_not_suspended("intermediate", [suspended], TODAY)  # another level: not blocked here
+    certification.check_not_suspended("junior", [{**suspended, "valid_until": "2026-11-26"}], TODAY)  # expired
+    certification.check_not_suspended("junior", [{**suspended, "status": "active"}], TODAY)
+
+
 def test_certificate_numbers_are_readable_and_distinct_per_level_year_and_serial():
     assert certification.certificate_number("junior", 2026, 1) == "SCTB-2026-J-00001"
     assert certification.certificate_number("senior", 2026, 12345) == "SCTB-2026-S-12345"
@@ -76,7 +90,15 @@ def test_certificate_numbers_are_readable_and_distinct_per_level_year_and_serial
                for level in certification.LEVELS for serial in (1, 2)}
     assert len(numbers) == 6
     with pytest.raises(ValueError):
-        certification.certificate_number("junior", 2026, 100000)
+        certification.certificate_number("junior", 2026, 0)
+
+
+def test_serials_past_99999_widen_and_old_numbers_keep_their_form():
+    assert certification.certificate_number("junior", 2026, 99999) == "SCTB-2026-J-99999"
+    assert certification.certificate_number("junior", 2026, 100000) == "SCTB-2026-J-100000"
+    assert certification.certificate_number("senior", 2026, 1234567) == "SCTB-2026-S-1234567"
+    assert certification.certificate_number("junior", 2026, 10000) != certification.certificate_number(
+        "junior", 2026, 100000)
 
 
 def test_validity_runs_three_years_to_the_day_before_the_anniversary():
@@ -215,6 +237,14 @@ def test_named_experts_are_checked_for_conflicts_and_field():
     assert "conflict of interest" in exc.value.fields[0]["message"]
 
 
+def test_a_named_expert_fills_one_place_only():
+    body = {"achievement_id": "a-1", "organization_ids": ["org-a"], "field": "新材料"}
+    with pytest.raises(ValidationError) as exc:
+        AssignmentIn(**body, person_ids=["e1", "e2", "e1"])
+    assert [e["loc"] for e in exc.value.errors()] == [("person_ids",)]
+    assert AssignmentIn(**body, person_ids=["e1", "e2"]).person_ids == ["e1", "e2"]
+
+
 # -- rewards: 促进科技成果转化法 第四十五条 -------------------------------------------------------
 
 def plan(mode="transfer", cash=("50.00",), shares=None, **changes):
@@ -266,11 +296,17 @@ def test_the_organizations_own_rules_take_precedence_and_are_recorded():
     assert result["compliant"] and result["basis"] == "own_rules" and result["source"] == own["reference"]
     short = rewards.check_plan(plan("transfer", cash=("29.99",), own_rules=own))
     assert not short["compliant"] and own["reference"] in short["findings"][0]["message"]
-    no_minimum = rewards.check_plan(plan("transfer", cash=("1.00",), own_rules={"reference": "单位与科技人员约定"}))
-    assert no_minimum["compliant"] and no_minimum["required_percent"] is None
     years = rewards.check_plan(plan("self_implementation", cash=("50.00",), years=8,
                                     own_rules={**own, "minimum_percent": "5"}))
     assert years["compliant"]  # the 3–5 years of article 45 apply only without own rules
+
+
+def test_own_rules_must_state_their_minimum():
+    """Without it every plan passed, even a zero reward."""
+    with pytest.raises(ValidationError) as exc:
+        plan("transfer", cash=("0.00",), own_rules={"reference": "单位与科技人员约定"})
+    assert [e["loc"] for e in exc.value.errors()] == [("own_rules", "minimum_percent")]
+    assert OwnRulesIn(reference="单位与科技人员约定", minimum_percent="0").minimum_percent == Decimal("0")
 
 
 def test_amounts_stay_exact():

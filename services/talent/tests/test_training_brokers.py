@@ -104,6 +104,34 @@ def test_only_the_provider_registers_its_programmes(api):
     assert api.counts("programmes") == before
 
 
+def test_programmes_are_listed_publicly_by_kind_and_level_a_page_at_a_time(api, programme):
+    continuing = api.post(PROGRAMMES, broker_course(kind="continuing", level=None), token=provider(api)).json()
+    senior = api.post(PROGRAMMES, broker_course("senior"), token=provider(api)).json()
+    everything = api.get(PROGRAMMES)
+    assert everything.status_code == 200, everything.text
+    ids = [p["id"] for p in everything.json()["items"]]
+    assert set(ids[:2]) == {senior["id"], continuing["id"]} and programme["id"] in ids[2:]  # newest first
+    assert everything.json()["next_cursor"] is None
+
+    assert [p["id"] for p in api.get(PROGRAMMES, params={"kind": "continuing"}).json()["items"]] == [continuing["id"]]
+    by_level = api.get(PROGRAMMES, params={"kind": "broker_course", "level": "senior"}).json()["items"]
+    assert [p["id"] for p in by_level] == [senior["id"]] and by_level[0] == senior
+
+    seen, cursor = [], None
+    while True:
+        page = api.get(PROGRAMMES, params={"limit": 1, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ids
+
+    for params, path in (({"kind": "apprenticeship"}, "kind"), ({"level": "expert"}, "level"),
+                         ({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"cursor": "nonsense"}, "cursor")):
+        body = assert_error(api.get(PROGRAMMES, params=params), 400, "validation_failed")
+        assert [f["path"] for f in body["fields"]] == [path]
+
+
 # -- enrolment, attendance, assessment, completion ----------------------------------------------
 
 def test_the_training_flow_with_an_event_at_each_step(api, programme, person_id):
@@ -225,6 +253,22 @@ def test_a_certificate_is_verifiable_suspended_and_reinstated(api, person_id):
     names = [n for n, _ in events_of(api, "broker", person_id)]
     assert names[-2:] == ["talent.broker.certificate_suspended.v1", "talent.broker.certificate_reinstated.v1"]
     assert [h["action"] for h in reinstated.json()["history"]] == ["certify", "suspend", "reinstate"]
+
+
+def test_a_suspended_certificate_is_not_bypassed_by_certifying_again(api, person_id):
+    """The person still meets the junior rules (course completed); only reinstatement lifts a suspension."""
+    admin = api.token("admin")
+    number = f"SCTB-{dt.date.today().year}-J-00001"
+    assert api.post(f"/api/v1/certificates/{number}/suspension", {"reason": "执业投诉核查中"},
+                    token=admin).status_code == 200
+    before = api.counts("certificates")
+
+    refused = assert_error(api.post(CERTIFY.format(person_id), {"level": "junior"}, token=admin), 409, "conflict")
+
+    assert f"{number} is suspended" in refused["message"] and [f["path"] for f in refused["fields"]] == ["level"]
+    assert api.counts("certificates") == before
+    assert api.post(f"/api/v1/certificates/{number}/reinstatement", {"reason": "核查完毕"},
+                    token=admin).status_code == 200
 
 
 # -- performance from registered technology contracts ------------------------------------------
