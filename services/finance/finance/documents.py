@@ -4,11 +4,15 @@ Amounts are DecimalFields stored as strings (exact); the pool also keeps ``amoun
 integer fen, so that it can be filtered and sorted by amount in the database.
 """
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from mongoengine import (
     BooleanField, DateTimeField, DecimalField, Document, IntField, ListField, LongField, StringField,
 )
+
+
+log = logging.getLogger(__name__)
 
 
 def now_ms():
@@ -115,6 +119,8 @@ class Fund(Document):
     parent_fund_id = StringField()
     committed_amount = Money(required=True)
     invested_amount = Money(required=True, default=Decimal("0.00"))
+    # A guidance fund: what its sub-funds commit, rewritten on each registration so that concurrent ones conflict.
+    sub_funds_committed_amount = Money()
     registered_at = DateTimeField(required=True)
 
     def public(self):
@@ -123,7 +129,7 @@ class Fund(Document):
 
 
 class Deal(Document):
-    meta = {"collection": "deals", "indexes": ["financing_project_id", "investor_id"]}
+    meta = {"collection": "deals", "indexes": ["financing_project_id", "investor_id", "organization_id"]}
 
     id = StringField(primary_key=True)
     financing_project_id = StringField(required=True)
@@ -151,8 +157,18 @@ class Deal(Document):
                             "term_months", "terms", "declined_by", "decline_reason", "expressed_at", "closed_at"))
 
 
+OPEN_APPLICATION_INDEX = "one_open_application_per_instrument"
+LEGACY_APPLICATION_INDEX = "deal_id_1_instrument_1"  # unique even after a rejection; dropped at start-up
+
+
 class Subsidy(Document):
-    meta = {"collection": "subsidies", "indexes": [{"fields": ["deal_id", "instrument"], "unique": True}]}
+    # One pending or approved application per deal and instrument; a rejected one leaves room for a new one.
+    meta = {"collection": "subsidies", "indexes": [
+        {"fields": ["deal_id", "instrument"], "unique": True, "name": OPEN_APPLICATION_INDEX,
+         "partialFilterExpression": {"status": {"$in": ["applied", "approved"]}}},
+        [("organization_id", 1), ("applied_at", -1)],
+        [("region_code", 1), ("applied_at", -1)],
+    ]}
 
     id = StringField(primary_key=True)
     deal_id = StringField(required=True)
@@ -210,3 +226,15 @@ class OrganizationFacts(Document):
     @property
     def ip_pledge_eligible(self):
         return bool(self.registered_contract_ids or self.published_achievement_ids)
+
+
+def drop_legacy_indexes(db):
+    """Migration: drop the subsidy index of earlier releases (one application per deal and instrument,
+    even after a rejection) and make sure its replacement exists; True when there was one to drop."""
+    collection = db[Subsidy._get_collection_name()]
+    if LEGACY_APPLICATION_INDEX not in collection.index_information():
+        return False
+    collection.drop_index(LEGACY_APPLICATION_INDEX)
+    Subsidy.ensure_indexes()
+    log.info("dropped the legacy subsidy index: a rejected application may now be made again")
+    return True

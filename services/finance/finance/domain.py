@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from ttp_common.reference import SICHUAN_REGIONS, RegionCode
 
@@ -26,6 +26,17 @@ CENT = Decimal("0.01")
 Money = Field(ge=0, max_digits=18, decimal_places=2)
 # RegionCode with its 21 codes listed in the OpenAPI document, so that clients (and fuzzers) see the constraint.
 Region = Annotated[RegionCode, Field(json_schema_extra={"enum": sorted(SICHUAN_REGIONS)})]
+
+
+def _not_a_boolean(value):
+    # pydantic's lax mode reads JSON true/false as 1/0 for an int; an integer field takes numbers only.
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not a boolean")
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_not_a_boolean)]
+OptionalInteger = Annotated[int | None, BeforeValidator(_not_a_boolean)]  # keeps its bounds in the JSON schema
 
 
 class TransitionRefused(Exception):
@@ -52,7 +63,7 @@ class TransformationProjectIn(Strict):
 
     title: str = Field(min_length=2, max_length=200, description="项目名称")
     category: Literal[tuple(CATEGORIES)] = Field(description="项目类别: major 重大 / promoted 推广应用先进成熟适用技术")
-    programme: int = Field(ge=1, le=15, description="the plan's special programme, 四(一)1 (1)-(15)")
+    programme: Integer = Field(ge=1, le=15, description="the plan's special programme, 四(一)1 (1)-(15)")
     region_code: Region
     organization_id: str = Field(min_length=1, max_length=64, description="承担单位")
     responsible_department: str = Field(min_length=2, max_length=100, description="责任部门")

@@ -6,7 +6,7 @@ from . import domain, pool
 from .domain import CompleteIn, ReasonIn, StageIn, TransformationProjectIn
 from .pool import CloseIn, DeclineIn, FinancingProjectIn, FundIn, InterestIn, InvestorIn, RoadshowIn, \
     RoadshowRegistrationIn
-from .subsidies import SUBSIDY_INSTRUMENTS, SubsidyIn
+from .subsidies import SUBSIDY_INSTRUMENTS, SUBSIDY_STATUSES, SubsidyIn
 
 MONEY = {"type": "string", "description": "exact decimal in yuan (元), e.g. \"1500000.00\""}
 STRING, NULLABLE, WHEN = {"type": "string"}, {"type": ["string", "null"]}, {"type": ["string", "null"], "format": "date-time"}
@@ -45,7 +45,7 @@ VIEWS = {
                 financing_project_id=STRING, organization_id=STRING, region_code=STRING, investor_id=STRING,
                 investor_kind=STRING, fund_id=NULLABLE, roadshow_id=NULLABLE,
                 instrument={"type": "string", "enum": list(pool.INSTRUMENTS)},
-                status={"type": "string", "enum": ["interested", "due_diligence", "closed", "declined"]},
+                status={"type": "string", "enum": list(pool.DEAL_STATUSES)},
                 amount={**MONEY, "type": ["string", "null"]}, annual_rate=NULLABLE,
                 term_months={"type": ["integer", "null"]}, terms=NULLABLE, declined_by=NULLABLE,
                 decline_reason=NULLABLE, expressed_at=WHEN, closed_at=WHEN),
@@ -54,7 +54,7 @@ VIEWS = {
                    instrument={"type": "string", "enum": list(SUBSIDY_INSTRUMENTS)}, rule_year={"type": "integer"},
                    computed_amount={**MONEY, "description": "what the rules give, capped"},
                    uncapped_amount=MONEY, capped={"type": "boolean"}, amount=MONEY,
-                   status={"type": "string", "enum": ["applied", "approved", "rejected"]},
+                   status={"type": "string", "enum": list(SUBSIDY_STATUSES)},
                    applied_at=WHEN, decided_at=WHEN, rejection_reason=NULLABLE),
     "Roadshow": obj(["id", "title", "kind", "starts_at", "financing_project_ids"], id=STRING, title=STRING,
                     kind={"type": "string", "enum": list(pool.ROADSHOW_KINDS)}, region_code=STRING, starts_at=WHEN,
@@ -89,10 +89,13 @@ def op(summary, response, status="200", body=None, params=(), errors=(400, 401, 
 
 
 def page(item):
-    return {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": web.ref(item)}}}
+    return {"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "items": web.ref(item)}, "offset": {"type": "integer"},
+        "limit": {"type": "integer"}}}
 
 
 LIMIT = param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
+OFFSET = param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0})
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415)
 PATHS = {
     "/api/v1/transformation-projects": {
@@ -130,8 +133,7 @@ PATHS = {
             param("industry", "query"), param("organization", "query"),
             param("min_amount", "query", description="yuan"), param("max_amount", "query", description="yuan"),
             param("sort", "query", {"type": "string", "enum": list(pool.SORTS), "default": "newest"}),
-            param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 10000}), LIMIT],
-            errors=(400, 401)),
+            OFFSET, LIMIT], errors=(400, 401)),
     },
     "/api/v1/financing-projects/{financing_project_id}": {"get": op(
         "A financing project", "FinancingProject", params=[param("financing_project_id")], errors=(401, 404))},
@@ -142,12 +144,22 @@ PATHS = {
         "post": op("Register an investor (admin)", "Investor", "201", "InvestorIn", errors=WRITE_ERRORS),
         "get": op("List investors", "InvestorPage", params=[param("kind", "query")], errors=(400, 401)),
     },
-    "/api/v1/funds": {"post": op("Register a fund: the guidance fund, a sub-fund, another fund (admin)", "Fund", "201",
-                                 "FundIn", errors=WRITE_ERRORS)},
+    "/api/v1/funds": {
+        "post": op("Register a fund: the guidance fund, a sub-fund, another fund (admin)", "Fund", "201", "FundIn",
+                   errors=WRITE_ERRORS, description="A sub-fund's commitment, with its siblings', may not exceed its "
+                                                    "guidance fund's commitment (400 naming committed_amount)."),
+        "get": op("List funds (public), newest first", "FundPage", errors=(400,), secured=False, params=[
+            param("kind", "query", {"type": "string", "enum": list(pool.FUND_KINDS)}), OFFSET, LIMIT]),
+    },
     "/api/v1/funds/{fund_id}": {"get": op("A fund with committed and invested amounts", "Fund",
                                           params=[param("fund_id")], errors=(401, 404))},
-    "/api/v1/deals": {"post": op("Express interest in a financing project (the investor's institution)", "Deal", "201",
-                                 "InterestIn", errors=WRITE_ERRORS)},
+    "/api/v1/deals": {
+        "post": op("Express interest in a financing project (the investor's institution)", "Deal", "201",
+                   "InterestIn", errors=WRITE_ERRORS),
+        "get": op("List deals: the caller's organization's, as investor or as financed organization (reviewers: "
+                  "their region's; admins: all), newest first", "DealPage", errors=(400, 401, 403), params=[
+                      param("status", "query", {"type": "string", "enum": list(pool.DEAL_STATUSES)}), OFFSET, LIMIT]),
+    },
     "/api/v1/deals/{deal_id}": {"get": op("A deal (its parties, the region's reviewers, admins)", "Deal",
                                           params=[param("deal_id")], errors=(401, 404))},
     **{f"/api/v1/deals/{{deal_id}}/{action}": {"post": op(
@@ -156,15 +168,22 @@ PATHS = {
        for action, summary, description in (
            ("due-diligence", "Start due diligence on a deal (the investor)", None),
            ("close", "Close a deal on its signed terms (the investor)",
-            "Closing adds the amount to the project's raised amount and to the fund's invested amount (never beyond "
-            "its commitment)."),
+            "Closing adds the amount to the project's raised amount (never beyond its financing need: 400 naming "
+            "amount; the project must still be listed: 409) and to the fund's invested amount (never beyond its "
+            "commitment)."),
            ("decline", "Decline a deal (the investor or the financed organization)", None))},
     "/api/v1/subsidy-rules": {"get": op("The subsidy rules of every year, as data", "SubsidyRules", errors=(),
                                         secured=False)},
-    "/api/v1/subsidies": {"post": op(
-        "Apply for a subsidy on a closed deal (the financed organization)", "Subsidy", "201", "SubsidyIn",
-        errors=WRITE_ERRORS, description="The amount follows the rules of the year the deal closed, capped; an "
-                                         "explicit amount above the cap or above what the rules give is a 400.")},
+    "/api/v1/subsidies": {
+        "post": op("Apply for a subsidy on a closed deal (the financed organization)", "Subsidy", "201", "SubsidyIn",
+                   errors=WRITE_ERRORS, description=(
+                       "The amount follows the rules of the year the deal closed (China Standard Time), capped; an "
+                       "explicit amount above the cap or above what the rules give is a 400. One pending or "
+                       "approved application per deal and instrument (409); after a rejection, apply again.")),
+        "get": op("List subsidy applications: the caller's organization's (reviewers: their region's; admins: all), "
+                  "newest first", "SubsidyPage", errors=(400, 401, 403), params=[
+                      param("status", "query", {"type": "string", "enum": list(SUBSIDY_STATUSES)}), OFFSET, LIMIT]),
+    },
     "/api/v1/subsidies/{subsidy_id}": {"get": op("A subsidy application", "Subsidy", params=[param("subsidy_id")],
                                                  errors=(401, 404))},
     "/api/v1/subsidies/{subsidy_id}/approve": {"post": op(
@@ -173,8 +192,15 @@ PATHS = {
     "/api/v1/subsidies/{subsidy_id}/reject": {"post": op(
         "Reject an application (reviewer of the region, admin)", "Subsidy", body="ReasonIn",
         params=[param("subsidy_id")], errors=WRITE_ERRORS)},
-    "/api/v1/roadshows": {"post": op("Schedule a roadshow or matchmaking event (reviewer of the region, admin)",
-                                     "Roadshow", "201", "RoadshowIn", errors=WRITE_ERRORS)},
+    "/api/v1/roadshows": {
+        "post": op("Schedule a roadshow or matchmaking event (reviewer of the region, admin)", "Roadshow", "201",
+                   "RoadshowIn", errors=WRITE_ERRORS),
+        "get": op("List roadshows (public): upcoming ones first, soonest first, then past ones, latest first",
+                  "RoadshowPage", errors=(400,), secured=False, params=[
+                      param("region", "query"), param("kind", "query", {"type": "string",
+                                                                        "enum": list(pool.ROADSHOW_KINDS)}),
+                      OFFSET, LIMIT]),
+    },
     "/api/v1/roadshows/{roadshow_id}": {"get": op("A roadshow with its follow-up deals", "Roadshow",
                                                   params=[param("roadshow_id")], errors=(404,), secured=False)},
     "/api/v1/roadshows/{roadshow_id}/registrations": {"post": op(
@@ -189,7 +215,7 @@ PATHS = {
 def _schemas():
     schemas = {**VIEWS, "SubsidyRules": {"type": "object", "additionalProperties": {"type": "object"},
                                          "description": "{year: {year, instruments: {instrument: rule}}}"}}
-    for name in ("TransformationProject", "FinancingProject", "Investor"):
+    for name in ("TransformationProject", "FinancingProject", "Investor", "Fund", "Deal", "Subsidy", "Roadshow"):
         schemas[f"{name}Page"] = page(name)
     for model in MODELS:
         schemas.update(web.model_schema(model))

@@ -1,8 +1,9 @@
 """The financing project pool (投融资项目库), investors, funds, deals and roadshows, without I/O.
 
 Deal lifecycle: interested (投资意向) → due_diligence (尽职调查) → closed (签约) or declined;
-declined also from interested. Closing states the instrument, amount and terms; a deal paid
-from a fund may not take the fund past its committed capital.
+declined also from interested. Closing states the instrument, amount and terms; it needs the
+project still listed and may not take its raised amount past its financing need, nor a fund past
+its committed capital. Sub-funds together commit no more than their guidance fund.
 """
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -11,13 +12,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .domain import STAGES, Region, Strict, TransitionRefused, check_ids, ids_field
+from .domain import STAGES, OptionalInteger, Region, Strict, TransitionRefused, check_ids, ids_field
 
 INSTRUMENTS = {"equity": "股权投资", "loan": "科技贷款", "guarantee": "科技担保", "insurance": "科技保险",
                "ip_pledge": "知识产权质押融资", "equity_pledge": "股权质押融资"}
 INVESTOR_KINDS = {"bank": "银行", "venture_capital": "创业投资机构", "guarantee": "担保机构", "insurance": "保险机构",
                   "guidance_fund_manager": "引导基金管理机构"}
 FUND_KINDS = {"guidance": "引导基金", "sub_fund": "子基金", "venture": "创业投资基金"}
+DEAL_STATUSES = ("interested", "due_diligence", "closed", "declined")
 ROADSHOW_KINDS = {"roadshow": "路演", "matchmaking": "对接会"}
 SORTS = {"newest": [("listed_at", -1), ("_id", -1)], "amount_desc": [("amount_fen", -1), ("_id", -1)],
          "amount_asc": [("amount_fen", 1), ("_id", 1)]}
@@ -89,7 +91,7 @@ class CloseIn(Strict):
     amount: Decimal = Field(gt=0, lt=MAX_AMOUNT, max_digits=18, decimal_places=2, description="融资金额 (元)")
     annual_rate: Decimal | None = Field(default=None, gt=0, lt=1, max_digits=9, decimal_places=6,
                                         description="annual interest rate as a fraction, e.g. 0.0435")
-    term_months: int | None = Field(default=None, ge=1, le=600)
+    term_months: OptionalInteger = Field(default=None, ge=1, le=600)
     terms: str | None = Field(default=None, max_length=2000, description="主要条款")
 
     @field_validator("annual_rate")
@@ -187,6 +189,22 @@ def check_fund_capacity(committed, invested, amount):
     if invested + amount > committed:
         raise TransitionRefused(f"the fund has {committed - invested} yuan left of its {committed} committed; "
                                 f"cannot invest {amount}")
+
+
+def check_within_need(need, raised, amount):
+    """A message when closing ``amount`` would take a project's raised amount past its financing need, else None."""
+    if raised + amount > need:
+        return f"the project seeks {need} yuan and has raised {raised}: at most {need - raised} more, not {amount}"
+    return None
+
+
+def check_sub_fund_commitment(parent_committed, sub_funds_committed, amount):
+    """A message when a sub-fund committing ``amount`` would take its guidance fund's sub-funds past the
+    guidance fund's own commitment, else None."""
+    if sub_funds_committed + amount > parent_committed:
+        return (f"the guidance fund commits {parent_committed} yuan and its sub-funds {sub_funds_committed}: "
+                f"at most {parent_committed - sub_funds_committed} more, not {amount}")
+    return None
 
 
 def check_ip_pledge_eligible(instruments, eligible):

@@ -21,7 +21,8 @@ from ttp_common.web import http
 
 from . import domain, pool, subsidies
 from .documents import (
-    Deal, FinancingProject, Fund, Investor, OrganizationFacts, Roadshow, Subsidy, TransformationProject, now_ms,
+    Deal, FinancingProject, Fund, Investor, OrganizationFacts, Roadshow, Subsidy, TransformationProject,
+    drop_legacy_indexes, now_ms,
 )
 from .domain import TransitionRefused, TransformationProjectIn, cents
 from .openapi import SPEC
@@ -42,6 +43,8 @@ CONTRACT_REGISTERED = "transactions.contract.registered.v1"
 ACHIEVEMENT_PUBLISHED = "registry.achievement.published.v1"
 PUBLIC_PROJECT_STATUSES = ("approved", "in_progress", "completed")
 STATUSES = ["proposed", *PUBLIC_PROJECT_STATUSES, "terminated"]
+NEWEST_DEALS = [("expressed_at", -1), ("_id", -1)]
+NEWEST_SUBSIDIES = [("applied_at", -1), ("_id", -1)]
 
 DEALS_CLOSED = Counter("ttp_finance_deals_closed_total", "Deals closed, by instrument", ["instrument"])
 AMOUNT_FINANCED = Counter("ttp_finance_amount_financed_yuan_total", "Yuan financed by closed deals", ["instrument"])
@@ -70,6 +73,7 @@ class FinanceService(PlatformService):
     openapi_spec = SPEC
     documents = [TransformationProject, FinancingProject, Investor, Fund, Deal, Subsidy, Roadshow, OrganizationFacts]
     rules = SubsidyRules()
+    migrations = [drop_legacy_indexes]
 
     def _act(self, work, request, principal):
         try:
@@ -210,6 +214,29 @@ class FinanceService(PlatformService):
             raise ValidationFailed.at("limit", f"must be between 1 and {maximum}")
         return limit
 
+    @staticmethod
+    def _offset(request, maximum=10_000):
+        offset = web.query_param(request, "offset", type=int, default=0)
+        if not 0 <= offset <= maximum:
+            raise ValidationFailed.at("offset", f"must be between 0 and {maximum}")
+        return offset
+
+    def _page(self, request, document, query, sort):
+        """One page of ``document`` (``offset``, ``limit``), as the pool pages."""
+        limit, offset = self._limit(request), self._offset(request)
+        docs = self.store.db[document._get_collection_name()].find(query).sort(sort).skip(offset).limit(limit)
+        return web.json_response({"items": [document._from_son(d).public() for d in docs],
+                                  "offset": offset, "limit": limit})
+
+    @staticmethod
+    def _region_filter(region):
+        """The region codes a reviewer of ``region`` covers (as ``auth.region_covers``), as a filter."""
+        if len(region) == 6 and region.endswith("0000"):
+            return {"$gte": region[:2], "$lt": region[:2] + "~"}
+        if len(region) == 6 and region.endswith("00"):
+            return {"$gte": region[:4], "$lt": region[:4] + "~"}
+        return region
+
     # -- the financing project pool (投融资项目库) ---------------------------------------
     @http("POST", "/api/v1/financing-projects")
     @web.api
@@ -272,10 +299,7 @@ class FinanceService(PlatformService):
         if bounds:
             query["amount_fen"] = bounds
         sort = pool.SORTS[web.query_param(request, "sort", default="newest", choices=list(pool.SORTS))]
-        offset = web.query_param(request, "offset", type=int, default=0)
-        if not 0 <= offset <= 10_000:
-            raise ValidationFailed.at("offset", "must be between 0 and 10000")
-        return query, sort, self._limit(request), offset
+        return query, sort, self._limit(request), self._offset(request)
 
     @http("GET", "/api/v1/financing-projects/<string:financing_project_id>")
     @web.api
@@ -298,7 +322,8 @@ class FinanceService(PlatformService):
             if project.status != "listed":
                 raise TransitionRefused(f"cannot withdraw a financing project that is {project.status}")
             project.status, project.withdrawn_at = "withdrawn", now
-            uow.replace(project, expected={"status": "listed"})
+            if not uow.replace(project, expected={"status": "listed"}):
+                raise TransitionRefused("the financing project changed meanwhile; reload it")
             uow.emit(WITHDRAWN, {"financing_project_id": project.id, "organization_id": project.organization_id,
                                  "reason": body.reason, "withdrawn_at": now}, subject=project.id)
             return project
@@ -346,9 +371,18 @@ class FinanceService(PlatformService):
         def work(uow):
             _get(uow.db, Investor, body.investor_id, uow.session, "no such investor")
             if body.parent_fund_id:
-                parent = uow.db[Fund._get_collection_name()].find_one({"_id": body.parent_fund_id}, session=uow.session)
-                if parent is None or parent["kind"] != "guidance":
+                doc = uow.db[Fund._get_collection_name()].find_one({"_id": body.parent_fund_id}, session=uow.session)
+                if doc is None or doc["kind"] != "guidance":
                     raise ValidationFailed.at("parent_fund_id", "not a registered guidance fund")
+                parent = Fund._from_son(doc)
+                committed = sum((Decimal(d["committed_amount"]) for d in uow.db[Fund._get_collection_name()].find(
+                    {"parent_fund_id": parent.id}, {"committed_amount": 1}, session=uow.session)), Decimal(0))
+                problem = pool.check_sub_fund_commitment(parent.committed_amount, committed, body.committed_amount)
+                if problem:
+                    raise ValidationFailed.at("committed_amount", problem)
+                # Written on the parent so that two concurrent sub-fund registrations conflict (one re-runs).
+                parent.sub_funds_committed_amount = cents(committed + body.committed_amount)
+                uow.replace(parent)
             uow.insert(fund)
             uow.emit(FUND_REGISTERED, {"fund_id": fund.id, **body.model_dump(),
                                        "committed_amount": cents(body.committed_amount),
@@ -356,6 +390,13 @@ class FinanceService(PlatformService):
 
         self._act(work, request, principal)
         return web.json_response(fund.public(), status=201)
+
+    @http("GET", "/api/v1/funds")
+    @web.api
+    def list_funds(self, request):
+        """Public: the registered funds, newest first, by kind; paged like the pool."""
+        kind = web.query_param(request, "kind", choices=list(pool.FUND_KINDS))
+        return self._page(request, Fund, {"kind": kind} if kind else {}, [("registered_at", -1), ("_id", -1)])
 
     @http("GET", "/api/v1/funds/<string:fund_id>")
     @web.api
@@ -464,8 +505,16 @@ class FinanceService(PlatformService):
                         "amount": deal.amount, "annual_rate": body.annual_rate, "term_months": body.term_months,
                         "terms": body.terms, "closed_at": now}
                 project = _get(uow.db, FinancingProject, deal.financing_project_id, uow.session)
-                project.raised = cents(project.raised + deal.amount)
-                uow.replace(project)
+                if project.status != "listed":
+                    raise TransitionRefused(f"the financing project is {project.status}; its deals cannot close")
+                problem = pool.check_within_need(project.amount, project.raised, deal.amount)
+                if problem:
+                    raise ValidationFailed.at("amount", problem)
+                raised = project.raised
+                project.raised = cents(raised + deal.amount)
+                # In the same transaction as the deal; guarded so that the need is never passed, whatever the races.
+                if not uow.replace(project, expected={"status": "listed", "raised": str(cents(raised))}):
+                    raise TransitionRefused("the financing project changed meanwhile; reload it")
                 if deal.fund_id:
                     fund = _get(uow.db, Fund, deal.fund_id, uow.session, "no such fund")
                     pool.check_fund_capacity(fund.committed_amount, fund.invested_amount, deal.amount)
@@ -490,6 +539,36 @@ class FinanceService(PlatformService):
             DEALS_CLOSED.labels(deal.instrument).inc()
             AMOUNT_FINANCED.labels(deal.instrument).inc(float(deal.amount))
         return web.json_response(deal.public())
+
+    @http("GET", "/api/v1/deals")
+    @web.api
+    def list_deals(self, request):
+        """Deals of the caller's organization, as investor or as financed organization (reviewers: their
+        region's; admins: all), newest first, by status; paged like the pool."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+        query = self._scope(principal)
+        if principal.role == auth.Roles.INSTITUTION:
+            investor = self.store.db[Investor._get_collection_name()].find_one({"organization_id": principal.org},
+                                                                               {"_id": 1})
+            if investor:
+                query = {"$or": [query, {"investor_id": investor["_id"]}]}
+        status = web.query_param(request, "status", choices=pool.DEAL_STATUSES)
+        if status:
+            query = {**query, "status": status}
+        return self._page(request, Deal, query, NEWEST_DEALS)
+
+    def _scope(self, principal):
+        """The records an institution (its organization's), a reviewer (its region's) or an admin (all) may list."""
+        if principal.role == auth.Roles.ADMIN:
+            return {}
+        if principal.role == auth.Roles.REVIEWER:
+            if principal.region is None:
+                raise Forbidden("a reviewer's token names its region")
+            return {"region_code": self._region_filter(principal.region)}
+        if principal.org is None:
+            raise Forbidden("an institution's token names its organization")
+        return {"organization_id": principal.org}
 
     @http("GET", "/api/v1/deals/<string:deal_id>")
     @web.api
@@ -524,9 +603,10 @@ class FinanceService(PlatformService):
             auth.require_org(principal, deal.organization_id)
             if deal.status != "closed":
                 raise TransitionRefused(f"subsidies apply to closed deals; this one is {deal.status}")
-            in_force = subsidies.rules_for(self.rules, deal.closed_at.year)
+            closed_year = subsidies.rule_year(deal.closed_at)
+            in_force = subsidies.rules_for(self.rules, closed_year)
             if in_force is None:
-                raise TransitionRefused(f"there are no subsidy rules for {deal.closed_at.year}")
+                raise TransitionRefused(f"there are no subsidy rules for {closed_year}")
             year = in_force.year
             rule = in_force.instruments.get(body.instrument)
             if rule is None:
@@ -553,8 +633,8 @@ class FinanceService(PlatformService):
         try:
             subsidy = self._act(work, request, principal)
         except DuplicateKeyError:
-            raise Conflict("this deal already has an application for this instrument",
-                           [field_error("instrument", "already applied for")])
+            raise Conflict("this deal already has a pending or approved application for this instrument",
+                           [field_error("instrument", "already applied for (pending or approved)")])
         return web.json_response(subsidy.public(), status=201, headers={"Location": f"/api/v1/subsidies/{subsidy.id}"})
 
     @http("POST", "/api/v1/subsidies/<string:subsidy_id>/<string:action>")
@@ -571,9 +651,7 @@ class FinanceService(PlatformService):
         def work(uow):
             subsidy = _get(uow.db, Subsidy, subsidy_id, uow.session, "no such subsidy application")
             auth.require_region(principal, subsidy.region_code)
-            if subsidy.status != "applied":
-                raise TransitionRefused(f"cannot {action} an application that is {subsidy.status}")
-            subsidy.status = "approved" if action == "approve" else "rejected"
+            subsidy.status = subsidies.decide(action, subsidy.status)
             subsidy.decided_at, subsidy.decided_by = now, principal.sub
             base = {"subsidy_id": subsidy.id, "deal_id": subsidy.deal_id, "organization_id": subsidy.organization_id}
             if action == "approve":
@@ -591,6 +669,19 @@ class FinanceService(PlatformService):
         if action == "approve":
             SUBSIDIES_APPROVED.labels(subsidy.instrument).inc(float(subsidy.amount))
         return web.json_response(subsidy.public())
+
+    @http("GET", "/api/v1/subsidies")
+    @web.api
+    def list_subsidies(self, request):
+        """Applications of the caller's organization (reviewers: their region's; admins: all), newest first,
+        by status; paged like the pool."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+        query = self._scope(principal)
+        status = web.query_param(request, "status", choices=subsidies.SUBSIDY_STATUSES)
+        if status:
+            query["status"] = status
+        return self._page(request, Subsidy, query, NEWEST_SUBSIDIES)
 
     @http("GET", "/api/v1/subsidies/<string:subsidy_id>")
     @web.api
@@ -637,13 +728,37 @@ class FinanceService(PlatformService):
             roadshow = _get(uow.db, Roadshow, roadshow_id, uow.session, "no such roadshow")
             if investor.id in roadshow.investor_ids:
                 raise TransitionRefused("the investor is already registered")
+            registered = list(roadshow.investor_ids)
             roadshow.investor_ids.append(investor.id)
-            uow.replace(roadshow)
+            if not uow.replace(roadshow, expected={"investor_ids": registered}):
+                raise TransitionRefused("the roadshow's registrations changed meanwhile; try again")
             uow.emit(ROADSHOW_INVESTOR, {"roadshow_id": roadshow.id, "investor_id": investor.id,
                                          "registered_at": now}, subject=roadshow.id)
             return roadshow
 
         return web.json_response(self._act(work, request, principal).public(), status=201)
+
+    @http("GET", "/api/v1/roadshows")
+    @web.api
+    def list_roadshows(self, request):
+        """Public: upcoming events first (soonest first), then past ones (latest first), by region and kind;
+        paged like the pool."""
+        query = {}
+        for name, field, choices in (("region", "region_code", None), ("kind", "kind", list(pool.ROADSHOW_KINDS))):
+            value = web.query_param(request, name, choices=choices)
+            if value is not None:
+                query[field] = value
+        limit, offset = self._limit(request), self._offset(request)
+        collection, now = self.store.db[Roadshow._get_collection_name()], now_ms()
+        upcoming = {**query, "starts_at": {"$gte": now}}
+        past = {**query, "starts_at": {"$lt": now}}
+        docs = list(collection.find(upcoming).sort([("starts_at", 1), ("_id", 1)]).skip(offset).limit(limit))
+        if len(docs) < limit:
+            skipped = max(0, offset - collection.count_documents(upcoming)) if not docs else 0
+            docs += collection.find(past).sort([("starts_at", -1), ("_id", -1)]).skip(skipped).limit(
+                limit - len(docs))
+        return web.json_response({"items": [Roadshow._from_son(d).public() for d in docs],
+                                  "offset": offset, "limit": limit})
 
     @http("GET", "/api/v1/roadshows/<string:roadshow_id>")
     @web.api
@@ -696,6 +811,7 @@ class FinanceService(PlatformService):
 
     @rpc
     def get_financing_project_summary(self, financing_project_id):
-        """A listed financing project, or None."""
-        doc = self.store.db[FinancingProject._get_collection_name()].find_one({"_id": str(financing_project_id)})
+        """A listed financing project, or None (also for a withdrawn one)."""
+        doc = self.store.db[FinancingProject._get_collection_name()].find_one(
+            {"_id": str(financing_project_id), "status": "listed"})
         return None if doc is None else json.loads(web.dumps(FinancingProject._from_son(doc).public()))

@@ -11,17 +11,20 @@ year is a data change, not a code change:
     premium   premium paid × share                       (保费补贴)
     fee       guarantee fee paid × share                 (担保补助 on the fee)
 
-then capped by ``cap`` and rounded half-up to the fen.
+then capped by ``cap`` and rounded half-up to the fen. A deal gets the rules of the year it closed
+in, in China Standard Time (a deal closed at 01:00 on 1 January in Chengdu is of the new year).
 """
 from dataclasses import dataclass
+from datetime import timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .domain import Strict
+from .domain import Integer, OptionalInteger, Strict, TransitionRefused
 from .pool import INSTRUMENTS, INVESTOR_KINDS
 
 SUBSIDY_INSTRUMENTS = {"guidance": "引导计划", "risk_compensation": "风险补助", "interest_subsidy": "贴息",
@@ -30,6 +33,9 @@ BASES = ("amount", "interest", "loss", "premium", "fee")
 FACT_OF_BASIS = {"loss": "loss", "premium": "premium", "fee": "guarantee_fee"}  # what the applicant states
 RULES_DIR = Path(__file__).parent / "rules"
 CENT = Decimal("0.01")
+CHINA = ZoneInfo("Asia/Shanghai")  # China Standard Time (UTC+8): the fiscal calendar year
+SUBSIDY_STATUSES = ("applied", "approved", "rejected")
+DECISIONS = {"approve": "approved", "reject": "rejected"}  # from "applied" only
 
 
 class Refused(Exception):
@@ -64,14 +70,14 @@ class Rule(BaseModel):
     share: Decimal = Field(gt=0, le=1)
     cap: Decimal = Field(gt=0, decimal_places=2)
     min_deal_amount: Decimal = Field(default=Decimal(0), ge=0)
-    max_term_months: int | None = Field(default=None, ge=1, le=600)
+    max_term_months: OptionalInteger = Field(default=None, ge=1, le=600)
     investor_kinds: list[Literal[tuple(INVESTOR_KINDS)]] | None = None
 
 
 class YearRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    year: int = Field(ge=2016, le=2100)
+    year: Integer = Field(ge=2016, le=2100)
     instruments: dict[Literal[tuple(SUBSIDY_INSTRUMENTS)], Rule] = Field(min_length=1)
 
 
@@ -96,6 +102,21 @@ def rules_for(rules, year):
     until replaced); None before the first year."""
     earlier = [y for y in rules if y <= year]
     return rules[max(earlier)] if earlier else None
+
+
+def rule_year(moment):
+    """The calendar year of ``moment`` in China Standard Time (a naive datetime is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(CHINA).year
+
+
+def decide(action, status):
+    """The status after ``action`` (approve, reject) on an application that is ``status``; only an
+    application still pending (applied) is decided, once."""
+    if status != "applied":
+        raise TransitionRefused(f"cannot {action} an application that is {status}")
+    return DECISIONS[action]
 
 
 @dataclass(frozen=True)

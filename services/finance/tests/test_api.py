@@ -112,6 +112,7 @@ def test_only_the_organization_proposes_its_project(api, make_token):
     ({"programme": 0}, "programme"), ({"programme": 16}, "programme"), ({"category": "minor"}, "category"),
     ({"region_code": "500100"}, "region_code"), ({"title": "x"}, "title"), ({"status": "approved"}, "status"),
     ({"budget": "-100"}, "budget"), ({"budget": 1.005}, "budget"), ({"stage": "research"}, "stage"),
+    ({"programme": True}, "programme"), ({"programme": False}, "programme"),
 ])
 def test_invalid_bodies_are_400_with_the_field_path(api, change, path):
     before = api.counts("transformation_projects")

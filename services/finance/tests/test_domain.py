@@ -23,7 +23,7 @@ def test_each_of_the_15_programmes_is_accepted_and_named(programme):
     assert PROGRAMMES[programme].endswith("专项")
 
 
-@pytest.mark.parametrize("programme", [0, 16, -1, 1.5, "一"])
+@pytest.mark.parametrize("programme", [0, 16, -1, 1.5, "一", True, False])
 def test_programmes_outside_1_to_15_are_rejected(programme):
     with pytest.raises(ValidationError) as exc:
         TransformationProjectIn(**body(programme=programme))

@@ -82,7 +82,7 @@ def test_closing_terms_fit_the_instrument(instrument, terms, problems):
 
 
 @pytest.mark.parametrize("change, path", [({"amount": "-1"}, "amount"), ({"annual_rate": "1.5"}, "annual_rate"),
-                                          ({"term_months": 0}, "term_months")])
+                                          ({"term_months": 0}, "term_months"), ({"term_months": True}, "term_months")])
 def test_closing_terms_are_validated(change, path):
     with pytest.raises(ValidationError) as exc:
         pool.CloseIn(**{"amount": "100", **change})
@@ -93,6 +93,17 @@ def test_a_fund_never_invests_beyond_its_commitment():
     pool.check_fund_capacity(Decimal("100"), Decimal("60"), Decimal("40"))
     with pytest.raises(TransitionRefused):
         pool.check_fund_capacity(Decimal("100"), Decimal("60"), Decimal("40.01"))
+
+
+def test_a_close_never_takes_a_project_past_its_financing_need():
+    assert pool.check_within_need(Decimal("100"), Decimal("60"), Decimal("40")) is None
+    assert "at most 40 more" in pool.check_within_need(Decimal("100"), Decimal("60"), Decimal("40.01"))
+
+
+def test_sub_funds_together_commit_no_more_than_their_guidance_fund():
+    assert pool.check_sub_fund_commitment(Decimal("100"), Decimal("0"), Decimal("100")) is None
+    assert pool.check_sub_fund_commitment(Decimal("100"), Decimal("70"), Decimal("30")) is None
+    assert "at most 30 more" in pool.check_sub_fund_commitment(Decimal("100"), Decimal("70"), Decimal("30.01"))
 
 
 def test_instrument_must_be_sought_and_ip_pledge_needs_eligibility():

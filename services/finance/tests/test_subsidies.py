@@ -1,9 +1,12 @@
 """Fiscal instruments: the rules are data (rules/<year>.yaml) and one computation serves them all."""
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal as D
 
 import pytest
+from pydantic import ValidationError
 
 from finance import subsidies
+from finance.domain import TransitionRefused
 from finance.subsidies import Deal, Refused, Rule, compute, granted, load_rules
 
 RULES = load_rules()
@@ -29,6 +32,37 @@ def test_rules_stay_in_force_until_replaced():
     assert subsidies.rules_for(RULES, 2026).year == 2026
     assert subsidies.rules_for(RULES, 2031).year == max(RULES)
     assert subsidies.rules_for(RULES, 2016) is None
+
+
+@pytest.mark.parametrize("closed_at, year", [
+    (datetime(2025, 12, 31, 16, 0, tzinfo=timezone.utc), 2026),     # 00:00 on 1 January in Beijing
+    (datetime(2025, 12, 31, 23, 59, tzinfo=timezone.utc), 2026),    # 07:59 on 1 January in Beijing
+    (datetime(2025, 12, 31, 15, 59, 59, tzinfo=timezone.utc), 2025),  # 23:59:59 on 31 December in Beijing
+    (datetime(2026, 1, 1, 7, 30, tzinfo=timezone(timedelta(hours=8))), 2026),
+    (datetime(2025, 12, 31, 17, 0), 2026),                           # naive: UTC, as the database gives it
+    (datetime(2026, 12, 31, 15, 0, tzinfo=timezone.utc), 2026),
+])
+def test_the_rule_year_is_the_year_in_china_standard_time(closed_at, year):
+    assert subsidies.rule_year(closed_at) == year
+
+
+def test_a_deal_closed_early_on_new_years_day_in_beijing_gets_the_new_years_rules():
+    closed_at = datetime(2025, 12, 31, 20, 0, tzinfo=timezone.utc)  # 04:00 on 1 January 2026 in Beijing
+    assert subsidies.rules_for(RULES, subsidies.rule_year(closed_at)).year == 2026
+
+
+# -- the application lifecycle: applied → approved or rejected, once ----------------------------
+
+@pytest.mark.parametrize("action, status", [("approve", "approved"), ("reject", "rejected")])
+def test_a_pending_application_is_approved_or_rejected(action, status):
+    assert subsidies.decide(action, "applied") == status
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+@pytest.mark.parametrize("status", ["approved", "rejected"])
+def test_a_decided_application_is_not_decided_again(action, status):
+    with pytest.raises(TransitionRefused, match=status):
+        subsidies.decide(action, status)
 
 
 # -- every instrument of 2026 --------------------------------------------------------------
@@ -96,6 +130,45 @@ def test_guarantee_subsidy_2025_is_a_share_of_the_fee():
     assert exc.value.path == "guarantee_fee"
 
 
+# -- the other instruments of 2025 -----------------------------------------------------------
+
+def test_interest_subsidy_2025_is_a_smaller_share_of_a_years_interest():
+    r = RULES[2025].instruments["interest_subsidy"]  # 40 % of at most 12 months, cap 300,000
+    assert compute(r, loan("2000000", "0.0435", 36)).amount == D("34800.00")
+    assert compute(r, loan("2000000", "0.0435", 6, instrument="ip_pledge")).amount == D("17400.00")
+    c = compute(r, loan("20000000", "0.05", 12))
+    assert (c.uncapped, c.amount, c.capped) == (D("400000.00"), D("300000.00"), True)
+    with pytest.raises(Refused) as exc:
+        compute(r, loan(instrument="equity_pledge"))
+    assert exc.value.path == "instrument"
+
+
+def test_risk_compensation_2025_is_a_share_of_a_banks_loss():
+    r = RULES[2025].instruments["risk_compensation"]  # 30 %, cap 1,500,000, banks only
+    assert compute(r, loan("3000000"), loss=D("1000000")).amount == D("300000.00")
+    assert compute(r, loan("9000000"), loss=D("8000000")).amount == D("1500000.00")
+    with pytest.raises(Refused) as exc:
+        compute(r, loan("3000000", kind="guarantee"), loss=D("1"))
+    assert exc.value.path == "instrument"
+    with pytest.raises(Refused) as exc:
+        compute(r, loan("3000000"))
+    assert exc.value.path == "loss"
+
+
+def test_premium_subsidy_2025_is_half_the_premium():
+    r = RULES[2025].instruments["premium_subsidy"]  # 50 %, cap 150,000
+    deal = Deal("insurance", D("5000000"), "insurance", None, 12)
+    assert compute(r, deal, premium=D("45000.55")).amount == D("22500.28")
+    assert compute(r, deal, premium=D("400000")).amount == D("150000.00")
+    with pytest.raises(Refused) as exc:
+        compute(r, deal)
+    assert exc.value.path == "premium"
+
+
+def test_2025_offers_no_guidance_subsidy():
+    assert "guidance" not in RULES[2025].instruments
+
+
 def test_guidance_is_a_share_of_equity_above_a_minimum():
     r = RULES[2026].instruments["guidance"]  # 10 % of equity ≥ 1,000,000, cap 3,000,000
     assert compute(r, Deal("equity", D("20000000"), "venture_capital")).amount == D("2000000.00")
@@ -146,6 +219,12 @@ def test_invalid_rules_files_are_refused_at_load(tmp_path, text, name):
     (tmp_path / name).write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=name):
         load_rules(tmp_path)
+
+
+@pytest.mark.parametrize("change", [{"max_term_months": True}, {"max_term_months": False}])
+def test_a_boolean_is_not_an_integer_in_the_rules(change):
+    with pytest.raises(ValidationError):
+        rule(**change)
 
 
 def test_an_empty_rules_directory_is_refused(tmp_path):
