@@ -66,6 +66,29 @@ def test_openapi_document_describes_every_flow(api):
     assert set(schema["required"]) == {"contract_type", "contract_amount", "technology_transaction_amount",
                                        "seller_organization_id", "region_code"}
     assert {"AuctionIn", "BidIn", "ValuationIn", "ListingIn", "DemandIn", "Error"} <= set(spec["components"]["schemas"])
+    assert "security" not in spec["paths"]["/api/v1/auctions"]["get"]  # public
+    assert spec["paths"]["/api/v1/matches"]["get"]["security"]
+
+
+def test_every_route_is_documented():
+    """Each HTTP entrypoint has its method on a path of the OpenAPI document (`<x>` segments match any)."""
+    import inspect
+    import re
+
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+    from transactions.openapi import SPEC
+    from transactions.service import TransactionsService
+
+    missing = []
+    for _, method in inspect.getmembers(TransactionsService):
+        for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if not hasattr(entrypoint, "url"):
+                continue
+            pattern = re.compile("^" + re.sub(r"<[^>]+>", "[^/]+", entrypoint.url) + "$")
+            if not any(pattern.match(path) and entrypoint.method.lower() in item for path, item in SPEC["paths"].items()):
+                missing.append(f"{entrypoint.method} {entrypoint.url}")
+    assert missing == []
 
 
 # -- submitting: who may ----------------------------------------------------------------
@@ -114,6 +137,8 @@ def test_a_reviewer_does_not_submit(api):
     ({"listing_id": "no-such-listing"}, "listing_id"),
     ({"auction_id": "no-such-auction"}, "auction_id"),
     ({"achievement_id": "never-published"}, "achievement_id"),
+    pytest.param({"buyer_organization_id": None}, "buyer_organization_id", id="no-buyer"),
+    pytest.param({"buyer_organization_id": SELLER}, "buyer_organization_id", id="seller-is-buyer"),
 ])
 def test_invalid_contracts_are_400_with_the_field_path(api, change, path):
     before = api.counts("contracts")

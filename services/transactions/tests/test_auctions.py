@@ -1,6 +1,7 @@
 """English auctions against the real local servers: validation of bids, anti-sniping, closing on
 time by the service's own clock, and many concurrent bids on one auction."""
 import datetime as dt
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -28,15 +29,35 @@ def achievement(registry):
     return registry.published_achievement(org=SELLER, title="轨道交通减振技术", keywords=["轨道交通", "减振"])
 
 
-def new_auction(api, achievement, **overrides):
+def new_listing(api, achievement, org=SELLER):
     listing = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"], "mode": "transfer",
-                                            "asking_price": "1000000.00"}, token=institution(api, SELLER))
+                                            "asking_price": "1000000.00"}, token=institution(api, org))
     assert listing.status_code == 201, listing.text
-    body = {"listing_id": listing.json()["id"], "start_price": "100000.00", "increment": "1000.00",
-            "ends_at": soon(3600), "extension_seconds": 0, **overrides}
-    response = api.post("/api/v1/auctions", body, token=institution(api, SELLER))
+    return listing.json()
+
+
+def auction_body(listing, **overrides):
+    return {"listing_id": listing["id"], "start_price": "100000.00", "increment": "1000.00", "ends_at": soon(3600),
+            "extension_seconds": 0, **overrides}
+
+
+def new_auction(api, achievement, org=SELLER, **overrides):
+    listing = new_listing(api, achievement, org)
+    response = api.post("/api/v1/auctions", auction_body(listing, **overrides), token=institution(api, org))
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def at_once(*calls):
+    """The results of ``calls`` run concurrently, released together."""
+    start = threading.Barrier(len(calls))
+
+    def run(call):
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
 
 
 def bid(api, auction, org, amount):
@@ -196,3 +217,65 @@ def test_concurrent_bids_lose_nothing_and_never_win_twice_at_one_price(api, achi
                          lambda r: header(r, "ce_subject") == auction["id"]
                          and header(r, "ce_type").endswith("bid_accepted.v1"), count=len(stored))
     assert [api.decode(r)[1]["sequence"] for r in records] == list(range(1, len(stored) + 1))
+
+
+def test_concurrent_set_ups_of_one_listing_give_one_auction(api, achievement):
+    listing = new_listing(api, achievement)
+    token = institution(api, SELLER)
+    responses = at_once(*[lambda: api.post("/api/v1/auctions", auction_body(listing), token=token, timeout=60)] * 6)
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 5, [r.text for r in responses]
+    assert all(r.json()["code"] == "conflict" for r in responses if r.status_code == 409)
+    [auction] = api.db.auctions.find({"listing_id": listing["id"]})
+    assert api.db.listings.find_one({"_id": listing["id"]})["open_auction_id"] == auction["_id"]
+
+
+def test_a_withdrawal_racing_a_set_up_never_leaves_a_withdrawn_listing_auctioned(api, achievement):
+    token = institution(api, SELLER)
+    for _ in range(4):
+        listing = new_listing(api, achievement)
+        auctioned, withdrawn = at_once(
+            lambda: api.post("/api/v1/auctions", auction_body(listing), token=token, timeout=60),
+            lambda: api.post(f"/api/v1/listings/{listing['id']}/withdraw", {"reason": "撤牌"}, token=token,
+                             timeout=60))
+        # one wins: an auction (the withdrawal is 409) or a withdrawal (the listing is no longer open: 400)
+        assert (auctioned.status_code, withdrawn.status_code) in {(201, 409), (400, 200)}, (auctioned.text,
+                                                                                          withdrawn.text)
+        status = api.db.listings.find_one({"_id": listing["id"]})["status"]
+        open_auctions = api.db.auctions.count_documents({"listing_id": listing["id"], "status": "open"})
+        assert (status, open_auctions) in {("open", 1), ("withdrawn", 0)}
+
+
+def test_an_unsold_auction_frees_its_listing(api, achievement):
+    auction = new_auction(api, achievement, ends_at=soon(2))
+    wait_for(lambda: api.db.auctions.find_one({"_id": auction["id"], "status": "unsold"}), timeout=20)
+    listing = api.db.listings.find_one({"_id": auction["listing_id"]})
+    assert listing["status"] == "open" and "open_auction_id" not in listing
+    again = api.post("/api/v1/auctions", auction_body({"id": listing["_id"]}), token=institution(api, SELLER))
+    assert again.status_code == 201, again.text
+
+
+def test_no_organization_of_the_listed_achievement_may_bid(api, registry):
+    co_owner = "org-co-owner-auction"
+    shared = registry.published_achievement(org=SELLER, organization_ids=[SELLER, co_owner], title="高铁减振降噪")
+    auction = new_auction(api, shared)
+    before = api.counts("bids")
+    body = assert_error(bid(api, auction, co_owner, "100000.00"), 403, "own_auction")
+    assert [f["path"] for f in body["fields"]] == ["organization"]
+    assert api.counts("bids") == before
+    assert bid(api, auction, BIDDERS[0], "100000.00").status_code == 201
+
+
+def test_auctions_are_found_by_listing_and_status(api, achievement):
+    first = new_auction(api, achievement, ends_at=soon(2))
+    second = new_auction(api, achievement)
+    wait_for(lambda: api.db.auctions.find_one({"_id": first["id"], "status": "unsold"}), timeout=20)
+    by_listing = api.get("/api/v1/auctions", params={"listing_id": first["listing_id"]}).json()["items"]
+    assert [a["id"] for a in by_listing] == [first["id"]] and by_listing[0]["status"] == "unsold"
+    assert "reserve_price" not in by_listing[0]
+    open_ids = [a["id"] for a in api.get("/api/v1/auctions", params={"status": "open", "limit": 100}).json()["items"]]
+    assert second["id"] in open_ids and first["id"] not in open_ids
+    newest = api.get("/api/v1/auctions", params={"limit": 1}).json()["items"]
+    assert [a["id"] for a in newest] == [second["id"]]
+    for params, name in (({"status": "closed"}, "status"), ({"limit": 0}, "limit")):
+        body = assert_error(api.get("/api/v1/auctions", params=params), 400, "validation_failed")
+        assert [f["path"] for f in body["fields"]] == [name]

@@ -120,3 +120,11 @@ def test_listing_input_rejects_a_past_end_and_bad_prices():
         with pytest.raises(ValidationError) as exc:
             ListingIn.model_validate_json(__import__("json").dumps({**ok, **change}))
         assert error_paths(exc) == [field]
+
+
+def test_a_contract_needs_a_buyer_other_than_its_seller():
+    from transactions.domain import check_parties
+    assert check_parties("org-1", "org-2", "") is None
+    assert check_parties("org-1", None, "某某有限公司") is None
+    assert check_parties("org-1", None, "")[0] == "buyer_organization_id"
+    assert check_parties("org-1", "org-1", "某某有限公司") == ("buyer_organization_id", "the buyer must not be the seller")

@@ -2,7 +2,10 @@
 (from its events), listings, demands, matching, appraisal and consulting."""
 import datetime as dt
 import json
+import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -45,9 +48,32 @@ def events_of(api, topic, subject, count):
                       count=count)
 
 
+def at_once(*calls):
+    """The results of ``calls`` run concurrently, released together."""
+    start = threading.Barrier(len(calls))
+
+    def run(call):
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
 @pytest.fixture(scope="module")
 def achievement(api, registry):
     return registry.published_achievement(org=SELLER)
+
+
+@pytest.fixture
+def local_date_is_not_utc(monkeypatch):
+    """The process's time zone is one whose date differs from UTC's right now (UTC-12 or UTC+14)."""
+    monkeypatch.setenv("TZ", "XST+12" if dt.datetime.now(dt.timezone.utc).hour < 12 else "YST-14")
+    time.tzset()
+    assert dt.date.today() != dt.datetime.now(dt.timezone.utc).date()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 # -- the replica and listings ---------------------------------------------------------------
@@ -110,6 +136,18 @@ def test_a_listing_end_given_in_another_time_zone_is_kept_in_utc(api, achievemen
     assert created["ends_at"] == ends_at.isoformat().replace("+00:00", "Z")
 
 
+def test_an_achievement_naming_no_organization_is_4xx_with_the_field_not_500(api, registry):
+    orphan = registry.published_achievement(org=SELLER, organization_ids=[])
+    before = api.counts("listings")
+    body = assert_error(api.post("/api/v1/listings", listing_body(orphan["achievement_id"]),
+                                 token=institution(api, SELLER)), 403, "forbidden")
+    assert [f["path"] for f in body["fields"]] == ["achievement_id"]
+    body = assert_error(api.post("/api/v1/listings", listing_body(orphan["achievement_id"]),
+                                 token=api.token("admin")), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["achievement_id"]
+    assert api.counts("listings") == before
+
+
 def test_only_an_organization_of_the_achievement_may_list_it(api, achievement):
     before = api.counts("listings")
     body = listing_body(achievement["achievement_id"])
@@ -164,6 +202,13 @@ def test_withdrawing_the_achievement_at_the_registry_closes_its_listings(api, re
     assert_error(api.post("/api/v1/listings", listing_body(other["achievement_id"]), token=institution(api, SELLER)),
                  400, "validation_failed")
     assert api.counts("listings") == before
+    before = api.counts("contracts")
+    body = assert_error(api.post("/api/v1/contracts", {
+        "contract_type": "transfer", "contract_amount": "100000.00", "technology_transaction_amount": "100000.00",
+        "seller_organization_id": SELLER, "buyer_organization_id": BUYER, "region_code": "510100",
+        "achievement_id": other["achievement_id"]}, token=institution(api, SELLER)), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["achievement_id"]
+    assert api.counts("contracts") == before
 
 
 # -- demands and matching -------------------------------------------------------------------------
@@ -236,6 +281,86 @@ def test_a_proposed_match_notifies_both_sides_and_the_other_side_decides(api, ac
     assert [header(r, "ce_type").split(".")[-2] for r in records] == ["proposed", "accepted"]
 
 
+def test_concurrent_proposals_of_one_pair_give_one_live_match(api, achievement):
+    listing = open_listing(api, achievement["achievement_id"])
+    demand = publish_demand(api)
+    body = {"demand_id": demand["id"], "listing_id": listing["id"]}
+    tokens = [institution(api, BUYER), institution(api, SELLER)] * 3
+    responses = at_once(*[lambda token=token: api.post("/api/v1/matches", body, token=token, timeout=60)
+                          for token in tokens])
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 5, [r.text for r in responses]
+    [match] = api.db.matches.find({"demand_id": demand["id"], "listing_id": listing["id"]})
+    # once declined, the pair may be proposed again
+    decider = SELLER if match["proposed_by_organization_id"] == BUYER else BUYER
+    declined = api.post(f"/api/v1/matches/{match['_id']}/decline", token=institution(api, decider))
+    assert declined.status_code == 200, declined.text
+    again = api.post("/api/v1/matches", body, token=institution(api, BUYER))
+    assert again.status_code == 201, again.text
+
+
+def test_the_two_sides_of_a_match_find_it(api, achievement):
+    listing = open_listing(api, achievement["achievement_id"])
+    buyer = "org-enterprise-" + uuid.uuid4().hex[:6]
+    demand = publish_demand(api, org=buyer)
+    proposed = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": listing["id"]},
+                        token=institution(api, buyer)).json()
+
+    def found(token, **params):
+        response = api.get("/api/v1/matches", params={"limit": 100, **params}, token=token)
+        assert response.status_code == 200, response.text
+        return [m["id"] for m in response.json()["items"]]
+
+    assert found(institution(api, buyer)) == [proposed["id"]]
+    assert proposed["id"] in found(institution(api, SELLER), status="proposed")
+    assert proposed["id"] not in found(institution(api, SELLER), status="accepted")
+    assert proposed["id"] in found(api.token("admin"))
+    assert found(institution(api, "org-stranger")) == []
+    assert_error(api.get("/api/v1/matches"), 401, "unauthenticated")
+    assert_error(api.get("/api/v1/matches", token=api.token("reviewer", region="510100")), 403, "forbidden")
+    body = assert_error(api.get("/api/v1/matches", params={"status": "open"}, token=institution(api, buyer)),
+                        400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["status"]
+
+
+def test_demand_deadlines_are_days_of_the_utc_calendar(api, achievement, local_date_is_not_utc):
+    """Deadlines are validated on the UTC calendar; searching and matching used the server's local date."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    org = "org-deadline-" + uuid.uuid4().hex[:6]
+    listing = open_listing(api, achievement["achievement_id"])
+    due_today = publish_demand(api, org=org, deadline=today.isoformat())
+    expired = publish_demand(api, org=org, deadline=today.isoformat())
+    api.db.demands.update_one({"_id": expired["id"]}, {"$set": {"deadline": (today - dt.timedelta(days=1)).isoformat()}})
+
+    found = [d["id"] for d in api.get("/api/v1/demands", params={"organization": org}).json()["items"]]
+    assert found == [due_today["id"]]
+    ranked = [d["id"] for d in api.get(f"/api/v1/listings/{listing['id']}/matches", params={"limit": 100}).json()[
+        "items"]]
+    assert due_today["id"] in ranked and expired["id"] not in ranked
+
+
+def test_ranking_weighs_declared_keywords_and_is_not_crowded_out_by_generic_words(api, achievement):
+    """2,000 open listings sharing only generic words (技术, 降低, 成本) with a demand used to fill the
+    2,000 candidates scored, unsorted, so a real match listed after them was never ranked."""
+    now = dt.datetime.now(dt.timezone.utc)
+    noise = [{"_id": f"noise-{uuid.uuid4().hex}", "achievement_id": "noise", "seller_organization_id": "org-oil",
+              "mode": "licence", "asking_price": "500000.00", "status": "open", "title": "页岩气返排液处理技术",
+              "description": "", "keywords": ["页岩气", "返排液"], "programme": 9, "trl": 7, "region_code": "510100",
+              "terms": ["技术", "降低", "成本", "提高", "页岩"], "opened_at": now - dt.timedelta(days=1),
+              "ends_at": now + dt.timedelta(days=30), "created_by": "noise"} for _ in range(2000)]
+    api.db.listings.insert_many(noise)
+    try:
+        good = open_listing(api, achievement["achievement_id"])
+        demand = publish_demand(api, title="芯片散热技术需求", problem="需要降低散热成本的导热技术，提高散热效率",
+                                keywords=["散热", "导热"], programme=None)
+        ranked = api.get(f"/api/v1/demands/{demand['id']}/matches", params={"limit": 100}).json()["items"]
+        assert good["id"] in [item["id"] for item in ranked]
+        assert not [item for item in ranked if item["id"].startswith("noise-")]
+        top = next(item for item in ranked if item["id"] == good["id"])
+        assert top["reasons"][0]["detail"] == "共同关键词: 导热"
+    finally:
+        api.db.listings.delete_many({"created_by": "noise"})
+
+
 # -- appraisal --------------------------------------------------------------------------------------
 
 def test_valuations_by_cost_and_income_record_inputs_and_exact_results(api, achievement):
@@ -261,7 +386,7 @@ def test_the_market_approach_uses_registered_contracts(api, achievement):
     for amount in ("100000.00", "300000.00"):
         created = api.post("/api/v1/contracts", {
             "contract_type": "transfer", "contract_amount": amount, "technology_transaction_amount": amount,
-            "seller_organization_id": SELLER, "region_code": "510100",
+            "seller_organization_id": SELLER, "buyer_organization_id": BUYER, "region_code": "510100",
             "achievement_id": achievement["achievement_id"]}, token=institution(api, SELLER)).json()
         assert created["programme"] == 3
         assert api.post(f"/api/v1/contracts/{created['id']}/register", token=admin).status_code == 200

@@ -49,6 +49,12 @@ def test_the_seller_may_not_bid_and_a_bidder_needs_an_organization():
     assert refused(state(), None, "200000.00", T0) == ("forbidden", "organization")
 
 
+def test_no_organization_of_the_listed_achievement_may_bid():
+    s = state(owner_organization_ids=frozenset({"seller", "co-owner"}))
+    assert refused(s, "co-owner", "200000.00", T0) == ("own_auction", "organization")
+    assert auctions.apply_bid(s, "b1", Decimal("200000.00"), T0).leader_organization_id == "b1"
+
+
 def test_bids_only_between_start_and_end():
     s = state()
     assert refused(s, "b1", "100000.00", T0 - dt.timedelta(seconds=1)) == ("auction_not_started", "auction_id")
@@ -93,23 +99,27 @@ def test_auction_input_errors_name_the_field(change, field):
 
 # -- matching ---------------------------------------------------------------------------------
 
-def demand(**overrides):
-    return matching.Demand(**{"terms": matching.demand_terms("石墨烯散热", "手机散热需要导热膜", ["石墨烯", "导热"]),
+def demand(title="石墨烯散热", problem="手机散热需要导热膜", keywords=("石墨烯", "导热"), **overrides):
+    return matching.Demand(**{"terms": matching.demand_terms(title, problem, keywords), "keywords": tuple(keywords),
                               "programme": 3, "region_code": "510100", "min_trl": 5,
                               "budget": Decimal("600000.00"), **overrides})
 
 
-def supply(**overrides):
-    return matching.Supply(**{"terms": matching.supply_terms("石墨烯导热膜中试技术", "电子散热", ["石墨烯", "导热膜"]),
-                              "programme": 3, "region_code": "510100", "trl": 6,
+def supply(title="石墨烯导热膜中试技术", summary="电子散热", keywords=("石墨烯", "导热膜"), **overrides):
+    return matching.Supply(**{"terms": matching.supply_terms(title, summary, keywords), "keywords": tuple(keywords),
+                              "title": title, "programme": 3, "region_code": "510100", "trl": 6,
                               "asking_price": Decimal("500000.00"), **overrides})
+
+
+SHALE = {"title": "页岩气返排液处理技术", "summary": "降低页岩气开采废水处理成本的关键技术，提高回用率",
+         "keywords": ("页岩气", "返排液")}
 
 
 def test_a_perfect_pair_scores_high_and_explains_every_factor():
     score, reasons = matching.score(demand(), supply())
     assert 0.7 < score <= 1.0
     assert [r["factor"] for r in reasons] == ["keywords", "programme", "region", "trl", "price"]
-    assert "石墨" in reasons[0]["detail"]
+    assert reasons[0]["detail"] == "共同关键词: 石墨烯、导热"
 
 
 def test_each_factor_lowers_the_score_when_it_does_not_match():
@@ -122,16 +132,45 @@ def test_each_factor_lowers_the_score_when_it_does_not_match():
     assert no_budget == pytest.approx(best - 0.15 * 0.5)
 
 
-def test_without_shared_terms_or_programme_there_is_no_match():
-    assert matching.score(demand(), supply(terms=frozenset({"页岩", "岩气"}), programme=9)) == (0.0, [])
-    score, reasons = matching.score(demand(), supply(terms=frozenset({"页岩"}), programme=3))
+def test_without_a_shared_keyword_or_programme_there_is_no_match():
+    assert matching.score(demand(), supply(**SHALE, programme=9)) == (0.0, [])
+    score, reasons = matching.score(demand(), supply(**SHALE, programme=3))
     assert score > 0 and reasons[0]["factor"] == "programme"
+
+
+def test_declared_keywords_outweigh_generic_words():
+    """Found in use: a heat-dissipation demand ranked a shale-gas wastewater listing above a graphene
+    thermal film one, explained "共同关键词: 技术、降低、成本" (every CJK bigram counted alike)."""
+    heat = demand(title="芯片散热技术需求", problem="需要降低散热成本的导热技术，提高散热效率",
+                  keywords=("散热", "导热"), programme=None, budget=None)
+    graphene = supply(summary="面向电子散热的石墨烯导热膜规模化制备工艺。")
+    shale = supply(**SHALE, programme=9, trl=7)
+    ranked = matching.rank(lambda s: matching.score(heat, s), [("graphene", graphene), ("shale", shale)])
+    assert [r["id"] for r in ranked] == ["graphene"]
+    assert ranked[0]["reasons"][0]["detail"] == "共同关键词: 导热"
+    # generic words alone neither match nor explain anything
+    assert matching.matched_keywords(demand(keywords=("技术", "成本")), supply(title="低成本导热技术")) == []
+    assert matching.score(demand(keywords=("技术",)), shale) == (0.0, [])
+
+
+def test_a_keyword_matches_inside_longer_words_on_either_side():
+    assert matching.matched_keywords(demand(keywords=("导热膜",)), supply(keywords=("石墨烯",))) == ["导热膜"]  # title
+    assert matching.matched_keywords(demand(keywords=("高导热石墨烯",)), supply(title="x")) == ["高导热石墨烯"]
+    assert matching.matched_keywords(demand(keywords=("Graphene",)), supply(keywords=("graphene film",))) == [
+        "Graphene"]
+    # the achievement's summary does not count: keywords are declared on both sides
+    assert matching.matched_keywords(demand(keywords=("散热",)), supply(summary="电子散热")) == []
+
+
+def test_the_database_prefilter_keeps_every_keyword_match_without_generic_words():
+    assert matching.listing_prefilter_terms(["导热膜", "降低成本", "技术"]) == ["低成", "导热", "热膜"]
+    assert matching.demand_prefilter_terms("石墨烯导热技术", ["石墨烯"]) == ["墨烯", "导热", "热技", "烯导", "石墨"]
 
 
 def test_rank_orders_by_score_then_id_and_drops_non_matches():
     d = demand()
     candidates = [("c", supply(region_code="510700")), ("a", supply()), ("b", supply()),
-                  ("z", supply(terms=frozenset({"无关"}), programme=1))]
+                  ("z", supply(**SHALE, programme=1))]
     ranked = matching.rank(lambda s: matching.score(d, s), candidates)
     assert [r["id"] for r in ranked] == ["a", "b", "c"]
     assert ranked[0]["score"] >= ranked[2]["score"]

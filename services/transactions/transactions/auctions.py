@@ -15,6 +15,7 @@ from .domain import Id, Money, _In, utc_ms
 
 MAX_LEAD_DAYS = 365  # an auction is set up at most this long before it opens
 MAX_DAYS = 90  # and lasts at most this long
+STATUSES = ("open", "sold", "unsold")
 
 
 class AuctionIn(_In):
@@ -84,6 +85,7 @@ class AuctionState:
     leader_organization_id: str | None = None
     bids: int = 0
     version: int = 0
+    owner_organization_ids: frozenset = frozenset()  # the listed achievement's organizations
 
 
 class BidRefused(Exception):
@@ -105,6 +107,9 @@ def check_bid(state, bidder_org, amount, now):
         raise BidRefused("forbidden", "organization", "bidders act for an organization")
     if bidder_org == state.seller_organization_id:
         raise BidRefused("own_auction", "organization", "the seller may not bid on its own auction")
+    if bidder_org in state.owner_organization_ids:
+        raise BidRefused("own_auction", "organization",
+                         "an organization of the listed achievement may not bid on its auction")
     if state.status != "open":
         raise BidRefused("auction_closed", "auction_id", f"the auction is {state.status}")
     if now < state.starts_at:

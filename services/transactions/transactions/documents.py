@@ -13,6 +13,11 @@ def now_ms():
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+def today():
+    """Today's date in UTC as ISO text: the calendar of demand deadlines (as validated)."""
+    return now_ms().date().isoformat()
+
+
 def aware(value):
     """MongoDB may hand back naive UTC datetimes."""
     return value if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
@@ -70,6 +75,9 @@ class Listing(Document):
     closed_at = DateTimeField()
     close_reason = StringField()
     created_by = StringField(required=True)
+    # The listing's open auction: set by a guarded update when one is scheduled, cleared when it closes,
+    # so a second auction or a withdrawal in a concurrent transaction conflicts on this document.
+    open_auction_id = StringField()
 
     PUBLIC = ("id", "achievement_id", "patent_number", "seller_organization_id", "mode", "asking_price", "status",
               "title", "description", "keywords", "programme", "trl", "region_code", "opened_at", "ends_at",
@@ -105,7 +113,10 @@ class Demand(Document):
 
 
 class Match(Document):
-    meta = {"collection": "matches", "indexes": [{"fields": ["demand_id", "listing_id"]}]}
+    # live_pair is unique while the match is proposed or accepted: one live match per demand and listing.
+    meta = {"collection": "matches", "indexes": [
+        {"fields": ["demand_id", "listing_id"]}, {"fields": ["live_pair"], "unique": True, "sparse": True},
+        {"fields": ["demand_organization_id"]}, {"fields": ["seller_organization_id"]}]}
 
     id = StringField(primary_key=True)
     demand_id = StringField(required=True)
@@ -121,6 +132,7 @@ class Match(Document):
     proposed_at = DateTimeField(required=True)
     decided_at = DateTimeField()
     proposed_by = StringField(required=True)
+    live_pair = StringField()  # "demand_id listing_id" while proposed or accepted; unset once declined
 
     PUBLIC = ("id", "demand_id", "listing_id", "demand_organization_id", "seller_organization_id",
               "proposed_by_organization_id", "status", "score", "reasons", "note", "decision_note", "proposed_at",

@@ -67,8 +67,10 @@ class ContractIn(_In):
     contract_amount: Money = Field(description="合同金额 (元)")
     technology_transaction_amount: Money = Field(description="技术交易额 (元), at most the contract amount")
     seller_organization_id: Id = Field(description="卖方机构")
-    buyer_organization_id: Id | None = Field(default=None, description="买方机构, when known to the platform")
-    buyer_name: str = Field(default="", max_length=200, description="买方名称")
+    buyer_organization_id: Id | None = Field(default=None, description="买方机构, when known to the platform "
+                                                                       "(not the seller; taken from auction_id)")
+    buyer_name: str = Field(default="", max_length=200, description="买方名称: required without a buyer "
+                                                                    "organization")
     region_code: Region = Field(description="登记地: the seller's division (GB/T 2260)")
     listing_id: Id | None = Field(default=None, description="挂牌 the contract came from")
     auction_id: Id | None = Field(default=None, description="竞价拍卖 the contract came from")
@@ -92,6 +94,16 @@ class ContractIn(_In):
         return value
 
 
+
+
+def check_parties(seller_organization_id, buyer_organization_id, buyer_name):
+    """The contract's parties are acceptable (None) or not (field, message): a buyer is named
+    (an organization of the platform or by name) and it is not the seller."""
+    if not buyer_organization_id and not buyer_name:
+        return "buyer_organization_id", "a contract needs a buyer: give buyer_organization_id or buyer_name"
+    if buyer_organization_id == seller_organization_id:
+        return "buyer_organization_id", "the buyer must not be the seller"
+    return None
 
 
 class ReturnIn(_In):
@@ -201,6 +213,7 @@ class DecisionIn(_In):
     note: str = Field(default="", max_length=1000)
 
 
+MATCH_STATUSES = ("proposed", "accepted", "declined")
 MATCH_TRANSITIONS = {
     "accept": ({"proposed"}, "accepted"),
     "decline": ({"proposed"}, "declined"),

@@ -1,10 +1,16 @@
 """Matching supply and demand (供需对接): a score in [0, 1] with the reasons that make it up.
 
-Weights (sum 1): keywords 0.40 (share of the demand's terms found in the listing), programme
-0.20, region 0.15 (same division; 0.05 for another division of Sichuan), maturity 0.10 (TRL at
-least the demand's minimum; less in proportion), price 0.15 (asking price within budget; less
-in proportion above it; half when either side gives no figure). A pair with neither a shared
-term nor the same programme is not a match at all.
+Weights (sum 1): keywords 0.40, programme 0.20, region 0.15 (same division; 0.05 for another
+division of Sichuan), maturity 0.10 (TRL at least the demand's minimum; less in proportion), price
+0.15 (asking price within budget; less in proportion above it; half when either side gives no
+figure).
+
+Keywords weigh what the demand declares: a declared keyword matches when all its search terms are
+in the achievement's title or keywords, or one of the achievement's keywords lies within it. The
+keyword factor is 0.75 × the share of declared keywords matched + 0.25 × the share of the demand's
+meaningful search terms (title, problem, keywords) found in the achievement's text. Generic words
+(``GENERIC``: 技术, 降低, 成本, …) count for nothing: nearly every text has them. A pair with
+neither a matched keyword nor the same programme is not a match at all.
 """
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,24 +18,29 @@ from decimal import Decimal
 from ttp_common import search_terms
 
 WEIGHTS = {"keywords": 0.40, "programme": 0.20, "region": 0.15, "trl": 0.10, "price": 0.15}
+DECLARED_SHARE = 0.75  # of the keyword factor; the rest is the overlap of meaningful text terms
+GENERIC = frozenset("技术 研究 应用 降低 提高 成本 系统 方法 关键 开发 产品 企业 工艺".split())
 
 
 @dataclass(frozen=True)
 class Demand:
-    terms: frozenset
+    terms: frozenset  # search terms of title, problem and keywords
     programme: int | None
     region_code: str
     min_trl: int
     budget: Decimal | None
+    keywords: tuple = ()  # as declared
 
 
 @dataclass(frozen=True)
 class Supply:
-    terms: frozenset
+    terms: frozenset  # search terms of title, summary, keywords and industry
     programme: int | None
     region_code: str
     trl: int
     asking_price: Decimal
+    keywords: tuple = ()  # the achievement's
+    title: str = ""
 
 
 def demand_terms(title, problem, keywords):
@@ -40,17 +51,51 @@ def supply_terms(title, summary, keywords, industry=""):
     return frozenset(search_terms.terms(title, summary, " ".join(keywords), industry))
 
 
+def _keyword_terms(keyword):
+    """The search terms of one keyword, or an empty set when it is only generic words."""
+    terms = frozenset(search_terms.terms(keyword))
+    return terms if terms - GENERIC else frozenset()
+
+
+def matched_keywords(demand, supply):
+    """The demand's declared keywords that the achievement's title or keywords carry, in declared order."""
+    theirs = frozenset(search_terms.terms(supply.title, *supply.keywords))
+    their_keywords = [t for t in map(_keyword_terms, supply.keywords) if t]
+    found = []
+    for keyword in demand.keywords:
+        own = _keyword_terms(keyword)
+        if own and (own <= theirs or any(t <= own for t in their_keywords)):
+            found.append(keyword)
+    return found
+
+
+def listing_prefilter_terms(keywords):
+    """Terms of which a listing must have one to match a demand declaring ``keywords`` (a database filter):
+    a matched keyword has a non-generic term, and the listing's terms hold it."""
+    return sorted(set().union(*map(_keyword_terms, keywords)) - GENERIC)
+
+
+def demand_prefilter_terms(title, keywords):
+    """Terms of which a demand must have one to match the achievement's ``title`` and ``keywords``."""
+    return sorted(set(search_terms.terms(title, *keywords)) - GENERIC)
+
+
 def score(demand, supply):
     """(score rounded to 4 places, reasons) or (0.0, []) when the pair does not match."""
-    shared = demand.terms & supply.terms
+    matched = matched_keywords(demand, supply)
     same_programme = demand.programme is not None and demand.programme == supply.programme
-    if not shared and not same_programme:
+    if not matched and not same_programme:
         return 0.0, []
     parts, reasons = {}, []
-    if demand.terms:
-        parts["keywords"] = len(shared) / len(demand.terms)
-    if shared:
-        reasons.append({"factor": "keywords", "detail": "共同关键词: " + "、".join(sorted(shared)[:10])})
+    meaningful = demand.terms - GENERIC
+    shared = meaningful & supply.terms
+    declared = len(matched) / len(demand.keywords) if demand.keywords else 0.0
+    parts["keywords"] = DECLARED_SHARE * declared + (1 - DECLARED_SHARE) * (
+        len(shared) / len(meaningful) if meaningful else 0.0)
+    if matched:
+        reasons.append({"factor": "keywords", "detail": "共同关键词: " + "、".join(matched[:10])})
+    elif shared:
+        reasons.append({"factor": "keywords", "detail": "相关词语: " + "、".join(sorted(shared)[:10])})
     if same_programme:
         parts["programme"] = 1.0
         reasons.append({"factor": "programme", "detail": f"同属专项 {demand.programme}"})

@@ -3,9 +3,11 @@ from ttp_common import web
 from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.service_base import service_openapi
 
+from .auctions import STATUSES as AUCTION_STATUSES
 from .auctions import AuctionIn, BidIn
 from .domain import (
-    LISTING_MODES, AnswerIn, ConsultationIn, ContractIn, DecisionIn, DemandIn, ListingIn, MatchIn, ReturnIn, WithdrawIn,
+    LISTING_MODES, MATCH_STATUSES, AnswerIn, ConsultationIn, ContractIn, DecisionIn, DemandIn, ListingIn, MatchIn,
+    ReturnIn, WithdrawIn,
 )
 from .valuation import ValuationIn
 
@@ -64,8 +66,9 @@ PATHS = {
     "/api/v1/listings/{listing_id}/withdraw": {"post": _op("Withdraw an open listing (撤牌): the seller",
                                                            "WithdrawIn", params=[_id("listing_id")])},
     "/api/v1/listings/{listing_id}/matches": {"get": _op(
-        "Open demands ranked for the listing, each with what matched (public)", secured=False, errors=(400, 404),
-        params=[_id("listing_id"), LIMIT])},
+        "Open demands ranked for the listing, each with what matched (public). Scores at most 2,000 candidates: "
+        "open demands sharing a term of the achievement's title or keywords, or its programme, newest first",
+        secured=False, errors=(400, 404), params=[_id("listing_id"), LIMIT])},
     "/api/v1/demands": {
         "post": _op("Publish a technology need (需求发布): institutions for their organization", "DemandIn", ok="201"),
         "get": _op("Open demands, newest first (public)", secured=False, errors=(400,), params=[
@@ -75,22 +78,35 @@ PATHS = {
     "/api/v1/demands/{demand_id}": {"get": _op("A demand (public)", secured=False, errors=(404,),
                                                params=[_id("demand_id")])},
     "/api/v1/demands/{demand_id}/matches": {"get": _op(
-        "Open listings ranked for the demand (programme, keywords, region, TRL, price vs budget; public)",
-        secured=False, errors=(400, 404), params=[_id("demand_id"), LIMIT])},
-    "/api/v1/matches": {"post": _op("Propose a demand and a listing to each other (供需对接): either side, admins",
-                                    "MatchIn", ok="201")},
+        "Open listings ranked for the demand (declared keywords, programme, region, TRL, price vs budget; public). "
+        "Scores at most 2,000 candidates: open listings sharing a term of a declared keyword, or the programme, "
+        "newest first", secured=False, errors=(400, 404), params=[_id("demand_id"), LIMIT])},
+    "/api/v1/matches": {
+        "post": _op("Propose a demand and a listing to each other (供需对接): either side, admins; 409 while the "
+                    "pair has a proposed or accepted match", "MatchIn", ok="201"),
+        "get": _op("Matches where the caller's organization is the demand's or the listing's side (admins: all), "
+                   "newest first", errors=(400, 401, 403), params=[
+                       ("status", "query", "string", "proposed, accepted or declined",
+                        {"enum": list(MATCH_STATUSES)}), LIMIT]),
+    },
     "/api/v1/matches/{match_id}": {"get": _op("A match: its two sides, admins", params=[_id("match_id")])},
     "/api/v1/matches/{match_id}/{action}": {"post": _with_enum(_op(
         "accept or decline a proposed match: the side that did not propose, admins", "DecisionIn",
         params=[_id("match_id"), ("action", "path", "string", "accept or decline")]), "action", ["accept", "decline"])},
-    "/api/v1/auctions": {"post": _op("Set up an English auction on an open listing (竞价拍卖): the seller",
-                                     "AuctionIn", ok="201")},
+    "/api/v1/auctions": {
+        "post": _op("Set up an English auction on an open listing (竞价拍卖): the seller; 409 when the listing "
+                    "already has an open auction", "AuctionIn", ok="201"),
+        "get": _op("Auctions, newest first (public; reserves are not disclosed)", secured=False, errors=(400,),
+                   params=[("listing_id", "query", "string", "auctions of this listing"),
+                           ("status", "query", "string", "open, sold or unsold", {"enum": list(AUCTION_STATUSES)}),
+                           LIMIT]),
+    },
     "/api/v1/auctions/{auction_id}": {"get": _op("An auction's state (public; the reserve is not disclosed)",
                                                  secured=False, errors=(404,), params=[_id("auction_id")])},
     "/api/v1/auctions/{auction_id}/bids": {
         "get": _op("Accepted bids in order (public)", secured=False, errors=(404,), params=[_id("auction_id")]),
-        "post": _op("Bid: authenticated institutions other than the seller; at least the current price plus the "
-                    "increment (or the start price), before the end. 409 bid_too_low / auction_ended / "
+        "post": _op("Bid: authenticated institutions other than the organizations of the listed achievement "
+                    "(403 own_auction); at least the current price plus the increment (or the start price), before the end. 409 bid_too_low / auction_ended / "
                     "auction_not_started / auction_closed name the field.", "BidIn", ok="201",
                     params=[_id("auction_id")]),
     },

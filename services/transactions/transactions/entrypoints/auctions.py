@@ -1,6 +1,8 @@
 """English auctions (竞价拍卖) of open listings.
 
-The seller schedules an auction of its open listing; institutions bid, applied one at a time by a
+The seller schedules an auction of its open listing (claiming the listing's ``open_auction_id`` by a
+guarded update, so a second auction or a withdrawal in a concurrent transaction conflicts and is refused);
+institutions other than the achievement's organizations bid, applied one at a time by a
 compare-and-set on the auction's version (anti-sniping extends the end); the public sees the state and
 the accepted bids. ``_close_auction`` sells to the leader or closes unsold when due, and closes a sold
 listing (``_close_listing``, from ``listings``); the clock (``integration``) calls it. The rules
@@ -18,7 +20,7 @@ from ttp_common.web import http
 
 from .. import auctions
 from ..auctions import AuctionIn, AuctionState, BidIn, BidRefused
-from ..documents import Auction, Bid, Listing, aware, now_ms
+from ..documents import AchievementReplica, Auction, Bid, Listing, aware, now_ms
 from ..domain import TransitionRefused
 from .common import SYSTEM, TransactionsHelpers
 
@@ -49,10 +51,19 @@ class AuctionEntrypoints(TransactionsHelpers):
             auth.require_org(principal, listing.seller_organization_id)
             if listing.status != "open":
                 raise ValidationFailed.at("listing_id", "the listing is not open")
-            if self._coll(Auction, uow).find_one({"listing_id": listing.id, "status": "open"}, session=uow.session):
+            if listing.open_auction_id or self._coll(Auction, uow).find_one(
+                    {"listing_id": listing.id, "status": "open"}, session=uow.session):
+                raise TransitionRefused("the listing already has an open auction")
+            auction_id = uuid.uuid4().hex
+            # The guard: a concurrent create_auction or withdraw_listing also writes this listing, so one of
+            # the two transactions conflicts, runs again and sees the other's write.
+            claimed = self._coll(Listing, uow).update_one(
+                {"_id": listing.id, "status": "open", "open_auction_id": None},
+                {"$set": {"open_auction_id": auction_id}}, session=uow.session)
+            if claimed.matched_count != 1:
                 raise TransitionRefused("the listing already has an open auction")
             auction = Auction(
-                id=uuid.uuid4().hex, listing_id=listing.id, achievement_id=listing.achievement_id,
+                id=auction_id, listing_id=listing.id, achievement_id=listing.achievement_id,
                 seller_organization_id=listing.seller_organization_id, start_price=body.start_price,
                 reserve_price=body.reserve_price, increment=body.increment,
                 starts_at=(body.starts_at or now).astimezone(dt.timezone.utc), ends_at=body.ends_at.astimezone(
@@ -70,6 +81,18 @@ class AuctionEntrypoints(TransactionsHelpers):
         auction = self._act(work, self.actor(request, principal))
         return web.json_response(auction.view(), status=201, headers={"Location": f"/api/v1/auctions/{auction.id}"})
 
+    @http("GET", "/api/v1/auctions")
+    @web.api
+    def search_auctions(self, request):
+        """Public: auctions, newest first; filter by listing_id and status."""
+        query = {}
+        for name, choices in (("listing_id", None), ("status", auctions.STATUSES)):
+            value = web.query_param(request, name, choices=choices)
+            if value is not None:
+                query[name] = value
+        docs = self._coll(Auction).find(query).sort([("created_at", -1), ("_id", -1)]).limit(self._limit(request))
+        return web.json_response({"items": [Auction._from_son(d).view() for d in docs]})
+
     @http("GET", "/api/v1/auctions/<string:auction_id>")
     @web.api
     def get_auction(self, request, auction_id):
@@ -85,18 +108,19 @@ class AuctionEntrypoints(TransactionsHelpers):
         return web.json_response({"items": [Bid._from_son(d).view() for d in docs]})
 
     @staticmethod
-    def _state(auction):
+    def _state(auction, owners=frozenset()):
         return AuctionState(
             seller_organization_id=auction.seller_organization_id, start_price=auction.start_price,
             increment=auction.increment, starts_at=aware(auction.starts_at), ends_at=aware(auction.ends_at),
             extension_seconds=auction.extension_seconds, reserve_price=auction.reserve_price,
             status=auction.status, current_price=auction.current_price,
-            leader_organization_id=auction.leader_organization_id, bids=auction.bids, version=auction.version)
+            leader_organization_id=auction.leader_organization_id, bids=auction.bids, version=auction.version,
+            owner_organization_ids=owners)
 
     @http("POST", "/api/v1/auctions/<string:auction_id>/bids")
     @web.api
     def place_bid(self, request, auction_id):
-        """An authenticated institution (not the seller) bids; bids are applied one at a time by a
+        """An authenticated institution (not an organization of the achievement) bids; applied one at a time by a
         compare-and-set on the auction's version, so none is lost and no two win at one price."""
         principal = self._institution(request)
         body = web.parse_body(request, BidIn)
@@ -104,7 +128,9 @@ class AuctionEntrypoints(TransactionsHelpers):
         def work(uow):
             auction = self._get(Auction, auction_id, uow, "no such auction")
             now = now_ms()
-            state = self._state(auction)
+            replica = self._coll(AchievementReplica, uow).find_one({"_id": auction.achievement_id},
+                                                                   {"organization_ids": 1}, session=uow.session)
+            state = self._state(auction, frozenset((replica or {}).get("organization_ids", ())))
             new = auctions.apply_bid(state, principal.org, body.amount, now)
             result = self._coll(Auction, uow).update_one(
                 {"_id": auction.id, "status": "open", "version": state.version},
@@ -160,6 +186,8 @@ class AuctionEntrypoints(TransactionsHelpers):
                 "seller_organization_id": auction.seller_organization_id, "outcome": outcome,
                 "winner_organization_id": winner, "final_price": price, "bids": state.bids, "closed_at": now},
                 subject=auction.id)
+            self._coll(Listing, uow).update_one({"_id": auction.listing_id, "open_auction_id": auction.id},
+                                                {"$unset": {"open_auction_id": ""}}, session=uow.session)
             if outcome == "sold":
                 listing = self._get(Listing, auction.listing_id, uow)
                 if listing.status == "open":

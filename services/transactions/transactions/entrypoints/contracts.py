@@ -38,7 +38,8 @@ class ContractEntrypoints(TransactionsHelpers):
     """Contracts, their review and the turnover."""
 
     def _contract_origin(self, uow, body):
-        """(listing_id, auction_id, achievement_id, programme, buyer) checked against the market's records."""
+        """(listing_id, auction_id, achievement_id, programme, buyer) checked against the market's records;
+        the buyer (given, or the auction's winner) is required and is not the seller."""
         listing_id, achievement_id, buyer = body.listing_id, body.achievement_id, body.buyer_organization_id
         if body.auction_id:
             doc = self._coll(Auction, uow).find_one({"_id": body.auction_id}, session=uow.session)
@@ -63,9 +64,12 @@ class ContractEntrypoints(TransactionsHelpers):
         programme = None
         if achievement_id:
             replica = self._coll(AchievementReplica, uow).find_one({"_id": achievement_id}, session=uow.session)
-            if replica is None:
+            if replica is None or replica.get("status") != "published":  # unknown, or withdrawn by the registry
                 raise ValidationFailed.at("achievement_id", "not an achievement the registry has published")
             programme = replica.get("programme")
+        problem = domain.check_parties(body.seller_organization_id, buyer, body.buyer_name)
+        if problem:
+            raise ValidationFailed.at(*problem)
         return listing_id, body.auction_id, achievement_id, programme, buyer
 
     def _contract_fields(self, uow, body):

@@ -2,7 +2,6 @@
 demands (deadline not passed) by words, programme, region or organization. Matching demands with
 listings is in ``listings``.
 """
-import datetime as dt
 import uuid
 
 from ttp_common import search_terms, web
@@ -10,7 +9,7 @@ from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.web import http
 
 from .. import matching
-from ..documents import Demand, now_ms
+from ..documents import Demand, now_ms, today
 from ..domain import DemandIn
 from .common import PROGRAMMES, TransactionsHelpers
 
@@ -43,8 +42,8 @@ class DemandEntrypoints(TransactionsHelpers):
     @http("GET", "/api/v1/demands")
     @web.api
     def search_demands(self, request):
-        """Public: open demands whose deadline has not passed, newest first."""
-        query = {"status": "open", "deadline": {"$gte": dt.date.today().isoformat()}}
+        """Public: open demands whose deadline (a UTC date) has not passed, newest first."""
+        query = {"status": "open", "deadline": {"$gte": today()}}
         wanted = search_terms.terms(web.query_param(request, "q", default=""))
         if wanted:
             query["terms"] = {"$all": wanted}

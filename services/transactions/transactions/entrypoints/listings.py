@@ -6,21 +6,28 @@ when it is sold, the registry's withdrawal of the achievement when that comes. M
 demands for a listing and open listings for a demand, lets either side propose a pair to the other,
 and the other side accept or decline.
 
+Ranking scores at most ``MATCH_CANDIDATES`` candidates, newest first: those sharing the programme or
+a non-generic term of the keywords (every keyword match shares one, see ``matching``); others are
+not ranked.
+
 ``_close_listing`` is also used by the auctions and by the clock and replica consumer
 (``integration``).
 """
-import datetime as dt
 import uuid
 
+from pymongo.errors import DuplicateKeyError
+
 from ttp_common import auth, search_terms, web
-from ttp_common.errors import Forbidden, NotFound, ValidationFailed, field_error
+from ttp_common.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.web import http
 
 from .. import domain, matching
-from ..documents import AchievementReplica, Auction, Demand, Listing, Match, now_ms
-from ..domain import ListingIn, MatchIn, TransitionRefused, WithdrawIn
+from ..documents import AchievementReplica, Auction, Demand, Listing, Match, now_ms, today
+from ..domain import MATCH_STATUSES, ListingIn, MatchIn, TransitionRefused, WithdrawIn
 from .common import PROGRAMMES, TransactionsHelpers
+
+MATCH_CANDIDATES = 2000  # candidates scored per ranking (see the module's docstring)
 
 
 class ListingEntrypoints(TransactionsHelpers):
@@ -41,12 +48,15 @@ class ListingEntrypoints(TransactionsHelpers):
             if problem:
                 raise ValidationFailed.at(*problem)
             replica = AchievementReplica._from_son(doc)
-            seller = replica.organization_ids[0]
-            if principal.role != auth.Roles.ADMIN and principal.org not in replica.organization_ids:
-                raise Forbidden("only an organization of the achievement may list it",
-                                [field_error("achievement_id", "not an achievement of the caller's organization")])
             if principal.role != auth.Roles.ADMIN:
+                if principal.org not in replica.organization_ids:
+                    raise Forbidden("only an organization of the achievement may list it", [
+                        field_error("achievement_id", "not an achievement of the caller's organization")])
                 seller = principal.org
+            elif replica.organization_ids:
+                seller = replica.organization_ids[0]
+            else:
+                raise ValidationFailed.at("achievement_id", "the achievement names no organization to sell it")
             listing = Listing(
                 id=uuid.uuid4().hex, achievement_id=replica.id, patent_number=body.patent_number,
                 seller_organization_id=seller, mode=body.mode, asking_price=body.asking_price, status="open",
@@ -110,7 +120,9 @@ class ListingEntrypoints(TransactionsHelpers):
         def work(uow):
             listing = self._get(Listing, listing_id, uow, "no such listing")
             auth.require_org(principal, listing.seller_organization_id)
-            if self._coll(Auction, uow).find_one({"listing_id": listing.id, "status": "open"}, session=uow.session):
+            # open_auction_id is written by create_auction in its transaction: a concurrent one conflicts here.
+            if listing.open_auction_id or self._coll(Auction, uow).find_one(
+                    {"listing_id": listing.id, "status": "open"}, session=uow.session):
                 raise TransitionRefused("the listing is being auctioned")
             listing.status = domain.transition(domain.LISTING_TRANSITIONS, "withdraw", listing.status)
             listing.closed_at, listing.close_reason = now, "withdrawn"
@@ -136,12 +148,18 @@ class ListingEntrypoints(TransactionsHelpers):
     @staticmethod
     def _demand_side(demand):
         return matching.Demand(frozenset(demand.terms), demand.programme, demand.region_code, demand.min_trl,
-                               demand.budget)
+                               demand.budget, tuple(demand.keywords))
 
     @staticmethod
     def _supply_side(listing):
         return matching.Supply(frozenset(listing.terms), listing.programme, listing.region_code, listing.trl,
-                               listing.asking_price)
+                               listing.asking_price, tuple(listing.keywords), listing.title)
+
+    @staticmethod
+    def _candidates(coll, query, terms, programme, newest):
+        """At most MATCH_CANDIDATES documents of ``query`` sharing one of ``terms`` or the programme, newest first."""
+        alternatives = [{"terms": {"$in": terms}}] + ([{"programme": programme}] if programme is not None else [])
+        return coll.find({**query, "$or": alternatives}).sort([(newest, -1), ("_id", -1)]).limit(MATCH_CANDIDATES)
 
     @http("GET", "/api/v1/demands/<string:demand_id>/matches")
     @web.api
@@ -149,10 +167,9 @@ class ListingEntrypoints(TransactionsHelpers):
         """Public: open listings ranked for the demand, each with the reasons it matched."""
         demand = self._get(Demand, demand_id, missing="no such demand")
         side = self._demand_side(demand)
-        query = {"status": "open", "$or": [{"terms": {"$in": sorted(side.terms)}}]}
-        if demand.programme is not None:
-            query["$or"].append({"programme": demand.programme})
-        listings = {d["_id"]: Listing._from_son(d) for d in self._coll(Listing).find(query).limit(2000)}
+        docs = self._candidates(self._coll(Listing), {"status": "open"},
+                                matching.listing_prefilter_terms(demand.keywords), demand.programme, "opened_at")
+        listings = {d["_id"]: Listing._from_son(d) for d in docs}
         ranked = matching.rank(lambda listing: matching.score(side, self._supply_side(listing)),
                                listings.items(), limit=self._limit(request))
         return web.json_response({"demand_id": demand.id, "items": [
@@ -166,11 +183,10 @@ class ListingEntrypoints(TransactionsHelpers):
         if listing.status != "open":
             raise NotFound("no such open listing")
         supply = self._supply_side(listing)
-        query = {"status": "open", "deadline": {"$gte": dt.date.today().isoformat()},
-                 "$or": [{"terms": {"$in": sorted(supply.terms)}}]}
-        if listing.programme is not None:
-            query["$or"].append({"programme": listing.programme})
-        demands = {d["_id"]: Demand._from_son(d) for d in self._coll(Demand).find(query).limit(2000)}
+        docs = self._candidates(self._coll(Demand), {"status": "open", "deadline": {"$gte": today()}},
+                                matching.demand_prefilter_terms(listing.title, listing.keywords), listing.programme,
+                                "published_at")
+        demands = {d["_id"]: Demand._from_son(d) for d in docs}
         ranked = matching.rank(lambda demand: matching.score(self._demand_side(demand), supply),
                                demands.items(), limit=self._limit(request))
         return web.json_response({"listing_id": listing.id, "items": [
@@ -193,7 +209,7 @@ class ListingEntrypoints(TransactionsHelpers):
                 raise Forbidden("only the demand's or the listing's organization may propose this match")
             if listing.status != "open":
                 raise ValidationFailed.at("listing_id", "the listing is not open")
-            if demand.status != "open" or demand.deadline < now.date().isoformat():
+            if demand.status != "open" or demand.deadline < today():
                 raise ValidationFailed.at("demand_id", "the demand is not open")
             if self._coll(Match, uow).find_one({"demand_id": demand.id, "listing_id": listing.id,
                                                 "status": {"$in": ["proposed", "accepted"]}}, session=uow.session):
@@ -204,20 +220,38 @@ class ListingEntrypoints(TransactionsHelpers):
                           seller_organization_id=listing.seller_organization_id,
                           proposed_by_organization_id=self._org_of(principal), status="proposed", score=value,
                           reasons=[r["detail"] for r in reasons], note=body.note, proposed_at=now,
-                          proposed_by=principal.sub)
+                          proposed_by=principal.sub, live_pair=f"{demand.id} {listing.id}")
             uow.insert(match)
             uow.emit("transactions.match.proposed.v1", {
                 **self._match_data(match), "proposed_by_organization_id": match.proposed_by_organization_id,
                 "score": value, "reasons": match.reasons, "proposed_at": now}, subject=match.id)
             return match
 
-        match = self._act(work, self.actor(request, principal))
+        try:
+            match = self._act(work, self.actor(request, principal))
+        except DuplicateKeyError:  # a concurrent proposal of the same pair committed first (live_pair)
+            raise Conflict("this demand and listing are already matched") from None
         return web.json_response(match.view(), status=201, headers={"Location": f"/api/v1/matches/{match.id}"})
 
     @staticmethod
     def _match_data(match):
         return {k: match[k] for k in ("demand_id", "listing_id", "demand_organization_id",
                                       "seller_organization_id")} | {"match_id": match.id}
+
+    @http("GET", "/api/v1/matches")
+    @web.api
+    def list_matches(self, request):
+        """Matches of the caller's organization (either side; admins: all), newest first; filter by status."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        query = {}
+        status = web.query_param(request, "status", choices=MATCH_STATUSES)
+        if status:
+            query["status"] = status
+        if principal.role != auth.Roles.ADMIN:
+            query["$or"] = [{"demand_organization_id": principal.org}, {"seller_organization_id": principal.org}]
+        docs = self._coll(Match).find(query).sort([("proposed_at", -1), ("_id", -1)]).limit(self._limit(request))
+        return web.json_response({"items": [Match._from_son(d).view() for d in docs]})
 
     @http("GET", "/api/v1/matches/<string:match_id>")
     @web.api
@@ -251,6 +285,8 @@ class ListingEntrypoints(TransactionsHelpers):
                     raise Forbidden("the other side decides on a proposed match")
             match.status = domain.transition(domain.MATCH_TRANSITIONS, action, match.status)
             match.decided_at, match.decision_note = now, body.note
+            if match.status == "declined":
+                match.live_pair = None  # the pair may be proposed again
             uow.replace(match)
             uow.emit(f"transactions.match.{match.status}.v1", {
                 **self._match_data(match), "decided_by_organization_id": self._org_of(principal),
