@@ -254,6 +254,41 @@ def test_an_unsold_auction_frees_its_listing(api, achievement):
     assert again.status_code == 201, again.text
 
 
+def test_withdrawing_the_achievement_cancels_its_open_auction_and_closes_its_listings(api, registry):
+    withdrawn = registry.published_achievement(org=SELLER, title="桥梁减振支座")
+    auction = new_auction(api, withdrawn)
+    plain = new_listing(api, withdrawn)
+    assert bid(api, auction, BIDDERS[0], "100000.00").status_code == 201
+    registry.publish("registry.achievement.withdrawn.v1", {
+        "achievement_id": withdrawn["achievement_id"], "organization_id": SELLER, "region_code": "510100",
+        "reason": "数据有误"}, withdrawn["achievement_id"])
+    cancelled = wait_for(lambda: api.db.auctions.find_one({"_id": auction["id"], "status": "cancelled"}),
+                         timeout=30, message="the auction to be cancelled")
+    assert cancelled["closed_at"] and cancelled["bids"] == 1
+    for listing_id in (auction["listing_id"], plain["id"]):
+        listing = api.db.listings.find_one({"_id": listing_id})
+        assert (listing["status"], listing["close_reason"]) == ("closed", "achievement_withdrawn")
+        assert "open_auction_id" not in listing
+    assert api.get(f"/api/v1/auctions/{auction['id']}").json()["status"] == "cancelled"
+
+    records = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.transactions.auction",
+                         lambda r: header(r, "ce_subject") == auction["id"], count=3)
+    assert [header(r, "ce_type").split(".")[-2] for r in records] == ["scheduled", "bid_accepted", "closed"]
+    assert header(records[-1], "ce_actorrole") == "system" and header(records[-1], "ce_causationid")
+    _, result = api.decode(records[-1])
+    assert (result["outcome"], result["winner_organization_id"], result["final_price"], result["bids"]) == (
+        "cancelled", None, None, 1)
+    records = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.transactions.listing",
+                         lambda r: header(r, "ce_subject") == auction["listing_id"], count=2)
+    assert [api.decode(r)[1].get("reason") for r in records] == [None, "achievement_withdrawn"]
+
+    before = api.counts("bids")
+    body = assert_error(bid(api, auction, BIDDERS[1], "200000.00"), 409, "auction_closed")
+    assert "cancelled" in body["message"] and api.counts("bids") == before
+    found = api.get("/api/v1/auctions", params={"status": "cancelled", "limit": 100}).json()["items"]
+    assert auction["id"] in [a["id"] for a in found]
+
+
 def test_no_organization_of_the_listed_achievement_may_bid(api, registry):
     co_owner = "org-co-owner-auction"
     shared = registry.published_achievement(org=SELLER, organization_ids=[SELLER, co_owner], title="高铁减振降噪")

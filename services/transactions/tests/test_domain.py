@@ -98,6 +98,16 @@ def test_contract_review_transitions():
             transition(CONTRACT_TRANSITIONS, action, status)
 
 
+def test_only_an_open_demand_is_withdrawn_and_the_refusal_names_the_state():
+    from transactions.domain import DEMAND_TRANSITIONS, DemandWithdrawIn, TransitionRefused, transition
+    assert transition(DEMAND_TRANSITIONS, "withdraw", "open") == "withdrawn"
+    with pytest.raises(TransitionRefused, match="withdrawn"):
+        transition(DEMAND_TRANSITIONS, "withdraw", "withdrawn")
+    assert DemandWithdrawIn().reason is None
+    with pytest.raises(ValidationError):
+        DemandWithdrawIn(reason="")
+
+
 def test_only_published_achievements_and_their_own_patents_are_listable():
     from transactions.domain import check_listable
     replica = {"status": "published", "patent_numbers": ["ZL1"]}

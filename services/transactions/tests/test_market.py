@@ -338,6 +338,59 @@ def test_demand_deadlines_are_days_of_the_utc_calendar(api, achievement, local_d
     assert due_today["id"] in ranked and expired["id"] not in ranked
 
 
+def test_a_demand_is_withdrawn_by_its_organization_and_leaves_the_list_and_matching(api, achievement):
+    buyer = "org-enterprise-" + uuid.uuid4().hex[:6]
+    demand = publish_demand(api, org=buyer)
+    pending_listing, agreed_listing = (open_listing(api, achievement["achievement_id"]) for _ in range(2))
+    pending = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": pending_listing["id"]},
+                       token=institution(api, buyer)).json()
+    agreed = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": agreed_listing["id"]},
+                      token=institution(api, buyer)).json()
+    assert api.post(f"/api/v1/matches/{agreed['id']}/accept", token=institution(api, SELLER)).status_code == 200
+
+    path = f"/api/v1/demands/{demand['id']}/withdraw"
+    assert_error(api.post(path, {"reason": "不要了"}, token=institution(api, SELLER)), 403, "forbidden")
+    assert_error(api.post(path, {"reason": ""}, token=institution(api, buyer)), 400, "validation_failed")
+    assert api.db.demands.find_one({"_id": demand["id"]})["status"] == "open"
+    response = api.post(path, {"reason": "需求已满足"}, token=institution(api, buyer))
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["withdrawal_reason"]) == ("withdrawn", "需求已满足")
+    body = assert_error(api.post(path, token=api.token("admin")), 409, "conflict")
+    assert "withdrawn" in body["message"]
+
+    assert api.get("/api/v1/demands", params={"organization": buyer}).json()["items"] == []
+    assert_error(api.get(f"/api/v1/demands/{demand['id']}"), 404, "not_found")
+    assert api.get(f"/api/v1/demands/{demand['id']}", token=institution(api, buyer)).status_code == 200
+    assert_error(api.get(f"/api/v1/demands/{demand['id']}/matches"), 404, "not_found")
+    ranked = api.get(f"/api/v1/listings/{pending_listing['id']}/matches", params={"limit": 100}).json()["items"]
+    assert demand["id"] not in [d["id"] for d in ranked]
+    again = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": pending_listing["id"]},
+                     token=institution(api, SELLER))
+    assert [f["path"] for f in assert_error(again, 400, "validation_failed")["fields"]] == ["demand_id"]
+
+    # the pending match is declined and its other side told; the accepted one stays
+    assert api.db.matches.find_one({"_id": pending["id"]})["status"] == "declined"
+    assert api.db.matches.find_one({"_id": agreed["id"]})["status"] == "accepted"
+    records = events_of(api, "ttp.transactions.match", pending["id"], 2)
+    assert [header(r, "ce_type").split(".")[-2] for r in records] == ["proposed", "declined"]
+    _, declined = api.decode(records[-1])
+    assert declined["decided_by_organization_id"] == buyer and "需求已满足" in declined["note"]
+    records = events_of(api, "ttp.transactions.demand", demand["id"], 2)
+    assert [header(r, "ce_type").split(".")[-2] for r in records] == ["published", "withdrawn"]
+    _, withdrawn = api.decode(records[-1])
+    assert (withdrawn["organization_id"], withdrawn["reason"]) == (buyer, "需求已满足")
+
+
+def test_an_admin_withdraws_a_demand_without_a_body(api):
+    demand = publish_demand(api)
+    response = api.post(f"/api/v1/demands/{demand['id']}/withdraw", token=api.token("admin"))
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["withdrawal_reason"]) == ("withdrawn", None)
+    [record] = events_of(api, "ttp.transactions.demand", demand["id"], 2)[1:]
+    assert api.decode(record)[1]["reason"] is None
+    assert_error(api.post("/api/v1/demands/no-such-demand/withdraw", token=api.token("admin")), 404, "not_found")
+
+
 def test_ranking_weighs_declared_keywords_and_is_not_crowded_out_by_generic_words(api, achievement):
     """2,000 open listings sharing only generic words (技术, 降低, 成本) with a demand used to fill the
     2,000 candidates scored, unsorted, so a real match listed after them was never ranked."""

@@ -60,6 +60,7 @@ def test_bids_only_between_start_and_end():
     assert refused(s, "b1", "100000.00", T0 - dt.timedelta(seconds=1)) == ("auction_not_started", "auction_id")
     assert refused(s, "b1", "100000.00", s.ends_at) == ("auction_ended", "auction_id")
     assert refused(state(status="sold"), "b1", "100000.00", T0) == ("auction_closed", "auction_id")
+    assert refused(state(status="cancelled"), "b1", "100000.00", T0) == ("auction_closed", "auction_id")
 
 
 def test_a_bid_in_the_last_minutes_extends_the_end():

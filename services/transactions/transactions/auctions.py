@@ -15,7 +15,7 @@ from .domain import Id, Money, _In, utc_ms
 
 MAX_LEAD_DAYS = 365  # an auction is set up at most this long before it opens
 MAX_DAYS = 90  # and lasts at most this long
-STATUSES = ("open", "sold", "unsold")
+STATUSES = ("open", "sold", "unsold", "cancelled")  # cancelled: the achievement was withdrawn
 
 
 class AuctionIn(_In):

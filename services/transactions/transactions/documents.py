@@ -100,13 +100,18 @@ class Demand(Document):
     budget = Money()
     min_trl = IntField(required=True)
     deadline = StringField(required=True)  # ISO date
-    status = StringField(required=True)  # open
+    status = StringField(required=True)  # open | withdrawn
     terms = ListField(StringField())
     published_at = DateTimeField(required=True)
+    withdrawn_at = DateTimeField()
+    withdrawal_reason = StringField()
     created_by = StringField(required=True)
+    # Set by every match proposal with a guarded update, so a proposal and a withdrawal in concurrent
+    # transactions conflict on this document and the retried one sees the other's write.
+    last_proposed_at = DateTimeField()
 
     PUBLIC = ("id", "organization_id", "title", "problem", "keywords", "programme", "region_code", "budget",
-              "min_trl", "deadline", "status", "published_at")
+              "min_trl", "deadline", "status", "published_at", "withdrawn_at", "withdrawal_reason")
 
     def view(self):
         return _pick(self, self.PUBLIC)
@@ -155,7 +160,7 @@ class Auction(Document):
     starts_at = DateTimeField(required=True)
     ends_at = DateTimeField(required=True)
     extension_seconds = IntField(required=True)
-    status = StringField(required=True)  # open | sold | unsold
+    status = StringField(required=True)  # open | sold | unsold | cancelled
     current_price = Money()
     leader_organization_id = StringField()
     bids = IntField(required=True, default=0)

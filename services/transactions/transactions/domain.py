@@ -201,6 +201,15 @@ class DemandIn(_In):
         return value
 
 
+class DemandWithdrawIn(_In):
+    reason: str | None = Field(default=None, min_length=1, max_length=500, description="撤回原因 (optional)")
+
+
+DEMAND_TRANSITIONS = {
+    "withdraw": ({"open"}, "withdrawn"),
+}
+
+
 # -- matches (供需对接) ------------------------------------------------------------------
 
 class MatchIn(_In):

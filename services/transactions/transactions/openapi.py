@@ -6,8 +6,8 @@ from ttp_common.service_base import service_openapi
 from .auctions import STATUSES as AUCTION_STATUSES
 from .auctions import AuctionIn, BidIn
 from .domain import (
-    LISTING_MODES, MATCH_STATUSES, AnswerIn, ConsultationIn, ContractIn, DecisionIn, DemandIn, ListingIn, MatchIn,
-    ReturnIn, WithdrawIn,
+    LISTING_MODES, MATCH_STATUSES, AnswerIn, ConsultationIn, ContractIn, DecisionIn, DemandIn, DemandWithdrawIn,
+    ListingIn, MatchIn, ReturnIn, WithdrawIn,
 )
 from .valuation import ValuationIn
 
@@ -75,12 +75,18 @@ PATHS = {
             ("q", "query", "string", "words"), PROGRAMME, REGION,
             ("organization", "query", "string", "demands of this organization"), LIMIT]),
     },
-    "/api/v1/demands/{demand_id}": {"get": _op("A demand (public)", secured=False, errors=(404,),
+    "/api/v1/demands/{demand_id}": {"get": _op("A demand (public while open; a withdrawn one only to its "
+                                               "organization and admins)", secured=False, errors=(404,),
                                                params=[_id("demand_id")])},
+    "/api/v1/demands/{demand_id}/withdraw": {"post": _op(
+        "Withdraw an open demand that was met or dropped (需求撤回): its organization, admins; the body (an "
+        "optional reason) may be omitted. It leaves the public list and matching; its proposed matches are "
+        "declined, accepted ones stay. 409 names the state when the demand is not open", "DemandWithdrawIn",
+        params=[_id("demand_id")]) | {"requestBody": {"required": False, **web.json_body("DemandWithdrawIn")}}},
     "/api/v1/demands/{demand_id}/matches": {"get": _op(
-        "Open listings ranked for the demand (declared keywords, programme, region, TRL, price vs budget; public). "
-        "Scores at most 2,000 candidates: open listings sharing a term of a declared keyword, or the programme, "
-        "newest first", secured=False, errors=(400, 404), params=[_id("demand_id"), LIMIT])},
+        "Open listings ranked for an open demand (declared keywords, programme, region, TRL, price vs budget; "
+        "public). Scores at most 2,000 candidates: open listings sharing a term of a declared keyword, or the "
+        "programme, newest first", secured=False, errors=(400, 404), params=[_id("demand_id"), LIMIT])},
     "/api/v1/matches": {
         "post": _op("Propose a demand and a listing to each other (供需对接): either side, admins; 409 while the "
                     "pair has a proposed or accepted match", "MatchIn", ok="201"),
@@ -98,7 +104,8 @@ PATHS = {
                     "already has an open auction", "AuctionIn", ok="201"),
         "get": _op("Auctions, newest first (public; reserves are not disclosed)", secured=False, errors=(400,),
                    params=[("listing_id", "query", "string", "auctions of this listing"),
-                           ("status", "query", "string", "open, sold or unsold", {"enum": list(AUCTION_STATUSES)}),
+                           ("status", "query", "string", "open, sold, unsold or cancelled (撤拍: the achievement "
+                            "was withdrawn at the registry)", {"enum": list(AUCTION_STATUSES)}),
                            LIMIT]),
     },
     "/api/v1/auctions/{auction_id}": {"get": _op("An auction's state (public; the reserve is not disclosed)",
@@ -151,8 +158,8 @@ PATHS = {
 }
 
 SCHEMAS = {}
-for _model in (ListingIn, WithdrawIn, DemandIn, MatchIn, DecisionIn, AuctionIn, BidIn, ContractIn, ReturnIn,
-               ValuationIn, ConsultationIn, AnswerIn):
+for _model in (ListingIn, WithdrawIn, DemandIn, DemandWithdrawIn, MatchIn, DecisionIn, AuctionIn, BidIn, ContractIn,
+               ReturnIn, ValuationIn, ConsultationIn, AnswerIn):
     SCHEMAS.update(web.model_schema(_model))
 
 SPEC = service_openapi(

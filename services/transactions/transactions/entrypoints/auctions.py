@@ -5,8 +5,9 @@ guarded update, so a second auction or a withdrawal in a concurrent transaction 
 institutions other than the achievement's organizations bid, applied one at a time by a
 compare-and-set on the auction's version (anti-sniping extends the end); the public sees the state and
 the accepted bids. ``_close_auction`` sells to the leader or closes unsold when due, and closes a sold
-listing (``_close_listing``, from ``listings``); the clock (``integration``) calls it. The rules
-themselves are in ``transactions.auctions``.
+listing (``_close_listing``, from ``listings``); the clock (``integration``) calls it.
+``_cancel_auction`` stops an open auction without a winner when the registry withdraws the achievement
+(the replica consumer in ``integration`` calls it). The rules themselves are in ``transactions.auctions``.
 """
 import datetime as dt
 import uuid
@@ -203,3 +204,17 @@ class AuctionEntrypoints(TransactionsHelpers):
                 AUCTIONS_CLOSED.labels(result["outcome"]).inc()
             return result
         return None
+
+    def _cancel_auction(self, uow, auction, now):
+        """In the caller's transaction: close the open ``auction`` without a winner (outcome ``cancelled``) and
+        free its listing. A concurrent bid writes the auction too, so one of the two transactions conflicts and
+        runs again; bids after it are refused (auction_closed)."""
+        self._coll(Auction, uow).update_one({"_id": auction.id, "status": "open"},
+                                            {"$set": {"status": "cancelled", "closed_at": now}}, session=uow.session)
+        uow.emit("transactions.auction.closed.v1", {
+            "auction_id": auction.id, "listing_id": auction.listing_id,
+            "seller_organization_id": auction.seller_organization_id, "outcome": "cancelled",
+            "winner_organization_id": None, "final_price": None, "bids": auction.bids, "closed_at": now},
+            subject=auction.id)
+        self._coll(Listing, uow).update_one({"_id": auction.listing_id, "open_auction_id": auction.id},
+                                            {"$unset": {"open_auction_id": ""}}, session=uow.session)

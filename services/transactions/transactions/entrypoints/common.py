@@ -43,6 +43,12 @@ class TransactionsHelpers:
         return principal
 
     @staticmethod
+    def _match_data(match):
+        """The fields every transactions.match.* event has."""
+        return {k: match[k] for k in ("demand_id", "listing_id", "demand_organization_id",
+                                      "seller_organization_id")} | {"match_id": match.id}
+
+    @staticmethod
     def _org_of(principal):
         return None if principal.role == auth.Roles.ADMIN else principal.org
 

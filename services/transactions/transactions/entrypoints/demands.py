@@ -1,16 +1,17 @@
 """Demands (需求): an institution publishes its organization's technology need; the public finds open
-demands (deadline not passed) by words, programme, region or organization. Matching demands with
-listings is in ``listings``.
+demands (deadline not passed) by words, programme, region or organization; the organization (or an
+admin) withdraws one that was met or dropped. Matching demands with listings is in ``listings``.
 """
 import uuid
 
-from ttp_common import search_terms, web
+from ttp_common import auth, search_terms, web
+from ttp_common.errors import NotFound
 from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.web import http
 
-from .. import matching
-from ..documents import Demand, now_ms, today
-from ..domain import DemandIn
+from .. import domain, matching
+from ..documents import Demand, Match, now_ms, today
+from ..domain import DemandIn, DemandWithdrawIn
 from .common import PROGRAMMES, TransactionsHelpers
 
 
@@ -59,4 +60,44 @@ class DemandEntrypoints(TransactionsHelpers):
     @http("GET", "/api/v1/demands/<string:demand_id>")
     @web.api
     def get_demand(self, request, demand_id):
-        return web.json_response(self._get(Demand, demand_id, missing="no such demand").view())
+        """Open demands are public; withdrawn ones only to their organization and admins."""
+        demand = self._get(Demand, demand_id, missing="no such demand")
+        if demand.status != "open":
+            principal = self.principal(request)
+            if principal.role != auth.Roles.ADMIN and principal.org != demand.organization_id:
+                raise NotFound("no such demand")
+        return web.json_response(demand.view())
+
+    @http("POST", "/api/v1/demands/<string:demand_id>/withdraw")
+    @web.api
+    def withdraw_demand(self, request, demand_id):
+        """The demand's organization (or an admin) takes an open demand down (需求撤回): it leaves the public
+        list and matching. Its proposed matches are declined with it (each side is told by
+        ``transactions.match.declined.v1``), since nobody should accept a pair for a need that is gone;
+        accepted matches stay as they are, the two sides having already agreed to talk."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        body = web.parse_body(request, DemandWithdrawIn) if request.get_data() else DemandWithdrawIn()
+        now = now_ms()
+
+        def work(uow):
+            demand = self._get(Demand, demand_id, uow, "no such demand")
+            auth.require_org(principal, demand.organization_id)
+            demand.status = domain.transition(domain.DEMAND_TRANSITIONS, "withdraw", demand.status)
+            demand.withdrawn_at, demand.withdrawal_reason = now, body.reason
+            uow.replace(demand)
+            uow.emit("transactions.demand.withdrawn.v1", {
+                "demand_id": demand.id, "organization_id": demand.organization_id, "reason": body.reason,
+                "withdrawn_at": now}, subject=demand.id)
+            note = "需求已撤回" + (f": {body.reason}" if body.reason else "")
+            for doc in self._coll(Match, uow).find({"demand_id": demand.id, "status": "proposed"},
+                                                   session=uow.session):
+                match = Match._from_son(doc)
+                match.status, match.decided_at, match.decision_note, match.live_pair = "declined", now, note, None
+                uow.replace(match)
+                uow.emit("transactions.match.declined.v1", {
+                    **self._match_data(match), "decided_by_organization_id": self._org_of(principal),
+                    "note": note, "declined_at": now}, subject=match.id)
+            return demand
+
+        return web.json_response(self._act(work, self.actor(request, principal)).view())

@@ -1,7 +1,8 @@
 """What the transactions service does with the rest of the platform and with time.
 
 - the replica of the registry's published achievements (a Kafka consumer of
-  ``registry.achievement.published/withdrawn.v1``; a withdrawal closes the achievement's open listings);
+  ``registry.achievement.published/withdrawn.v1``; a withdrawal cancels the achievement's open auctions
+  (``_cancel_auction``, from ``auctions``) and closes its open listings, reason ``achievement_withdrawn``);
 - the clock: a timer (every ``TRANSACTIONS_CLOCK_SECONDS``) and an admin endpoint close due auctions
   (``_close_auction``, from ``auctions``) and expired listings (``_close_listing``, from ``listings``);
 - RPC for other services: an open listing, a registered contract, the registered turnover
@@ -18,6 +19,7 @@ from ttp_common.rpc import rpc
 from ttp_common.web import http
 
 from ..documents import AchievementReplica, Auction, Contract, Listing, aware, now_ms
+from .auctions import AUCTIONS_CLOSED
 from .common import SYSTEM, TransactionsHelpers
 
 ACHIEVEMENT_PUBLISHED = "registry.achievement.published.v1"
@@ -47,11 +49,19 @@ class IntegrationEntrypoints(TransactionsHelpers):
                 return
             replicas.update_one({"_id": data["achievement_id"]}, {"$set": {"status": "withdrawn", "updated_at": now}},
                                 session=uow.session)
+            cancelled = []
+            for doc in self._coll(Auction, uow).find({"achievement_id": data["achievement_id"], "status": "open"},
+                                                     session=uow.session):
+                self._cancel_auction(uow, Auction._from_son(doc), now)
+                cancelled.append(doc["_id"])
             for doc in self._coll(Listing, uow).find({"achievement_id": data["achievement_id"], "status": "open"},
                                                      session=uow.session):
                 self._close_listing(uow, Listing._from_son(doc), "achievement_withdrawn", now)
+            return cancelled
 
-        self.store.transact(work, dedup=event)
+        cancelled = self.store.transact(work, dedup=event)
+        if isinstance(cancelled, list):  # None after a publication, DUPLICATE after a redelivery
+            AUCTIONS_CLOSED.labels("cancelled").inc(len(cancelled))
 
     # -- the clock: listings and auctions close on time ------------------------------------------
     @timer(interval=CLOCK_SECONDS)

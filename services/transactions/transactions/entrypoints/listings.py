@@ -164,8 +164,10 @@ class ListingEntrypoints(TransactionsHelpers):
     @http("GET", "/api/v1/demands/<string:demand_id>/matches")
     @web.api
     def demand_matches(self, request, demand_id):
-        """Public: open listings ranked for the demand, each with the reasons it matched."""
+        """Public for open demands: open listings ranked for the demand, each with the reasons it matched."""
         demand = self._get(Demand, demand_id, missing="no such demand")
+        if demand.status != "open":
+            raise NotFound("no such open demand")
         side = self._demand_side(demand)
         docs = self._candidates(self._coll(Listing), {"status": "open"},
                                 matching.listing_prefilter_terms(demand.keywords), demand.programme, "opened_at")
@@ -209,7 +211,11 @@ class ListingEntrypoints(TransactionsHelpers):
                 raise Forbidden("only the demand's or the listing's organization may propose this match")
             if listing.status != "open":
                 raise ValidationFailed.at("listing_id", "the listing is not open")
-            if demand.status != "open" or demand.deadline < today():
+            # The guard: a concurrent withdraw_demand also writes the demand, so one of the two transactions
+            # conflicts, runs again and sees the other's write (no proposed match is left on a withdrawn demand).
+            if demand.deadline < today() or self._coll(Demand, uow).update_one(
+                    {"_id": demand.id, "status": "open"}, {"$set": {"last_proposed_at": now}},
+                    session=uow.session).matched_count != 1:
                 raise ValidationFailed.at("demand_id", "the demand is not open")
             if self._coll(Match, uow).find_one({"demand_id": demand.id, "listing_id": listing.id,
                                                 "status": {"$in": ["proposed", "accepted"]}}, session=uow.session):
@@ -232,11 +238,6 @@ class ListingEntrypoints(TransactionsHelpers):
         except DuplicateKeyError:  # a concurrent proposal of the same pair committed first (live_pair)
             raise Conflict("this demand and listing are already matched") from None
         return web.json_response(match.view(), status=201, headers={"Location": f"/api/v1/matches/{match.id}"})
-
-    @staticmethod
-    def _match_data(match):
-        return {k: match[k] for k in ("demand_id", "listing_id", "demand_organization_id",
-                                      "seller_organization_id")} | {"match_id": match.id}
 
     @http("GET", "/api/v1/matches")
     @web.api
