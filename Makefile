@@ -81,6 +81,7 @@ docs-check: install
 	$(BIN)/ttp-asyncapi --check docs/asyncapi.yaml
 	$(BIN)/python scripts/collect_openapi.py --check
 	$(BIN)/python deploy/k8s/generate.py --check
+	$(BIN)/python deploy/grafana/generate.py --check
 
 dashboards: install
 	$(BIN)/python deploy/grafana/generate.py

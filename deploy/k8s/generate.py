@@ -145,7 +145,10 @@ def service_monitor(name):
         "metadata": {"name": name, "labels": {**labels(name), "release": "prometheus"}},
         "spec": {
             "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
-            "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s", "honorLabels": True}],
+            # job="ttp-<name>", as in deploy/prometheus/prometheus.yml: the rules and dashboards select
+            # up{job=~"ttp-.*"}, and the operator's default job label would be the Service's name.
+            "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s", "honorLabels": True,
+                           "relabelings": [{"targetLabel": "job", "replacement": f"ttp-{name}"}]}],
         },
     }
 

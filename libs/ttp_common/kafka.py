@@ -11,6 +11,8 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from .settings import setting
+
 log = logging.getLogger(__name__)
 
 API_VERSION = (2, 5)
@@ -46,15 +48,21 @@ def close_producers():
         _producers.clear()
 
 
-def ensure_topics(bootstrap, topics, partitions=3):
-    """Create missing topics with ``partitions`` partitions; existing ones are left alone."""
+def ensure_topics(bootstrap, topics, partitions=3, replication_factor=None):
+    """Create missing topics with ``partitions`` partitions; existing ones are left alone.
+
+    The replication factor defaults to ``KAFKA_REPLICATION_FACTOR`` (1 on the development broker;
+    3 on a cluster whose ``min.insync.replicas`` is 2, or its ``acks=all`` writes are refused).
+    """
+    if replication_factor is None:
+        replication_factor = setting({}, "KAFKA_REPLICATION_FACTOR")
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, api_version=(2, 1), request_timeout_ms=10000)
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics if t not in existing]
         for topic in missing:
             try:
-                admin.create_topics([NewTopic(topic, partitions, 1)])
+                admin.create_topics([NewTopic(topic, partitions, replication_factor)])
             except TopicAlreadyExistsError:
                 pass
         return missing

@@ -5,6 +5,7 @@ DEFAULTS = {
     "KAFKA_BOOTSTRAP": "127.0.0.1:9092",
     "KAFKA_TOPIC_PREFIX": "",
     "KAFKA_PARTITIONS": 3,
+    "KAFKA_REPLICATION_FACTOR": 1,  # of the topics a service creates itself (a cluster declares its own)
     "MONGO_URI": "mongodb://127.0.0.1:27017/?directConnection=true",
     "AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
     "JWT_SECRET": "ttp-dev-secret-change-me-for-production",

@@ -85,6 +85,8 @@ def test_each_service_has_probes_resources_autoscaler_budget_and_scraping(manife
     deployments, hpas = of_kind(manifests, "Deployment"), of_kind(manifests, "HorizontalPodAutoscaler")
     pdbs, monitors = of_kind(manifests, "PodDisruptionBudget"), of_kind(manifests, "ServiceMonitor")
     services, [config] = of_kind(manifests, "Service"), of_kind(manifests, "ConfigMap").values()
+    scrape = yaml.safe_load((REPO / "deploy" / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
+    local_jobs = {job["job_name"] for job in scrape["scrape_configs"]}
     partitions = {d["spec"]["partitions"] for d in of_kind(manifests, "KafkaTopic").values()
                   if not d["spec"]["topicName"].endswith(".dlq")}
     for name in SERVICES:
@@ -106,6 +108,9 @@ def test_each_service_has_probes_resources_autoscaler_budget_and_scraping(manife
         assert pdbs[name]["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": name}
         assert services[name]["spec"]["ports"][0]["port"] == PORTS[name]
         assert monitors[name]["spec"]["endpoints"][0]["path"] == "/metrics"
+        # the job label the alert rules and dashboards select (up{job=~"ttp-.*"}), as on the local Prometheus
+        relabel = {r["targetLabel"]: r["replacement"] for r in monitors[name]["spec"]["endpoints"][0]["relabelings"]}
+        assert relabel["job"] in local_jobs and re.fullmatch("ttp-.*", relabel["job"])
 
 
 def test_kafka_is_kraft_with_rf3_min_isr2_and_every_topic_is_declared_for_scale_out(manifests):

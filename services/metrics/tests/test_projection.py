@@ -95,8 +95,13 @@ def fed(api):
             {**base, "report_id": "i1:2018", "organization_id": "i1", "supervising_department": "农业厅"}, "i1:2018")
     publish(api, "talent.person.registered.v1", {"person_id": "x1", "kinds": ["broker"], "organization_id": None},
             "x1")
-    wait_for(lambda: api.get("/api/v1/pipeline").json()["events_applied"] == 15, timeout=30,
-             message="15 events to be projected")
+    publish(api, "talent.person.post_registered.v1", {"person_id": "x1", "post_id": "p1", "organization_id": "u1",
+                                                      "post_kind": "transfer_post", "starts_on": dt.date(2018, 3, 1)}, "x1")
+    publish(api, "talent.broker.certified.v1", {"person_id": "x1", "certificate_number": "SCTB-2018-J-00001",
+                                                "level": "junior", "valid_from": dt.date(2018, 6, 1),
+                                                "valid_until": dt.date(2021, 5, 31)}, "x1")
+    wait_for(lambda: api.get("/api/v1/pipeline").json()["events_applied"] == 17, timeout=30,
+             message="17 events to be projected")
     return api
 
 
@@ -119,7 +124,9 @@ def test_targets_and_breakdowns_move(fed):
     assert breakdown(turnover, "contract_type", "contract_type", "service") == "0.10"
     assert target(fed, "contract_amount_yuan")["value"] == "1800000.50"
     indicators = {i["key"]: i["value"] for i in progress(fed)["indicators"]}
-    assert indicators == {"organizations_registered": "3", "contracts_registered": "2", "people_registered": "1"}
+    assert indicators == {"organizations_registered": "3", "contracts_registered": "2", "people_registered": "1",
+                          "achievements_published": "0", "certified_brokers": "1", "transfer_posts": "1",
+                          "talent_programme_participants": "0"}
 
 
 def test_compliance_per_year_and_department(fed):
@@ -142,12 +149,12 @@ def test_prometheus_gauges_move(fed):
             'target="promoted_technologies",unit="count"} 2.0') in lines
     assert 'ttp_target_value_by_year{target="service_institutions",unit="count",year="2019"} -1.0' in lines
     assert 'ttp_annual_reports{status="missing",year="2018"} 1.0' in lines
-    assert "ttp_projection_events_applied 15.0" in lines
+    assert "ttp_projection_events_applied 17.0" in lines
     assert any(line.startswith("ttp_projection_last_event_timestamp_seconds ") for line in lines)
 
     def caught_up():  # offsets are committed just after the handlers finish; lag is cached 5 s
         lag = [line for line in fed.get("/metrics").text.splitlines() if line.startswith("ttp_consumer_lag{")]
-        return len(lag) == 7 and all(line.endswith(" 0.0") for line in lag)
+        return len(lag) == 9 and all(line.endswith(" 0.0") for line in lag)
     wait_for(caught_up, timeout=15, interval=1, message="consumer lag 0 on every consumed topic")
 
 
