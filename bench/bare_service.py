@@ -9,7 +9,8 @@ logging context, no metrics:
   POST /bare            reads the body, answers 201                (floor of a write)
   POST /insert?c=name   one pymongo insert_one of the posted JSON into collection `name`, in a transaction
                                                                    (the write of the same document)
-  GET  /find?q=…        the registry's public-search query (terms $all, newest first, limit 21) on the
+  GET  /find?q=…        the registry's public-search query (one term by equality, the others checked here,
+                        newest first, 21 documents) on the
                         registry's database via pymongo           (the read of the same data)
 """
 import json
@@ -59,8 +60,14 @@ class BareService:
 
     @http("GET", "/find")
     def find(self, request):
-        terms = search_terms(request.args.get("q", ""))  # the registry's tokeniser, so the same query
-        query = {"terms": {"$all": terms}} if terms else {}
-        docs = list(db(os.environ["BARE_SEARCH_DB"]).public_achievements.find(query)
-                    .sort([("published_at", -1), ("_id", -1)]).limit(21))
+        terms = search_terms(request.args.get("q", ""))  # the registry's tokeniser and query plan: one term by
+        query = {"terms": terms[0]} if terms else {}       # equality, the others checked as documents arrive
+        found = db(os.environ["BARE_SEARCH_DB"]).public_achievements.find(query).sort("newest_key", -1)
+        docs = []
+        for doc in found.batch_size(21):
+            if set(terms[1:]) <= set(doc["terms"]):
+                docs.append(doc)
+                if len(docs) == 21:
+                    break
+        found.close()
         return 200, {"Content-Type": "application/json"}, json.dumps({"items": docs[:20]}, default=str)

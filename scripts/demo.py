@@ -24,10 +24,11 @@ own organization, the reviewer of the region, an administrator):
     broker performance computed from the registered contracts;
   - metrics: task-ledger updates, annual-report compliance, and the plan progress before and after.
 
-Idempotent: organizations have fixed credit codes, achievements fixed import keys, plan projects
-fixed codes; records without a natural key are remembered by id in the state file (default
-.run/demo-state.json, removed by `make clean` with the databases) and every state change is made
-only when the record is not there yet. A second run creates nothing, moves no target and
+Idempotent: organizations have fixed credit codes (found again with the registry's lookup by
+credit code), achievements fixed import keys, plan projects fixed codes (found again in the
+region's project list); records without a natural key are remembered by id in the state file
+(default .run/demo-state.json, removed by `make clean` with the databases) and every state change
+is made only when the record is not there yet. A second run creates nothing, moves no target and
 publishes no event.
 """
 import argparse
@@ -170,6 +171,8 @@ class Demo:
             for name in ("registry", "transactions", "finance", "talent", "metrics"))
         self.state_path = Path(args.state)
         self.state = json.loads(self.state_path.read_text()) if self.state_path.exists() else {}
+        for key in [k for k in self.state if k.startswith(("org:", "plan:"))]:  # kept by older versions
+            del self.state[key]
         self.created, self.existing = Counter(), Counter()
         self.org = {}   # key -> id
         self.ach = {}   # key -> id
@@ -224,34 +227,29 @@ class Demo:
         raise DemoError(f"timed out after {WAIT_SECONDS} s waiting for {what} (is every service up? `make health`)")
 
     # -- registry -----------------------------------------------------------------------
+    def find_organization(self, code):
+        """The registered organization with this credit code, or None."""
+        found = self.registry.get("/api/v1/organizations", params={"credit_code": code})["items"]
+        return found[0] if found else None
+
     def organizations(self):
         print("registry: organizations (主体登记) and accreditation (认定)")
-        first = True
         for n, (key, (name, kind, region, department, accredit)) in enumerate(ORGANIZATIONS.items(), start=1):
             code = credit_code(n, region)
-            remembered = self.state.get(f"org:{code}")
-            if remembered and first:  # is the state file about this registry's database?
-                response = self.registry.http.get(f"{self.registry.base}/api/v1/organizations/{remembered}", timeout=10)
-                if response.status_code != 200 or response.json().get("credit_code") != code:
-                    print("  (the state file belongs to another database: starting afresh)")
-                    self.state.clear()
-                    remembered = None
-            first = False
-
-            def create():
+            found = self.find_organization(code)
+            if n == 1 and found is None and self.state:  # a fresh registry: the state file is another database's
+                print("  (the state file belongs to another database: starting afresh)")
+                self.state.clear()
+                self.state_path.write_text("{}")
+            if found is None:
                 body = {"name": name, "credit_code": code, "kind": kind, "region_code": region,
                         "supervising_department": department}
-                status, data = self.registry.post("/api/v1/organizations", body, self.reviewer(region),
-                                                  accept=(201, 409))
-                if status == 409:
-                    raise DemoError(
-                        f"{name} ({code}) is already registered but the state file {self.state_path} does not know "
-                        "its id, and the registry has no lookup by credit code: restore the state file or start "
-                        "from empty databases (`make clean`)")
-                return data["id"]
-
-            self.org[key] = self.ensure("organization", f"org:{code}", create,
-                                        f"{name} ({kind}, {SICHUAN_REGIONS[region]})")
+                found = self.registry.post("/api/v1/organizations", body, self.reviewer(region))[1]
+                self.created["organization"] += 1
+                print(f"  + organization: {name} ({kind}, {SICHUAN_REGIONS[region]})")
+            else:
+                self.existing["organization"] += 1
+            self.org[key] = found["id"]
             if accredit:
                 org = self.registry.get(f"/api/v1/organizations/{self.org[key]}")
                 self.step("accreditation", not org["accredited"], lambda: self.registry.post(
@@ -263,17 +261,19 @@ class Demo:
         p = PLAN_PROJECT
         body = {k: v for k, v in p.items() if k != "owner"} | {"organization_id": self.org[p["owner"]]}
 
-        def create():
-            status, data = self.registry.post("/api/v1/plan-projects", body, self.reviewer(p["region_code"]),
-                                              accept=(201, 409))
-            if status == 201:
-                return data["id"]
+        def listed():
             items = self.registry.get("/api/v1/plan-projects", self.admin(), params={"region": p["region_code"]})
-            return next(i["id"] for i in items["items"] if i["code"] == p["code"])
+            return next((i for i in items["items"] if i["code"] == p["code"]), None)
 
-        project = self.ensure("plan project", f"plan:{p['code']}", create, f"{p['code']} {p['title']}")
-        listed = self.registry.get("/api/v1/plan-projects", self.admin(), params={"region": p["region_code"]})["items"]
-        reports = next(i for i in listed if i["id"] == project)["tech_reports"]
+        found = listed()
+        if found:
+            self.existing["plan project"] += 1
+        else:
+            self.registry.post("/api/v1/plan-projects", body, self.reviewer(p["region_code"]))
+            self.created["plan project"] += 1
+            print(f"  + plan project: {p['code']} {p['title']}")
+            found = listed()
+        project, reports = found["id"], found["tech_reports"]
         self.step("tech report", not reports, lambda: self.registry.post(
             f"/api/v1/plan-projects/{project}/tech-reports", {"title": f"{p['title']}科技报告",
                                                               "report_number": f"{p['code']}-R1"},

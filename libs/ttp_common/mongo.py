@@ -256,7 +256,11 @@ UNAVAILABLE_ERRORS = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 
 
 class Store(DependencyProvider):
-    """The service's MongoDB database (``MONGO_URI``, ``MONGO_DB``) and its outbox."""
+    """The service's MongoDB database (``MONGO_URI``, ``MONGO_DB``) and its outbox.
+
+    At start it creates the indexes of the service's ``documents`` and runs its ``migrations``
+    (functions of the database that must be idempotent: every start runs them again).
+    """
 
     def __init__(self, alias="default"):
         self.alias = alias
@@ -283,8 +287,10 @@ class Store(DependencyProvider):
             self.db[OUTBOX].create_index([("sent", ASCENDING), ("_id", ASCENDING)])
             for document in getattr(self.container.service_cls, "documents", ()):
                 document.ensure_indexes()
+            for migrate in getattr(self.container.service_cls, "migrations", ()):
+                migrate(self.db)
         except Exception:  # the database may be down at start-up; /health reports it
-            log.warning("could not create outbox index", exc_info=True)
+            log.warning("could not create the indexes or run the migrations", exc_info=True)
         try:
             ensure_dedup_retention(self.db, self.dedup_retention_days)
         except Exception:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def terms(*texts):
@@ -14,7 +14,7 @@ def terms(*texts):
     found = set()
     for text in texts:
         for run in _RUNS.findall(unicodedata.normalize("NFKC", text or "").lower()):
-            if _CJK.match(run):
+            if CJK_CHARACTER.match(run):
                 found.update([run] if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
             else:
                 found.add(run)

@@ -97,9 +97,31 @@ class AchievementIn(_Strict):
         return self
 
 
+IMPORT_KEY_MAX = 100
+
+
 class ImportRow(_Strict):
-    import_key: str = Field(min_length=1, max_length=100, description="the row's id in the source (登记编号)")
+    import_key: str = Field(description=f"the row's id in the source (登记编号), 1-{IMPORT_KEY_MAX} characters; "
+                                        "checked row by row like the form")
     form: dict = Field(description="an AchievementIn, validated row by row")
+
+
+def import_key_error(key):
+    """Why an import row's key cannot identify it, or None."""
+    if not key:
+        return "empty: every row needs its id in the source"
+    if len(key) > IMPORT_KEY_MAX:
+        return f"longer than {IMPORT_KEY_MAX} characters"
+    return None
+
+
+def plan_project_error(project, organization_ids):
+    """Why the plan project an achievement names (``project``: its stored document or None) does not fit, or None."""
+    if project is None:
+        return "no such plan project"
+    if project["organization_id"] not in organization_ids:
+        return "the plan project belongs to another organization (not one of organization_ids)"
+    return None
 
 
 class ImportIn(_Strict):
@@ -138,6 +160,8 @@ TRANSITIONS = {t.name: t for t in (
 )}
 
 EDITABLE = frozenset({"draft", "returned"})
+STATUSES = ("draft", "submitted", "returned", "registered", "published", "withdrawn")
+REVIEW_STATUSES = STATUSES[1:]  # a reviewer's queue never shows drafts
 
 
 def transition(name, status):
@@ -168,10 +192,20 @@ def registration_body(region_code):
     return "5" + region_code[2:4]
 
 
+class RegistrationNumbersExhausted(TransitionRefused):
+    """The 4-digit serial of a registering body, year and category is used up (answered with a 409)."""
+
+
 def registration_number(region_code, year, achievement_type, serial):
-    """12 digits: registering body (3) + year (4) + category (1) + serial (4)."""
-    if not 1 <= serial <= 9999:
-        raise ValueError("registration serial out of range for the year (1-9999)")
+    """12 digits: registering body (3) + year (4) + category (1) + serial (4).
+
+    The format is fixed (the events' public contract): serial 10,000 and beyond is refused."""
+    if serial > 9999:
+        raise RegistrationNumbersExhausted(
+            f"registering body {registration_body(region_code)} has used all 9,999 registration numbers for "
+            f"{achievement_type} achievements in {year}")
+    if serial < 1:
+        raise ValueError("registration serials start at 1")
     return f"{registration_body(region_code)}{year:04d}{TYPE_DIGIT[achievement_type]}{serial:04d}"
 
 

@@ -50,6 +50,19 @@ def is_late(year, filed_on):
     return filed_on > filing_deadline(year)
 
 
+STATUSES = ("submitted", "returned", "accepted", "forwarded")
+
+
+def forwarding_overdue(year, status, today):
+    """A report not forwarded by its department although the forwarding deadline (31 March) has passed."""
+    return status != "forwarded" and today > forwarding_deadline(year)
+
+
+def last_year_past_forwarding(today):
+    """The latest reported year whose forwarding deadline has passed on ``today``."""
+    return today.year - 1 if today > forwarding_deadline(today.year - 1) else today.year - 2
+
+
 def check_filer(kind):
     if kind not in FILERS:
         raise TransitionRefused("annual transformation reports are filed by universities and institutes")

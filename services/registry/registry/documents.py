@@ -5,6 +5,8 @@ from mongoengine import (
     BooleanField, DateTimeField, DecimalField, DictField, Document, IntField, ListField, StringField,
 )
 
+from . import search
+
 
 def now_ms():
     """Now, to MongoDB's millisecond precision, so the 201 body equals what a later GET returns."""
@@ -13,7 +15,8 @@ def now_ms():
 
 
 class Organization(Document):
-    meta = {"collection": "organizations", "indexes": [{"fields": ["credit_code"], "unique": True}]}
+    meta = {"collection": "organizations", "indexes": [{"fields": ["credit_code"], "unique": True},
+                                                       {"fields": ["kind", "region_code"]}]}
 
     id = StringField(primary_key=True)
     name = StringField(required=True)
@@ -42,6 +45,7 @@ class Achievement(Document):
     meta = {"collection": "achievements", "indexes": [
         {"fields": ["registration_number"], "unique": True, "sparse": True},
         {"fields": ["status", "region_code"]},
+        {"fields": ["owner_organization_id", "status"]},
     ]}
 
     id = StringField(primary_key=True)
@@ -71,10 +75,11 @@ class Achievement(Document):
 class PublicAchievement(Document):
     """Read model of the public query service (公益查询): published achievements only."""
 
-    # (terms, published_at, _id) serves a keyword search and its newest-first order on MongoDB;
-    # SecantusDB (development) ignores it and scans (explain: COLLSCAN + SORT).
+    # A search asks for one term by equality and pages by one sort key (registry.search): (terms,
+    # newest_key) serves it in order on MongoDB; SecantusDB (development) fetches the term's documents
+    # through it and sorts them. A page without keywords walks a sort-key index.
     meta = {"collection": "public_achievements", "indexes": [
-        [("terms", 1), ("published_at", -1), ("_id", -1)], [("published_at", -1), ("_id", -1)], "region_code",
+        [("terms", 1), ("newest_key", -1)], [("newest_key", -1)], [("maturity_key", -1)], "region_code",
     ]}
 
     id = StringField(primary_key=True)
@@ -89,6 +94,19 @@ class PublicAchievement(Document):
     organization_ids = ListField(StringField())
     record = DictField(required=True)
     terms = ListField(StringField())
+    newest_key = StringField(required=True)
+    maturity_key = StringField(required=True)
+
+    @classmethod
+    def of(cls, achievement, published_at):
+        """The public copy of an achievement published at ``published_at``."""
+        record = achievement.record
+        return cls(id=achievement.id, published_at=published_at, registration_number=achievement.registration_number,
+                   owner_organization_id=achievement.owner_organization_id, region_code=achievement.region_code,
+                   programme=record["programme"], type=record["type"], trl=record["trl"],
+                   dual_use=record["dual_use"], organization_ids=record["organization_ids"], record=record,
+                   terms=search.document_terms(record),
+                   **search.sort_keys(published_at, achievement.id, record["trl"]))
 
     def public(self):
         return {"id": self.id, "registration_number": self.registration_number, "published_at": self.published_at,

@@ -5,7 +5,8 @@
 Columns may be named in English or Chinese (the header row of the sheets institutions keep);
 list cells use ";" or "；". Every row needs an ``import_key`` (登记编号/原始编号) that identifies
 it in the source: the service derives the achievement id from it, so importing the same file
-again creates nothing twice. Rows are validated one by one; rejected rows are written with their
+again creates nothing twice. Rows are validated one by one (a row without a key is rejected on its
+own); rejected rows, and the rows of a batch the service refuses as a whole, are written with their
 reasons to ``FILE.rejected.csv``. Imported achievements start as drafts.
 """
 import argparse
@@ -80,9 +81,12 @@ def to_form(cells):
         if not text:
             return None
         try:
-            return int(float(text))
+            value = float(text)  # Excel hands whole numbers over as "6.0"
         except ValueError:
             raise RowError(f"{field}: not a number: {text!r}") from None
+        if not value.is_integer():  # also inf (1e400) and nan
+            raise RowError(f"{field}: not a whole number: {text!r}")
+        return int(value)
 
     contributors = []
     for part in split(cells.get("contributors")):
@@ -116,8 +120,12 @@ def run(path, url, token, out=sys.stderr):
     def send():
         response = requests.post(f"{url.rstrip('/')}/api/v1/achievements/import", json={"rows": [r for _, r in pending]},
                                  headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        if response.status_code != 200:
-            raise SystemExit(f"import refused: HTTP {response.status_code} {response.text[:500]}")
+        if response.status_code != 200:  # the whole batch: report its rows, go on with the next
+            reason = f"batch refused: HTTP {response.status_code} {response.text[:300]}"
+            counts["rejected"] += len(pending)
+            rejected.extend((number, reason) for number, _ in pending)
+            pending.clear()
+            return
         for (number, _), result in zip(pending, response.json()["results"]):
             counts[result["status"]] += 1
             if result["status"] == "rejected":

@@ -2,9 +2,12 @@
 from ttp_common import web
 from ttp_common.service_base import service_openapi
 
-from .achievements import CATALOGUES, TRANSITIONS, AchievementIn, CatalogueEntryIn, ReturnIn, WithdrawIn
-from .domain import AccreditationIn, OrganizationIn, RevocationIn
-from .annual_reports import AnnualReportIn, ReturnReportIn
+from .achievements import (
+    CATALOGUES, REVIEW_STATUSES, STATUSES, TRANSITIONS, AchievementIn, CatalogueEntryIn, ImportIn, ReturnIn,
+    WithdrawIn,
+)
+from .domain import ORGANIZATION_KINDS, AccreditationIn, OrganizationIn, RevocationIn
+from .annual_reports import STATUSES as REPORT_STATUSES, AnnualReportIn, ReturnReportIn
 from .plan_projects import PlanProjectIn, TechReportIn
 
 ORGANIZATION = {
@@ -34,6 +37,18 @@ ACHIEVEMENT = {
     },
     "additionalProperties": True,
 }
+PUBLIC_ACHIEVEMENT = {
+    "type": "object",
+    "description": "What the public sees of a published achievement: the registration form (AchievementIn), "
+                   "its registration number and publication time; no workflow state.",
+    "required": ["id", "registration_number", "published_at", "region_code", "title", "type"],
+    "properties": {
+        "id": {"type": "string"}, "registration_number": {"type": "string", "description": "12 digits"},
+        "published_at": {"type": "string", "format": "date-time"}, "region_code": {"type": "string"},
+        "title": {"type": "string"}, "type": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
 ACHIEVEMENT_ID = {"name": "achievement_id", "in": "path", "required": True, "schema": {"type": "string"}}
 ACHIEVEMENT_ERRORS = web.error_responses(400, 401, 403, 404, 409, 413, 415)
 
@@ -57,6 +72,36 @@ CATALOGUE = {"name": "catalogue", "in": "path", "required": True,
 
 ORGANIZATION_ID = {"name": "organization_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
+# paged listings: ?limit=&offset=, answered with {"items": [...], "offset", "limit"}
+PAGING = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0}},
+]
+REGION = {"name": "region", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{6}$"},
+          "description": "GB/T 2260 code of a division, or 510000 for every division"}
+ANNUAL_REPORT_ITEM = {
+    "type": "object",
+    "required": ["id", "organization_id", "region_code", "year", "status", "forwarding_deadline", "forwarding_overdue"],
+    "properties": {
+        "id": {"type": "string"}, "organization_id": {"type": "string"}, "region_code": {"type": "string"},
+        "year": {"type": "integer"}, "status": {"type": "string", "enum": list(REPORT_STATUSES)},
+        "late": {"type": "boolean", "description": "filed after 28 February"},
+        "forwarding_deadline": {"type": "string", "format": "date", "description": "31 March after the year"},
+        "forwarding_overdue": {"type": "boolean", "description": "not forwarded although the deadline has passed"},
+    },
+    "additionalProperties": True,
+}
+
+
+def page(item_schema, description="A page"):
+    """A paged listing's 200 response."""
+    items = web.ref(item_schema) if isinstance(item_schema, str) else item_schema
+    return {"description": description, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["items", "offset", "limit"],
+        "properties": {"items": {"type": "array", "items": items},
+                       "offset": {"type": "integer"}, "limit": {"type": "integer"}}}}}}
+
+
 SPEC = service_openapi(
     "registry", "科技成果信息汇交系统 Registry API",
     "Organizations (主体) and achievements (科技成果) of Sichuan's technology-transfer programme.",
@@ -67,6 +112,33 @@ SPEC = service_openapi(
             "requestBody": {"required": True, **web.json_body("OrganizationIn")},
             "responses": {"201": web.json_body("Organization", "Registered"),
                           **web.error_responses(400, 401, 403, 409, 413, 415)},
+        }, "get": {
+            "summary": "Organizations (public): the one with a credit code, or by kind and region, oldest first",
+            "parameters": [
+                {"name": "credit_code", "in": "query", "schema": {"type": "string"},
+                 "description": "统一社会信用代码, exact (case-insensitive): at most one item"},
+                {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(ORGANIZATION_KINDS)}},
+                REGION, *PAGING,
+            ],
+            "responses": {"200": page("Organization"), **web.error_responses(400)},
+        }},
+        "/api/v1/organizations/{organization_id}/achievements": {"get": {
+            "summary": "The organization's own achievements, drafts included, latest change first; "
+                       "its institution and administrators",
+            "security": [{"bearerAuth": []}],
+            "parameters": [ORGANIZATION_ID,
+                           {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
+                           *PAGING],
+            "responses": {"200": page("Achievement"), **web.error_responses(400, 401, 403)},
+        }},
+        "/api/v1/review/achievements": {"get": {
+            "summary": "A reviewer's queue: achievements of their region (or `region` within it; administrators: "
+                       "all) in one status, oldest first",
+            "security": [{"bearerAuth": []}],
+            "parameters": [{"name": "status", "in": "query",
+                            "schema": {"type": "string", "enum": list(REVIEW_STATUSES), "default": "submitted"}},
+                           REGION, *PAGING],
+            "responses": {"200": page("Achievement"), **web.error_responses(400, 401, 403)},
         }},
         "/api/v1/organizations/{organization_id}": {"get": {
             "summary": "One organization (public)",
@@ -74,7 +146,7 @@ SPEC = service_openapi(
             "responses": {"200": web.json_body("Organization"), **web.error_responses(404)},
         }},
         "/api/v1/achievements": {"get": {
-            "summary": "Public query service (公益查询): published achievements, newest first",
+            "summary": "Public query service (公益查询): published achievements, newest first or as `sort` says",
             "parameters": [
                 {"name": "q", "in": "query", "schema": {"type": "string"},
                  "description": "keywords, Chinese or Latin; every term must match (title, keywords, summary, industry)"},
@@ -86,11 +158,16 @@ SPEC = service_openapi(
                 {"name": "trl_min", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 9}},
                 {"name": "trl_max", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 9}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
-                {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
+                {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["newest", "oldest", "maturity"],
+                                                          "default": "newest"},
+                 "description": "newest: latest publication first; oldest: earliest first; maturity: highest TRL "
+                                "first, newest first within a level"},
+                {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                 "description": "next_cursor of the previous page (of the same sort)"},
             ],
             "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["items", "next_cursor"],
-                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Achievement"}},
+                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/PublicAchievement"}},
                                "next_cursor": {"type": ["string", "null"]}}}}}},
                           **web.error_responses(400)},
         }, "post": {
@@ -98,6 +175,22 @@ SPEC = service_openapi(
             "security": [{"bearerAuth": []}],
             "requestBody": {"required": True, **web.json_body("AchievementIn")},
             "responses": {"201": web.json_body("Achievement", "Draft recorded"), **ACHIEVEMENT_ERRORS},
+        }},
+        "/api/v1/achievements/import": {"post": {
+            "summary": "Bulk import (批量导入) of up to 200 rows as drafts; each row is validated on its own and "
+                       "created once (its id derives from the owner and the row's import_key); institutions for "
+                       "their own organization, administrators. The CLI `ttp-registry-import` sends files here.",
+            "security": [{"bearerAuth": []}],
+            "requestBody": {"required": True, **web.json_body("ImportIn")},
+            "responses": {"200": {"description": "One result per row, in order", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["results"], "properties": {"results": {
+                    "type": "array", "items": {"type": "object", "required": ["row", "status"], "properties": {
+                        "row": {"type": "integer", "description": "0-based position in `rows`"},
+                        "status": {"type": "string", "enum": ["created", "exists", "rejected"]},
+                        "id": {"type": "string"},
+                        "errors": {"type": "array", "items": {"type": "object", "properties": {
+                            "path": {"type": "string"}, "message": {"type": "string"}}}}}}}}}}}},
+                          **web.error_responses(400, 401, 403, 413, 415)},
         }},
         "/api/v1/achievements/{achievement_id}": {
             "get": {
@@ -129,6 +222,16 @@ SPEC = service_openapi(
             "security": [{"bearerAuth": []}],
             "requestBody": {"required": True, **web.json_body("AnnualReportIn")},
             "responses": {"201": {"description": "Filed"}, **web.error_responses(400, 401, 403, 404, 409, 413, 415)},
+        }, "get": {
+            "summary": "Reports of the reviewer's region (or `region` within it; administrators: all), oldest filing "
+                       "first, each flagged when not forwarded by 31 March",
+            "security": [{"bearerAuth": []}],
+            "parameters": [{"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 2000}},
+                           {"name": "status", "in": "query",
+                            "schema": {"type": "string", "enum": list(REPORT_STATUSES)}},
+                           {"name": "forwarding_overdue", "in": "query", "schema": {"type": "boolean"}},
+                           REGION, *PAGING],
+            "responses": {"200": page(ANNUAL_REPORT_ITEM), **web.error_responses(400, 401, 403)},
         }},
         "/api/v1/annual-reports/{report_id}": {"get": {
             "summary": "One report ('<organization_id>:<year>'): its organization, the region's reviewer, admins",
@@ -220,8 +323,8 @@ SPEC = service_openapi(
                           **web.error_responses(400, 401, 403, 404, 409, 413, 415)},
         }},
     },
-    schemas={**web.model_schema(AchievementIn), **web.model_schema(ReturnIn), **web.model_schema(WithdrawIn),
-             "Achievement": ACHIEVEMENT, **web.model_schema(OrganizationIn),
+    schemas={**web.model_schema(AchievementIn), **web.model_schema(ImportIn), **web.model_schema(ReturnIn), **web.model_schema(WithdrawIn),
+             "Achievement": ACHIEVEMENT, "PublicAchievement": PUBLIC_ACHIEVEMENT, **web.model_schema(OrganizationIn),
              **web.model_schema(AnnualReportIn), **web.model_schema(ReturnReportIn),
              **web.model_schema(CatalogueEntryIn), **web.model_schema(PlanProjectIn), **web.model_schema(TechReportIn), "PlanProject": PLAN_PROJECT, **web.model_schema(AccreditationIn),
              **web.model_schema(RevocationIn), "Organization": ORGANIZATION},

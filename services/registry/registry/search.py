@@ -1,37 +1,62 @@
-"""Public search terms for Chinese and Latin text, without regex (SecantusDB cannot regex an
-indexed field, and MongoDB text indexes do not segment Chinese).
+"""The public query service's rules (公益查询): search terms, sort orders and page cursors.
 
-The terms come from ``ttp_common.search_terms`` (character bigrams of CJK runs, whole
-Latin/digit words). A document matches a query when it has every term of the query, so
+Terms come from ``ttp_common.search_terms`` (character bigrams of CJK runs, whole Latin/digit
+words); a published achievement also carries its single CJK characters, so a one-character query
+such as "膜" finds "导热膜". A document matches a query when it has every term of the query, so
 "石墨烯导热" finds "石墨烯导热膜中试技术" (bigrams 石墨 墨烯 烯导 导热 are all there).
+
+Each sort order is one string field per document that ends in the achievement's id, so it is
+unique: a page is "key below (or above) the cursor's key", one indexed range on one field. The
+database is asked for one term (an equality an index serves on MongoDB and SecantusDB alike);
+the other terms are checked as matching documents stream by (what MongoDB does for ``$all``).
 """
 import base64
 import binascii
-import datetime as dt
 import json
 
 from ttp_common.errors import ValidationFailed
-from ttp_common.search_terms import terms
+from ttp_common.search_terms import CJK_CHARACTER, terms
 
-__all__ = ["terms", "document_terms", "encode_cursor", "decode_cursor"]
+__all__ = ["terms", "document_terms", "sort_keys", "SORTS", "encode_cursor", "decode_cursor", "matches_all"]
+
+# sort name -> (document field, direction: -1 descending)
+SORTS = {
+    "newest": ("newest_key", -1),     # newest publication first (default)
+    "oldest": ("newest_key", 1),
+    "maturity": ("maturity_key", -1),  # highest TRL first, newest first within a level
+}
 
 
 def document_terms(record):
     """What a published achievement is found by: title, keywords, summary, industry."""
-    return terms(record["title"], " ".join(record["keywords"]), record["summary"], record["industry"])
+    texts = (record["title"], " ".join(record["keywords"]), record["summary"], record["industry"])
+    return sorted(set(terms(*texts)) | {c for text in texts for c in CJK_CHARACTER.findall(text or "")})
 
 
-def encode_cursor(published_at, item_id):
-    """An opaque, stable page cursor: the (published_at, id) of the last item, base64url JSON."""
-    raw = json.dumps([int(published_at.timestamp() * 1000), item_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def sort_keys(published_at, achievement_id, trl):
+    """The document's sort fields (see ``SORTS``): fixed-width, so string order is the wanted order."""
+    newest = f"{published_at:%Y%m%dT%H%M%S.%f}/{achievement_id}"
+    return {"newest_key": newest, "maturity_key": f"{trl}/{newest}"}
 
 
-def decode_cursor(cursor):
+def matches_all(document_terms_, wanted):
+    """True when the document has every wanted term (the ones the database did not check)."""
+    return set(wanted) <= set(document_terms_)
+
+
+def encode_cursor(sort, key):
+    """An opaque, stable page cursor: the sort order and the last item's key, base64url JSON."""
+    return base64.urlsafe_b64encode(json.dumps([sort, key]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor, sort):
+    """The key a cursor continues after; 400 when it is not ours or belongs to another sort order."""
     try:
-        millis, item_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(millis, int) or not isinstance(item_id, str):
+        given_sort, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if given_sort not in SORTS or not isinstance(key, str):
             raise ValueError
-        return dt.datetime.fromtimestamp(millis / 1000, dt.timezone.utc), item_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed.at("cursor", "not a cursor this service returned") from None
+    if given_sort != sort:
+        raise ValidationFailed.at("cursor", f"this cursor continues sort={given_sort}, not sort={sort}")
+    return key

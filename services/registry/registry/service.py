@@ -14,7 +14,7 @@ from .entrypoints.annual_reports import AnnualReportEntrypoints
 from .entrypoints.catalogues import CatalogueEntrypoints
 from .entrypoints.organizations import OrganizationEntrypoints
 from .entrypoints.plan_projects import PlanProjectEntrypoints
-from .entrypoints.search import SearchEntrypoints
+from .entrypoints.search import SearchEntrypoints, add_search_fields
 from .openapi import SPEC
 
 
@@ -23,3 +23,4 @@ class RegistryService(OrganizationEntrypoints, AchievementEntrypoints, SearchEnt
     name = "registry"
     openapi_spec = SPEC
     documents = [Organization, Achievement, PublicAchievement, PlanProject, CatalogueEntry, AnnualReport]
+    migrations = [add_search_fields]

@@ -3,7 +3,8 @@ import pytest
 from pydantic import ValidationError
 
 from registry.achievements import (
-    TRANSITIONS, AchievementIn, check_editable, registration_number, transition,
+    TRANSITIONS, AchievementIn, RegistrationNumbersExhausted, check_editable, import_key_error, plan_project_error,
+    registration_number, transition,
 )
 from registry.domain import TransitionRefused
 
@@ -74,5 +75,16 @@ def test_only_drafts_and_returned_achievements_can_be_edited():
 def test_registration_numbers_have_12_digits():
     assert registration_number("510700", 2026, "applied", 42) == "507202610042"
     assert registration_number("513400", 2026, "soft_science", 9999) == "534202639999"
-    with pytest.raises(ValueError):
+
+
+def test_the_10000th_registration_of_a_body_year_and_type_is_refused_keeping_12_digits():
+    with pytest.raises(RegistrationNumbersExhausted, match="501 has used all 9,999 .* basic achievements in 2026"):
         registration_number("510100", 2026, "basic", 10000)
+    assert issubclass(RegistrationNumbersExhausted, TransitionRefused)  # answered with a 409
+
+
+def test_import_keys_and_plan_projects_are_checked_row_by_row():
+    assert import_key_error("") and import_key_error("k" * 101) and import_key_error("HIS-1") is None
+    assert plan_project_error(None, ["org-1"]) == "no such plan project"
+    assert "another organization" in plan_project_error({"organization_id": "org-2"}, ["org-1"])
+    assert plan_project_error({"organization_id": "org-2"}, ["org-1", "org-2"]) is None

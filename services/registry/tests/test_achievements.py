@@ -117,3 +117,64 @@ def test_bad_input_names_the_field_and_stores_nothing(api):
     response = act(api, achievement_id, "return", reviewer(api), {"reasons": []})
     assert response.status_code == 400 and response.json()["fields"][0]["path"] == "reasons"
     assert act(api, achievement_id, "approve", reviewer(api)).status_code == 404
+
+
+# -- listings: an organization's own achievements, a reviewer's queue ------------------------
+
+def test_an_institution_lists_its_own_achievements_drafts_included(api):
+    org = "org-list-owner"
+    token = api.token("institution", org=org)
+    ids = [api.post("/api/v1/achievements", form(organization_ids=[org]), token=token).json()["id"] for _ in range(3)]
+    assert act(api, ids[0], "submit", token).status_code == 200
+    path = f"/api/v1/organizations/{org}/achievements"
+
+    listed = api.get(path, token=token)
+
+    assert listed.status_code == 200, listed.text
+    assert [a["id"] for a in listed.json()["items"]] == [ids[0], ids[2], ids[1]]  # latest change first
+    assert [a["id"] for a in api.get(path, params={"status": "draft"}, token=token).json()["items"]] == [ids[2], ids[1]]
+    page = api.get(path, params={"limit": "1", "offset": "1"}, token=api.token("admin")).json()
+    assert [a["id"] for a in page["items"]] == [ids[2]] and (page["limit"], page["offset"]) == (1, 1)
+    assert api.get(path).status_code == 401
+    assert api.get(path, token=api.token("institution", org="another-org")).status_code == 403
+    assert api.get(path, token=reviewer(api)).status_code == 403
+    response = api.get(path, params={"status": "lost"}, token=token)
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "status"
+
+
+def test_a_reviewer_sees_the_submitted_achievements_of_their_region_oldest_first(api):
+    ids = [create(api, region_code="511800") for _ in range(3)]
+    for achievement_id in (ids[1], ids[0]):  # submitted in this order
+        assert act(api, achievement_id, "submit", owner(api)).status_code == 200
+
+    def queue(token, **params):
+        response = api.get("/api/v1/review/achievements", params={"limit": "100", **params}, token=token)
+        assert response.status_code == 200, response.text
+        return [a["id"] for a in response.json()["items"] if a["id"] in ids]
+
+    assert queue(reviewer(api, "511800")) == [ids[1], ids[0]]  # the draft is not in the queue
+    assert queue(reviewer(api, "510000")) == [ids[1], ids[0]]  # the province covers every city
+    assert queue(api.token("admin"), status="submitted") == [ids[1], ids[0]]
+    assert queue(reviewer(api, "510700")) == []  # another city's queue
+    assert queue(reviewer(api, "511800"), status="registered") == []
+    assert api.get("/api/v1/review/achievements", token=owner(api)).status_code == 403
+    assert api.get("/api/v1/review/achievements", params={"region": "510100"},
+                   token=reviewer(api, "511800")).status_code == 403
+    response = api.get("/api/v1/review/achievements", params={"status": "draft"}, token=reviewer(api, "511800"))
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "status"
+
+
+def test_registering_beyond_the_9999th_number_of_a_year_is_a_409_and_changes_nothing(api):
+    achievement_id = create(api, region_code="513300", type="soft_science")
+    assert act(api, achievement_id, "submit", owner(api)).status_code == 200
+    year = api.get(f"/api/v1/achievements/{achievement_id}", token=owner(api)).json()["updated_at"][:4]
+    api.db["sequences"].update_one({"_id": f"achievement|533|{year}|soft_science"}, {"$set": {"value": 9999}},
+                                   upsert=True)
+    outbox_before = api.db["outbox"].count_documents({})
+
+    response = act(api, achievement_id, "register", reviewer(api, "513300"))
+
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "registration_numbers_exhausted" and "9,999" in response.json()["message"]
+    assert api.get(f"/api/v1/achievements/{achievement_id}", token=owner(api)).json()["status"] == "submitted"
+    assert api.db["outbox"].count_documents({}) == outbox_before

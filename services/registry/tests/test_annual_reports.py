@@ -4,7 +4,9 @@ import itertools
 
 import pytest
 
-from registry.annual_reports import filing_deadline, forwarding_deadline, is_late, transition
+from registry.annual_reports import (
+    filing_deadline, forwarding_deadline, forwarding_overdue, is_late, last_year_past_forwarding, transition,
+)
 from registry.domain import TransitionRefused
 from ttp_common.reference import uscc_check_character
 from ttp_common.testing import header, read_topic
@@ -16,6 +18,14 @@ def test_deadlines_follow_the_plan():
     assert filing_deadline(2025) == dt.date(2026, 2, 28)
     assert forwarding_deadline(2025) == dt.date(2026, 3, 31)
     assert not is_late(2025, dt.date(2026, 2, 28)) and is_late(2025, dt.date(2026, 3, 1))
+
+
+def test_a_report_not_forwarded_by_31_march_is_overdue():
+    assert not forwarding_overdue(2025, "accepted", dt.date(2026, 3, 31))
+    assert forwarding_overdue(2025, "accepted", dt.date(2026, 4, 1))
+    assert not forwarding_overdue(2025, "forwarded", dt.date(2027, 1, 1))
+    assert last_year_past_forwarding(dt.date(2026, 3, 31)) == 2024
+    assert last_year_past_forwarding(dt.date(2026, 4, 1)) == 2025
 
 
 def test_review_transitions():
@@ -98,3 +108,34 @@ def test_missing_reports_are_flagged_once_after_the_deadline(api):
     assert f"{silent}:2023" not in again
     this_year = api.post(f"/api/v1/annual-reports/missing-check?year={dt.date.today().year}", {}, token=admin)
     assert this_year.json()["flagged"] == []  # its deadline has not passed
+
+
+@pytest.mark.integration
+def test_reviewers_list_their_regions_reports_with_the_forwarding_deadline(api):
+    first, second = organization(api, region="512000"), organization(api, kind="institute", region="512000")
+    for org_id in (first, second):
+        assert api.post("/api/v1/annual-reports", report(org_id, year=2022),
+                        token=api.token("institution", org=org_id)).status_code == 201
+    reviewer = api.token("reviewer", region="512000")
+    forwarded = f"{second}:2022"
+    for action in ("accept", "forward"):
+        assert api.post(f"/api/v1/annual-reports/{forwarded}/{action}", {}, token=reviewer).status_code == 200
+
+    def listed(token, **params):
+        response = api.get("/api/v1/annual-reports", params={"limit": "100", **params}, token=token)
+        assert response.status_code == 200, response.text
+        return [(r["id"], r["status"], r["forwarding_overdue"]) for r in response.json()["items"]
+                if r["organization_id"] in (first, second)]
+
+    assert listed(reviewer, year="2022") == [(f"{first}:2022", "submitted", True), (forwarded, "forwarded", False)]
+    assert listed(reviewer, status="forwarded") == [(forwarded, "forwarded", False)]
+    assert listed(reviewer, forwarding_overdue="true") == [(f"{first}:2022", "submitted", True)]
+    assert listed(api.token("admin"), year="2022", forwarding_overdue="false") == [(forwarded, "forwarded", False)]
+    assert listed(api.token("reviewer", region="510000"), year="2022")[0][0] == f"{first}:2022"
+    assert listed(api.token("reviewer", region="510100"), year="2022") == []  # another city's reports
+    assert listed(reviewer, year="2021") == []
+    assert api.get("/api/v1/annual-reports", token=api.token("institution", org=first)).status_code == 403
+    assert api.get("/api/v1/annual-reports", params={"region": "510100"}, token=reviewer).status_code == 403
+    for params, path in (({"status": "lost"}, "status"), ({"year": "1999"}, "year"), ({"limit": "101"}, "limit")):
+        response = api.get("/api/v1/annual-reports", params=params, token=reviewer)
+        assert response.status_code == 400 and response.json()["fields"][0]["path"] == path

@@ -242,3 +242,48 @@ def test_a_duplicate_credit_code_is_409_and_stays_one_document(api):
 
 def test_an_unknown_organization_is_404(api):
     assert_error(api.get(f"{PATH}/no-such-id"), 404, "not_found")
+
+
+# -- reading: lookup by credit code and listing -------------------------------------------
+
+def test_an_organization_is_found_by_its_credit_code(api):
+    code = credit_code()
+    created = api.post(PATH, organization(credit_code=code), token=api.token("admin")).json()
+
+    found = api.get(PATH, params={"credit_code": code.lower()})  # public, like GET /organizations/{id}
+
+    assert found.status_code == 200, found.text
+    assert found.json()["items"] == [created]
+    unknown = "91510100MA0999999" + uscc_check_character("91510100MA0999999")
+    assert api.get(PATH, params={"credit_code": unknown}).json()["items"] == []
+
+
+@pytest.mark.parametrize("params, path", [
+    ({"credit_code": "914403001922038215"}, "credit_code"),  # wrong check character
+    ({"credit_code": "1234"}, "credit_code"),
+    ({"kind": "church"}, "kind"),
+    ({"region": "110100"}, "region"),
+    ({"limit": "0"}, "limit"),
+    ({"offset": "-1"}, "offset"),
+])
+def test_bad_lookup_parameters_are_400_naming_them(api, params, path):
+    body = assert_error(api.get(PATH, params=params), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == [path]
+
+
+def test_organizations_are_listed_by_kind_and_region_in_pages(api):
+    admin = api.token("admin")
+    ids = [api.post(PATH, organization(kind="institute", region_code="511900"), token=admin).json()["id"]
+           for _ in range(3)]
+    api.post(PATH, organization(kind="enterprise", region_code="511900"), token=admin)
+    params = {"kind": "institute", "region": "511900", "limit": "2"}
+
+    first = api.get(PATH, params=params).json()
+    second = api.get(PATH, params={**params, "offset": "2"}).json()
+
+    assert (first["offset"], first["limit"], second["offset"]) == (0, 2, 2)
+    assert [o["id"] for o in first["items"] + second["items"]] == ids  # oldest first
+    assert all(set(o) == {"id", "name", "credit_code", "kind", "region_code", "supervising_department",
+                          "created_at", "accredited", "accredited_at"} for o in first["items"])  # public fields
+    everywhere = api.get(PATH, params={"kind": "institute", "region": "510000", "limit": "100"}).json()["items"]
+    assert set(ids) <= {o["id"] for o in everywhere}

@@ -4,7 +4,7 @@ import csv
 import pytest
 from openpyxl import Workbook
 
-from registry.importer import read_rows, run, to_form
+from registry.importer import RowError, read_rows, run, to_form
 
 ORG = "org-import"
 HEADER = ["登记编号", "成果名称", "成果类型", "成果简介", "关键词", "所属行业", "专项", "技术成熟度", "行政区划代码",
@@ -39,6 +39,38 @@ def test_excel_files_read_like_csv(tmp_path):
     book.save(tmp_path / "a.xlsx")
     [(_, cells)] = read_rows(tmp_path / "a.xlsx")
     assert cells["import_key"] == "HIS-2" and cells["title"] == "页岩气压裂返排液处理技术"
+
+
+@pytest.mark.parametrize("trl", ["1e400", "nan", "6.5", "六"])
+def test_unreadable_numbers_reject_the_row_with_a_reason(trl):
+    cells = dict(zip(("import_key", "title", "trl"), ("HIS-3", "标题", trl)))
+    with pytest.raises(RowError, match="trl: not a (whole )?number"):
+        to_form(cells)
+    assert to_form({**cells, "trl": "6.0"})["trl"] == 6  # how Excel hands over whole numbers
+
+
+@pytest.mark.integration
+def test_a_row_without_key_or_with_an_unreadable_number_is_rejected_alone(api, tmp_path):
+    path = write_csv(tmp_path / "keys.csv", [row("HIS-30"), row("", title="没有编号的成果"), row("HIS-31", trl="1e400"),
+                                             row("HIS-32", title="第三项历史成果")])
+    counts = run(str(path), api.url, api.token("institution", org=ORG))
+    assert counts == {"created": 2, "exists": 0, "rejected": 2}
+    with open(f"{path}.rejected.csv", encoding="utf-8-sig") as f:
+        rejected = {r["row"]: r["reasons"] for r in csv.DictReader(f)}
+    assert set(rejected) == {"3", "4"} and "import_key" in rejected["3"] and "trl" in rejected["4"]
+
+
+@pytest.mark.integration
+def test_an_empty_key_rejects_only_its_row_of_the_batch(api, tmp_path):
+    [(_, cells)] = read_rows(write_csv(tmp_path / "one.csv", [row("HIS-40")]))
+    form = to_form(cells)
+    response = api.post("/api/v1/achievements/import", {"rows": [
+        {"import_key": "  ", "form": form}, {"import_key": "HIS-40", "form": form}]},
+        token=api.token("institution", org=ORG))
+    assert response.status_code == 200, response.text
+    first, second = response.json()["results"]
+    assert first["status"] == "rejected" and first["errors"][0]["path"] == "import_key"
+    assert second["status"] == "created"
 
 
 @pytest.mark.integration

@@ -84,3 +84,48 @@ def test_plan_project_input_and_scope_are_checked(api):
     assert api.post("/api/v1/plan-projects/overdue-check", {}, token=api.token("reviewer", region="510600")).status_code == 403
     assert api.get("/api/v1/plan-projects", token=api.token("reviewer", region="510600"),
                    params={"region": "510100"}).status_code == 403
+
+
+def funded_form(project_id, org="org-plan"):
+    return {"title": "数控机床主轴热误差补偿技术", "type": "applied", "summary": "主轴热误差实时补偿方法及装置。",
+            "keywords": ["数控机床"], "industry": "智能制造装备", "trl": 6, "region_code": "510600",
+            "organization_ids": [org], "contributors": [{"name": "钱七", "share": "100"}],
+            "funding": {"fiscal": True, "plan_project_id": project_id}}
+
+
+@pytest.mark.integration
+def test_an_achievement_names_only_an_existing_plan_project_of_its_own_organizations(api):
+    theirs = register(api, "2025ZDZX0020", organization_id="org-other")
+    owner = api.token("institution", org="org-plan")
+    before = api.db.achievements.count_documents({})
+    for project_id in ("no-such-project", theirs):
+        response = api.post("/api/v1/achievements", funded_form(project_id), token=owner)
+        assert response.status_code == 400, response.text
+        assert [f["path"] for f in response.json()["fields"]] == ["funding.plan_project_id"]
+    [row] = api.post("/api/v1/achievements/import", {"rows": [{"import_key": "PLAN-1", "form": funded_form(theirs)}]},
+                     token=owner).json()["results"]
+    assert row["status"] == "rejected" and row["errors"][0]["path"] == "funding.plan_project_id"
+    assert api.db.achievements.count_documents({}) == before
+    # a draft recorded before the check (or its project changed since) is stopped at submit and edit
+    ours = register(api, "2025ZDZX0021")
+    achievement_id = api.post("/api/v1/achievements", funded_form(ours), token=owner).json()["id"]
+    api.db.achievements.update_one({"_id": achievement_id}, {"$set": {"record.funding.plan_project_id": theirs}})
+    response = api.post(f"/api/v1/achievements/{achievement_id}/submit", {}, token=owner)
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "funding.plan_project_id"
+    response = api.request("PUT", f"/api/v1/achievements/{achievement_id}", json=funded_form(theirs), token=owner)
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "funding.plan_project_id"
+    assert api.db.achievements.find_one({"_id": achievement_id})["status"] == "draft"
+
+
+@pytest.mark.integration
+def test_registering_satisfies_only_a_project_of_the_achievements_organizations(api):
+    theirs = register(api, "2025ZDZX0022", organization_id="org-other")
+    ours = register(api, "2025ZDZX0023")
+    owner = api.token("institution", org="org-plan")
+    achievement_id = api.post("/api/v1/achievements", funded_form(ours), token=owner).json()["id"]
+    assert api.post(f"/api/v1/achievements/{achievement_id}/submit", {}, token=owner).status_code == 200
+    api.db.achievements.update_one({"_id": achievement_id}, {"$set": {"record.funding.plan_project_id": theirs}})
+    response = api.post(f"/api/v1/achievements/{achievement_id}/register", {},
+                        token=api.token("reviewer", region="510600"))
+    assert response.status_code == 200, response.text
+    assert api.db.plan_projects.find_one({"_id": theirs})["satisfied"] is False

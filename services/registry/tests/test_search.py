@@ -1,7 +1,7 @@
 """The public query service (公益查询) against the real local servers, searched in Chinese."""
 import pytest
 
-from registry.search import decode_cursor, encode_cursor, terms
+from registry.search import decode_cursor, document_terms, encode_cursor, sort_keys, terms
 
 ORG = "org-search-test"
 
@@ -12,16 +12,33 @@ def test_chinese_text_is_cut_into_bigrams_and_latin_into_words():
     assert terms("ＡＲ／ＶＲ") == ["ar", "vr"]  # full-width forms are normalised
 
 
-def test_cursors_round_trip_and_garbage_is_refused():
+def test_a_published_achievement_is_found_by_single_chinese_characters_too():
+    record = {"title": "导热膜", "keywords": ["石墨烯"], "summary": "", "industry": "新材料"}
+    found = document_terms(record)
+    assert {"膜", "导热", "热膜", "石墨", "墨烯", "材料"} <= set(found)
+    assert set(terms("膜")) <= set(found) and set(terms("石墨烯导热")) - set(found) == {"烯导"}
+
+
+def test_sort_keys_order_as_their_sort_says():
     import datetime as dt
 
+    early, late = dt.datetime(2026, 1, 2, 3, 4, 5, 6000), dt.datetime(2026, 11, 27, 0, 0, 0)
+    a, b = sort_keys(early, "id-a", trl=9), sort_keys(late, "id-b", trl=2)
+    assert a["newest_key"] < b["newest_key"]            # newest: b before a (descending)
+    assert a["maturity_key"] > b["maturity_key"]        # maturity: TRL 9 before TRL 2
+    same_time = sort_keys(early, "id-c", trl=9)
+    assert same_time["newest_key"] != a["newest_key"]   # the id breaks ties: keys are unique
+
+
+def test_cursors_round_trip_and_garbage_or_another_sorts_cursor_is_refused():
     from ttp_common.errors import ValidationFailed
 
-    at = dt.datetime(2026, 11, 27, 4, 0, 0, 123000, tzinfo=dt.timezone.utc)
-    assert decode_cursor(encode_cursor(at, "abc")) == (at, "abc")
+    assert decode_cursor(encode_cursor("maturity", "9/x"), "maturity") == "9/x"
     for bad in ("", "not-base64!", "WzEsMl0"):  # the last is [1,2]: wrong types
         with pytest.raises(ValidationFailed):
-            decode_cursor(bad)
+            decode_cursor(bad, "newest")
+    with pytest.raises(ValidationFailed, match="sort=oldest"):
+        decode_cursor(encode_cursor("oldest", "k"), "newest")
 
 
 def form(title, **overrides):
@@ -63,6 +80,47 @@ def test_public_search_finds_published_achievements_by_chinese_keywords_and_filt
     assert ids(search(api, q="技术", trl_min=7, organization=ORG)) == [vanadium]
     assert ids(search(api, q="技术", dual_use="true", organization=ORG)) == [vanadium]
     assert ids(search(api, q="量子计算")) == []
+    assert ids(search(api, q="膜")) == [graphene]  # one Chinese character is a query too
+    assert ids(search(api, q="导热 钒钛")) == []  # every term must match, not one of them
+
+
+@pytest.mark.integration
+def test_results_come_in_the_chosen_order_and_cursors_keep_it(api):
+    low = published(api, "排序测试低成熟度成果", keywords=["排序测试"], trl=3)
+    high = published(api, "排序测试高成熟度成果", keywords=["排序测试"], trl=8)
+    middle = published(api, "排序测试中成熟度成果", keywords=["排序测试"], trl=5)
+
+    def all_pages(**params):
+        seen, cursor = [], None
+        while True:
+            page = search(api, q="排序测试", limit=1, **params, **({"cursor": cursor} if cursor else {}))
+            seen += [item["id"] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+
+    assert all_pages() == [middle, high, low]
+    assert all_pages(sort="oldest") == [low, high, middle]
+    assert all_pages(sort="maturity") == [high, middle, low]
+    newest_cursor = search(api, q="排序测试", limit=1)["next_cursor"]
+    response = api.get("/api/v1/achievements", params={"q": "排序测试", "sort": "oldest", "cursor": newest_cursor})
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "cursor"
+
+
+@pytest.mark.integration
+def test_public_copies_stored_before_the_sort_keys_get_them_at_start(api):
+    """The start-up migration: an older public copy (no sort keys, no single characters) is found again."""
+    from registry.documents import PublicAchievement
+    from registry.entrypoints.search import add_search_fields
+
+    achievement_id = published(api, "迁移测试成果", keywords=["迁移测试"])
+    public = api.db[PublicAchievement._get_collection_name()]
+    public.update_one({"_id": achievement_id}, {"$unset": {"newest_key": "", "maturity_key": ""},
+                                                "$set": {"terms": terms("迁移测试成果", "迁移测试")}})
+    assert search(api, q="迁")["items"] == []
+    add_search_fields(api.db)
+    add_search_fields(api.db)  # idempotent
+    assert [item["id"] for item in search(api, q="迁")["items"]] == [achievement_id]
 
 
 @pytest.mark.integration
@@ -97,7 +155,9 @@ def test_withdrawn_and_secret_achievements_are_not_public(api):
 @pytest.mark.integration
 @pytest.mark.parametrize("params, field", [
     ({"q": "x", "limit": "0"}, "limit"), ({"trl_min": "abc"}, "trl_min"), ({"cursor": "garbage!"}, "cursor"),
-    ({"region[$ne]": "x", "programme": "99999999999999999999"}, "programme"),
+    ({"region[$ne]": "x", "programme": "99999999999999999999"}, "programme"), ({"region": "110000"}, "region"),
+    ({"programme": "16"}, "programme"), ({"type": "magic"}, "type"), ({"trl_min": "0"}, "trl_min"),
+    ({"trl_min": "7", "trl_max": "3"}, "trl_min"), ({"sort": "price"}, "sort"), ({"dual_use": "perhaps"}, "dual_use"),
 ])
 def test_bad_query_parameters_are_400_naming_them(api, params, field):
     response = api.get("/api/v1/achievements", params=params)

@@ -4,19 +4,22 @@ An institution records a draft for its organization (one at a time, or up to 200
 the idempotent bulk import) and edits it while draft or returned; the lifecycle then runs submit (owner)
 → register with a 12-digit number, or return with reasons (reviewer of the region) → publish to the
 public query service (reviewer) → withdraw (owner). A withdrawal also takes the achievement out of the
-dual-use catalogues (``_leave_catalogues``, from ``catalogues``). The rules are in
-``registry.achievements``; the public search is in ``search``.
+dual-use catalogues (``_leave_catalogues``, from ``catalogues``). The plan project an achievement names
+must exist and belong to one of its organizations (checked on every draft and at submit); registering
+fulfils that project's reporting duty. An organization lists its own achievements (drafts included), a
+reviewer the queue of their region, oldest first. The rules are in ``registry.achievements``; the public
+search is in ``search``.
 """
 import uuid
 
 from pydantic import ValidationError as PydanticValidationError
 
 from ttp_common import auth, web
-from ttp_common.errors import NotFound
+from ttp_common.errors import NotFound, ValidationFailed
 from ttp_common.mongo import next_serial
 from ttp_common.web import http
 
-from .. import achievements, search
+from .. import achievements
 from ..achievements import AchievementIn, ReturnIn, WithdrawIn
 from ..documents import Achievement, PlanProject, PublicAchievement, now_ms
 from .common import RegistryHelpers
@@ -38,7 +41,12 @@ class AchievementEntrypoints(RegistryHelpers):
         achievement = Achievement(
             id=uuid.uuid4().hex, owner_organization_id=body.organization_ids[0], region_code=body.region_code,
             status="draft", record=body.model_dump(mode="json"), created_by=principal.sub)
-        self.store.transact(lambda uow: uow.insert(achievement), actor=self.actor(request, principal))
+
+        def work(uow):
+            self._check_plan_project(uow, achievement.record)
+            uow.insert(achievement)
+
+        self.store.transact(work, actor=self.actor(request, principal))
         return web.json_response(achievement.view(), status=201,
                                  headers={"Location": f"/api/v1/achievements/{achievement.id}"})
 
@@ -52,6 +60,11 @@ class AchievementEntrypoints(RegistryHelpers):
         body = web.parse_body(request, achievements.ImportIn, max_bytes=5_000_000)
         results = []
         for number, row in enumerate(body.rows):
+            key_error = achievements.import_key_error(row.import_key)
+            if key_error:
+                results.append({"row": number, "status": "rejected", "errors": [
+                    {"path": "import_key", "message": key_error}]})
+                continue
             try:
                 form = AchievementIn.model_validate(row.form)
             except PydanticValidationError as exc:
@@ -70,12 +83,15 @@ class AchievementEntrypoints(RegistryHelpers):
 
             def work(uow, achievement=achievement):
                 if uow.db[Achievement._get_collection_name()].find_one({"_id": achievement.id}, session=uow.session):
-                    return "exists"
+                    return {"status": "exists", "id": achievement.id}
+                project_error = self._plan_project_error(uow, achievement.record)
+                if project_error:
+                    return {"status": "rejected", "errors": [
+                        {"path": "funding.plan_project_id", "message": project_error}]}
                 uow.insert(achievement)
-                return "created"
+                return {"status": "created", "id": achievement.id}
 
-            status = self.store.transact(work, actor=self.actor(request, principal))
-            results.append({"row": number, "status": status, "id": achievement.id})
+            results.append({"row": number, **self.store.transact(work, actor=self.actor(request, principal))})
         return web.json_response({"results": results})
 
     @http("PUT", "/api/v1/achievements/<string:achievement_id>")
@@ -90,6 +106,7 @@ class AchievementEntrypoints(RegistryHelpers):
             achievements.check_editable(achievement.status)
             auth.require_org(principal, body.organization_ids[0])  # the owner stays an organization of the caller
             achievement.record, achievement.updated_at = body.model_dump(mode="json"), now_ms()
+            self._check_plan_project(uow, achievement.record)
             achievement.owner_organization_id, achievement.region_code = body.organization_ids[0], body.region_code
             uow.replace(achievement)
             return achievement
@@ -130,6 +147,7 @@ class AchievementEntrypoints(RegistryHelpers):
                     "region_code": achievement.region_code}
             record = achievement.record
             if action == "submit":
+                self._check_plan_project(uow, record)
                 data["title"] = record["title"]
                 achievement.return_reasons = []
             elif action == "register":
@@ -139,9 +157,10 @@ class AchievementEntrypoints(RegistryHelpers):
                     achievement.region_code, now.year, record["type"], serial)
                 achievement.registered_at = now
                 project_id = record["funding"].get("plan_project_id")
-                if project_id:  # a registered achievement fulfils the project's reporting duty
+                if project_id:  # a registered achievement fulfils its own organizations' project's reporting duty
                     uow.db[PlanProject._get_collection_name()].update_one(
-                        {"_id": project_id}, {"$set": {"satisfied": True}}, session=uow.session)
+                        {"_id": project_id, "organization_id": {"$in": record["organization_ids"]}},
+                        {"$set": {"satisfied": True}}, session=uow.session)
                 data.update(registration_number=achievement.registration_number, type=record["type"],
                             registered_at=now)
             elif action == "return":
@@ -160,12 +179,7 @@ class AchievementEntrypoints(RegistryHelpers):
             uow.replace(achievement)
             public = uow.db[PublicAchievement._get_collection_name()]
             if action == "publish":
-                uow.insert(PublicAchievement(
-                    id=achievement.id, published_at=now, registration_number=achievement.registration_number,
-                    owner_organization_id=achievement.owner_organization_id, region_code=achievement.region_code,
-                    programme=record["programme"], type=record["type"], trl=record["trl"],
-                    dual_use=record["dual_use"], organization_ids=record["organization_ids"], record=record,
-                    terms=search.document_terms(record)))
+                uow.insert(PublicAchievement.of(achievement, now))
             elif action == "withdraw":
                 public.delete_one({"_id": achievement.id}, session=uow.session)
                 self._leave_catalogues(uow, achievement.id, "withdrawn")
@@ -173,6 +187,44 @@ class AchievementEntrypoints(RegistryHelpers):
             return achievement
 
         return web.json_response(self._act(work, request, principal).view())
+
+    @http("GET", "/api/v1/organizations/<string:organization_id>/achievements")
+    @web.api
+    def list_organization_achievements(self, request, organization_id):
+        """An organization's own achievements, drafts included, newest change first: its institution, admins."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        auth.require_org(principal, organization_id)
+        query = {"owner_organization_id": str(organization_id)}
+        status = web.query_param(request, "status", choices=achievements.STATUSES)
+        if status:
+            query["status"] = status
+        return web.json_response(self._page(request, Achievement, query, [("updated_at", -1), ("_id", -1)],
+                                            Achievement.view))
+
+    @http("GET", "/api/v1/review/achievements")
+    @web.api
+    def review_queue(self, request):
+        """A reviewer's queue: achievements of their region in one status (default submitted), oldest first."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+        status = web.query_param(request, "status", default="submitted", choices=achievements.REVIEW_STATUSES)
+        query = {"status": status, **self._region_filter(request, principal)}
+        return web.json_response(self._page(request, Achievement, query, [("updated_at", 1), ("_id", 1)],
+                                            Achievement.view))
+
+    def _plan_project_error(self, uow, record):
+        """Why the plan project ``record`` names does not fit it, or None (also when it names none)."""
+        project_id = record["funding"].get("plan_project_id")
+        if not project_id:
+            return None
+        project = uow.db[PlanProject._get_collection_name()].find_one({"_id": project_id}, session=uow.session)
+        return achievements.plan_project_error(project, record["organization_ids"])
+
+    def _check_plan_project(self, uow, record):
+        error = self._plan_project_error(uow, record)
+        if error:
+            raise ValidationFailed.at("funding.plan_project_id", error)
 
     @staticmethod
     def _may_see(principal, achievement):

@@ -1,8 +1,9 @@
 """Annual transformation reports (年度报告, 财科教〔2017〕22号).
 
 A university or institute files its report for a past year (again after a return); the filer, the
-region's reviewers and admins read it; the supervising department's reviewer accepts, returns (with
-reasons) or forwards it. A timer (every ``OVERDUE_CHECK_SECONDS``) and an admin endpoint flag, once and
+region's reviewers and admins read it; the supervising department's reviewer lists the region's reports
+(by year and status, with those not forwarded by 31 March flagged), accepts, returns (with reasons) or
+forwards them. A timer (every ``OVERDUE_CHECK_SECONDS``) and an admin endpoint flag, once and
 with an event, every filer without a report once the year's filing deadline has passed. The rules are
 in ``registry.annual_reports``.
 """
@@ -62,6 +63,35 @@ class AnnualReportEntrypoints(RegistryHelpers):
             return report
 
         return web.json_response(self._act(work, request, principal).view(), status=201)
+
+    @http("GET", "/api/v1/annual-reports")
+    @web.api
+    def list_annual_reports(self, request):
+        """Reports of the reviewer's region (admins: all) by ``year``, ``status`` and ``forwarding_overdue``,
+        oldest filing first; each says whether it is past the 31 March forwarding deadline."""
+        principal = self.principal(request)
+        auth.require(principal, auth.Roles.REVIEWER, auth.Roles.ADMIN)
+        today = dt.date.today()
+        query = self._region_filter(request, principal)
+        year = web.query_param(request, "year", type=int)
+        if year is not None:
+            if not 2000 <= year <= today.year:
+                raise ValidationFailed.at("year", f"must be a year from 2000 to {today.year}")
+            query["year"] = year
+        status = web.query_param(request, "status", choices=annual_reports.STATUSES)
+        if status:
+            query["status"] = status
+        overdue = web.query_param(request, "forwarding_overdue", type=bool)
+        if overdue is not None:
+            last = annual_reports.last_year_past_forwarding(today)
+            query["$or"] = ([{"status": {"$ne": "forwarded"}, "year": {"$lte": last}}] if overdue else
+                            [{"status": "forwarded"}, {"year": {"$gt": last}}])
+
+        def view(report):
+            return {**report.view(), "forwarding_deadline": annual_reports.forwarding_deadline(report.year),
+                    "forwarding_overdue": annual_reports.forwarding_overdue(report.year, report.status, today)}
+
+        return web.json_response(self._page(request, AnnualReport, query, [("submitted_at", 1), ("_id", 1)], view))
 
     @http("GET", "/api/v1/annual-reports/<string:report_id>")
     @web.api

@@ -2,21 +2,25 @@
 
 ``_act`` runs a unit of work and turns a refused transition into a 409; ``_achievement`` reads an
 achievement in the transaction if the caller may act on it as its owner or as the reviewer of its region
-(achievements and catalogues both need it); and the constants more than one area uses.
+(achievements and catalogues both need it); ``_page`` runs a paged listing (``limit``, ``offset``) and
+``_region_filter`` turns a ``region`` parameter (and a reviewer's scope) into a filter; and the constants
+more than one area uses.
 ``RegistryHelpers`` is the base of every area mixin; the final class (``RegistryService``, a
 ``PlatformService``) brings ``self.store``, ``self.principal`` and ``self.actor``.
 """
 import os
 
-from ttp_common import auth
-from ttp_common.errors import Conflict, NotFound
+from ttp_common import auth, web
+from ttp_common.errors import Conflict, NotFound, ValidationFailed
 from ttp_common.events import Actor
+from ttp_common.reference import SICHUAN_REGIONS
 
 from .. import achievements, domain
 from ..documents import Achievement
 
 SYSTEM = Actor(sub="service:registry", role="system")  # for changes the service makes by itself
 OVERDUE_CHECK_SECONDS = float(os.environ.get("OVERDUE_CHECK_SECONDS", 3600))  # plan projects, annual reports
+MAX_LIMIT, MAX_OFFSET = 100, 10_000  # paged listings
 
 
 class RegistryHelpers:
@@ -25,6 +29,8 @@ class RegistryHelpers:
     def _act(self, work, request, principal):
         try:
             return self.store.transact(work, actor=self.actor(request, principal))
+        except achievements.RegistrationNumbersExhausted as exc:
+            raise Conflict(str(exc), code="registration_numbers_exhausted")
         except domain.TransitionRefused as exc:
             raise Conflict(str(exc))
 
@@ -42,3 +48,28 @@ class RegistryHelpers:
             if principal.role == auth.Roles.REVIEWER:
                 auth.require_region(principal, achievement.region_code)
         return achievement
+
+    def _page(self, request, document, query, sort, view):
+        """One page (``limit`` 1-100, default 20; ``offset`` 0-10000) of ``document`` matching ``query``."""
+        limit = web.query_param(request, "limit", type=int, default=20)
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValidationFailed.at("limit", f"must be between 1 and {MAX_LIMIT}")
+        offset = web.query_param(request, "offset", type=int, default=0)
+        if not 0 <= offset <= MAX_OFFSET:
+            raise ValidationFailed.at("offset", f"must be between 0 and {MAX_OFFSET}")
+        docs = self.store.db[document._get_collection_name()].find(query).sort(sort).skip(offset).limit(limit)
+        return {"items": [view(document._from_son(d)) for d in docs], "offset": offset, "limit": limit}
+
+    @staticmethod
+    def _region_filter(request, principal=None):
+        """The ``region_code`` filter of a listing's ``region`` parameter (510000: every division). For a
+        reviewer (``principal``) the region must be in their scope and defaults to the whole scope."""
+        region = web.query_param(request, "region")
+        if region is not None and region != "510000" and region not in SICHUAN_REGIONS:
+            raise ValidationFailed.at("region", "not 510000 or one of Sichuan's 21 division codes (GB/T 2260)")
+        if principal is not None and principal.role == auth.Roles.REVIEWER:
+            region = region or principal.region
+            auth.require_region(principal, region)
+        if region in (None, "510000"):
+            return {}
+        return {"region_code": {"$in": [code for code in SICHUAN_REGIONS if auth.region_covers(region, code)]}}

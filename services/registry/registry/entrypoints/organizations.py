@@ -1,20 +1,22 @@
 """Organizations (主体) and the accreditation (认定) of service institutions.
 
 Reviewers of a region (or admins) register organizations, identified by their unified social credit
-code; anyone reads one; a reviewer of the institution's region accredits a service institution or
-revokes its accreditation (the 1,000 institutions target counts accreditations).
+code; anyone reads one, looks one up by its credit code or lists them by kind and region; a reviewer of
+the institution's region accredits a service institution or revokes its accreditation (the 1,000
+institutions target counts accreditations).
 """
 import uuid
 
 from pymongo.errors import DuplicateKeyError
 
 from ttp_common import auth, web
-from ttp_common.errors import Conflict, NotFound, field_error
+from ttp_common.errors import Conflict, NotFound, ValidationFailed, field_error
+from ttp_common.reference import is_valid_credit_code
 from ttp_common.web import http
 
 from .. import domain
 from ..documents import Organization, now_ms
-from ..domain import AccreditationIn, OrganizationIn, RevocationIn
+from ..domain import ORGANIZATION_KINDS, AccreditationIn, OrganizationIn, RevocationIn
 from .common import RegistryHelpers
 
 ORGANIZATION_REGISTERED = "registry.organization.registered.v1"
@@ -49,6 +51,26 @@ class OrganizationEntrypoints(RegistryHelpers):
             raise Conflict("an organization with this credit code is already registered",
                            [field_error("credit_code", "already registered")])
         return web.json_response(org.public(), status=201, headers={"Location": f"/api/v1/organizations/{org.id}"})
+
+    @http("GET", "/api/v1/organizations")
+    @web.api
+    def list_organizations(self, request):
+        """Public, like one organization: the one with ``credit_code`` (exact), or those of a ``kind`` and
+        ``region`` (510000: every division), oldest first, paged."""
+        query = {}
+        code = web.query_param(request, "credit_code")
+        if code is not None:
+            code = code.strip().upper()
+            if not is_valid_credit_code(code):
+                raise ValidationFailed.at("credit_code", "not a valid unified social credit code "
+                                                         "(length, characters or check character)")
+            query["credit_code"] = code
+        kind = web.query_param(request, "kind", choices=list(ORGANIZATION_KINDS))
+        if kind:
+            query["kind"] = kind
+        query.update(self._region_filter(request))
+        return web.json_response(self._page(request, Organization, query, [("created_at", 1), ("_id", 1)],
+                                            Organization.public))
 
     @http("GET", "/api/v1/organizations/<string:organization_id>")
     @web.api

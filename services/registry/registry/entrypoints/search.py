@@ -1,7 +1,8 @@
 """The public query service (公益查询) over published achievements, and its RPC for other services.
 
 ``GET /api/v1/achievements`` finds published achievements by Chinese or Latin words, region,
-programme, type, dual use, organization and TRL range, newest first, with cursors;
+programme, type, dual use, organization and TRL range, newest first (or oldest first, or most
+mature first), with cursors;
 ``registry.get_published_achievement`` gives other services one public summary. The term
 extraction and cursors are in ``registry.search``.
 """
@@ -9,12 +10,27 @@ import json
 
 from ttp_common import web
 from ttp_common.errors import ValidationFailed
+from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.rpc import rpc
 from ttp_common.web import http
 
 from .. import search
+from ..achievements import ACHIEVEMENT_TYPES
 from ..documents import PublicAchievement
 from .common import RegistryHelpers
+
+
+PROGRAMMES = range(1, 16)  # the plan's 15 special programmes
+TRL_LEVELS = range(1, 10)
+
+
+def add_search_fields(db):
+    """Migration: public copies stored before the sort keys and single-character terms get them."""
+    public = db[PublicAchievement._get_collection_name()]
+    for doc in public.find({"newest_key": {"$exists": False}}):
+        public.update_one({"_id": doc["_id"]}, {"$set": {
+            "terms": search.document_terms(doc["record"]),
+            **search.sort_keys(doc["published_at"], doc["_id"], doc["trl"])}})
 
 
 class SearchEntrypoints(RegistryHelpers):
@@ -23,34 +39,40 @@ class SearchEntrypoints(RegistryHelpers):
     @http("GET", "/api/v1/achievements")
     @web.api
     def search_achievements(self, request):
-        """The public query service (公益查询): published achievements only, newest first."""
-        q = web.query_param(request, "q", default="")
-        query = {}
-        wanted = search.terms(q)
-        if wanted:
-            query["terms"] = {"$all": wanted}
-        for name, field, kind in (("region", "region_code", str), ("programme", "programme", int),
-                                  ("type", "type", str), ("dual_use", "dual_use", bool),
-                                  ("organization", "organization_ids", str)):
-            value = web.query_param(request, name, type=kind)
+        """The public query service (公益查询): published achievements only, in a chosen order."""
+        wanted = search.terms(web.query_param(request, "q", default=""))
+        query = {"terms": wanted[0]} if wanted else {}  # one term for the index; the rest checked below
+        for name, field, kind, choices in (
+                ("region", "region_code", str, SICHUAN_REGIONS), ("programme", "programme", int, PROGRAMMES),
+                ("type", "type", str, ACHIEVEMENT_TYPES), ("dual_use", "dual_use", bool, None),
+                ("organization", "organization_ids", str, None)):
+            value = web.query_param(request, name, type=kind, choices=choices and list(choices))
             if value is not None:
                 query[field] = value
-        trl_min = web.query_param(request, "trl_min", type=int, default=1)
-        trl_max = web.query_param(request, "trl_max", type=int, default=9)
+        trl_min = web.query_param(request, "trl_min", type=int, default=1, choices=TRL_LEVELS)
+        trl_max = web.query_param(request, "trl_max", type=int, default=9, choices=TRL_LEVELS)
+        if trl_min > trl_max:
+            raise ValidationFailed.at("trl_min", f"must not be above trl_max ({trl_max})")
         if (trl_min, trl_max) != (1, 9):
             query["trl"] = {"$gte": trl_min, "$lte": trl_max}
         limit = web.query_param(request, "limit", type=int, default=20)
         if not 1 <= limit <= 100:
             raise ValidationFailed.at("limit", "must be between 1 and 100")
+        sort = web.query_param(request, "sort", default="newest", choices=list(search.SORTS))
+        field, direction = search.SORTS[sort]
         cursor = web.query_param(request, "cursor")
         if cursor:
-            published_at, last_id = search.decode_cursor(cursor)
-            query["$or"] = [{"published_at": {"$lt": published_at}},
-                            {"published_at": published_at, "_id": {"$lt": last_id}}]
-        docs = list(self.store.db[PublicAchievement._get_collection_name()].find(query)
-                    .sort([("published_at", -1), ("_id", -1)]).limit(limit + 1))
+            query[field] = {"$lt" if direction < 0 else "$gt": search.decode_cursor(cursor, sort)}
+        found = self.store.db[PublicAchievement._get_collection_name()].find(query).sort(field, direction)
+        docs = []
+        for doc in found.batch_size(limit + 1):
+            if search.matches_all(doc["terms"], wanted[1:]):
+                docs.append(doc)
+                if len(docs) > limit:
+                    break
+        found.close()
         items = [PublicAchievement._from_son(doc) for doc in docs[:limit]]
-        next_cursor = search.encode_cursor(items[-1].published_at, items[-1].id) if len(docs) > limit else None
+        next_cursor = search.encode_cursor(sort, items[-1][field]) if len(docs) > limit else None
         return web.json_response({"items": [item.public() for item in items], "next_cursor": next_cursor})
 
     @rpc
