@@ -156,3 +156,16 @@ class Assignment(Document):
 
     def as_dict(self):
         return {"id": self.id, "kind": self.kind, **self.record, "created_at": self.created_at}
+
+
+class AchievementReplica(Document):
+    """What this service knows of the registry's achievements, from its events only: every organization
+    any event named (the owner on each, all completing organizations on publication), for the
+    conflict-of-interest check of expert assignments. Organizations are only ever added."""
+
+    meta = {"collection": "achievements"}
+
+    id = StringField(primary_key=True)
+    organization_ids = ListField(StringField())
+    status = StringField()  # of the last event: submitted, registered, returned, published, withdrawn
+    updated_at = DateTimeField()

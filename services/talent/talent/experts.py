@@ -12,8 +12,10 @@ class AssignmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     achievement_id: str = Field(min_length=1, max_length=64, description="科技成果 under review")
-    organization_ids: list[str] = Field(min_length=1, max_length=20,
-                                        description="the achievement's organizations (完成单位): their experts are excluded")
+    organization_ids: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="further organizations to exclude (回避单位); the achievement's own organizations (完成单位), as "
+                    "the registry announced them, are always excluded")
     field: str = Field(min_length=1, max_length=30, description="专业领域")
     count: int = Field(default=3, ge=1, le=15, description="how many experts")
     person_ids: list[str] | None = Field(default=None, max_length=15,
@@ -37,6 +39,16 @@ class MentorshipIn(BaseModel):
     team_name: str = Field(min_length=2, max_length=200, description="创业团队名称")
     team_organization_id: str = Field(min_length=1, max_length=64, description="the incubator or start-up's organization")
     starts_on: dt.date = Field(description="开始日期")
+
+
+def excluded_organizations(known, given):
+    """The organizations whose experts are excluded: the achievement's ``known`` ones (None: the registry has
+    not announced the achievement, a 409) and any ``given`` by the caller, never fewer; each once, in order."""
+    if known is None:
+        raise Conflict("the registry has not announced this achievement yet (submitted or published); "
+                       "its organizations are unknown, so no expert can be checked for a conflict of interest",
+                       [field_error("achievement_id", "unknown achievement: not yet announced by the registry")])
+    return list(dict.fromkeys([*known, *given]))
 
 
 def conflicted(person, organization_ids):

@@ -3,7 +3,7 @@ from ttp_common import web
 from ttp_common.service_base import service_openapi
 
 from .certification import CertificationIn, SuspensionIn
-from .domain import PersonIn, PersonUpdateIn, PostIn, TalentProgrammeIn
+from .domain import PERSON_KINDS, PersonIn, PersonUpdateIn, PostIn, TalentProgrammeIn
 from .experts import AssignmentIn, MentorshipIn
 from .rewards import RewardPlanIn
 from .training import BROKER_LEVELS, PROGRAMME_KINDS, AssessmentIn, AttendanceIn, EnrolmentIn, ProgrammeIn
@@ -36,7 +36,15 @@ PAGE = [("limit", "integer", "1–100, default 20"), ("cursor", "string", "next_
 PATHS = {
     "/api/v1/people": {"post": _op("Register a person (institution for its own organization, admin); the response "
                                    "is the full record, contact and ID number included, for the registrant only",
-                                   "PersonIn", "201", (400, 401, 403, 413, 415))},
+                                   "PersonIn", "201", (400, 401, 403, 413, 415)),
+                       "get": _op(
+        "Find people (public), newest first: {items, next_cursor}, each only with what the person consented to show "
+        "(as GET /people/{person_id}), never contact details or ID numbers; a filter finds only people who consented "
+        "to show what it filters on, and people who consented to show nothing are not listed",
+        query=[("kind", "string", " · ".join(PERSON_KINDS) + " (needs consent to show kinds)"),
+               ("field", "string", "专业领域 (needs consent to show fields)"),
+               ("organization", "string", "所在单位 id (needs consent to show organization_id)"), *PAGE],
+        errors=(400,), public=True)},
     "/api/v1/people/{person_id}": {"get": _op(
         "A person: the full record for their organization and admins; for anyone else only the fields the "
         "person consented to show (public_fields)", params=["person_id"], errors=(404,), public=True),
@@ -90,13 +98,21 @@ PATHS = {
         "Reinstate a suspended, unexpired certificate (admins)", "SuspensionIn", "200", WRITE, ["number"])},
     "/api/v1/experts": {"get": _op(
         "Experts of a field without those of an excluded organization (reviewers, admins); no contact data",
-        query=[("field", "string", "专业领域"), ("exclude_organization", "string", "回避单位")],
-        errors=(400, 401, 403))},
+        query=[("field", "string", "专业领域"), ("exclude_organization", "string", "回避单位"),
+               ("achievement_id", "string", "also exclude this achievement's organizations, as the registry announced "
+                                            "them (409 if it has not)")],
+        errors=(400, 401, 403, 409))},
     "/api/v1/expert-assignments": {"post": _op(
-        "Draw (or name) experts to review an achievement, never from its own organizations (reviewers, admins)",
+        "Draw (or name) experts to review an achievement, never from its own organizations as the registry announced "
+        "them (registry.achievement.* events), nor from any organizations the body adds (reviewers, admins); 409 "
+        "naming achievement_id while the registry has not announced the achievement",
         "AssignmentIn", "201", WRITE)},
+    "/api/v1/expert-assignments/{assignment_id}": {"get": _op(
+        "An expert assignment (reviewers, admins)", params=["assignment_id"])},
     "/api/v1/mentorships": {"post": _op("Pair a mentor with a start-up team (the team's organization, admins)",
                                         "MentorshipIn", "201", WRITE)},
+    "/api/v1/mentorships/{mentorship_id}": {"get": _op(
+        "A mentorship (the team's organization, admins)", params=["mentorship_id"])},
     "/api/v1/rewards": {
         "post": _op("Record a reward plan for contributors; checked against 促进科技成果转化法 第四十五条 or the "
                     "organization's own rules, stored and flagged (check.compliant=false) when short",

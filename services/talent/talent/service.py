@@ -16,7 +16,8 @@ from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 
 from . import certification, domain, experts, paging, performance, rewards, training
-from .documents import Assignment, Certificate, Enrolment, Person, Post, Programme, RewardPlan, now_ms
+from .documents import (AchievementReplica, Assignment, Certificate, Enrolment, Person, Post, Programme, RewardPlan,
+                        now_ms)
 from .openapi import SPEC
 
 PERSON_REGISTERED = "talent.person.registered.v1"
@@ -35,6 +36,8 @@ REWARD_RECORDED = "talent.reward.recorded.v1"
 EXPERTS_ASSIGNED = "talent.expert.assigned.v1"
 MENTOR_PAIRED = "talent.expert.mentor_paired.v1"
 CONTRACT_REGISTERED = "transactions.contract.registered.v1"
+ACHIEVEMENT_EVENTS = tuple(f"registry.achievement.{step}.v1"
+                           for step in ("submitted", "registered", "returned", "published", "withdrawn"))
 PERFORMANCE = "broker_performance"
 
 R = auth.Roles
@@ -48,7 +51,7 @@ def _json(data):
 class TalentService(PlatformService):
     name = "talent"
     openapi_spec = SPEC
-    documents = [Person, Programme, Enrolment, Certificate, RewardPlan, Post, Assignment]
+    documents = [Person, Programme, Enrolment, Certificate, RewardPlan, Post, Assignment, AchievementReplica]
 
     # -- people (人才) ----------------------------------------------------------------
     @http("POST", "/api/v1/people")
@@ -70,6 +73,22 @@ class TalentService(PlatformService):
         self.store.transact(work, actor=self.actor(request, principal))
         return web.json_response(domain.private_view(person.as_dict()), status=201,
                                  headers={"Location": f"/api/v1/people/{person.id}"})
+
+    @http("GET", "/api/v1/people")
+    @web.api
+    def search_people(self, request):
+        """Public: people by ``kind``, ``field`` and ``organization``, newest first, cursor-paged; each as the
+        public view. A filter only finds people who consented to show what it filters on, and nobody
+        who consented to show nothing is listed."""
+        filters = {"kinds": web.query_param(request, "kind", choices=tuple(domain.PERSON_KINDS)),
+                   "fields": web.query_param(request, "field"),
+                   "organization_id": web.query_param(request, "organization")}
+        query = {name: value for name, value in filters.items() if value is not None}
+        # the stored names filtered on are also the consent's names (domain.PUBLIC_FIELDS)
+        query["public_fields"] = {"$all": list(query)} if query else {"$in": list(domain.PUBLIC_FIELDS)}
+        docs, next_cursor = paging.page(self.store.db[Person._get_collection_name()], query, request)
+        return web.json_response({"items": [domain.public_view(Person._from_son(d).as_dict()) for d in docs],
+                                  "next_cursor": next_cursor})
 
     @http("GET", "/api/v1/people/<string:person_id>")
     @web.api
@@ -422,41 +441,61 @@ class TalentService(PlatformService):
 
         self.store.transact(work, dedup=event)
 
+    @consume(*ACHIEVEMENT_EVENTS)
+    def on_achievement(self, event):
+        """The replica of the registry's achievements: add the organizations the event names."""
+        data = event.data
+        organization_ids = data.get("organization_ids") or [data["organization_id"]]
+        self.store.transact(lambda uow: uow.db[AchievementReplica._get_collection_name()].update_one(
+            {"_id": data["achievement_id"]},
+            {"$addToSet": {"organization_ids": {"$each": organization_ids}},
+             "$set": {"status": event.event_name.split(".")[2], "updated_at": now_ms()}},
+            upsert=True, session=uow.session), dedup=event)
+
     # -- experts (专家库) and mentors (创业导师) ---------------------------------------------
     @http("GET", "/api/v1/experts")
     @web.api
     def list_experts(self, request):
-        """Reviewers and admins: experts of a field, minus those of ``exclude_organization`` (回避)."""
+        """Reviewers and admins: experts of a field, minus those of ``exclude_organization`` and, given
+        ``achievement_id``, of the achievement's organizations (回避; 409 if the registry has not announced it)."""
         principal = self.principal(request)
         auth.require(principal, R.REVIEWER, R.ADMIN)
         field = web.query_param(request, "field")
         excluded = web.query_param(request, "exclude_organization")
-        experts_ = self._experts(field, [excluded] if excluded else [])
+        excluded = [excluded] if excluded else []
+        achievement_id = web.query_param(request, "achievement_id")
+        if achievement_id is not None:
+            excluded = experts.excluded_organizations(self._achievement_organizations(self.store.db, achievement_id),
+                                                      excluded)
+        experts_ = self._experts(field, excluded)
         return web.json_response({"items": [self._expert_view(p) for p in experts_]})
 
     @http("POST", "/api/v1/expert-assignments")
     @web.api
     def assign_experts(self, request):
-        """Reviewers and admins draw (or name) experts for an achievement's appraisal, never from its organizations."""
+        """Reviewers and admins draw (or name) experts for an achievement's appraisal, never from its organizations
+        (as the registry announced them, plus any the body gives; 409 for an achievement it has not announced)."""
         principal = self.principal(request)
         auth.require(principal, R.REVIEWER, R.ADMIN)
         body = web.parse_body(request, experts.AssignmentIn)
 
         def work(uow):
+            excluded = experts.excluded_organizations(
+                self._achievement_organizations(uow.db, body.achievement_id, uow.session), body.organization_ids)
             collection = uow.db[Person._get_collection_name()]
             if body.person_ids:
                 docs = {d["_id"]: Person._from_son(d).as_dict() for d in collection.find(
                     {"_id": {"$in": body.person_ids}}, session=uow.session)}
                 chosen = [docs.get(p) for p in body.person_ids]
-                experts.check_named(chosen, body.organization_ids, body.field)
+                experts.check_named(chosen, excluded, body.field)
             else:
                 candidates = [Person._from_son(d).as_dict() for d in collection.find(
                     {"kinds": "expert", "fields": body.field}, session=uow.session)]
-                chosen = experts.select(candidates, body.organization_ids, body.count)
+                chosen = experts.select(candidates, excluded, body.count)
             ids = [p["id"] for p in chosen]
             collection.update_many({"_id": {"$in": ids}}, {"$inc": {"assignments": 1}}, session=uow.session)
             record = {"achievement_id": body.achievement_id, "field": body.field, "person_ids": ids,
-                      "excluded_organization_ids": list(dict.fromkeys(body.organization_ids))}
+                      "excluded_organization_ids": excluded}
             assignment = Assignment(id=uuid.uuid4().hex, kind="review", record=record, created_by=principal.sub)
             uow.insert(assignment)
             uow.emit(EXPERTS_ASSIGNED, {"assignment_id": assignment.id, **record}, subject=assignment.id)
@@ -466,11 +505,26 @@ class TalentService(PlatformService):
         return web.json_response({**assignment.as_dict(), "experts": [self._expert_view(p) for p in chosen]},
                                  status=201)
 
+    @http("GET", "/api/v1/expert-assignments/<string:assignment_id>")
+    @web.api
+    def get_assignment(self, request, assignment_id):
+        """Reviewers and admins (who make assignments)."""
+        auth.require(self.principal(request), R.REVIEWER, R.ADMIN)
+        return web.json_response(self._assignment(assignment_id, "review").as_dict())
+
     @rpc
-    def eligible_experts(self, field, organization_ids):
-        """For other services: experts of ``field`` with no conflict with ``organization_ids`` (ids and public data)."""
+    def eligible_experts(self, field, organization_ids=(), achievement_id=None):
+        """For other services: experts of ``field`` with no conflict with ``organization_ids`` nor, given
+        ``achievement_id``, with the achievement's organizations (ids and public data); None for an achievement
+        the registry has not announced."""
+        excluded = [str(o) for o in organization_ids or ()]
+        if achievement_id is not None:
+            known = self._achievement_organizations(self.store.db, str(achievement_id))
+            if known is None:
+                return None
+            excluded = experts.excluded_organizations(known, excluded)
         return _json([{"id": p["id"], "organization_id": p["organization_id"], "fields": p["fields"]}
-                      for p in self._experts(str(field), [str(o) for o in organization_ids or ()])])
+                      for p in self._experts(str(field), excluded)])
 
     @http("POST", "/api/v1/mentorships")
     @web.api
@@ -492,6 +546,17 @@ class TalentService(PlatformService):
 
         self.store.transact(work, actor=self.actor(request, principal))
         return web.json_response(mentorship.as_dict(), status=201)
+
+    @http("GET", "/api/v1/mentorships/<string:mentorship_id>")
+    @web.api
+    def get_mentorship(self, request, mentorship_id):
+        """The team's organization and admins (who pair mentors); 404 for other organizations."""
+        principal = self.principal(request)
+        auth.require(principal, R.INSTITUTION, R.ADMIN)
+        mentorship = self._assignment(mentorship_id, "mentorship")
+        if principal.role != R.ADMIN and principal.org != mentorship.record.get("team_organization_id"):
+            raise NotFound("no such mentorship")
+        return web.json_response(mentorship.as_dict())
 
     # -- rewards to contributors (奖励与报酬) ------------------------------------------------
     @http("POST", "/api/v1/rewards")
@@ -561,6 +626,18 @@ class TalentService(PlatformService):
         if doc is None:
             raise NotFound("no such enrolment")
         return Enrolment._from_son(doc)
+
+    def _assignment(self, assignment_id, kind):
+        doc = self.store.db[Assignment._get_collection_name()].find_one({"_id": str(assignment_id), "kind": kind})
+        if doc is None:
+            raise NotFound(f"no such {'expert assignment' if kind == 'review' else kind}")
+        return Assignment._from_son(doc)
+
+    @staticmethod
+    def _achievement_organizations(db, achievement_id, session=None):
+        """The organizations of an achievement as the registry announced them, or None if it has not."""
+        doc = db[AchievementReplica._get_collection_name()].find_one({"_id": str(achievement_id)}, session=session)
+        return None if doc is None else list(doc.get("organization_ids") or [])
 
     @staticmethod
     def _may_see_person(principal, person):

@@ -1,9 +1,11 @@
 """Experts, mentors and contributor rewards against the real local servers (one service container)."""
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from ttp_common.testing import assert_error, header, read_topic
+from ttp_common.envelope import build_message
+from ttp_common.testing import assert_error, codec, header, produce_raw, read_topic, unique, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +36,34 @@ def pool(api):
     return people
 
 
+def announce(api, achievement_id, organization_ids, step="submitted", wait=True):
+    """Publish a registry achievement event, as the registry does, and wait until the replica knows its
+    organizations (submitted names the owner only; published all completing organizations, the owner first)."""
+    data = {"achievement_id": achievement_id, "organization_id": organization_ids[0], "region_code": "510100"}
+    if step == "submitted":
+        data["title"] = "一种高强度复合材料"
+    else:
+        data = {"achievement_id": achievement_id, "registration_number": "510202600001", "title": "一种高强度复合材料",
+                "type": "applied", "summary": "", "keywords": [], "industry": "新材料", "programme": None, "trl": 6,
+                "region_code": "510100", "organization_ids": list(organization_ids), "dual_use": False,
+                "patent_numbers": [], "published_at": dt.datetime.now(dt.timezone.utc)}
+    message = build_message(codec(), f"registry.achievement.{step}.v1", data, source="/ttp/registry",
+                            subject=achievement_id, topic_prefix=api.config["KAFKA_TOPIC_PREFIX"])
+    produce_raw(message.topic, message.value, key=message.key, headers=message.headers)
+    if wait:
+        wait_for(lambda: set(organization_ids) <= set(
+            (api.db.achievements.find_one({"_id": achievement_id}) or {}).get("organization_ids", [])),
+            message=f"the replica knows {achievement_id}")
+
+
+@pytest.fixture(scope="module")
+def achievements(api):
+    """The achievements the assignment tests review, as the registry announced them."""
+    announce(api, "ach-1", [ORG_A])
+    announce(api, "ach-2", [ORG_B])
+    announce(api, "ach-3", [ORG_A])
+
+
 # -- experts --------------------------------------------------------------------------------
 
 def test_reviewers_list_experts_by_field_without_conflicts_or_contact(api, pool):
@@ -51,7 +81,7 @@ def test_reviewers_list_experts_by_field_without_conflicts_or_contact(api, pool)
     assert [f["path"] for f in assert_error(bad, 400, "validation_failed")["fields"]] == ["field"]
 
 
-def test_an_assignment_never_draws_experts_of_the_achievements_organizations(api, pool):
+def test_an_assignment_never_draws_experts_of_the_achievements_organizations(api, pool, achievements):
     token = api.token("reviewer", sub="kjt-reviewer", region="510100")
     body = {"achievement_id": "ach-1", "organization_ids": [ORG_A], "field": FIELD, "count": 2}
     response = api.post("/api/v1/expert-assignments", body, token=token)
@@ -74,8 +104,17 @@ def test_an_assignment_never_draws_experts_of_the_achievements_organizations(api
     assert data == {"assignment_id": assignment["id"], "achievement_id": "ach-1", "field": FIELD,
                     "person_ids": assignment["person_ids"], "excluded_organization_ids": [ORG_A]}
 
+    read = api.get(f"/api/v1/expert-assignments/{assignment['id']}", token=api.token("reviewer", region="510100"))
+    assert read.status_code == 200, read.text
+    assert read.json() == {k: v for k, v in assignment.items() if k != "experts"}
+    assert api.get(f"/api/v1/expert-assignments/{assignment['id']}", token=api.token("admin")).status_code == 200
+    assert_error(api.get(f"/api/v1/expert-assignments/{assignment['id']}"), 401, "unauthenticated")
+    assert_error(api.get(f"/api/v1/expert-assignments/{assignment['id']}",
+                         token=api.token("institution", org=ORG_A)), 403, "forbidden")
+    assert_error(api.get("/api/v1/expert-assignments/nothing", token=token), 404, "not_found")
 
-def test_a_named_expert_is_not_counted_twice(api, pool):
+
+def test_a_named_expert_is_not_counted_twice(api, pool, achievements):
     before = api.counts("assignments")
     load = api.db.people.find_one({"_id": pool["b1"]})["assignments"]
     body = {"achievement_id": "ach-3", "organization_ids": [ORG_A], "field": FIELD,
@@ -86,12 +125,79 @@ def test_a_named_expert_is_not_counted_twice(api, pool):
     assert api.db.people.find_one({"_id": pool["b1"]})["assignments"] == load
 
 
-def test_load_spreads_to_experts_not_yet_assigned(api, pool):
+def test_load_spreads_to_experts_not_yet_assigned(api, pool, achievements):
     token = api.token("admin")
     body = {"achievement_id": "ach-2", "organization_ids": [ORG_B], "field": FIELD, "count": 1}
     first = api.post("/api/v1/expert-assignments", body, token=token).json()["person_ids"]
     second = api.post("/api/v1/expert-assignments", body, token=token).json()["person_ids"]
     assert first != second and set(first + second) <= {pool["a1"], pool["a2"], pool["x1"]}
+
+
+def test_the_achievements_organizations_come_from_the_registry_not_the_body(api, pool):
+    """The reviewer omits (or mistypes) the organizations: the registry's events still exclude them."""
+    token = api.token("reviewer", region="510100")
+    achievement_id = unique("ach-")
+    announce(api, achievement_id, [ORG_A])  # submitted: the owner
+    body = {"achievement_id": achievement_id, "field": FIELD, "count": 2}
+    response = api.post("/api/v1/expert-assignments", body, token=token)
+    assert response.status_code == 201, response.text
+    assert sorted(response.json()["person_ids"]) == sorted([pool["b1"], pool["x1"]])
+    assert response.json()["excluded_organization_ids"] == [ORG_A]
+    typo = api.post("/api/v1/expert-assignments", {**body, "organization_ids": ["org-uestcc"]}, token=token)
+    assert typo.status_code == 201, typo.text
+    assert typo.json()["excluded_organization_ids"] == [ORG_A, "org-uestcc"]
+    assert pool["a1"] not in typo.json()["person_ids"] and pool["a2"] not in typo.json()["person_ids"]
+
+    before = api.counts("assignments")
+    named = api.post("/api/v1/expert-assignments", {**body, "person_ids": [pool["a1"]]}, token=token)
+    assert [f["path"] for f in assert_error(named, 409, "conflict")["fields"]] == ["person_ids.0"]
+    assert api.counts("assignments") == before
+
+    announce(api, achievement_id, [ORG_A, ORG_B], step="published")  # adds a co-organization
+    experts_ = api.get("/api/v1/experts", params={"field": FIELD, "achievement_id": achievement_id}, token=token)
+    assert [p["id"] for p in experts_.json()["items"]] == [pool["x1"]]
+    too_many = api.post("/api/v1/expert-assignments", body, token=token)
+    assert [f["path"] for f in assert_error(too_many, 409, "conflict")["fields"]] == ["count"]
+    one = api.post("/api/v1/expert-assignments", {**body, "count": 1}, token=token)
+    assert one.json()["person_ids"] == [pool["x1"]] and one.json()["excluded_organization_ids"] == [ORG_A, ORG_B]
+
+
+def test_an_achievement_the_registry_has_not_announced_is_409(api, pool):
+    token = api.token("admin")
+    before = api.counts("assignments")
+    body = {"achievement_id": "ach-unknown", "organization_ids": [ORG_A], "field": FIELD, "count": 1}
+    for response in (api.post("/api/v1/expert-assignments", body, token=token),
+                     api.post("/api/v1/expert-assignments", {**body, "person_ids": [pool["x1"]]}, token=token),
+                     api.get("/api/v1/experts", params={"field": FIELD, "achievement_id": "ach-unknown"},
+                             token=token)):
+        error = assert_error(response, 409, "conflict")
+        assert [f["path"] for f in error["fields"]] == ["achievement_id"]
+        assert "registry has not announced" in error["message"]
+    assert api.counts("assignments") == before
+
+
+def test_rpc_eligible_experts_excludes_the_registrys_organizations(rabbit_config):
+    """RPC over RabbitMQ, in a vhost of its own so no other talent instance answers. Two containers of a
+    service in one process share one mongoengine connection (and so one database): unique names, and the
+    replica is awaited through the RPC."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from talent.service import TalentService
+    from ttp_common.testing import running_service
+
+    field, achievement_id = unique("领域"), unique("ach-")
+    with running_service(TalentService, AMQP_URI=rabbit_config["AMQP_URI"]) as api:
+        admin = api.token("admin")
+        ids = {org: api.post("/api/v1/people", {"name": "专家", "kinds": ["expert"], "organization_id": org,
+                                                "fields": [field]}, token=admin).json()["id"] for org in (ORG_A, ORG_B)}
+        announce(api, achievement_id, [ORG_A], wait=False)
+        with ClusterRpcProxy({"AMQP_URI": rabbit_config["AMQP_URI"]}, timeout=10) as cluster:
+            eligible = wait_for(lambda: cluster.talent.eligible_experts(field, [], achievement_id=achievement_id),
+                                message="the replica knows the achievement")
+            assert [p["id"] for p in eligible] == [ids[ORG_B]]
+            assert cluster.talent.eligible_experts(field, [ORG_B], achievement_id=achievement_id) == []
+            assert sorted(p["id"] for p in cluster.talent.eligible_experts(field, [])) == sorted(ids.values())
+            assert cluster.talent.eligible_experts(field, [ORG_B], achievement_id="ach-unknown") is None
 
 
 def test_mentors_are_paired_with_start_up_teams(api, pool):
@@ -108,6 +214,15 @@ def test_mentors_are_paired_with_start_up_teams(api, pool):
     assert response.status_code == 201, response.text
     [(_, _, data)] = [e for e in events_of(api, "expert") if e[1] == "talent.expert.mentor_paired.v1"]
     assert data["mentor_person_id"] == pool["m1"] and data["team_name"] == "蓉创新材料团队"
+
+    path = f"/api/v1/mentorships/{response.json()['id']}"
+    assert api.get(path, token=token).json() == response.json()
+    assert api.get(path, token=api.token("admin")).json() == response.json()
+    assert_error(api.get(path, token=api.token("institution", org="org-x")), 404, "not_found")
+    assert_error(api.get(path, token=api.token("reviewer", region="510100")), 403, "forbidden")
+    assert_error(api.get(path), 401, "unauthenticated")
+    assignment_id = api.db.assignments.find_one({"kind": "review"})["_id"]
+    assert_error(api.get(f"/api/v1/mentorships/{assignment_id}", token=api.token("admin")), 404, "not_found")
 
 
 # -- rewards (第四十五条) ---------------------------------------------------------------------

@@ -245,6 +245,15 @@ def test_a_named_expert_fills_one_place_only():
     assert AssignmentIn(**body, person_ids=["e1", "e2"]).person_ids == ["e1", "e2"]
 
 
+def test_the_registrys_organizations_are_always_excluded_and_the_callers_only_added():
+    assert experts.excluded_organizations(["org-a", "org-b"], []) == ["org-a", "org-b"]
+    assert experts.excluded_organizations(["org-a"], ["org-c", "org-a"]) == ["org-a", "org-c"]
+    with pytest.raises(Conflict) as exc:
+        experts.excluded_organizations(None, ["org-a"])
+    assert [f["path"] for f in exc.value.fields] == ["achievement_id"]
+    assert AssignmentIn(achievement_id="a-1", field="新材料").organization_ids == []
+
+
 # -- rewards: 促进科技成果转化法 第四十五条 -------------------------------------------------------
 
 def plan(mode="transfer", cash=("50.00",), shares=None, **changes):
