@@ -65,6 +65,21 @@ def produce_raw(topic, value, key=None, headers=None, bootstrap=BOOTSTRAP):
         producer.close(5)
 
 
+def at_once(*calls):
+    """The results of ``calls`` run concurrently in threads, released together (for race tests)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    start = Barrier(len(calls))
+
+    def run(call):
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
 def wait_for(check, timeout=20, interval=0.1, message="condition"):
     """Poll ``check`` until it returns a truthy value; returns that value or fails the test."""
     deadline = time.time() + timeout

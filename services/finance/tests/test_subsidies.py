@@ -105,11 +105,15 @@ def test_risk_compensation_is_a_share_of_the_banks_loss():
     assert exc.value.path == "instrument"
 
 
-def test_premium_subsidy_is_a_share_of_the_premium():
-    r = RULES[2026].instruments["premium_subsidy"]  # 60 %, cap 200,000
+@pytest.mark.parametrize("year, share_of_45000_55, cap", [
+    (2026, "27000.33", "200000.00"),  # 60 %, cap 200,000
+    (2025, "22500.28", "150000.00"),  # 50 %, cap 150,000
+])
+def test_premium_subsidy_is_the_years_share_of_the_premium_up_to_its_cap(year, share_of_45000_55, cap):
+    r = RULES[year].instruments["premium_subsidy"]
     deal = Deal("insurance", D("5000000"), "insurance", None, 12)
-    assert compute(r, deal, premium=D("45000.55")).amount == D("27000.33")
-    assert compute(r, deal, premium=D("1000000")).amount == D("200000.00")
+    assert compute(r, deal, premium=D("45000.55")).amount == D(share_of_45000_55)
+    assert compute(r, deal, premium=D("1000000")).amount == D(cap)
     with pytest.raises(Refused) as exc:
         compute(r, deal)
     assert exc.value.path == "premium"
@@ -153,16 +157,6 @@ def test_risk_compensation_2025_is_a_share_of_a_banks_loss():
     with pytest.raises(Refused) as exc:
         compute(r, loan("3000000"))
     assert exc.value.path == "loss"
-
-
-def test_premium_subsidy_2025_is_half_the_premium():
-    r = RULES[2025].instruments["premium_subsidy"]  # 50 %, cap 150,000
-    deal = Deal("insurance", D("5000000"), "insurance", None, 12)
-    assert compute(r, deal, premium=D("45000.55")).amount == D("22500.28")
-    assert compute(r, deal, premium=D("400000")).amount == D("150000.00")
-    with pytest.raises(Refused) as exc:
-        compute(r, deal)
-    assert exc.value.path == "premium"
 
 
 def test_2025_offers_no_guidance_subsidy():

@@ -1,14 +1,13 @@
 """English auctions against the real local servers: validation of bids, anti-sniping, closing on
 time by the service's own clock, and many concurrent bids on one auction."""
 import datetime as dt
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 import requests
 
-from ttp_common.testing import assert_error, header, read_topic, wait_for
+from ttp_common.testing import assert_error, at_once, header, read_topic, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -46,18 +45,6 @@ def new_auction(api, achievement, org=SELLER, **overrides):
     response = api.post("/api/v1/auctions", auction_body(listing, **overrides), token=institution(api, org))
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def at_once(*calls):
-    """The results of ``calls`` run concurrently, released together."""
-    start = threading.Barrier(len(calls))
-
-    def run(call):
-        start.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def bid(api, auction, org, amount):

@@ -2,15 +2,13 @@
 (from its events), listings, demands, matching, appraisal and consulting."""
 import datetime as dt
 import json
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 
-from ttp_common.testing import assert_error, header, produce_raw, read_topic, wait_for
+from ttp_common.testing import assert_error, at_once, header, produce_raw, read_topic, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -46,18 +44,6 @@ def publish_demand(api, org=BUYER, **overrides):
 def events_of(api, topic, subject, count):
     return read_topic(api.config["KAFKA_TOPIC_PREFIX"] + topic, lambda r: header(r, "ce_subject") == subject,
                       count=count)
-
-
-def at_once(*calls):
-    """The results of ``calls`` run concurrently, released together."""
-    start = threading.Barrier(len(calls))
-
-    def run(call):
-        start.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 @pytest.fixture(scope="module")
