@@ -150,7 +150,8 @@ SPEC = service_openapi(
             "parameters": [
                 {"name": "q", "in": "query", "schema": {"type": "string"},
                  "description": "keywords, Chinese or Latin; every term must match (title, keywords, summary, industry)"},
-                {"name": "region", "in": "query", "schema": {"type": "string"}, "description": "GB/T 2260 code"},
+                {"name": "region", "in": "query", "schema": {"type": "string"},
+                 "description": "GB/T 2260 code of a division, or 510000 for the whole province"},
                 {"name": "programme", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 15}},
                 {"name": "type", "in": "query", "schema": {"type": "string", "enum": ["applied", "basic", "soft_science"]}},
                 {"name": "dual_use", "in": "query", "schema": {"type": "boolean"}},

@@ -77,6 +77,7 @@ def test_public_search_finds_published_achievements_by_chinese_keywords_and_filt
     assert graphene in ids(search(api, q="石墨烯")) and draft.json()["id"] not in ids(search(api, q="石墨烯"))
     assert ids(search(api, q="钒钛", region="510400")) == [vanadium]
     assert ids(search(api, q="钒钛", region="510100")) == []
+    assert ids(search(api, q="钒钛", region="510000")) == [vanadium]  # the whole province
     assert ids(search(api, q="技术", trl_min=7, organization=ORG)) == [vanadium]
     assert ids(search(api, q="技术", dual_use="true", organization=ORG)) == [vanadium]
     assert ids(search(api, q="量子计算")) == []

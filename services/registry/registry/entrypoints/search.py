@@ -10,7 +10,6 @@ import json
 
 from ttp_common import web
 from ttp_common.errors import ValidationFailed
-from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.rpc import rpc
 from ttp_common.web import http
 
@@ -42,8 +41,9 @@ class SearchEntrypoints(RegistryHelpers):
         """The public query service (公益查询): published achievements only, in a chosen order."""
         wanted = search.terms(web.query_param(request, "q", default=""))
         query = {"terms": wanted[0]} if wanted else {}  # one term for the index; the rest checked below
+        query.update(self._region_filter(request))  # 510000: the whole province
         for name, field, kind, choices in (
-                ("region", "region_code", str, SICHUAN_REGIONS), ("programme", "programme", int, PROGRAMMES),
+                ("programme", "programme", int, PROGRAMMES),
                 ("type", "type", str, ACHIEVEMENT_TYPES), ("dual_use", "dual_use", bool, None),
                 ("organization", "organization_ids", str, None)):
             value = web.query_param(request, name, type=kind, choices=choices and list(choices))
