@@ -35,11 +35,14 @@ $(STAMP): requirements.txt requirements-dev.txt libs/pyproject.toml $(foreach s,
 
 install: $(STAMP)
 
-# Prometheus and promtool (Debian) for the rule tests and the dashboard queries test.
+# From Debian: Prometheus and promtool for the rule tests and the dashboard queries test; Apache Avro
+# for Java (libavro-java) and a JDK for the Java subscriber example's test.
 system-deps:
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null && \
 	   (service prometheus stop >/dev/null 2>&1 || pkill -x prometheus || true))
+	@test -f /usr/share/java/avro.jar && command -v javac >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libavro-java default-jdk-headless >/dev/null)
 
 # The HTTP load tool of bench-load: Debian's wrk, pinned (override WRK_DEB on another release).
 WRK_DEB ?= 4.1.0-3+b2
