@@ -285,12 +285,19 @@ class Store(DependencyProvider):
     def start(self):
         try:
             self.db[OUTBOX].create_index([("sent", ASCENDING), ("_id", ASCENDING)])
-            for document in getattr(self.container.service_cls, "documents", ()):
-                document.ensure_indexes()
-            for migrate in getattr(self.container.service_cls, "migrations", ()):
-                migrate(self.db)
         except Exception:  # the database may be down at start-up; /health reports it
-            log.warning("could not create the indexes or run the migrations", exc_info=True)
+            log.warning("could not create the outbox index", exc_info=True)
+        # Each step on its own: an index an older one blocks must not stop the migration that drops it.
+        for document in getattr(self.container.service_cls, "documents", ()):
+            try:
+                document.ensure_indexes()
+            except Exception:
+                log.warning("could not create the indexes of %s", document.__name__, exc_info=True)
+        for migrate in getattr(self.container.service_cls, "migrations", ()):
+            try:
+                migrate(self.db)
+            except Exception:
+                log.error("migration %s failed; it runs again at the next start", migrate.__name__, exc_info=True)
         try:
             ensure_dedup_retention(self.db, self.dedup_retention_days)
         except Exception:

@@ -75,11 +75,12 @@ class Achievement(Document):
 class PublicAchievement(Document):
     """Read model of the public query service (公益查询): published achievements only."""
 
-    # A search asks for one term by equality and pages by one sort key (registry.search): (terms,
-    # newest_key) serves it in order on MongoDB; SecantusDB (development) fetches the term's documents
+    # A search asks for one term by equality and pages by one sort key (registry.search): (terms, key)
+    # serves it in the key's order on MongoDB; SecantusDB (development) fetches the term's documents
     # through it and sorts them. A page without keywords walks a sort-key index.
     meta = {"collection": "public_achievements", "indexes": [
-        [("terms", 1), ("newest_key", -1)], [("newest_key", -1)], [("maturity_key", -1)], "region_code",
+        [("terms", 1), ("newest_key", -1)], [("terms", 1), ("maturity_key", -1)], [("newest_key", -1)],
+        [("maturity_key", -1)], "region_code",
     ]}
 
     id = StringField(primary_key=True)

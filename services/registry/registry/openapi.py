@@ -169,7 +169,10 @@ SPEC = service_openapi(
             "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["items", "next_cursor"],
                 "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/PublicAchievement"}},
-                               "next_cursor": {"type": ["string", "null"]}}}}}},
+                               "next_cursor": {"type": ["string", "null"], "description":
+                                   "null on the last page. One request reads at most 2,000 candidates: a page "
+                                   "can hold fewer than `limit` items (even none) and still have a cursor; "
+                                   "follow it"}}}}}},
                           **web.error_responses(400)},
         }, "post": {
             "summary": "Record an achievement as a draft (科技成果登记); institutions for their own organization",

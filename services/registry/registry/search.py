@@ -8,8 +8,11 @@ such as "膜" finds "导热膜". A document matches a query when it has every te
 Each sort order is one string field per document that ends in the achievement's id, so it is
 unique: a page is "key below (or above) the cursor's key", one indexed range on one field. The
 database is asked for one term (an equality an index serves on MongoDB and SecantusDB alike);
-the other terms are checked as matching documents stream by (what MongoDB does for ``$all``).
+the service checks the other terms as documents stream by, in order, and stops at a full page or
+after ``SCAN_BUDGET`` documents: then the page is short and its cursor goes on from the last
+document read, so a query whose indexed term is common cannot make one request read everything.
 """
+import unicodedata
 import base64
 import binascii
 import json
@@ -17,7 +20,10 @@ import json
 from ttp_common.errors import ValidationFailed
 from ttp_common.search_terms import CJK_CHARACTER, terms
 
-__all__ = ["terms", "document_terms", "sort_keys", "SORTS", "encode_cursor", "decode_cursor", "matches_all"]
+__all__ = ["terms", "document_terms", "indexed_term", "sort_keys", "SORTS", "SCAN_BUDGET", "encode_cursor",
+           "decode_cursor", "matches_all"]
+
+SCAN_BUDGET = 2000  # documents one request reads at most
 
 # sort name -> (document field, direction: -1 descending)
 SORTS = {
@@ -29,8 +35,15 @@ SORTS = {
 
 def document_terms(record):
     """What a published achievement is found by: title, keywords, summary, industry."""
-    texts = (record["title"], " ".join(record["keywords"]), record["summary"], record["industry"])
-    return sorted(set(terms(*texts)) | {c for text in texts for c in CJK_CHARACTER.findall(text or "")})
+    texts = [unicodedata.normalize("NFKC", text or "") for text in
+             (record["title"], " ".join(record["keywords"]), record["summary"], record["industry"])]
+    return sorted(set(terms(*texts)) | {c for text in texts for c in CJK_CHARACTER.findall(text)})
+
+
+def indexed_term(wanted):
+    """The query term the database is asked for: the longest (a word or bigram is rarer than a
+    single character), the first of those in order; None without terms."""
+    return max(wanted, key=len) if wanted else None
 
 
 def sort_keys(published_at, achievement_id, trl):
@@ -40,7 +53,7 @@ def sort_keys(published_at, achievement_id, trl):
 
 
 def matches_all(document_terms_, wanted):
-    """True when the document has every wanted term (the ones the database did not check)."""
+    """True when the document has every wanted term."""
     return set(wanted) <= set(document_terms_)
 
 

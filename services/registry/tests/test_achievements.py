@@ -70,6 +70,8 @@ def test_the_whole_lifecycle_with_an_event_per_transition(api):
     assert data["registration_number"] == number and data["trl"] == 8
     assert data["patent_numbers"] == ["ZL202010000002.3"] and data["programme"] == 3
     assert header(records[3], "ce_actor") == "reviewer-510100"
+    # every completing organization is announced at submission, so reviewers' systems can exclude them
+    assert api.decode(records[0])[1]["organization_ids"] == form()["organization_ids"]
 
     withdrawn = act(api, achievement_id, "withdraw", owner(api), {"reason": "成果已转让，停止公开"})
     assert withdrawn.json()["status"] == "withdrawn"

@@ -181,3 +181,23 @@ def test_other_services_fetch_published_summaries_over_rpc(rabbit_config):
             assert summary["id"] == achievement_id and summary["title"] == "川西高原光伏储能成果"
             assert len(summary["registration_number"]) == 12
             assert cluster.registry.get_published_achievement("no-such-achievement") is None
+
+
+@pytest.mark.integration
+def test_a_query_reads_at_most_its_budget_and_its_cursor_goes_on_from_there(api, monkeypatch):
+    """A common indexed term with a rare second one: short pages within the budget, nothing lost or repeated."""
+    from registry import search as rules
+
+    target = published(api, "预算测试甲成果", keywords=["预算测试", "罕见词"])
+    for n in range(3):
+        published(api, f"预算测试乙成果{n}", keywords=["预算测试"])
+    monkeypatch.setattr(rules, "SCAN_BUDGET", 2)
+    pages, cursor = [], None
+    while True:
+        page = search(api, q="预算测试 罕见词", **({"cursor": cursor} if cursor else {}))
+        pages.append([item["id"] for item in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages[0] == []  # the two newest read, neither matched: a short page that goes on
+    assert [i for page in pages for i in page] == [target]

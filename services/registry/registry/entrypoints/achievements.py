@@ -148,7 +148,7 @@ class AchievementEntrypoints(RegistryHelpers):
             record = achievement.record
             if action == "submit":
                 self._check_plan_project(uow, record)
-                data["title"] = record["title"]
+                data.update(title=record["title"], organization_ids=record["organization_ids"])
                 achievement.return_reasons = []
             elif action == "register":
                 serial = next_serial(uow.db, f"achievement|{achievements.registration_body(achievement.region_code)}"

@@ -7,12 +7,12 @@ forwards them. A timer (every ``OVERDUE_CHECK_SECONDS``) and an admin endpoint f
 with an event, every filer without a report once the year's filing deadline has passed. The rules are
 in ``registry.annual_reports``.
 """
-import datetime as dt
 
 from nameko.timer import timer
 
 from ttp_common import auth, web
 from ttp_common.errors import NotFound, ValidationFailed
+from ttp_common.reference import china_date
 from ttp_common.web import http
 
 from .. import annual_reports
@@ -46,12 +46,12 @@ class AnnualReportEntrypoints(RegistryHelpers):
                 raise NotFound("no such organization")
             org = Organization._from_son(org_doc)
             annual_reports.check_filer(org.kind)
-            annual_reports.check_year(body.year, now.date())
+            annual_reports.check_year(body.year, china_date(now))
             existing = uow.db[AnnualReport._get_collection_name()].find_one({"_id": report_id}, session=uow.session)
             status = annual_reports.transition("submit", existing["status"] if existing else None)
             report = AnnualReport(id=report_id, organization_id=org.id, region_code=org.region_code, year=body.year,
                                   status=status, record=body.model_dump(mode="json", exclude={"year", "organization_id"}),
-                                  late=annual_reports.is_late(body.year, now.date()), submitted_at=now)
+                                  late=annual_reports.is_late(body.year, china_date(now)), submitted_at=now)
             (uow.replace if existing else uow.insert)(report)
             uow.emit(ANNUAL_REPORT_SUBMITTED, {
                 "report_id": report_id, "organization_id": org.id, "region_code": org.region_code,
@@ -71,7 +71,7 @@ class AnnualReportEntrypoints(RegistryHelpers):
         oldest filing first; each says whether it is past the 31 March forwarding deadline."""
         principal = self.principal(request)
         auth.require(principal, auth.Roles.REVIEWER, auth.Roles.ADMIN)
-        today = dt.date.today()
+        today = china_date()
         query = self._region_filter(request, principal)
         year = web.query_param(request, "year", type=int)
         if year is not None:
@@ -135,7 +135,7 @@ class AnnualReportEntrypoints(RegistryHelpers):
                 data["reasons"] = body.reasons
             elif action == "forward":
                 report.forwarded_at = now
-                data["late"] = now.date() > annual_reports.forwarding_deadline(report.year)
+                data["late"] = china_date(now) > annual_reports.forwarding_deadline(report.year)
             uow.replace(report)
             uow.emit(REPORT_REVIEW_EVENTS[action], data, subject=report.id)
             return report
@@ -144,7 +144,7 @@ class AnnualReportEntrypoints(RegistryHelpers):
 
     @timer(interval=OVERDUE_CHECK_SECONDS)
     def check_missing_annual_reports(self):
-        today = dt.date.today()
+        today = china_date()
         self._flag_missing_reports(today.year - 1, today)
 
     @http("POST", "/api/v1/annual-reports/missing-check")
@@ -152,7 +152,7 @@ class AnnualReportEntrypoints(RegistryHelpers):
     def run_missing_report_check(self, request):
         """Flag now the filers without a report for ``year`` (default: last year) once its deadline passed; admins."""
         auth.require(self.principal(request), auth.Roles.ADMIN)
-        today = dt.date.today()
+        today = china_date()
         year = web.query_param(request, "year", type=int, default=today.year - 1)
         if not 2000 <= year <= today.year:
             raise ValidationFailed.at("year", f"must be a year from 2000 to {today.year}")

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ttp_common import auth, web
 from ttp_common.errors import Conflict, NotFound, field_error
+from ttp_common.reference import china_date
 from ttp_common.web import http
 
 from .. import plan_projects
@@ -99,14 +100,14 @@ class PlanProjectEntrypoints(RegistryHelpers):
 
     @timer(interval=OVERDUE_CHECK_SECONDS)
     def check_overdue_projects(self):
-        self._flag_overdue(dt.date.today())
+        self._flag_overdue(china_date())
 
     @http("POST", "/api/v1/plan-projects/overdue-check")
     @web.api
     def run_overdue_check(self, request):
         """Run the compliance check now (it also runs every OVERDUE_CHECK_SECONDS); admins."""
         auth.require(self.principal(request), auth.Roles.ADMIN)
-        return web.json_response({"flagged": self._flag_overdue(dt.date.today())})
+        return web.json_response({"flagged": self._flag_overdue(china_date())})
 
     def _flag_overdue(self, today):
         """Flag every fiscal project past its due date without achievement or report, once, with an event."""

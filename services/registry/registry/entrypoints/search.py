@@ -7,6 +7,7 @@ mature first), with cursors;
 extraction and cursors are in ``registry.search``.
 """
 import json
+import logging
 
 from ttp_common import web
 from ttp_common.errors import ValidationFailed
@@ -19,17 +20,27 @@ from ..documents import PublicAchievement
 from .common import RegistryHelpers
 
 
+log = logging.getLogger(__name__)
+
 PROGRAMMES = range(1, 16)  # the plan's 15 special programmes
 TRL_LEVELS = range(1, 10)
 
 
 def add_search_fields(db):
-    """Migration: public copies stored before the sort keys and single-character terms get them."""
+    """Migration: public copies stored before the sort keys and single-character terms get them, and the
+    indexes of the former query plan go (each would cost every publication a multikey write)."""
     public = db[PublicAchievement._get_collection_name()]
     for doc in public.find({"newest_key": {"$exists": False}}):
-        public.update_one({"_id": doc["_id"]}, {"$set": {
-            "terms": search.document_terms(doc["record"]),
-            **search.sort_keys(doc["published_at"], doc["_id"], doc["trl"])}})
+        try:
+            fields = {"terms": search.document_terms(doc["record"]),
+                      **search.sort_keys(doc["published_at"], doc["_id"], doc["trl"])}
+        except (KeyError, TypeError, ValueError):
+            log.error("public achievement %s cannot be given its search fields", doc.get("_id"), exc_info=True)
+            continue
+        public.update_one({"_id": doc["_id"]}, {"$set": fields})
+    for name in ("terms_1_published_at_-1__id_-1", "published_at_-1__id_-1"):
+        if name in public.index_information():
+            public.drop_index(name)
 
 
 class SearchEntrypoints(RegistryHelpers):
@@ -40,7 +51,8 @@ class SearchEntrypoints(RegistryHelpers):
     def search_achievements(self, request):
         """The public query service (公益查询): published achievements only, in a chosen order."""
         wanted = search.terms(web.query_param(request, "q", default=""))
-        query = {"terms": wanted[0]} if wanted else {}  # one term for the index; the rest checked below
+        indexed = search.indexed_term(wanted)
+        query = {"terms": indexed} if indexed else {}  # one term for the index; the rest checked below
         query.update(self._region_filter(request))  # 510000: the whole province
         for name, field, kind, choices in (
                 ("programme", "programme", int, PROGRAMMES),
@@ -64,15 +76,23 @@ class SearchEntrypoints(RegistryHelpers):
         if cursor:
             query[field] = {"$lt" if direction < 0 else "$gt": search.decode_cursor(cursor, sort)}
         found = self.store.db[PublicAchievement._get_collection_name()].find(query).sort(field, direction)
-        docs = []
+        docs, scanned, last_key = [], 0, None
         for doc in found.batch_size(limit + 1):
-            if search.matches_all(doc["terms"], wanted[1:]):
+            scanned, last_key = scanned + 1, doc[field]
+            if search.matches_all(doc["terms"], wanted):
                 docs.append(doc)
                 if len(docs) > limit:
                     break
+            if scanned >= search.SCAN_BUDGET:  # a short page; its cursor goes on after what was read
+                break
         found.close()
         items = [PublicAchievement._from_son(doc) for doc in docs[:limit]]
-        next_cursor = search.encode_cursor(sort, items[-1][field]) if len(docs) > limit else None
+        if len(docs) > limit:
+            next_cursor = search.encode_cursor(sort, items[-1][field])
+        elif scanned >= search.SCAN_BUDGET:
+            next_cursor = search.encode_cursor(sort, last_key)
+        else:
+            next_cursor = None
         return web.json_response({"items": [item.public() for item in items], "next_cursor": next_cursor})
 
     @rpc
