@@ -126,8 +126,9 @@ class RewardPlan(Document):
 class Post(Document):
     """A technology transfer post (科技成果转移转化岗) or a talent programme participation (人才计划).
 
-    ``key`` is its natural key (``domain.post_key``/``participation_key``), unique so it is counted once
-    (sparse: records from before the key have none)."""
+    ``key`` is its natural key (``domain.post_key``/``participation_key``), unique so it is counted once.
+    Records from before the key got it at start-up (``migrations.key_posts``); the index stays sparse for
+    the duplicates among them, which are logged there and left as they were."""
 
     meta = {"collection": "posts", "indexes": [{"fields": ["person_id"]},
                                                {"fields": ["key"], "unique": True, "sparse": True}]}
@@ -160,8 +161,9 @@ class Assignment(Document):
 
 class AchievementReplica(Document):
     """What this service knows of the registry's achievements, from its events only: every organization
-    any event named (the owner on each, all completing organizations on publication), for the
-    conflict-of-interest check of expert assignments. Organizations are only ever added."""
+    any event named (the owner on each but published; all completing organizations on submission, from
+    revision 2 of the submitted event, and on publication), for the conflict-of-interest check of expert
+    assignments. Organizations are only ever added."""
 
     meta = {"collection": "achievements"}
 

@@ -6,9 +6,10 @@ organization and administrators only, never put in events and never in public re
 import datetime as dt
 import json
 import re
-from typing import Literal
+import unicodedata
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from ttp_common.errors import ValidationFailed
 
@@ -17,6 +18,16 @@ PERSON_KINDS = {"researcher": "科研人员", "broker": "技术经纪人", "ment
 # What a person may consent to show publicly (公开信息授权); anything else is never public.
 PUBLIC_FIELDS = {"name": "姓名", "kinds": "人员类型", "organization_id": "所在单位", "fields": "专业领域",
                  "title": "职称"}
+
+def _not_a_boolean(value):
+    # pydantic's lax mode reads JSON true/false as 1/0 for an int; an integer field takes numbers only.
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not a boolean")
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_not_a_boolean)]
+OptionalInteger = Annotated[int | None, BeforeValidator(_not_a_boolean)]  # keeps its bounds in the JSON schema
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -163,7 +174,7 @@ class TalentProgrammeIn(BaseModel):
 
     programme: Literal[tuple(TALENT_PROGRAMMES)]
     programme_name: str = Field(min_length=2, max_length=100, description="计划名称, e.g. 四川省千人计划")
-    year: int = Field(ge=1990, le=2100, description="入选年份")
+    year: Integer = Field(ge=1990, le=2100, description="入选年份")
 
 
 def post_key(person_id, post):
@@ -172,6 +183,13 @@ def post_key(person_id, post):
 
 
 def participation_key(person_id, participation):
-    """The natural key of a talent programme participation: one selection per programme and year."""
-    return json.dumps(["programme", str(person_id), participation.programme, participation.programme_name,
-                       participation.year], ensure_ascii=False)
+    """The natural key of a talent programme participation: a person is selected once per programme and year.
+
+    The programme is ``programme``: ``programme_name`` is free text that only names it, so writing the name
+    differently does not count one selection twice. Under ``other`` (not a programme but a list of them) the
+    name is the programme, compared after Unicode (NFKC) normalisation, without case or spacing differences."""
+    programme = participation.programme
+    if programme == "other":
+        name = unicodedata.normalize("NFKC", participation.programme_name)
+        programme = "other:" + " ".join(name.split()).casefold()
+    return json.dumps(["programme", str(person_id), programme, participation.year], ensure_ascii=False)

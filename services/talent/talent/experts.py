@@ -5,6 +5,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ttp_common.errors import Conflict, field_error
 
+from .domain import Integer
+
 
 class AssignmentIn(BaseModel):
     """A request for experts to appraise or review an achievement (评价评审)."""
@@ -14,10 +16,11 @@ class AssignmentIn(BaseModel):
     achievement_id: str = Field(min_length=1, max_length=64, description="科技成果 under review")
     organization_ids: list[str] = Field(
         default_factory=list, max_length=20,
-        description="further organizations to exclude (回避单位); the achievement's own organizations (完成单位), as "
-                    "the registry announced them, are always excluded")
+        description="further organizations to exclude (回避单位); the achievement's organizations (完成单位) the "
+                    "registry has announced so far are excluded as well: all of them once an event carrying them "
+                    "(submitted, revision 2, or published) has arrived, only the owner before")
     field: str = Field(min_length=1, max_length=30, description="专业领域")
-    count: int = Field(default=3, ge=1, le=15, description="how many experts")
+    count: Integer = Field(default=3, ge=1, le=15, description="how many experts")
     person_ids: list[str] | None = Field(default=None, max_length=15,
                                          description="named experts instead of a draw from the pool, each once")
 
@@ -39,6 +42,14 @@ class MentorshipIn(BaseModel):
     team_name: str = Field(min_length=2, max_length=200, description="创业团队名称")
     team_organization_id: str = Field(min_length=1, max_length=64, description="the incubator or start-up's organization")
     starts_on: dt.date = Field(description="开始日期")
+
+
+def announced_organizations(data):
+    """The organizations a registry achievement event names: its owner (``organization_id``, on all but
+    published) and its completing organizations (``organization_ids``: on published, and on submitted
+    since revision 2; absent or empty otherwise); each once, in order."""
+    owner = [data["organization_id"]] if data.get("organization_id") else []
+    return list(dict.fromkeys([*owner, *(data.get("organization_ids") or [])]))
 
 
 def excluded_organizations(known, given):

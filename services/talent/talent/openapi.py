@@ -38,7 +38,8 @@ PATHS = {
                                    "is the full record, contact and ID number included, for the registrant only",
                                    "PersonIn", "201", (400, 401, 403, 413, 415)),
                        "get": _op(
-        "Find people (public), newest first: {items, next_cursor}, each only with what the person consented to show "
+        "Find people (public), by id (not by registration time, which nobody consented to show): "
+        "{items, next_cursor}, each only with what the person consented to show "
         "(as GET /people/{person_id}), never contact details or ID numbers; a filter finds only people who consented "
         "to show what it filters on, and people who consented to show nothing are not listed",
         query=[("kind", "string", " · ".join(PERSON_KINDS) + " (needs consent to show kinds)"),
@@ -57,7 +58,7 @@ PATHS = {
         "PostIn", "201", WRITE, ["person_id"])},
     "/api/v1/people/{person_id}/talent-programmes": {"post": _op(
         "Register the person's selection into a talent programme (千人计划 and similar); 409 if already registered "
-        "(same programme, name and year)",
+        "(same programme and year, whatever the programme_name; under other, the same programme_name)",
         "TalentProgrammeIn", "201", WRITE, ["person_id"])},
     "/api/v1/training/programmes": {
         "post": _op("Register a training programme (学历/职业/继续教育, broker course by level) with its sessions; the "

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ttp_common.errors import ValidationFailed, field_error
 
+from .domain import OptionalInteger
+
 MODES = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "self_implementation": "自行实施或合作实施"}
 STATUTE = "促进科技成果转化法(2015) 第四十五条"
 STATUTORY_MINIMUM = {"transfer": Decimal("50"), "licence": Decimal("50"), "investment": Decimal("50"),
@@ -64,8 +66,10 @@ class AllocationIn(BaseModel):
 class OwnRulesIn(BaseModel):
     """The organization's own rules (单位规定或与科技人员约定), which take precedence over article 45.
 
-    Cited rules must state their minimum: without it nothing could be checked and every plan, even a
-    zero reward, would pass, so a missing ``minimum_percent`` is a 400 naming it (it may be 0, stated).
+    Cited rules must state their minimum, so that every plan is checked against a figure someone stated:
+    a missing ``minimum_percent`` is a 400 naming it. A stated 0 is accepted (rules may set no minimum);
+    then any plan under those rules, even a zero reward, is compliant, and the stored check shows the 0%
+    and the rules cited for reviewers to judge.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -95,7 +99,7 @@ class RewardPlanIn(BaseModel):
                                            description="investment: 股份或出资比例 the organization obtained, %")
     operating_profit_yuan: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2,
                                                   description="self-implementation: 年营业利润")
-    years: int | None = Field(default=None, ge=1, le=20, description="self-implementation: 连续年数")
+    years: OptionalInteger = Field(default=None, ge=1, le=20, description="self-implementation: 连续年数")
     allocations: list[AllocationIn] = Field(min_length=1, max_length=200)
     own_rules: OwnRulesIn | None = None
 

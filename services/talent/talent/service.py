@@ -18,6 +18,7 @@ from ttp_common.web import http
 from . import certification, domain, experts, paging, performance, rewards, training
 from .documents import (AchievementReplica, Assignment, Certificate, Enrolment, Person, Post, Programme, RewardPlan,
                         now_ms)
+from .migrations import key_posts
 from .openapi import SPEC
 
 PERSON_REGISTERED = "talent.person.registered.v1"
@@ -39,6 +40,9 @@ CONTRACT_REGISTERED = "transactions.contract.registered.v1"
 ACHIEVEMENT_EVENTS = tuple(f"registry.achievement.{step}.v1"
                            for step in ("submitted", "registered", "returned", "published", "withdrawn"))
 PERFORMANCE = "broker_performance"
+# One document per person holding (or being given) a certificate: certifying and suspending or reinstating
+# write it (_guard_certificates), so they conflict instead of both committing on what the other changed.
+CERTIFICATE_GUARDS = "certificate_guards"
 
 R = auth.Roles
 
@@ -52,6 +56,7 @@ class TalentService(PlatformService):
     name = "talent"
     openapi_spec = SPEC
     documents = [Person, Programme, Enrolment, Certificate, RewardPlan, Post, Assignment, AchievementReplica]
+    migrations = [key_posts]
 
     # -- people (人才) ----------------------------------------------------------------
     @http("POST", "/api/v1/people")
@@ -77,16 +82,17 @@ class TalentService(PlatformService):
     @http("GET", "/api/v1/people")
     @web.api
     def search_people(self, request):
-        """Public: people by ``kind``, ``field`` and ``organization``, newest first, cursor-paged; each as the
-        public view. A filter only finds people who consented to show what it filters on, and nobody
-        who consented to show nothing is listed."""
+        """Public: people by ``kind``, ``field`` and ``organization``, by id, cursor-paged; each as the public
+        view. A filter only finds people who consented to show what it filters on, and nobody who consented
+        to show nothing is listed. Not newest first, and the cursor holds only the last id shown: no one
+        consented to show when they were registered (``paging.page_by_id``)."""
         filters = {"kinds": web.query_param(request, "kind", choices=tuple(domain.PERSON_KINDS)),
                    "fields": web.query_param(request, "field"),
                    "organization_id": web.query_param(request, "organization")}
         query = {name: value for name, value in filters.items() if value is not None}
         # the stored names filtered on are also the consent's names (domain.PUBLIC_FIELDS)
         query["public_fields"] = {"$all": list(query)} if query else {"$in": list(domain.PUBLIC_FIELDS)}
-        docs, next_cursor = paging.page(self.store.db[Person._get_collection_name()], query, request)
+        docs, next_cursor = paging.page_by_id(self.store.db[Person._get_collection_name()], query, request)
         return web.json_response({"items": [domain.public_view(Person._from_son(d).as_dict()) for d in docs],
                                   "next_cursor": next_cursor})
 
@@ -156,7 +162,7 @@ class TalentService(PlatformService):
     @web.api
     def join_talent_programme(self, request, person_id):
         """The person's organization (or an admin) registers their selection into a talent programme (千人计划…);
-        once per programme, programme name and year (409)."""
+        once per programme and year, whatever the programme_name (409; ``domain.participation_key``)."""
         principal = self.principal(request)
         auth.require(principal, R.INSTITUTION, R.ADMIN)
         body = web.parse_body(request, domain.TalentProgrammeIn)
@@ -339,6 +345,7 @@ class TalentService(PlatformService):
             if unmet:
                 raise training.Unprocessable("the rules for this level are not met: " + "; ".join(unmet),
                                              [field_error("level", u) for u in unmet])
+            self._guard_certificates(uow, person["id"])  # what was checked above may not change before commit
             serial = uow.db["sequences"].find_one_and_update(
                 {"_id": f"certificate|{body.level}|{today.year}"}, {"$inc": {"value": 1}}, upsert=True,
                 return_document=ReturnDocument.AFTER, session=uow.session)["value"]
@@ -389,6 +396,7 @@ class TalentService(PlatformService):
             if status is None:
                 raise Conflict(f"cannot {action} a certificate that is "
                                f"{certification.certificate_status(certificate.as_dict(), today)}")
+            self._guard_certificates(uow, certificate.person_id)
             certificate.status = status
             certificate.history = list(certificate.history) + [
                 {"action": action, "reason": body.reason, "at": now_ms().isoformat(), "by": principal.sub}]
@@ -443,9 +451,12 @@ class TalentService(PlatformService):
 
     @consume(*ACHIEVEMENT_EVENTS)
     def on_achievement(self, event):
-        """The replica of the registry's achievements: add the organizations the event names."""
+        """The replica of the registry's achievements: add every organization the event names, the owner
+        (``organization_id``) and the completing organizations (``organization_ids``), from whichever
+        event carries them: published, and submitted since its revision 2, so that experts are excluded
+        during the review, before publication. A submitted event of revision 1 decodes with ``[]``."""
         data = event.data
-        organization_ids = data.get("organization_ids") or [data["organization_id"]]
+        organization_ids = experts.announced_organizations(data)
         self.store.transact(lambda uow: uow.db[AchievementReplica._get_collection_name()].update_one(
             {"_id": data["achievement_id"]},
             {"$addToSet": {"organization_ids": {"$each": organization_ids}},
@@ -638,6 +649,16 @@ class TalentService(PlatformService):
         """The organizations of an achievement as the registry announced them, or None if it has not."""
         doc = db[AchievementReplica._get_collection_name()].find_one({"_id": str(achievement_id)}, session=session)
         return None if doc is None else list(doc.get("organization_ids") or [])
+
+    @staticmethod
+    def _guard_certificates(uow, person_id):
+        """Write the person's certificate guard in the transaction. Certifying reads the person's certificates
+        (is one of the level suspended, is the prerequisite valid?) and writes none of them, a suspension
+        writes only the one it suspends: without a document both write, both could commit, e.g. a new
+        intermediate certificate on a junior one suspended meanwhile. Both writing the guard, one of them
+        aborts (WriteConflict) and retries on what the other committed."""
+        uow.db[CERTIFICATE_GUARDS].update_one({"_id": person_id}, {"$inc": {"version": 1}, "$set": {"at": now_ms()}},
+                                              upsert=True, session=uow.session)
 
     @staticmethod
     def _may_see_person(principal, person):

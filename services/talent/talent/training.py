@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ttp_common.errors import ApiError, Conflict, ValidationFailed, field_error
 
+from .domain import Integer, OptionalInteger
+
 PROGRAMME_KINDS = {"degree": "学历教育", "vocational": "职业教育", "continuing": "继续教育",
                    "broker_course": "技术经纪人培训"}
 BROKER_LEVELS = {"junior": "初级技术经纪人", "intermediate": "中级技术经纪人", "senior": "高级技术经理人"}
@@ -24,7 +26,7 @@ class SessionIn(BaseModel):
     code: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$", description="课次编号, e.g. S1")
     topic: str = Field(min_length=1, max_length=200, description="主题, e.g. 政策法规模块")
     date: dt.date = Field(description="上课日期")
-    hours: int = Field(ge=1, le=100, description="学时")
+    hours: Integer = Field(ge=1, le=100, description="学时")
 
 
 class ProgrammeIn(BaseModel):
@@ -38,9 +40,9 @@ class ProgrammeIn(BaseModel):
     provider_organization_id: str = Field(min_length=1, max_length=64, description="培训单位, e.g. 国家技术转移西南中心人才培养基地")
     provider_name: str = Field(min_length=2, max_length=200, description="培训单位名称")
     sessions: list[SessionIn] = Field(min_length=1, max_length=200, description="课次")
-    required_hours: int | None = Field(default=None, ge=1, le=20_000,  # 200 sessions of 100 hours at most
+    required_hours: OptionalInteger = Field(default=None, ge=1, le=20_000,  # 200 sessions of 100 hours at most
                                        description="学时 needed to complete; default: all sessions")
-    pass_mark: int = Field(default=60, ge=0, le=100, description="考核合格分")
+    pass_mark: Integer = Field(default=60, ge=0, le=100, description="考核合格分")
     assessment_required: bool = Field(default=True, description="completion needs a passed assessment (考核)")
 
     @property
@@ -81,7 +83,7 @@ class AttendanceIn(BaseModel):
 class AssessmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    score: int = Field(ge=0, le=100, description="考核成绩 (0–100)")
+    score: Integer = Field(ge=0, le=100, description="考核成绩 (0–100)")
 
 
 def attend(enrolment, programme, session_code):

@@ -1,8 +1,12 @@
 """The talent service's HTTP API against the real local servers (one service container for the module)."""
 import datetime as dt
+import json
+import logging
+import uuid
 
 import pytest
 
+from talent.documents import Post
 from ttp_common.testing import assert_error, header, read_topic
 
 pytestmark = pytest.mark.integration
@@ -262,6 +266,10 @@ def test_a_post_or_participation_is_registered_once(api):
     assert [f["path"] for f in assert_error(again, 409, "conflict")["fields"]] == ["post_kind"]
     again = api.post(f"{PATH}/{person_id}/talent-programmes", selection, token=api.token("admin"))
     assert [f["path"] for f in assert_error(again, 409, "conflict")["fields"]] == ["year"]
+    # the name is free text: the same programme and year is one selection, however it is written
+    renamed = api.post(f"{PATH}/{person_id}/talent-programmes", {**selection, "programme_name": "天府万人计划(2020)"},
+                       token=token)
+    assert [f["path"] for f in assert_error(renamed, 409, "conflict")["fields"]] == ["year"]
     assert api.counts("posts") == before
 
     assert api.post(f"{PATH}/{person_id}/posts", {**post, "post_kind": "transfer_post"}, token=token).status_code == 201
@@ -274,6 +282,55 @@ def test_a_post_for_an_unknown_person_is_404(api):
     response = api.post(f"{PATH}/nobody/posts", {"organization_id": ORG, "starts_on": "2026-09-01"},
                         token=api.token("institution", org=ORG))
     assert_error(response, 404, "not_found")
+
+
+def old_post(api, person_id, category, record, key=None, days_ago=400):
+    """A post or participation as stored by an earlier release: no natural key (or the earlier key)."""
+    doc = {"_id": uuid.uuid4().hex, "person_id": person_id, "category": category, "record": record,
+           "created_at": dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days_ago), "created_by": "hr-old"}
+    if key is not None:
+        doc["key"] = key
+    api.db.posts.insert_one(doc)
+    return doc["_id"]
+
+
+def test_posts_from_before_the_key_get_it_at_start_up_and_a_repeat_is_409(api, caplog):
+    """The unique index on ``key`` is sparse: keyless posts of earlier releases were not in it, so repeating
+    one was accepted and counted twice. The start-up migration keys them, the first of two equal ones only."""
+    from talent.migrations import key_posts
+    from talent.service import TalentService
+
+    assert key_posts in TalentService.migrations and Post._get_db().name == api.db.name  # runs in this process
+    person_id = api.post(PATH, person(), token=api.token("admin")).json()["id"]
+    post = {"organization_id": ORG, "post_kind": "transfer_post", "starts_on": "2019-03-01"}
+    first = old_post(api, person_id, "post", post, days_ago=400)
+    repeat = old_post(api, person_id, "post", {**post, "starts_on": "2019-04-01"}, days_ago=300)
+    selection = {"programme": "thousand_talents", "programme_name": "四川省千人计划", "year": 2018}
+    earlier_key = json.dumps(["programme", person_id, "thousand_talents", "四川省千人计划", 2018], ensure_ascii=False)
+    joined = old_post(api, person_id, "programme", selection, key=earlier_key)
+    broken = old_post(api, person_id, "programme", {"programme": "other"})  # no year: no key can be made
+
+    with caplog.at_level(logging.INFO, logger="talent.migrations"):
+        keyed, duplicates = key_posts(api.db)
+    assert (keyed, duplicates) == (2, 1)
+    stored = {d["_id"]: d.get("key") for d in api.db.posts.find({"person_id": person_id})}
+    assert stored[first] == json.dumps(["post", person_id, ORG, "transfer_post"], ensure_ascii=False)
+    assert stored[repeat] is None and stored[broken] is None
+    assert stored[joined] == json.dumps(["programme", person_id, "thousand_talents", 2018], ensure_ascii=False)
+    assert any(repeat in r.getMessage() and first in r.getMessage() for r in caplog.records
+               if r.levelno == logging.WARNING)
+    assert any(broken in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+    assert key_posts(api.db) == (0, 1)  # idempotent: every start runs it again
+    assert {d["_id"]: d.get("key") for d in api.db.posts.find({"person_id": person_id})} == stored
+
+    before = api.counts("posts")
+    token = api.token("institution", org=ORG)
+    again = api.post(f"{PATH}/{person_id}/posts", {**post, "starts_on": "2026-09-01"}, token=token)
+    assert [f["path"] for f in assert_error(again, 409, "conflict")["fields"]] == ["post_kind"]
+    again = api.post(f"{PATH}/{person_id}/talent-programmes", {**selection, "programme_name": "千人计划(四川)"},
+                     token=token)
+    assert [f["path"] for f in assert_error(again, 409, "conflict")["fields"]] == ["year"]
+    assert api.counts("posts") == before
 
 
 # -- updating a person: contact, fields, consent ----------------------------------------------------

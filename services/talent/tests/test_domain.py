@@ -2,8 +2,8 @@
 import pytest
 from pydantic import ValidationError
 
-from talent.domain import (PERSON_KINDS, PersonIn, PersonUpdateIn, is_valid_id_number, person_changes,
-                           private_view, public_view)
+from talent.domain import (PERSON_KINDS, PersonIn, PersonUpdateIn, TalentProgrammeIn, is_valid_id_number,
+                           participation_key, person_changes, private_view, public_view)
 from ttp_common.errors import ValidationFailed
 
 
@@ -128,3 +128,22 @@ def test_the_event_scan_patterns_catch_phones_and_id_numbers_but_not_ids(persona
     assert id_number.search("11010519491231002X") and id_number.search("id 510104199001011234.")
     for harmless in ("8b0d4abefd0449e6a744f65966b74582", "SCTB-2026-J-00001", "2026510100000123", "org-scu"):
         assert not phone.search(harmless) and not id_number.search(harmless)
+
+
+def selection(programme="thousand_talents", programme_name="四川省千人计划", year=2016):
+    return TalentProgrammeIn(programme=programme, programme_name=programme_name, year=year)
+
+
+def test_a_person_is_selected_once_per_programme_and_year_whatever_the_name():
+    key = participation_key("p-1", selection())
+    assert participation_key("p-1", selection(programme_name="四川千人计划")) == key  # free text names it
+    assert participation_key("p-1", selection(year=2017)) != key
+    assert participation_key("p-1", selection(programme="provincial_talents")) != key
+    assert participation_key("p-2", selection()) != key
+
+
+def test_under_other_the_name_is_the_programme():
+    key = participation_key("p-1", selection("other", "Some  Talent Plan"))
+    assert participation_key("p-1", selection("other", "some talent plan")) == key
+    assert participation_key("p-1", selection("other", "Ｓｏｍｅ Talent Plan")) == key  # full-width letters
+    assert participation_key("p-1", selection("other", "蓉漂人才计划")) != key

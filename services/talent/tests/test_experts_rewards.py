@@ -1,10 +1,15 @@
 """Experts, mentors and contributor rewards against the real local servers (one service container)."""
 import datetime as dt
+import io
+import json
 from decimal import Decimal
 
+import fastavro
 import pytest
 
+from ttp_common.avro import SINGLE_OBJECT_MAGIC, schema_fingerprint
 from ttp_common.envelope import build_message
+from ttp_common.paths import SCHEMAS_DIR
 from ttp_common.testing import assert_error, codec, header, produce_raw, read_topic, unique, wait_for
 
 pytestmark = pytest.mark.integration
@@ -36,20 +41,31 @@ def pool(api):
     return people
 
 
-def announce(api, achievement_id, organization_ids, step="submitted", wait=True):
+def announce(api, achievement_id, organization_ids, step="submitted", wait=True, revision=None):
     """Publish a registry achievement event, as the registry does, and wait until the replica knows its
-    organizations (submitted names the owner only; published all completing organizations, the owner first)."""
+    organizations: submitted and published name every completing organization, the owner first; a submitted
+    event of ``revision`` 1 (registries before revision 2 wrote it) names the owner only."""
     data = {"achievement_id": achievement_id, "organization_id": organization_ids[0], "region_code": "510100"}
     if step == "submitted":
-        data["title"] = "一种高强度复合材料"
+        data.update(title="一种高强度复合材料", organization_ids=list(organization_ids))
     else:
         data = {"achievement_id": achievement_id, "registration_number": "510202600001", "title": "一种高强度复合材料",
                 "type": "applied", "summary": "", "keywords": [], "industry": "新材料", "programme": None, "trl": 6,
                 "region_code": "510100", "organization_ids": list(organization_ids), "dual_use": False,
                 "patent_numbers": [], "published_at": dt.datetime.now(dt.timezone.utc)}
-    message = build_message(codec(), f"registry.achievement.{step}.v1", data, source="/ttp/registry",
+    name = f"registry.achievement.{step}.v1"
+    message = build_message(codec(), name, data, source="/ttp/registry",
                             subject=achievement_id, topic_prefix=api.config["KAFKA_TOPIC_PREFIX"])
-    produce_raw(message.topic, message.value, key=message.key, headers=message.headers)
+    value = message.value
+    if revision is not None:  # the payload as that revision of the schema wrote it
+        writer = json.loads((SCHEMAS_DIR / "revisions" / name / f"r{revision}.avsc").read_text("utf-8"))
+        fields = {f["name"] for f in writer["fields"]}
+        writer = fastavro.parse_schema(writer)
+        body = io.BytesIO()
+        fastavro.schemaless_writer(body, writer, {k: v for k, v in data.items() if k in fields})
+        value = SINGLE_OBJECT_MAGIC + schema_fingerprint(writer) + body.getvalue()
+        organization_ids = organization_ids if "organization_ids" in fields else organization_ids[:1]
+    produce_raw(message.topic, value, key=message.key, headers=message.headers)
     if wait:
         wait_for(lambda: set(organization_ids) <= set(
             (api.db.achievements.find_one({"_id": achievement_id}) or {}).get("organization_ids", [])),
@@ -93,6 +109,8 @@ def test_an_assignment_never_draws_experts_of_the_achievements_organizations(api
     before = api.counts("assignments")
     too_many = api.post("/api/v1/expert-assignments", {**body, "count": 3}, token=token)
     assert [f["path"] for f in assert_error(too_many, 409, "conflict")["fields"]] == ["count"]
+    boolean = api.post("/api/v1/expert-assignments", {**body, "count": True}, token=token)  # JSON true is not 1
+    assert [f["path"] for f in assert_error(boolean, 400, "validation_failed")["fields"]] == ["count"]
     named = api.post("/api/v1/expert-assignments", {**body, "person_ids": [pool["b1"], pool["a1"]]}, token=token)
     error = assert_error(named, 409, "conflict")
     assert [f["path"] for f in error["fields"]] == ["person_ids.1"] and "conflict of interest" in error["message"] + \
@@ -134,31 +152,51 @@ def test_load_spreads_to_experts_not_yet_assigned(api, pool, achievements):
 
 
 def test_the_achievements_organizations_come_from_the_registry_not_the_body(api, pool):
-    """The reviewer omits (or mistypes) the organizations: the registry's events still exclude them."""
+    """The reviewer omits (or mistypes) the organizations: the registry's events still exclude them, every
+    completing organization from submission on (experts are assigned during the review, before publication)."""
     token = api.token("reviewer", region="510100")
     achievement_id = unique("ach-")
-    announce(api, achievement_id, [ORG_A])  # submitted: the owner
-    body = {"achievement_id": achievement_id, "field": FIELD, "count": 2}
-    response = api.post("/api/v1/expert-assignments", body, token=token)
-    assert response.status_code == 201, response.text
-    assert sorted(response.json()["person_ids"]) == sorted([pool["b1"], pool["x1"]])
-    assert response.json()["excluded_organization_ids"] == [ORG_A]
-    typo = api.post("/api/v1/expert-assignments", {**body, "organization_ids": ["org-uestcc"]}, token=token)
-    assert typo.status_code == 201, typo.text
-    assert typo.json()["excluded_organization_ids"] == [ORG_A, "org-uestcc"]
-    assert pool["a1"] not in typo.json()["person_ids"] and pool["a2"] not in typo.json()["person_ids"]
-
-    before = api.counts("assignments")
-    named = api.post("/api/v1/expert-assignments", {**body, "person_ids": [pool["a1"]]}, token=token)
-    assert [f["path"] for f in assert_error(named, 409, "conflict")["fields"]] == ["person_ids.0"]
-    assert api.counts("assignments") == before
-
-    announce(api, achievement_id, [ORG_A, ORG_B], step="published")  # adds a co-organization
+    announce(api, achievement_id, [ORG_A, ORG_B])  # submitted: the owner and its co-organization
+    body = {"achievement_id": achievement_id, "field": FIELD, "count": 1}
     experts_ = api.get("/api/v1/experts", params={"field": FIELD, "achievement_id": achievement_id}, token=token)
     assert [p["id"] for p in experts_.json()["items"]] == [pool["x1"]]
-    too_many = api.post("/api/v1/expert-assignments", body, token=token)
+    response = api.post("/api/v1/expert-assignments", body, token=token)
+    assert response.status_code == 201, response.text
+    assert response.json()["person_ids"] == [pool["x1"]]
+    assert response.json()["excluded_organization_ids"] == [ORG_A, ORG_B]
+    typo = api.post("/api/v1/expert-assignments", {**body, "organization_ids": ["org-uestcc"]}, token=token)
+    assert typo.status_code == 201, typo.text
+    assert typo.json()["excluded_organization_ids"] == [ORG_A, ORG_B, "org-uestcc"]
+    assert typo.json()["person_ids"] == [pool["x1"]]
+
+    before = api.counts("assignments")
+    too_many = api.post("/api/v1/expert-assignments", {**body, "count": 2}, token=token)
     assert [f["path"] for f in assert_error(too_many, 409, "conflict")["fields"]] == ["count"]
-    one = api.post("/api/v1/expert-assignments", {**body, "count": 1}, token=token)
+    for conflicted in ("a1", "b1"):  # the owner's expert, and the co-organization's before publication
+        named = api.post("/api/v1/expert-assignments", {**body, "person_ids": [pool[conflicted]]}, token=token)
+        assert [f["path"] for f in assert_error(named, 409, "conflict")["fields"]] == ["person_ids.0"]
+    assert api.counts("assignments") == before
+
+    announce(api, achievement_id, [ORG_A, ORG_B], step="published")  # names them again: nothing changes
+    experts_ = api.get("/api/v1/experts", params={"field": FIELD, "achievement_id": achievement_id}, token=token)
+    assert [p["id"] for p in experts_.json()["items"]] == [pool["x1"]]
+
+
+def test_a_submission_of_revision_1_names_the_owner_and_publication_the_rest(api, pool):
+    """registry.achievement.submitted.v1 had no organization_ids before revision 2: such an event (from a
+    registry not yet upgraded, or replayed) still decodes, with [], and still excludes the owner."""
+    token = api.token("reviewer", region="510100")
+    achievement_id = unique("ach-")
+    announce(api, achievement_id, [ORG_A, ORG_B], revision=1)
+    assert api.db.achievements.find_one({"_id": achievement_id})["organization_ids"] == [ORG_A]
+    experts_ = api.get("/api/v1/experts", params={"field": FIELD, "achievement_id": achievement_id}, token=token)
+    assert sorted(p["id"] for p in experts_.json()["items"]) == sorted([pool["b1"], pool["x1"]])
+
+    announce(api, achievement_id, [ORG_A, ORG_B], step="published")  # adds the co-organization
+    experts_ = api.get("/api/v1/experts", params={"field": FIELD, "achievement_id": achievement_id}, token=token)
+    assert [p["id"] for p in experts_.json()["items"]] == [pool["x1"]]
+    one = api.post("/api/v1/expert-assignments", {"achievement_id": achievement_id, "field": FIELD, "count": 1},
+                   token=token)
     assert one.json()["person_ids"] == [pool["x1"]] and one.json()["excluded_organization_ids"] == [ORG_A, ORG_B]
 
 
@@ -306,6 +344,8 @@ def test_trailing_zeros_past_the_scale_are_accepted_and_published(api, changes, 
     ({"mode": "self_implementation"}, "net_income_yuan"),
     ({"own_rules": {"reference": "单位与科技人员约定"}, "allocations": [{"person_id": "p-1", "cash_yuan": "0.00"}]},
      "own_rules.minimum_percent"),
+    ({"mode": "self_implementation", "net_income_yuan": None, "operating_profit_yuan": "2000000.00", "years": True},
+     "years"),  # JSON true is not 1
 ])
 def test_bad_plans_are_400_naming_the_field_and_store_nothing(api, changes, path):
     before = api.counts("rewards")

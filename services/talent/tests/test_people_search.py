@@ -1,5 +1,9 @@
 """Public people search (GET /api/v1/people) against the real local servers: consent decides what is
 shown and what is searchable; contact details and ID numbers never appear."""
+import base64
+import datetime as dt
+import json
+
 import pytest
 
 from ttp_common.testing import assert_error
@@ -52,7 +56,7 @@ def test_each_person_shows_only_what_they_consented_to(api, people):
 
 
 def test_a_filter_finds_only_people_who_made_it_public(api, people):
-    assert ids(search(api, field=FIELD)) == [people["fields_only"], people["everything"]]  # newest first
+    assert ids(search(api, field=FIELD)) == sorted([people["fields_only"], people["everything"]])  # by id
     assert ids(search(api, organization=ORG)) == [people["everything"]]
     assert ids(search(api, kind="expert", organization=ORG)) == [people["everything"]]
     assert people["name_only"] not in ids(search(api, kind="broker"))
@@ -92,6 +96,20 @@ def test_search_is_paged_and_filters_are_checked(api, people):
                                                             "organization")):
         body = assert_error(api.get("/api/v1/people", params=params), 400, "validation_failed")
         assert [f["path"] for f in body["fields"]] == [path]
+
+
+def test_the_cursor_reveals_no_registration_time(api, people):
+    """Nobody consented to show when they were registered: neither the cursor nor the order tells it."""
+    listed = ids(search(api, limit=100))
+    assert listed == sorted(listed)
+    first = search(api, limit=1)
+    [shown] = ids(first)
+    cursor = first["next_cursor"]
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    created_at = api.db.people.find_one({"_id": shown})["created_at"].replace(tzinfo=dt.timezone.utc)
+    assert str(int(created_at.timestamp())) not in raw  # neither in seconds nor in milliseconds
+    assert json.loads(raw) == [shown]  # only what the page shows
+    assert shown not in ids(search(api, limit=100, cursor=cursor))
 
 
 def test_the_search_is_documented(api):

@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from talent import certification, experts, performance, rewards, training
+from talent.domain import TalentProgrammeIn
 from talent.experts import AssignmentIn
 from talent.rewards import OwnRulesIn, RewardPlanIn
 from ttp_common.errors import Conflict, ValidationFailed
@@ -172,6 +173,24 @@ def test_programme_cross_field_rules_name_the_field(changes, path):
     assert [f["path"] for f in exc.value.fields] == [path]
 
 
+@pytest.mark.parametrize("make, path", [
+    (lambda: programme_in(pass_mark=True), "pass_mark"),
+    (lambda: programme_in(required_hours=True), "required_hours"),
+    (lambda: programme_in(sessions=[{"code": "S1", "topic": "通识", "date": "2026-03-01", "hours": True}]),
+     "sessions.0.hours"),
+    (lambda: training.AssessmentIn(score=True), "score"),
+    (lambda: AssignmentIn(achievement_id="a-1", field="新材料", count=True), "count"),
+    (lambda: plan("self_implementation", years=True), "years"),
+    (lambda: TalentProgrammeIn(programme="other", programme_name="某人才计划", year=True), "year"),
+])
+def test_integers_refuse_booleans(make, path):
+    """pydantic's lax mode would read JSON true as 1."""
+    with pytest.raises(ValidationError) as exc:
+        make()
+    assert [".".join(map(str, e["loc"])) for e in exc.value.errors()] == [path]
+    assert "not a boolean" in exc.value.errors()[0]["msg"]
+
+
 def test_a_valid_programme_totals_its_hours():
     body = programme_in()
     training.check_programme(body)
@@ -243,6 +262,16 @@ def test_a_named_expert_fills_one_place_only():
         AssignmentIn(**body, person_ids=["e1", "e2", "e1"])
     assert [e["loc"] for e in exc.value.errors()] == [("person_ids",)]
     assert AssignmentIn(**body, person_ids=["e1", "e2"]).person_ids == ["e1", "e2"]
+
+
+def test_the_organizations_of_an_achievement_event_are_its_owner_and_completing_organizations():
+    submitted = {"achievement_id": "a-1", "organization_id": "org-a", "region_code": "510100", "title": "t"}
+    assert experts.announced_organizations({**submitted, "organization_ids": ["org-a", "org-b"]}) == ["org-a", "org-b"]
+    assert experts.announced_organizations({**submitted, "organization_ids": []}) == ["org-a"]  # revision 1
+    assert experts.announced_organizations(submitted) == ["org-a"]
+    assert experts.announced_organizations({"achievement_id": "a-1", "organization_ids": ["org-b", "org-c"]}) == [
+        "org-b", "org-c"]  # published has no organization_id
+    assert experts.announced_organizations({**submitted, "organization_ids": ["org-b"]}) == ["org-a", "org-b"]
 
 
 def test_the_registrys_organizations_are_always_excluded_and_the_callers_only_added():

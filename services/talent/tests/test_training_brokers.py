@@ -1,12 +1,13 @@
 """Training, broker certification and broker performance against the real local servers
 (one service container for the module; contract events are published onto its prefixed topic)."""
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
 
 from ttp_common.envelope import build_message
-from ttp_common.testing import assert_error, codec, header, produce_raw, read_topic, unique, wait_for
+from ttp_common.testing import assert_error, at_once, codec, header, produce_raw, read_topic, unique, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -87,6 +88,8 @@ def test_a_provider_registers_a_programme_and_the_event_says_so(api, programme):
     ({"required_hours": 100}, "required_hours"),
     ({"sessions": []}, "sessions"),
     ({"pass_mark": 101}, "pass_mark"),
+    ({"pass_mark": True}, "pass_mark"),
+    ({"sessions": [{"code": "S1", "topic": "通识", "date": "2026-10-01", "hours": True}]}, "sessions.0.hours"),
 ])
 def test_invalid_programmes_are_400_naming_the_field(api, changes, path):
     before = api.counts("programmes")
@@ -177,8 +180,9 @@ def test_training_steps_check_who_and_what(api, programme, person_id):
     # the person's organization enrols, but only the provider records attendance and results
     assert_error(step(api, enrolment_id, "attendance", {"session": "S1"}, token=api.token("institution", org=ORG)),
                  403, "forbidden")
-    body = assert_error(step(api, enrolment_id, "assessment", {"score": 101}), 400, "validation_failed")
-    assert [f["path"] for f in body["fields"]] == ["score"]
+    for score in (101, True):  # JSON true is not 1
+        body = assert_error(step(api, enrolment_id, "assessment", {"score": score}), 400, "validation_failed")
+        assert [f["path"] for f in body["fields"]] == ["score"]
     assert_error(step(api, enrolment_id, "graduation"), 404, "not_found")
     assert api.counts("enrolments") == before
     unknown = api.post(f"{PROGRAMMES}/{programme['id']}/enrolments", {"person_id": "nobody"}, token=provider(api))
@@ -269,6 +273,41 @@ def test_a_suspended_certificate_is_not_bypassed_by_certifying_again(api, person
     assert api.counts("certificates") == before
     assert api.post(f"/api/v1/certificates/{number}/reinstatement", {"reason": "核查完毕"},
                     token=admin).status_code == 200
+
+
+def test_a_certification_never_commits_on_a_prerequisite_suspended_meanwhile(api, monkeypatch):
+    """Certifying checks the junior certificate (valid) and, without a common write, a concurrent suspension
+    of it could commit in between: an intermediate certificate issued on a suspended junior one. The window
+    is held open: the certification goes on only once the suspension has committed."""
+    from talent import certification
+
+    admin = api.token("admin")
+    person_id = api.post("/api/v1/people", {"name": "李经纪", "kinds": ["broker"], "organization_id": ORG},
+                         token=admin).json()["id"]
+    complete_course(api, person_id, "junior", (24, 24))
+    junior = api.post(CERTIFY.format(person_id), {"level": "junior"}, token=admin).json()["number"]
+    complete_course(api, person_id, "intermediate", (32, 32))
+    rules = certification.unmet_requirements
+
+    def after_the_suspension(level, *args):
+        deadline = time.time() + 10
+        while level == "intermediate" and time.time() < deadline and \
+                api.db.certificates.find_one({"_id": junior})["status"] != "suspended":
+            time.sleep(0.02)
+        return rules(level, *args)
+
+    monkeypatch.setattr(certification, "unmet_requirements", after_the_suspension)
+    certified, suspended = at_once(
+        lambda: api.post(CERTIFY.format(person_id), {"level": "intermediate"}, token=admin, timeout=60),
+        lambda: api.post(f"/api/v1/certificates/{junior}/suspension", {"reason": "执业投诉核查中"}, token=admin,
+                         timeout=60))
+
+    assert suspended.status_code == 200, suspended.text
+    assert not (certified.status_code == 201 and suspended.status_code == 200), "both committed"
+    refused = assert_error(certified, 422, "rule_not_met")
+    assert "needs a valid 初级技术经纪人 certificate first" in refused["message"]
+    assert [c["level"] for c in api.db.certificates.find({"person_id": person_id})] == ["junior"]
+    assert [n for n, _ in events_of(api, "broker", person_id)][-1] == "talent.broker.certificate_suspended.v1"
 
 
 # -- performance from registered technology contracts ------------------------------------------
