@@ -296,8 +296,12 @@ def test_auctions_are_found_by_listing_and_status(api, achievement):
     assert "reserve_price" not in by_listing[0]
     open_ids = [a["id"] for a in api.get("/api/v1/auctions", params={"status": "open", "limit": 100}).json()["items"]]
     assert second["id"] in open_ids and first["id"] not in open_ids
-    newest = api.get("/api/v1/auctions", params={"limit": 1}).json()["items"]
-    assert [a["id"] for a in newest] == [second["id"]]
-    for params, name in (({"status": "closed"}, "status"), ({"limit": 0}, "limit")):
+    newest = api.get("/api/v1/auctions", params={"limit": 1}).json()
+    assert [a["id"] for a in newest["items"]] == [second["id"]]
+    older = api.get("/api/v1/auctions", params={"limit": 1, "before": newest["next_before"]}).json()
+    assert [a["id"] for a in older["items"]] == [first["id"]]
+    by_listing = api.get("/api/v1/auctions", params={"listing_id": first["listing_id"], "limit": 1}).json()
+    assert by_listing["next_before"] is None
+    for params, name in (({"status": "closed"}, "status"), ({"limit": 0}, "limit"), ({"before": "x"}, "before")):
         body = assert_error(api.get("/api/v1/auctions", params=params), 400, "validation_failed")
         assert [f["path"] for f in body["fields"]] == [name]

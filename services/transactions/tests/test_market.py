@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from transactions.documents import LIVE_PAIR_INDEX, Match, replace_sparse_live_pair_index
 from ttp_common.testing import assert_error, at_once, header, produce_raw, read_topic, wait_for
 
 pytestmark = pytest.mark.integration
@@ -302,10 +303,91 @@ def test_the_two_sides_of_a_match_find_it(api, achievement):
     assert proposed["id"] in found(api.token("admin"))
     assert found(institution(api, "org-stranger")) == []
     assert_error(api.get("/api/v1/matches"), 401, "unauthenticated")
+    # an institution token without an organization is refused as elsewhere, not given an empty list
+    assert_error(api.get("/api/v1/matches", token=api.token("institution")), 403, "forbidden")
     assert_error(api.get("/api/v1/matches", token=api.token("reviewer", region="510100")), 403, "forbidden")
     body = assert_error(api.get("/api/v1/matches", params={"status": "open"}, token=institution(api, buyer)),
                         400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["status"]
+
+
+def test_matches_are_paged_newest_first_with_a_before_cursor(api, achievement):
+    buyer = "org-enterprise-" + uuid.uuid4().hex[:6]
+    demand = publish_demand(api, org=buyer)
+    proposed = [api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": open_listing(
+        api, achievement["achievement_id"])["id"]}, token=institution(api, buyer)).json()["id"] for _ in range(3)]
+    token, seen, before = institution(api, buyer), [], None
+    while True:
+        response = api.get("/api/v1/matches", params={"limit": 2, **({"before": before} if before else {})},
+                           token=token)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert len(page["items"]) <= 2
+        seen += [m["id"] for m in page["items"]]
+        before = page["next_before"]
+        if before is None:
+            break
+    newest_first = api.db.matches.find({"demand_id": demand["id"]}).sort([("proposed_at", -1), ("_id", -1)])
+    assert seen == [m["_id"] for m in newest_first] and sorted(seen) == sorted(proposed)
+    body = assert_error(api.get("/api/v1/matches", params={"before": "x"}, token=token), 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["before"]
+
+
+def test_a_listing_that_closes_declines_its_proposed_matches(api, achievement):
+    """Found in review: a withdrawn, sold or expired listing kept its proposed matches, which could still be
+    accepted; a withdrawn demand declines its own."""
+    buyer = "org-enterprise-" + uuid.uuid4().hex[:6]
+    demand = publish_demand(api, org=buyer)
+
+    def propose(listing):
+        response = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": listing["id"]},
+                            token=institution(api, buyer))
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=2)).isoformat()
+    expiring_match = propose(open_listing(api, achievement["achievement_id"], ends_at=soon))
+    withdrawn, agreed = (open_listing(api, achievement["achievement_id"]) for _ in range(2))
+    pending, agreed_match = propose(withdrawn), propose(agreed)
+    assert api.post(f"/api/v1/matches/{agreed_match}/accept", token=institution(api, SELLER)).status_code == 200
+
+    for listing in (withdrawn, agreed):
+        response = api.post(f"/api/v1/listings/{listing['id']}/withdraw", {"reason": "已线下转让"},
+                            token=institution(api, SELLER))
+        assert response.status_code == 200, response.text
+    assert api.db.matches.find_one({"_id": pending})["status"] == "declined"
+    assert api.db.matches.find_one({"_id": agreed_match})["status"] == "accepted"  # agreed ones stay
+    assert_error(api.post(f"/api/v1/matches/{pending}/accept", token=institution(api, SELLER)), 409, "conflict")
+    records = events_of(api, "ttp.transactions.match", pending, 2)
+    assert [header(r, "ce_type").split(".")[-2] for r in records] == ["proposed", "declined"]
+    _, declined = api.decode(records[-1])
+    assert declined["decided_by_organization_id"] == SELLER and "已线下转让" in declined["note"]
+
+    wait_for(lambda: api.db.matches.find_one({"_id": expiring_match, "status": "declined"}), timeout=15,
+             message="the expired listing's match to be declined")
+    _, declined = api.decode(events_of(api, "ttp.transactions.match", expiring_match, 2)[-1])
+    assert (declined["decided_by_organization_id"], declined["note"]) == (None, "挂牌已到期")
+
+    # a match proposed before this was fixed, on a listing closed since, is not accepted either
+    legacy = propose(open_listing(api, achievement["achievement_id"]))
+    api.db.listings.update_one({"_id": api.db.matches.find_one({"_id": legacy})["listing_id"]},
+                               {"$set": {"status": "closed", "close_reason": "sold"}})
+    assert_error(api.post(f"/api/v1/matches/{legacy}/accept", token=institution(api, SELLER)), 409, "conflict")
+    assert api.db.matches.find_one({"_id": legacy})["status"] == "proposed"
+
+
+def test_indexes_the_live_pair_partially_and_the_auctions_in_list_order(api):
+    """The sparse live_pair index of earlier releases is replaced by the partial one."""
+    assert Match._get_db().name == api.db.name  # the service runs in this process
+    assert api.db.matches.index_information()[LIVE_PAIR_INDEX]["partialFilterExpression"] == {
+        "live_pair": {"$type": "string"}}
+    assert replace_sparse_live_pair_index(api.db) is False
+    api.db.matches.drop_index(LIVE_PAIR_INDEX)
+    api.db.matches.create_index([("live_pair", 1)], unique=True, sparse=True, name=LIVE_PAIR_INDEX)
+    assert replace_sparse_live_pair_index(api.db) is True
+    index = api.db.matches.index_information()[LIVE_PAIR_INDEX]
+    assert index["unique"] and "sparse" not in index and index["partialFilterExpression"]
+    assert [("created_at", -1), ("_id", -1)] in [i["key"] for i in api.db.auctions.index_information().values()]
 
 
 def test_demand_deadlines_are_days_of_the_utc_calendar(api, achievement, local_date_is_not_utc):

@@ -101,7 +101,8 @@ def test_auction_input_errors_name_the_field(change, field):
 # -- matching ---------------------------------------------------------------------------------
 
 def demand(title="石墨烯散热", problem="手机散热需要导热膜", keywords=("石墨烯", "导热"), **overrides):
-    return matching.Demand(**{"terms": matching.demand_terms(title, problem, keywords), "keywords": tuple(keywords),
+    return matching.Demand(**{"meaningful": matching.meaningful_terms(title, problem, *keywords),
+                              "keywords": tuple(keywords),
                               "programme": 3, "region_code": "510100", "min_trl": 5,
                               "budget": Decimal("600000.00"), **overrides})
 
@@ -154,6 +155,20 @@ def test_declared_keywords_outweigh_generic_words():
     assert matching.score(demand(keywords=("技术",)), shale) == (0.0, [])
 
 
+def test_a_phrase_of_generic_words_is_no_keyword_and_no_shared_word():
+    """Found in review: generic words were taken out of the terms, not of the text, so 降低成本 still gave 低成
+    and a demand declaring it matched "页岩气降低成本工艺" at 0.65, explained "共同关键词: 降低成本"."""
+    shale = supply(title="页岩气降低成本工艺", summary="", keywords=("页岩气",))
+    assert matching.score(demand(keywords=("降低成本",), programme=None), shale) == (0.0, [])
+    assert matching.matched_keywords(demand(keywords=("关键技术", "降低成本")), shale) == []
+    assert matching.meaningful_terms("降低成本", "关键技术") == frozenset()
+    assert matching.meaningful_terms("页岩气降低成本工艺") == {"页岩", "岩气"}
+    assert matching.meaningful_terms("低成本导热技术") == {"导热"}  # 低 alone is a leftover, not a term
+    # the shared words of the text are meaningful ones only
+    _, reasons = matching.score(demand(title="关键技术", problem="降低成本", keywords=("导热",)), shale)
+    assert [r["factor"] for r in reasons][:1] == ["programme"]
+
+
 def test_a_keyword_matches_inside_longer_words_on_either_side():
     assert matching.matched_keywords(demand(keywords=("导热膜",)), supply(keywords=("石墨烯",))) == ["导热膜"]  # title
     assert matching.matched_keywords(demand(keywords=("高导热石墨烯",)), supply(title="x")) == ["高导热石墨烯"]
@@ -164,7 +179,7 @@ def test_a_keyword_matches_inside_longer_words_on_either_side():
 
 
 def test_the_database_prefilter_keeps_every_keyword_match_without_generic_words():
-    assert matching.listing_prefilter_terms(["导热膜", "降低成本", "技术"]) == ["低成", "导热", "热膜"]
+    assert matching.listing_prefilter_terms(["导热膜", "降低成本", "技术"]) == ["导热", "热膜"]
     assert matching.demand_prefilter_terms("石墨烯导热技术", ["石墨烯"]) == ["墨烯", "导热", "热技", "烯导", "石墨"]
 
 

@@ -1,10 +1,13 @@
 """Persistence: mongoengine documents of the transactions service's database (written through
 ``uow.insert`` / ``uow.replace`` inside transactions, STACK-NOTES 4)."""
 import datetime as dt
+import logging
 
 from mongoengine import (
     DateTimeField, DecimalField, DictField, Document, FloatField, IntField, ListField, StringField,
 )
+
+log = logging.getLogger(__name__)
 
 
 def now_ms():
@@ -117,10 +120,16 @@ class Demand(Document):
         return _pick(self, self.PUBLIC)
 
 
+LIVE_PAIR_INDEX = "live_pair_1"
+
+
 class Match(Document):
     # live_pair is unique while the match is proposed or accepted: one live match per demand and listing.
+    # Partial, not sparse: a null live_pair is not indexed either.
     meta = {"collection": "matches", "indexes": [
-        {"fields": ["demand_id", "listing_id"]}, {"fields": ["live_pair"], "unique": True, "sparse": True},
+        {"fields": ["demand_id", "listing_id"]},
+        {"fields": ["live_pair"], "unique": True, "name": LIVE_PAIR_INDEX,
+         "partialFilterExpression": {"live_pair": {"$type": "string"}}},
         {"fields": ["demand_organization_id"]}, {"fields": ["seller_organization_id"]}]}
 
     id = StringField(primary_key=True)
@@ -148,7 +157,8 @@ class Match(Document):
 
 
 class Auction(Document):
-    meta = {"collection": "auctions", "indexes": [{"fields": ["status", "ends_at"]}, {"fields": ["listing_id"]}]}
+    meta = {"collection": "auctions", "indexes": [{"fields": ["status", "ends_at"]}, {"fields": ["listing_id"]},
+                                                  {"fields": ["-created_at", "-_id"]}]}  # GET /auctions' sort
 
     id = StringField(primary_key=True)
     listing_id = StringField(required=True)
@@ -267,3 +277,16 @@ class Consultation(Document):
     def view(self):
         return _pick(self, ("id", "requester_organization_id", "institution_organization_id", "topic", "question",
                             "answer", "status", "requested_at", "answered_at"))
+
+
+def replace_sparse_live_pair_index(db):
+    """Migration: earlier releases indexed ``live_pair`` sparse under the same name, which blocks the partial
+    index; drop it and create the partial one. True when there was one to replace."""
+    collection = db[Match._get_collection_name()]
+    index = collection.index_information().get(LIVE_PAIR_INDEX)
+    if index is None or "partialFilterExpression" in index:
+        return False
+    collection.drop_index(LIVE_PAIR_INDEX)
+    Match.ensure_indexes()
+    log.info("replaced the sparse live_pair index of matches by a partial one")
+    return True

@@ -9,9 +9,12 @@ Keywords weigh what the demand declares: a declared keyword matches when all its
 in the achievement's title or keywords, or one of the achievement's keywords lies within it. The
 keyword factor is 0.75 × the share of declared keywords matched + 0.25 × the share of the demand's
 meaningful search terms (title, problem, keywords) found in the achievement's text. Generic words
-(``GENERIC``: 技术, 降低, 成本, …) count for nothing: nearly every text has them. A pair with
-neither a matched keyword nor the same programme is not a match at all.
+(``GENERIC``: 技术, 降低, 成本, …) count for nothing: nearly every text has them. They are taken out of
+the text before it is cut into terms (``meaningful_terms``), so a phrase of generic words gives no
+term at all (降低成本 would otherwise give 低成). A pair with neither a matched keyword nor the same
+programme is not a match at all.
 """
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,7 +27,7 @@ GENERIC = frozenset("技术 研究 应用 降低 提高 成本 系统 方法 关
 
 @dataclass(frozen=True)
 class Demand:
-    terms: frozenset  # search terms of title, problem and keywords
+    meaningful: frozenset  # meaningful_terms of title, problem and keywords
     programme: int | None
     region_code: str
     min_trl: int
@@ -44,6 +47,7 @@ class Supply:
 
 
 def demand_terms(title, problem, keywords):
+    """The stored search terms of a demand (generic words included: they are searched for)."""
     return frozenset(search_terms.terms(title, problem, " ".join(keywords)))
 
 
@@ -51,19 +55,25 @@ def supply_terms(title, summary, keywords, industry=""):
     return frozenset(search_terms.terms(title, summary, " ".join(keywords), industry))
 
 
-def _keyword_terms(keyword):
-    """The search terms of one keyword, or an empty set when it is only generic words."""
-    terms = frozenset(search_terms.terms(keyword))
-    return terms if terms - GENERIC else frozenset()
+def meaningful_terms(*texts):
+    """The search terms of ``texts`` with the generic words taken out first: none for a phrase of generic words.
+    Only terms of the whole text are kept, so no character left alone between generic words (低 of 低成本)."""
+    texts = [unicodedata.normalize("NFKC", text or "") for text in texts]
+    stripped = []
+    for text in texts:
+        for word in GENERIC:
+            text = text.replace(word, " ")
+        stripped.append(text)
+    return frozenset(search_terms.terms(*stripped)) & frozenset(search_terms.terms(*texts))
 
 
 def matched_keywords(demand, supply):
     """The demand's declared keywords that the achievement's title or keywords carry, in declared order."""
     theirs = frozenset(search_terms.terms(supply.title, *supply.keywords))
-    their_keywords = [t for t in map(_keyword_terms, supply.keywords) if t]
+    their_keywords = [t for t in map(meaningful_terms, supply.keywords) if t]
     found = []
     for keyword in demand.keywords:
-        own = _keyword_terms(keyword)
+        own = meaningful_terms(keyword)
         if own and (own <= theirs or any(t <= own for t in their_keywords)):
             found.append(keyword)
     return found
@@ -71,8 +81,8 @@ def matched_keywords(demand, supply):
 
 def listing_prefilter_terms(keywords):
     """Terms of which a listing must have one to match a demand declaring ``keywords`` (a database filter):
-    a matched keyword has a non-generic term, and the listing's terms hold it."""
-    return sorted(set().union(*map(_keyword_terms, keywords)) - GENERIC)
+    a matched keyword has a meaningful term, and the listing's terms hold it."""
+    return sorted(set().union(*map(meaningful_terms, keywords)))
 
 
 def demand_prefilter_terms(title, keywords):
@@ -87,7 +97,7 @@ def score(demand, supply):
     if not matched and not same_programme:
         return 0.0, []
     parts, reasons = {}, []
-    meaningful = demand.terms - GENERIC
+    meaningful = demand.meaningful
     shared = meaningful & supply.terms
     declared = len(matched) / len(demand.keywords) if demand.keywords else 0.0
     parts["keywords"] = DECLARED_SHARE * declared + (1 - DECLARED_SHARE) * (

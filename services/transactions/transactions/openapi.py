@@ -45,6 +45,7 @@ def _id(name):
 
 
 LIMIT = ("limit", "query", "integer", "1 to 100 (default 20)", {"minimum": 1, "maximum": 100})
+BEFORE = ("before", "query", "string", "next_before of the previous page: the next, older page")
 PROGRAMME = ("programme", "query", "integer", "专项 1–15", {"minimum": 1, "maximum": 15})
 REGION = ("region", "query", "string", "GB/T 2260 code of one of Sichuan's 21 divisions",
           {"enum": sorted(SICHUAN_REGIONS)})
@@ -63,8 +64,9 @@ PATHS = {
     },
     "/api/v1/listings/{listing_id}": {"get": _op("A listing (public while open)", secured=False, errors=(404,),
                                                  params=[_id("listing_id")])},
-    "/api/v1/listings/{listing_id}/withdraw": {"post": _op("Withdraw an open listing (撤牌): the seller",
-                                                           "WithdrawIn", params=[_id("listing_id")])},
+    "/api/v1/listings/{listing_id}/withdraw": {"post": _op(
+        "Withdraw an open listing (撤牌): the seller. Its proposed matches are declined, as when it closes (sold, "
+        "expired, the achievement withdrawn); accepted ones stay", "WithdrawIn", params=[_id("listing_id")])},
     "/api/v1/listings/{listing_id}/matches": {"get": _op(
         "Open demands ranked for the listing, each with what matched (public). Scores at most 2,000 candidates: "
         "open demands sharing a term of the achievement's title or keywords, or its programme, newest first",
@@ -91,22 +93,25 @@ PATHS = {
         "post": _op("Propose a demand and a listing to each other (供需对接): either side, admins; 409 while the "
                     "pair has a proposed or accepted match", "MatchIn", ok="201"),
         "get": _op("Matches where the caller's organization is the demand's or the listing's side (admins: all), "
-                   "newest first", errors=(400, 401, 403), params=[
+                   "newest first: {items, next_before} (null on the last page). 403 for an institution token "
+                   "without an organization", errors=(400, 401, 403), params=[
                        ("status", "query", "string", "proposed, accepted or declined",
-                        {"enum": list(MATCH_STATUSES)}), LIMIT]),
+                        {"enum": list(MATCH_STATUSES)}), LIMIT, BEFORE]),
     },
     "/api/v1/matches/{match_id}": {"get": _op("A match: its two sides, admins", params=[_id("match_id")])},
     "/api/v1/matches/{match_id}/{action}": {"post": _with_enum(_op(
-        "accept or decline a proposed match: the side that did not propose, admins", "DecisionIn",
+        "accept or decline a proposed match: the side that did not propose, admins; 409 on accept when the "
+        "listing is no longer open", "DecisionIn",
         params=[_id("match_id"), ("action", "path", "string", "accept or decline")]), "action", ["accept", "decline"])},
     "/api/v1/auctions": {
         "post": _op("Set up an English auction on an open listing (竞价拍卖): the seller; 409 when the listing "
                     "already has an open auction", "AuctionIn", ok="201"),
-        "get": _op("Auctions, newest first (public; reserves are not disclosed)", secured=False, errors=(400,),
+        "get": _op("Auctions, newest first: {items, next_before} (null on the last page; public; reserves are not "
+                   "disclosed)", secured=False, errors=(400,),
                    params=[("listing_id", "query", "string", "auctions of this listing"),
                            ("status", "query", "string", "open, sold, unsold or cancelled (撤拍: the achievement "
-                            "was withdrawn at the registry)", {"enum": list(AUCTION_STATUSES)}),
-                           LIMIT]),
+                            "was withdrawn at the registry before it ended)", {"enum": list(AUCTION_STATUSES)}),
+                           LIMIT, BEFORE]),
     },
     "/api/v1/auctions/{auction_id}": {"get": _op("An auction's state (public; the reserve is not disclosed)",
                                                  secured=False, errors=(404,), params=[_id("auction_id")])},
@@ -120,8 +125,9 @@ PATHS = {
     "/api/v1/clock": {"post": _op("Close due auctions and listings now (also done by a timer): admins",
                                   errors=(401, 403))},
     "/api/v1/contracts": {
-        "post": _op("Submit a technology contract for registration (技术合同认定登记): a party's institution",
-                    "ContractIn", ok="201"),
+        "post": _op("Submit a technology contract for registration (技术合同认定登记): a party's institution. Its "
+                    "achievement must be published at the registry, unless the contract names a sold auction or a "
+                    "listing closed as sold (a sale made before the registry withdrew it)", "ContractIn", ok="201"),
         "get": _op("A registration body's queue (its region), a party's own contracts, or all (admins)",
                    errors=(400, 401, 403), params=[
                        ("status", "query", "string", "submitted, returned or registered",

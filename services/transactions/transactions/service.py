@@ -7,7 +7,10 @@ valuation.py; the OpenAPI document in openapi.py.
 """
 from ttp_common.service_base import PlatformService
 
-from .documents import AchievementReplica, Auction, Bid, Consultation, Contract, Demand, Listing, Match, Valuation
+from .documents import (
+    AchievementReplica, Auction, Bid, Consultation, Contract, Demand, Listing, Match, Valuation,
+    replace_sparse_live_pair_index,
+)
 from .entrypoints.advisory import AdvisoryEntrypoints
 from .entrypoints.auctions import AuctionEntrypoints
 from .entrypoints.contracts import ContractEntrypoints
@@ -22,3 +25,4 @@ class TransactionsService(ListingEntrypoints, DemandEntrypoints, AuctionEntrypoi
     name = "transactions"
     openapi_spec = SPEC
     documents = [AchievementReplica, Listing, Demand, Match, Auction, Bid, Contract, Valuation, Consultation]
+    migrations = [replace_sparse_live_pair_index]

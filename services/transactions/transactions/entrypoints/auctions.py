@@ -6,8 +6,9 @@ institutions other than the achievement's organizations bid, applied one at a ti
 compare-and-set on the auction's version (anti-sniping extends the end); the public sees the state and
 the accepted bids. ``_close_auction`` sells to the leader or closes unsold when due, and closes a sold
 listing (``_close_listing``, from ``listings``); the clock (``integration``) calls it.
-``_cancel_auction`` stops an open auction without a winner when the registry withdraws the achievement
-(the replica consumer in ``integration`` calls it). The rules themselves are in ``transactions.auctions``.
+When the registry withdraws the achievement, the replica consumer in ``integration`` settles a due
+auction the same way (``_settle_auction``) and stops any other open one without a winner
+(``_cancel_auction``). The rules themselves are in ``transactions.auctions``.
 """
 import datetime as dt
 import uuid
@@ -85,14 +86,14 @@ class AuctionEntrypoints(TransactionsHelpers):
     @http("GET", "/api/v1/auctions")
     @web.api
     def search_auctions(self, request):
-        """Public: auctions, newest first; filter by listing_id and status."""
+        """Public: auctions, newest first; filter by listing_id and status; paged by ``before``."""
         query = {}
         for name, choices in (("listing_id", None), ("status", auctions.STATUSES)):
             value = web.query_param(request, name, choices=choices)
             if value is not None:
                 query[name] = value
-        docs = self._coll(Auction).find(query).sort([("created_at", -1), ("_id", -1)]).limit(self._limit(request))
-        return web.json_response({"items": [Auction._from_son(d).view() for d in docs]})
+        docs, next_before = self._page(request, self._coll(Auction), query, "created_at")
+        return web.json_response({"items": [Auction._from_son(d).view() for d in docs], "next_before": next_before})
 
     @http("GET", "/api/v1/auctions/<string:auction_id>")
     @web.api
@@ -172,27 +173,12 @@ class AuctionEntrypoints(TransactionsHelpers):
         """Close the auction if its time has come: sold to the leader, or unsold; None if not due."""
         def work(uow):
             auction = self._get(Auction, auction_id, uow)
-            state = self._state(auction)
             now = now_ms()
-            if not auctions.is_due(state, now):
+            if not auctions.is_due(self._state(auction), now):
                 return None
-            outcome, winner, price = auctions.outcome(state)
-            result = self._coll(Auction, uow).update_one(
-                {"_id": auction.id, "status": "open", "version": state.version},
-                {"$set": {"status": outcome, "closed_at": now}}, session=uow.session)
-            if result.matched_count != 1:
+            outcome = self._settle_auction(uow, auction, now)
+            if outcome is None:
                 raise _Stale()
-            uow.emit("transactions.auction.closed.v1", {
-                "auction_id": auction.id, "listing_id": auction.listing_id,
-                "seller_organization_id": auction.seller_organization_id, "outcome": outcome,
-                "winner_organization_id": winner, "final_price": price, "bids": state.bids, "closed_at": now},
-                subject=auction.id)
-            self._coll(Listing, uow).update_one({"_id": auction.listing_id, "open_auction_id": auction.id},
-                                                {"$unset": {"open_auction_id": ""}}, session=uow.session)
-            if outcome == "sold":
-                listing = self._get(Listing, auction.listing_id, uow)
-                if listing.status == "open":
-                    self._close_listing(uow, listing, "sold", now)
             return {"auction_id": auction.id, "outcome": outcome}
 
         for _ in range(BID_ATTEMPTS):
@@ -205,16 +191,39 @@ class AuctionEntrypoints(TransactionsHelpers):
             return result
         return None
 
+    def _settle_auction(self, uow, auction, now):
+        """In the caller's transaction: close the due ``auction`` sold to the leader (its listing closed as sold)
+        or unsold; the outcome, or None when it changed since it was read."""
+        outcome = auctions.outcome(self._state(auction))[0]
+        if not self._end_auction(uow, auction, outcome, now):
+            return None
+        if outcome == "sold":
+            listing = self._get(Listing, auction.listing_id, uow)
+            if listing.status == "open":
+                self._close_listing(uow, listing, "sold", now)
+        return outcome
+
     def _cancel_auction(self, uow, auction, now):
-        """In the caller's transaction: close the open ``auction`` without a winner (outcome ``cancelled``) and
-        free its listing. A concurrent bid writes the auction too, so one of the two transactions conflicts and
-        runs again; bids after it are refused (auction_closed)."""
-        self._coll(Auction, uow).update_one({"_id": auction.id, "status": "open"},
-                                            {"$set": {"status": "cancelled", "closed_at": now}}, session=uow.session)
+        """In the caller's transaction: close the open ``auction`` without a winner (outcome ``cancelled``); False
+        when it changed since it was read. A concurrent bid writes the auction too, so one of the two
+        transactions conflicts and runs again; bids after it are refused (auction_closed)."""
+        return self._end_auction(uow, auction, "cancelled", now)
+
+    def _end_auction(self, uow, auction, outcome, now):
+        """Set the outcome of the open ``auction`` as read (its version), free its listing and emit
+        ``transactions.auction.closed.v1``; False, with nothing written, when it changed since it was read."""
+        result = self._coll(Auction, uow).update_one(
+            {"_id": auction.id, "status": "open", "version": auction.version},
+            {"$set": {"status": outcome, "closed_at": now}}, session=uow.session)
+        if result.matched_count != 1:
+            return False
+        sold = outcome == "sold"
         uow.emit("transactions.auction.closed.v1", {
             "auction_id": auction.id, "listing_id": auction.listing_id,
-            "seller_organization_id": auction.seller_organization_id, "outcome": "cancelled",
-            "winner_organization_id": None, "final_price": None, "bids": auction.bids, "closed_at": now},
+            "seller_organization_id": auction.seller_organization_id, "outcome": outcome,
+            "winner_organization_id": auction.leader_organization_id if sold else None,
+            "final_price": auction.current_price if sold else None, "bids": auction.bids, "closed_at": now},
             subject=auction.id)
         self._coll(Listing, uow).update_one({"_id": auction.listing_id, "open_auction_id": auction.id},
                                             {"$unset": {"open_auction_id": ""}}, session=uow.session)
+        return True

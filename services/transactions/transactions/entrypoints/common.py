@@ -1,19 +1,43 @@
 """What every area of the transactions service shares.
 
 Helpers to read a document in or out of a unit of work, to turn a refused transition into a 409, to
-require an institution acting for its organization, and the ``limit`` query parameter; and the constants
-more than one area uses. ``TransactionsHelpers`` is the base of every area mixin; the final class
+require an institution acting for its organization, to decline the proposed matches of a demand or
+listing that is gone, and the ``limit`` and ``before`` query parameters; and the constants more than
+one area uses. ``TransactionsHelpers`` is the base of every area mixin; the final class
 (``TransactionsService``, a ``PlatformService``) brings ``self.store``, ``self.principal`` and
 ``self.actor``.
 """
+import base64
+import binascii
+import datetime as dt
+import json
+
 from ttp_common import auth, web
 from ttp_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ttp_common.events import Actor
 
+from ..documents import Match, aware
 from ..domain import TransitionRefused
 
 SYSTEM = Actor(sub="service:transactions", role="system")  # for changes the service makes by itself
 PROGRAMMES = range(1, 16)  # the plan's 15 special programmes (专项)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def encode_cursor(time, item_id):
+    """An opaque ``before`` cursor: the time (milliseconds) and id of a page's last item."""
+    millis = (aware(time) - EPOCH) // dt.timedelta(milliseconds=1)
+    return base64.urlsafe_b64encode(json.dumps([millis, item_id]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    try:
+        millis, item_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(millis, int) or not isinstance(item_id, str):
+            raise ValueError
+        return EPOCH + dt.timedelta(milliseconds=millis), item_id
+    except (ValueError, TypeError, OverflowError, OSError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed.at("before", "not a cursor this service returned") from None
 
 
 class TransactionsHelpers:
@@ -35,10 +59,11 @@ class TransactionsHelpers:
         except TransitionRefused as exc:
             raise Conflict(str(exc))
 
-    def _institution(self, request):
+    def _institution(self, request, admin=False):
+        """The caller: an institution acting for its organization (or, with ``admin``, an admin)."""
         principal = self.principal(request)
-        auth.require(principal, auth.Roles.INSTITUTION)
-        if not principal.org:
+        auth.require(principal, auth.Roles.INSTITUTION, *([auth.Roles.ADMIN] if admin else []))
+        if principal.role != auth.Roles.ADMIN and not principal.org:
             raise Forbidden("institutions act for an organization (token claim 'org')")
         return principal
 
@@ -48,9 +73,33 @@ class TransactionsHelpers:
         return {k: match[k] for k in ("demand_id", "listing_id", "demand_organization_id",
                                       "seller_organization_id")} | {"match_id": match.id}
 
+    def _decline_proposed_matches(self, uow, query, note, decided_by, now):
+        """In the caller's transaction: decline the proposed matches of ``query`` (a demand's or a listing's that
+        is gone), each side told by ``transactions.match.declined.v1``; accepted matches stay."""
+        for doc in self._coll(Match, uow).find({**query, "status": "proposed"}, session=uow.session):
+            match = Match._from_son(doc)
+            match.status, match.decided_at, match.decision_note, match.live_pair = "declined", now, note, None
+            uow.replace(match)
+            uow.emit("transactions.match.declined.v1", {
+                **self._match_data(match), "decided_by_organization_id": decided_by, "note": note,
+                "declined_at": now}, subject=match.id)
+
     @staticmethod
     def _org_of(principal):
         return None if principal.role == auth.Roles.ADMIN else principal.org
+
+    def _page(self, request, collection, query, time_field):
+        """One page of ``query``, newest first by (``time_field``, _id), and the ``before`` cursor of the next
+        (older) page, None on the last one: ``limit`` and ``before`` come from the request."""
+        limit = self._limit(request)
+        before = web.query_param(request, "before")
+        if before:
+            time, last_id = decode_cursor(before)
+            query = {"$and": [query, {"$or": [{time_field: {"$lt": time}},
+                                              {time_field: time, "_id": {"$lt": last_id}}]}]}
+        docs = list(collection.find(query).sort([(time_field, -1), ("_id", -1)]).limit(limit + 1))
+        last = docs[limit - 1] if len(docs) > limit else None
+        return docs[:limit], encode_cursor(last[time_field], last["_id"]) if last else None
 
     @staticmethod
     def _limit(request):

@@ -39,8 +39,11 @@ class ContractEntrypoints(TransactionsHelpers):
 
     def _contract_origin(self, uow, body):
         """(listing_id, auction_id, achievement_id, programme, buyer) checked against the market's records;
-        the buyer (given, or the auction's winner) is required and is not the seller."""
+        the buyer (given, or the auction's winner) is required and is not the seller. The achievement must be
+        published, unless the contract names a sale made before the registry withdrew it (a sold auction or a
+        listing closed as sold)."""
         listing_id, achievement_id, buyer = body.listing_id, body.achievement_id, body.buyer_organization_id
+        sold = bool(body.auction_id)  # checked below: only a sold auction is accepted
         if body.auction_id:
             doc = self._coll(Auction, uow).find_one({"_id": body.auction_id}, session=uow.session)
             if doc is None or doc["status"] != "sold":
@@ -61,10 +64,12 @@ class ContractEntrypoints(TransactionsHelpers):
             if achievement_id not in (None, doc["achievement_id"]):
                 raise ValidationFailed.at("achievement_id", "not the listed achievement")
             achievement_id = doc["achievement_id"]
+            sold = sold or doc.get("close_reason") == "sold"
         programme = None
         if achievement_id:
             replica = self._coll(AchievementReplica, uow).find_one({"_id": achievement_id}, session=uow.session)
-            if replica is None or replica.get("status") != "published":  # unknown, or withdrawn by the registry
+            # unknown, or withdrawn by the registry with no sale made before
+            if replica is None or (replica.get("status") != "published" and not sold):
                 raise ValidationFailed.at("achievement_id", "not an achievement the registry has published")
             programme = replica.get("programme")
         problem = domain.check_parties(body.seller_organization_id, buyer, body.buyer_name)

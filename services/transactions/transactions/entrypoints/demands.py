@@ -10,7 +10,7 @@ from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.web import http
 
 from .. import domain, matching
-from ..documents import Demand, Match, now_ms, today
+from ..documents import Demand, now_ms, today
 from ..domain import DemandIn, DemandWithdrawIn
 from .common import PROGRAMMES, TransactionsHelpers
 
@@ -90,14 +90,7 @@ class DemandEntrypoints(TransactionsHelpers):
                 "demand_id": demand.id, "organization_id": demand.organization_id, "reason": body.reason,
                 "withdrawn_at": now}, subject=demand.id)
             note = "需求已撤回" + (f": {body.reason}" if body.reason else "")
-            for doc in self._coll(Match, uow).find({"demand_id": demand.id, "status": "proposed"},
-                                                   session=uow.session):
-                match = Match._from_son(doc)
-                match.status, match.decided_at, match.decision_note, match.live_pair = "declined", now, note, None
-                uow.replace(match)
-                uow.emit("transactions.match.declined.v1", {
-                    **self._match_data(match), "decided_by_organization_id": self._org_of(principal),
-                    "note": note, "declined_at": now}, subject=match.id)
+            self._decline_proposed_matches(uow, {"demand_id": demand.id}, note, self._org_of(principal), now)
             return demand
 
         return web.json_response(self._act(work, self.actor(request, principal)).view())

@@ -1,8 +1,9 @@
 """What the transactions service does with the rest of the platform and with time.
 
 - the replica of the registry's published achievements (a Kafka consumer of
-  ``registry.achievement.published/withdrawn.v1``; a withdrawal cancels the achievement's open auctions
-  (``_cancel_auction``, from ``auctions``) and closes its open listings, reason ``achievement_withdrawn``);
+  ``registry.achievement.published/withdrawn.v1``; a withdrawal closes the achievement's auctions that have
+  ended as the clock would (``_settle_auction``), cancels its other open auctions (``_cancel_auction``, both
+  from ``auctions``) and closes its open listings, reason ``achievement_withdrawn``);
 - the clock: a timer (every ``TRANSACTIONS_CLOCK_SECONDS``) and an admin endpoint close due auctions
   (``_close_auction``, from ``auctions``) and expired listings (``_close_listing``, from ``listings``);
 - RPC for other services: an open listing, a registered contract, the registered turnover
@@ -18,6 +19,7 @@ from ttp_common.consumer import consume
 from ttp_common.rpc import rpc
 from ttp_common.web import http
 
+from .. import auctions
 from ..documents import AchievementReplica, Auction, Contract, Listing, aware, now_ms
 from .auctions import AUCTIONS_CLOSED
 from .common import SYSTEM, TransactionsHelpers
@@ -49,19 +51,23 @@ class IntegrationEntrypoints(TransactionsHelpers):
                 return
             replicas.update_one({"_id": data["achievement_id"]}, {"$set": {"status": "withdrawn", "updated_at": now}},
                                 session=uow.session)
-            cancelled = []
+            outcomes = []
             for doc in self._coll(Auction, uow).find({"achievement_id": data["achievement_id"], "status": "open"},
                                                      session=uow.session):
-                self._cancel_auction(uow, Auction._from_son(doc), now)
-                cancelled.append(doc["_id"])
+                auction = Auction._from_son(doc)
+                if auctions.is_due(self._state(auction), now):  # ended before the withdrawal: its result stands
+                    outcomes.append(self._settle_auction(uow, auction, now))
+                elif self._cancel_auction(uow, auction, now):
+                    outcomes.append("cancelled")
             for doc in self._coll(Listing, uow).find({"achievement_id": data["achievement_id"], "status": "open"},
                                                      session=uow.session):
                 self._close_listing(uow, Listing._from_son(doc), "achievement_withdrawn", now)
-            return cancelled
+            return outcomes
 
-        cancelled = self.store.transact(work, dedup=event)
-        if isinstance(cancelled, list):  # None after a publication, DUPLICATE after a redelivery
-            AUCTIONS_CLOSED.labels("cancelled").inc(len(cancelled))
+        outcomes = self.store.transact(work, dedup=event)
+        if isinstance(outcomes, list):  # None after a publication, DUPLICATE after a redelivery
+            for outcome in filter(None, outcomes):
+                AUCTIONS_CLOSED.labels(outcome).inc()
 
     # -- the clock: listings and auctions close on time ------------------------------------------
     @timer(interval=CLOCK_SECONDS)

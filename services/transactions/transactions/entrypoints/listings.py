@@ -2,7 +2,8 @@
 
 An organization of a published achievement lists it (or one of its patents) with a pricing mode; the
 public searches open listings; the seller withdraws one, the clock closes it when it expires, an auction
-when it is sold, the registry's withdrawal of the achievement when that comes. Matching ranks open
+when it is sold, the registry's withdrawal of the achievement when that comes; its proposed matches are
+declined then (accepted ones stay), as a withdrawn demand's are. Matching ranks open
 demands for a listing and open listings for a demand, lets either side propose a pair to the other,
 and the other side accept or decline.
 
@@ -28,6 +29,7 @@ from ..domain import MATCH_STATUSES, ListingIn, MatchIn, TransitionRefused, With
 from .common import PROGRAMMES, TransactionsHelpers
 
 MATCH_CANDIDATES = 2000  # candidates scored per ranking (see the module's docstring)
+CLOSED_NOTES = {"sold": "挂牌已成交", "expired": "挂牌已到期", "achievement_withdrawn": "成果已被登记机构撤回"}
 
 
 class ListingEntrypoints(TransactionsHelpers):
@@ -131,11 +133,15 @@ class ListingEntrypoints(TransactionsHelpers):
                 "listing_id": listing.id, "achievement_id": listing.achievement_id,
                 "seller_organization_id": listing.seller_organization_id, "reason": body.reason,
                 "withdrawn_at": now}, subject=listing.id)
+            self._decline_proposed_matches(uow, {"listing_id": listing.id}, f"挂牌已撤回: {body.reason}",
+                                           self._org_of(principal), now)
             return listing
 
         return web.json_response(self._act(work, self.actor(request, principal)).view())
 
     def _close_listing(self, uow, listing, reason, now):
+        """In the caller's transaction: close the open ``listing`` (sold, expired, achievement_withdrawn) and
+        decline its proposed matches."""
         listing.status = domain.transition(domain.LISTING_TRANSITIONS, "close", listing.status)
         listing.closed_at, listing.close_reason = now, reason
         uow.replace(listing)
@@ -143,12 +149,15 @@ class ListingEntrypoints(TransactionsHelpers):
             "listing_id": listing.id, "achievement_id": listing.achievement_id,
             "seller_organization_id": listing.seller_organization_id, "reason": reason, "closed_at": now},
             subject=listing.id)
+        self._decline_proposed_matches(uow, {"listing_id": listing.id}, CLOSED_NOTES.get(reason, "挂牌已结束"),
+                                       None, now)
 
     # -- matching (供需对接) -------------------------------------------------------------------------
     @staticmethod
     def _demand_side(demand):
-        return matching.Demand(frozenset(demand.terms), demand.programme, demand.region_code, demand.min_trl,
-                               demand.budget, tuple(demand.keywords))
+        return matching.Demand(matching.meaningful_terms(demand.title, demand.problem, *demand.keywords),
+                               demand.programme, demand.region_code, demand.min_trl, demand.budget,
+                               tuple(demand.keywords))
 
     @staticmethod
     def _supply_side(listing):
@@ -242,17 +251,17 @@ class ListingEntrypoints(TransactionsHelpers):
     @http("GET", "/api/v1/matches")
     @web.api
     def list_matches(self, request):
-        """Matches of the caller's organization (either side; admins: all), newest first; filter by status."""
-        principal = self.principal(request)
-        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
+        """Matches of the caller's organization (either side; admins: all), newest first; filter by status;
+        paged by ``before``."""
+        principal = self._institution(request, admin=True)
         query = {}
         status = web.query_param(request, "status", choices=MATCH_STATUSES)
         if status:
             query["status"] = status
         if principal.role != auth.Roles.ADMIN:
             query["$or"] = [{"demand_organization_id": principal.org}, {"seller_organization_id": principal.org}]
-        docs = self._coll(Match).find(query).sort([("proposed_at", -1), ("_id", -1)]).limit(self._limit(request))
-        return web.json_response({"items": [Match._from_son(d).view() for d in docs]})
+        docs, next_before = self._page(request, self._coll(Match), query, "proposed_at")
+        return web.json_response({"items": [Match._from_son(d).view() for d in docs], "next_before": next_before})
 
     @http("GET", "/api/v1/matches/<string:match_id>")
     @web.api
@@ -285,6 +294,8 @@ class ListingEntrypoints(TransactionsHelpers):
                 if principal.org == match.proposed_by_organization_id:
                     raise Forbidden("the other side decides on a proposed match")
             match.status = domain.transition(domain.MATCH_TRANSITIONS, action, match.status)
+            if action == "accept" and self._get(Listing, match.listing_id, uow).status != "open":
+                raise TransitionRefused("the listing is no longer open")  # proposed before it closed
             match.decided_at, match.decision_note = now, body.note
             if match.status == "declined":
                 match.live_pair = None  # the pair may be proposed again
