@@ -148,7 +148,7 @@ PATHS = {
         "post": op("Register a fund: the guidance fund, a sub-fund, another fund (admin)", "Fund", "201", "FundIn",
                    errors=WRITE_ERRORS, description="A sub-fund's commitment, with its siblings', may not exceed its "
                                                     "guidance fund's commitment (400 naming committed_amount)."),
-        "get": op("List funds (public), newest first", "FundPage", errors=(400,), secured=False, params=[
+        "get": op("List funds, newest first", "FundPage", errors=(400, 401), params=[
             param("kind", "query", {"type": "string", "enum": list(pool.FUND_KINDS)}), OFFSET, LIMIT]),
     },
     "/api/v1/funds/{fund_id}": {"get": op("A fund with committed and invested amounts", "Fund",

@@ -19,10 +19,11 @@ from datetime import timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ttp_common.reference import china_date
 
 from .domain import Integer, OptionalInteger, Strict, TransitionRefused
 from .pool import INSTRUMENTS, INVESTOR_KINDS
@@ -33,7 +34,6 @@ BASES = ("amount", "interest", "loss", "premium", "fee")
 FACT_OF_BASIS = {"loss": "loss", "premium": "premium", "fee": "guarantee_fee"}  # what the applicant states
 RULES_DIR = Path(__file__).parent / "rules"
 CENT = Decimal("0.01")
-CHINA = ZoneInfo("Asia/Shanghai")  # China Standard Time (UTC+8): the fiscal calendar year
 SUBSIDY_STATUSES = ("applied", "approved", "rejected")
 DECISIONS = {"approve": "approved", "reject": "rejected"}  # from "applied" only
 
@@ -108,7 +108,7 @@ def rule_year(moment):
     """The calendar year of ``moment`` in China Standard Time (a naive datetime is taken as UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(CHINA).year
+    return china_date(moment).year
 
 
 def decide(action, status):

@@ -248,3 +248,11 @@ def test_reviewers_list_their_scope_including_proposals(api):
     province = api.get(f"{PATH}?programme=13", token=reviewer(api, region="510000")).json()["items"]
     assert {i["id"] for i in province} == {proposed_id, other_id}
     assert_error(api.get(f"{PATH}?programme=13&region=510100", token=reviewer(api)), 403, "forbidden")
+
+
+def test_a_district_reviewer_does_not_list_its_city_proposals(api):
+    """As region_covers: a district's reviewer (510402) covers the district only, not its city's (510400)
+    projects (a four-digit prefix filter listed them)."""
+    proposed_id = propose(api, programme=14, region_code="510400")["id"]
+    assert api.get(f"{PATH}?programme=14", token=reviewer(api, "510402")).json()["items"] == []
+    assert [i["id"] for i in api.get(f"{PATH}?programme=14", token=reviewer(api)).json()["items"]] == [proposed_id]

@@ -11,5 +11,6 @@ def test_the_list_endpoints_are_documented_with_paging():
         page = SPEC["components"]["schemas"][f"{item}Page"]
         assert page["properties"]["items"]["items"] == {"$ref": f"#/components/schemas/{item}"}
     assert "security" not in SPEC["paths"]["/api/v1/roadshows"]["get"]  # public
-    assert "security" not in SPEC["paths"]["/api/v1/funds"]["get"]
-    assert SPEC["paths"]["/api/v1/deals"]["get"]["security"] and SPEC["paths"]["/api/v1/subsidies"]["get"]["security"]
+    for path in ("/api/v1/deals", "/api/v1/subsidies", "/api/v1/funds", "/api/v1/funds/{fund_id}"):
+        assert SPEC["paths"][path]["get"]["security"], path  # the funds' amounts only to authenticated callers
+        assert "401" in SPEC["paths"][path]["get"]["responses"], path

@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 
 from finance.documents import (
-    LEGACY_APPLICATION_INDEX, OPEN_APPLICATION_INDEX, FinancingProject, Roadshow, Subsidy, drop_legacy_indexes,
+    LEGACY_APPLICATION_INDEX, OPEN_APPLICATION_INDEX, Subsidy, drop_legacy_indexes,
 )
 from ttp_common import events
-from ttp_common.mongo import UnitOfWork
-from ttp_common.testing import assert_error, header, produce_raw, read_topic, running_service, wait_for
+from ttp_common.avro import event_type
+from ttp_common.mongo import OUTBOX
+from ttp_common.testing import assert_error, at_once, header, produce_raw, read_topic, running_service, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -86,14 +87,21 @@ def ids(api, path, token=None):
     return [item["id"] for item in response.json()["items"]]
 
 
-def losing_guarded_replaces(monkeypatch, document):
-    """Every guarded replace of a ``document`` matches nothing, as when another request changed it first."""
-    replace = UnitOfWork.replace
+def published(api, aggregate, event, subjects, others=()):
+    """The data of the ``event`` records on Kafka, once the outbox is relayed: exactly one per entry of
+    ``subjects`` (a subject may repeat) and none of ``others`` (the read waits for one more than expected)."""
+    wait_for(lambda: api.db[OUTBOX].count_documents({"sent": False}) == 0, message="the outbox to be relayed")
+    watched = {*subjects, *others}
+    records = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + f"ttp.finance.{aggregate}",
+                         lambda r: header(r, "ce_subject") in watched and header(r, "ce_type") == event_type(event),
+                         count=len(subjects) + 1, timeout=5)
+    assert sorted(header(r, "ce_subject") for r in records) == sorted(subjects)
+    return [api.decode(r)[1] for r in records]
 
-    def lose(self, doc, expected=None):
-        return False if isinstance(doc, document) and expected else replace(self, doc, expected)
 
-    monkeypatch.setattr(UnitOfWork, "replace", lose)
+def racing(*calls):
+    """The responses of ``calls`` (HTTP requests) sent at once, by status code."""
+    return sorted(at_once(*calls), key=lambda response: response.status_code)
 
 
 def closed_loan(api, investors, amount="2000000.00", rate="0.0435", months=24):
@@ -145,14 +153,23 @@ def test_sub_funds_commit_no_more_than_their_guidance_fund(api, investors):
     assert view["sub_funds_committed_amount"] == "10000000.00" and len(view["sub_funds"]) == 2
 
 
-def test_funds_are_listed_publicly_by_kind(api, investors):
-    sub_funds = api.get("/api/v1/funds?kind=sub_fund&limit=100").json()["items"]
+def test_funds_are_listed_by_kind_to_authenticated_callers(api, investors):
+    token = institution(api, BANK_ORG)  # any authenticated caller, as for a single fund
+    sub_funds = api.get("/api/v1/funds?kind=sub_fund&limit=100", token=token).json()["items"]
     assert investors["sub_fund"]["id"] in [f["id"] for f in sub_funds]
     assert {f["kind"] for f in sub_funds} == {"sub_fund"}
-    assert investors["guidance"]["id"] in ids(api, "/api/v1/funds?kind=guidance&limit=100")
-    assert len(ids(api, "/api/v1/funds?limit=1&offset=1")) == 1
+    assert investors["guidance"]["id"] in ids(api, "/api/v1/funds?kind=guidance&limit=100", token)
+    assert len(ids(api, "/api/v1/funds?limit=1&offset=1", token)) == 1
     for bad in ("kind=lottery", "limit=0", "offset=-1"):
-        assert_error(api.get(f"/api/v1/funds?{bad}"), 400, "validation_failed")
+        assert_error(api.get(f"/api/v1/funds?{bad}", token=token), 400, "validation_failed")
+
+
+def test_anonymous_callers_see_no_fund_amounts(api, investors):
+    for path in ("/api/v1/funds", "/api/v1/funds?kind=guidance", f"/api/v1/funds/{investors['guidance']['id']}"):
+        body = assert_error(api.get(path), 401, "unauthenticated")
+        assert "committed_amount" not in str(body) and investors["guidance"]["id"] not in str(body)
+    assert_error(api.get("/api/v1/funds", token=api.token("admin", secret="another-secret-of-at-least-32-bytes")),
+                 401, "unauthenticated")
 
 
 def test_an_organization_is_one_investor(api, investors):
@@ -223,16 +240,24 @@ def test_a_withdrawn_need_leaves_the_pool(api):
     assert (data["reason"], data["organization_id"]) == ("已获得融资", org)
 
 
-def test_a_withdrawal_that_loses_a_race_is_409_and_publishes_nothing(api, monkeypatch):
+REASONS = ("已获得融资", "不再融资")
+
+
+def test_concurrent_withdrawals_of_one_need_withdraw_it_once(api):
     org = new_org()
-    created = list_need(api, org)
-    losing_guarded_replaces(monkeypatch, FinancingProject)
-    before = api.counts("financing_projects")
-    assert_error(api.post(f"{POOL}/{created['id']}/withdraw", {"reason": "已获得融资"}, token=institution(api, org)),
-                 409, "conflict")
-    assert api.counts("financing_projects") == before
-    monkeypatch.undo()
-    assert api.get(f"{POOL}/{created['id']}", token=admin(api)).json()["status"] == "listed"
+    token = institution(api, org)
+    project_ids = []
+    for _ in range(3):
+        project_id = list_need(api, org)["id"]
+        won, lost = racing(*[lambda reason=reason: api.post(f"{POOL}/{project_id}/withdraw", {"reason": reason},
+                                                            token=token, timeout=60) for reason in REASONS])
+        assert (won.status_code, lost.status_code) == (200, 409), (won.text, lost.text)
+        assert won.json()["status"] == "withdrawn"
+        assert_error(lost, 409, "conflict")
+        assert api.get(f"{POOL}/{project_id}", token=token).json() == won.json()
+        project_ids.append(project_id)
+    events = published(api, "financing_project", "finance.financing_project.withdrawn.v1", project_ids)
+    assert {data["reason"] for data in events} <= set(REASONS)
 
 
 def test_rpc_summaries_are_of_listed_projects_only(rabbit_config):
@@ -403,6 +428,34 @@ def test_deals_close_up_to_the_financing_need_and_not_beyond(api, investors):
     closed = deal_action(api, second["id"], "close", BANK_ORG, {"amount": "400000.00", **LOAN_TERMS})
     assert closed.status_code == 200, closed.text
     assert api.get(f"{POOL}/{project['id']}", token=admin(api)).json()["raised"] == "1000000.00"
+
+
+def test_concurrent_closes_never_raise_more_than_the_need(api, investors):
+    """Two deals that together pass the need close at once: one closes, the other is refused (400 amount, or 409
+    when the need changed under it) and nothing of it is stored or published."""
+    closed_ids, refused_ids = [], []
+    for _ in range(3):
+        project = list_need(api, new_org(), amount="1000000.00", instruments=["loan"])
+        deals = [open_deal(api, investors["bank"], BANK_ORG, project, "loan") for _ in range(2)]
+        for deal in deals:
+            deal_action(api, deal["id"], "due-diligence", BANK_ORG)
+        won, lost = racing(*[lambda deal=deal: api.post(f"/api/v1/deals/{deal['id']}/close",
+                                                        {"amount": "600000.00", **LOAN_TERMS},
+                                                        token=institution(api, BANK_ORG), timeout=60)
+                             for deal in deals])
+        assert won.status_code == 200 and lost.status_code in (400, 409), (won.text, lost.text)
+        assert won.json()["status"] == "closed"
+        assert_error(lost, lost.status_code, "validation_failed" if lost.status_code == 400 else "conflict")
+        assert api.get(f"{POOL}/{project['id']}", token=admin(api)).json()["raised"] == "600000.00"
+        loser = next(d["id"] for d in deals if d["id"] != won.json()["id"])
+        assert api.get(f"/api/v1/deals/{loser}", token=admin(api)).json()["status"] == "due_diligence"
+        closed_ids.append(won.json()["id"])
+        refused_ids.append(loser)
+        # the need is never passed by the next close either
+        body = assert_error(deal_action(api, loser, "close", BANK_ORG, {"amount": "400000.01", **LOAN_TERMS}),
+                            400, "validation_failed")
+        assert [f["path"] for f in body["fields"]] == ["amount"]
+    published(api, "deal", "finance.deal.closed.v1", closed_ids, others=refused_ids)
 
 
 def test_deals_are_listed_to_their_parties_their_region_and_admins(api, investors):
@@ -589,15 +642,29 @@ def schedule(api, project, starts_at, kind="roadshow", region="513400"):
     return response.json()["id"]
 
 
-def test_a_roadshow_registration_that_loses_a_race_is_409_and_publishes_nothing(api, investors, monkeypatch):
-    roadshow_id = schedule(api, list_need(api, new_org()), "2027-03-01T09:00:00+08:00", region="510400")
-    losing_guarded_replaces(monkeypatch, Roadshow)
-    before = api.counts("roadshows")
-    assert_error(api.post(f"/api/v1/roadshows/{roadshow_id}/registrations", {"investor_id": investors["bank"]["id"]},
-                          token=institution(api, BANK_ORG)), 409, "conflict")
-    assert api.counts("roadshows") == before
-    monkeypatch.undo()
-    assert api.get(f"/api/v1/roadshows/{roadshow_id}").json()["investor_ids"] == []
+def test_concurrent_roadshow_registrations_are_each_kept_once(api, investors):
+    bank, vc = investors["bank"]["id"], investors["vc"]["id"]
+
+    def register(roadshow_id, investor_id, org):
+        return lambda: api.post(f"/api/v1/roadshows/{roadshow_id}/registrations", {"investor_id": investor_id},
+                                token=institution(api, org), timeout=60)
+
+    expected = []
+    for _ in range(2):
+        # the same investor twice: one registration, the other 409
+        same = schedule(api, list_need(api, new_org()), "2027-03-01T09:00:00+08:00", region="510400")
+        won, lost = racing(register(same, bank, BANK_ORG), register(same, bank, BANK_ORG))
+        assert (won.status_code, lost.status_code) == (201, 409), (won.text, lost.text)
+        assert won.json()["investor_ids"] == [bank]
+        assert_error(lost, 409, "conflict")
+        # two investors: neither registration is lost
+        both = schedule(api, list_need(api, new_org()), "2027-03-01T09:00:00+08:00", region="510400")
+        responses = racing(register(both, bank, BANK_ORG), register(both, vc, VC_ORG))
+        assert [r.status_code for r in responses] == [201, 201], [r.text for r in responses]
+        assert sorted(api.get(f"/api/v1/roadshows/{both}").json()["investor_ids"]) == sorted([bank, vc])
+        expected += [(same, bank), (both, bank), (both, vc)]
+    events = published(api, "roadshow", "finance.roadshow.investor_registered.v1", [r for r, _ in expected])
+    assert sorted((data["roadshow_id"], data["investor_id"]) for data in events) == sorted(expected)
 
 
 def test_roadshows_are_listed_publicly_upcoming_first(api):
