@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ttp_common.fields import Integer
 from ttp_common.reference import SICHUAN_REGIONS, RegionCode
 
 CATEGORIES = {"major": "重大科技成果转化项目", "promoted": "推广应用先进成熟适用技术成果"}
@@ -28,15 +29,6 @@ Money = Field(ge=0, max_digits=18, decimal_places=2)
 Region = Annotated[RegionCode, Field(json_schema_extra={"enum": sorted(SICHUAN_REGIONS)})]
 
 
-def _not_a_boolean(value):
-    # pydantic's lax mode reads JSON true/false as 1/0 for an int; an integer field takes numbers only.
-    if isinstance(value, bool):
-        raise ValueError("expected an integer, not a boolean")
-    return value
-
-
-Integer = Annotated[int, BeforeValidator(_not_a_boolean)]
-OptionalInteger = Annotated[int | None, BeforeValidator(_not_a_boolean)]  # keeps its bounds in the JSON schema
 
 
 class TransitionRefused(Exception):

@@ -12,7 +12,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .domain import STAGES, OptionalInteger, Region, Strict, TransitionRefused, check_ids, ids_field
+from ttp_common.fields import OptionalInteger
+
+from .domain import STAGES, Region, Strict, TransitionRefused, check_ids, ids_field
 
 INSTRUMENTS = {"equity": "股权投资", "loan": "科技贷款", "guarantee": "科技担保", "insurance": "科技保险",
                "ip_pledge": "知识产权质押融资", "equity_pledge": "股权质押融资"}

@@ -23,9 +23,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ttp_common.fields import Integer, OptionalInteger
 from ttp_common.reference import china_date
 
-from .domain import Integer, OptionalInteger, Strict, TransitionRefused
+from .domain import Strict, TransitionRefused
 from .pool import INSTRUMENTS, INVESTOR_KINDS
 
 SUBSIDY_INSTRUMENTS = {"guidance": "引导计划", "risk_compensation": "风险补助", "interest_subsidy": "贴息",

@@ -7,11 +7,12 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ttp_common.errors import ValidationFailed
+from ttp_common.fields import Integer
 
 PERSON_KINDS = {"researcher": "科研人员", "broker": "技术经纪人", "mentor": "创业导师", "expert": "专家"}
 
@@ -19,15 +20,6 @@ PERSON_KINDS = {"researcher": "科研人员", "broker": "技术经纪人", "ment
 PUBLIC_FIELDS = {"name": "姓名", "kinds": "人员类型", "organization_id": "所在单位", "fields": "专业领域",
                  "title": "职称"}
 
-def _not_a_boolean(value):
-    # pydantic's lax mode reads JSON true/false as 1/0 for an int; an integer field takes numbers only.
-    if isinstance(value, bool):
-        raise ValueError("expected an integer, not a boolean")
-    return value
-
-
-Integer = Annotated[int, BeforeValidator(_not_a_boolean)]
-OptionalInteger = Annotated[int | None, BeforeValidator(_not_a_boolean)]  # keeps its bounds in the JSON schema
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"

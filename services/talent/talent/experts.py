@@ -4,8 +4,8 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ttp_common.errors import Conflict, field_error
+from ttp_common.fields import Integer
 
-from .domain import Integer
 
 
 class AssignmentIn(BaseModel):

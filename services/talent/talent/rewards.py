@@ -16,8 +16,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ttp_common.errors import ValidationFailed, field_error
+from ttp_common.fields import OptionalInteger
 
-from .domain import OptionalInteger
 
 MODES = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "self_implementation": "自行实施或合作实施"}
 STATUTE = "促进科技成果转化法(2015) 第四十五条"

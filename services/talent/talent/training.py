@@ -5,8 +5,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ttp_common.errors import ApiError, Conflict, ValidationFailed, field_error
+from ttp_common.fields import Integer, OptionalInteger
 
-from .domain import Integer, OptionalInteger
 
 PROGRAMME_KINDS = {"degree": "学历教育", "vocational": "职业教育", "continuing": "继续教育",
                    "broker_course": "技术经纪人培训"}
