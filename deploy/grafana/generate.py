@@ -101,6 +101,10 @@ def plan_targets():
     d = d.with_panel(panel(table.Panel(), ids, "逾期任务（序号）", [("ttp_task_overdue == 1", "{{task}}")], 4, 6))
     d = d.with_panel(panel(bargauge.Panel(), ids, "高校院所年度报告报送情况",
                            [("ttp_annual_reports", "{{year}} {{status}}")], 8, 6))
+    d = d.with_row(dashboard.Row("其他指标（无目标值）").id(ids.next()))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "机构、成果、合同与人才（累计）",
+                           [("ttp_indicator_value", "{{indicator}}")], 24, 7,
+                           description="方案跟踪但未设目标值的数字，如注册机构、公开成果、技术经纪人认证、转移转化岗"))
     return d
 
 
