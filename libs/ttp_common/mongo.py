@@ -283,25 +283,25 @@ class Store(DependencyProvider):
         self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
 
     def start(self):
-        try:
-            self.db[OUTBOX].create_index([("sent", ASCENDING), ("_id", ASCENDING)])
-        except Exception:  # the database may be down at start-up; /health reports it
-            log.warning("could not create the outbox index", exc_info=True)
-        # Each step on its own: an index an older one blocks must not stop the migration that drops it.
-        for document in getattr(self.container.service_cls, "documents", ()):
+        """Indexes, migrations and the dedup retention, each step on its own (an index an older one
+        blocks must not stop the migration that drops it); an unreachable database stops them all at
+        once, since each would wait out server selection, and /health reports it."""
+        service = self.container.service_cls
+        outbox_index = [("sent", ASCENDING), ("_id", ASCENDING)]
+        steps = [("the outbox index", lambda: self.db[OUTBOX].create_index(outbox_index))]
+        steps += [(f"the indexes of {document.__name__}", document.ensure_indexes)
+                  for document in getattr(service, "documents", ())]
+        steps += [(f"migration {migrate.__name__}", lambda migrate=migrate: migrate(self.db))
+                  for migrate in getattr(service, "migrations", ())]
+        steps += [(f"the retention of {PROCESSED}", lambda: ensure_dedup_retention(self.db, self.dedup_retention_days))]
+        for name, step in steps:
             try:
-                document.ensure_indexes()
+                step()
+            except ConnectionFailure:
+                log.warning("database unreachable at start-up: indexes and migrations wait for the next start")
+                break
             except Exception:
-                log.warning("could not create the indexes of %s", document.__name__, exc_info=True)
-        for migrate in getattr(self.container.service_cls, "migrations", ()):
-            try:
-                migrate(self.db)
-            except Exception:
-                log.error("migration %s failed; it runs again at the next start", migrate.__name__, exc_info=True)
-        try:
-            ensure_dedup_retention(self.db, self.dedup_retention_days)
-        except Exception:
-            log.warning("could not set the retention of %s", PROCESSED, exc_info=True)
+                log.error("%s failed; it runs again at the next start", name, exc_info=True)
 
     def stop(self):
         # Dependencies stop concurrently: let the relay drain before the client closes.

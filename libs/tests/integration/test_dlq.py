@@ -6,6 +6,7 @@ when it is re-driven again. Unique topic prefix and database, like test_backbone
 """
 import io
 import json
+import time
 import uuid
 
 import pymongo
@@ -227,6 +228,7 @@ def test_redrive_by_offset_range_takes_only_that_range(container, db):
 def test_redrive_refuses_dead_letters_older_than_the_dedup_retention(poisoned, monkeypatch):
     _, ce_id = poisoned
     monkeypatch.setenv("DEDUP_RETENTION_DAYS", "0.00001")  # under a second
+    time.sleep(1)  # the dead letter is now older than the window, however soon after the fixture this runs
     with pytest.raises(SystemExit, match="older than DEDUP_RETENTION_DAYS"):
         ttp_dlq("redrive", "ttp.registry.organization", "--ce-id", ce_id, "--dry-run")
     code, out = ttp_dlq("redrive", "ttp.registry.organization", "--ce-id", ce_id, "--dry-run", "--allow-stale")
