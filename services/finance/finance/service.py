@@ -12,7 +12,7 @@ from nameko.extensions import DependencyProvider
 from prometheus_client import Counter
 from pymongo.errors import DuplicateKeyError
 
-from ttp_common import auth, web
+from ttp_common import auth, paging, web
 from ttp_common.consumer import consume
 from ttp_common.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from ttp_common.rpc import rpc
@@ -207,7 +207,7 @@ class FinanceService(PlatformService):
             if query.get("status", "approved") not in PUBLIC_PROJECT_STATUSES:
                 raise ValidationFailed.at("status", f"public callers see: {', '.join(PUBLIC_PROJECT_STATUSES)}")
             query.setdefault("status", {"$in": list(PUBLIC_PROJECT_STATUSES)})
-        limit = self._limit(request)
+        limit = paging.limit(request)
         docs = self.store.db[TransformationProject._get_collection_name()].find(query).sort(
             [("proposed_at", -1), ("_id", -1)]).limit(limit)
         return web.json_response({"items": [TransformationProject._from_son(d).public() for d in docs]})
@@ -216,26 +216,10 @@ class FinanceService(PlatformService):
         return (principal.role == auth.Roles.INSTITUTION and principal.org == project.organization_id) or \
             self._is_department(principal, project.region_code)
 
-    @staticmethod
-    def _limit(request, default=20, maximum=100):
-        limit = web.query_param(request, "limit", type=int, default=default)
-        if not 1 <= limit <= maximum:
-            raise ValidationFailed.at("limit", f"must be between 1 and {maximum}")
-        return limit
-
-    @staticmethod
-    def _offset(request, maximum=10_000):
-        offset = web.query_param(request, "offset", type=int, default=0)
-        if not 0 <= offset <= maximum:
-            raise ValidationFailed.at("offset", f"must be between 0 and {maximum}")
-        return offset
-
     def _page(self, request, document, query, sort):
         """One page of ``document`` (``offset``, ``limit``), as the pool pages."""
-        limit, offset = self._limit(request), self._offset(request)
-        docs = self.store.db[document._get_collection_name()].find(query).sort(sort).skip(offset).limit(limit)
-        return web.json_response({"items": [document._from_son(d).public() for d in docs],
-                                  "offset": offset, "limit": limit})
+        return web.json_response(paging.offset_page(self.store.db[document._get_collection_name()], query, sort,
+                                                    request, lambda doc: document._from_son(doc).public()))
 
     @staticmethod
     def _region_filter(region):
@@ -284,13 +268,11 @@ class FinanceService(PlatformService):
     def browse_pool(self, request):
         """Investors (any authenticated caller) browse listed needs: filter, sort, page."""
         auth.require(self.principal(request))
-        query, sort, limit, offset = self.pool_query(request)
-        docs = self.store.db[FinancingProject._get_collection_name()].find(query).sort(sort).skip(offset).limit(limit)
-        return web.json_response({"items": [FinancingProject._from_son(d).public() for d in docs],
-                                  "offset": offset, "limit": limit})
+        query, sort = self.pool_query(request)
+        return self._page(request, FinancingProject, query, sort)
 
     def pool_query(self, request):
-        """(filter, sort, limit, offset) of a pool query; never a raw operator from the caller."""
+        """(filter, sort) of a pool query; never a raw operator from the caller."""
         query = {"status": "listed"}
         for name, field, choices in (("instrument", "instruments", pool.INSTRUMENTS), ("stage", "stage", domain.STAGES),
                                      ("region", "region_code", None), ("industry", "industry", None),
@@ -308,7 +290,7 @@ class FinanceService(PlatformService):
         if bounds:
             query["amount_fen"] = bounds
         sort = pool.SORTS[web.query_param(request, "sort", default="newest", choices=list(pool.SORTS))]
-        return query, sort, self._limit(request), self._offset(request)
+        return query, sort
 
     @http("GET", "/api/v1/financing-projects/<string:financing_project_id>")
     @web.api
@@ -758,7 +740,7 @@ class FinanceService(PlatformService):
             value = web.query_param(request, name, choices=choices)
             if value is not None:
                 query[field] = value
-        limit, offset = self._limit(request), self._offset(request)
+        limit, offset = paging.limit(request), paging.offset(request)
         collection, now = self.store.db[Roadshow._get_collection_name()], now_ms()
         upcoming = {**query, "starts_at": {"$gte": now}}
         past = {**query, "starts_at": {"$lt": now}}

@@ -8,14 +8,14 @@ from decimal import Decimal
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ttp_common import auth, web
+from ttp_common import auth, paging, web
 from ttp_common.consumer import consume
 from ttp_common.errors import Conflict, Forbidden, NotFound, field_error
 from ttp_common.rpc import rpc
 from ttp_common.service_base import PlatformService
 from ttp_common.web import http
 
-from . import certification, domain, experts, paging, performance, rewards, training
+from . import certification, domain, experts, performance, rewards, training
 from .documents import (AchievementReplica, Assignment, Certificate, Enrolment, Person, Post, Programme, RewardPlan,
                         now_ms)
 from .migrations import key_posts
@@ -85,14 +85,14 @@ class TalentService(PlatformService):
         """Public: people by ``kind``, ``field`` and ``organization``, by id, cursor-paged; each as the public
         view. A filter only finds people who consented to show what it filters on, and nobody who consented
         to show nothing is listed. Not newest first, and the cursor holds only the last id shown: no one
-        consented to show when they were registered (``paging.page_by_id``)."""
+        consented to show when they were registered (``paging.id_page``)."""
         filters = {"kinds": web.query_param(request, "kind", choices=tuple(domain.PERSON_KINDS)),
                    "fields": web.query_param(request, "field"),
                    "organization_id": web.query_param(request, "organization")}
         query = {name: value for name, value in filters.items() if value is not None}
         # the stored names filtered on are also the consent's names (domain.PUBLIC_FIELDS)
         query["public_fields"] = {"$all": list(query)} if query else {"$in": list(domain.PUBLIC_FIELDS)}
-        docs, next_cursor = paging.page_by_id(self.store.db[Person._get_collection_name()], query, request)
+        docs, next_cursor = paging.id_page(self.store.db[Person._get_collection_name()], query, request)
         return web.json_response({"items": [domain.public_view(Person._from_son(d).as_dict()) for d in docs],
                                   "next_cursor": next_cursor})
 
@@ -225,7 +225,7 @@ class TalentService(PlatformService):
             value = web.query_param(request, name, choices=tuple(choices))
             if value is not None:
                 query[name] = value
-        docs, next_cursor = paging.page(self.store.db[Programme._get_collection_name()], query, request)
+        docs, next_cursor = paging.time_page(self.store.db[Programme._get_collection_name()], query, request)
         return web.json_response({"items": [Programme._from_son(d).as_dict() for d in docs],
                                   "next_cursor": next_cursor})
 
@@ -612,7 +612,7 @@ class TalentService(PlatformService):
             query["compliant"] = False
         if principal.role == R.INSTITUTION:
             query["organization_id"] = principal.org
-        docs, next_cursor = paging.page(self.store.db[RewardPlan._get_collection_name()], query, request)
+        docs, next_cursor = paging.time_page(self.store.db[RewardPlan._get_collection_name()], query, request)
         return web.json_response({"items": [RewardPlan._from_son(d).as_dict() for d in docs],
                                   "next_cursor": next_cursor})
 

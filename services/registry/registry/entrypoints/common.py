@@ -10,7 +10,7 @@ more than one area uses.
 """
 import os
 
-from ttp_common import auth, web
+from ttp_common import auth, paging, web
 from ttp_common.errors import Conflict, NotFound, ValidationFailed
 from ttp_common.events import Actor
 from ttp_common.reference import SICHUAN_REGIONS
@@ -20,7 +20,6 @@ from ..documents import Achievement
 
 SYSTEM = Actor(sub="service:registry", role="system")  # for changes the service makes by itself
 OVERDUE_CHECK_SECONDS = float(os.environ.get("OVERDUE_CHECK_SECONDS", 3600))  # plan projects, annual reports
-MAX_LIMIT, MAX_OFFSET = 100, 10_000  # paged listings
 
 
 class RegistryHelpers:
@@ -51,14 +50,8 @@ class RegistryHelpers:
 
     def _page(self, request, document, query, sort, view):
         """One page (``limit`` 1-100, default 20; ``offset`` 0-10000) of ``document`` matching ``query``."""
-        limit = web.query_param(request, "limit", type=int, default=20)
-        if not 1 <= limit <= MAX_LIMIT:
-            raise ValidationFailed.at("limit", f"must be between 1 and {MAX_LIMIT}")
-        offset = web.query_param(request, "offset", type=int, default=0)
-        if not 0 <= offset <= MAX_OFFSET:
-            raise ValidationFailed.at("offset", f"must be between 0 and {MAX_OFFSET}")
-        docs = self.store.db[document._get_collection_name()].find(query).sort(sort).skip(offset).limit(limit)
-        return {"items": [view(document._from_son(d)) for d in docs], "offset": offset, "limit": limit}
+        return paging.offset_page(self.store.db[document._get_collection_name()], query, sort, request,
+                                  lambda doc: view(document._from_son(doc)))
 
     @staticmethod
     def _region_filter(request, principal=None):

@@ -9,7 +9,7 @@ extraction and cursors are in ``registry.search``.
 import json
 import logging
 
-from ttp_common import web
+from ttp_common import paging, web
 from ttp_common.errors import ValidationFailed
 from ttp_common.rpc import rpc
 from ttp_common.web import http
@@ -67,9 +67,7 @@ class SearchEntrypoints(RegistryHelpers):
             raise ValidationFailed.at("trl_min", f"must not be above trl_max ({trl_max})")
         if (trl_min, trl_max) != (1, 9):
             query["trl"] = {"$gte": trl_min, "$lte": trl_max}
-        limit = web.query_param(request, "limit", type=int, default=20)
-        if not 1 <= limit <= 100:
-            raise ValidationFailed.at("limit", "must be between 1 and 100")
+        limit = paging.limit(request)
         sort = web.query_param(request, "sort", default="newest", choices=list(search.SORTS))
         field, direction = search.SORTS[sort]
         cursor = web.query_param(request, "cursor")

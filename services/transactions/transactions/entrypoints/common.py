@@ -2,42 +2,20 @@
 
 Helpers to read a document in or out of a unit of work, to turn a refused transition into a 409, to
 require an institution acting for its organization, to decline the proposed matches of a demand or
-listing that is gone, and the ``limit`` and ``before`` query parameters; and the constants more than
+listing that is gone, and pages with a ``before`` cursor (``ttp_common.paging``); and the constants more than
 one area uses. ``TransactionsHelpers`` is the base of every area mixin; the final class
 (``TransactionsService``, a ``PlatformService``) brings ``self.store``, ``self.principal`` and
 ``self.actor``.
 """
-import base64
-import binascii
-import datetime as dt
-import json
-
-from ttp_common import auth, web
-from ttp_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ttp_common import auth, paging
+from ttp_common.errors import Conflict, Forbidden, NotFound
 from ttp_common.events import Actor
 
-from ..documents import Match, aware
+from ..documents import Match
 from ..domain import TransitionRefused
 
 SYSTEM = Actor(sub="service:transactions", role="system")  # for changes the service makes by itself
 PROGRAMMES = range(1, 16)  # the plan's 15 special programmes (专项)
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-
-
-def encode_cursor(time, item_id):
-    """An opaque ``before`` cursor: the time (milliseconds) and id of a page's last item."""
-    millis = (aware(time) - EPOCH) // dt.timedelta(milliseconds=1)
-    return base64.urlsafe_b64encode(json.dumps([millis, item_id]).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor):
-    try:
-        millis, item_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(millis, int) or not isinstance(item_id, str):
-            raise ValueError
-        return EPOCH + dt.timedelta(milliseconds=millis), item_id
-    except (ValueError, TypeError, OverflowError, OSError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed.at("before", "not a cursor this service returned") from None
 
 
 class TransactionsHelpers:
@@ -88,22 +66,9 @@ class TransactionsHelpers:
     def _org_of(principal):
         return None if principal.role == auth.Roles.ADMIN else principal.org
 
-    def _page(self, request, collection, query, time_field):
+    @staticmethod
+    def _page(request, collection, query, time_field):
         """One page of ``query``, newest first by (``time_field``, _id), and the ``before`` cursor of the next
         (older) page, None on the last one: ``limit`` and ``before`` come from the request."""
-        limit = self._limit(request)
-        before = web.query_param(request, "before")
-        if before:
-            time, last_id = decode_cursor(before)
-            query = {"$and": [query, {"$or": [{time_field: {"$lt": time}},
-                                              {time_field: time, "_id": {"$lt": last_id}}]}]}
-        docs = list(collection.find(query).sort([(time_field, -1), ("_id", -1)]).limit(limit + 1))
-        last = docs[limit - 1] if len(docs) > limit else None
-        return docs[:limit], encode_cursor(last[time_field], last["_id"]) if last else None
+        return paging.time_page(collection, query, request, time_field, param="before")
 
-    @staticmethod
-    def _limit(request):
-        limit = web.query_param(request, "limit", type=int, default=20)
-        if not 1 <= limit <= 100:
-            raise ValidationFailed.at("limit", "must be between 1 and 100")
-        return limit

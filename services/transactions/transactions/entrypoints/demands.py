@@ -4,7 +4,7 @@ admin) withdraws one that was met or dropped. Matching demands with listings is 
 """
 import uuid
 
-from ttp_common import auth, search_terms, web
+from ttp_common import auth, paging, search_terms, web
 from ttp_common.errors import NotFound
 from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.web import http
@@ -54,7 +54,7 @@ class DemandEntrypoints(TransactionsHelpers):
             value = web.query_param(request, name, type=kind, choices=choices)
             if value is not None:
                 query[field] = value
-        docs = self._coll(Demand).find(query).sort([("published_at", -1), ("_id", -1)]).limit(self._limit(request))
+        docs = self._coll(Demand).find(query).sort([("published_at", -1), ("_id", -1)]).limit(paging.limit(request))
         return web.json_response({"items": [Demand._from_son(d).view() for d in docs]})
 
     @http("GET", "/api/v1/demands/<string:demand_id>")

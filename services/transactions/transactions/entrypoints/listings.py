@@ -18,7 +18,7 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError
 
-from ttp_common import auth, search_terms, web
+from ttp_common import auth, paging, search_terms, web
 from ttp_common.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.web import http
@@ -96,7 +96,7 @@ class ListingEntrypoints(TransactionsHelpers):
             value = web.query_param(request, name, type=kind, choices=choices)
             if value is not None:
                 query[field] = value
-        limit = self._limit(request)
+        limit = paging.limit(request)
         docs = self._coll(Listing).find(query).sort([("opened_at", -1), ("_id", -1)]).limit(limit)
         return web.json_response({"items": [Listing._from_son(d).view() for d in docs]})
 
@@ -182,7 +182,7 @@ class ListingEntrypoints(TransactionsHelpers):
                                 matching.listing_prefilter_terms(demand.keywords), demand.programme, "opened_at")
         listings = {d["_id"]: Listing._from_son(d) for d in docs}
         ranked = matching.rank(lambda listing: matching.score(side, self._supply_side(listing)),
-                               listings.items(), limit=self._limit(request))
+                               listings.items(), limit=paging.limit(request))
         return web.json_response({"demand_id": demand.id, "items": [
             {**r, "listing": listings[r["id"]].view()} for r in ranked]})
 
@@ -199,7 +199,7 @@ class ListingEntrypoints(TransactionsHelpers):
                                 "published_at")
         demands = {d["_id"]: Demand._from_son(d) for d in docs}
         ranked = matching.rank(lambda demand: matching.score(self._demand_side(demand), supply),
-                               demands.items(), limit=self._limit(request))
+                               demands.items(), limit=paging.limit(request))
         return web.json_response({"listing_id": listing.id, "items": [
             {**r, "demand": demands[r["id"]].view()} for r in ranked]})
 

@@ -1,0 +1,103 @@
+"""Paging of the services' list endpoints: the ``limit`` and ``offset`` query parameters, offset pages,
+and keyset pages with opaque cursors.
+
+- ``offset_page``: ``limit`` 1–100 (default 20) and ``offset`` 0–10,000, in a fixed sort order.
+- ``time_page``: newest first by (a time field, ``_id``); the cursor holds the time (milliseconds) and
+  id of the page's last item and is passed back in the request parameter the endpoint names.
+- ``id_page``: by ``_id`` alone; the cursor holds only an id the page showed (for lists whose times
+  must not be revealed, such as people).
+
+Cursors are base64url JSON, null on the last page; one a service did not return is a 400 naming the
+parameter.
+"""
+import base64
+import binascii
+import datetime as dt
+import json
+
+from . import web
+from .errors import ValidationFailed
+
+MAX_LIMIT, MAX_OFFSET = 100, 10_000
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def limit(request, default=20, maximum=MAX_LIMIT):
+    """The ``limit`` query parameter, 1 to ``maximum``."""
+    value = web.query_param(request, "limit", type=int, default=default)
+    if not 1 <= value <= maximum:
+        raise ValidationFailed.at("limit", f"must be between 1 and {maximum}")
+    return value
+
+
+def offset(request, maximum=MAX_OFFSET):
+    """The ``offset`` query parameter, 0 to ``maximum``."""
+    value = web.query_param(request, "offset", type=int, default=0)
+    if not 0 <= value <= maximum:
+        raise ValidationFailed.at("offset", f"must be between 0 and {maximum}")
+    return value
+
+
+def offset_page(collection, query, sort, request, view):
+    """``{"items", "offset", "limit"}``: one page of ``query`` in ``sort`` order, each raw document
+    given to ``view``."""
+    size, start = limit(request), offset(request)
+    docs = collection.find(query).sort(sort).skip(start).limit(size)
+    return {"items": [view(doc) for doc in docs], "offset": start, "limit": size}
+
+
+def _encode(value):
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def _decode(cursor):
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+def encode_time_cursor(time, item_id):
+    """The cursor after an item of ``time`` (MongoDB may give it back naive: UTC) and ``item_id``."""
+    time = time if time.tzinfo else time.replace(tzinfo=dt.timezone.utc)
+    return _encode([(time - EPOCH) // dt.timedelta(milliseconds=1), item_id])
+
+
+def decode_time_cursor(cursor, param="cursor"):
+    """(time, item id) of a cursor of ``encode_time_cursor``; 400 naming ``param`` otherwise."""
+    try:
+        millis, item_id = _decode(cursor)
+        if not isinstance(millis, int) or not isinstance(item_id, str):
+            raise ValueError
+        return EPOCH + dt.timedelta(milliseconds=millis), item_id
+    except (ValueError, TypeError, OverflowError, OSError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed.at(param, "not a cursor this service returned") from None
+
+
+def time_page(collection, query, request, time_field="created_at", param="cursor"):
+    """(documents of one page, the next page's cursor or None) of ``query``, newest first by
+    (``time_field``, ``_id``); ``limit`` and the cursor (parameter ``param``) come from the request."""
+    size = limit(request)
+    cursor = web.query_param(request, param)
+    if cursor:
+        time, last_id = decode_time_cursor(cursor, param)
+        query = {"$and": [query, {"$or": [{time_field: {"$lt": time}},
+                                          {time_field: time, "_id": {"$lt": last_id}}]}]}
+    docs = list(collection.find(query).sort([(time_field, -1), ("_id", -1)]).limit(size + 1))
+    last = docs[size - 1] if len(docs) > size else None
+    return docs[:size], encode_time_cursor(last[time_field], last["_id"]) if last else None
+
+
+def id_page(collection, query, request):
+    """(documents of one page, the next page's cursor or None) of ``query`` by ``_id`` alone (ids are
+    random, so in no meaningful order): the cursor reveals nothing the page does not show."""
+    size = limit(request)
+    cursor = web.query_param(request, "cursor")
+    if cursor:
+        try:
+            [last_id] = _decode(cursor)
+            if not isinstance(last_id, str):
+                raise ValueError
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise ValidationFailed.at("cursor", "not a cursor this service returned") from None
+        query = {**query, "_id": {"$gt": last_id}}
+    docs = list(collection.find(query).sort("_id", 1).limit(size + 1))
+    last = docs[size - 1] if len(docs) > size else None
+    return docs[:size], _encode([last["_id"]]) if last else None
