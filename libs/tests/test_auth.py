@@ -178,3 +178,11 @@ def test_cli_prints_a_token(monkeypatch, capsys):
     assert main(["--role", "reviewer", "--sub", "rita", "--region", "510100", "--ttl", "60"]) == 0
     principal = decode_token(capsys.readouterr().out.strip(), SECRET)
     assert principal == Principal("rita", Roles.REVIEWER, region="510100")
+
+
+def test_acts_for_admins_and_the_callers_own_organizations_only():
+    seller = Principal("s", Roles.INSTITUTION, org="org-seller")
+    assert auth.acts_for(seller, "org-buyer", "org-seller") and auth.acts_for(Principal("a", Roles.ADMIN), "x")
+    assert not auth.acts_for(seller, "org-buyer") and not auth.acts_for(seller)
+    # a missing party matches nobody, not even a caller without an organization
+    assert not auth.acts_for(Principal("n", Roles.INSTITUTION), "org-seller", None)

@@ -106,12 +106,17 @@ def require(principal, *roles):
     return principal
 
 
+def acts_for(principal, *org_ids):
+    """True for admins and for a caller of one of the organizations ``org_ids`` (missing ones match nobody)."""
+    if principal.role == Roles.ADMIN:
+        return True
+    return principal.org is not None and principal.org in {str(org_id) for org_id in org_ids if org_id is not None}
+
+
 def require_org(principal, org_id):
     """Admins, or a caller of the organization `org_id` (an institution edits only its own records)."""
     require(principal)
-    if principal.role == Roles.ADMIN:
-        return principal
-    if principal.org is None or org_id is None or principal.org != str(org_id):
+    if not acts_for(principal, org_id):
         raise Forbidden("This record belongs to another organization")
     return principal
 

@@ -72,7 +72,7 @@ class AchievementEntrypoints(RegistryHelpers):
                     {"path": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]})
                 continue
             owner = form.organization_ids[0]
-            if principal.role != auth.Roles.ADMIN and principal.org != owner:
+            if not auth.acts_for(principal, owner):
                 results.append({"row": number, "status": "rejected", "errors": [
                     {"path": "organization_ids.0", "message": "not the caller's organization"}]})
                 continue

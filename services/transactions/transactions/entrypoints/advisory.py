@@ -89,7 +89,7 @@ class AdvisoryEntrypoints(TransactionsHelpers):
         principal = self.principal(request)
         auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
         record = self._get(Valuation, valuation_id, missing="no such valuation")
-        if principal.role != auth.Roles.ADMIN and principal.org != record.requested_by_organization_id:
+        if not auth.acts_for(principal, record.requested_by_organization_id):
             raise NotFound("no such valuation")
         return web.json_response(record.view())
 

@@ -93,8 +93,7 @@ class ContractEntrypoints(TransactionsHelpers):
     @staticmethod
     def _check_party(principal, fields):
         """The caller's organization is the seller or the buyer (the buyer may come from the auction)."""
-        if principal.role != auth.Roles.ADMIN and principal.org not in (fields["seller_organization_id"],
-                                                                        fields["buyer_organization_id"]):
+        if not auth.acts_for(principal, fields["seller_organization_id"], fields["buyer_organization_id"]):
             raise Forbidden("only a party to the contract may submit it",
                             [field_error("seller_organization_id", "the caller's organization is not a party")])
 
@@ -130,8 +129,7 @@ class ContractEntrypoints(TransactionsHelpers):
 
         def work(uow):
             contract = self._get(Contract, contract_id, uow, "no such contract")
-            if principal.role != auth.Roles.ADMIN and principal.org not in (contract.seller_organization_id,
-                                                                            contract.buyer_organization_id):
+            if not auth.acts_for(principal, contract.seller_organization_id, contract.buyer_organization_id):
                 raise NotFound("no such contract")
             status = domain.transition(domain.CONTRACT_TRANSITIONS, "resubmit", contract.status)
             fields = self._contract_fields(uow, body)

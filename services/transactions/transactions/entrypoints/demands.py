@@ -64,7 +64,7 @@ class DemandEntrypoints(TransactionsHelpers):
         demand = self._get(Demand, demand_id, missing="no such demand")
         if demand.status != "open":
             principal = self.principal(request)
-            if principal.role != auth.Roles.ADMIN and principal.org != demand.organization_id:
+            if not auth.acts_for(principal, demand.organization_id):
                 raise NotFound("no such demand")
         return web.json_response(demand.view())
 

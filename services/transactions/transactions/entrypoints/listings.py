@@ -107,7 +107,7 @@ class ListingEntrypoints(TransactionsHelpers):
         listing = self._get(Listing, listing_id, missing="no such listing")
         if listing.status != "open":
             principal = self.principal(request)
-            if principal.role != auth.Roles.ADMIN and principal.org != listing.seller_organization_id:
+            if not auth.acts_for(principal, listing.seller_organization_id):
                 raise NotFound("no such listing")
         return web.json_response(listing.view())
 
@@ -215,8 +215,7 @@ class ListingEntrypoints(TransactionsHelpers):
         def work(uow):
             demand = self._get(Demand, body.demand_id, uow, "no such demand")
             listing = self._get(Listing, body.listing_id, uow, "no such listing")
-            if principal.role != auth.Roles.ADMIN and principal.org not in (demand.organization_id,
-                                                                            listing.seller_organization_id):
+            if not auth.acts_for(principal, demand.organization_id, listing.seller_organization_id):
                 raise Forbidden("only the demand's or the listing's organization may propose this match")
             if listing.status != "open":
                 raise ValidationFailed.at("listing_id", "the listing is not open")
@@ -269,8 +268,7 @@ class ListingEntrypoints(TransactionsHelpers):
         principal = self.principal(request)
         auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
         match = self._get(Match, match_id, missing="no such match")
-        if principal.role != auth.Roles.ADMIN and principal.org not in (match.demand_organization_id,
-                                                                        match.seller_organization_id):
+        if not auth.acts_for(principal, match.demand_organization_id, match.seller_organization_id):
             raise NotFound("no such match")
         return web.json_response(match.view())
 
