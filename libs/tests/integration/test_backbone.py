@@ -6,13 +6,13 @@ and database so runs never see each other's data.
 """
 import io
 import json
+import sys
 import uuid
+from pathlib import Path
 
 import fastavro
-import pymongo
 import pytest
 from cloudevents.v1.kafka import KafkaMessage, from_binary
-from nameko.containers import ServiceContainer
 from nameko.testing.services import dummy, entrypoint_hook
 
 from ttp_common import metrics
@@ -24,7 +24,10 @@ from ttp_common.mongo import OUTBOX, Store
 from ttp_common.observability import Observability
 from ttp_common.outbox import OutboxRelay, replay
 from ttp_common.paths import SCHEMAS_DIR
-from ttp_common.testing import BOOTSTRAP, MONGO_URI, header, produce_raw, read_topic, unique, wait_for
+from ttp_common.testing import header, produce_raw, read_topic, unique, wait_for
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _services import database, started  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -67,20 +70,14 @@ class Backbone:
 
 @pytest.fixture(scope="module")
 def container():
-    config = {"MONGO_URI": MONGO_URI, "MONGO_DB": DB, "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": PREFIX,
-              "OUTBOX_POLL_SECONDS": 0.5, "CONSUMER_RETRY_BACKOFF_SECONDS": 0.05}
-    container = ServiceContainer(Backbone, config)
-    container.start()
-    yield container
-    container.stop()
-    pymongo.MongoClient(MONGO_URI).drop_database(DB)
+    with started(Backbone, DB, PREFIX) as container:
+        yield container
 
 
 @pytest.fixture(scope="module")
 def db():
-    client = pymongo.MongoClient(MONGO_URI)
-    yield client[DB]
-    client.close()
+    with database(DB) as db:
+        yield db
 
 
 def register(container, name, **kwargs):

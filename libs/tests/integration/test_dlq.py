@@ -6,12 +6,12 @@ when it is re-driven again. Unique topic prefix and database, like test_backbone
 """
 import io
 import json
+import sys
 import time
 import uuid
+from pathlib import Path
 
-import pymongo
 import pytest
-from nameko.containers import ServiceContainer
 from nameko.testing.services import dummy, entrypoint_hook
 
 from ttp_common import dlq, metrics
@@ -19,7 +19,10 @@ from ttp_common.consumer import consume
 from ttp_common.events import Actor
 from ttp_common.mongo import Store
 from ttp_common.outbox import OutboxRelay
-from ttp_common.testing import BOOTSTRAP, MONGO_URI, header, produce_raw, read_topic, unique, wait_for
+from ttp_common.testing import BOOTSTRAP, header, produce_raw, read_topic, unique, wait_for
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _services import database, started  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -60,20 +63,14 @@ class DlqTest:
 
 @pytest.fixture(scope="module")
 def container():
-    config = {"MONGO_URI": MONGO_URI, "MONGO_DB": DB, "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": PREFIX,
-              "OUTBOX_POLL_SECONDS": 0.5, "CONSUMER_RETRY_BACKOFF_SECONDS": 0.05}
-    container = ServiceContainer(DlqTest, config)
-    container.start()
-    yield container
-    container.stop()
-    pymongo.MongoClient(MONGO_URI).drop_database(DB)
+    with started(DlqTest, DB, PREFIX) as container:
+        yield container
 
 
 @pytest.fixture(scope="module")
 def db():
-    client = pymongo.MongoClient(MONGO_URI)
-    yield client[DB]
-    client.close()
+    with database(DB) as db:
+        yield db
 
 
 def register(container, name):
