@@ -14,9 +14,12 @@ import greenlet  # noqa: E402
 def _dump_greenlets(*_):
     """`kill -USR1 <pytest pid>` prints every greenlet's stack: a hung green test shows only the hub."""
     for obj in gc.get_objects():
-        if isinstance(obj, greenlet.greenlet) and obj and obj.gr_frame is not None:
-            print(f"=== {obj!r}", file=sys.stderr)
-            traceback.print_stack(obj.gr_frame, file=sys.stderr)
+        try:
+            if isinstance(obj, greenlet.greenlet) and obj and obj.gr_frame is not None:
+                print(f"=== {obj!r}", file=sys.stderr)
+                traceback.print_stack(obj.gr_frame, file=sys.stderr)
+        except ReferenceError:  # a weak proxy whose object is gone
+            continue
     sys.stderr.flush()
 
 

@@ -89,8 +89,7 @@ class PrivateStack:
         self.ports["mongo"] = find_free_port()
         (self.dir / "mongo").mkdir()
         self.mongo_uri = f"mongodb://127.0.0.1:{self.ports['mongo']}/?directConnection=true"
-        self._spawn("mongo", [str(BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(self.ports["mongo"]),
-                              "--storage-path", str(self.dir / "mongo"), "--log-level", "WARNING"])
+        self._spawn("mongo", stack.secantus_argv("127.0.0.1", self.ports["mongo"], self.dir / "mongo"))
         # Kafka protocol
         self.ports["kafka"] = find_free_port()
         self.bootstrap = f"127.0.0.1:{self.ports['kafka']}"

@@ -217,6 +217,22 @@ def create_topics():
 
 
 # -- MongoDB protocol: SecantusDB ------------------------------------------
+def sync_on_commit():
+    """True unless ``MONGO_SYNC_ON_COMMIT=0``. Without ``--sync-on-commit`` SecantusDB flushes its log lazily
+    and a kill -9 loses commits it had acknowledged (STACK-NOTES 21), after the relay may have published
+    their events. With it an acknowledged write is on disk, as with MongoDB's journal and majority write
+    concern; the cost is measured by ``make bench-durability``."""
+    return env("MONGO_SYNC_ON_COMMIT", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def secantus_argv(host, port, storage, synced=None):
+    """The command line of a development SecantusDB server (the launcher's, the tests' and the benchmarks');
+    ``synced`` defaults to ``sync_on_commit()``."""
+    synced = sync_on_commit() if synced is None else synced
+    return [venv_tool("secantusd-py"), "--host", host, "--port", str(port), "--storage-path", str(storage),
+            "--log-level", "WARNING", *(["--sync-on-commit"] if synced else [])]
+
+
 def mongo_ping():
     import pymongo
 
@@ -235,9 +251,10 @@ def start_mongo():
     else:
         storage = Path(env("MONGO_STORAGE_PATH", RUN_DIR / "mongo"))
         storage.mkdir(parents=True, exist_ok=True)
-        start_process("mongo", [venv_tool("secantusd-py"), "--host", host, "--port", str(port), "--storage-path", str(storage),
-                                "--log-level", "WARNING"])
-        say(f"MongoDB protocol: started SecantusDB on {host}:{port} (data in {storage})")
+        argv = secantus_argv(host, port, storage)
+        start_process("mongo", argv)
+        synced = "sync on commit" if "--sync-on-commit" in argv else "NO sync on commit: a crash can lose acknowledged writes"
+        say(f"MongoDB protocol: started SecantusDB on {host}:{port} (data in {storage}; {synced})")
         started = True
     wait_until(mongo_ping, "MongoDB (ping)", 60, "mongo")
     return started

@@ -5,17 +5,22 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import kombu
 import pymongo
+import requests
 from nameko.testing.utils import find_free_port
 
+from ttp_common.auth import mint_token
 from ttp_common.reference import uscc_check_character
-from ttp_common.stack import kafka_round_trip, tansu_binary
+from ttp_common.stack import kafka_round_trip, secantus_argv, tansu_binary
 
-SECANTUSD = str(Path(sys.executable).with_name("secantusd-py"))
+from ttp_common.testing import TEST_JWT_SECRET
+
+NAMEKO = str(Path(sys.executable).with_name("nameko"))
 _serial = itertools.count(1)
 
 
@@ -24,6 +29,71 @@ def organization(name="成都技术转移服务中心", kind="service_institutio
     first17 = f"91510100MA{next(_serial):07d}"
     return {"name": name, "credit_code": first17 + uscc_check_character(first17), "kind": kind,
             "region_code": "510100"}
+
+
+class Process:
+    """A service under `nameko run`, restartable, its output kept in a log file."""
+
+    def __init__(self, name, args, cwd, env, log_dir):
+        self.name, self.args, self.cwd, self.env, self.log_dir = name, args, cwd, env, log_dir
+        self.process, self.starts = None, 0
+
+    def start(self):
+        self.starts += 1
+        log = open(self.log_dir / f"{self.name}.{self.starts}.log", "wb")
+        self.process = subprocess.Popen([NAMEKO, "run", *self.args], cwd=self.cwd, env=self.env,
+                                        stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self):
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Writer(threading.Thread):
+    """A client registering organizations one after another, until it has ``count`` acknowledged (201)
+    or is stopped; remembers which were acknowledged. Any other answer or a failed call is not a write."""
+
+    def __init__(self, url, count=None):
+        super().__init__(daemon=True)
+        self.url, self.count = url, count
+        self.acknowledged, self.failed_calls = [], 0
+        self.stopped = threading.Event()
+        self.token = mint_token("crash-test", "admin", secret=TEST_JWT_SECRET)
+
+    def run(self):
+        while not self.stopped.is_set() and (self.count is None or len(self.acknowledged) < self.count):
+            try:
+                response = requests.post(f"{self.url}/api/v1/organizations", json=organization("崩溃测试机构"),
+                                         timeout=10, headers={"Authorization": f"Bearer {self.token}"})
+            except requests.RequestException:
+                self.failed_calls += 1  # the service is down: not acknowledged, try the next one
+                time.sleep(0.2)
+                continue
+            if response.status_code == 201:
+                self.acknowledged.append(response.json()["id"])
+            else:
+                self.failed_calls += 1
+                time.sleep(0.2)
+
+    def stop(self, timeout=30):
+        self.stopped.set()
+        self.join(timeout)
+        assert not self.is_alive(), "a writer did not stop"
+
+
+def healthy(url):
+    try:
+        return requests.get(f"{url}/health", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 class PrivateServer:
@@ -61,7 +131,8 @@ def _answers(ready):
 
 
 class PrivateMongo(PrivateServer):
-    """A SecantusDB (MongoDB protocol) process on a free port with its own data directory."""
+    """A SecantusDB (MongoDB protocol) process on a free port with its own data directory, started as the
+    launcher starts the development server (``--sync-on-commit`` included)."""
 
     what = "SecantusDB"
 
@@ -74,8 +145,7 @@ class PrivateMongo(PrivateServer):
     def start(self, timeout=60):
         client = pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=500)
         try:
-            self._launch([SECANTUSD, "--host", "127.0.0.1", "--port", str(self.port), "--storage-path",
-                          str(self.data_dir), "--log-level", "WARNING", *self.extra_args],
+            self._launch([*secantus_argv("127.0.0.1", self.port, self.data_dir), *self.extra_args],
                          lambda: client.admin.command("ping"), timeout)
         finally:
             client.close()

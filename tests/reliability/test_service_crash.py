@@ -7,52 +7,20 @@ as real `nameko run` processes, and each is killed with SIGKILL mid-stream while
 registering organizations.
 """
 import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import pymongo
 import pytest
-import requests
 from nameko.testing.utils import find_free_port
 
-from ttp_common.auth import mint_token
-from ttp_common.reference import uscc_check_character
 from ttp_common.testing import AMQP_URI, BOOTSTRAP, MONGO_URI, TEST_JWT_SECRET, header, read_topic, unique, wait_for
+
+from .conftest import Process, Writer, healthy
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-NAMEKO = str(Path(sys.executable).with_name("nameko"))
-
-
-class Process:
-    """A service under `nameko run`, restartable, its output kept in a log file."""
-
-    def __init__(self, name, args, cwd, env, log_dir):
-        self.name, self.args, self.cwd, self.env, self.log_dir = name, args, cwd, env, log_dir
-        self.process, self.starts = None, 0
-
-    def start(self):
-        self.starts += 1
-        log = open(self.log_dir / f"{self.name}.{self.starts}.log", "wb")
-        self.process = subprocess.Popen([NAMEKO, "run", *self.args], cwd=self.cwd, env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT)
-
-    def kill(self):
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture
@@ -80,43 +48,6 @@ def stack(tmp_path):
     client.drop_database(env["REGISTRY_MONGO_DB"])
     client.drop_database(projection_db)
     client.close()
-
-
-class Writer(threading.Thread):
-    """A client registering organizations one after another; remembers which were acknowledged (201)."""
-
-    def __init__(self, url, count):
-        super().__init__(daemon=True)
-        self.url, self.count = url, count
-        self.acknowledged, self.failed_calls = [], 0
-        self.token = mint_token("crash-test", "admin", secret=TEST_JWT_SECRET)
-
-    def run(self):
-        serial = 0
-        while len(self.acknowledged) < self.count:
-            serial += 1
-            first17 = f"91510100MA{serial:07d}"[:17]
-            body = {"name": f"崩溃测试机构{serial}", "credit_code": first17 + uscc_check_character(first17),
-                    "kind": "enterprise", "region_code": "510100"}
-            try:
-                response = requests.post(f"{self.url}/api/v1/organizations", json=body, timeout=10,
-                                         headers={"Authorization": f"Bearer {self.token}"})
-            except requests.RequestException:
-                self.failed_calls += 1  # the service is down: not acknowledged, try the next one
-                time.sleep(0.2)
-                continue
-            if response.status_code == 201:
-                self.acknowledged.append(response.json()["id"])
-            else:
-                self.failed_calls += 1
-                time.sleep(0.2)
-
-
-def healthy(url):
-    try:
-        return requests.get(f"{url}/health", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def test_killing_the_producer_and_the_consumer_mid_stream_loses_and_doubles_nothing(stack):
