@@ -286,6 +286,17 @@ def publish(api, name, data, subject, source):
     return message
 
 
+def ce_id(message):
+    return dict(message.headers)["ce_id"].decode()
+
+
+def deduplicated(api, handler):
+    """How many redelivered events ``handler`` has skipped (ttp_events_deduplicated_total of the process)."""
+    prefix = f'ttp_events_deduplicated_total{{handler="{handler}",service="finance"}} '
+    return next((float(line[len(prefix):]) for line in api.get("/metrics").text.splitlines()
+                 if line.startswith(prefix)), 0.0)
+
+
 def test_a_registered_contract_makes_its_seller_eligible_for_ip_pledge(api):
     org = new_org()
     before = api.counts("financing_projects")
@@ -298,27 +309,38 @@ def test_a_registered_contract_makes_its_seller_eligible_for_ip_pledge(api):
                 "contract_amount": Decimal("800000.00"), "technology_transaction_amount": Decimal("800000.00"),
                 "seller_organization_id": org, "region_code": "510100",
                 "registered_at": dt.datetime.now(dt.timezone.utc), "buyer_organization_id": "org-buyer"}
+    skipped = deduplicated(api, "on_contract_registered")
     message = publish(api, "transactions.contract.registered.v1", contract, "c-77", "/ttp/transactions")
     produce_raw(message.topic, message.value, key=message.key, headers=message.headers)  # redelivered
     url = f"/api/v1/organizations/{org}/eligibility"
     facts = wait_for(lambda: (lambda b: b if b["ip_pledge_eligible"] else None)(
         api.get(url, token=institution(api, org)).json()), message="the contract event to be consumed")
-    assert facts["registered_contract_ids"] == ["c-77"]
+    assert facts == {"organization_id": org, "ip_pledge_eligible": True, "registered_contract_ids": ["c-77"],
+                     "published_achievement_ids": []}
     assert list_need(api, org, instruments=["ip_pledge", "loan"], contract_ids=["c-77"])["instruments"] == [
         "ip_pledge", "loan"]
-    wait_for(lambda: api.db.processed_events.count_documents({"type": {"$regex": "contract"}}) >= 1)
-    assert api.db.organization_facts.find_one({"_id": org})["registered_contract_ids"] == ["c-77"]
+    # the redelivered copy was seen and skipped: one marker of this event, nothing applied twice
+    wait_for(lambda: deduplicated(api, "on_contract_registered") == skipped + 1, message="the redelivery skipped")
+    assert api.db.processed_events.find_one({"_id": f"on_contract_registered|{ce_id(message)}"})
+    assert api.db.organization_facts.find_one({"_id": org}) == {"_id": org, "registered_contract_ids": ["c-77"]}
 
 
 def test_a_published_achievement_makes_its_organizations_eligible(api):
-    org = new_org()
-    achievement = {"achievement_id": "a-9", "registration_number": "510202610001", "title": "页岩气返排液处理",
+    org, partner = new_org(), new_org()
+    achievement_id = f"a-{org}"
+    achievement = {"achievement_id": achievement_id, "registration_number": "510202610001", "title": "页岩气返排液处理",
                    "type": "applied", "summary": "页岩气返排液处理技术", "keywords": ["页岩气"], "industry": "能源",
-                   "programme": 4, "trl": 6, "region_code": "511100", "organization_ids": [org, "org-partner"],
+                   "programme": 4, "trl": 6, "region_code": "511100", "organization_ids": [org, partner],
                    "dual_use": False, "patent_numbers": [], "published_at": dt.datetime.now(dt.timezone.utc)}
-    publish(api, "registry.achievement.published.v1", achievement, "a-9", "/ttp/registry")
-    wait_for(lambda: api.get(f"/api/v1/organizations/{org}/eligibility", token=admin(api)).json()
-             ["ip_pledge_eligible"], message="the achievement event to be consumed")
+    message = publish(api, "registry.achievement.published.v1", achievement, achievement_id, "/ttp/registry")
+    wait_for(lambda: api.db.processed_events.find_one({"_id": f"on_achievement_published|{ce_id(message)}"}),
+             message="the achievement event to be consumed")
+    for each in (org, partner):  # every completing organization, with this achievement as its only ground
+        assert api.get(f"/api/v1/organizations/{each}/eligibility", token=admin(api)).json() == {
+            "organization_id": each, "ip_pledge_eligible": True, "registered_contract_ids": [],
+            "published_achievement_ids": [achievement_id]}
+    assert api.get(f"/api/v1/organizations/{new_org()}/eligibility", token=admin(api)).json()[
+        "ip_pledge_eligible"] is False
 
 
 # -- deals ----------------------------------------------------------------------------
