@@ -28,10 +28,14 @@ help:
 	@echo "make clean    stop what runs and remove local state (.run/: databases, logs, pid files)"
 	@echo "make distclean  clean, and remove the virtualenv too"
 
-$(STAMP): requirements.txt requirements-dev.txt libs/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+# libs: ttp-common (what the services import; the only library in their images), libs/tools: ttp-tools
+# (ttp-stack, ttp-asyncapi, ttp-schemas, ttp-dlq, ttp-token), libs/testing: ttp-testing (the pytest plugin).
+# The last two after ttp-common: replacing an older ttp-common, which had those commands, removes their scripts.
+$(STAMP): requirements.txt requirements-dev.txt libs/pyproject.toml libs/tools/pyproject.toml libs/testing/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e libs $(foreach s,$(SERVICES),-e services/$(s))
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e libs/tools -e libs/testing
 	touch $@
 
 install: $(STAMP)

@@ -31,7 +31,7 @@ from ttp_common.events import Actor  # noqa: E402
 from ttp_common.mongo import OUTBOX, Store  # noqa: E402
 from ttp_common.observability import Observability  # noqa: E402
 from ttp_common.outbox import OutboxRelay  # noqa: E402
-from ttp_common.testing import BOOTSTRAP, MONGO_URI, unique, wait_for  # noqa: E402
+from ttp_testing import BOOTSTRAP, MONGO_URI, unique, wait_for  # noqa: E402
 
 EVENT = "registry.organization.registered.v1"
 RECEIVED = {}

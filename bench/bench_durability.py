@@ -24,7 +24,7 @@ import pymongo
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from ttp_common import stack
+from ttp_tools import stack
 
 
 def free_port():

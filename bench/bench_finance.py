@@ -33,7 +33,7 @@ from finance.documents import FinancingProject  # noqa: E402
 from finance.domain import STAGES  # noqa: E402
 from finance.service import FinanceService  # noqa: E402
 from ttp_common.reference import SICHUAN_REGIONS  # noqa: E402
-from ttp_common.testing import running_service  # noqa: E402
+from ttp_testing import running_service  # noqa: E402
 
 REGIONS = sorted(SICHUAN_REGIONS)
 INDUSTRIES = ["新材料", "生物医药", "电子信息", "装备制造", "节能环保", "现代农业", "航空航天", "新能源"]

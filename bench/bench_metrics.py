@@ -28,7 +28,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 
 from ttp_common import envelope, kafka  # noqa: E402
 from ttp_common.events import codec  # noqa: E402
-from ttp_common.testing import BOOTSTRAP, running_service, unique, wait_for  # noqa: E402
+from ttp_testing import BOOTSTRAP, event_message, running_service, unique, wait_for  # noqa: E402
 
 REGIONS = ["510100", "510700", "511300", "510600", "513400"]
 TYPES = ["development", "transfer", "licence", "consulting", "service"]
@@ -52,7 +52,7 @@ def event(i, prefix):
     else:
         name, subject, data = "registry.organization.accredited.v1", f"o{i}", {
             "organization_id": f"o{i}", "region_code": REGIONS[i % 5], "accredited_at": AT}
-    return envelope.build_message(codec(), name, data, source="/ttp/bench", subject=subject, topic_prefix=prefix)
+    return event_message(prefix, name, data, subject, source="/ttp/bench")
 
 
 def produce(messages):

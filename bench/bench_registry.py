@@ -27,7 +27,7 @@ from registry import search  # noqa: E402
 from registry.documents import PublicAchievement  # noqa: E402
 from registry.service import RegistryService  # noqa: E402
 from ttp_common.reference import SICHUAN_REGIONS  # noqa: E402
-from ttp_common.testing import running_service  # noqa: E402
+from ttp_testing import running_service  # noqa: E402
 
 WORDS = ["石墨烯", "导热膜", "轨道交通", "减振", "页岩气", "返排液", "钒钛", "磁铁矿", "中药", "饮片", "光伏", "储能",
          "数控机床", "工业机器人", "北斗", "导航", "生物医药", "疫苗", "新能源汽车", "动力电池", "大数据", "云计算"]

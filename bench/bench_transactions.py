@@ -37,7 +37,7 @@ from pymongo.write_concern import WriteConcern  # noqa: E402
 
 from transactions.service import TransactionsService  # noqa: E402
 from ttp_common import kafka  # noqa: E402
-from ttp_common.testing import BOOTSTRAP, MONGO_URI, running_service, unique, wait_for  # noqa: E402
+from ttp_testing import BOOTSTRAP, MONGO_URI, running_service, unique, wait_for  # noqa: E402
 
 SELLER = "org-bench-seller"
 BIDDERS = [f"org-bench-bidder-{i}" for i in range(16)]

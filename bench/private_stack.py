@@ -26,8 +26,8 @@ import pymongo
 import requests
 from nameko.testing.utils import find_free_port
 
-from ttp_common import stack
 from ttp_common.auth import mint_token
+from ttp_tools import stack
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

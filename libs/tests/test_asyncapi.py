@@ -3,8 +3,8 @@
 import yaml
 
 from ttp_common import paths
-from ttp_common.asyncapi import generate, main, render
 from ttp_common.avro import SchemaRepository, event_topic, event_type
+from ttp_tools.asyncapi import generate, main, render
 
 DOC = paths.REPO_ROOT / "docs" / "asyncapi.yaml"
 

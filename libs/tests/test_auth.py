@@ -7,10 +7,11 @@ from werkzeug.wrappers import Request
 
 from ttp_common import auth
 from ttp_common.auth import (
-    Principal, Roles, authenticate, decode_token, main, mint_token, region_covers, require, require_org,
+    Principal, Roles, authenticate, decode_token, mint_token, region_covers, require, require_org,
     require_region,
 )
 from ttp_common.errors import ApiError
+from ttp_tools.token import main
 
 SECRET = "test-secret-that-is-at-least-32-bytes-long"
 

@@ -1,11 +1,11 @@
-"""Pure logic of dead-letter re-drive (ttp_common.dlq), dedup retention (mongo) and replay --since (stack)."""
+"""Pure logic of dead-letter re-drive (ttp_tools.dlq), dedup retention (mongo) and replay --since (stack)."""
 import datetime as dt
 
 import pytest
 
-from ttp_common import dlq
 from ttp_common.mongo import DEDUP_TTL_INDEX, dedup_retention_plan, dedup_retention_seconds
-from ttp_common.stack import StackError, parse_since
+from ttp_tools import dlq
+from ttp_tools.stack import StackError, parse_since
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
 CE_TYPE = "cn.gov.sc.ttp.registry.organization.registered.v1"

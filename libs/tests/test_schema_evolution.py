@@ -1,5 +1,5 @@
 """Schema evolution (DESIGN.md §3): every published revision of every event schema is compatible
-both ways with the next one, proven by data (ttp_common.compat). The repository's git history is
+both ways with the next one, proven by data (ttp_tools.compat). The repository's git history is
 the record of published revisions; the working-tree file is the newest (maybe unpublished) one.
 """
 import copy
@@ -12,7 +12,7 @@ import pytest
 
 from ttp_common import paths
 from ttp_common.avro import EVENT_NAME_RE, record_full_name
-from ttp_common.compat import check_compatible
+from ttp_tools.compat import check_compatible
 
 SCHEMA_FILES = sorted(paths.SCHEMAS_DIR.glob("*.avsc"))
 
@@ -183,7 +183,7 @@ def test_unparsable_schema_is_reported():
 
 @pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
 def test_the_current_schema_is_frozen_as_the_newest_revision(path):
-    from ttp_common.compat import canonical, frozen_revisions
+    from ttp_tools.compat import canonical, frozen_revisions
 
     name = path.name[: -len(".avsc")]
     frozen = frozen_revisions(paths.SCHEMAS_DIR, name)
@@ -195,7 +195,7 @@ def test_the_current_schema_is_frozen_as_the_newest_revision(path):
 
 @pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
 def test_frozen_revisions_are_compatible_both_ways_in_sequence(path):
-    from ttp_common.compat import frozen_revisions
+    from ttp_tools.compat import frozen_revisions
 
     frozen = frozen_revisions(paths.SCHEMAS_DIR, path.name[: -len(".avsc")])
     for (old_path, old), (new_path, new) in zip(frozen, frozen[1:]):
@@ -203,7 +203,7 @@ def test_frozen_revisions_are_compatible_both_ways_in_sequence(path):
 
 
 def test_freeze_adds_a_revision_only_when_the_schema_changed(tmp_path):
-    from ttp_common.compat import freeze, frozen_revisions
+    from ttp_tools.compat import freeze, frozen_revisions
 
     schema = {"type": "record", "name": "ThingHappenedV1", "namespace": "cn.gov.sc.ttp.x.thing", "doc": "d",
               "fields": [{"name": "thing_id", "type": "string", "doc": "d"}]}

@@ -23,7 +23,7 @@ from eventlet.event import Event
 from kafka import KafkaConsumer, OffsetAndMetadata
 from nameko.extensions import Entrypoint
 
-from . import avro, envelope, events, kafka, metrics
+from . import avro, dlq, envelope, events, kafka, metrics
 from .mongo import UNAVAILABLE_ERRORS
 from .settings import setting
 
@@ -202,19 +202,10 @@ class KafkaEventConsumer(Entrypoint):
         return done.wait()
 
     def _dead_letter(self, record, reason, exc):
-        headers = list(record.headers or []) + [
-            ("dlq_reason", reason.encode()),
-            ("dlq_error", f"{type(exc).__name__}: {exc}"[:2000].encode("utf-8", "replace")),
-            ("dlq_consumer_group", self.group_id.encode()),
-            ("dlq_handler", f"{self.service}.{self.method_name}".encode()),
-            ("dlq_original_topic", record.topic.encode()),
-            ("dlq_original_partition", str(record.partition).encode()),
-            ("dlq_original_offset", str(record.offset).encode()),
-        ]
+        headers = dlq.dead_letter_headers(record, reason, exc, consumer_group=self.group_id,
+                                          handler=f"{self.service}.{self.method_name}")
         try:
-            dlq = f"{record.topic}.dlq"
-            kafka.ensure_topics(self.bootstrap, [dlq], self.partitions)
-            kafka.producer(self.bootstrap).send(dlq, key=record.key, value=record.value, headers=headers).get(timeout=15)
+            dlq.dead_letter(self.bootstrap, record, headers, self.partitions)
         except Exception:
             log.exception("could not dead-letter %s:%s@%s", record.topic, record.partition, record.offset)
             eventlet.sleep(1)

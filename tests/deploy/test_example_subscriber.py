@@ -13,19 +13,14 @@ import pytest
 
 from ttp_common.paths import REPO_ROOT
 from ttp_common.reference import uscc_check_character
-from ttp_common.testing import BOOTSTRAP, produce_raw, read_topic, running_service, unique
+from ttp_testing import BOOTSTRAP, produce_raw, read_topic, service_api_fixture, unique
 
 pytestmark = pytest.mark.integration
 
 CONSUMER = REPO_ROOT / "examples" / "subscriber" / "consume.py"
 
 
-@pytest.fixture(scope="module")
-def registry():
-    from registry.service import RegistryService
-
-    with running_service(RegistryService) as api:
-        yield api
+registry = service_api_fixture("registry")
 
 
 def run_consumer(topic, *extra):

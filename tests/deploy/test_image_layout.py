@@ -20,7 +20,7 @@ import pytest
 from dockerfile_parse import DockerfileParser
 from nameko.testing.utils import find_free_port
 
-from ttp_common.testing import AMQP_URI, BOOTSTRAP, MONGO_URI, unique, wait_for
+from ttp_testing import AMQP_URI, BOOTSTRAP, MONGO_URI, unique, wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _deploy import REPO, SERVICES  # noqa: E402

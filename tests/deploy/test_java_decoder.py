@@ -16,7 +16,7 @@ import pytest
 from ttp_common.avro import SINGLE_OBJECT_MAGIC, schema_fingerprint
 from ttp_common.paths import REPO_ROOT
 from ttp_common.reference import uscc_check_character
-from ttp_common.testing import read_topic, running_service
+from ttp_testing import read_topic, running_service
 
 pytestmark = pytest.mark.integration
 

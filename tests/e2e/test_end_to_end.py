@@ -13,7 +13,7 @@ from cloudevents.v1 import kafka as ce_kafka
 
 from ttp_common.auth import mint_token
 from ttp_common.paths import SCHEMAS_DIR
-from ttp_common.testing import header, nameko_run, produce_raw, read_topic, unique, wait_for
+from ttp_testing import header, nameko_run, produce_raw, read_topic, unique, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from nameko.testing.utils import find_free_port
 
 from ttp_common.auth import mint_token
 from ttp_common.reference import uscc_check_character
-from ttp_common.stack import kafka_round_trip, secantus_argv, tansu_binary
+from ttp_tools.stack import kafka_round_trip, secantus_argv, tansu_binary
 
-from ttp_common.testing import TEST_JWT_SECRET
+from ttp_testing import TEST_JWT_SECRET
 
 NAMEKO = str(Path(sys.executable).with_name("nameko"))
 _serial = itertools.count(1)

@@ -24,7 +24,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from ttp_common.outbox import replay
 from ttp_common.rpc import rpc
-from ttp_common.testing import running_service, service_config, unique, wait_for
+from ttp_testing import running_service, service_config, unique, wait_for
 
 from registry.service import RegistryService
 

@@ -12,11 +12,9 @@ from nameko.containers import ServiceContainer
 
 from ttp_common import metrics
 from ttp_common.consumer import consume
-from ttp_common.envelope import build_message
-from ttp_common.events import codec
 from ttp_common.mongo import Store
 from ttp_common.observability import Observability
-from ttp_common.testing import BOOTSTRAP, produce_raw, read_topic, unique, wait_for
+from ttp_testing import BOOTSTRAP, publish_event, read_topic, unique, wait_for
 
 from .conftest import PrivateMongo
 
@@ -41,11 +39,9 @@ class Projection:
 def publish(prefix, count):
     for _ in range(count):
         org_id = unique("org-")
-        message = build_message(codec(), EVENT, {
+        publish_event(prefix, EVENT, {
             "organization_id": org_id, "name": "成都示范企业", "credit_code": "91350100M000100Y43",
-            "kind": "enterprise", "region_code": "510100"}, source="/ttp/registry", subject=org_id,
-            topic_prefix=prefix)
-        produce_raw(message.topic, message.value, key=message.key, headers=message.headers)
+            "kind": "enterprise", "region_code": "510100"}, org_id)
 
 
 def test_events_wait_for_the_database_and_are_applied_once(tmp_path):

@@ -16,7 +16,7 @@ import pymongo
 
 import pytest
 
-from ttp_common.testing import assert_error, running_service, wait_for
+from ttp_testing import assert_error, running_service, wait_for
 
 from registry.service import RegistryService
 

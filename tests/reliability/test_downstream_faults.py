@@ -17,7 +17,7 @@ import pytest
 from nameko.exceptions import RemoteError, RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from ttp_common.testing import assert_error, running_service, wait_for
+from ttp_testing import assert_error, running_service, wait_for
 
 from registry.service import RegistryService
 

@@ -14,7 +14,7 @@ import pymongo
 import pytest
 from nameko.testing.utils import find_free_port
 
-from ttp_common.testing import AMQP_URI, BOOTSTRAP, MONGO_URI, TEST_JWT_SECRET, header, read_topic, unique, wait_for
+from ttp_testing import AMQP_URI, BOOTSTRAP, MONGO_URI, TEST_JWT_SECRET, header, read_topic, unique, wait_for
 
 from .conftest import Process, Writer, healthy
 

@@ -26,9 +26,8 @@ from kafka import KafkaProducer
 from nameko.testing.utils import find_free_port
 
 from ttp_common import kafka
-from ttp_common.events import build, codec
 from ttp_common.paths import REPO_ROOT
-from ttp_common.testing import BOOTSTRAP, MONGO_URI, TEST_JWT_SECRET, unique, wait_for
+from ttp_testing import BOOTSTRAP, MONGO_URI, TEST_JWT_SECRET, event_message, unique, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -135,7 +134,7 @@ def accredited(index):
     org_id = f"org-{uuid.uuid4().hex[:12]}"
     data = {"organization_id": org_id, "region_code": "510100", "basis": f"川科认〔2026〕{index}号",
             "accredited_at": datetime.now(timezone.utc)}
-    return build(codec(), EVENT, data, source="/ttp/registry", subject=org_id, topic_prefix=PREFIX)
+    return event_message(PREFIX, EVENT, data, org_id)
 
 
 def publish(producer, messages):

@@ -1,16 +1,7 @@
 """The five services, each run once per test module against the real local servers."""
-import importlib
 import re
 
 import pytest
-
-from ttp_common.stack import SERVICE_CLASSES
-from ttp_common.testing import running_service
-
-
-def service_class(name):
-    module, cls = SERVICE_CLASSES[name].split(":")
-    return getattr(importlib.import_module(module), cls)
 
 
 def operations(spec):
@@ -39,10 +30,8 @@ def stored(api):
             if name != "relay_lease"}
 
 
-@pytest.fixture(scope="module", params=sorted(SERVICE_CLASSES))
-def service(request):
-    cls = service_class(request.param)
-    with running_service(cls, LOG_LEVEL="ERROR") as api:
-        api.spec = cls.openapi_spec
-        api.name = request.param
-        yield api
+@pytest.fixture(scope="module")
+def service(platform_service):
+    """Each of the five services in turn, running for the module (ttp_testing's ``platform_service``:
+    ``.name``, ``.spec`` the document it serves)."""
+    return platform_service

@@ -3,7 +3,7 @@ OpenAPI document marks as needing a token answers 401 without one, with a forged
 with an expired one, before it looks at the request, and stores nothing."""
 import pytest
 
-from ttp_common.testing import assert_error
+from ttp_testing import assert_error
 
 from .conftest import concrete, operations, stored
 

@@ -20,7 +20,7 @@ approve/start), the transition table in the service's domain module names who ma
 """
 import pytest
 
-from ttp_common.testing import assert_error
+from ttp_testing import assert_error
 
 from .conftest import concrete, operations, stored
 

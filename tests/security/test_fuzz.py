@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_schema_conformance, status_code_conformance,
 )
 
-from ttp_common.testing import running_service
+from ttp_testing import service_api_fixture
 
 from finance.service import FinanceService
 from metrics.service import MetricsService
@@ -43,10 +43,7 @@ def fuzz(case, api):
 
 def fuzz_module(service_class, name):
     """A module-scoped running service (fixture ``name``) and a schemathesis test over its document."""
-    @pytest.fixture(scope="module", name=name)
-    def running():
-        with running_service(service_class, LOG_LEVEL="WARNING") as api:
-            yield api
+    running = service_api_fixture(service_class, LOG_LEVEL="WARNING", name=name)
 
     # usefixtures: the module-scoped service must be set up before nameko's autouse, function-scoped
     # `fast_teardown` fixture. Fetched lazily inside the first test instead (getfixturevalue), its AMQP

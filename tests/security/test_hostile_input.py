@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from ttp_common.testing import assert_error
+from ttp_testing import assert_error
 
 from .conftest import concrete, operations, stored
 from .test_authorization import ALLOWED, ROLES

@@ -5,7 +5,7 @@ import contextlib
 import pymongo
 from nameko.containers import ServiceContainer
 
-from ttp_common.testing import BOOTSTRAP, MONGO_URI
+from ttp_testing import BOOTSTRAP, MONGO_URI
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from ttp_common.mongo import OUTBOX, Store
 from ttp_common.observability import Observability
 from ttp_common.outbox import OutboxRelay, replay
 from ttp_common.paths import SCHEMAS_DIR
-from ttp_common.testing import header, produce_raw, read_topic, unique, wait_for
+from ttp_testing import header, produce_raw, read_topic, unique, wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _services import database, started  # noqa: E402

@@ -11,7 +11,7 @@ from nameko.containers import ServiceContainer
 from nameko.testing.services import dummy
 
 from ttp_common.mongo import DEDUP_TTL_INDEX, PROCESSED, Store, ensure_dedup_retention
-from ttp_common.testing import MONGO_URI, unique, wait_for
+from ttp_testing import MONGO_URI, unique, wait_for
 
 pytestmark = pytest.mark.integration
 

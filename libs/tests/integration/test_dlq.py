@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from nameko.testing.services import dummy, entrypoint_hook
 
-from ttp_common import dlq, metrics
+from ttp_common import metrics
 from ttp_common.consumer import consume
 from ttp_common.events import Actor
 from ttp_common.mongo import Store
 from ttp_common.outbox import OutboxRelay
-from ttp_common.testing import BOOTSTRAP, header, produce_raw, read_topic, unique, wait_for
+from ttp_testing import BOOTSTRAP, header, produce_raw, read_topic, unique, wait_for
+from ttp_tools import dlq
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _services import database, started  # noqa: E402

@@ -1,12 +1,6 @@
 """Fixtures for the finance service's tests: one real service container per module, talked to over HTTP."""
-import pytest
+from ttp_testing import service_api_fixture
 
-from ttp_common.testing import running_service
-
-
-@pytest.fixture(scope="module")
-def api():
-    from finance.service import FinanceService
-
-    with running_service(FinanceService) as api:
-        yield api
+api = service_api_fixture("finance")
+# RPC tests: on a RabbitMQ virtual host of its own, so that no other instance of the service answers.
+rpc_api = service_api_fixture("finance", own_vhost=True)

@@ -2,7 +2,7 @@
 transformation project lifecycle (one service container for the module)."""
 import pytest
 
-from ttp_common.testing import assert_error, header, read_topic
+from ttp_testing import assert_error, header, read_topic
 
 pytestmark = pytest.mark.integration
 

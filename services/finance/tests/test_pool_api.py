@@ -9,23 +9,14 @@ import pytest
 from finance.documents import (
     LEGACY_APPLICATION_INDEX, OPEN_APPLICATION_INDEX, Subsidy, drop_legacy_indexes,
 )
-from ttp_common import events
 from ttp_common.avro import event_type
 from ttp_common.mongo import OUTBOX
-from ttp_common.testing import assert_error, at_once, header, produce_raw, read_topic, running_service, wait_for
+from ttp_testing import assert_error, at_once, header, publish_event, read_topic, redeliver, wait_for
 
 pytestmark = pytest.mark.integration
 
 POOL = "/api/v1/financing-projects"
 BANK_ORG, VC_ORG = "org-bank-1", "org-vc-1"
-
-
-def admin(api):
-    return api.token("admin", sub="admin-1")
-
-
-def institution(api, org):
-    return api.token("institution", sub=f"user-{org}", org=org)
 
 
 def need(org, **overrides):
@@ -38,7 +29,7 @@ def new_org():
 
 
 def list_need(api, org, **overrides):
-    response = api.post(POOL, need(org, **overrides), token=institution(api, org))
+    response = api.post(POOL, need(org, **overrides), token=api.institution(org))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -55,15 +46,15 @@ def investors(api):
     made = {}
     for org, kind, name in ((BANK_ORG, "bank", "四川银行科技支行"), (VC_ORG, "guidance_fund_manager", "川创投")):
         response = api.post("/api/v1/investors", {"name": name, "kind": kind, "organization_id": org},
-                            token=admin(api))
+                            token=api.admin())
         assert response.status_code == 201, response.text
         made[kind] = response.json()
     guidance = api.post("/api/v1/funds", {"name": "四川省科技成果转化投资引导基金", "kind": "guidance",
                                           "investor_id": made["guidance_fund_manager"]["id"],
-                                          "committed_amount": "1000000000.00"}, token=admin(api)).json()
+                                          "committed_amount": "1000000000.00"}, token=api.admin()).json()
     sub = api.post("/api/v1/funds", {"name": "轨道交通子基金", "kind": "sub_fund", "parent_fund_id": guidance["id"],
                                      "investor_id": made["guidance_fund_manager"]["id"],
-                                     "committed_amount": "10000000.00"}, token=admin(api))
+                                     "committed_amount": "10000000.00"}, token=api.admin())
     assert sub.status_code == 201, sub.text
     return {"bank": made["bank"], "vc": made["guidance_fund_manager"], "guidance": guidance, "sub_fund": sub.json()}
 
@@ -71,14 +62,14 @@ def investors(api):
 def open_deal(api, investor, org_token_org, project, instrument, **extra):
     response = api.post("/api/v1/deals", {"financing_project_id": project["id"], "investor_id": investor["id"],
                                           "instrument": instrument, **extra},
-                        token=institution(api, org_token_org))
+                        token=api.institution(org_token_org))
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def deal_action(api, deal_id, action, org, body=None):
     return api.post(f"/api/v1/deals/{deal_id}/{action}", body if body is not None else {},
-                    token=institution(api, org))
+                    token=api.institution(org))
 
 
 def ids(api, path, token=None):
@@ -118,18 +109,18 @@ def closed_loan(api, investors, amount="2000000.00", rate="0.0435", months=24):
 # -- investors and funds --------------------------------------------------------------
 
 def test_funds_are_registered_by_admins_with_their_sub_funds(api, investors):
-    guidance = api.get(f"/api/v1/funds/{investors['guidance']['id']}", token=admin(api)).json()
+    guidance = api.get(f"/api/v1/funds/{investors['guidance']['id']}", token=api.admin()).json()
     assert guidance["committed_amount"] == "1000000000.00" and guidance["invested_amount"] == "0.00"
     assert [f["id"] for f in guidance["sub_funds"]] == [investors["sub_fund"]["id"]]
     name, data = topic_events(api, "fund", guidance["id"])[0]
     assert name == "finance.fund.registered.v1" and data["committed_amount"] == Decimal("1000000000.00")
     before = api.counts("funds")
     assert_error(api.post("/api/v1/funds", {"name": "某基金", "kind": "venture", "investor_id": investors["vc"]["id"],
-                                            "committed_amount": "1"}, token=institution(api, VC_ORG)),
+                                            "committed_amount": "1"}, token=api.institution(VC_ORG)),
                  403, "forbidden")
     body = assert_error(api.post("/api/v1/funds", {"name": "某基金", "kind": "venture",
                                                    "investor_id": investors["vc"]["id"], "committed_amount": "-1"},
-                                 token=admin(api)), 400, "validation_failed")
+                                 token=api.admin()), 400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["committed_amount"]
     assert api.counts("funds") == before
 
@@ -137,11 +128,11 @@ def test_funds_are_registered_by_admins_with_their_sub_funds(api, investors):
 def test_sub_funds_commit_no_more_than_their_guidance_fund(api, investors):
     manager = investors["vc"]["id"]
     guidance = api.post("/api/v1/funds", {"name": "成都市科技成果转化引导基金", "kind": "guidance", "investor_id": manager,
-                                          "committed_amount": "10000000.00"}, token=admin(api)).json()
+                                          "committed_amount": "10000000.00"}, token=api.admin()).json()
 
     def sub_fund(amount):
         return api.post("/api/v1/funds", {"name": "子基金", "kind": "sub_fund", "parent_fund_id": guidance["id"],
-                                          "investor_id": manager, "committed_amount": amount}, token=admin(api))
+                                          "investor_id": manager, "committed_amount": amount}, token=api.admin())
 
     assert sub_fund("6000000.00").status_code == 201
     before = api.counts("funds")
@@ -149,12 +140,12 @@ def test_sub_funds_commit_no_more_than_their_guidance_fund(api, investors):
     assert [f["path"] for f in body["fields"]] == ["committed_amount"]
     assert api.counts("funds") == before
     assert sub_fund("4000000.00").status_code == 201
-    view = api.get(f"/api/v1/funds/{guidance['id']}", token=admin(api)).json()
+    view = api.get(f"/api/v1/funds/{guidance['id']}", token=api.admin()).json()
     assert view["sub_funds_committed_amount"] == "10000000.00" and len(view["sub_funds"]) == 2
 
 
 def test_funds_are_listed_by_kind_to_authenticated_callers(api, investors):
-    token = institution(api, BANK_ORG)  # any authenticated caller, as for a single fund
+    token = api.institution(BANK_ORG)  # any authenticated caller, as for a single fund
     sub_funds = api.get("/api/v1/funds?kind=sub_fund&limit=100", token=token).json()["items"]
     assert investors["sub_fund"]["id"] in [f["id"] for f in sub_funds]
     assert {f["kind"] for f in sub_funds} == {"sub_fund"}
@@ -174,7 +165,7 @@ def test_anonymous_callers_see_no_fund_amounts(api, investors):
 
 def test_an_organization_is_one_investor(api, investors):
     body = assert_error(api.post("/api/v1/investors", {"name": "重复", "kind": "bank", "organization_id": BANK_ORG},
-                                 token=admin(api)), 409, "conflict")
+                                 token=api.admin()), 409, "conflict")
     assert [f["path"] for f in body["fields"]] == ["organization_id"]
 
 
@@ -187,7 +178,7 @@ def test_listing_a_need_stores_it_and_publishes_it(api):
     name, data = topic_events(api, "financing_project", created["id"])[0]
     assert name == "finance.financing_project.listed.v1"
     assert data["amount"] == Decimal("1234567.89") and data["instruments"] == ["loan", "equity"]
-    assert api.get(f"{POOL}/{created['id']}", token=institution(api, VC_ORG)).json() == created
+    assert api.get(f"{POOL}/{created['id']}", token=api.institution(VC_ORG)).json() == created
 
 
 @pytest.mark.parametrize("change, path", [
@@ -197,14 +188,14 @@ def test_listing_a_need_stores_it_and_publishes_it(api):
 def test_invalid_needs_are_400_and_store_nothing(api, change, path):
     org = new_org()
     before = api.counts("financing_projects")
-    body = assert_error(api.post(POOL, need(org, **change), token=institution(api, org)), 400, "validation_failed")
+    body = assert_error(api.post(POOL, need(org, **change), token=api.institution(org)), 400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == [path]
     assert api.counts("financing_projects") == before
 
 
 def test_an_organization_lists_only_its_own_needs(api):
     before = api.counts("financing_projects")
-    assert_error(api.post(POOL, need("org-a"), token=institution(api, "org-b")), 403, "forbidden")
+    assert_error(api.post(POOL, need("org-a"), token=api.institution("org-b")), 403, "forbidden")
     assert_error(api.post(POOL, need("org-a")), 401, "unauthenticated")
     assert api.counts("financing_projects") == before
 
@@ -213,7 +204,7 @@ def test_investors_filter_sort_and_page_the_pool(api):
     region, amounts = "511500", ["300000.00", "9000000.00", "1500000.00", "45000000.00"]
     ids = [list_need(api, new_org(), region_code=region, amount=a, instruments=["equity"] if i % 2 else ["loan"])["id"]
            for i, a in enumerate(amounts)]
-    token = institution(api, VC_ORG)
+    token = api.institution(VC_ORG)
     page = api.get(f"{POOL}?region={region}&sort=amount_desc&limit=2", token=token).json()
     assert [p["amount"] for p in page["items"]] == ["45000000.00", "9000000.00"]
     page2 = api.get(f"{POOL}?region={region}&sort=amount_desc&limit=2&offset=2", token=token).json()
@@ -230,10 +221,10 @@ def test_investors_filter_sort_and_page_the_pool(api):
 def test_a_withdrawn_need_leaves_the_pool(api):
     org = new_org()
     created = list_need(api, org, region_code="511800")
-    response = api.post(f"{POOL}/{created['id']}/withdraw", {"reason": "已获得融资"}, token=institution(api, org))
+    response = api.post(f"{POOL}/{created['id']}/withdraw", {"reason": "已获得融资"}, token=api.institution(org))
     assert response.json()["status"] == "withdrawn"
-    assert api.get(f"{POOL}?region=511800", token=institution(api, VC_ORG)).json()["items"] == []
-    assert_error(api.post(f"{POOL}/{created['id']}/withdraw", {"reason": "再次"}, token=institution(api, org)),
+    assert api.get(f"{POOL}?region=511800", token=api.institution(VC_ORG)).json()["items"] == []
+    assert_error(api.post(f"{POOL}/{created['id']}/withdraw", {"reason": "再次"}, token=api.institution(org)),
                  409, "conflict")
     name, data = topic_events(api, "financing_project", created["id"], count=2)[-1]
     assert name == "finance.financing_project.withdrawn.v1"
@@ -245,7 +236,7 @@ REASONS = ("已获得融资", "不再融资")
 
 def test_concurrent_withdrawals_of_one_need_withdraw_it_once(api):
     org = new_org()
-    token = institution(api, org)
+    token = api.institution(org)
     project_ids = []
     for _ in range(3):
         project_id = list_need(api, org)["id"]
@@ -260,31 +251,19 @@ def test_concurrent_withdrawals_of_one_need_withdraw_it_once(api):
     assert {data["reason"] for data in events} <= set(REASONS)
 
 
-def test_rpc_summaries_are_of_listed_projects_only(rabbit_config):
+def test_rpc_summaries_are_of_listed_projects_only(rpc_api):
     """RPC over RabbitMQ, in a vhost of its own so no other finance instance answers."""
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    from finance.service import FinanceService
-
-    with running_service(FinanceService, AMQP_URI=rabbit_config["AMQP_URI"]) as api:
-        org = new_org()
-        listed, withdrawn = list_need(api, org), list_need(api, org)
-        api.post(f"{POOL}/{withdrawn['id']}/withdraw", {"reason": "不再融资"}, token=institution(api, org))
-        with ClusterRpcProxy({"AMQP_URI": rabbit_config["AMQP_URI"]}, timeout=10) as cluster:
-            summary = cluster.finance.get_financing_project_summary(listed["id"])
-            assert (summary["id"], summary["status"]) == (listed["id"], "listed")
-            assert cluster.finance.get_financing_project_summary(withdrawn["id"]) is None
-            assert cluster.finance.get_financing_project_summary("nope") is None
+    org = new_org()
+    listed, withdrawn = list_need(rpc_api, org), list_need(rpc_api, org)
+    rpc_api.post(f"{POOL}/{withdrawn['id']}/withdraw", {"reason": "不再融资"}, token=rpc_api.institution(org))
+    with rpc_api.rpc() as cluster:
+        summary = cluster.finance.get_financing_project_summary(listed["id"])
+        assert (summary["id"], summary["status"]) == (listed["id"], "listed")
+        assert cluster.finance.get_financing_project_summary(withdrawn["id"]) is None
+        assert cluster.finance.get_financing_project_summary("nope") is None
 
 
 # -- the replica: ip pledge eligibility from other services' events ---------------------
-
-def publish(api, name, data, subject, source):
-    message = events.build(events.codec(), name, data, source=source, subject=subject,
-                           topic_prefix=api.config["KAFKA_TOPIC_PREFIX"])
-    produce_raw(message.topic, message.value, key=message.key, headers=message.headers)
-    return message
-
 
 def ce_id(message):
     return dict(message.headers)["ce_id"].decode()
@@ -300,7 +279,7 @@ def deduplicated(api, handler):
 def test_a_registered_contract_makes_its_seller_eligible_for_ip_pledge(api):
     org = new_org()
     before = api.counts("financing_projects")
-    body = assert_error(api.post(POOL, need(org, instruments=["ip_pledge"]), token=institution(api, org)),
+    body = assert_error(api.post(POOL, need(org, instruments=["ip_pledge"]), token=api.institution(org)),
                         409, "conflict")
     assert [f["path"] for f in body["fields"]] == ["instruments"]
     assert api.counts("financing_projects") == before
@@ -310,11 +289,11 @@ def test_a_registered_contract_makes_its_seller_eligible_for_ip_pledge(api):
                 "seller_organization_id": org, "region_code": "510100",
                 "registered_at": dt.datetime.now(dt.timezone.utc), "buyer_organization_id": "org-buyer"}
     skipped = deduplicated(api, "on_contract_registered")
-    message = publish(api, "transactions.contract.registered.v1", contract, "c-77", "/ttp/transactions")
-    produce_raw(message.topic, message.value, key=message.key, headers=message.headers)  # redelivered
+    message = publish_event(api, "transactions.contract.registered.v1", contract, "c-77")
+    redeliver(message)
     url = f"/api/v1/organizations/{org}/eligibility"
     facts = wait_for(lambda: (lambda b: b if b["ip_pledge_eligible"] else None)(
-        api.get(url, token=institution(api, org)).json()), message="the contract event to be consumed")
+        api.get(url, token=api.institution(org)).json()), message="the contract event to be consumed")
     assert facts == {"organization_id": org, "ip_pledge_eligible": True, "registered_contract_ids": ["c-77"],
                      "published_achievement_ids": []}
     assert list_need(api, org, instruments=["ip_pledge", "loan"], contract_ids=["c-77"])["instruments"] == [
@@ -332,14 +311,14 @@ def test_a_published_achievement_makes_its_organizations_eligible(api):
                    "type": "applied", "summary": "页岩气返排液处理技术", "keywords": ["页岩气"], "industry": "能源",
                    "programme": 4, "trl": 6, "region_code": "511100", "organization_ids": [org, partner],
                    "dual_use": False, "patent_numbers": [], "published_at": dt.datetime.now(dt.timezone.utc)}
-    message = publish(api, "registry.achievement.published.v1", achievement, achievement_id, "/ttp/registry")
+    message = publish_event(api, "registry.achievement.published.v1", achievement, achievement_id)
     wait_for(lambda: api.db.processed_events.find_one({"_id": f"on_achievement_published|{ce_id(message)}"}),
              message="the achievement event to be consumed")
     for each in (org, partner):  # every completing organization, with this achievement as its only ground
-        assert api.get(f"/api/v1/organizations/{each}/eligibility", token=admin(api)).json() == {
+        assert api.get(f"/api/v1/organizations/{each}/eligibility", token=api.admin()).json() == {
             "organization_id": each, "ip_pledge_eligible": True, "registered_contract_ids": [],
             "published_achievement_ids": [achievement_id]}
-    assert api.get(f"/api/v1/organizations/{new_org()}/eligibility", token=admin(api)).json()[
+    assert api.get(f"/api/v1/organizations/{new_org()}/eligibility", token=api.admin()).json()[
         "ip_pledge_eligible"] is False
 
 
@@ -356,12 +335,12 @@ def test_a_closed_equity_deal_updates_the_fund_and_is_published(api, investors):
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed" and closed.json()["amount"] == "6000000.00"
 
-    fund = api.get(f"/api/v1/funds/{sub_fund['id']}", token=admin(api)).json()
+    fund = api.get(f"/api/v1/funds/{sub_fund['id']}", token=api.admin()).json()
     assert (fund["invested_amount"], fund["committed_amount"]) == ("6000000.00", "10000000.00")
-    guidance = api.get(f"/api/v1/funds/{investors['guidance']['id']}", token=admin(api)).json()
+    guidance = api.get(f"/api/v1/funds/{investors['guidance']['id']}", token=api.admin()).json()
     assert (guidance["sub_funds_committed_amount"], guidance["sub_funds_invested_amount"]) == (
         "10000000.00", "6000000.00")
-    assert api.get(f"{POOL}/{project['id']}", token=admin(api)).json()["raised"] == "6000000.00"
+    assert api.get(f"{POOL}/{project['id']}", token=api.admin()).json()["raised"] == "6000000.00"
     names = [n for n, _ in topic_events(api, "deal", deal["id"], count=3)]
     assert names == ["finance.deal.interest_expressed.v1", "finance.deal.due_diligence_started.v1",
                      "finance.deal.closed.v1"]
@@ -380,7 +359,7 @@ def test_a_closed_equity_deal_updates_the_fund_and_is_published(api, investors):
     before = api.counts("deals")
     assert_error(deal_action(api, second["id"], "close", VC_ORG, {"amount": "4000000.01"}), 409, "conflict")
     assert api.counts("deals") == before
-    assert api.get(f"/api/v1/funds/{sub_fund['id']}", token=admin(api)).json()["invested_amount"] == "6000000.00"
+    assert api.get(f"/api/v1/funds/{sub_fund['id']}", token=api.admin()).json()["invested_amount"] == "6000000.00"
 
 
 def test_deal_rules_wrong_role_state_instrument_and_terms(api, investors):
@@ -388,10 +367,10 @@ def test_deal_rules_wrong_role_state_instrument_and_terms(api, investors):
     project = list_need(api, org, instruments=["loan"])
     before = api.counts("deals")
     assert_error(api.post("/api/v1/deals", {"financing_project_id": project["id"], "investor_id": investors["bank"]["id"],
-                                            "instrument": "equity"}, token=institution(api, BANK_ORG)),
+                                            "instrument": "equity"}, token=api.institution(BANK_ORG)),
                  409, "conflict")  # not sought
     assert_error(api.post("/api/v1/deals", {"financing_project_id": project["id"], "investor_id": investors["bank"]["id"],
-                                            "instrument": "loan"}, token=institution(api, VC_ORG)),
+                                            "instrument": "loan"}, token=api.institution(VC_ORG)),
                  403, "forbidden")  # not this investor's institution
     assert api.counts("deals") == before
     deal = open_deal(api, investors["bank"], BANK_ORG, project, "loan")
@@ -425,13 +404,13 @@ def test_a_deal_of_a_withdrawn_project_cannot_close(api, investors):
     project = list_need(api, org)
     deal = open_deal(api, investors["bank"], BANK_ORG, project, "loan")
     deal_action(api, deal["id"], "due-diligence", BANK_ORG)
-    api.post(f"{POOL}/{project['id']}/withdraw", {"reason": "已获得其他融资"}, token=institution(api, org))
+    api.post(f"{POOL}/{project['id']}/withdraw", {"reason": "已获得其他融资"}, token=api.institution(org))
     before = api.counts("deals")
     body = assert_error(deal_action(api, deal["id"], "close", BANK_ORG, {"amount": "100000", **LOAN_TERMS}),
                         409, "conflict")
     assert "withdrawn" in body["message"]
     assert api.counts("deals") == before
-    assert api.get(f"{POOL}/{project['id']}", token=admin(api)).json()["raised"] == "0.00"
+    assert api.get(f"{POOL}/{project['id']}", token=api.admin()).json()["raised"] == "0.00"
     assert deal_action(api, deal["id"], "decline", BANK_ORG, {"reason": "项目已撤回"}).json()["status"] == "declined"
 
 
@@ -446,10 +425,10 @@ def test_deals_close_up_to_the_financing_need_and_not_beyond(api, investors):
                         400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["amount"]
     assert api.counts("deals") == before
-    assert api.get(f"{POOL}/{project['id']}", token=admin(api)).json()["raised"] == "600000.00"
+    assert api.get(f"{POOL}/{project['id']}", token=api.admin()).json()["raised"] == "600000.00"
     closed = deal_action(api, second["id"], "close", BANK_ORG, {"amount": "400000.00", **LOAN_TERMS})
     assert closed.status_code == 200, closed.text
-    assert api.get(f"{POOL}/{project['id']}", token=admin(api)).json()["raised"] == "1000000.00"
+    assert api.get(f"{POOL}/{project['id']}", token=api.admin()).json()["raised"] == "1000000.00"
 
 
 def test_concurrent_closes_never_raise_more_than_the_need(api, investors):
@@ -463,14 +442,14 @@ def test_concurrent_closes_never_raise_more_than_the_need(api, investors):
             deal_action(api, deal["id"], "due-diligence", BANK_ORG)
         won, lost = racing(*[lambda deal=deal: api.post(f"/api/v1/deals/{deal['id']}/close",
                                                         {"amount": "600000.00", **LOAN_TERMS},
-                                                        token=institution(api, BANK_ORG), timeout=60)
+                                                        token=api.institution(BANK_ORG), timeout=60)
                              for deal in deals])
         assert won.status_code == 200 and lost.status_code in (400, 409), (won.text, lost.text)
         assert won.json()["status"] == "closed"
         assert_error(lost, lost.status_code, "validation_failed" if lost.status_code == 400 else "conflict")
-        assert api.get(f"{POOL}/{project['id']}", token=admin(api)).json()["raised"] == "600000.00"
+        assert api.get(f"{POOL}/{project['id']}", token=api.admin()).json()["raised"] == "600000.00"
         loser = next(d["id"] for d in deals if d["id"] != won.json()["id"])
-        assert api.get(f"/api/v1/deals/{loser}", token=admin(api)).json()["status"] == "due_diligence"
+        assert api.get(f"/api/v1/deals/{loser}", token=api.admin()).json()["status"] == "due_diligence"
         closed_ids.append(won.json()["id"])
         refused_ids.append(loser)
         # the need is never passed by the next close either
@@ -486,15 +465,15 @@ def test_deals_are_listed_to_their_parties_their_region_and_admins(api, investor
     loan = open_deal(api, investors["bank"], BANK_ORG, project, "loan")
     equity = open_deal(api, investors["vc"], VC_ORG, project, "equity")
     deal_action(api, equity["id"], "decline", org, {"reason": "估值不合适"})
-    owner = institution(api, org)
+    owner = api.institution(org)
     assert ids(api, "/api/v1/deals", owner) == [equity["id"], loan["id"]]  # the financed organization, newest first
     assert ids(api, "/api/v1/deals?status=declined", owner) == [equity["id"]]
     assert ids(api, "/api/v1/deals?status=interested&limit=5", owner) == [loan["id"]]
     assert ids(api, "/api/v1/deals?limit=1&offset=1", owner) == [loan["id"]]
-    assert ids(api, "/api/v1/deals?limit=1", institution(api, BANK_ORG)) == [loan["id"]]  # as investor
-    assert ids(api, "/api/v1/deals?limit=1", institution(api, VC_ORG)) == [equity["id"]]
-    assert ids(api, "/api/v1/deals", institution(api, new_org())) == []
-    assert ids(api, "/api/v1/deals?limit=2", admin(api)) == [equity["id"], loan["id"]]
+    assert ids(api, "/api/v1/deals?limit=1", api.institution(BANK_ORG)) == [loan["id"]]  # as investor
+    assert ids(api, "/api/v1/deals?limit=1", api.institution(VC_ORG)) == [equity["id"]]
+    assert ids(api, "/api/v1/deals", api.institution(new_org())) == []
+    assert ids(api, "/api/v1/deals?limit=2", api.admin()) == [equity["id"], loan["id"]]
     assert ids(api, "/api/v1/deals?limit=2", api.token("reviewer", region="510000")) == [equity["id"], loan["id"]]
     assert loan["id"] not in ids(api, "/api/v1/deals?limit=100", api.token("reviewer", region="510100"))
     assert_error(api.get("/api/v1/deals"), 401, "unauthenticated")
@@ -508,7 +487,7 @@ def test_a_rate_with_trailing_zeros_closes_at_six_places(api, investors):
     kept its ten places, which the event's decimal(9, 6) refused: a 500 instead of a closed deal."""
     org, deal = closed_loan(api, investors, rate="0.0435000000")
     assert deal["annual_rate"] == "0.043500"
-    assert api.get(f"/api/v1/deals/{deal['id']}", token=admin(api)).json() == deal
+    assert api.get(f"/api/v1/deals/{deal['id']}", token=api.admin()).json() == deal
     name, data = topic_events(api, "deal", deal["id"], count=3)[-1]
     assert name == "finance.deal.closed.v1" and data["annual_rate"] == Decimal("0.043500")
 
@@ -518,7 +497,7 @@ def test_a_rate_with_trailing_zeros_closes_at_six_places(api, investors):
 def test_an_interest_subsidy_is_computed_applied_and_approved(api, investors):
     org, deal = closed_loan(api, investors, amount="2000000.00", rate="0.0435", months=24)
     response = api.post("/api/v1/subsidies", {"deal_id": deal["id"], "instrument": "interest_subsidy"},
-                        token=institution(api, org))
+                        token=api.institution(org))
     assert response.status_code == 201, response.text
     subsidy = response.json()
     # 2,000,000 × 4.35 % × 12/12 (at most a year) × 50 % under the 2026 rules
@@ -532,9 +511,9 @@ def test_an_interest_subsidy_is_computed_applied_and_approved(api, investors):
     names_data = topic_events(api, "subsidy", subsidy["id"], count=2)
     assert [n for n, _ in names_data] == ["finance.subsidy.applied.v1", "finance.subsidy.approved.v1"]
     assert names_data[1][1]["amount"] == Decimal("43500.00")
-    assert_error(api.post(f"/api/v1/subsidies/{subsidy['id']}/approve", {}, token=admin(api)), 409, "conflict")
+    assert_error(api.post(f"/api/v1/subsidies/{subsidy['id']}/approve", {}, token=api.admin()), 409, "conflict")
     assert_error(api.post("/api/v1/subsidies", {"deal_id": deal["id"], "instrument": "interest_subsidy"},
-                          token=institution(api, org)), 409, "conflict")  # one application per instrument
+                          token=api.institution(org)), 409, "conflict")  # one application per instrument
 
 
 def test_a_rejected_application_is_published_may_be_made_again_and_is_listed(api, investors):
@@ -543,7 +522,7 @@ def test_a_rejected_application_is_published_may_be_made_again_and_is_listed(api
 
     def apply():
         return api.post("/api/v1/subsidies", {"deal_id": deal["id"], "instrument": "interest_subsidy"},
-                        token=institution(api, org))
+                        token=api.institution(org))
 
     first = apply().json()
     body = assert_error(apply(), 409, "conflict")  # while one is pending
@@ -561,12 +540,12 @@ def test_a_rejected_application_is_published_may_be_made_again_and_is_listed(api
     second = again.json()
     assert second["id"] != first["id"] and second["status"] == "applied"
 
-    mine = institution(api, org)
+    mine = api.institution(org)
     assert ids(api, "/api/v1/subsidies", mine) == [second["id"], first["id"]]
     assert ids(api, "/api/v1/subsidies?status=rejected", mine) == [first["id"]]
     assert ids(api, "/api/v1/subsidies?limit=1&offset=1", mine) == [first["id"]]
-    assert ids(api, "/api/v1/subsidies", institution(api, BANK_ORG)) == []  # the lender is not the applicant
-    assert ids(api, "/api/v1/subsidies?limit=2", admin(api)) == [second["id"], first["id"]]
+    assert ids(api, "/api/v1/subsidies", api.institution(BANK_ORG)) == []  # the lender is not the applicant
+    assert ids(api, "/api/v1/subsidies?limit=2", api.admin()) == [second["id"], first["id"]]
     assert ids(api, "/api/v1/subsidies?limit=2", reviewer) == [second["id"], first["id"]]
     assert first["id"] not in ids(api, "/api/v1/subsidies?limit=100", api.token("reviewer", region="510100"))
     assert_error(api.get("/api/v1/subsidies"), 401, "unauthenticated")
@@ -599,7 +578,7 @@ def test_the_legacy_subsidy_index_is_dropped(api):
 def test_subsidy_applications_that_break_the_rules_store_nothing(api, investors, body, status, path):
     org, deal = closed_loan(api, investors)
     before = api.counts("subsidies")
-    error = assert_error(api.post("/api/v1/subsidies", {"deal_id": deal["id"], **body}, token=institution(api, org)),
+    error = assert_error(api.post("/api/v1/subsidies", {"deal_id": deal["id"], **body}, token=api.institution(org)),
                          status, "validation_failed")
     assert [f["path"] for f in error["fields"]] == [path]
     assert api.counts("subsidies") == before
@@ -608,10 +587,10 @@ def test_subsidy_applications_that_break_the_rules_store_nothing(api, investors,
 def test_risk_compensation_and_who_may_apply(api, investors):
     org, deal = closed_loan(api, investors, amount="3000000.00")
     assert_error(api.post("/api/v1/subsidies", {"deal_id": deal["id"], "instrument": "risk_compensation",
-                                                "loss": "1000000"}, token=institution(api, BANK_ORG)),
+                                                "loss": "1000000"}, token=api.institution(BANK_ORG)),
                  403, "forbidden")
     response = api.post("/api/v1/subsidies", {"deal_id": deal["id"], "instrument": "risk_compensation",
-                                              "loss": "1000000", "amount": "300000"}, token=institution(api, org))
+                                              "loss": "1000000", "amount": "300000"}, token=api.institution(org))
     assert response.status_code == 201, response.text
     assert (response.json()["computed_amount"], response.json()["amount"]) == ("400000.00", "300000.00")
 
@@ -632,7 +611,7 @@ def test_a_roadshow_follow_up_becomes_a_deal(api, investors):
     body = assert_error(api.post("/api/v1/roadshows", {**show, "financing_project_ids": [project["id"], "nope"]},
                                  token=api.token("reviewer", region="510400")), 400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["financing_project_ids.1"]
-    assert_error(api.post("/api/v1/roadshows", show, token=institution(api, VC_ORG)), 403, "forbidden")
+    assert_error(api.post("/api/v1/roadshows", show, token=api.institution(VC_ORG)), 403, "forbidden")
     assert api.counts("roadshows") == before
     roadshow = api.post("/api/v1/roadshows", show, token=api.token("reviewer", region="510400")).json()
     assert roadshow["starts_at"] == "2026-06-01T01:00:00Z"
@@ -641,11 +620,11 @@ def test_a_roadshow_follow_up_becomes_a_deal(api, investors):
     before = api.counts("deals")
     body = assert_error(api.post("/api/v1/deals", {"financing_project_id": project["id"], "instrument": "loan",
                                                    "investor_id": investors["bank"]["id"], "roadshow_id": roadshow["id"]},
-                                 token=institution(api, BANK_ORG)), 400, "validation_failed")
+                                 token=api.institution(BANK_ORG)), 400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["roadshow_id"]
     assert api.counts("deals") == before
     registered = api.post(f"/api/v1/roadshows/{roadshow['id']}/registrations", {"investor_id": investors["bank"]["id"]},
-                          token=institution(api, BANK_ORG))
+                          token=api.institution(BANK_ORG))
     assert registered.status_code == 201 and registered.json()["investor_ids"] == [investors["bank"]["id"]]
     deal = open_deal(api, investors["bank"], BANK_ORG, project, "loan", roadshow_id=roadshow["id"])
     follow_ups = api.get(f"/api/v1/roadshows/{roadshow['id']}").json()["follow_ups"]
@@ -659,7 +638,7 @@ def test_a_roadshow_follow_up_becomes_a_deal(api, investors):
 def schedule(api, project, starts_at, kind="roadshow", region="513400"):
     response = api.post("/api/v1/roadshows", {"title": "科技金融路演", "kind": kind, "region_code": region,
                                               "starts_at": starts_at, "organizer": "凉山州科技局",
-                                              "financing_project_ids": [project["id"]]}, token=admin(api))
+                                              "financing_project_ids": [project["id"]]}, token=api.admin())
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
@@ -669,7 +648,7 @@ def test_concurrent_roadshow_registrations_are_each_kept_once(api, investors):
 
     def register(roadshow_id, investor_id, org):
         return lambda: api.post(f"/api/v1/roadshows/{roadshow_id}/registrations", {"investor_id": investor_id},
-                                token=institution(api, org), timeout=60)
+                                token=api.institution(org), timeout=60)
 
     expected = []
     for _ in range(2):
@@ -714,7 +693,7 @@ def test_a_roadshow_out_of_range_is_400_and_stores_nothing(api, starts_at):
     show = {"title": "路演", "kind": "roadshow", "region_code": "510400", "starts_at": starts_at,
             "organizer": "省科技厅", "financing_project_ids": [project["id"]]}
     before = api.counts("roadshows")
-    body = assert_error(api.post("/api/v1/roadshows", show, token=admin(api)), 400, "validation_failed")
+    body = assert_error(api.post("/api/v1/roadshows", show, token=api.admin()), 400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["starts_at"]
     assert api.counts("roadshows") == before
 
@@ -723,6 +702,6 @@ def test_a_roadshow_start_is_kept_to_the_millisecond(api):
     project = list_need(api, new_org())
     roadshow = api.post("/api/v1/roadshows", {"title": "路演", "kind": "roadshow", "region_code": "510400",
                                               "starts_at": "2026-06-01T09:00:00.123456+08:00", "organizer": "省科技厅",
-                                              "financing_project_ids": [project["id"]]}, token=admin(api)).json()
+                                              "financing_project_ids": [project["id"]]}, token=api.admin()).json()
     assert roadshow["starts_at"] == "2026-06-01T01:00:00.123000Z"
     assert api.get(f"/api/v1/roadshows/{roadshow['id']}").json() == {**roadshow, "follow_ups": []}

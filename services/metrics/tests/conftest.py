@@ -1,12 +1,4 @@
 """Fixtures for the metrics service's tests: one real service container per module, talked to over HTTP."""
-import pytest
+from ttp_testing import service_api_fixture
 
-from ttp_common.testing import running_service
-
-
-@pytest.fixture(scope="module")
-def api():
-    from metrics.service import MetricsService
-
-    with running_service(MetricsService) as api:
-        yield api
+api = service_api_fixture("metrics")

@@ -8,7 +8,7 @@ from decimal import Decimal
 import jsonschema
 import pytest
 
-from ttp_common.testing import assert_error, wait_for
+from ttp_testing import assert_error, wait_for
 
 from metrics.plan import load_plan
 

@@ -31,7 +31,7 @@ from nameko.testing.utils import find_free_port
 from ttp_common.auth import mint_token
 from ttp_common.paths import REPO_ROOT
 from ttp_common.reference import uscc_check_character
-from ttp_common.testing import header, nameko_run, produce_raw, read_topic, unique, wait_for
+from ttp_testing import header, nameko_run, produce_raw, read_topic, unique, wait_for
 
 GRAFANA_DIR = REPO_ROOT / "deploy" / "grafana"
 PROMETHEUS_DIR = REPO_ROOT / "deploy" / "prometheus"

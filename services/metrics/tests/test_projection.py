@@ -2,14 +2,11 @@
 topics, the real service projects them; redelivery changes nothing and a rebuild from the
 topics reproduces the same figures."""
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 import pytest
 
-from ttp_common import envelope
-from ttp_common.events import codec
-from ttp_common.testing import produce_raw, wait_for
+from ttp_testing import event_message, publish_event as publish, redeliver, wait_for
 
 from metrics.rebuild import rebuild
 
@@ -17,13 +14,6 @@ pytestmark = pytest.mark.integration
 
 T2018 = dt.datetime(2018, 5, 4, 2, tzinfo=dt.timezone.utc)
 T2019 = dt.datetime(2019, 3, 2, 2, tzinfo=dt.timezone.utc)
-
-
-def publish(api, name, data, subject, time=None):
-    message = envelope.build_message(codec(), name, data, source="/ttp/test", subject=subject, time=time,
-                                     topic_prefix=api.config["KAFKA_TOPIC_PREFIX"])
-    produce_raw(message.topic, message.value, key=message.key, headers=message.headers)
-    return message
 
 
 def approved(project_id, category, programme, region, department="科技厅"):
@@ -160,12 +150,10 @@ def test_prometheus_gauges_move(fed):
 
 def test_a_redelivered_event_changes_nothing(fed):
     before = snapshot(fed)
-    message = envelope.build_message(codec(), "talent.person.registered.v1",
-                                     {"person_id": "x2", "kinds": ["expert"], "organization_id": None},
-                                     source="/ttp/test", subject="x2", event_id=str(uuid.uuid4()),
-                                     topic_prefix=fed.config["KAFKA_TOPIC_PREFIX"])
+    message = event_message(fed, "talent.person.registered.v1",
+                            {"person_id": "x2", "kinds": ["expert"], "organization_id": None}, "x2")
     for _ in range(2):  # the same ce_id twice
-        produce_raw(message.topic, message.value, key=message.key, headers=message.headers)
+        redeliver(message)
     publish(fed, "talent.person.registered.v1", {"person_id": "x3", "kinds": ["mentor"], "organization_id": None},
             "x3")
     wait_for(lambda: fed.get("/api/v1/pipeline").json()["events_applied"] == before["applied"] + 2,

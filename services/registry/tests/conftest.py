@@ -1,12 +1,6 @@
 """Fixtures for the registry service's tests: one real service container per module, talked to over HTTP."""
-import pytest
+from ttp_testing import service_api_fixture
 
-from ttp_common.testing import running_service
-
-
-@pytest.fixture(scope="module")
-def api():
-    from registry.service import RegistryService
-
-    with running_service(RegistryService) as api:
-        yield api
+api = service_api_fixture("registry")
+# RPC tests: on a RabbitMQ virtual host of its own, so that no other instance of the service answers.
+rpc_api = service_api_fixture("registry", own_vhost=True)

@@ -4,7 +4,7 @@ import itertools
 import pytest
 
 from ttp_common.reference import uscc_check_character
-from ttp_common.testing import header, read_topic
+from ttp_testing import header, read_topic
 
 pytestmark = pytest.mark.integration
 

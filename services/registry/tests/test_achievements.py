@@ -1,7 +1,7 @@
 """Achievement registration over HTTP against the real local servers, with its events on Kafka."""
 import pytest
 
-from ttp_common.testing import header, read_topic
+from ttp_testing import header, read_topic
 
 pytestmark = pytest.mark.integration
 

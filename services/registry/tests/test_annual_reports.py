@@ -9,7 +9,7 @@ from registry.annual_reports import (
 )
 from registry.domain import TransitionRefused
 from ttp_common.reference import uscc_check_character
-from ttp_common.testing import header, read_topic
+from ttp_testing import header, read_topic
 
 _serial = itertools.count(1)
 

@@ -4,7 +4,7 @@ import itertools
 import pytest
 
 from ttp_common.reference import uscc_check_character
-from ttp_common.testing import assert_error, header
+from ttp_testing import assert_error, header
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,7 @@
 """Dual-use catalogues (军民两用目录) built from published dual-use achievements."""
 import pytest
 
-from ttp_common.testing import header, read_topic
+from ttp_testing import header, read_topic
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from registry.plan_projects import due_date, is_overdue
-from ttp_common.testing import header, read_topic
+from ttp_testing import header, read_topic
 
 END = dt.date(2025, 6, 30)
 

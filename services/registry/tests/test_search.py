@@ -167,20 +167,14 @@ def test_bad_query_parameters_are_400_naming_them(api, params, field):
 
 
 @pytest.mark.integration
-def test_other_services_fetch_published_summaries_over_rpc(rabbit_config):
+def test_other_services_fetch_published_summaries_over_rpc(rpc_api):
     """RPC over RabbitMQ, in a vhost of its own so no other registry instance answers."""
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    from registry.service import RegistryService
-    from ttp_common.testing import running_service
-
-    with running_service(RegistryService, AMQP_URI=rabbit_config["AMQP_URI"]) as api:
-        achievement_id = published(api, "川西高原光伏储能成果", keywords=["光伏"])
-        with ClusterRpcProxy({"AMQP_URI": rabbit_config["AMQP_URI"]}, timeout=10) as cluster:
-            summary = cluster.registry.get_published_achievement(achievement_id)
-            assert summary["id"] == achievement_id and summary["title"] == "川西高原光伏储能成果"
-            assert len(summary["registration_number"]) == 12
-            assert cluster.registry.get_published_achievement("no-such-achievement") is None
+    achievement_id = published(rpc_api, "川西高原光伏储能成果", keywords=["光伏"])
+    with rpc_api.rpc() as cluster:
+        summary = cluster.registry.get_published_achievement(achievement_id)
+        assert summary["id"] == achievement_id and summary["title"] == "川西高原光伏储能成果"
+        assert len(summary["registration_number"]) == 12
+        assert cluster.registry.get_published_achievement("no-such-achievement") is None
 
 
 @pytest.mark.integration

@@ -5,20 +5,16 @@ import re
 import pytest
 
 from ttp_common.mongo import OUTBOX
-from ttp_common.testing import codec, read_topic, running_service
+from ttp_testing import codec, read_topic, service_api_fixture
 
 TOPICS = ("person", "training", "broker", "reward", "expert")
 # Whole tokens only: ids are hex or uuid-like and never match these by accident.
 PHONE = re.compile(r"(?<![0-9A-Za-z])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9A-Za-z])")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
-
-@pytest.fixture(scope="module")
-def api():
-    from talent.service import TalentService
-
-    with running_service(TalentService) as api:
-        yield api
+api = service_api_fixture("talent")
+# RPC tests: on a RabbitMQ virtual host of its own, so that no other instance of the service answers.
+rpc_api = service_api_fixture("talent", own_vhost=True)
 
 
 def _strings(value):

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from talent.documents import Post
-from ttp_common.testing import assert_error, header, read_topic
+from ttp_testing import assert_error, header, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -394,21 +394,15 @@ def test_an_admin_registers_an_independent_person(api):
     assert response.json()["organization_id"] is None
 
 
-def test_rpc_answers_with_the_public_view_only(rabbit_config):
+def test_rpc_answers_with_the_public_view_only(rpc_api):
     """RPC over RabbitMQ, in a vhost of its own so no other talent instance answers."""
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    from talent.service import TalentService
-    from ttp_common.testing import running_service
-
-    with running_service(TalentService, AMQP_URI=rabbit_config["AMQP_URI"]) as api:
-        person_id = api.post(PATH, full_person(), token=api.token("admin")).json()["id"]
-        with ClusterRpcProxy({"AMQP_URI": rabbit_config["AMQP_URI"]}, timeout=10) as cluster:
-            assert cluster.talent.get_public_person(person_id) == {
-                "id": person_id, "name": "陈技术经纪人", "fields": ["新材料", "技术转移"]}
-            assert cluster.talent.get_public_person("nobody") is None
-            performance = cluster.talent.get_broker_performance(person_id)
-            assert performance["performance"]["contracts"] == 0 and performance["certificates"] == []
+    person_id = rpc_api.post(PATH, full_person(), token=rpc_api.token("admin")).json()["id"]
+    with rpc_api.rpc() as cluster:
+        assert cluster.talent.get_public_person(person_id) == {
+            "id": person_id, "name": "陈技术经纪人", "fields": ["新材料", "技术转移"]}
+        assert cluster.talent.get_public_person("nobody") is None
+        performance = cluster.talent.get_broker_performance(person_id)
+        assert performance["performance"]["contracts"] == 0 and performance["certificates"] == []
 
 
 def test_no_event_carries_contact_or_identity_numbers(api, assert_no_personal_data):

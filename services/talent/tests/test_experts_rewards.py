@@ -8,9 +8,8 @@ import fastavro
 import pytest
 
 from ttp_common.avro import SINGLE_OBJECT_MAGIC, schema_fingerprint
-from ttp_common.envelope import build_message
 from ttp_common.paths import SCHEMAS_DIR
-from ttp_common.testing import assert_error, codec, header, produce_raw, read_topic, unique, wait_for
+from ttp_testing import assert_error, header, publish_event, read_topic, unique, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -54,9 +53,7 @@ def announce(api, achievement_id, organization_ids, step="submitted", wait=True,
                 "region_code": "510100", "organization_ids": list(organization_ids), "dual_use": False,
                 "patent_numbers": [], "published_at": dt.datetime.now(dt.timezone.utc)}
     name = f"registry.achievement.{step}.v1"
-    message = build_message(codec(), name, data, source="/ttp/registry",
-                            subject=achievement_id, topic_prefix=api.config["KAFKA_TOPIC_PREFIX"])
-    value = message.value
+    value = None
     if revision is not None:  # the payload as that revision of the schema wrote it
         writer = json.loads((SCHEMAS_DIR / "revisions" / name / f"r{revision}.avsc").read_text("utf-8"))
         fields = {f["name"] for f in writer["fields"]}
@@ -65,7 +62,7 @@ def announce(api, achievement_id, organization_ids, step="submitted", wait=True,
         fastavro.schemaless_writer(body, writer, {k: v for k, v in data.items() if k in fields})
         value = SINGLE_OBJECT_MAGIC + schema_fingerprint(writer) + body.getvalue()
         organization_ids = organization_ids if "organization_ids" in fields else organization_ids[:1]
-    produce_raw(message.topic, value, key=message.key, headers=message.headers)
+    publish_event(api, name, data, achievement_id, value=value)
     if wait:
         wait_for(lambda: set(organization_ids) <= set(
             (api.db.achievements.find_one({"_id": achievement_id}) or {}).get("organization_ids", [])),
@@ -214,28 +211,22 @@ def test_an_achievement_the_registry_has_not_announced_is_409(api, pool):
     assert api.counts("assignments") == before
 
 
-def test_rpc_eligible_experts_excludes_the_registrys_organizations(rabbit_config):
+def test_rpc_eligible_experts_excludes_the_registrys_organizations(rpc_api):
     """RPC over RabbitMQ, in a vhost of its own so no other talent instance answers. Two containers of a
     service in one process share one mongoengine connection (and so one database): unique names, and the
     replica is awaited through the RPC."""
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    from talent.service import TalentService
-    from ttp_common.testing import running_service
-
     field, achievement_id = unique("领域"), unique("ach-")
-    with running_service(TalentService, AMQP_URI=rabbit_config["AMQP_URI"]) as api:
-        admin = api.token("admin")
-        ids = {org: api.post("/api/v1/people", {"name": "专家", "kinds": ["expert"], "organization_id": org,
+    admin = rpc_api.token("admin")
+    ids = {org: rpc_api.post("/api/v1/people", {"name": "专家", "kinds": ["expert"], "organization_id": org,
                                                 "fields": [field]}, token=admin).json()["id"] for org in (ORG_A, ORG_B)}
-        announce(api, achievement_id, [ORG_A], wait=False)
-        with ClusterRpcProxy({"AMQP_URI": rabbit_config["AMQP_URI"]}, timeout=10) as cluster:
-            eligible = wait_for(lambda: cluster.talent.eligible_experts(field, [], achievement_id=achievement_id),
-                                message="the replica knows the achievement")
-            assert [p["id"] for p in eligible] == [ids[ORG_B]]
-            assert cluster.talent.eligible_experts(field, [ORG_B], achievement_id=achievement_id) == []
-            assert sorted(p["id"] for p in cluster.talent.eligible_experts(field, [])) == sorted(ids.values())
-            assert cluster.talent.eligible_experts(field, [ORG_B], achievement_id="ach-unknown") is None
+    announce(rpc_api, achievement_id, [ORG_A], wait=False)
+    with rpc_api.rpc() as cluster:
+        eligible = wait_for(lambda: cluster.talent.eligible_experts(field, [], achievement_id=achievement_id),
+                            message="the replica knows the achievement")
+        assert [p["id"] for p in eligible] == [ids[ORG_B]]
+        assert cluster.talent.eligible_experts(field, [ORG_B], achievement_id=achievement_id) == []
+        assert sorted(p["id"] for p in cluster.talent.eligible_experts(field, [])) == sorted(ids.values())
+        assert cluster.talent.eligible_experts(field, [ORG_B], achievement_id="ach-unknown") is None
 
 
 def test_mentors_are_paired_with_start_up_teams(api, pool):

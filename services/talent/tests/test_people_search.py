@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ttp_common.testing import assert_error
+from ttp_testing import assert_error
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ttp_common.envelope import build_message
-from ttp_common.testing import assert_error, at_once, codec, header, produce_raw, read_topic, unique, wait_for
+from ttp_testing import assert_error, at_once, header, publish_event, read_topic, redeliver, unique, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -319,10 +318,7 @@ def publish_contract(api, contract_id, amount, technology, brokers, year=2026, e
         "seller_organization_id": ORG, "region_code": "510100",
         "registered_at": dt.datetime(year, 7, 1, 8, tzinfo=dt.timezone.utc), "broker_person_ids": brokers,
     }
-    message = build_message(codec(), "transactions.contract.registered.v1", data, source="/ttp/transactions",
-                            subject=contract_id, event_id=event_id, topic_prefix=api.config["KAFKA_TOPIC_PREFIX"])
-    produce_raw(message.topic, message.value, key=message.key, headers=message.headers)
-    return message
+    return publish_event(api, "transactions.contract.registered.v1", data, contract_id, event_id=event_id)
 
 
 def figures(api, person_id):
@@ -334,7 +330,7 @@ def figures(api, person_id):
 def test_broker_performance_is_computed_from_contract_events_once_each(api, person_id):
     first = publish_contract(api, unique("c-"), "1000000.10", "800000.05", [person_id])
     wait_for(lambda: figures(api, person_id)["contracts"] == 1, message="the first contract counted")
-    produce_raw(first.topic, first.value, key=first.key, headers=first.headers)  # redelivered: same ce_id
+    redeliver(first)  # redelivered: same ce_id
     publish_contract(api, unique("c-"), "0.20", "0.10", [person_id, person_id, "another-broker"], year=2025)
     wait_for(lambda: figures(api, person_id)["contracts"] == 2, message="the second contract counted")
     marker = publish_contract(api, unique("c-"), "1.00", "1.00", ["another-broker"])  # after the redelivery

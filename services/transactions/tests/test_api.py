@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ttp_common.testing import assert_error, header, read_topic
+from ttp_testing import assert_error, header, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -23,12 +23,8 @@ def contract(**overrides):
             **overrides}
 
 
-def seller_token(api, org=SELLER):
-    return api.token("institution", sub=f"clerk-{org}", org=org)
-
-
 def submit(api, **overrides):
-    response = api.post(PATH, contract(**overrides), token=seller_token(api))
+    response = api.post(PATH, contract(**overrides), token=api.institution(SELLER))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -90,7 +86,7 @@ def test_untrustworthy_tokens_are_401(api, make_token):
 
 def test_an_organization_that_is_not_a_party_is_403(api):
     before = api.counts("contracts")
-    assert_error(api.post(PATH, contract(), token=seller_token(api, "org-stranger")), 403, "forbidden")
+    assert_error(api.post(PATH, contract(), token=api.institution("org-stranger")), 403, "forbidden")
     assert api.counts("contracts") == before
 
 
@@ -121,14 +117,14 @@ def test_a_reviewer_does_not_submit(api):
 ])
 def test_invalid_contracts_are_400_with_the_field_path(api, change, path):
     before = api.counts("contracts")
-    body = assert_error(api.post(PATH, contract(**change), token=seller_token(api)), 400, "validation_failed")
+    body = assert_error(api.post(PATH, contract(**change), token=api.institution(SELLER)), 400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == [path]
     assert api.counts("contracts") == before
 
 
 def test_a_where_operator_is_400(api):
     before = api.counts("contracts")
-    body = assert_error(api.post(PATH, {"$where": "1 == 1", **contract()}, token=seller_token(api)),
+    body = assert_error(api.post(PATH, {"$where": "1 == 1", **contract()}, token=api.institution(SELLER)),
                         400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["$where"]
     assert api.counts("contracts") == before
@@ -136,7 +132,7 @@ def test_a_where_operator_is_400(api):
 
 def test_a_non_json_content_type_is_415(api):
     before = api.counts("contracts")
-    response = api.post(PATH, data=b"<contract/>", token=seller_token(api), headers={"Content-Type": "text/xml"})
+    response = api.post(PATH, data=b"<contract/>", token=api.institution(SELLER), headers={"Content-Type": "text/xml"})
     assert_error(response, 415, "unsupported_media_type")
     assert api.counts("contracts") == before
 
@@ -165,7 +161,7 @@ def test_a_reviewer_of_another_city_cannot_register(api):
 
 def test_the_parties_cannot_register_their_own_contract(api):
     created = submit(api)
-    assert_error(api.post(f"{PATH}/{created['id']}/register", token=seller_token(api)), 403, "forbidden")
+    assert_error(api.post(f"{PATH}/{created['id']}/register", token=api.institution(SELLER)), 403, "forbidden")
 
 
 def test_registering_numbers_the_contract_and_publishes_the_registered_event(api):
@@ -246,10 +242,10 @@ def test_a_returned_contract_is_corrected_resubmitted_and_then_registered(api):
     assert created["id"] not in [c["id"] for c in queue]
 
     bad = api.request("PUT", f"{PATH}/{created['id']}", json=contract(technology_transaction_amount="2000000.00"),
-                      token=seller_token(api))
+                      token=api.institution(SELLER))
     assert_error(bad, 400, "validation_failed")
     again = api.request("PUT", f"{PATH}/{created['id']}", json=contract(technology_transaction_amount="900000.00"),
-                        token=seller_token(api))
+                        token=api.institution(SELLER))
     assert again.status_code == 200, again.text
     assert again.json()["status"] == "submitted"
     assert created["id"] in [c["id"] for c in api.get(f"{PATH}?status=submitted", token=reviewer).json()["items"]]
@@ -265,10 +261,10 @@ def test_a_returned_contract_is_corrected_resubmitted_and_then_registered(api):
 def test_contracts_are_visible_to_parties_and_their_registration_body_only(api):
     created = submit(api)
     path = f"{PATH}/{created['id']}"
-    assert api.get(path, token=seller_token(api)).status_code == 200
-    assert api.get(path, token=seller_token(api, BUYER)).status_code == 200
+    assert api.get(path, token=api.institution(SELLER)).status_code == 200
+    assert api.get(path, token=api.institution(BUYER)).status_code == 200
     assert api.get(path, token=api.token("reviewer", region="510700")).status_code == 200
-    assert_error(api.get(path, token=seller_token(api, "org-stranger")), 404, "not_found")
+    assert_error(api.get(path, token=api.institution("org-stranger")), 404, "not_found")
     assert_error(api.get(path, token=api.token("reviewer", region="510100")), 404, "not_found")
     assert_error(api.get(path), 401, "unauthenticated")
 
@@ -307,21 +303,15 @@ def test_the_province_code_means_every_division_in_turnover_and_the_contract_que
     assert api.get(PATH, params={"region": "510000"}, token=admin).status_code == 200
 
 
-def test_other_services_read_registered_turnover_over_rpc(rabbit_config):
+def test_other_services_read_registered_turnover_over_rpc(rpc_api):
     """RPC over RabbitMQ, in a vhost of its own so no other transactions instance answers."""
-    from nameko.standalone.rpc import ClusterRpcProxy
-
-    from transactions.service import TransactionsService
-    from ttp_common.testing import running_service
-
-    with running_service(TransactionsService, AMQP_URI=rabbit_config["AMQP_URI"]) as api:
-        created = submit(api, region_code="511500", contract_amount="10.01", technology_transaction_amount="10.01")
-        assert api.post(f"{PATH}/{created['id']}/register", token=api.token("admin")).status_code == 200
-        with ClusterRpcProxy({"AMQP_URI": rabbit_config["AMQP_URI"]}, timeout=10) as cluster:
-            assert cluster.transactions.turnover("511500") == {
-                "region_code": "511500", "contracts": 1, "contract_amount": "10.01",
-                "technology_transaction_amount": "10.01"}
-            registered = cluster.transactions.get_registered_contract(created["id"])
-            assert registered["registration_number"] and registered["technology_transaction_amount"] == "10.01"
-            assert cluster.transactions.get_registered_contract("no-such-contract") is None
-            assert cluster.transactions.get_open_listing("no-such-listing") is None
+    created = submit(rpc_api, region_code="511500", contract_amount="10.01", technology_transaction_amount="10.01")
+    assert rpc_api.post(f"{PATH}/{created['id']}/register", token=rpc_api.token("admin")).status_code == 200
+    with rpc_api.rpc() as cluster:
+        assert cluster.transactions.turnover("511500") == {
+            "region_code": "511500", "contracts": 1, "contract_amount": "10.01",
+            "technology_transaction_amount": "10.01"}
+        registered = cluster.transactions.get_registered_contract(created["id"])
+        assert registered["registration_number"] and registered["technology_transaction_amount"] == "10.01"
+        assert cluster.transactions.get_registered_contract("no-such-contract") is None
+        assert cluster.transactions.get_open_listing("no-such-listing") is None

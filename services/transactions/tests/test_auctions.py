@@ -7,16 +7,12 @@ from decimal import Decimal
 import pytest
 import requests
 
-from ttp_common.testing import assert_error, at_once, header, read_topic, wait_for
+from ttp_testing import assert_error, at_once, header, read_topic, wait_for
 
 pytestmark = pytest.mark.integration
 
 SELLER = "org-seller-auction"
 BIDDERS = [f"org-bidder-{i}" for i in range(8)]
-
-
-def institution(api, org):
-    return api.token("institution", sub=f"clerk-{org}", org=org)
 
 
 def soon(seconds):
@@ -30,7 +26,7 @@ def achievement(registry):
 
 def new_listing(api, achievement, org=SELLER):
     listing = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"], "mode": "transfer",
-                                            "asking_price": "1000000.00"}, token=institution(api, org))
+                                            "asking_price": "1000000.00"}, token=api.institution(org))
     assert listing.status_code == 201, listing.text
     return listing.json()
 
@@ -42,30 +38,30 @@ def auction_body(listing, **overrides):
 
 def new_auction(api, achievement, org=SELLER, **overrides):
     listing = new_listing(api, achievement, org)
-    response = api.post("/api/v1/auctions", auction_body(listing, **overrides), token=institution(api, org))
+    response = api.post("/api/v1/auctions", auction_body(listing, **overrides), token=api.institution(org))
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def bid(api, auction, org, amount):
-    return api.post(f"/api/v1/auctions/{auction['id']}/bids", {"amount": amount}, token=institution(api, org))
+    return api.post(f"/api/v1/auctions/{auction['id']}/bids", {"amount": amount}, token=api.institution(org))
 
 
 def test_only_the_seller_of_an_open_listing_sets_up_an_auction(api, achievement):
     listing = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"], "mode": "transfer",
-                                            "asking_price": "1000000.00"}, token=institution(api, SELLER)).json()
+                                            "asking_price": "1000000.00"}, token=api.institution(SELLER)).json()
     body = {"listing_id": listing["id"], "start_price": "100000.00", "increment": "1000.00", "ends_at": soon(600)}
     before = api.counts("auctions")
-    assert_error(api.post("/api/v1/auctions", body, token=institution(api, BIDDERS[0])), 403, "forbidden")
+    assert_error(api.post("/api/v1/auctions", body, token=api.institution(BIDDERS[0])), 403, "forbidden")
     bad = assert_error(api.post("/api/v1/auctions", {**body, "reserve_price": "99.00"},
-                                token=institution(api, SELLER)), 400, "validation_failed")
+                                token=api.institution(SELLER)), 400, "validation_failed")
     assert [f["path"] for f in bad["fields"]] == ["reserve_price"]
     bad = assert_error(api.post("/api/v1/auctions", {**body, "ends_at": "2020-01-01T00:00:00Z"},
-                                token=institution(api, SELLER)), 400, "validation_failed")
+                                token=api.institution(SELLER)), 400, "validation_failed")
     assert [f["path"] for f in bad["fields"]] == ["ends_at"]
     assert api.counts("auctions") == before
-    assert api.post("/api/v1/auctions", body, token=institution(api, SELLER)).status_code == 201
-    assert_error(api.post("/api/v1/auctions", body, token=institution(api, SELLER)), 409, "conflict")
+    assert api.post("/api/v1/auctions", body, token=api.institution(SELLER)).status_code == 201
+    assert_error(api.post("/api/v1/auctions", body, token=api.institution(SELLER)), 409, "conflict")
 
 
 @pytest.mark.parametrize("starts_at, ends_at, path", [
@@ -77,12 +73,12 @@ def test_only_the_seller_of_an_open_listing_sets_up_an_auction(api, achievement)
 def test_an_auction_starts_within_a_year_and_far_dates_are_400_not_500(api, achievement, starts_at, ends_at, path):
     """Found by fuzzing: a start in year 9999 west of UTC overflowed converting to UTC (a 500)."""
     listing = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"], "mode": "transfer",
-                                            "asking_price": "1000000.00"}, token=institution(api, SELLER)).json()
+                                            "asking_price": "1000000.00"}, token=api.institution(SELLER)).json()
     body = {"listing_id": listing["id"], "start_price": "100000.00", "increment": "1000.00", "ends_at": ends_at}
     if starts_at:
         body["starts_at"] = starts_at
     before = api.counts("auctions")
-    error = assert_error(api.post("/api/v1/auctions", body, token=institution(api, SELLER)), 400,
+    error = assert_error(api.post("/api/v1/auctions", body, token=api.institution(SELLER)), 400,
                          "validation_failed")
     assert path in [f["path"] for f in error["fields"]]  # an end far ahead is also too far from now
     assert api.counts("auctions") == before
@@ -141,14 +137,14 @@ def test_an_auction_closes_by_itself_sold_to_the_best_bid_and_late_bids_are_refu
     contract = api.post("/api/v1/contracts", {
         "contract_type": "transfer", "contract_amount": "101000.00", "technology_transaction_amount": "101000.00",
         "seller_organization_id": SELLER, "region_code": "510100", "auction_id": auction["id"]},
-        token=institution(api, BIDDERS[1]))
+        token=api.institution(BIDDERS[1]))
     assert contract.status_code == 201, contract.text
     assert (contract.json()["buyer_organization_id"], contract.json()["listing_id"],
             contract.json()["achievement_id"]) == (BIDDERS[1], auction["listing_id"], achievement["achievement_id"])
     wrong = api.post("/api/v1/contracts", {
         "contract_type": "transfer", "contract_amount": "1.00", "technology_transaction_amount": "1.00",
         "seller_organization_id": SELLER, "buyer_organization_id": BIDDERS[0], "region_code": "510100",
-        "auction_id": auction["id"]}, token=institution(api, SELLER))
+        "auction_id": auction["id"]}, token=api.institution(SELLER))
     assert [f["path"] for f in assert_error(wrong, 400, "validation_failed")["fields"]] == ["buyer_organization_id"]
 
 
@@ -171,7 +167,7 @@ def test_a_bid_in_the_last_seconds_extends_the_auction(api, achievement):
 def test_concurrent_bids_lose_nothing_and_never_win_twice_at_one_price(api, achievement):
     auction = new_auction(api, achievement)
     session = requests.Session()
-    tokens = {org: institution(api, org) for org in BIDDERS}
+    tokens = {org: api.institution(org) for org in BIDDERS}
     # 8 bidders each try 6 ascending prices; many collide on the same amount
     attempts = [(org, f"{100000 + 1000 * step}.00") for step in range(6) for org in BIDDERS]
 
@@ -208,7 +204,7 @@ def test_concurrent_bids_lose_nothing_and_never_win_twice_at_one_price(api, achi
 
 def test_concurrent_set_ups_of_one_listing_give_one_auction(api, achievement):
     listing = new_listing(api, achievement)
-    token = institution(api, SELLER)
+    token = api.institution(SELLER)
     responses = at_once(*[lambda: api.post("/api/v1/auctions", auction_body(listing), token=token, timeout=60)] * 6)
     assert sorted(r.status_code for r in responses) == [201] + [409] * 5, [r.text for r in responses]
     assert all(r.json()["code"] == "conflict" for r in responses if r.status_code == 409)
@@ -217,7 +213,7 @@ def test_concurrent_set_ups_of_one_listing_give_one_auction(api, achievement):
 
 
 def test_a_withdrawal_racing_a_set_up_never_leaves_a_withdrawn_listing_auctioned(api, achievement):
-    token = institution(api, SELLER)
+    token = api.institution(SELLER)
     for _ in range(4):
         listing = new_listing(api, achievement)
         auctioned, withdrawn = at_once(
@@ -237,7 +233,7 @@ def test_an_unsold_auction_frees_its_listing(api, achievement):
     wait_for(lambda: api.db.auctions.find_one({"_id": auction["id"], "status": "unsold"}), timeout=20)
     listing = api.db.listings.find_one({"_id": auction["listing_id"]})
     assert listing["status"] == "open" and "open_auction_id" not in listing
-    again = api.post("/api/v1/auctions", auction_body({"id": listing["_id"]}), token=institution(api, SELLER))
+    again = api.post("/api/v1/auctions", auction_body({"id": listing["_id"]}), token=api.institution(SELLER))
     assert again.status_code == 201, again.text
 
 

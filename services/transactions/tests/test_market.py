@@ -9,15 +9,11 @@ from decimal import Decimal
 import pytest
 
 from transactions.documents import LIVE_PAIR_INDEX, Match, replace_sparse_live_pair_index
-from ttp_common.testing import assert_error, at_once, header, produce_raw, read_topic, wait_for
+from ttp_testing import assert_error, at_once, header, read_topic, redeliver, wait_for
 
 pytestmark = pytest.mark.integration
 
 SELLER, BUYER = "org-univ-1", "org-enterprise-1"
-
-
-def institution(api, org):
-    return api.token("institution", sub=f"clerk-{org}", org=org)
 
 
 def listing_body(achievement_id, **overrides):
@@ -25,7 +21,7 @@ def listing_body(achievement_id, **overrides):
 
 
 def open_listing(api, achievement_id, org=SELLER, **overrides):
-    response = api.post("/api/v1/listings", listing_body(achievement_id, **overrides), token=institution(api, org))
+    response = api.post("/api/v1/listings", listing_body(achievement_id, **overrides), token=api.institution(org))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -37,7 +33,7 @@ def demand_body(**overrides):
 
 
 def publish_demand(api, org=BUYER, **overrides):
-    response = api.post("/api/v1/demands", demand_body(**overrides), token=institution(api, org))
+    response = api.post("/api/v1/demands", demand_body(**overrides), token=api.institution(org))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -70,7 +66,7 @@ def test_the_replica_applies_a_redelivered_event_once(api, registry):
     key = first["achievement_id"]
     message = registry.publish("registry.achievement.published.v1", {**first, "title": "X"}, key)
     registry.publish("registry.achievement.published.v1", {**first, "title": "第二版标题"}, key)
-    produce_raw(message.topic, message.value, key=message.key, headers=list(message.headers))  # redelivered "X"
+    redeliver(message)  # redelivered "X"
     registry.publish("registry.achievement.withdrawn.v1", {
         "achievement_id": key, "organization_id": SELLER, "region_code": "510100", "reason": "撤回"}, key)
     wait_for(lambda: api.db.achievements.find_one({"_id": key})["status"] == "withdrawn", timeout=30)
@@ -81,7 +77,7 @@ def test_the_replica_applies_a_redelivered_event_once(api, registry):
 
 def test_listing_an_unpublished_achievement_is_400_and_stores_nothing(api):
     before = api.counts("listings")
-    body = assert_error(api.post("/api/v1/listings", listing_body("never-published"), token=institution(api, SELLER)),
+    body = assert_error(api.post("/api/v1/listings", listing_body("never-published"), token=api.institution(SELLER)),
                         400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["achievement_id"]
     assert api.counts("listings") == before
@@ -96,7 +92,7 @@ def test_listing_an_unpublished_achievement_is_400_and_stores_nothing(api):
 def test_bad_listings_are_rejected_with_the_field(api, achievement, change, status, code, path):
     before = api.counts("listings")
     body = assert_error(api.post("/api/v1/listings", listing_body(achievement["achievement_id"], **change),
-                                 token=institution(api, SELLER)), status, code)
+                                 token=api.institution(SELLER)), status, code)
     assert [f["path"] for f in body["fields"]] == [path]
     assert api.counts("listings") == before
 
@@ -111,7 +107,7 @@ def test_a_listing_ends_within_a_year_and_far_ends_are_400_not_500(api, achievem
     lasts at most 365 days, whether given as period_days or as ends_at."""
     before = api.counts("listings")
     body = assert_error(api.post("/api/v1/listings", listing_body(achievement["achievement_id"], ends_at=ends_at),
-                                 token=institution(api, SELLER)), 400, "validation_failed")
+                                 token=api.institution(SELLER)), 400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["ends_at"]
     assert api.counts("listings") == before
 
@@ -127,7 +123,7 @@ def test_an_achievement_naming_no_organization_is_4xx_with_the_field_not_500(api
     orphan = registry.published_achievement(org=SELLER, organization_ids=[])
     before = api.counts("listings")
     body = assert_error(api.post("/api/v1/listings", listing_body(orphan["achievement_id"]),
-                                 token=institution(api, SELLER)), 403, "forbidden")
+                                 token=api.institution(SELLER)), 403, "forbidden")
     assert [f["path"] for f in body["fields"]] == ["achievement_id"]
     body = assert_error(api.post("/api/v1/listings", listing_body(orphan["achievement_id"]),
                                  token=api.token("admin")), 400, "validation_failed")
@@ -138,7 +134,7 @@ def test_an_achievement_naming_no_organization_is_4xx_with_the_field_not_500(api
 def test_only_an_organization_of_the_achievement_may_list_it(api, achievement):
     before = api.counts("listings")
     body = listing_body(achievement["achievement_id"])
-    assert_error(api.post("/api/v1/listings", body, token=institution(api, "org-other")), 403, "forbidden")
+    assert_error(api.post("/api/v1/listings", body, token=api.institution("org-other")), 403, "forbidden")
     assert_error(api.post("/api/v1/listings", body, token=api.token("reviewer", region="510100")), 403, "forbidden")
     assert_error(api.post("/api/v1/listings", body), 401, "unauthenticated")
     assert api.counts("listings") == before
@@ -155,14 +151,14 @@ def test_a_listing_is_public_while_open_and_withdrawable_by_its_seller(api, achi
     assert data["asking_price"] == Decimal("500000.00") and data["seller_organization_id"] == SELLER
 
     path = f"/api/v1/listings/{created['id']}/withdraw"
-    assert_error(api.post(path, {"reason": "不卖了"}, token=institution(api, "org-other")), 403, "forbidden")
-    assert_error(api.post(path, {"reason": ""}, token=institution(api, SELLER)), 400, "validation_failed")
-    response = api.post(path, {"reason": "已线下转让"}, token=institution(api, SELLER))
+    assert_error(api.post(path, {"reason": "不卖了"}, token=api.institution("org-other")), 403, "forbidden")
+    assert_error(api.post(path, {"reason": ""}, token=api.institution(SELLER)), 400, "validation_failed")
+    response = api.post(path, {"reason": "已线下转让"}, token=api.institution(SELLER))
     assert response.status_code == 200 and response.json()["status"] == "withdrawn"
-    assert_error(api.post(path, {"reason": "again"}, token=institution(api, SELLER)), 409, "conflict")
+    assert_error(api.post(path, {"reason": "again"}, token=api.institution(SELLER)), 409, "conflict")
     assert created["id"] not in [i["id"] for i in api.get("/api/v1/listings").json()["items"]]
     assert_error(api.get(f"/api/v1/listings/{created['id']}"), 404, "not_found")
-    assert api.get(f"/api/v1/listings/{created['id']}", token=institution(api, SELLER)).status_code == 200
+    assert api.get(f"/api/v1/listings/{created['id']}", token=api.institution(SELLER)).status_code == 200
     records = events_of(api, "ttp.transactions.listing", created["id"], 2)
     assert [header(r, "ce_type").split(".")[-2] for r in records] == ["opened", "withdrawn"]
 
@@ -186,14 +182,14 @@ def test_withdrawing_the_achievement_at_the_registry_closes_its_listings(api, re
     wait_for(lambda: api.db.listings.find_one({"_id": created["id"], "status": "closed"}), timeout=30)
     assert api.db.listings.find_one({"_id": created["id"]})["close_reason"] == "achievement_withdrawn"
     before = api.counts("listings")
-    assert_error(api.post("/api/v1/listings", listing_body(other["achievement_id"]), token=institution(api, SELLER)),
+    assert_error(api.post("/api/v1/listings", listing_body(other["achievement_id"]), token=api.institution(SELLER)),
                  400, "validation_failed")
     assert api.counts("listings") == before
     before = api.counts("contracts")
     body = assert_error(api.post("/api/v1/contracts", {
         "contract_type": "transfer", "contract_amount": "100000.00", "technology_transaction_amount": "100000.00",
         "seller_organization_id": SELLER, "buyer_organization_id": BUYER, "region_code": "510100",
-        "achievement_id": other["achievement_id"]}, token=institution(api, SELLER)), 400, "validation_failed")
+        "achievement_id": other["achievement_id"]}, token=api.institution(SELLER)), 400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["achievement_id"]
     assert api.counts("contracts") == before
 
@@ -206,7 +202,7 @@ def test_withdrawing_the_achievement_at_the_registry_closes_its_listings(api, re
 ])
 def test_bad_demands_are_400_with_the_field(api, change, path):
     before = api.counts("demands")
-    body = assert_error(api.post("/api/v1/demands", demand_body(**change), token=institution(api, BUYER)),
+    body = assert_error(api.post("/api/v1/demands", demand_body(**change), token=api.institution(BUYER)),
                         400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == [path]
     assert api.counts("demands") == before
@@ -245,25 +241,25 @@ def test_a_proposed_match_notifies_both_sides_and_the_other_side_decides(api, ac
     demand = publish_demand(api)
     body = {"demand_id": demand["id"], "listing_id": listing["id"], "note": "请联系"}
     before = api.counts("matches")
-    assert_error(api.post("/api/v1/matches", body, token=institution(api, "org-stranger")), 403, "forbidden")
+    assert_error(api.post("/api/v1/matches", body, token=api.institution("org-stranger")), 403, "forbidden")
     assert api.counts("matches") == before
 
-    response = api.post("/api/v1/matches", body, token=institution(api, BUYER))
+    response = api.post("/api/v1/matches", body, token=api.institution(BUYER))
     assert response.status_code == 201, response.text
     match = response.json()
     assert match["status"] == "proposed" and match["score"] > 0.5 and match["reasons"]
-    assert_error(api.post("/api/v1/matches", body, token=institution(api, BUYER)), 409, "conflict")
+    assert_error(api.post("/api/v1/matches", body, token=api.institution(BUYER)), 409, "conflict")
 
     [record] = events_of(api, "ttp.transactions.match", match["id"], 1)
     _, data = api.decode(record)
     assert (data["demand_organization_id"], data["seller_organization_id"]) == (BUYER, SELLER)
 
     decide = f"/api/v1/matches/{match['id']}/accept"
-    assert_error(api.post(decide, token=institution(api, BUYER)), 403, "forbidden")  # the proposer does not decide
-    accepted = api.post(decide, {"note": "同意对接"}, token=institution(api, SELLER))
+    assert_error(api.post(decide, token=api.institution(BUYER)), 403, "forbidden")  # the proposer does not decide
+    accepted = api.post(decide, {"note": "同意对接"}, token=api.institution(SELLER))
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
-    assert_error(api.post(f"/api/v1/matches/{match['id']}/decline", token=institution(api, SELLER)), 409, "conflict")
+    assert_error(api.post(f"/api/v1/matches/{match['id']}/decline", token=api.institution(SELLER)), 409, "conflict")
     records = events_of(api, "ttp.transactions.match", match["id"], 2)
     assert [header(r, "ce_type").split(".")[-2] for r in records] == ["proposed", "accepted"]
 
@@ -272,16 +268,16 @@ def test_concurrent_proposals_of_one_pair_give_one_live_match(api, achievement):
     listing = open_listing(api, achievement["achievement_id"])
     demand = publish_demand(api)
     body = {"demand_id": demand["id"], "listing_id": listing["id"]}
-    tokens = [institution(api, BUYER), institution(api, SELLER)] * 3
+    tokens = [api.institution(BUYER), api.institution(SELLER)] * 3
     responses = at_once(*[lambda token=token: api.post("/api/v1/matches", body, token=token, timeout=60)
                           for token in tokens])
     assert sorted(r.status_code for r in responses) == [201] + [409] * 5, [r.text for r in responses]
     [match] = api.db.matches.find({"demand_id": demand["id"], "listing_id": listing["id"]})
     # once declined, the pair may be proposed again
     decider = SELLER if match["proposed_by_organization_id"] == BUYER else BUYER
-    declined = api.post(f"/api/v1/matches/{match['_id']}/decline", token=institution(api, decider))
+    declined = api.post(f"/api/v1/matches/{match['_id']}/decline", token=api.institution(decider))
     assert declined.status_code == 200, declined.text
-    again = api.post("/api/v1/matches", body, token=institution(api, BUYER))
+    again = api.post("/api/v1/matches", body, token=api.institution(BUYER))
     assert again.status_code == 201, again.text
 
 
@@ -290,23 +286,23 @@ def test_the_two_sides_of_a_match_find_it(api, achievement):
     buyer = "org-enterprise-" + uuid.uuid4().hex[:6]
     demand = publish_demand(api, org=buyer)
     proposed = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": listing["id"]},
-                        token=institution(api, buyer)).json()
+                        token=api.institution(buyer)).json()
 
     def found(token, **params):
         response = api.get("/api/v1/matches", params={"limit": 100, **params}, token=token)
         assert response.status_code == 200, response.text
         return [m["id"] for m in response.json()["items"]]
 
-    assert found(institution(api, buyer)) == [proposed["id"]]
-    assert proposed["id"] in found(institution(api, SELLER), status="proposed")
-    assert proposed["id"] not in found(institution(api, SELLER), status="accepted")
+    assert found(api.institution(buyer)) == [proposed["id"]]
+    assert proposed["id"] in found(api.institution(SELLER), status="proposed")
+    assert proposed["id"] not in found(api.institution(SELLER), status="accepted")
     assert proposed["id"] in found(api.token("admin"))
-    assert found(institution(api, "org-stranger")) == []
+    assert found(api.institution("org-stranger")) == []
     assert_error(api.get("/api/v1/matches"), 401, "unauthenticated")
     # an institution token without an organization is refused as elsewhere, not given an empty list
     assert_error(api.get("/api/v1/matches", token=api.token("institution")), 403, "forbidden")
     assert_error(api.get("/api/v1/matches", token=api.token("reviewer", region="510100")), 403, "forbidden")
-    body = assert_error(api.get("/api/v1/matches", params={"status": "open"}, token=institution(api, buyer)),
+    body = assert_error(api.get("/api/v1/matches", params={"status": "open"}, token=api.institution(buyer)),
                         400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["status"]
 
@@ -315,8 +311,8 @@ def test_matches_are_paged_newest_first_with_a_before_cursor(api, achievement):
     buyer = "org-enterprise-" + uuid.uuid4().hex[:6]
     demand = publish_demand(api, org=buyer)
     proposed = [api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": open_listing(
-        api, achievement["achievement_id"])["id"]}, token=institution(api, buyer)).json()["id"] for _ in range(3)]
-    token, seen, before = institution(api, buyer), [], None
+        api, achievement["achievement_id"])["id"]}, token=api.institution(buyer)).json()["id"] for _ in range(3)]
+    token, seen, before = api.institution(buyer), [], None
     while True:
         response = api.get("/api/v1/matches", params={"limit": 2, **({"before": before} if before else {})},
                            token=token)
@@ -341,7 +337,7 @@ def test_a_listing_that_closes_declines_its_proposed_matches(api, achievement):
 
     def propose(listing):
         response = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": listing["id"]},
-                            token=institution(api, buyer))
+                            token=api.institution(buyer))
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
@@ -349,15 +345,15 @@ def test_a_listing_that_closes_declines_its_proposed_matches(api, achievement):
     expiring_match = propose(open_listing(api, achievement["achievement_id"], ends_at=soon))
     withdrawn, agreed = (open_listing(api, achievement["achievement_id"]) for _ in range(2))
     pending, agreed_match = propose(withdrawn), propose(agreed)
-    assert api.post(f"/api/v1/matches/{agreed_match}/accept", token=institution(api, SELLER)).status_code == 200
+    assert api.post(f"/api/v1/matches/{agreed_match}/accept", token=api.institution(SELLER)).status_code == 200
 
     for listing in (withdrawn, agreed):
         response = api.post(f"/api/v1/listings/{listing['id']}/withdraw", {"reason": "已线下转让"},
-                            token=institution(api, SELLER))
+                            token=api.institution(SELLER))
         assert response.status_code == 200, response.text
     assert api.db.matches.find_one({"_id": pending})["status"] == "declined"
     assert api.db.matches.find_one({"_id": agreed_match})["status"] == "accepted"  # agreed ones stay
-    assert_error(api.post(f"/api/v1/matches/{pending}/accept", token=institution(api, SELLER)), 409, "conflict")
+    assert_error(api.post(f"/api/v1/matches/{pending}/accept", token=api.institution(SELLER)), 409, "conflict")
     records = events_of(api, "ttp.transactions.match", pending, 2)
     assert [header(r, "ce_type").split(".")[-2] for r in records] == ["proposed", "declined"]
     _, declined = api.decode(records[-1])
@@ -372,7 +368,7 @@ def test_a_listing_that_closes_declines_its_proposed_matches(api, achievement):
     legacy = propose(open_listing(api, achievement["achievement_id"]))
     api.db.listings.update_one({"_id": api.db.matches.find_one({"_id": legacy})["listing_id"]},
                                {"$set": {"status": "closed", "close_reason": "sold"}})
-    assert_error(api.post(f"/api/v1/matches/{legacy}/accept", token=institution(api, SELLER)), 409, "conflict")
+    assert_error(api.post(f"/api/v1/matches/{legacy}/accept", token=api.institution(SELLER)), 409, "conflict")
     assert api.db.matches.find_one({"_id": legacy})["status"] == "proposed"
 
 
@@ -411,16 +407,16 @@ def test_a_demand_is_withdrawn_by_its_organization_and_leaves_the_list_and_match
     demand = publish_demand(api, org=buyer)
     pending_listing, agreed_listing = (open_listing(api, achievement["achievement_id"]) for _ in range(2))
     pending = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": pending_listing["id"]},
-                       token=institution(api, buyer)).json()
+                       token=api.institution(buyer)).json()
     agreed = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": agreed_listing["id"]},
-                      token=institution(api, buyer)).json()
-    assert api.post(f"/api/v1/matches/{agreed['id']}/accept", token=institution(api, SELLER)).status_code == 200
+                      token=api.institution(buyer)).json()
+    assert api.post(f"/api/v1/matches/{agreed['id']}/accept", token=api.institution(SELLER)).status_code == 200
 
     path = f"/api/v1/demands/{demand['id']}/withdraw"
-    assert_error(api.post(path, {"reason": "不要了"}, token=institution(api, SELLER)), 403, "forbidden")
-    assert_error(api.post(path, {"reason": ""}, token=institution(api, buyer)), 400, "validation_failed")
+    assert_error(api.post(path, {"reason": "不要了"}, token=api.institution(SELLER)), 403, "forbidden")
+    assert_error(api.post(path, {"reason": ""}, token=api.institution(buyer)), 400, "validation_failed")
     assert api.db.demands.find_one({"_id": demand["id"]})["status"] == "open"
-    response = api.post(path, {"reason": "需求已满足"}, token=institution(api, buyer))
+    response = api.post(path, {"reason": "需求已满足"}, token=api.institution(buyer))
     assert response.status_code == 200, response.text
     assert (response.json()["status"], response.json()["withdrawal_reason"]) == ("withdrawn", "需求已满足")
     body = assert_error(api.post(path, token=api.token("admin")), 409, "conflict")
@@ -428,12 +424,12 @@ def test_a_demand_is_withdrawn_by_its_organization_and_leaves_the_list_and_match
 
     assert api.get("/api/v1/demands", params={"organization": buyer}).json()["items"] == []
     assert_error(api.get(f"/api/v1/demands/{demand['id']}"), 404, "not_found")
-    assert api.get(f"/api/v1/demands/{demand['id']}", token=institution(api, buyer)).status_code == 200
+    assert api.get(f"/api/v1/demands/{demand['id']}", token=api.institution(buyer)).status_code == 200
     assert_error(api.get(f"/api/v1/demands/{demand['id']}/matches"), 404, "not_found")
     ranked = api.get(f"/api/v1/listings/{pending_listing['id']}/matches", params={"limit": 100}).json()["items"]
     assert demand["id"] not in [d["id"] for d in ranked]
     again = api.post("/api/v1/matches", {"demand_id": demand["id"], "listing_id": pending_listing["id"]},
-                     token=institution(api, SELLER))
+                     token=api.institution(SELLER))
     assert [f["path"] for f in assert_error(again, 400, "validation_failed")["fields"]] == ["demand_id"]
 
     # the pending match is declined and its other side told; the accepted one stays
@@ -485,7 +481,7 @@ def test_ranking_weighs_declared_keywords_and_is_not_crowded_out_by_generic_word
 # -- appraisal --------------------------------------------------------------------------------------
 
 def test_valuations_by_cost_and_income_record_inputs_and_exact_results(api, achievement):
-    token = institution(api, BUYER)
+    token = api.institution(BUYER)
     cost = api.post("/api/v1/valuations", {"achievement_id": achievement["achievement_id"], "method": "cost", "cost": {
         "replacement_cost": "1000000.00", "profit_rate": "0.15", "elapsed_years": "4", "remaining_years": "6"}},
         token=token)
@@ -508,23 +504,23 @@ def test_the_market_approach_uses_registered_contracts(api, achievement):
         created = api.post("/api/v1/contracts", {
             "contract_type": "transfer", "contract_amount": amount, "technology_transaction_amount": amount,
             "seller_organization_id": SELLER, "buyer_organization_id": BUYER, "region_code": "510100",
-            "achievement_id": achievement["achievement_id"]}, token=institution(api, SELLER)).json()
+            "achievement_id": achievement["achievement_id"]}, token=api.institution(SELLER)).json()
         assert created["programme"] == 3
         assert api.post(f"/api/v1/contracts/{created['id']}/register", token=admin).status_code == 200
         ids.append(created["id"])
     response = api.post("/api/v1/valuations", {"achievement_id": achievement["achievement_id"], "method": "market",
                                                "market": {"comparable_contract_ids": ids, "adjustment_factor": "0.9"}},
-                        token=institution(api, BUYER))
+                        token=api.institution(BUYER))
     assert response.status_code == 201, response.text
     assert response.json()["value"] == "180000.00"
     before = api.counts("valuations")
     body = assert_error(api.post("/api/v1/valuations", {
         "achievement_id": achievement["achievement_id"], "method": "market",
-        "market": {"comparable_contract_ids": [ids[0], "not-registered"]}}, token=institution(api, BUYER)),
+        "market": {"comparable_contract_ids": [ids[0], "not-registered"]}}, token=api.institution(BUYER)),
         400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["market.comparable_contract_ids.1"]
     body = assert_error(api.post("/api/v1/valuations", {"achievement_id": achievement["achievement_id"],
-                                                        "method": "market"}, token=institution(api, BUYER)),
+                                                        "method": "market"}, token=api.institution(BUYER)),
                         400, "validation_failed")
     assert [f["path"] for f in body["fields"]] == ["market"]
     assert api.counts("valuations") == before
@@ -535,17 +531,17 @@ def test_the_market_approach_uses_registered_contracts(api, achievement):
 def test_a_consulting_request_is_answered_by_the_institution_asked(api):
     asked = "org-agency-" + uuid.uuid4().hex[:6]
     response = api.post("/api/v1/consultations", {"institution_organization_id": asked, "topic": "专利许可定价",
-                                                  "question": "独占许可如何定价？"}, token=institution(api, BUYER))
+                                                  "question": "独占许可如何定价？"}, token=api.institution(BUYER))
     assert response.status_code == 201, response.text
     item = response.json()
-    assert [i["id"] for i in api.get("/api/v1/consultations", token=institution(api, asked)).json()["items"]] == [
+    assert [i["id"] for i in api.get("/api/v1/consultations", token=api.institution(asked)).json()["items"]] == [
         item["id"]]
     path = f"/api/v1/consultations/{item['id']}/answer"
-    assert_error(api.post(path, {"answer": "自己答"}, token=institution(api, BUYER)), 403, "forbidden")
-    assert_error(api.post(path, {"answer": ""}, token=institution(api, asked)), 400, "validation_failed")
-    answered = api.post(path, {"answer": "可参照同类已登记合同的技术交易额。"}, token=institution(api, asked))
+    assert_error(api.post(path, {"answer": "自己答"}, token=api.institution(BUYER)), 403, "forbidden")
+    assert_error(api.post(path, {"answer": ""}, token=api.institution(asked)), 400, "validation_failed")
+    answered = api.post(path, {"answer": "可参照同类已登记合同的技术交易额。"}, token=api.institution(asked))
     assert answered.status_code == 200 and answered.json()["status"] == "answered"
-    assert api.get(f"/api/v1/consultations/{item['id']}", token=institution(api, BUYER)).json()["answer"]
+    assert api.get(f"/api/v1/consultations/{item['id']}", token=api.institution(BUYER)).json()["answer"]
     records = events_of(api, "ttp.transactions.consultation", item["id"], 2)
     assert [header(r, "ce_type").split(".")[-2] for r in records] == ["requested", "answered"]
     assert all("独占" not in api.decode(r)[1].get("topic", "") for r in records)  # the question stays inside

@@ -7,7 +7,7 @@ import pytest
 
 from transactions.documents import Auction
 from transactions.service import TransactionsService
-from ttp_common.testing import assert_error, header, read_topic, running_service, wait_for
+from ttp_testing import assert_error, header, read_topic, service_api_fixture, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -19,27 +19,20 @@ class TransactionsWithoutClock(TransactionsService):
         pass
 
 
-@pytest.fixture(scope="module")
-def api():
-    """This module's service (the only one running in the process, so its database is the one it uses)."""
-    with running_service(TransactionsWithoutClock) as api:
-        yield api
-
-
-def institution(api, org):
-    return api.token("institution", sub=f"clerk-{org}", org=org)
+# This module's service (the only one running in the process, so its database is the one it uses).
+api = service_api_fixture(TransactionsWithoutClock)
 
 
 def auction_with_a_bid(api, achievement, ended):
     """An auction of a new listing with one accepted bid; ``ended``: its end then moved into the past."""
     listing = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"], "mode": "transfer",
-                                            "asking_price": "1000000.00"}, token=institution(api, SELLER)).json()
+                                            "asking_price": "1000000.00"}, token=api.institution(SELLER)).json()
     ends_at = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).isoformat()
     auction = api.post("/api/v1/auctions", {"listing_id": listing["id"], "start_price": "100000.00",
                                             "increment": "1000.00", "ends_at": ends_at, "extension_seconds": 0},
-                       token=institution(api, SELLER)).json()
+                       token=api.institution(SELLER)).json()
     response = api.post(f"/api/v1/auctions/{auction['id']}/bids", {"amount": "100000.00"},
-                        token=institution(api, WINNER))
+                        token=api.institution(WINNER))
     assert response.status_code == 201, response.text
     if ended:
         api.db.auctions.update_one({"_id": auction["id"]}, {"$set": {
@@ -111,18 +104,18 @@ def test_a_sale_made_before_the_withdrawal_is_still_registered(api, registry):
     assert {"auction_id": sold["id"], "outcome": "sold"} in closed["auctions"]
     unsold_listing = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"],
                                                    "mode": "licence", "asking_price": "1.00"},
-                              token=institution(api, SELLER)).json()
+                              token=api.institution(SELLER)).json()
     withdraw(api, registry, achievement)
     wait_for(lambda: api.db.listings.find_one({"_id": unsold_listing["id"], "status": "closed"}), timeout=30)
 
-    by_auction = api.post("/api/v1/contracts", contract(auction_id=sold["id"]), token=institution(api, WINNER))
+    by_auction = api.post("/api/v1/contracts", contract(auction_id=sold["id"]), token=api.institution(WINNER))
     assert by_auction.status_code == 201, by_auction.text
     by_listing = api.post("/api/v1/contracts", contract(listing_id=sold["listing_id"], buyer_organization_id=WINNER),
-                          token=institution(api, SELLER))
+                          token=api.institution(SELLER))
     assert by_listing.status_code == 201, by_listing.text
     assert by_listing.json()["achievement_id"] == achievement["achievement_id"]
     # without such a sale, a withdrawn achievement is still refused
     for origin in ({"achievement_id": achievement["achievement_id"]}, {"listing_id": unsold_listing["id"]}):
         refused = api.post("/api/v1/contracts", contract(buyer_organization_id=WINNER, **origin),
-                           token=institution(api, SELLER))
+                           token=api.institution(SELLER))
         assert [f["path"] for f in assert_error(refused, 400, "validation_failed")["fields"]] == ["achievement_id"]

@@ -1,101 +1,36 @@
-"""Helpers for integration tests against the real local servers."""
+"""Services under test: one in a nameko container in the test process (``running_service``), or several as
+real ``nameko run`` processes (``nameko_run``), against the real local servers."""
 import contextlib
+import functools
+import importlib
 import os
 import signal
 import subprocess
 import sys
-import time
-import uuid
 from pathlib import Path
 
 import pymongo
 import requests
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from nameko.containers import ServiceContainer
 from nameko.testing.utils import find_free_port
 
-from . import kafka
-from .auth import mint_token
-from .events import codec
-from .mongo import OUTBOX
-from .paths import REPO_ROOT
-from .stack import SERVICE_CLASSES
+from ttp_common.mongo import OUTBOX
+from ttp_common.paths import REPO_ROOT
+from ttp_tools.services import SERVICE_CLASSES
 
-BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/?directConnection=true")
-AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
-TEST_JWT_SECRET = "test-secret-of-at-least-32-bytes-long"
+from . import events, tokens
+from .checks import wait_for
+from .servers import AMQP_URI, BOOTSTRAP, MONGO_URI, unique
+from .tokens import TEST_JWT_SECRET
 
 
-def unique(prefix="t"):
-    return f"{prefix}{uuid.uuid4().hex[:10]}"
-
-
-def read_topic(topic, predicate=lambda record: True, count=1, timeout=20, bootstrap=BOOTSTRAP):
-    """Records of ``topic`` (all partitions, from the start) matching ``predicate``; waits for ``count``."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=kafka.API_VERSION,
-                             enable_auto_commit=False, fetch_max_wait_ms=10)
-    try:
-        deadline = time.time() + timeout
-        partitions = None
-        while not partitions and time.time() < deadline:
-            partitions = consumer.partitions_for_topic(topic)
-            if not partitions:
-                consumer.topics()  # refreshes the metadata
-                time.sleep(0.2)
-        if not partitions:
-            return []
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        found = []
-        while time.time() < deadline and len(found) < count:
-            for records in consumer.poll(timeout_ms=200).values():
-                found.extend(r for r in records if predicate(r))
-        return found
-    finally:
-        consumer.close()
-
-
-def produce_raw(topic, value, key=None, headers=None, bootstrap=BOOTSTRAP):
-    producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=kafka.API_VERSION, acks="all")
-    try:
-        return producer.send(topic, key=key, value=value, headers=headers or []).get(timeout=15)
-    finally:
-        producer.close(5)
-
-
-def at_once(*calls):
-    """The results of ``calls`` run concurrently in threads, released together (for race tests)."""
-    from concurrent.futures import ThreadPoolExecutor
-    from threading import Barrier
-
-    start = Barrier(len(calls))
-
-    def run(call):
-        start.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
-def wait_for(check, timeout=20, interval=0.1, message="condition"):
-    """Poll ``check`` until it returns a truthy value; returns that value or fails the test."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {message}")
-
-
-def header(record, name):
-    for key, value in record.headers or []:
-        if key == name:
-            return value.decode()
-    return None
+def service_class(service):
+    """The nameko class of ``service``: a class as it is, a platform service's name (``"registry"``) or a
+    ``"module:Class"`` path, imported."""
+    if isinstance(service, type):
+        return service
+    module, cls = SERVICE_CLASSES.get(service, service).split(":")
+    return getattr(importlib.import_module(module), cls)
 
 
 def service_config(service, port, **overrides):
@@ -117,14 +52,34 @@ def service_config(service, port, **overrides):
 
 
 class ServiceApi:
-    """HTTP access to a service running in a test container, plus a look at its database and topics."""
+    """HTTP access to a service running in a test container, plus a look at its database and topics.
+    ``name`` is the service's name, ``spec`` the OpenAPI document it serves."""
 
-    def __init__(self, url, config, db):
-        self.url, self.config, self.db = url, config, db
+    def __init__(self, url, config, db, name=None):
+        self.url, self.config, self.db, self.name = url, config, db, name
 
-    def token(self, role, sub=None, secret=TEST_JWT_SECRET, **claims):
-        return mint_token(sub or f"test-{role}", role, secret=secret, **claims)
+    @functools.cached_property
+    def spec(self):
+        response = self.get("/api/v1/openapi.json")
+        assert response.status_code == 200, response.text
+        return response.json()
 
+    # -- tokens (ttp_testing.tokens, signed with this service's secret) --------------
+    def token(self, role, sub=None, secret=None, **claims):
+        return tokens.token(role, sub, secret=secret or self.config["JWT_SECRET"], **claims)
+
+    def admin(self, sub=None, **claims):
+        return tokens.admin(sub, **{"secret": self.config["JWT_SECRET"], **claims})
+
+    def institution(self, org, sub=None, **claims):
+        """A clerk of ``org``: an institution token scoped to it (sub ``clerk-<org>`` unless given)."""
+        return tokens.institution(org, sub, **{"secret": self.config["JWT_SECRET"], **claims})
+
+    def reviewer(self, region, sub=None, **claims):
+        """The reviewer of ``region`` (sub ``reviewer-<region>`` unless given)."""
+        return tokens.reviewer(region, sub, **{"secret": self.config["JWT_SECRET"], **claims})
+
+    # -- HTTP ----------------------------------------------------------------------
     def request(self, method, path, token=None, **kwargs):
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:
@@ -140,47 +95,48 @@ class ServiceApi:
             kwargs["json"] = body
         return self.request("POST", path, **kwargs)
 
+    # -- RPC -----------------------------------------------------------------------
+    def rpc(self, timeout=10):
+        """A nameko cluster proxy on the service's AMQP broker and virtual host (``with api.rpc() as cluster``)."""
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        return ClusterRpcProxy({"AMQP_URI": self.config["AMQP_URI"]}, timeout=timeout)
+
+    # -- what it stored and published ---------------------------------------------
     def counts(self, collection):
         """(documents in ``collection``, outbox rows): what a rejected request must not change."""
         return self.db[collection].count_documents({}), self.db[OUTBOX].count_documents({})
 
     def event(self, aggregate_topic, subject):
         """The Kafka record whose ``ce_subject`` is ``subject`` on ``<prefix>ttp.<service>.<aggregate>``."""
-        records = read_topic(self.config["KAFKA_TOPIC_PREFIX"] + aggregate_topic,
-                             lambda r: header(r, "ce_subject") == subject)
+        records = events.read_topic(self.config["KAFKA_TOPIC_PREFIX"] + aggregate_topic,
+                                    lambda r: events.header(r, "ce_subject") == subject)
         assert len(records) == 1, f"expected one event for {subject} on {aggregate_topic}, got {len(records)}"
         return records[0]
 
     @staticmethod
     def decode(record):
         """(event name, data) of a record's Avro payload, decoded with the published schemas."""
-        return codec().decode(record.value)
+        return events.decode(record)
 
 
 @contextlib.contextmanager
-def running_service(service_cls, **config_overrides):
-    """Run ``service_cls`` in a nameko container on a free port against the real local servers;
-    yields a ``ServiceApi``; stops the container and drops its test database afterwards."""
+def running_service(service, **config_overrides):
+    """Run ``service`` (a class, a platform service's name or a ``"module:Class"`` path) in a nameko
+    container on a free port against the real local servers; yields a ``ServiceApi``; stops the
+    container and drops its test database afterwards."""
+    service_cls = service_class(service)
     port = find_free_port()
     config = service_config(service_cls.name, port, **config_overrides)
     container = ServiceContainer(service_cls, config)
     container.start()
     client = pymongo.MongoClient(MONGO_URI)
     try:
-        yield ServiceApi(f"http://127.0.0.1:{port}", config, client[config["MONGO_DB"]])
+        yield ServiceApi(f"http://127.0.0.1:{port}", config, client[config["MONGO_DB"]], name=service_cls.name)
     finally:
         container.stop()
         client.drop_database(config["MONGO_DB"])
         client.close()
-
-
-def assert_error(response, status, code):
-    """The response is the platform's JSON error with this status and stable code; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert body["code"] == code and body["message"]
-    return body
 
 
 class RunningPlatform:
@@ -196,7 +152,7 @@ class RunningPlatform:
 
 @contextlib.contextmanager
 def nameko_run(names, log_dir, *, secret=TEST_JWT_SECRET, prefix=None, env=None, ready_timeout=90):
-    """Start ``names`` (services of ttp_common.stack.SERVICE_CLASSES) as real ``nameko run``
+    """Start ``names`` (services of ttp_tools.services.SERVICE_CLASSES) as real ``nameko run``
     processes against the real local servers, each on a free port with its own database, under
     one topic prefix; yields a ``RunningPlatform`` once every /health answers 200; stops them and
     drops their databases afterwards."""

@@ -162,7 +162,7 @@ def main(argv=None):
     """``ttp-schemas freeze``: record the current schemas as revisions (``make docs`` runs it)."""
     import argparse
 
-    from . import paths
+    from ttp_common import paths
 
     parser = argparse.ArgumentParser(prog="ttp-schemas", description=main.__doc__)
     parser.add_argument("command", choices=["freeze"])

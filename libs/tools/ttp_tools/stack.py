@@ -25,22 +25,9 @@ from urllib.parse import urlparse
 
 import requests
 
-from .paths import REPO_ROOT, RUN_DIR
+from ttp_common.paths import REPO_ROOT, RUN_DIR
 
-SERVICES = {  # name -> (HTTP port env var, default port)
-    "registry": ("REGISTRY_PORT", 8101),
-    "transactions": ("TRANSACTIONS_PORT", 8102),
-    "finance": ("FINANCE_PORT", 8103),
-    "talent": ("TALENT_PORT", 8104),
-    "metrics": ("METRICS_PORT", 8105),
-}
-SERVICE_CLASSES = {
-    "registry": "registry.service:RegistryService",
-    "transactions": "transactions.service:TransactionsService",
-    "finance": "finance.service:FinanceService",
-    "talent": "talent.service:TalentService",
-    "metrics": "metrics.service:MetricsService",
-}
+from .services import SERVICE_CLASSES, SERVICES
 
 
 class StackError(SystemExit):
@@ -206,8 +193,8 @@ def start_kafka():
 
 
 def create_topics():
-    from .avro import SchemaRepository, event_topic
-    from .kafka import ensure_topics
+    from ttp_common.avro import SchemaRepository, event_topic
+    from ttp_common.kafka import ensure_topics
 
     topics = sorted({event_topic(name) for name in SchemaRepository().names()})
     topics += [f"{t}.dlq" for t in topics]
@@ -466,7 +453,7 @@ def replay(services=None, since=None):
     returns how many events."""
     import pymongo
 
-    from .outbox import replay as replay_outbox
+    from ttp_common.outbox import replay as replay_outbox
 
     client = pymongo.MongoClient(mongo_uri(), serverSelectionTimeoutMS=3000)
     total = 0

@@ -1,0 +1,37 @@
+"""Waiting for an effect, racing calls, and the platform's error shape."""
+import time
+
+
+def wait_for(check, timeout=20, interval=0.1, message="condition"):
+    """Poll ``check`` until it returns a truthy value; returns that value or fails the test."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+
+
+def at_once(*calls):
+    """The results of ``calls`` run concurrently in threads, released together (for race tests)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    start = Barrier(len(calls))
+
+    def run(call):
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def assert_error(response, status, code):
+    """The response is the platform's JSON error with this status and stable code; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == code and body["message"]
+    return body
