@@ -16,13 +16,6 @@ pytestmark = pytest.mark.integration
 PLAN = load_plan()
 
 
-def test_health_reports_every_dependency_ok(api):
-    response = api.get("/health")
-    assert response.status_code == 200
-    assert response.json() == {"service": "metrics", "status": "ok",
-                               "checks": {"mongodb": "ok", "kafka": "ok", "amqp": "ok"}}
-
-
 def test_progress_on_an_empty_database_lists_every_target_at_zero(api):
     response = api.get("/api/v1/progress?as_of=2018-07-02")
     assert response.status_code == 200
@@ -129,14 +122,13 @@ def test_metrics_export_targets_breakdowns_ledger_and_pipeline(api):
 
 
 def test_openapi_document_describes_the_api(api):
+    """What every service's document holds is checked in tests/platform/test_contract.py."""
     spec = api.get("/api/v1/openapi.json").json()
-    assert spec["openapi"] == "3.1.0" and spec["info"]["title"]
     get = spec["paths"]["/api/v1/progress"]["get"]
     assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Progress"}
     assert "patch" in spec["paths"]["/api/v1/tasks/{task_id}"]
     assert {"Progress", "Target", "Task", "TaskUpdate", "Compliance"} <= set(spec["components"]["schemas"])
-    assert {"/health", "/metrics", "/api/v1/openapi.json"} <= set(spec["paths"])
 
 
 def test_progress_takes_no_writes(api):

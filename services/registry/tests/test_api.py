@@ -25,91 +25,16 @@ def organization(**overrides):
             "region_code": "510100", **overrides}
 
 
-# -- platform endpoints ------------------------------------------------------------------
+# -- its OpenAPI document (what every service's holds: tests/platform/test_contract.py) -----------
 
-def test_health_reports_every_dependency_ok(api):
-    response = api.get("/health")
-    assert response.status_code == 200
-    assert response.json() == {"service": "registry", "status": "ok",
-                               "checks": {"mongodb": "ok", "kafka": "ok", "amqp": "ok"}}
-
-
-def test_unknown_paths_and_wrong_methods_answer_json_errors(api):
-    response = api.get("/api/v1/no-such-thing")
-    assert response.status_code == 404
-    assert response.headers["Content-Type"].startswith("application/json")
-    assert response.json()["code"] == "not_found"
-    response = api.request("DELETE", "/api/v1/organizations")
-    assert response.status_code == 405
-    assert response.json()["code"] == "method_not_allowed"
-    assert "POST" in response.headers["Allow"]
-
-
-def test_metrics_are_prometheus_text_counting_entrypoint_calls(api):
-    api.get("/health")
-    response = api.get("/metrics")
-    assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/plain")
-    lines = response.text.splitlines()
-    assert "# TYPE ttp_entrypoint_calls_total counter" in lines
-    assert any(line.startswith("ttp_entrypoint_calls_total{") and 'service="registry"' in line
-               and 'entrypoint="health"' in line for line in lines)
-
-
-def test_openapi_document_describes_the_write_endpoint(api):
-    response = api.get("/api/v1/openapi.json")
-    assert response.status_code == 200
-    spec = response.json()
-    assert spec["openapi"] == "3.1.0"
-    assert spec["info"]["title"] and spec["info"]["version"]
-    post = spec["paths"][PATH]["post"]
-    assert post["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/OrganizationIn"}
-    assert {"201", "400", "401", "403", "409", "415"} <= set(post["responses"])
-    assert post["security"] == [{"bearerAuth": []}]
-    assert "bearerAuth" in spec["components"]["securitySchemes"]
-    assert {"/health", "/metrics", "/api/v1/openapi.json", f"{PATH}/{{organization_id}}"} <= set(spec["paths"])
-    schemas = spec["components"]["schemas"]
-    assert {"name", "credit_code", "kind", "region_code"} <= set(schemas["OrganizationIn"]["required"])
-    # every $ref resolves within the document
-    refs = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("$ref"), str):
-                refs.append(node["$ref"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(spec)
-    assert refs
-    for ref in refs:
-        assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas, ref
+def test_openapi_document_describes_the_organizations(api):
+    spec = api.get("/api/v1/openapi.json").json()
+    assert f"{PATH}/{{organization_id}}" in spec["paths"]
+    required = spec["components"]["schemas"]["OrganizationIn"]["required"]
+    assert {"name", "credit_code", "kind", "region_code"} <= set(required)
 
 
 # -- writing: who may ------------------------------------------------------------------
-
-def test_no_token_is_401_unauthenticated(api):
-    before = api.counts("organizations")
-    response = api.post(PATH, organization())
-    assert_error(response, 401, "unauthenticated")
-    assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert api.counts("organizations") == before
-
-
-@pytest.mark.parametrize("token", [
-    pytest.param(lambda api: api.token("admin", secret="another-secret-of-at-least-32-bytes!!"), id="forged"),
-    pytest.param(lambda api: api.token("admin", ttl_seconds=-120), id="expired"),
-    pytest.param(lambda api: "not.a.jwt", id="garbage"),
-])
-def test_untrustworthy_tokens_are_401(api, token):
-    before = api.counts("organizations")
-    assert_error(api.post(PATH, organization(), token=token(api)), 401, "unauthenticated")
-    assert api.counts("organizations") == before
-
 
 @pytest.mark.parametrize("role", ["institution", "public"])
 def test_roles_other_than_reviewer_and_admin_are_403(api, role):
@@ -158,14 +83,6 @@ def test_mongodb_operator_keys_are_400(api, body, path):
     response = api.post(PATH, organization(**body), token=api.token("admin"))
     fields = assert_error(response, 400, "validation_failed")["fields"]
     assert [f["path"] for f in fields] == [path]
-    assert api.counts("organizations") == before
-
-
-def test_a_non_json_content_type_is_415(api):
-    before = api.counts("organizations")
-    response = api.post(PATH, data="name=x", token=api.token("admin"),
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert_error(response, 415, "unsupported_media_type")
     assert api.counts("organizations") == before
 
 
