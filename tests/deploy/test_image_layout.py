@@ -1,6 +1,7 @@
-"""Each image's command, run here without Docker: the final stage's COPY instructions are
-replayed into a temporary root, and the service is started with the image's ENV, WORKDIR and
-CMD against the local servers; then the image's HEALTHCHECK command must succeed.
+"""Each service's image (deploy/Dockerfile with the service's build arguments) run here without Docker:
+the final stage's COPY instructions are replayed into a temporary root, and the service is started with
+the image's ENV, WORKDIR and CMD against the local servers; then the image's HEALTHCHECK command must
+succeed.
 
 This proves the image carries every file the service needs at run time (schemas, package
 data such as the metrics plans) and that its configuration comes from the environment. It
@@ -17,20 +18,18 @@ from pathlib import Path
 
 import pymongo
 import pytest
-from dockerfile_parse import DockerfileParser
 from nameko.testing.utils import find_free_port
 
 from ttp_testing import AMQP_URI, BOOTSTRAP, MONGO_URI, unique, wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _deploy import REPO, SERVICES  # noqa: E402
+from _deploy import REPO, SERVICES, image_steps  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
 
 def final_stage(service):
-    parser = DockerfileParser(path=str(REPO / "services" / service / "Dockerfile"))
-    steps = [(i["instruction"], i["value"]) for i in parser.structure]
+    parser, steps = image_steps(service)
     last_from = max(i for i, (name, _) in enumerate(steps) if name == "FROM")
     return parser.envs, steps[last_from:]
 
@@ -58,7 +57,7 @@ class ImageRun:
         env = dict(os.environ)
         for key, value in env_of_image.items():
             env[key] = value.replace("/app", str(root / "app")) if value.startswith("/app") else value
-        env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # the image's /opt/venv is this venv
+        env["PATH"] = f"{Path(sys.executable).parent}:{os.environ['PATH']}"  # the image's /opt/venv is this venv
         env.update({f"{upper}_PORT": str(find_free_port()), "HTTP_HOST": "127.0.0.1",  # variables it reads
                     f"{upper}_MONGO_DB": unique(f"test_image_{service}_"), "MONGO_URI": MONGO_URI,
                     "AMQP_URI": AMQP_URI, "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": f"{unique()}.",

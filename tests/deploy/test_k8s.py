@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _deploy import PORTS, REPO, SERVICES, variables_read  # noqa: E402
+from _deploy import PORTS, REPO, SERVICES, image_steps, variables_read  # noqa: E402
 
 K8S = REPO / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.32.0"  # the kubectl of this machine kind; the schemas ship with kubernetes-validate
@@ -97,6 +97,9 @@ def test_each_service_has_probes_resources_autoscaler_budget_and_scraping(manife
         assert container["ports"] == [{"name": "http", "containerPort": PORTS[name], "protocol": "TCP"}]
         assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
         assert container["image"] == f"ttp/{name}:1.0.0"
+        _, image = image_steps(name)  # what deploy/Dockerfile builds for it: the port it exposes, its user
+        assert [v for n, v in image if n == "EXPOSE"] == [str(container["ports"][0]["containerPort"])]
+        assert pod["spec"]["securityContext"]["runAsUser"] == int([v for n, v in image if n == "USER"][-1])
         assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
         assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(PORTS[name])
         assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
@@ -139,6 +142,21 @@ def test_the_metrics_rebuild_job_is_valid_and_runs_with_the_service_environment(
     service = of_kind(manifests, "Deployment")["metrics"]["spec"]["template"]["spec"]["containers"][0]
     assert container["env"] == service["env"] and container["image"] == service["image"]
     assert container["command"][:3] == ["python", "-m", "metrics.rebuild"]
+
+
+def test_the_tools_pod_is_valid_and_runs_the_tools_image_with_what_the_commands_read(manifests):
+    [pod] = [d for d in yaml.safe_load_all((K8S / "jobs" / "tools.yaml").read_text()) if d]
+    kubernetes_validate.validate(pod, KUBERNETES_VERSION, strict=True)
+    [container] = pod["spec"]["containers"]
+    assert container["image"] == "ttp/tools:1.0.0"  # deploy/Dockerfile --target tools: no service image has them
+    tools_user = [v for n, v in image_steps("registry")[1] if n == "USER"][0]  # the tools stage comes first
+    assert pod["spec"]["securityContext"]["runAsUser"] == int(tools_user)
+    env = {e["name"]: e for e in container["env"]}
+    assert {f"{name.upper()}_MONGO_DB" for name in SERVICES} <= set(env)  # ttp-stack replay
+    assert {"TTP_JWT_SECRET", "MONGO_URI"} <= set(env)  # ttp-token, replay; ttp-dlq reads the ConfigMap's Kafka
+    registry = of_kind(manifests, "Deployment")["registry"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["envFrom"] == registry["envFrom"]
+    assert env["MONGO_URI"] == next(e for e in registry["env"] if e["name"] == "MONGO_URI")
 
 
 def test_the_prometheus_rules_are_those_of_deploy_prometheus(manifests):
