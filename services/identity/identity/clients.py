@@ -1,0 +1,86 @@
+"""Clients of the identity service: what a client registration may say. No I/O.
+
+Two kinds:
+- ``service``: another system (another department's, a city's). OAuth 2.0 client credentials (RFC 6749
+  §4.4) with service scopes (``identity.scopes``); it may be scoped to an organization or a region, which
+  its tokens then carry as ``org`` / ``region`` (a city's system sees what a city sees).
+- ``web``: a web application people sign in to (the portal): authorization code with PKCE and refresh
+  tokens; its redirect URIs are registered exactly (https, or http on a loopback address for development).
+
+Every client is confidential: its secret (256 bits, shown once) is stored as an argon2id hash; rotating it
+keeps the previous one valid for an overlap (``IDENTITY_SECRET_OVERLAP_HOURS``) so the system can switch
+without downtime; revoking the client stops it at once.
+"""
+import ipaddress
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from ttp_common import regions
+from ttp_common.models import StrictModel
+from ttp_common.refusals import Invalid
+
+from . import scopes as scope_rules
+
+GRANT_TYPES = {"service": ["client_credentials"], "web": ["authorization_code", "refresh_token"]}
+
+
+def check_redirect_uri(uri):
+    parts = urlsplit(uri)
+    if parts.fragment or not parts.hostname or parts.scheme not in ("https", "http"):
+        raise ValueError("an absolute http(s) URI without a fragment")
+    if parts.scheme == "http":
+        try:
+            loopback = parts.hostname == "localhost" or ipaddress.ip_address(parts.hostname).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ValueError("http only on a loopback address (development); https otherwise")
+    return uri
+
+
+class ClientIn(StrictModel):
+    name: str = Field(min_length=2, max_length=100, description="Who the client is, e.g. 成都市科技局成果管理系统")
+    kind: Literal["service", "web"] = Field(description="service: client credentials; web: sign-in of people")
+    scopes: list[str] = Field(min_length=1, max_length=50, description="service: e.g. registry:read, "
+                                                                      "transactions:contracts:write; web: openid, profile")
+    redirect_uris: list[str] = Field(default_factory=list, max_length=10)
+    post_logout_redirect_uris: list[str] = Field(default_factory=list, max_length=10)
+    organization_id: str | None = Field(None, max_length=64, description="Its tokens act for this organization")
+    region_code: str | None = Field(None, description="Its tokens are scoped to this region (GB/T 2260)")
+
+    @field_validator("redirect_uris", "post_logout_redirect_uris")
+    @classmethod
+    def _uris(cls, values):
+        return [check_redirect_uri(value) for value in values]
+
+    @field_validator("region_code")
+    @classmethod
+    def _region(cls, value):
+        if value is not None and not regions.is_known(value):
+            raise ValueError("not 510000 or one of Sichuan's 21 division codes (GB/T 2260)")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        check(self)
+        return self
+
+
+def check(client):
+    if client.kind == "web":
+        if not client.redirect_uris:
+            raise Invalid("a web client needs at least one redirect URI", field="redirect_uris")
+        wrong = [s for s in client.scopes if s not in scope_rules.OPENID_SCOPES]
+        if wrong:
+            raise Invalid(f"a web client asks for {', '.join(scope_rules.OPENID_SCOPES)} only (people's rights "
+                          f"follow from their role), not {', '.join(wrong)}", field="scopes")
+        if client.organization_id or client.region_code:
+            raise Invalid("a web client acts for the person signed in, not for an organization or region",
+                          field="organization_id" if client.organization_id else "region_code")
+        client.scopes = scope_rules.normalise(client.scopes, openid=True)
+    else:
+        if client.redirect_uris or client.post_logout_redirect_uris:
+            raise Invalid("a service client signs nobody in: no redirect URIs", field="redirect_uris")
+        client.scopes = scope_rules.normalise(client.scopes)

@@ -1,0 +1,110 @@
+"""Helpers of the identity tests (imported by the conftest and the test modules: ``sys.path`` has this folder):
+a browser that signs in the way a person does (the authorization request with PKCE, the sign-in form with
+its CSRF token, TOTP when asked, the redirect with the code, the client's token request), and the token
+requests of clients."""
+import base64
+import hashlib
+import json
+import re
+import secrets
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from ttp_testing import wait_for
+
+PORTAL_REDIRECT = "http://127.0.0.1:8100/auth/callback"
+
+
+def credentials(api):
+    """The seeded accounts' and clients' secrets (written by the service at start)."""
+    path = Path(api.config["IDENTITY_CREDENTIALS_FILE"])
+    wait_for(lambda: path.exists() and json.loads(path.read_text()).get("clients", {}).get("portal"),
+             timeout=30, message="the development seeding")
+    return json.loads(path.read_text())
+
+
+def pkce():
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+def csrf_of(html):
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html[:2000]
+    return match.group(1)
+
+
+class Browser:
+    """A person's browser (a requests session: cookies, no automatic redirects) against the identity service,
+    on behalf of the portal client."""
+
+    def __init__(self, api, client_id="portal", client_secret=None, redirect_uri=PORTAL_REDIRECT):
+        import requests
+
+        self.api, self.client_id, self.client_secret, self.redirect_uri = api, client_id, client_secret, redirect_uri
+        self.http = requests.Session()
+        self.page = None
+
+    def start(self, scope="openid profile", state="st-1", **extra):
+        self.verifier, challenge = pkce()
+        self.state = state
+        params = {"response_type": "code", "client_id": self.client_id, "redirect_uri": self.redirect_uri,
+                  "scope": scope, "state": state, "code_challenge": challenge, "code_challenge_method": "S256",
+                  **extra}
+        self.page = self.http.get(f"{self.api.url}/oauth/authorize?{urlencode(params)}", allow_redirects=False,
+                                  timeout=10)
+        return self.page
+
+    def submit(self, **fields):
+        self.page = self.http.post(f"{self.api.url}/oauth/authorize", allow_redirects=False, timeout=20,
+                                   data={"csrf_token": csrf_of(self.page.text), **fields})
+        return self.page
+
+    def code(self):
+        """The code of the redirect back to the client (checks the state)."""
+        assert self.page.status_code == 302, (self.page.status_code, self.page.text[:1500])
+        location = urlsplit(self.page.headers["Location"])
+        assert f"{location.scheme}://{location.netloc}{location.path}" == self.redirect_uri
+        query = parse_qs(location.query)
+        assert query["state"] == [self.state], query
+        return query["code"][0]
+
+    def redeem(self, code, verifier=None):
+        return self.api.post("/oauth/token", data={"grant_type": "authorization_code", "code": code,
+                                                   "redirect_uri": self.redirect_uri,
+                                                   "code_verifier": verifier or self.verifier},
+                             auth=(self.client_id, self.client_secret))
+
+    def sign_in(self, username, password, totp_secret=None, **start):
+        """The whole flow; returns the token response's JSON."""
+        self.start(**start)
+        assert self.page.status_code == 200, self.page.text[:1500]
+        self.submit(username=username, password=password)
+        if totp_secret is not None:
+            assert "双因素验证" in self.page.text, self.page.text[:1500]
+            self.submit(code=fresh_code(totp_secret))
+        response = self.redeem(self.code())
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def fresh_code(secret):
+    """A TOTP code of the current time step (the service refuses a step it accepted before: a test that signs
+    in twice within 30 s with one account uses the next step's code, which the drift window accepts)."""
+    import pyotp
+
+    return pyotp.TOTP(secret).at(time.time())
+
+
+def refresh(api, refresh_token, client_id="portal", client_secret=None):
+    return api.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                    auth=(client_id, client_secret))
+
+
+def client_token(api, client_id, client_secret, scope=None):
+    data = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
+    return api.post("/oauth/token", data=data, auth=(client_id, client_secret))
+
+
