@@ -4,7 +4,8 @@
     python scripts/collect_openapi.py           # writes docs/openapi/<service>.json
     python scripts/collect_openapi.py --check   # exit 1 if a committed file is out of date
 
-Each document is the service class's ``openapi_spec``, the same one the running service
+Each document is the service class's ``openapi_document()`` (generated from its ``@endpoint``
+declarations), the same one the running service
 serves at ``GET /api/v1/openapi.json``.
 """
 import argparse
@@ -28,9 +29,9 @@ SERVICES = {
 
 def spec_of(target):
     module, _, cls = target.partition(":")
-    spec = getattr(importlib.import_module(module), cls).openapi_spec
+    spec = getattr(importlib.import_module(module), cls).openapi_document()
     if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3."):
-        raise ValueError(f"{target}.openapi_spec is not an OpenAPI 3 document")
+        raise ValueError(f"{target}.openapi_document() is not an OpenAPI 3 document")
     return spec
 
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import jwt
 
+from . import regions
 from .errors import Forbidden, Unauthenticated
 
 DEV_JWT_SECRET = "ttp-dev-secret-change-me-for-production"  # development only; set TTP_JWT_SECRET anywhere else
@@ -126,15 +127,7 @@ def require_org(principal, org_id):
     return principal
 
 
-def region_covers(scope, region_code):
-    """Whether a reviewer's region includes `region_code` (GB/T 2260: PP0000 ⊇ PPCC00 ⊇ PPCCDD)."""
-    scope, code = str(scope), str(region_code)
-    if len(scope) == 6 and len(code) == 6:
-        if scope.endswith("0000"):
-            return code[:2] == scope[:2]
-        if scope.endswith("00"):
-            return code[:4] == scope[:4]
-    return scope == code
+region_covers = regions.covers  # whether a reviewer's region includes a code (GB/T 2260 nesting)
 
 
 def require_region(principal, region_code):
@@ -147,4 +140,14 @@ def require_region(principal, region_code):
     if not region_covers(principal.region, region_code):
         raise Forbidden("This record belongs to another region's queue")
     return principal
+
+
+def review_scope(principal, region=None):
+    """The region a listing shows ``principal``: a reviewer sees ``region`` if it lies in their scope (else
+    403) and their whole scope by default; others see ``region`` (None: everywhere). Combine with
+    ``regions.query``."""
+    if principal.role == Roles.REVIEWER:
+        region = region or principal.region
+        require_region(principal, region)
+    return region
 

@@ -8,6 +8,7 @@ write conflicts, so the callback must have no side effects besides its writes.
 """
 import datetime as dt
 import logging
+import re
 import threading
 
 import mongoengine
@@ -18,7 +19,7 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeou
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from . import events, logs, metrics
+from . import events, logs, metrics, refusals
 from .settings import setting
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,86 @@ def now():
     return dt.datetime.now(dt.timezone.utc)
 
 
-class UnitOfWork:
+def _label(document_class):
+    """``FinancingProject`` → ``financing project`` (for "no such ..." answers)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", document_class.__name__).lower()
+
+
+class Repository:
+    """Reads and writes of mongoengine documents by document class, in the caller's session if any.
+
+    The one place that knows how a document class maps to its collection and back (mongoengine's
+    ``_get_collection_name`` and ``_from_son``): services use these methods, never that private API.
+    Documents are validated by mongoengine and written through the collection (``Document.save()`` would
+    ignore the session, STACK-NOTES 4).
+    """
+
+    session = None
+
+    @property
+    def db(self):
+        raise NotImplementedError
+
+    def collection(self, document_class):
+        """The raw collection (for paging helpers, aggregations and bulk updates)."""
+        return self.db[document_class._get_collection_name()]
+
+    @staticmethod
+    def load(document_class, raw):
+        """A raw document read from ``document_class``'s collection as a document (None stays None)."""
+        return None if raw is None else document_class._from_son(raw)
+
+    def find_one(self, document_class, query, sort=None):
+        raw = self.collection(document_class).find_one(query, sort=sort, session=self.session)
+        return self.load(document_class, raw)
+
+    def get(self, document_class, doc_id, missing=None):
+        """The document with ``doc_id``; ``refusals.NotFound`` ("no such <class>", or ``missing``) when absent."""
+        found = self.find_one(document_class, {"_id": str(doc_id)})
+        if found is None:
+            raise refusals.NotFound(missing or f"no such {_label(document_class)}")
+        return found
+
+    def find(self, document_class, query=None, sort=None, limit=0, skip=0):
+        """Documents matching ``query`` (a list), in ``sort`` order."""
+        cursor = self.collection(document_class).find(query or {}, session=self.session)
+        if sort:
+            cursor = cursor.sort(sort)
+        if skip:
+            cursor = cursor.skip(skip)
+        if limit:
+            cursor = cursor.limit(limit)
+        return [self.load(document_class, raw) for raw in cursor]
+
+    def count(self, document_class, query=None):
+        return self.collection(document_class).count_documents(query or {}, session=self.session)
+
+    def insert(self, document):
+        document.validate()
+        self.collection(type(document)).insert_one(document.to_mongo().to_dict(), session=self.session)
+        return document
+
+    def replace(self, document, expected=None):
+        """Replace ``document`` by id; ``expected`` is an extra filter (e.g. the prior state) for guarded transitions."""
+        document.validate()
+        query = {"_id": document.pk, **(expected or {})}
+        result = self.collection(type(document)).replace_one(query, document.to_mongo().to_dict(), session=self.session)
+        return result.matched_count == 1
+
+    def update(self, document_class, query, update, upsert=False, many=False):
+        """An update with MongoDB operators (``$inc``, ``$set``); the number of documents it matched (or upserted)."""
+        collection = self.collection(document_class)
+        method = collection.update_many if many else collection.update_one
+        result = method(query, update, upsert=upsert, session=self.session)
+        return result.matched_count + (1 if result.upserted_id is not None else 0)
+
+    def delete(self, document_class, query, many=False):
+        collection = self.collection(document_class)
+        method = collection.delete_many if many else collection.delete_one
+        return method(query, session=self.session).deleted_count
+
+
+class UnitOfWork(Repository):
     """What a transaction callback gets: writes go through the session, events into the outbox."""
 
     def __init__(self, store, session, actor, causation_id):
@@ -78,20 +158,6 @@ class UnitOfWork:
     @property
     def db(self):
         return self.store.db
-
-    def insert(self, document):
-        document.validate()
-        self.db[document._get_collection_name()].insert_one(document.to_mongo().to_dict(), session=self.session)
-        return document
-
-    def replace(self, document, expected=None):
-        """Replace ``document`` by id; ``expected`` is an extra filter (e.g. the prior state) for guarded transitions."""
-        document.validate()
-        query = {"_id": document.pk, **(expected or {})}
-        result = self.db[document._get_collection_name()].replace_one(
-            query, document.to_mongo().to_dict(), session=self.session
-        )
-        return result.matched_count == 1
 
     def emit(self, event_name, data, subject):
         """Encode (validating against the schema) and queue an event; it is written after the state."""
@@ -113,8 +179,9 @@ class UnitOfWork:
         )
 
 
-class StoreHandle:
-    """The worker's view of the service's database."""
+class StoreHandle(Repository):
+    """The worker's view of the service's database: reads outside any transaction (the ``Repository``
+    methods) and ``transact`` for writes."""
 
     def __init__(self, store, worker_ctx):
         self._store = store
@@ -124,8 +191,8 @@ class StoreHandle:
     def db(self):
         return self._store.db
 
-    def transact(self, work, *, actor=None, dedup=None):
-        """Run ``work(uow)`` in one transaction with its outbox events.
+    def transact(self, work, *args, actor=None, dedup=None, **kwargs):
+        """Run ``work(uow, *args, **kwargs)`` in one transaction with its outbox events; returns its result.
 
         ``dedup`` is a consumed event: its ``ce_id`` is recorded in the same
         transaction, so a redelivered event has no second effect; returns
@@ -150,7 +217,7 @@ class StoreHandle:
                     {"_id": marker, "handler": handler, "type": dedup.type, "topic": dedup.topic, "at": now()},
                     session=session,
                 )
-            result = work(uow)
+            result = work(uow, *args, **kwargs)
             uow._write_outbox()
             return result, uow
 

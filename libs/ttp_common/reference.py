@@ -1,18 +1,9 @@
 """Reference data every service shares (DESIGN §6)."""
-import datetime as dt
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field
 
-# China Standard Time (UTC+8): the calendar of the plan's deadlines (28 February, 31 March, a project's
-# end date) and of its fiscal years, whatever the servers' time zone.
-CHINA_TIME = ZoneInfo("Asia/Shanghai")
-
-
-def china_date(moment=None):
-    """The date in China of an aware ``moment`` (default: now)."""
-    return (moment or dt.datetime.now(dt.timezone.utc)).astimezone(CHINA_TIME).date()
+from .clock import CHINA_TIME, china_date  # noqa: F401  (here before ttp_common.clock existed)
 
 
 # The 21 prefecture-level divisions of Sichuan, GB/T 2260 codes.

@@ -1,13 +1,17 @@
 """What every TTP service has: its database and outbox relay, metrics, health and OpenAPI.
 
-A service subclasses ``PlatformService``, sets ``name`` and ``openapi_spec`` and adds
-its own entrypoints; nameko picks up the inherited ones below.
+A service subclasses ``PlatformService``, sets ``name``, ``api_title``, ``api_description`` and
+``api_schemas`` (component schemas its declarations name that are not pydantic models) and adds its own
+entrypoints; nameko picks up the inherited ones below. Its OpenAPI document is generated from its
+``@endpoint`` declarations (``ttp_common.endpoints``).
 """
+import copy
+
 from nameko.dependency_providers import Config
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
-from . import auth, events, web
+from . import auth, endpoints, events, web
 from .web import http
 from .mongo import Store
 from .observability import Observability
@@ -17,7 +21,10 @@ from .settings import setting
 
 class PlatformService:
     name = None
-    openapi_spec = None  # dict: the service's OpenAPI document
+    api_title = None
+    api_description = ""
+    api_schemas = {}
+    openapi_spec = None  # a hand-kept document; while a service moves to declarations, they are merged into it
 
     config = Config()
     store = Store()
@@ -36,7 +43,23 @@ class PlatformService:
 
     @http("GET", "/api/v1/openapi.json")
     def openapi(self, request):
-        return web.json_response(self.openapi_spec)
+        return web.json_response(type(self).openapi_document())
+
+    @classmethod
+    def openapi_document(cls):
+        """The service's OpenAPI document, generated once from its declarations."""
+        if "_openapi_document" not in cls.__dict__:
+            specs = endpoints.declared(cls)
+            document = service_openapi(cls.name, cls.api_title, cls.api_description, endpoints.paths_of(specs),
+                                       {**endpoints.models_of(specs), **cls.api_schemas})
+            if cls.openapi_spec is not None:
+                hand_kept = copy.deepcopy(cls.openapi_spec)
+                for path, operations in document["paths"].items():
+                    hand_kept["paths"].setdefault(path, {}).update(operations)
+                hand_kept["components"]["schemas"].update(document["components"]["schemas"])
+                document = hand_kept
+            cls._openapi_document = document
+        return cls._openapi_document
 
     # -- helpers for entrypoints -------------------------------------------
     def principal(self, request):

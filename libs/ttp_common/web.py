@@ -21,6 +21,7 @@ from enum import Enum
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from pydantic import BaseModel, ValidationError
+from pymongo.errors import DuplicateKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
@@ -30,6 +31,7 @@ from .errors import (
 )
 from .logs import get_context, log_context
 from .mongo import UNAVAILABLE_ERRORS
+from .refusals import Refusal, to_api_error
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +208,8 @@ def _to_response(result):
 def api(handler):
     """Decorate an `@http` handler `(self, request, *args)`: JSON errors and a correlation id.
 
-    `ApiError` becomes its JSON response; anything else is logged with its traceback and
+    `ApiError` becomes its JSON response, a domain refusal (`ttp_common.refusals`) the error its kind
+    maps to, an unreachable database a 503; anything else is logged with its traceback and
     answered with a 500 `internal_error` that reveals nothing about the cause.
     """
 
@@ -218,6 +221,8 @@ def api(handler):
                 response = _to_response(handler(self, request, *args, **kwargs))
             except ApiError as exc:
                 response = exc.to_response()
+            except (Refusal, DuplicateKeyError) as exc:  # a domain rule said no: refusals.HTTP_ERRORS
+                response = to_api_error(exc).to_response()
             except HTTPException as exc:  # raised by werkzeug itself, e.g. while reading the body
                 code = _HTTP_CODES.get(exc.code, "http_error")
                 response = ApiError(exc.description, status=exc.code or 500, code=code).to_response()

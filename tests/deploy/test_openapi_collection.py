@@ -50,7 +50,7 @@ def test_every_route_is_documented_and_every_documented_operation_is_routed(serv
     module = importlib.import_module(f"{service}.service")
     service_class = next(value for value in vars(module).values()
                          if isinstance(value, type) and getattr(value, "name", None) == service)
-    documented = {(method, path) for path, item in service_class.openapi_spec["paths"].items()
+    documented = {(method, path) for path, item in service_class.openapi_document()["paths"].items()
                   for method in item if method in ("get", "post", "put", "patch", "delete")}
     routes = {(method, route_pattern(url)) for method, url in http_routes(service_class)}
     undocumented = sorted(f"{method.upper()} {rx.pattern}" for method, rx in routes

@@ -50,7 +50,7 @@ def fuzz_module(service_class, name):
     # consumer was caught by fast_teardown, told to stop after that test, and the container's stop at
     # the end of the module then waited forever for it (the fuzz run "hung" past the 300 s timeout).
     @pytest.mark.usefixtures(name)
-    @schemathesis.openapi.from_dict(service_class.openapi_spec).parametrize()
+    @schemathesis.openapi.from_dict(service_class.openapi_document()).parametrize()
     @FUZZ_SETTINGS
     def test(case, request):
         fuzz(case, request.getfixturevalue(name))

@@ -23,6 +23,7 @@ _EXPORTS = {
     "services": ("RunningPlatform", "ServiceApi", "nameko_run", "running_service", "service_class",
                  "service_config"),
     "fixtures": ("service_api_fixture",),
+    "fakes": ("FakeUnitOfWork",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_MODULE_OF)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ttp_common.reference import RegionCode
 
-from .domain import TransitionRefused
+from ttp_common.refusals import TransitionRefused
 
 ACHIEVEMENT_TYPES = {"applied": "应用技术", "basic": "基础理论", "soft_science": "软科学"}
 TYPE_DIGIT = {"applied": 1, "basic": 2, "soft_science": 3}  # the category digit of a registration number
@@ -194,6 +194,8 @@ def registration_body(region_code):
 
 class RegistrationNumbersExhausted(TransitionRefused):
     """The 4-digit serial of a registering body, year and category is used up (answered with a 409)."""
+
+    code = "registration_numbers_exhausted"
 
 
 def registration_number(region_code, year, achievement_type, serial):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .domain import TransitionRefused
+from ttp_common.refusals import TransitionRefused
 
 FILERS = ("university", "institute")
 

@@ -6,7 +6,6 @@ from .achievements import (
     CATALOGUES, REVIEW_STATUSES, STATUSES, TRANSITIONS, AchievementIn, CatalogueEntryIn, ImportIn, ReturnIn,
     WithdrawIn,
 )
-from .domain import ORGANIZATION_KINDS, AccreditationIn, OrganizationIn, RevocationIn
 from .annual_reports import STATUSES as REPORT_STATUSES, AnnualReportIn, ReturnReportIn
 from .plan_projects import PlanProjectIn, TechReportIn
 
@@ -106,22 +105,6 @@ SPEC = service_openapi(
     "registry", "科技成果信息汇交系统 Registry API",
     "Organizations (主体) and achievements (科技成果) of Sichuan's technology-transfer programme.",
     paths={
-        "/api/v1/organizations": {"post": {
-            "summary": "Register an organization (主体登记); reviewers (own region) and administrators",
-            "security": [{"bearerAuth": []}],
-            "requestBody": {"required": True, **web.json_body("OrganizationIn")},
-            "responses": {"201": web.json_body("Organization", "Registered"),
-                          **web.error_responses(400, 401, 403, 409, 413, 415)},
-        }, "get": {
-            "summary": "Organizations (public): the one with a credit code, or by kind and region, oldest first",
-            "parameters": [
-                {"name": "credit_code", "in": "query", "schema": {"type": "string"},
-                 "description": "统一社会信用代码, exact (case-insensitive): at most one item"},
-                {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(ORGANIZATION_KINDS)}},
-                REGION, *PAGING,
-            ],
-            "responses": {"200": page("Organization"), **web.error_responses(400)},
-        }},
         "/api/v1/organizations/{organization_id}/achievements": {"get": {
             "summary": "The organization's own achievements, drafts included, latest change first; "
                        "its institution and administrators",
@@ -139,11 +122,6 @@ SPEC = service_openapi(
                             "schema": {"type": "string", "enum": list(REVIEW_STATUSES), "default": "submitted"}},
                            REGION, *PAGING],
             "responses": {"200": page("Achievement"), **web.error_responses(400, 401, 403)},
-        }},
-        "/api/v1/organizations/{organization_id}": {"get": {
-            "summary": "One organization (public)",
-            "parameters": [ORGANIZATION_ID],
-            "responses": {"200": web.json_body("Organization"), **web.error_responses(404)},
         }},
         "/api/v1/achievements": {"get": {
             "summary": "Public query service (公益查询): published achievements, newest first or as `sort` says",
@@ -309,27 +287,8 @@ SPEC = service_openapi(
                 "schema": {"type": "object", "properties": {"flagged": {"type": "array", "items": {"type": "string"}}}}}}},
                 **web.error_responses(401, 403)},
         }},
-        "/api/v1/organizations/{organization_id}/accreditation": {"post": {
-            "summary": "Accredit a service institution (认定; counts toward the 1,000-institution target); "
-                       "reviewers of its region and administrators",
-            "security": [{"bearerAuth": []}],
-            "parameters": [ORGANIZATION_ID],
-            "requestBody": {"required": True, **web.json_body("AccreditationIn")},
-            "responses": {"200": web.json_body("Organization", "Accredited"),
-                          **web.error_responses(400, 401, 403, 404, 409, 413, 415)},
-        }},
-        "/api/v1/organizations/{organization_id}/accreditation/revocation": {"post": {
-            "summary": "Revoke an accreditation (撤销认定); reviewers of its region and administrators",
-            "security": [{"bearerAuth": []}],
-            "parameters": [ORGANIZATION_ID],
-            "requestBody": {"required": True, **web.json_body("RevocationIn")},
-            "responses": {"200": web.json_body("Organization", "Revoked"),
-                          **web.error_responses(400, 401, 403, 404, 409, 413, 415)},
-        }},
     },
     schemas={**web.model_schema(AchievementIn), **web.model_schema(ImportIn), **web.model_schema(ReturnIn), **web.model_schema(WithdrawIn),
-             "Achievement": ACHIEVEMENT, "PublicAchievement": PUBLIC_ACHIEVEMENT, **web.model_schema(OrganizationIn),
-             **web.model_schema(AnnualReportIn), **web.model_schema(ReturnReportIn),
-             **web.model_schema(CatalogueEntryIn), **web.model_schema(PlanProjectIn), **web.model_schema(TechReportIn), "PlanProject": PLAN_PROJECT, **web.model_schema(AccreditationIn),
-             **web.model_schema(RevocationIn), "Organization": ORGANIZATION},
+             "Achievement": ACHIEVEMENT, "PublicAchievement": PUBLIC_ACHIEVEMENT, **web.model_schema(AnnualReportIn), **web.model_schema(ReturnReportIn),
+             **web.model_schema(CatalogueEntryIn), **web.model_schema(PlanProjectIn), **web.model_schema(TechReportIn), "PlanProject": PLAN_PROJECT, "Organization": ORGANIZATION},
 )

@@ -6,7 +6,7 @@ from registry.achievements import (
     TRANSITIONS, AchievementIn, RegistrationNumbersExhausted, check_editable, import_key_error, plan_project_error,
     registration_number, transition,
 )
-from registry.domain import TransitionRefused
+from ttp_common.refusals import TransitionRefused
 
 
 def form(**overrides):

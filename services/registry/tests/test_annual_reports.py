@@ -7,7 +7,7 @@ import pytest
 from registry.annual_reports import (
     filing_deadline, forwarding_deadline, forwarding_overdue, is_late, last_year_past_forwarding, transition,
 )
-from registry.domain import TransitionRefused
+from ttp_common.refusals import TransitionRefused
 from ttp_common.reference import uscc_check_character
 from ttp_testing import header, read_topic
 

@@ -2,7 +2,7 @@
 import pytest
 from pydantic import ValidationError
 
-from registry.domain import ORGANIZATION_KINDS, OrganizationIn
+from registry.organizations import ORGANIZATION_KINDS, OrganizationIn
 from ttp_common.reference import SICHUAN_REGIONS
 
 # Published unified social credit codes of well-known companies: an independent check of the algorithm.

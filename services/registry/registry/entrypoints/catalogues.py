@@ -6,9 +6,10 @@ achievement is withdrawn (``achievements``).
 """
 from ttp_common import auth, web
 from ttp_common.errors import NotFound
+from ttp_common.refusals import TransitionRefused
 from ttp_common.web import http
 
-from .. import achievements, domain
+from .. import achievements
 from ..documents import CatalogueEntry, PublicAchievement
 from .common import RegistryHelpers
 
@@ -47,7 +48,7 @@ class CatalogueEntrypoints(RegistryHelpers):
             entries = uow.db[CatalogueEntry._get_collection_name()]
             entry_id = f"{catalogue}|{achievement.id}"
             if entries.find_one({"_id": entry_id}, session=uow.session):
-                raise domain.TransitionRefused("the achievement is already in this catalogue")
+                raise TransitionRefused("the achievement is already in this catalogue")
             uow.insert(CatalogueEntry(id=entry_id, catalogue=catalogue, achievement_id=achievement.id,
                                       note=body.note, added_by=principal.sub))
             uow.emit(CATALOGUE_ENTRY_ADDED, {

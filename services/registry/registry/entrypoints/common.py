@@ -13,9 +13,10 @@ import os
 from ttp_common import auth, paging, web
 from ttp_common.errors import Conflict, NotFound, ValidationFailed
 from ttp_common.events import Actor
+from ttp_common.refusals import TransitionRefused
 from ttp_common.reference import SICHUAN_REGIONS
 
-from .. import achievements, domain
+from .. import achievements
 from ..documents import Achievement
 
 SYSTEM = Actor(sub="service:registry", role="system")  # for changes the service makes by itself
@@ -30,7 +31,7 @@ class RegistryHelpers:
             return self.store.transact(work, actor=self.actor(request, principal))
         except achievements.RegistrationNumbersExhausted as exc:
             raise Conflict(str(exc), code="registration_numbers_exhausted")
-        except domain.TransitionRefused as exc:
+        except TransitionRefused as exc:
             raise Conflict(str(exc))
 
     def _achievement(self, uow, achievement_id, principal, actor):

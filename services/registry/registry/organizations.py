@@ -1,9 +1,12 @@
-"""Registry domain rules, free of brokers and databases."""
+"""Organizations (主体) and the accreditation (认定) of service institutions: what may be registered and
+when an institution may be accredited or lose its accreditation. Free of brokers and databases."""
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from ttp_common.models import StrictModel
 from ttp_common.reference import RegionCode, is_valid_credit_code
+from ttp_common.refusals import TransitionRefused
 
 ORGANIZATION_KINDS = {
     "university": "高等院校",
@@ -15,10 +18,8 @@ ORGANIZATION_KINDS = {
 }
 
 
-class OrganizationIn(BaseModel):
+class OrganizationIn(StrictModel):
     """A request to register an organization (主体)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=2, max_length=200, description="名称")
     credit_code: str = Field(description="统一社会信用代码 (GB 32100-2015, 18 characters with check character)")
@@ -35,25 +36,16 @@ class OrganizationIn(BaseModel):
         return value
 
 
-
-class AccreditationIn(BaseModel):
+class AccreditationIn(StrictModel):
     """A reviewer's accreditation of a service institution (认定)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     basis: str | None = Field(default=None, max_length=200, description="认定依据, e.g. a notice number")
 
 
-class RevocationIn(BaseModel):
+class RevocationIn(StrictModel):
     """Revoking an accreditation (撤销认定) needs a reason."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
     reason: str = Field(min_length=2, max_length=500, description="撤销原因")
-
-
-class TransitionRefused(Exception):
-    """A state change that the current state does not allow (answered with 409)."""
 
 
 def check_accreditable(kind, accredited):

@@ -1,0 +1,64 @@
+"""Registering organizations (主体登记) and accrediting service institutions (认定).
+
+Reviewers act only on organizations of their region; the accreditation rules are in
+``registry.organizations``.
+"""
+import uuid
+
+from pymongo.errors import DuplicateKeyError
+
+from ttp_common import auth
+from ttp_common.refusals import Conflict
+
+from .. import organizations
+from ..documents import Organization
+
+ORGANIZATION_REGISTERED = "registry.organization.registered.v1"
+ORGANIZATION_ACCREDITED = "registry.organization.accredited.v1"
+ACCREDITATION_REVOKED = "registry.organization.accreditation_revoked.v1"
+
+
+def register(uow, body, principal):
+    """A new organization from ``body`` (``OrganizationIn``), registered by a reviewer of its region or an admin."""
+    if principal.role == auth.Roles.REVIEWER:
+        auth.require_region(principal, body.region_code)
+    org = Organization(id=uuid.uuid4().hex, created_by=principal.sub, **body.model_dump())
+    try:
+        uow.insert(org)
+    except DuplicateKeyError:
+        raise Conflict("an organization with this credit code is already registered", field="credit_code",
+                       detail="already registered") from None
+    uow.emit(ORGANIZATION_REGISTERED, {
+        "organization_id": org.id, "name": org.name, "credit_code": org.credit_code, "kind": org.kind,
+        "region_code": org.region_code, "supervising_department": org.supervising_department,
+    }, subject=org.id)
+    return org
+
+
+def accredit(uow, organization_id, basis, principal, at):
+    """Accredit a service institution (the 1,000-institution target counts accreditations)."""
+    org = _for_review(uow, principal, organization_id)
+    organizations.check_accreditable(org.kind, org.accredited)
+    org.accredited, org.accredited_at, org.accreditation_basis = True, at, basis
+    uow.replace(org)
+    uow.emit(ORGANIZATION_ACCREDITED, {"organization_id": org.id, "region_code": org.region_code,
+                                       "accredited_at": at, "basis": basis}, subject=org.id)
+    return org
+
+
+def revoke_accreditation(uow, organization_id, reason, principal, at):
+    org = _for_review(uow, principal, organization_id)
+    organizations.check_revocable(org.accredited)
+    org.accredited, org.accredited_at, org.accreditation_basis = False, None, None
+    uow.replace(org)
+    uow.emit(ACCREDITATION_REVOKED, {"organization_id": org.id, "region_code": org.region_code,
+                                     "revoked_at": at, "reason": reason}, subject=org.id)
+    return org
+
+
+def _for_review(uow, principal, organization_id):
+    """The organization, read in the transaction; its region must be the reviewer's."""
+    org = uow.get(Organization, organization_id)
+    if principal.role == auth.Roles.REVIEWER:
+        auth.require_region(principal, org.region_code)
+    return org
