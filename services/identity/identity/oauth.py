@@ -24,7 +24,7 @@ from functools import cached_property
 
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, OAuth2Request, grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -219,6 +219,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
         user = self.server.env.signed_in(refresh_token)
         if user is None:
             self.server.env.revoke_family(refresh_token.doc.family_id, "account or session no longer valid")
+            raise InvalidGrantError("the account is disabled or locked, or its session has ended")
         return user
 
     def revoke_old_credential(self, refresh_token):

@@ -31,7 +31,7 @@ class Settings:
     access_token_seconds: int = 900             # RFC 9068 access tokens: 15 minutes
     authorization_code_seconds: int = 120       # RFC 6749 §4.1.2: short-lived, used once
     refresh_token_hours: int = 12               # never beyond the session's end
-    session_idle_minutes: int = 30              # a browser session ends after this long unused
+    session_idle_minutes: float = 30.0              # a browser session ends after this long unused
     session_max_hours: int = 12                 # ... and this long after sign-in, whatever happens
     sign_in_flow_minutes: int = 10              # from the sign-in page to the last factor
     secret_overlap_hours: float = 24.0          # a rotated client secret keeps working this long

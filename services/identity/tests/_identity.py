@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -14,6 +15,21 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from ttp_testing import wait_for
 
 PORTAL_REDIRECT = "http://127.0.0.1:8100/auth/callback"
+SERVICE = "identity.service:IdentityService"
+_run = Path(tempfile.mkdtemp(prefix="ttp-identity-test-"))
+
+
+def running_identity(**config):
+    """A running identity service (a context manager) with a key directory and credentials file of its own and
+    the development accounts seeded; ``config``: overrides (``IDENTITY_SESSION_IDLE_MINUTES=...``)."""
+    from ttp_testing import running_service
+
+    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=_run))
+    # all tests sign in from 127.0.0.1: the per-address limit is tested on its own instance
+    config = {"IDENTITY_ADDRESS_FAILURES_PER_MINUTE": 1000, "LOG_LEVEL": "WARNING", **config}
+    return running_service(SERVICE, IDENTITY_KEY_DIR=str(scratch / "keys"),
+                           IDENTITY_SEED_FILE="fixtures/dev-accounts.yaml",
+                           IDENTITY_CREDENTIALS_FILE=str(scratch / "dev-credentials.json"), **config)
 
 
 def credentials(api):

@@ -1,28 +1,12 @@
 """Fixtures of the identity service's tests: one real service container per module (keys in a directory of
 its own, the development accounts seeded); the sign-in helpers are in ``_identity``."""
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _identity import Browser, credentials  # noqa: E402
-
-SERVICE = "identity.service:IdentityService"
-_run = Path(tempfile.mkdtemp(prefix="ttp-identity-test-"))
-
-
-def running_identity(**config):
-    """A running identity service (a context manager) with a key directory and credentials file of its own and
-    the development accounts seeded; ``config``: overrides (``IDENTITY_SESSION_IDLE_MINUTES=...``)."""
-    from ttp_testing import running_service
-
-    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=_run))
-    return running_service(SERVICE, IDENTITY_KEY_DIR=str(scratch / "keys"), IDENTITY_SEED_FILE="fixtures/dev-accounts.yaml",
-                           IDENTITY_CREDENTIALS_FILE=str(scratch / "dev-credentials.json"), LOG_LEVEL="WARNING",
-                           **config)
+from _identity import Browser, credentials, running_identity  # noqa: E402
 
 
 @pytest.fixture(scope="module")
