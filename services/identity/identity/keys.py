@@ -101,7 +101,7 @@ class KeyRing:
             if stamp == self._stamp and not force:
                 return
             keys = [_load(path) for path in sorted(self.directory.glob("*.jwk.json"))]
-            self._keys = sorted(keys, key=lambda k: k.created_at)
+            self._keys = sorted(keys, key=lambda k: (k.created_at, k.retired_at is None))  # the signing key last
             self._stamp = stamp
 
     def keys(self):

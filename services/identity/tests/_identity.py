@@ -26,10 +26,10 @@ def running_identity(**config):
 
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=_run))
     # all tests sign in from 127.0.0.1: the per-address limit is tested on its own instance
-    config = {"IDENTITY_ADDRESS_FAILURES_PER_MINUTE": 1000, "LOG_LEVEL": "WARNING", **config}
-    return running_service(SERVICE, IDENTITY_KEY_DIR=str(scratch / "keys"),
-                           IDENTITY_SEED_FILE="fixtures/dev-accounts.yaml",
-                           IDENTITY_CREDENTIALS_FILE=str(scratch / "dev-credentials.json"), **config)
+    config = {"IDENTITY_ADDRESS_FAILURES_PER_MINUTE": 1000, "LOG_LEVEL": "WARNING",
+              "IDENTITY_KEY_DIR": str(scratch / "keys"), "IDENTITY_SEED_FILE": "fixtures/dev-accounts.yaml",
+              "IDENTITY_CREDENTIALS_FILE": str(scratch / "dev-credentials.json"), **config}
+    return running_service(SERVICE, **config)
 
 
 def credentials(api):
@@ -124,3 +124,57 @@ def client_token(api, client_id, client_secret, scope=None):
     return api.post("/oauth/token", data=data, auth=(client_id, client_secret))
 
 
+PASSWORD = "峨眉山-金顶-日出-2026"
+
+
+def metric(api, name, **labels):
+    """The value of one sample on the service's /metrics (0 when absent)."""
+    text = api.get("/metrics").text
+    selector = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    pattern = "^" + re.escape(name) + (r"\{" + re.escape(selector) + r"\}" if labels else "") + r" (\S+)$"
+    found = re.search(pattern, text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def person(api, admin_token, portal_secret, username):
+    """A new institution account that has set its own password."""
+    made = api.post("/api/v1/accounts", {"username": username, "display_name": "测试", "role": "institution",
+                                         "organization_id": "org-abuse"}, token=admin_token)
+    assert made.status_code == 201, made.text
+    browser = Browser(api, client_secret=portal_secret)
+    browser.start()
+    browser.submit(username=username, password=made.json()["one_time_password"])
+    browser.submit(new_password=PASSWORD, confirm_password=PASSWORD)
+    assert browser.page.status_code == 302
+    return made.json()["account"]["id"]
+
+
+def attempt(api, portal_secret, username, password):
+    browser = Browser(api, client_secret=portal_secret)
+    browser.start()
+    return browser.submit(username=username, password=password)
+
+
+def enrol(browser, username, one_time_password, new_password=PASSWORD):
+    """First sign-in of a privileged account an administrator created: the one-time password, a new password,
+    TOTP enrolment (the secret read off the page, as a person types it into an app), the recovery codes;
+    returns (token response JSON, TOTP secret, recovery codes)."""
+    browser.start(prompt="login")
+    browser.submit(username=username, password=one_time_password)
+    assert "设置新密码" in browser.page.text, browser.page.text[:800]
+    browser.submit(new_password=new_password, confirm_password=new_password)
+    assert "绑定身份验证器" in browser.page.text and "data:image/svg+xml" in browser.page.text
+    secret = re.search(r"<code>([A-Z2-7]+)</code>", browser.page.text).group(1)
+    browser.submit(code=fresh_code(secret))
+    codes = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", browser.page.text)
+    assert len(codes) == 10, browser.page.text[:800]
+    browser.submit()
+    response = browser.redeem(browser.code())
+    assert response.status_code == 200, response.text
+    return response.json(), secret, codes
+
+
+def new_account(api, token, **fields):
+    made = api.post("/api/v1/accounts", {"display_name": "测试用户", **fields}, token=token)
+    assert made.status_code == 201, made.text
+    return made.json()["account"]["id"], made.json()["one_time_password"]
