@@ -30,7 +30,8 @@ class RuntimeView:
 class Runtime(DependencyProvider):
     def setup(self):
         self.settings = Settings.from_config(self.container.config)
-        self.keys = KeyRing(self.settings.key_dir, self.settings.access_token_seconds, self.settings.leeway_seconds)
+        self.keys = KeyRing(self.settings.key_dir, self.settings.access_token_seconds, self.settings.leeway_seconds,
+                            activation_seconds=self.settings.key_activation_seconds)
         self.hasher = PasswordHasher(self.settings.argon2_time_cost, self.settings.argon2_memory_kib)
         self.secrets = ClientSecrets(self.hasher, self.settings.client_secret_cache_seconds)
         self.view = RuntimeView(self.settings, self.keys, self.hasher, self.secrets, pages.Pages(self.settings))

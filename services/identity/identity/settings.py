@@ -43,6 +43,7 @@ class Settings:
     argon2_memory_kib: int = 19456
     client_secret_cache_seconds: int = 60       # a verified client secret is not re-hashed within this
     leeway_seconds: int = 30
+    key_activation_seconds: float = 15.0        # a rotated key signs this long after it is published
 
     @classmethod
     def from_config(cls, config):
@@ -77,4 +78,5 @@ class Settings:
             argon2_memory_kib=_value(config, "IDENTITY_ARGON2_MEMORY_KIB", d.argon2_memory_kib),
             client_secret_cache_seconds=_value(config, "IDENTITY_CLIENT_SECRET_CACHE_SECONDS",
                                                d.client_secret_cache_seconds),
+            key_activation_seconds=_value(config, "IDENTITY_KEY_ACTIVATION_SECONDS", d.key_activation_seconds),
         )

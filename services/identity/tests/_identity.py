@@ -26,7 +26,7 @@ def running_identity(**config):
 
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=_run))
     # all tests sign in from 127.0.0.1: the per-address limit is tested on its own instance
-    config = {"IDENTITY_ADDRESS_FAILURES_PER_MINUTE": 1000, "LOG_LEVEL": "WARNING",
+    config = {"IDENTITY_ADDRESS_FAILURES_PER_MINUTE": 1000, "LOG_LEVEL": "WARNING", "IDENTITY_KEY_ACTIVATION_SECONDS": 0,
               "IDENTITY_KEY_DIR": str(scratch / "keys"), "IDENTITY_SEED_FILE": "fixtures/dev-accounts.yaml",
               "IDENTITY_CREDENTIALS_FILE": str(scratch / "dev-credentials.json"), **config}
     return running_service(SERVICE, **config)

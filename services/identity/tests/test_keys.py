@@ -34,13 +34,16 @@ def test_rotation_signs_with_the_new_key_and_publishes_the_old_until_its_tokens_
     ring = KeyRing(tmp_path, token_lifetime_seconds=900, leeway_seconds=30, clock=clock)
     old = ring.ensure()
     old_token = ring.sign({"sub": "x"})
-    new = ring.rotate()
-    assert new.kid != old.kid and ring.signing_key().kid == new.kid
+    new = ring.rotate(activation_seconds=15)
+    assert new.kid != old.kid and ring.signing_key().kid == old.kid  # published, not yet signing
+    assert [k["kid"] for k in ring.jwks()["keys"]] == [new.kid, old.kid]
+    clock.now += 15
+    assert ring.signing_key().kid == new.kid
     assert [k["kid"] for k in ring.jwks()["keys"]] == [new.kid, old.kid]
     assert jwt.decode(old_token, ring.public_key(old.kid).key).claims["sub"] == "x"
     clock.now += 929
     assert ring.public_key(old.kid) is not None
-    clock.now += 2  # 931 s after the rotation: every token of the old key has expired
+    clock.now += 2  # 931 s after the old key stopped signing: every token of it has expired
     assert ring.public_key(old.kid) is None and [k["kid"] for k in ring.jwks()["keys"]] == [new.kid]
     assert ring.prune() == [old.kid] and len(list(tmp_path.glob("*.jwk.json"))) == 1
 
@@ -49,7 +52,7 @@ def test_another_instance_sees_a_rotation_of_the_shared_directory(tmp_path):
     first, second = KeyRing(tmp_path), KeyRing(tmp_path)
     first.ensure()
     second.reload(force=True)
-    new = first.rotate()
+    new = first.rotate(activation_seconds=0)
     second.reload(force=True)
     assert second.signing_key().kid == new.kid
 

@@ -14,7 +14,9 @@ JWKS_SCHEMA = {"type": "object", "required": ["keys"], "properties": {"keys": {"
     "type": "object", "required": ["kty", "kid"], "properties": {"kty": {"type": "string"}, "kid": {"type": "string"},
                                                                   "alg": {"type": "string"}, "use": {"type": "string"}}}}}}
 KEYS_SCHEMA = {"type": "object", "required": ["signing_kid", "published_kids"], "properties": {
-    "signing_kid": {"type": "string"}, "published_kids": {"type": "array", "items": {"type": "string"}}}}
+    "signing_kid": {"type": "string"}, "published_kids": {"type": "array", "items": {"type": "string"}},
+    "next_kid": {"type": ["string", "null"], "description": "A rotated key, published, signing from activates_at"},
+    "activates_at": {"type": ["number", "null"], "description": "Unix time"}}}
 
 
 def discovery(issuer):
@@ -60,8 +62,8 @@ class WellKnownEntrypoints(IdentityHelpers):
         return self._keys_view()
 
     @endpoint("POST", "/api/v1/keys/rotation", roles=(Roles.ADMIN,), response=KEYS_SCHEMA, errors=(409,),
-              summary="Rotate the signing key (platform administrators): a new key signs, the old one stays "
-                      "published until the tokens it signed have expired")
+              summary="Rotate the signing key (platform administrators): a new key is published now and signs after "
+                      "IDENTITY_KEY_ACTIVATION_SECONDS; the old one stays published until the tokens it signed expired")
     def rotate_keys(self, ctx):
         caller = Caller.of(ctx)
         if ctx.principal.region is not None:
@@ -78,4 +80,8 @@ class WellKnownEntrypoints(IdentityHelpers):
 
     def _keys_view(self):
         keys = self.runtime.keys
-        return {"signing_kid": keys.signing_key().kid, "published_kids": [key.kid for key in keys.published()]}
+        signing = keys.signing_key()
+        pending = [key for key in keys.published() if key.activates_at > keys.clock()]
+        return {"signing_kid": signing.kid, "published_kids": [key.kid for key in keys.published()],
+                "next_kid": pending[-1].kid if pending else None,
+                "activates_at": pending[-1].activates_at if pending else None}
