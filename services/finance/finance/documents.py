@@ -3,7 +3,6 @@
 Amounts are DecimalFields stored as strings (exact); the pool also keeps ``amount_fen``, the
 integer fen, so that it can be filtered and sorted by amount in the database.
 """
-import datetime as dt
 import logging
 from decimal import Decimal
 
@@ -13,12 +12,6 @@ from mongoengine import (
 
 
 log = logging.getLogger(__name__)
-
-
-def now_ms():
-    """Now, to MongoDB's millisecond precision, so the 201 body equals what a later GET returns."""
-    now = dt.datetime.now(dt.timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def Money(**kwargs):
@@ -157,13 +150,14 @@ class Deal(Document):
                             "term_months", "terms", "declined_by", "decline_reason", "expressed_at", "closed_at"))
 
 
+SUBSIDIES = "subsidies"
 OPEN_APPLICATION_INDEX = "one_open_application_per_instrument"
 LEGACY_APPLICATION_INDEX = "deal_id_1_instrument_1"  # unique even after a rejection; dropped at start-up
 
 
 class Subsidy(Document):
     # One pending or approved application per deal and instrument; a rejected one leaves room for a new one.
-    meta = {"collection": "subsidies", "indexes": [
+    meta = {"collection": SUBSIDIES, "indexes": [
         {"fields": ["deal_id", "instrument"], "unique": True, "name": OPEN_APPLICATION_INDEX,
          "partialFilterExpression": {"status": {"$in": ["applied", "approved"]}}},
         [("organization_id", 1), ("applied_at", -1)],
@@ -231,7 +225,7 @@ class OrganizationFacts(Document):
 def drop_legacy_indexes(db):
     """Migration: drop the subsidy index of earlier releases (one application per deal and instrument,
     even after a rejection) and make sure its replacement exists; True when there was one to drop."""
-    collection = db[Subsidy._get_collection_name()]
+    collection = db[SUBSIDIES]
     if LEGACY_APPLICATION_INDEX not in collection.index_information():
         return False
     collection.drop_index(LEGACY_APPLICATION_INDEX)

@@ -13,8 +13,11 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ttp_common.fields import OptionalInteger
+from ttp_common.models import StrictModel
+from ttp_common.refusals import TransitionRefused
 
-from .domain import STAGES, Region, Strict, TransitionRefused, check_ids, ids_field
+from .fields import Region, check_ids, ids_field
+from .projects import STAGES
 
 INSTRUMENTS = {"equity": "股权投资", "loan": "科技贷款", "guarantee": "科技担保", "insurance": "科技保险",
                "ip_pledge": "知识产权质押融资", "equity_pledge": "股权质押融资"}
@@ -31,7 +34,7 @@ ROADSHOW_EARLIEST = datetime(2016, 1, 1, tzinfo=timezone.utc)  # the plan's firs
 ROADSHOW_LATEST = datetime(2101, 1, 1, tzinfo=timezone.utc)
 
 
-class FinancingProjectIn(Strict):
+class FinancingProjectIn(StrictModel):
     """A financing need listed by an organization (融资需求)."""
 
     title: str = Field(min_length=2, max_length=200, description="项目名称")
@@ -59,13 +62,13 @@ class FinancingProjectIn(Strict):
         return value
 
 
-class InvestorIn(Strict):
+class InvestorIn(StrictModel):
     name: str = Field(min_length=2, max_length=200, description="机构名称")
     kind: Literal[tuple(INVESTOR_KINDS)]
     organization_id: str = Field(min_length=1, max_length=64, description="its institution accounts' org claim")
 
 
-class FundIn(Strict):
+class FundIn(StrictModel):
     name: str = Field(min_length=2, max_length=200, description="基金名称")
     kind: Literal[tuple(FUND_KINDS)]
     investor_id: str = Field(min_length=1, max_length=64, description="基金管理人")
@@ -79,7 +82,7 @@ class FundIn(Strict):
         return self
 
 
-class InterestIn(Strict):
+class InterestIn(StrictModel):
     financing_project_id: str = Field(min_length=1, max_length=64)
     investor_id: str = Field(min_length=1, max_length=64)
     instrument: Literal[tuple(INSTRUMENTS)]
@@ -87,7 +90,7 @@ class InterestIn(Strict):
     roadshow_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class CloseIn(Strict):
+class CloseIn(StrictModel):
     """The signed terms (签约)."""
 
     amount: Decimal = Field(gt=0, lt=MAX_AMOUNT, max_digits=18, decimal_places=2, description="融资金额 (元)")
@@ -104,11 +107,11 @@ class CloseIn(Strict):
         return None if value is None else value.quantize(RATE_PLACES)
 
 
-class DeclineIn(Strict):
+class DeclineIn(StrictModel):
     reason: str = Field(min_length=2, max_length=500)
 
 
-class RoadshowIn(Strict):
+class RoadshowIn(StrictModel):
     title: str = Field(min_length=2, max_length=200, description="活动名称")
     kind: Literal[tuple(ROADSHOW_KINDS)]
     region_code: Region
@@ -133,7 +136,7 @@ class RoadshowIn(Strict):
         return value.replace(microsecond=value.microsecond // 1000 * 1000)  # MongoDB keeps milliseconds
 
 
-class RoadshowRegistrationIn(Strict):
+class RoadshowRegistrationIn(StrictModel):
     investor_id: str = Field(min_length=1, max_length=64)
 
 
@@ -214,9 +217,4 @@ def check_ip_pledge_eligible(instruments, eligible):
     published achievement of the organization, learnt from the other services' events."""
     if "ip_pledge" in instruments and not eligible:
         raise TransitionRefused("ip_pledge needs a registered technology contract or a published achievement "
-                                "of the organization")
-
-
-def fen(amount):
-    """Integer fen (分) of an amount: exact, and sortable/filterable in the database."""
-    return int(Decimal(amount).scaleb(2).to_integral_value())
+                                "of the organization", field="instruments")

@@ -16,17 +16,19 @@ in, in China Standard Time (a deal closed at 01:00 on 1 January in Chengdu is of
 """
 from dataclasses import dataclass
 from datetime import timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ttp_common import money
+from ttp_common.clock import china_date
 from ttp_common.fields import Integer, OptionalInteger
-from ttp_common.reference import china_date
+from ttp_common.models import StrictModel
+from ttp_common.refusals import Invalid, TransitionRefused
 
-from .domain import Strict, TransitionRefused
 from .pool import INSTRUMENTS, INVESTOR_KINDS
 
 SUBSIDY_INSTRUMENTS = {"guidance": "引导计划", "risk_compensation": "风险补助", "interest_subsidy": "贴息",
@@ -34,24 +36,22 @@ SUBSIDY_INSTRUMENTS = {"guidance": "引导计划", "risk_compensation": "风险�
 BASES = ("amount", "interest", "loss", "premium", "fee")
 FACT_OF_BASIS = {"loss": "loss", "premium": "premium", "fee": "guarantee_fee"}  # what the applicant states
 RULES_DIR = Path(__file__).parent / "rules"
-CENT = Decimal("0.01")
 SUBSIDY_STATUSES = ("applied", "approved", "rejected")
 DECISIONS = {"approve": "approved", "reject": "rejected"}  # from "applied" only
 
 
-class Refused(Exception):
-    """The application does not fit the rules; ``path`` names the offending field (answered with 400)."""
+class Refused(Invalid):
+    """The application does not fit the rules; ``field`` names the offending field (answered with 400)."""
 
-    def __init__(self, path, message):
-        super().__init__(f"{path}: {message}")
-        self.path, self.message = path, message
+    def __init__(self, field, message):
+        super().__init__(message, field=field)
 
 
 def _amount(description):
     return Field(default=None, gt=0, lt=Decimal("1e15"), max_digits=18, decimal_places=2, description=description)
 
 
-class SubsidyIn(Strict):
+class SubsidyIn(StrictModel):
     """An application for a subsidy on a closed deal (申请财政补助)."""
 
     deal_id: str = Field(min_length=1, max_length=64)
@@ -163,7 +163,7 @@ def compute(rule, deal, loss=None, premium=None, guarantee_fee=None):
             raise Refused(field, f"{rule.label} is computed from the {field.replace('_', ' ')}: state it")
         if rule.basis == "loss" and base > deal.amount:
             raise Refused(field, "the loss cannot exceed the amount financed")
-    uncapped = (base * rule.share).quantize(CENT, rounding=ROUND_HALF_UP)
+    uncapped = money.round_fen(base * rule.share)
     amount = min(uncapped, rule.cap)
     return Computation(amount=amount, uncapped=uncapped, capped=uncapped > rule.cap, cap=rule.cap)
 

@@ -1,6 +1,8 @@
 """The OpenAPI document of the finance list endpoints (every route's documentation is checked for all
 services in tests/deploy/test_openapi_collection.py)."""
-from finance.openapi import SPEC
+from finance.service import FinanceService
+
+SPEC = FinanceService.openapi_document()
 
 
 def test_the_list_endpoints_are_documented_with_paging():

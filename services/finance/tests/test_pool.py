@@ -4,8 +4,10 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from ttp_common import money
+from ttp_common.refusals import TransitionRefused
+
 from finance import pool
-from finance.domain import TransitionRefused
 
 
 def need(**overrides):
@@ -35,9 +37,9 @@ def test_every_instrument_of_the_plan_can_be_sought():
 
 
 def test_fen_is_exact_and_orders_like_the_amounts():
-    assert pool.fen(Decimal("0.01")) == 1
-    assert pool.fen(Decimal("123456789012.34")) == 12345678901234
-    assert pool.fen(Decimal("999999999999999.99")) > pool.fen(Decimal("999999999999999.98"))
+    assert money.to_fen(Decimal("0.01")) == 1
+    assert money.to_fen(Decimal("123456789012.34")) == 12345678901234
+    assert money.to_fen(Decimal("999999999999999.99")) > money.to_fen(Decimal("999999999999999.98"))
 
 
 def test_a_sub_fund_needs_its_guidance_fund_and_others_none():

@@ -5,8 +5,9 @@ from decimal import Decimal as D
 import pytest
 from pydantic import ValidationError
 
+from ttp_common.refusals import TransitionRefused
+
 from finance import subsidies
-from finance.domain import TransitionRefused
 from finance.subsidies import Deal, Refused, Rule, compute, granted, load_rules
 
 RULES = load_rules()
@@ -83,10 +84,10 @@ def test_interest_subsidy_needs_rate_and_term_and_a_loan():
     r = RULES[2026].instruments["interest_subsidy"]
     with pytest.raises(Refused) as exc:
         compute(r, loan(rate=None))
-    assert exc.value.path == "deal_id"
+    assert exc.value.field == "deal_id"
     with pytest.raises(Refused) as exc:
         compute(r, loan(instrument="equity"))
-    assert exc.value.path == "instrument"
+    assert exc.value.field == "instrument"
     assert compute(r, loan(instrument="ip_pledge")).amount == D("21750.00")
 
 
@@ -96,13 +97,13 @@ def test_risk_compensation_is_a_share_of_the_banks_loss():
     assert compute(r, loan("9000000"), loss=D("8000000")).amount == D("2000000.00")
     with pytest.raises(Refused) as exc:
         compute(r, loan("3000000"))
-    assert exc.value.path == "loss"
+    assert exc.value.field == "loss"
     with pytest.raises(Refused) as exc:
         compute(r, loan("3000000"), loss=D("3000000.01"))
-    assert exc.value.path == "loss"
+    assert exc.value.field == "loss"
     with pytest.raises(Refused) as exc:
         compute(r, loan("3000000", kind="venture_capital"), loss=D("1"))
-    assert exc.value.path == "instrument"
+    assert exc.value.field == "instrument"
 
 
 @pytest.mark.parametrize("year, share_of_45000_55, cap", [
@@ -116,7 +117,7 @@ def test_premium_subsidy_is_the_years_share_of_the_premium_up_to_its_cap(year, s
     assert compute(r, deal, premium=D("1000000")).amount == D(cap)
     with pytest.raises(Refused) as exc:
         compute(r, deal)
-    assert exc.value.path == "premium"
+    assert exc.value.field == "premium"
 
 
 def test_guarantee_subsidy_2026_is_a_share_of_the_guaranteed_sum():
@@ -131,7 +132,7 @@ def test_guarantee_subsidy_2025_is_a_share_of_the_fee():
     assert compute(r, deal, guarantee_fee=D("160000")).amount == D("80000.00")
     with pytest.raises(Refused) as exc:
         compute(r, deal)
-    assert exc.value.path == "guarantee_fee"
+    assert exc.value.field == "guarantee_fee"
 
 
 # -- the other instruments of 2025 -----------------------------------------------------------
@@ -144,7 +145,7 @@ def test_interest_subsidy_2025_is_a_smaller_share_of_a_years_interest():
     assert (c.uncapped, c.amount, c.capped) == (D("400000.00"), D("300000.00"), True)
     with pytest.raises(Refused) as exc:
         compute(r, loan(instrument="equity_pledge"))
-    assert exc.value.path == "instrument"
+    assert exc.value.field == "instrument"
 
 
 def test_risk_compensation_2025_is_a_share_of_a_banks_loss():
@@ -153,10 +154,10 @@ def test_risk_compensation_2025_is_a_share_of_a_banks_loss():
     assert compute(r, loan("9000000"), loss=D("8000000")).amount == D("1500000.00")
     with pytest.raises(Refused) as exc:
         compute(r, loan("3000000", kind="guarantee"), loss=D("1"))
-    assert exc.value.path == "instrument"
+    assert exc.value.field == "instrument"
     with pytest.raises(Refused) as exc:
         compute(r, loan("3000000"))
-    assert exc.value.path == "loss"
+    assert exc.value.field == "loss"
 
 
 def test_2025_offers_no_guidance_subsidy():
@@ -169,7 +170,7 @@ def test_guidance_is_a_share_of_equity_above_a_minimum():
     assert compute(r, Deal("equity", D("50000000"), "venture_capital")).amount == D("3000000.00")
     with pytest.raises(Refused) as exc:
         compute(r, Deal("equity", D("999999.99"), "venture_capital"))
-    assert exc.value.path == "deal_id"
+    assert exc.value.field == "deal_id"
 
 
 def test_amounts_round_half_up_to_the_fen():
@@ -185,7 +186,7 @@ def test_granted_is_the_computed_amount_or_a_lower_request():
     assert granted(c, D("400")) == D("400")
     with pytest.raises(Refused) as exc:
         granted(c, D("500.01"))
-    assert exc.value.path == "amount"
+    assert exc.value.field == "amount"
 
 
 def test_a_request_above_the_cap_is_refused_even_when_the_rules_give_the_cap():
@@ -193,7 +194,7 @@ def test_a_request_above_the_cap_is_refused_even_when_the_rules_give_the_cap():
     assert granted(c) == D("1000.00")
     with pytest.raises(Refused) as exc:
         granted(c, D("1000.01"))
-    assert exc.value.path == "amount" and "cap" in exc.value.message
+    assert exc.value.field == "amount" and "cap" in exc.value.message
 
 
 # -- the rules files are validated --------------------------------------------------------------

@@ -4,8 +4,11 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from finance import domain
-from finance.domain import CATEGORIES, PROGRAMMES, TransformationProjectIn, TransitionRefused
+from ttp_common import money
+from ttp_common.refusals import TransitionRefused
+
+from finance import projects
+from finance.projects import CATEGORIES, PROGRAMMES, TransformationProjectIn
 
 
 def body(**overrides):
@@ -55,7 +58,7 @@ def test_budget_is_a_positive_amount_to_the_fen(budget):
 
 def test_budget_is_exact():
     assert TransformationProjectIn(**body(budget="0.10")).budget == Decimal("0.10")
-    assert domain.cents(Decimal("3")) == Decimal("3.00")
+    assert money.exact_fen(Decimal("3")) == Decimal("3.00")  # what the events carry: decimal(20, 2)
 
 
 def test_stage_defaults_to_pilot_and_achievements_are_distinct():
@@ -85,25 +88,25 @@ ALLOWED = {("approve", "proposed"), ("start", "approved"), ("advance", "in_progr
 STATUSES = ["proposed", "approved", "in_progress", "completed", "terminated"]
 
 
-@pytest.mark.parametrize("action", list(domain.TRANSITIONS))
+@pytest.mark.parametrize("action", list(projects.TRANSITIONS))
 @pytest.mark.parametrize("status", STATUSES)
 def test_each_transition_starts_only_from_its_states(action, status):
     if (action, status) in ALLOWED:
-        assert domain.transition(action, status).name == action
+        assert projects.transition(action, status).name == action
     else:
         with pytest.raises(TransitionRefused):
-            domain.transition(action, status)
+            projects.transition(action, status)
 
 
 def test_the_happy_path_ends_completed_and_approval_is_the_counted_event():
     status = "proposed"
     for action in ("approve", "start", "advance", "complete"):
-        status = domain.transition(action, status).target
+        status = projects.transition(action, status).target
     assert status == "completed"
-    assert domain.TRANSITIONS["approve"].event == "finance.transformation_project.approved.v1"
-    assert {t.actor for n, t in domain.TRANSITIONS.items() if n in ("approve", "complete", "terminate")} == {
-        domain.DEPARTMENT}
-    assert {domain.TRANSITIONS[n].actor for n in ("start", "advance")} == {domain.OWNER}
+    assert projects.TRANSITIONS["approve"].event == "finance.transformation_project.approved.v1"
+    assert {t.actor for n, t in projects.TRANSITIONS.items() if n in ("approve", "complete", "terminate")} == {
+        projects.DEPARTMENT}
+    assert {projects.TRANSITIONS[n].actor for n in ("start", "advance")} == {projects.OWNER}
 
 
 @pytest.mark.parametrize("current, new, ok", [
@@ -111,7 +114,7 @@ def test_the_happy_path_ends_completed_and_approval_is_the_counted_event():
     ("scale_up", "pilot", False), ("industrialisation", "industrialisation", False)])
 def test_stages_only_move_forward(current, new, ok):
     if ok:
-        domain.check_advance(current, new)
+        projects.check_advance(current, new)
     else:
         with pytest.raises(TransitionRefused):
-            domain.check_advance(current, new)
+            projects.check_advance(current, new)

@@ -7,12 +7,15 @@ While in progress a project moves forward through its stages: pilot (中试) →
 """
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from ttp_common.fields import Integer
-from ttp_common.reference import SICHUAN_REGIONS, RegionCode
+from ttp_common.models import StrictModel
+from ttp_common.refusals import TransitionRefused
+
+from .fields import Region, check_ids, ids_field
 
 CATEGORIES = {"major": "重大科技成果转化项目", "promoted": "推广应用先进成熟适用技术成果"}
 STAGES = {"pilot": "中试", "scale_up": "工程化", "industrialisation": "产业化"}  # in order
@@ -23,34 +26,11 @@ PROGRAMMES = {  # 四(一)1 (1)-(15)
     10: "先进电力装备产业科技成果转化专项", 11: "现代中药产业科技成果转化专项", 12: "特色现代农业产业科技成果转化专项",
     13: "传统优势特色产业改造提升科技成果转化专项", 14: "军民融合科技成果转化专项", 15: "国际科技合作科技成果转化专项",
 }
-CENT = Decimal("0.01")
-Money = Field(ge=0, max_digits=18, decimal_places=2)
-# RegionCode with its 21 codes listed in the OpenAPI document, so that clients (and fuzzers) see the constraint.
-Region = Annotated[RegionCode, Field(json_schema_extra={"enum": sorted(SICHUAN_REGIONS)})]
+PUBLIC_STATUSES = ("approved", "in_progress", "completed")  # what anyone may read
+STATUSES = ("proposed", *PUBLIC_STATUSES, "terminated")
 
 
-
-
-class TransitionRefused(Exception):
-    """The aggregate's current state does not allow the action (answered with 409)."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-def ids_field(description):
-    return Field(default_factory=list, max_length=50, description=description)
-
-
-def check_ids(value):
-    value = [v.strip() for v in value]
-    if any(not v or len(v) > 64 for v in value) or len(set(value)) != len(value):
-        raise ValueError("identifiers must be 1-64 characters and distinct")
-    return value
-
-
-class TransformationProjectIn(Strict):
+class TransformationProjectIn(StrictModel):
     """A project proposal (项目申报) by its undertaking organization."""
 
     title: str = Field(min_length=2, max_length=200, description="项目名称")
@@ -69,16 +49,12 @@ class TransformationProjectIn(Strict):
         return check_ids(value)
 
 
-class StageIn(Strict):
+class StageIn(StrictModel):
     stage: Literal[tuple(STAGES)]
 
 
-class CompleteIn(Strict):
+class CompleteIn(StrictModel):
     summary: str | None = Field(default=None, max_length=2000, description="验收意见")
-
-
-class ReasonIn(Strict):
-    reason: str = Field(min_length=2, max_length=500)
 
 
 OWNER, DEPARTMENT = "owner", "department"  # the undertaking institution; a reviewer of its region (or admin)
@@ -104,7 +80,6 @@ TRANSITIONS = {t.name: t for t in (
     Transition("terminate", frozenset({"proposed", "approved", "in_progress"}), "terminated", DEPARTMENT,
                "finance.transformation_project.terminated.v1"),
 )}
-BODIES = {"advance": StageIn, "complete": CompleteIn, "terminate": ReasonIn}
 
 
 def transition(name, status):
@@ -120,8 +95,3 @@ def check_advance(current, new):
     order = list(STAGES)
     if order.index(new) <= order.index(current):
         raise TransitionRefused(f"a project in stage {current} cannot move to {new} (stages only move forward)")
-
-
-def cents(amount):
-    """An amount rounded to the fen, as Avro decimal(20, 2) and the API carry it."""
-    return Decimal(amount).quantize(CENT)
