@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Collect the OpenAPI documents of all five services in one place, without running them.
+"""Collect the OpenAPI documents of all the services in one place, without running them.
 
     python scripts/collect_openapi.py           # writes docs/openapi/<service>.json
     python scripts/collect_openapi.py --check   # exit 1 if a committed file is out of date
@@ -24,6 +24,7 @@ SERVICES = {
     "finance": "finance.service:FinanceService",
     "talent": "talent.service:TalentService",
     "metrics": "metrics.service:MetricsService",
+    "identity": "identity.service:IdentityService",
 }
 
 

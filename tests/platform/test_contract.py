@@ -49,7 +49,24 @@ WRITES = {
                     lambda api: api.institution("org-scu"), {"201"}),
     "metrics": Write("PATCH", "/api/v1/tasks/{task_id}", "/api/v1/tasks/1", "update_task", "tasks", "TaskUpdate",
                      lambda api: api.admin(), {"200"}),
+    "identity": Write("POST", "/api/v1/accounts", "/api/v1/accounts", "create_account", "accounts", "AccountIn",
+                      lambda api: identity_admin(api), {"201", "409"}),
 }
+
+
+def identity_admin(api):
+    """An administrator's token signed with the identity service's own key: it verifies only its own ES256
+    tokens (the other services still take ttp_testing's HS256 ones until they switch to ttp_common.oidc)."""
+    import time
+
+    from identity.keys import KeyRing
+    from identity.settings import Settings
+
+    settings = Settings.from_config(api.config)
+    now = int(time.time())
+    return KeyRing(settings.key_dir).sign({"iss": settings.issuer, "sub": "platform-test-admin", "aud": "ttp",
+                                           "role": "admin", "iat": now, "exp": now + 300, "jti": "platform-test",
+                                           "client_id": "platform-test", "scope": ""})
 CREDENTIALS = {
     "none": lambda api: None,
     "forged": lambda api: api.token("admin", secret=FORGED_SECRET),

@@ -30,8 +30,15 @@ def stored(api):
             if name != "relay_lease"}
 
 
+HS256_TABLES = ("test_authorization", "test_hostile_input")
+
+
 @pytest.fixture(scope="module")
-def service(platform_service):
-    """Each of the five services in turn, running for the module (ttp_testing's ``platform_service``:
+def service(platform_service, request):
+    """Each of the services in turn, running for the module (ttp_testing's ``platform_service``:
     ``.name``, ``.spec`` the document it serves)."""
+    if platform_service.name == "identity" and request.module.__name__.rsplit(".", 1)[-1] in HS256_TABLES:
+        pytest.skip("the role tables mint ttp_testing's HS256 tokens, which the identity service never accepts "
+                    "(it verifies only its own ES256 tokens): identity joins them when the services switch to "
+                    "ttp_common.oidc (issue 15, next step); its roles are tested in services/identity/tests")
     return platform_service

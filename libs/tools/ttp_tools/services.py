@@ -9,6 +9,7 @@ SERVICES = {  # name -> (HTTP port env var, default port)
     "finance": ("FINANCE_PORT", 8103),
     "talent": ("TALENT_PORT", 8104),
     "metrics": ("METRICS_PORT", 8105),
+    "identity": ("IDENTITY_PORT", 8106),
 }
 SERVICE_CLASSES = {
     "registry": "registry.service:RegistryService",
@@ -16,4 +17,5 @@ SERVICE_CLASSES = {
     "finance": "finance.service:FinanceService",
     "talent": "talent.service:TalentService",
     "metrics": "metrics.service:MetricsService",
+    "identity": "identity.service:IdentityService",
 }
