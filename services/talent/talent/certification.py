@@ -9,10 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from ttp_common.errors import Conflict, field_error
+from ttp_common.models import StrictModel
+from ttp_common.refusals import Conflict, TransitionRefused
 
+from .field_refusals import RuleNotMet
 from .training import BROKER_LEVELS
 
 
@@ -37,15 +39,11 @@ LEVELS = {
 }
 
 
-class CertificationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class CertificationIn(StrictModel):
     level: Literal[tuple(LEVELS)] = Field(description="junior 初级 · intermediate 中级 · senior 高级")
 
 
-class SuspensionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class SuspensionIn(StrictModel):
     reason: str = Field(min_length=2, max_length=500, description="暂停/恢复原因")
 
 
@@ -57,13 +55,13 @@ def certificate_status(certificate, today):
 
 
 def check_not_suspended(level_key, certificates, today):
-    """409 while the person holds a suspended (unexpired) certificate of ``level_key``: a suspension is
-    lifted by reinstatement, never bypassed by certifying again. Once expired, it no longer blocks."""
+    """``Conflict`` while the person holds a suspended (unexpired) certificate of ``level_key``: a suspension
+    is lifted by reinstatement, never bypassed by certifying again. Once expired, it no longer blocks."""
     for certificate in certificates:
         if certificate["level"] == level_key and certificate_status(certificate, today) == "suspended":
             raise Conflict(f"the person's {LEVELS[level_key].label} certificate {certificate['number']} is suspended; "
                            "reinstate it rather than certify again",
-                           [field_error("level", "a certificate of this level is suspended")])
+                           field="level", detail="a certificate of this level is suspended")
 
 
 def unmet_requirements(level_key, completions, certificates, today):
@@ -90,6 +88,17 @@ def unmet_requirements(level_key, completions, certificates, today):
     return unmet
 
 
+def check_certifiable(level_key, completions, certificates, today):
+    """``Conflict`` while a certificate of the level is suspended (``check_not_suspended``), ``RuleNotMet``
+    naming each of the level's unmet requirements (``unmet_requirements``); nothing when the person may be
+    certified."""
+    check_not_suspended(level_key, certificates, today)
+    unmet = unmet_requirements(level_key, completions, certificates, today)
+    if unmet:
+        raise RuleNotMet("the rules for this level are not met: " + "; ".join(unmet),
+                         [("level", requirement) for requirement in unmet])
+
+
 def certificate_number(level_key, year, serial):
     """Human-readable and unique per level and year: ``SCTB-2026-J-00001`` (四川技术经纪人).
 
@@ -98,6 +107,12 @@ def certificate_number(level_key, year, serial):
     if serial < 1:
         raise ValueError("serial out of range")
     return f"SCTB-{year:04d}-{LEVELS[level_key].code}-{serial:05d}"
+
+
+def serial_counter(level_key, year):
+    """The counter (``ttp_common.mongo.next_serial``) of ``certificate_number``'s serials: one per level and
+    year, so every level's numbers of a year start at 00001."""
+    return f"certificate|{level_key}|{year}"
 
 
 def valid_until(level_key, issued_on):
@@ -118,3 +133,12 @@ def check_transition(action, certificate, today):
     if action == "reinstate" and status == "suspended":
         return "active"
     return None
+
+
+def transition(action, certificate, today):
+    """The status after ``action`` (``check_transition``); ``TransitionRefused`` when the certificate's state
+    does not allow it."""
+    status = check_transition(action, certificate, today)
+    if status is None:
+        raise TransitionRefused(f"cannot {action} a certificate that is {certificate_status(certificate, today)}")
+    return status

@@ -1,17 +1,11 @@
 """Persistence: mongoengine documents of the talent service's database.
 
 Money and percentages are kept as exact decimal strings (inside ``record``/``check`` dicts or in
-``broker_performance``), never floats.
+``BrokerPerformance``), never floats.
 """
-import datetime as dt
-
 from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
-
-def now_ms():
-    """Now, to MongoDB's millisecond precision, so a 201 body equals what a later GET returns."""
-    now = dt.datetime.now(dt.timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+from ttp_common import clock
 
 
 class Person(Document):
@@ -27,7 +21,7 @@ class Person(Document):
     id_number = StringField()      # personal data: never public, never in events
     public_fields = ListField(StringField())
     assignments = IntField(default=0)  # expert review load, to spread assignments
-    created_at = DateTimeField(required=True, default=now_ms)
+    created_at = DateTimeField(required=True, default=clock.now_ms)
     created_by = StringField(required=True)
     updated_at = DateTimeField()   # the last change of contact, fields or consent
     updated_by = StringField()
@@ -54,7 +48,7 @@ class Programme(Document):
     required_hours = IntField(required=True)
     pass_mark = IntField(required=True)
     assessment_required = BooleanField(required=True)
-    created_at = DateTimeField(required=True, default=now_ms)
+    created_at = DateTimeField(required=True, default=clock.now_ms)
     created_by = StringField(required=True)
 
     def as_dict(self):
@@ -79,7 +73,7 @@ class Enrolment(Document):
     attended_hours = IntField(default=0)
     score = IntField()
     passed = BooleanField(default=False)
-    enrolled_at = DateTimeField(required=True, default=now_ms)
+    enrolled_at = DateTimeField(required=True, default=clock.now_ms)
     completed_at = DateTimeField()
 
     def as_dict(self):
@@ -97,7 +91,7 @@ class Certificate(Document):
     status = StringField(required=True)  # active, suspended (expired is computed from valid_until)
     valid_from = StringField(required=True)
     valid_until = StringField(required=True)
-    issued_at = DateTimeField(required=True, default=now_ms)
+    issued_at = DateTimeField(required=True, default=clock.now_ms)
     history = ListField(DictField())
 
     def as_dict(self):
@@ -115,7 +109,7 @@ class RewardPlan(Document):
     compliant = BooleanField(required=True)
     record = DictField(required=True)  # the plan as submitted (JSON mode: decimals as strings)
     check = DictField(required=True)   # the article 45 finding
-    created_at = DateTimeField(required=True, default=now_ms)
+    created_at = DateTimeField(required=True, default=clock.now_ms)
     created_by = StringField(required=True)
 
     def as_dict(self):
@@ -126,7 +120,7 @@ class RewardPlan(Document):
 class Post(Document):
     """A technology transfer post (科技成果转移转化岗) or a talent programme participation (人才计划).
 
-    ``key`` is its natural key (``domain.post_key``/``participation_key``), unique so it is counted once.
+    ``key`` is its natural key (``people.post_key``/``participation_key``), unique so it is counted once.
     Records from before the key got it at start-up (``migrations.key_posts``); the index stays sparse for
     the duplicates among them, which are logged there and left as they were."""
 
@@ -138,7 +132,7 @@ class Post(Document):
     category = StringField(required=True)  # post, programme
     key = StringField()
     record = DictField(required=True)
-    created_at = DateTimeField(required=True, default=now_ms)
+    created_at = DateTimeField(required=True, default=clock.now_ms)
     created_by = StringField(required=True)
 
     def as_dict(self):
@@ -152,7 +146,7 @@ class Assignment(Document):
     id = StringField(primary_key=True)
     kind = StringField(required=True)  # review, mentorship
     record = DictField(required=True)
-    created_at = DateTimeField(required=True, default=now_ms)
+    created_at = DateTimeField(required=True, default=clock.now_ms)
     created_by = StringField(required=True)
 
     def as_dict(self):
@@ -171,3 +165,37 @@ class AchievementReplica(Document):
     organization_ids = ListField(StringField())
     status = StringField()  # of the last event: submitted, registered, returned, published, withdrawn
     updated_at = DateTimeField()
+
+
+class BrokerPerformance(Document):
+    """A broker's figures from the registered technology contracts they took part in (``performance``):
+    totals, per year of registration and per contract type, and the contracts counted (each once)."""
+
+    meta = {"collection": "broker_performance"}
+
+    id = StringField(primary_key=True)  # the person id
+    contracts = IntField(default=0)
+    contract_amount = StringField(default="0.00")
+    technology_transaction_amount = StringField(default="0.00")
+    by_year = DictField()
+    by_type = DictField()
+    contract_ids = ListField(StringField())
+
+    def record(self):
+        """As ``performance`` computes on it (``performance.empty`` for a broker with no contract yet)."""
+        return {"_id": self.id, "contracts": self.contracts, "contract_amount": self.contract_amount,
+                "technology_transaction_amount": self.technology_transaction_amount,
+                "by_year": dict(self.by_year or {}), "by_type": dict(self.by_type or {}),
+                "contract_ids": list(self.contract_ids or [])}
+
+
+class CertificateGuard(Document):
+    """One per person holding (or being given) a certificate: certifying and suspending or reinstating
+    both write it, so they conflict instead of both committing on what the other changed
+    (``handlers.brokers.guard_certificates``)."""
+
+    meta = {"collection": "certificate_guards"}
+
+    id = StringField(primary_key=True)  # the person id
+    version = IntField()
+    at = DateTimeField()

@@ -1,17 +1,17 @@
 """Expert pool (专家库) and mentors (创业导师): selection by field with conflict-of-interest exclusion."""
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from ttp_common.errors import Conflict, field_error
 from ttp_common.fields import Integer
+from ttp_common.models import StrictModel
+from ttp_common.refusals import Conflict
+
+from . import field_refusals
 
 
-
-class AssignmentIn(BaseModel):
+class AssignmentIn(StrictModel):
     """A request for experts to appraise or review an achievement (评价评审)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     achievement_id: str = Field(min_length=1, max_length=64, description="科技成果 under review")
     organization_ids: list[str] = Field(
@@ -33,10 +33,8 @@ class AssignmentIn(BaseModel):
         return value
 
 
-class MentorshipIn(BaseModel):
+class MentorshipIn(StrictModel):
     """A mentor (创业导师) paired with a start-up team."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     mentor_person_id: str = Field(min_length=1, max_length=64)
     team_name: str = Field(min_length=2, max_length=200, description="创业团队名称")
@@ -54,11 +52,11 @@ def announced_organizations(data):
 
 def excluded_organizations(known, given):
     """The organizations whose experts are excluded: the achievement's ``known`` ones (None: the registry has
-    not announced the achievement, a 409) and any ``given`` by the caller, never fewer; each once, in order."""
+    not announced the achievement: ``Conflict``) and any ``given`` by the caller, never fewer; each once, in order."""
     if known is None:
         raise Conflict("the registry has not announced this achievement yet (submitted or published); "
                        "its organizations are unknown, so no expert can be checked for a conflict of interest",
-                       [field_error("achievement_id", "unknown achievement: not yet announced by the registry")])
+                       field="achievement_id", detail="unknown achievement: not yet announced by the registry")
     return list(dict.fromkeys([*known, *given]))
 
 
@@ -74,22 +72,29 @@ def select(candidates, organization_ids, count):
     eligible.sort(key=lambda p: (p.get("assignments", 0), p["id"]))
     if len(eligible) < count:
         raise Conflict(f"only {len(eligible)} eligible experts in this field, {count} requested",
-                       [field_error("count", f"at most {len(eligible)} available")])
+                       field="count", detail=f"at most {len(eligible)} available")
     return eligible[:count]
 
 
 def check_named(people, organization_ids, field):
-    """Named experts must exist, be experts of the field, and have no conflict of interest."""
+    """Named experts must exist, be experts of the field, and have no conflict of interest (``Conflict``
+    naming each that fails)."""
     errors = []
     for i, person in enumerate(people):
         where = f"person_ids.{i}"
         if person is None:
-            errors.append(field_error(where, "no such person"))
+            errors.append((where, "no such person"))
         elif "expert" not in person["kinds"]:
-            errors.append(field_error(where, "not an expert"))
+            errors.append((where, "not an expert"))
         elif field not in (person.get("fields") or ()):
-            errors.append(field_error(where, f"not an expert in {field}"))
+            errors.append((where, f"not an expert in {field}"))
         elif conflicted(person, organization_ids):
-            errors.append(field_error(where, "conflict of interest: the expert's own organization's achievement"))
+            errors.append((where, "conflict of interest: the expert's own organization's achievement"))
     if errors:
-        raise Conflict("some named experts may not review this achievement", errors)
+        raise field_refusals.Conflict("some named experts may not review this achievement", errors)
+
+
+def check_mentor(person):
+    """Only a mentor (kinds include ``mentor``) is paired with a team."""
+    if "mentor" not in person["kinds"]:
+        raise Conflict("the person is not a mentor", field="mentor_person_id", detail="not a mentor")

@@ -5,22 +5,24 @@ from types import SimpleNamespace
 
 from pymongo.errors import DuplicateKeyError
 
-from . import domain
+from ttp_common.mongo import Repository
+
+from . import people
 from .documents import Post
 
 log = logging.getLogger(__name__)
 
 
 def natural_key(doc):
-    """The key a stored post or participation must have (``domain.post_key``/``participation_key``),
+    """The key a stored post or participation must have (``people.post_key``/``participation_key``),
     from its record; None when the record lacks what the key needs."""
     record = doc.get("record") or {}
     try:
         if doc["category"] == "post":
-            return domain.post_key(doc["person_id"], SimpleNamespace(
+            return people.post_key(doc["person_id"], SimpleNamespace(
                 organization_id=record["organization_id"], post_kind=record.get("post_kind") or "transfer_post"))
         if doc["category"] == "programme":
-            return domain.participation_key(doc["person_id"], SimpleNamespace(
+            return people.participation_key(doc["person_id"], SimpleNamespace(
                 programme=record["programme"], programme_name=record.get("programme_name") or "",
                 year=record["year"]))
     except (KeyError, TypeError, AttributeError):
@@ -28,15 +30,26 @@ def natural_key(doc):
     return None
 
 
+class Database(Repository):
+    """The repository of a raw database, outside any transaction (a migration is given the database)."""
+
+    def __init__(self, db):
+        self._db = db
+
+    @property
+    def db(self):
+        return self._db
+
+
 def key_posts(db):
     """Migration: posts and participations stored before their natural key (keyless: the sparse unique
     index skipped them, so a repeat was accepted and counted twice) get it, and participations keyed by
-    programme name as well (the key is now programme and year, ``domain.participation_key``).
+    programme name as well (the key is now programme and year, ``people.participation_key``).
 
     Oldest first: when two would get the same key (or one already holds it), the first keeps it and the
     other is left as it is and logged, to be resolved by hand (start-up goes on). Returns
     ``(keyed, duplicates)``."""
-    posts = db[Post._get_collection_name()]
+    posts = Database(db).collection(Post)
     keyed = duplicates = 0
     # post keys never changed form: only keyless posts; participations: every one (their key changed form)
     query = {"$or": [{"key": None}, {"category": "programme"}]}

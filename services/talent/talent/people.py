@@ -9,10 +9,11 @@ import re
 import unicodedata
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from ttp_common.errors import ValidationFailed
 from ttp_common.fields import Integer
+from ttp_common.models import StrictModel
+from ttp_common.refusals import Invalid
 
 PERSON_KINDS = {"researcher": "科研人员", "broker": "技术经纪人", "mentor": "创业导师", "expert": "专家"}
 
@@ -33,10 +34,8 @@ def is_valid_id_number(value):
     return _ID_CHECK[sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS)) % 11] == value[17]
 
 
-class ContactIn(BaseModel):
+class ContactIn(StrictModel):
     """Contact details (联系方式): personal data, never public, never in events."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     phone: str | None = Field(default=None, pattern=r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$",
                               description="手机或固定电话")
@@ -44,10 +43,8 @@ class ContactIn(BaseModel):
                               description="电子邮箱")
 
 
-class PersonIn(BaseModel):
+class PersonIn(StrictModel):
     """A person registered in the talent pool."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=100, description="姓名 (personal data: not in events)")
     kinds: list[Literal[tuple(PERSON_KINDS)]] = Field(min_length=1, max_length=4)
@@ -89,14 +86,12 @@ def _clean_fields(value):
     return list(dict.fromkeys(cleaned))
 
 
-class PersonUpdateIn(BaseModel):
+class PersonUpdateIn(StrictModel):
     """A change to a person's contact details, fields or consent: only the keys given change.
 
     ``contact`` replaces the contact details (``null`` removes them); ``public_fields`` replaces the
     consent (``[]`` withdraws it). Name, kinds, organization and ID number are not changed here.
     """
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     contact: ContactIn | None = Field(default=None, description="联系方式 (never public, never in events)")
     fields: list[str] | None = Field(default=None, max_length=10, description="专业领域")
@@ -119,10 +114,10 @@ class PersonUpdateIn(BaseModel):
 
 
 def person_changes(body):
-    """The stored fields a ``PersonUpdateIn`` sets; 400 when it sets none."""
+    """The stored fields a ``PersonUpdateIn`` sets; ``Invalid`` when it sets none."""
     data = body.model_dump(mode="json", include=body.model_fields_set)
     if not data:
-        raise ValidationFailed("nothing to change: give contact, fields or public_fields")
+        raise Invalid("nothing to change: give contact, fields or public_fields")
     if "contact" in data:
         data["contact"] = {k: v for k, v in (data["contact"] or {}).items() if v is not None}
     return data
@@ -149,20 +144,16 @@ TALENT_PROGRAMMES = {"thousand_talents": "千人计划", "provincial_talents": "
                      "tianfu_talents": "天府人才计划", "other": "其他"}
 
 
-class PostIn(BaseModel):
+class PostIn(StrictModel):
     """A technology transfer post (科技成果转移转化岗) an organization set up and gave to the person."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     organization_id: str = Field(min_length=1, max_length=64, description="设岗单位")
     post_kind: Literal[tuple(POST_KINDS)] = Field(default="transfer_post")
     starts_on: dt.date = Field(description="到岗日期")
 
 
-class TalentProgrammeIn(BaseModel):
+class TalentProgrammeIn(StrictModel):
     """The person's selection into a talent programme (千人计划 and similar)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     programme: Literal[tuple(TALENT_PROGRAMMES)]
     programme_name: str = Field(min_length=2, max_length=100, description="计划名称, e.g. 四川省千人计划")

@@ -1,8 +1,11 @@
 """Brokers' performance (技术经纪人业绩), computed only from registered technology contracts they took part in.
 
-Figures are kept as exact decimal strings: totals, and per year of registration.
+Figures are kept as exact decimal strings: totals, and per year of registration. The amounts come from the
+transactions service's events (whole fen, ``ttp_common.money.exact_fen``): they are added, never rounded.
 """
 from decimal import Decimal
+
+from ttp_common.money import exact_fen
 
 ZERO = {"contracts": 0, "contract_amount": "0.00", "technology_transaction_amount": "0.00"}
 
@@ -24,8 +27,8 @@ def apply_contract(record, contract):
     counted (same contract_id, e.g. re-published under another event id) does not count again."""
     if contract["contract_id"] in record["contract_ids"]:
         return record
-    amount = Decimal(contract["contract_amount"]).quantize(Decimal("0.01"))
-    technology = Decimal(contract["technology_transaction_amount"]).quantize(Decimal("0.01"))
+    amount = exact_fen(contract["contract_amount"])
+    technology = exact_fen(contract["technology_transaction_amount"])
     year = str(contract["registered_at"].year)
     kind = contract["contract_type"]
     return {

@@ -13,10 +13,13 @@ import datetime as dt
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from ttp_common.errors import ValidationFailed, field_error
+from ttp_common import money
 from ttp_common.fields import OptionalInteger
+from ttp_common.models import StrictModel
+
+from .field_refusals import Invalid
 
 
 MODES = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "self_implementation": "自行实施或合作实施"}
@@ -24,27 +27,30 @@ STATUTE = "促进科技成果转化法(2015) 第四十五条"
 STATUTORY_MINIMUM = {"transfer": Decimal("50"), "licence": Decimal("50"), "investment": Decimal("50"),
                      "self_implementation": Decimal("5")}
 SELF_IMPLEMENTATION_YEARS = (3, 5)
-YUAN = Decimal("0.01")          # amounts: whole fen, as the events' decimal(20, 2)
 PERCENT = Decimal("0.0001")     # percentages: as the events' decimal(9, 4)
 
 
-def _exact(value, quantum):
-    """A validated decimal with no more places than its scale: "1.000" yuan is 1.00.
+def _yuan(value):
+    """A given amount as whole fen with two decimals (``money.exact_fen``): "1.000" and "1" yuan are 1.00.
 
-    ``decimal_places`` lets trailing zeros through ("1.000" has 2 significant places), but the
-    events' fixed-scale decimals refuse an exponent finer than their scale (the event, hence the
-    request, failed with a 500). Quantizing only drops those zeros (the constraint already refused
-    significant digits past the scale), so the value is unchanged; other values are kept as given.
-    """
+    ``decimal_places`` lets trailing zeros through ("1.000" has 2 significant places), but the events'
+    decimal(20, 2) refuses an exponent finer than its scale (the event, hence the request, failed with a
+    500). A fraction of a fen is refused, never rounded (the constraint refuses it first)."""
+    return None if value is None else money.exact_fen(value)
+
+
+def _exact(value, quantum):
+    """A validated percentage with no more places than its scale: "15.00000" is 15.0000.
+
+    As for amounts, trailing zeros past the events' decimal(9, 4) are dropped (the constraint already
+    refused significant digits past the scale), so the value is unchanged; others are kept as given."""
     if value is None or value.as_tuple().exponent >= quantum.as_tuple().exponent:
         return value
     return value.quantize(quantum)
 
 
-class AllocationIn(BaseModel):
+class AllocationIn(StrictModel):
     """One contributor's reward: cash (现金) for transfer/licence/self-implementation, shares for investment."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     person_id: str = Field(min_length=1, max_length=64, description="the contributor, a talent person id")
     cash_yuan: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2,
@@ -55,7 +61,7 @@ class AllocationIn(BaseModel):
     @field_validator("cash_yuan")
     @classmethod
     def _cash(cls, value):
-        return _exact(value, YUAN)
+        return _yuan(value)
 
     @field_validator("share_percent")
     @classmethod
@@ -63,7 +69,7 @@ class AllocationIn(BaseModel):
         return _exact(value, PERCENT)
 
 
-class OwnRulesIn(BaseModel):
+class OwnRulesIn(StrictModel):
     """The organization's own rules (单位规定或与科技人员约定), which take precedence over article 45.
 
     Cited rules must state their minimum, so that every plan is checked against a figure someone stated:
@@ -71,8 +77,6 @@ class OwnRulesIn(BaseModel):
     then any plan under those rules, even a zero reward, is compliant, and the stored check shows the 0%
     and the rules cited for reviewers to judge.
     """
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reference: str = Field(min_length=2, max_length=200, description="e.g. 《四川大学科技成果转化管理办法》第十二条")
     minimum_percent: Decimal = Field(ge=0, le=100, max_digits=7, decimal_places=4,
@@ -84,10 +88,8 @@ class OwnRulesIn(BaseModel):
         return _exact(value, PERCENT)
 
 
-class RewardPlanIn(BaseModel):
+class RewardPlanIn(StrictModel):
     """An organization's reward plan for one transfer, licence, investment or self-implementation."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     organization_id: str = Field(min_length=1, max_length=64)
     achievement_id: str = Field(min_length=1, max_length=64, description="科技成果, as in registry events")
@@ -105,8 +107,8 @@ class RewardPlanIn(BaseModel):
 
     @field_validator("net_income_yuan", "operating_profit_yuan")
     @classmethod
-    def _yuan(cls, value):
-        return _exact(value, YUAN)
+    def _amounts(cls, value):
+        return _yuan(value)
 
     @field_validator("shares_percent")
     @classmethod
@@ -115,36 +117,36 @@ class RewardPlanIn(BaseModel):
 
 
 def check_plan_fields(plan):
-    """The amounts each mode needs, as a 400 naming the field; nothing else is stored."""
+    """The amounts each mode needs, as ``Invalid`` naming each field; nothing else is stored."""
     errors = []
     needs = {"transfer": "net_income_yuan", "licence": "net_income_yuan", "investment": "shares_percent",
              "self_implementation": "operating_profit_yuan"}[plan.mode]
     for name in ("net_income_yuan", "shares_percent", "operating_profit_yuan"):
         if name == needs and getattr(plan, name) is None:
-            errors.append(field_error(name, f"required for {plan.mode}"))
+            errors.append((name, f"required for {plan.mode}"))
         elif name != needs and getattr(plan, name) is not None:
-            errors.append(field_error(name, f"not used for {plan.mode}"))
+            errors.append((name, f"not used for {plan.mode}"))
     if plan.mode == "self_implementation" and plan.years is None:
-        errors.append(field_error("years", "required for self_implementation"))
+        errors.append(("years", "required for self_implementation"))
     if plan.mode != "self_implementation" and plan.years is not None:
-        errors.append(field_error("years", f"not used for {plan.mode}"))
+        errors.append(("years", f"not used for {plan.mode}"))
     part = "share_percent" if plan.mode == "investment" else "cash_yuan"
     other = "cash_yuan" if part == "share_percent" else "share_percent"
     seen = set()
     for i, allocation in enumerate(plan.allocations):
         if getattr(allocation, part) is None:
-            errors.append(field_error(f"allocations.{i}.{part}", f"required for {plan.mode}"))
+            errors.append((f"allocations.{i}.{part}", f"required for {plan.mode}"))
         if getattr(allocation, other) is not None:
-            errors.append(field_error(f"allocations.{i}.{other}", f"not used for {plan.mode}"))
+            errors.append((f"allocations.{i}.{other}", f"not used for {plan.mode}"))
         if allocation.person_id in seen:
-            errors.append(field_error(f"allocations.{i}.person_id", "each contributor once"))
+            errors.append((f"allocations.{i}.person_id", "each contributor once"))
         seen.add(allocation.person_id)
     if not errors:
         basis, total = basis_and_total(plan)
         if total > basis:
-            errors.append(field_error("allocations", f"the rewards ({total}) exceed what was obtained ({basis})"))
+            errors.append(("allocations", f"the rewards ({total}) exceed what was obtained ({basis})"))
     if errors:
-        raise ValidationFailed(f"{len(errors)} invalid field(s)", errors)
+        raise Invalid(f"{len(errors)} invalid field(s)", errors)
 
 
 def basis_and_total(plan):
@@ -159,8 +161,9 @@ def check_plan(plan):
     """The article 45 check (or the organization's own rules). Returns a dict stored with the plan:
     ``compliant``, ``basis`` (statutory/own_rules), ``required_percent``, ``actual_percent`` and ``findings``."""
     obtained, total = basis_and_total(plan)
-    # rounded down, so a plan just short of the minimum never shows the minimum itself
-    actual = (total * 100 / obtained).quantize(Decimal("0.0001"), rounding=ROUND_DOWN) if obtained else None
+    # A percentage, not an amount of money (ttp_common.money's half-up rule is for fen): rounded down, so a
+    # plan just short of the minimum never shows the minimum itself (49.99995% is 49.9999%, never 50.0000%).
+    actual = (total * 100 / obtained).quantize(PERCENT, rounding=ROUND_DOWN) if obtained else None
     findings = []
     if plan.own_rules is not None:
         basis, required, source = "own_rules", plan.own_rules.minimum_percent, plan.own_rules.reference

@@ -2,10 +2,13 @@
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from ttp_common.errors import ApiError, Conflict, ValidationFailed, field_error
 from ttp_common.fields import Integer, OptionalInteger
+from ttp_common.models import StrictModel
+from ttp_common.refusals import Conflict, TransitionRefused
+
+from .field_refusals import Invalid, RuleNotMet
 
 
 PROGRAMME_KINDS = {"degree": "学历教育", "vocational": "职业教育", "continuing": "继续教育",
@@ -13,26 +16,15 @@ PROGRAMME_KINDS = {"degree": "学历教育", "vocational": "职业教育", "cont
 BROKER_LEVELS = {"junior": "初级技术经纪人", "intermediate": "中级技术经纪人", "senior": "高级技术经理人"}
 
 
-class Unprocessable(ApiError):
-    """The request is well-formed but the domain rules do not allow it (yet)."""
-
-    status = 422
-    code = "rule_not_met"
-
-
-class SessionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class SessionIn(StrictModel):
     code: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$", description="课次编号, e.g. S1")
     topic: str = Field(min_length=1, max_length=200, description="主题, e.g. 政策法规模块")
     date: dt.date = Field(description="上课日期")
     hours: Integer = Field(ge=1, le=100, description="学时")
 
 
-class ProgrammeIn(BaseModel):
+class ProgrammeIn(StrictModel):
     """A training programme (培训项目) given by a provider organization (e.g. an accredited training base)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str = Field(min_length=2, max_length=200, description="项目名称")
     kind: Literal[tuple(PROGRAMME_KINDS)] = Field(description="学历/职业/继续教育, or a broker course")
@@ -51,57 +43,49 @@ class ProgrammeIn(BaseModel):
 
 
 def check_programme(body):
-    """Cross-field rules of a programme, as a 400 naming the field (pydantic would name none)."""
+    """Cross-field rules of a programme, as ``Invalid`` naming each field (pydantic would name none)."""
     errors = []
     if body.kind == "broker_course" and body.level is None:
-        errors.append(field_error("level", "a broker course needs a level: junior, intermediate or senior"))
+        errors.append(("level", "a broker course needs a level: junior, intermediate or senior"))
     if body.kind != "broker_course" and body.level is not None:
-        errors.append(field_error("level", "only broker courses have a level"))
+        errors.append(("level", "only broker courses have a level"))
     seen = set()
     for i, session in enumerate(body.sessions):
         if session.code in seen:
-            errors.append(field_error(f"sessions.{i}.code", "session codes must be unique"))
+            errors.append((f"sessions.{i}.code", "session codes must be unique"))
         seen.add(session.code)
     if body.required_hours is not None and body.required_hours > body.total_hours:
-        errors.append(field_error("required_hours", f"more than the sessions' {body.total_hours} hours"))
+        errors.append(("required_hours", f"more than the sessions' {body.total_hours} hours"))
     if errors:
-        raise ValidationFailed(f"{len(errors)} invalid field(s)", errors)
+        raise Invalid(f"{len(errors)} invalid field(s)", errors)
 
 
-class EnrolmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class EnrolmentIn(StrictModel):
     person_id: str = Field(min_length=1, max_length=64)
 
 
-class AttendanceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class AttendanceIn(StrictModel):
     session: str = Field(min_length=1, max_length=20, description="课次编号")
 
 
-class AssessmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class AssessmentIn(StrictModel):
     score: Integer = Field(ge=0, le=100, description="考核成绩 (0–100)")
 
 
 def attend(enrolment, programme, session_code):
     """Hours gained by attending ``session_code``; each session counts once, and only while enrolled."""
-    if enrolment["status"] != "enrolled":
-        raise Conflict(f"the enrolment is {enrolment['status']}")
+    check_enrolled(enrolment)
     sessions = {s["code"]: s for s in programme["sessions"]}
     if session_code not in sessions:
-        raise Unprocessable("no such session in this programme", [field_error("session", "unknown session code")])
+        raise RuleNotMet("no such session in this programme", field="session", detail="unknown session code")
     if session_code in enrolment["attended"]:
-        raise Conflict("attendance at this session is already recorded", [field_error("session", "already recorded")])
+        raise Conflict("attendance at this session is already recorded", field="session", detail="already recorded")
     return sessions[session_code]["hours"]
 
 
 def assess(enrolment, programme, score):
     """Whether ``score`` passes the programme's assessment."""
-    if enrolment["status"] != "enrolled":
-        raise Conflict(f"the enrolment is {enrolment['status']}")
+    check_enrolled(enrolment)
     return score >= programme["pass_mark"]
 
 
@@ -115,10 +99,16 @@ def completion_shortfalls(enrolment, programme):
     return shortfalls
 
 
-def check_completable(enrolment, programme):
+def check_enrolled(enrolment):
+    """Attendance, assessment and completion are recorded only while enrolled (not once completed)."""
     if enrolment["status"] != "enrolled":
-        raise Conflict(f"the enrolment is {enrolment['status']}")
+        raise TransitionRefused(f"the enrolment is {enrolment['status']}")
+
+
+def check_completable(enrolment, programme):
+    """``RuleNotMet`` naming each shortfall while the enrolment cannot be completed."""
+    check_enrolled(enrolment)
     shortfalls = completion_shortfalls(enrolment, programme)
     if shortfalls:
-        raise Unprocessable("the enrolment cannot be completed: " + "; ".join(shortfalls),
-                            [field_error("enrolment", s) for s in shortfalls])
+        raise RuleNotMet("the enrolment cannot be completed: " + "; ".join(shortfalls),
+                         [("enrolment", s) for s in shortfalls])

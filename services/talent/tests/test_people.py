@@ -2,9 +2,9 @@
 import pytest
 from pydantic import ValidationError
 
-from talent.domain import (PERSON_KINDS, PersonIn, PersonUpdateIn, TalentProgrammeIn, is_valid_id_number,
+from talent.people import (PERSON_KINDS, PersonIn, PersonUpdateIn, TalentProgrammeIn, is_valid_id_number,
                            participation_key, person_changes, private_view, public_view)
-from ttp_common.errors import ValidationFailed
+from ttp_common.refusals import Invalid
 
 
 def error_paths(exc_info):
@@ -104,7 +104,7 @@ def test_an_update_sets_only_the_keys_given():
     assert person_changes(PersonUpdateIn(contact={"email": "c@example.cn"}, fields=[" 新材料", "新材料"])) == {
         "contact": {"email": "c@example.cn"}, "fields": ["新材料"]}
     assert person_changes(PersonUpdateIn(contact=None)) == {"contact": {}}  # removes the contact details
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Invalid):
         person_changes(PersonUpdateIn())
 
 

@@ -7,10 +7,11 @@ import pytest
 from pydantic import ValidationError
 
 from talent import certification, experts, performance, rewards, training
-from talent.domain import TalentProgrammeIn
 from talent.experts import AssignmentIn
+from talent.field_refusals import RuleNotMet
+from talent.people import TalentProgrammeIn
 from talent.rewards import OwnRulesIn, RewardPlanIn
-from ttp_common.errors import Conflict, ValidationFailed
+from ttp_common.refusals import Conflict, Invalid, TransitionRefused
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -78,7 +79,7 @@ def test_a_suspended_certificate_of_the_level_blocks_a_new_one_naming_its_state(
     with pytest.raises(Conflict) as exc:
         certification.check_not_suspended("junior", [suspended], TODAY)
     assert "SCTB-2026-J-00007 is suspended" in exc.value.message
-    assert [f["path"] for f in exc.value.fields] == ["level"]
+    assert exc.value.field == "level"
     certification.check_not_suspended("intermediate", [suspended], TODAY)  # another level: not blocked here
     certification.check_not_suspended("junior", [{**suspended, "valid_until": "2026-11-26"}], TODAY)  # expired
     certification.check_not_suspended("junior", [{**suspended, "status": "active"}], TODAY)
@@ -115,6 +116,9 @@ def test_suspension_and_reinstatement():
     expired = cert("junior", "suspended", valid_until="2026-11-26")
     assert certification.certificate_status(expired, TODAY) == "expired"
     assert certification.check_transition("reinstate", expired, TODAY) is None
+    assert certification.transition("suspend", cert("junior"), TODAY) == "suspended"
+    with pytest.raises(TransitionRefused, match="cannot reinstate a certificate that is expired"):
+        certification.transition("reinstate", expired, TODAY)
 
 
 # -- training ------------------------------------------------------------------------------
@@ -131,7 +135,7 @@ def test_attendance_counts_each_session_once():
     assert training.attend(enrolment(), PROGRAMME, "S1") == 8
     with pytest.raises(Conflict):
         training.attend(enrolment(attended=["S1"]), PROGRAMME, "S1")
-    with pytest.raises(training.Unprocessable):
+    with pytest.raises(RuleNotMet):
         training.attend(enrolment(), PROGRAMME, "S9")
     with pytest.raises(Conflict):
         training.attend(enrolment(status="completed"), PROGRAMME, "S2")
@@ -148,7 +152,7 @@ def test_completion_needs_the_hours_and_a_passed_assessment():
         "attended 8 of 16 required hours", "no passed assessment"]
     no_exam = {**PROGRAMME, "assessment_required": False}
     assert training.completion_shortfalls(enrolment(attended_hours=16), no_exam) == []
-    with pytest.raises(training.Unprocessable):
+    with pytest.raises(RuleNotMet):
         training.check_completable(enrolment(attended_hours=8, passed=True), PROGRAMME)
 
 
@@ -168,7 +172,7 @@ def programme_in(**changes):
                    {"code": "S1", "topic": "b", "date": "2026-03-02", "hours": 8}]}, "sessions.1.code"),
 ])
 def test_programme_cross_field_rules_name_the_field(changes, path):
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Invalid) as exc:
         training.check_programme(programme_in(**changes))
     assert [f["path"] for f in exc.value.fields] == [path]
 
@@ -279,7 +283,7 @@ def test_the_registrys_organizations_are_always_excluded_and_the_callers_only_ad
     assert experts.excluded_organizations(["org-a"], ["org-c", "org-a"]) == ["org-a", "org-c"]
     with pytest.raises(Conflict) as exc:
         experts.excluded_organizations(None, ["org-a"])
-    assert [f["path"] for f in exc.value.fields] == ["achievement_id"]
+    assert exc.value.field == "achievement_id"
     assert AssignmentIn(achievement_id="a-1", field="新材料").organization_ids == []
 
 
@@ -363,13 +367,13 @@ def test_amounts_stay_exact():
     ({"allocations": [{"person_id": "p1", "cash_yuan": "100.01"}]}, "allocations"),
 ])
 def test_plan_fields_must_fit_the_mode(changes, path):
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Invalid) as exc:
         rewards.check_plan_fields(plan("transfer", **changes))
     assert [f["path"] for f in exc.value.fields] == [path]
 
 
 def test_self_implementation_needs_years():
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(Invalid) as exc:
         rewards.check_plan_fields(plan("self_implementation", years=None))
     assert [f["path"] for f in exc.value.fields] == ["years"]
 

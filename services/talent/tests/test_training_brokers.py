@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from ttp_common.clock import china_date
 from ttp_testing import assert_error, at_once, header, publish_event, read_topic, redeliver, unique, wait_for
 
 pytestmark = pytest.mark.integration
@@ -215,7 +216,7 @@ def test_certification_follows_the_level_rules(api, person_id):
     response = api.post(CERTIFY.format(person_id), {"level": "junior"}, token=admin)
     assert response.status_code == 201, response.text
     junior = response.json()
-    today = dt.date.today()
+    today = china_date()
     assert junior["number"] == f"SCTB-{today.year}-J-00001" and junior["status"] == "active"
     assert junior["level_label"] == "初级技术经纪人" and junior["valid_from"] == today.isoformat()
     assert junior["valid_until"] == (today.replace(year=today.year + 3) - dt.timedelta(days=1)).isoformat()
@@ -237,7 +238,7 @@ def test_certification_follows_the_level_rules(api, person_id):
 
 def test_a_certificate_is_verifiable_suspended_and_reinstated(api, person_id):
     admin = api.token("admin")
-    number = f"SCTB-{dt.date.today().year}-J-00001"
+    number = f"SCTB-{china_date().year}-J-00001"
     public = api.get(f"/api/v1/certificates/{number}").json()
     assert public == {"number": number, "level": "junior", "level_label": "初级技术经纪人", "status": "active",
                       "valid_from": public["valid_from"], "valid_until": public["valid_until"]}
@@ -261,7 +262,7 @@ def test_a_certificate_is_verifiable_suspended_and_reinstated(api, person_id):
 def test_a_suspended_certificate_is_not_bypassed_by_certifying_again(api, person_id):
     """The person still meets the junior rules (course completed); only reinstatement lifts a suspension."""
     admin = api.token("admin")
-    number = f"SCTB-{dt.date.today().year}-J-00001"
+    number = f"SCTB-{china_date().year}-J-00001"
     assert api.post(f"/api/v1/certificates/{number}/suspension", {"reason": "执业投诉核查中"},
                     token=admin).status_code == 200
     before = api.counts("certificates")
