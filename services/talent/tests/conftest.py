@@ -67,3 +67,12 @@ def assert_no_personal_data():
 @pytest.fixture
 def personal_data_patterns():
     return PHONE, ID_NUMBER
+
+
+@pytest.fixture
+def uow():
+    """A fake unit of work over every talent document (``ttp_testing.fakes``), for the handler unit tests."""
+    from talent.service import TalentService
+    from ttp_testing.fakes import FakeUnitOfWork
+
+    return FakeUnitOfWork(*TalentService.documents, service="talent")

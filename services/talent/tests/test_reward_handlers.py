@@ -1,0 +1,70 @@
+"""The reward handler over a fake unit of work: what a recorded plan stores and announces, compliant or
+flagged, and what it refuses."""
+from decimal import Decimal
+
+import pytest
+
+from talent.documents import RewardPlan
+from talent.field_refusals import Invalid
+from talent.handlers import rewards as handlers
+from talent.rewards import RewardPlanIn
+from ttp_common.auth import Principal, Roles
+from ttp_common.errors import Forbidden
+
+UESTC = Principal(sub="tto-a", role=Roles.INSTITUTION, org="org-uestc")
+
+
+def plan(**changes):
+    return RewardPlanIn(**{"organization_id": "org-uestc", "achievement_id": "ach-9", "mode": "transfer",
+                           "occurred_on": "2026-05-20", "net_income_yuan": "2000000.00",
+                           "allocations": [{"person_id": "p-1", "cash_yuan": "600000.00"},
+                                           {"person_id": "p-2", "cash_yuan": "400000.00"}], **changes})
+
+
+def test_a_compliant_plan_is_stored_with_its_check_and_announced(uow):
+    recorded = handlers.record(uow, plan(), UESTC)
+
+    stored = uow.get(RewardPlan, recorded.id)
+    assert (stored.organization_id, stored.compliant, stored.created_by) == ("org-uestc", True, "tto-a")
+    assert stored.check == {"compliant": True, "basis": "statutory", "source": "促进科技成果转化法(2015) 第四十五条",
+                            "required_percent": "50", "actual_percent": "50.0000", "findings": []}
+    assert stored.record["allocations"][0]["cash_yuan"] == "600000.00"
+    [event] = uow.events
+    assert event.name == "talent.reward.recorded.v1" and event.subject == recorded.id
+    assert event.data["total_cash_yuan"] == Decimal("1000000.00") and event.data["total_share_percent"] is None
+    assert event.data["contributor_person_ids"] == ["p-1", "p-2"] and event.data["findings"] == []
+
+
+def test_a_plan_short_of_the_minimum_is_stored_flagged_with_its_finding(uow):
+    recorded = handlers.record(uow, plan(allocations=[{"person_id": "p-1", "cash_yuan": "999999.99"}]), UESTC)
+
+    stored = uow.get(RewardPlan, recorded.id)
+    assert stored.compliant is False and stored.check["actual_percent"] == "49.9999"  # rounded down, never 50
+    [finding] = stored.check["findings"]
+    assert finding["code"] == "below_minimum"
+    [event] = uow.events
+    assert (event.data["compliant"], event.data["actual_percent"]) == (False, Decimal("49.9999"))
+    assert event.data["findings"] == [finding["message"]]
+
+
+def test_given_amounts_are_kept_to_the_fen(uow):
+    """A given amount is whole fen (a fraction is refused by the model): "1000000" and "1000000.000" yuan are
+    both stored and announced as 1000000.00."""
+    recorded = handlers.record(uow, plan(net_income_yuan="2000000.0000",
+                                         allocations=[{"person_id": "p-1", "cash_yuan": "1000000"}]), UESTC)
+    stored = uow.get(RewardPlan, recorded.id)
+    assert (stored.record["net_income_yuan"], stored.record["allocations"][0]["cash_yuan"]) == (
+        "2000000.00", "1000000.00")
+    assert uow.events[0].data["total_cash_yuan"] == Decimal("1000000.00")
+
+
+def test_a_plan_names_every_misplaced_field_and_belongs_to_its_organization(uow):
+    with pytest.raises(Invalid) as refused:
+        handlers.record(uow, plan(shares_percent="10", years=3,
+                                  allocations=[{"person_id": "p-1", "cash_yuan": "1.00", "share_percent": "1"},
+                                               {"person_id": "p-1", "cash_yuan": "1.00"}]), UESTC)
+    assert [f["path"] for f in refused.value.fields] == [
+        "shares_percent", "years", "allocations.0.share_percent", "allocations.1.person_id"]
+    with pytest.raises(Forbidden):
+        handlers.record(uow, plan(), Principal(sub="tto-b", role=Roles.INSTITUTION, org="org-swjtu"))
+    assert uow.count(RewardPlan) == 0 and uow.events == []
