@@ -4,7 +4,7 @@ Plain Python over dicts: one document per report (``<organization_id>:<year>``) 
 ``registry.annual_report.*`` events, and a directory of universities and institutes from
 ``registry.organization.registered.v1``.
 """
-from ttp_common.errors import ValidationFailed
+from ttp_common.refusals import Invalid
 
 REPORTING_KINDS = ("university", "institute")
 YEARS = (2000, 2100)  # the years one may ask about (the registry takes reports for 2016-2100)
@@ -18,7 +18,7 @@ def check_year(year):
     """A year one may ask about; anything else (e.g. a number too large for the database) is a 400."""
     low, high = YEARS
     if not low <= year <= high:
-        raise ValidationFailed.at("year", f"must be a year from {low} to {high}")
+        raise Invalid(f"must be a year from {low} to {high}", field="year")
     return year
 
 
@@ -82,3 +82,12 @@ def summarise(year, reports, organizations):
         entry["organizations"].append(row)
     totals = {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES}
     return {"year": year, "totals": totals, "departments": [departments[d] for d in sorted(departments)]}
+
+
+def year_summaries(reports, organizations):
+    """Every reported year, newest first, without the organization lists (``summarise`` per year)."""
+    summaries = [summarise(year, [r for r in reports if r["year"] == year], organizations)
+                 for year in sorted({r["year"] for r in reports}, reverse=True)]
+    return [{"year": s["year"], "totals": s["totals"],
+             "departments": [{k: v for k, v in d.items() if k != "organizations"} for d in s["departments"]]}
+            for s in summaries]

@@ -12,10 +12,10 @@ import time
 from kafka import KafkaConsumer, TopicPartition
 from prometheus_client.core import GaugeMetricFamily
 
-from ttp_common import kafka
+from ttp_common import clock, kafka
 from ttp_common.reference import SICHUAN_REGIONS
 
-from . import compliance, domain, ledger, projection
+from . import compliance, ledger, progress, read_models
 
 log = logging.getLogger(__name__)
 LAG_CACHE_SECONDS = 5.0
@@ -89,11 +89,11 @@ class ProgressCollector:
         yield from families
 
     def _families(self):
-        db = self.store.db
+        store = self.store
         plan, tasks = self.plans.plan, self.plans.ledger
-        counters = projection.read_counters(db)
-        today = domain.today()
-        rows = domain.progress(plan, counters, today, breakdowns=False)
+        counters = read_models.counters(store)
+        today = clock.china_date()
+        rows = progress.progress(plan, counters, today, breakdowns=False)
 
         labels = ["target", "unit"]
         goal = GaugeMetricFamily("ttp_target_goal", "A plan target's goal (count, or yuan)", labels=labels)
@@ -116,7 +116,7 @@ class ProgressCollector:
         # Each breakdown bucket carries its Chinese name too (one name per code: still bounded).
         names = {"region": lambda b: SICHUAN_REGIONS.get(b, "其他"),
                  "programme": lambda b: plan.programmes.get(int(b), "其他") if b.isdigit() else "其他",
-                 "contract_type": lambda b: domain.CONTRACT_TYPES.get(b, "其他")}
+                 "contract_type": lambda b: progress.CONTRACT_TYPES.get(b, "其他")}
         by = {d: GaugeMetricFamily(f"ttp_target_value_by_{d}", f"A target's value by {d}",
                                    labels=[*labels, d] + ([f"{d}_name"] if d in names else []))
               for d in ("year", "region", "programme", "contract_type")}
@@ -130,7 +130,7 @@ class ProgressCollector:
                     dimension, _, bucket = counter[len(name) + 1:].partition("=")
                     found.setdefault(dimension, {})[bucket] = raw / scale
             expected_buckets = {"region": list(SICHUAN_REGIONS), "programme": [str(n) for n in plan.programmes],
-                                "contract_type": list(domain.CONTRACT_TYPES)}
+                                "contract_type": list(progress.CONTRACT_TYPES)}
             for dimension, family in by.items():
                 if dimension != "year" and dimension not in declared:
                     continue
@@ -143,18 +143,18 @@ class ProgressCollector:
 
         indicator = GaugeMetricFamily("ttp_indicator_value", "A figure the plan tracks without a goal",
                                       labels=["indicator", "unit"])
-        for row in domain.indicators(plan, counters, breakdowns=False):
+        for row in progress.indicators(plan, counters, breakdowns=False):
             indicator.add_metric([row["key"], row["unit"]], float(row["value"]))
         yield indicator
 
         info = GaugeMetricFamily("ttp_plan_info", "The plan whose targets are measured", labels=["plan", "title"])
         info.add_metric([plan.key, plan.title], 1)
         yield info
-        end = dt.datetime.combine(plan.period.end + dt.timedelta(days=1), dt.time(), domain.CHINA)
+        end = dt.datetime.combine(plan.period.end + dt.timedelta(days=1), dt.time(), clock.CHINA_TIME)
         yield GaugeMetricFamily("ttp_plan_period_end_timestamp_seconds", "End of the plan's period",
                                 value=end.timestamp())
 
-        states = {doc["_id"]: doc for doc in db[projection.TASKS].find()}
+        states = read_models.task_states(store)
         by_status = GaugeMetricFamily("ttp_tasks", "Tasks of the plan's task ledger by status", labels=["status"])
         overdue = GaugeMetricFamily("ttp_task_overdue", "1 when a ledger task is past its schedule and not done",
                                     labels=["task"])
@@ -168,8 +168,7 @@ class ProgressCollector:
         yield GaugeMetricFamily("ttp_tasks_overdue", "Ledger tasks past their schedule and not done",
                                 value=sum(v["overdue"] for v in views))
 
-        reports = list(db[projection.REPORTS].find({}, {"_id": 0}))
-        organizations = {d.pop("_id"): d for d in db[projection.ORGANIZATIONS].find()}
+        reports, organizations = read_models.annual_reports(store), read_models.organizations(store)
         annual = GaugeMetricFamily("ttp_annual_reports", "Universities and institutes by annual-report status",
                                    labels=["year", "status"])
         for year in sorted({r["year"] for r in reports}):
@@ -178,7 +177,7 @@ class ProgressCollector:
                 annual.add_metric([str(year), status], count)
         yield annual
 
-        meta = projection.read_meta(db)
+        meta = read_models.meta(store)
         yield GaugeMetricFamily("ttp_projection_events_applied", "Events applied to the read models (since the last rebuild)",
                                 value=meta.get("applied", 0))
         for name, field, doc in (

@@ -5,17 +5,21 @@ state (status, note, who, when) is projected from ``metrics.task.updated.v1`` ev
 rebuild from the topic restores it. ``revision`` orders updates of one task: an event is
 applied only when it is newer than what is stored (a redelivered or stale one changes nothing).
 """
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ttp_common.models import Query, StrictModel
 
 from .plan import TASK_STATUSES
+from .progress import AsOfDate
 
 STATUS_LABELS = {"not_started": "未启动", "in_progress": "推进中", "done": "已完成"}
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(StrictModel):
     """PATCH body: the new status and/or note (null clears the note)."""
 
-    model_config = ConfigDict(extra="forbid")
     status: str | None = Field(default=None, json_schema_extra={"enum": list(TASK_STATUSES)})
     note: str | None = Field(default=None, max_length=2000)
 
@@ -26,6 +30,28 @@ class TaskUpdate(BaseModel):
         if "status" not in self.model_fields_set and "note" not in self.model_fields_set:
             raise ValueError("give a status or a note")
         return self
+
+
+class TaskQuery(Query):
+    """The ledger's filters; ``as_of`` decides the overdue flags."""
+
+    as_of: AsOfDate
+    status: Literal[TASK_STATUSES] | None = None
+    overdue: bool | None = None
+    department: str | None = None
+
+
+def select(views, query):
+    """The task views ``query`` asks for."""
+    return [v for v in views if (query.status is None or v["status"] == query.status)
+            and (query.overdue is None or v["overdue"] == query.overdue)
+            and (query.department is None or query.department in v["departments"])]
+
+
+def summary(views):
+    """Total, overdue and one count per status."""
+    return {"total": len(views), "overdue": sum(v["overdue"] for v in views),
+            **{s: sum(v["status"] == s for v in views) for s in TASK_STATUSES}}
 
 
 def initial_state():

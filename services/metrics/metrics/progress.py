@@ -2,30 +2,47 @@
 
 Every figure is a set of integer tallies ("counters"): the total under the figure's counter
 name, and one per breakdown value under ``<counter>|<dimension>=<value>`` (``year`` too).
-Money is counted in integer fen so sums stay exact; amounts leave as exact decimals.
+Money is counted in integer fen so sums stay exact (``ttp_common.money``: a given amount with a
+fraction of a fen is refused, not rounded); amounts leave as exact decimals. Years and dates of
+the plan are China's (``ttp_common.clock``).
 """
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
 
+from pydantic import BeforeValidator, Field
+
+from ttp_common import clock
+from ttp_common.models import Query
+from ttp_common.money import from_fen, round_fen, to_fen
 from ttp_common.reference import SICHUAN_REGIONS
 
-FEN = Decimal("0.01")
-CHINA = dt.timezone(dt.timedelta(hours=8))  # years and dates of the plan are Beijing time
 CONTRACT_TYPES = {"development": "技术开发", "transfer": "技术转让", "licence": "技术许可",
                   "consulting": "技术咨询", "service": "技术服务"}
 OTHER = "other"
 
 
-def to_fen(amount) -> int:
-    """Yuan to integer fen; a fraction of a fen is an error, not rounded away."""
-    fen = Decimal(amount) / FEN
-    if fen != fen.to_integral_value():
-        raise ValueError(f"{amount} yuan is not a whole number of fen")
-    return int(fen)
+def iso_date(value):
+    """A query string's date exactly as ``date.fromisoformat`` reads it (pydantic alone would also take
+    Unix timestamps and refuse ``20180702``)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def from_fen(fen: int) -> Decimal:
-    return (Decimal(fen) * FEN).quantize(FEN)
+AsOfDate = Annotated[dt.date, BeforeValidator(iso_date), Field(
+    default_factory=clock.china_date,
+    description="the date for the linear path and overdue flags (default: today, Beijing time)")]
+"""The query parameter ``as_of``: the day progress and overdue flags are judged on."""
+
+
+class AsOf(Query):
+    """Only the day (one target, one task)."""
+
+    as_of: AsOfDate
+
+
+class ProgressQuery(Query):
+    as_of: AsOfDate
+    breakdowns: bool = True
 
 
 def as_datetime(value):
@@ -69,7 +86,7 @@ def increments(plan, event_name, data, event_time=None):
             when = as_datetime(data.get(source.time)) if source.time else None
             when = when or as_datetime(event_time)
             if when is not None:
-                keys.append(f"{name}|year={when.astimezone(CHINA).year}")
+                keys.append(f"{name}|year={clock.china_date(when).year}")
             for dimension, field in source.dimensions.items():
                 value = bucket(dimension, data.get(field))
                 if value is not None:
@@ -133,8 +150,8 @@ def progress(plan, counters, as_of, breakdowns=True):
     rows = []
     for target in plan.targets:
         value = _value(target, counters.get(target.counter_name, 0))
-        places = FEN if target.unit == "yuan" else Decimal(1)
-        expected = (target.goal * fraction).quantize(places, rounding=ROUND_HALF_UP)
+        expected = target.goal * fraction
+        expected = round_fen(expected) if target.unit == "yuan" else expected.quantize(Decimal(1), ROUND_HALF_UP)
         row = {
             "key": target.key, "label": target.label, "unit": target.unit,
             "goal": target.goal, "value": value,
@@ -158,7 +175,3 @@ def indicators(plan, counters, breakdowns=True):
             row["breakdowns"] = _breakdowns(plan, figure, counters)
         rows.append(row)
     return rows
-
-
-def today():
-    return dt.datetime.now(CHINA).date()

@@ -17,12 +17,14 @@ import pymongo
 import yaml
 from kafka import KafkaConsumer, TopicPartition
 
-from ttp_common import avro, envelope, events, kafka
-from ttp_common.mongo import PROCESSED, now
+from ttp_common import avro, clock, envelope, events, kafka
+from ttp_common.mongo import PROCESSED, Repository, now
 from ttp_common.paths import REPO_ROOT
 from ttp_common.settings import setting
 
-from . import plan as plans, projection
+from . import plan as plans, read_models
+from .handlers import projection
+from .handlers.projection import CONSUMED_EVENTS
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG = REPO_ROOT / "services" / "metrics" / "config.yaml"
@@ -36,8 +38,20 @@ def load_config(path):
         return yaml.safe_load(f)
 
 
+class ReplayUnitOfWork(Repository):
+    """The projection's unit of work in a replay: the database and the session of one transaction (a
+    projection emits no events)."""
+
+    def __init__(self, db, session):
+        self._db, self.session = db, session
+
+    @property
+    def db(self):
+        return self._db
+
+
 def wipe(db):
-    for name in projection.COLLECTIONS:
+    for name in read_models.COLLECTIONS:
         db[name].delete_many({})
     db[PROCESSED].delete_many({"handler": projection.HANDLER})
 
@@ -69,8 +83,6 @@ def read_all(bootstrap, topics, idle_ms=1500):
 def rebuild(config, progress=None):
     """Wipe and replay; returns {"records": n, "applied": n, "skipped": n, "undecodable": n}."""
     plan = plans.load_plan(config.get("METRICS_PLAN") or plans.DEFAULT_PLAN)
-    from .service import CONSUMED_EVENTS
-
     prefix = setting(config, "KAFKA_TOPIC_PREFIX")
     topics = sorted({avro.event_topic(name, prefix) for name in CONSUMED_EVENTS})
     client = pymongo.MongoClient(setting(config, "MONGO_URI"), tz_aware=True)
@@ -109,7 +121,8 @@ def _apply(client, db, plan, event):
             return False  # the same event twice on the topic (an at-least-once relay)
         db[PROCESSED].insert_one({"_id": marker, "handler": projection.HANDLER, "type": event.type,
                                   "topic": event.topic, "at": now()}, session=session)
-        projection.apply(db, session, plan, event.event_name, event.data, event.id, event.time)
+        projection.project(ReplayUnitOfWork(db, session), plan, event.event_name, event.data, event.id, event.time,
+                           clock.now_ms())
         return True
 
     with client.start_session() as session:

@@ -7,8 +7,10 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from metrics.domain import elapsed_fraction, from_fen, increments, indicators, progress, to_fen
+from ttp_common.money import from_fen, to_fen
+
 from metrics.plan import PLANS_DIR, Plan, load_plan
+from metrics.progress import elapsed_fraction, increments, indicators, progress
 
 PLAN = load_plan()
 APPROVED = "finance.transformation_project.approved.v1"
@@ -94,6 +96,8 @@ def test_fen_conversion_is_exact_and_refuses_fractions_of_a_fen():
     for amount in ("0.001", "0.005", "12.345"):  # never silently rounded
         with pytest.raises(ValueError):
             to_fen(Decimal(amount))
+        with pytest.raises(ValueError):  # nor when an event carries it
+            increments(PLAN, CONTRACT, contract(amount, "1.00"))
 
 
 def test_registration_alone_does_not_count_as_a_service_institution():
