@@ -1,0 +1,74 @@
+"""The projection's work per event over a fake unit of work: what a consumed event changes in the read
+models (counters in fen, the compliance directory and reports, the task ledger, the pipeline's meta). The
+same events through Kafka and the real service are in test_projection.py. ``uow``: conftest.py's fake."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from metrics import read_models
+from metrics.handlers import projection as handlers
+from metrics.plan import load_plan
+
+PLAN = load_plan()
+CONTRACT = "transactions.contract.registered.v1"
+T2019 = dt.datetime(2019, 3, 2, 2, 0, 0, 123456, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def contract(amount, turnover, contract_type="transfer"):
+    return {"contract_id": "c1", "registration_number": "5101002019000001", "contract_type": contract_type,
+            "contract_amount": Decimal(amount), "technology_transaction_amount": Decimal(turnover),
+            "seller_organization_id": "org-1", "region_code": "511300", "registered_at": T2019, "programme": 3}
+
+
+def project(uow, name, data, event_id="e1", time=T2019):
+    handlers.project(uow, PLAN, name, data, event_id, time, AT)
+
+
+def test_a_registered_contract_moves_both_amounts_in_fen_and_the_pipeline(uow):
+    project(uow, CONTRACT, contract("1500000.50", "1200000.25"))
+    project(uow, CONTRACT, contract("0.10", "0.10", contract_type="service"), event_id="e2")
+
+    counters = read_models.counters(uow)
+    assert counters["contract_turnover_fen"] == 120000035 and counters["contract_amount_fen"] == 150000060
+    assert counters["contract_turnover_fen|region=511300"] == 120000035
+    assert counters["contract_turnover_fen|contract_type=service"] == 10
+    assert counters["contract_turnover_fen|year=2019"] == 120000035 and counters["contracts_registered"] == 2
+    meta = read_models.meta(uow)
+    assert meta["applied"] == 2 and meta["last_applied_at"] == AT
+    assert meta["last_event_time"] == T2019.replace(microsecond=123000)  # MongoDB keeps milliseconds
+
+
+def test_a_fraction_of_a_fen_is_refused_and_nothing_is_counted(uow):
+    with pytest.raises(ValueError, match="not a whole number of fen"):
+        project(uow, CONTRACT, contract("1.005", "1.00"))
+    assert read_models.counters(uow) == {} and read_models.meta(uow) == {}
+
+
+def test_universities_join_the_directory_and_their_reports_are_folded(uow):
+    for org, kind in (("u1", "university"), ("e1", "enterprise")):
+        project(uow, "registry.organization.registered.v1",
+                {"organization_id": org, "name": "四川大学", "credit_code": "91510100MA61234567", "kind": kind,
+                 "region_code": "510100", "supervising_department": "教育厅"}, event_id=f"r-{org}")
+    base = {"report_id": "u1:2018", "organization_id": "u1", "region_code": "510100", "year": 2018}
+    project(uow, "registry.annual_report.missing.v1", {**base, "supervising_department": "教育厅"}, event_id="m")
+    project(uow, "registry.annual_report.submitted.v1", {**base, "late": True}, event_id="s")
+
+    assert list(read_models.organizations(uow)) == ["u1"]  # an enterprise files no annual report
+    [report] = read_models.annual_reports(uow, 2018)
+    assert (report["filed"], report["late"], report["flagged_missing"], report["department"]) == (
+        True, True, True, "教育厅")
+    assert read_models.counters(uow)["organizations_registered"] == 2
+
+
+def test_task_events_apply_in_time_order(uow):
+    later = T2019 + dt.timedelta(days=1)
+    project(uow, "metrics.task.updated.v1",
+            {"task_id": "1", "status": "done", "note": "完成", "updated_by": "a"}, event_id="t2", time=later)
+    project(uow, "metrics.task.updated.v1",
+            {"task_id": "1", "status": "in_progress", "note": None, "updated_by": "b"}, event_id="t1")
+
+    state = read_models.task_state(uow, "1")
+    assert (state["status"], state["revision"], state["event_id"]) == ("done", 1, "t2")  # the stale one skipped
+    assert read_models.meta(uow)["applied"] == 2
