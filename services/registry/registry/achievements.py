@@ -1,4 +1,5 @@
-"""Achievement registration (科技成果登记) rules: the request model and the lifecycle, without I/O.
+"""Achievement registration (科技成果登记) rules, without I/O: the form, the rows of a bulk import, the
+lifecycle and the registration number.
 
 Lifecycle: draft → submitted → registered (with a registration number) or returned (with
 reasons; edited and submitted again) → published → withdrawn. Each transition names the
@@ -9,10 +10,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from ttp_common import auth
+from ttp_common.models import StrictModel
 from ttp_common.reference import RegionCode
-
 from ttp_common.refusals import TransitionRefused
 
 ACHIEVEMENT_TYPES = {"applied": "应用技术", "basic": "基础理论", "soft_science": "软科学"}
@@ -23,28 +25,24 @@ ORIGINS = {"original": "原始创新", "imported": "引进消化吸收", "redeve
 SECRECY = {"public": "公开", "internal": "内部", "secret": "秘密"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Contributor(_Strict):
+class Contributor(StrictModel):
     name: str = Field(min_length=1, max_length=50, description="完成人")
     organization_id: str | None = Field(default=None, max_length=64)
     share: Decimal = Field(gt=0, le=100, max_digits=5, decimal_places=2, description="贡献份额 (%)")
 
 
-class Patent(_Strict):
+class Patent(StrictModel):
     number: str = Field(min_length=5, max_length=30, description="专利号/申请号")
     kind: Literal[tuple(PATENT_KINDS)]
     status: Literal[tuple(PATENT_STATUSES)]
 
 
-class SoftwareCopyright(_Strict):
+class SoftwareCopyright(StrictModel):
     number: str = Field(min_length=3, max_length=40, description="软件著作权登记号")
     title: str = Field(min_length=1, max_length=200)
 
 
-class Funding(_Strict):
+class Funding(StrictModel):
     fiscal: bool = Field(description="财政资金资助")
     plan_project_id: str | None = Field(default=None, max_length=64, description="科技计划项目")
     amount_yuan: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
@@ -56,7 +54,7 @@ class Funding(_Strict):
         return self
 
 
-class AchievementIn(_Strict):
+class AchievementIn(StrictModel):
     """What an institution records for a registration (科技成果登记表)."""
 
     title: str = Field(min_length=2, max_length=200, description="成果名称")
@@ -86,7 +84,6 @@ class AchievementIn(_Strict):
             raise ValueError("keywords must be 1-30 characters each and distinct")
         return value
 
-
     @model_validator(mode="after")
     def _consistency(self):
         total = sum(c.share for c in self.contributors)
@@ -100,7 +97,7 @@ class AchievementIn(_Strict):
 IMPORT_KEY_MAX = 100
 
 
-class ImportRow(_Strict):
+class ImportRow(StrictModel):
     import_key: str = Field(description=f"the row's id in the source (登记编号), 1-{IMPORT_KEY_MAX} characters; "
                                         "checked row by row like the form")
     form: dict = Field(description="an AchievementIn, validated row by row")
@@ -124,15 +121,30 @@ def plan_project_error(project, organization_ids):
     return None
 
 
-class ImportIn(_Strict):
+class ImportIn(StrictModel):
     rows: list[ImportRow] = Field(min_length=1, max_length=200)
 
 
-class ReturnIn(_Strict):
+def read_import_row(row, principal):
+    """``(form, [])`` for an import row ``principal`` may record (``form``: its ``AchievementIn``), else
+    ``(None, errors)``: why the row is rejected, as ``{"path", "message"}`` items. Each row on its own."""
+    key_error = import_key_error(row.import_key)
+    if key_error:
+        return None, [{"path": "import_key", "message": key_error}]
+    try:
+        form = AchievementIn.model_validate(row.form)
+    except ValidationError as exc:
+        return None, [{"path": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    if not auth.acts_for(principal, form.organization_ids[0]):
+        return None, [{"path": "organization_ids.0", "message": "not the caller's organization"}]
+    return form, []
+
+
+class ReturnIn(StrictModel):
     reasons: list[str] = Field(min_length=1, max_length=20, description="退回原因")
 
 
-class WithdrawIn(_Strict):
+class WithdrawIn(StrictModel):
     reason: str = Field(min_length=2, max_length=500, description="撤回原因")
 
 
@@ -209,22 +221,3 @@ def registration_number(region_code, year, achievement_type, serial):
     if serial < 1:
         raise ValueError("registration serials start at 1")
     return f"{registration_body(region_code)}{year:04d}{TYPE_DIGIT[achievement_type]}{serial:04d}"
-
-
-CATALOGUES = {
-    "military_to_civil": "军用技术转民用推广目录",
-    "civil_to_military": "民参军技术与产品推荐目录",
-}
-
-
-class CatalogueEntryIn(_Strict):
-    achievement_id: str = Field(min_length=1, max_length=64)
-    note: str | None = Field(default=None, max_length=500)
-
-
-def check_catalogue_candidate(status, dual_use):
-    """Catalogues list published dual-use achievements only."""
-    if status != "published":
-        raise TransitionRefused(f"only published achievements enter a catalogue (this one is {status})")
-    if not dual_use:
-        raise TransitionRefused("only dual-use (军民两用) achievements enter a catalogue")

@@ -6,23 +6,20 @@ supervising department, which accepts or returns it and forwards it by 31 March.
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from ttp_common.models import StrictModel
 from ttp_common.refusals import TransitionRefused
 
 FILERS = ("university", "institute")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Deals(_Strict):
+class Deals(StrictModel):
     count: int = Field(ge=0, le=1_000_000)
     amount_yuan: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
 
 
-class AnnualReportIn(_Strict):
+class AnnualReportIn(StrictModel):
     year: int = Field(ge=2016, le=2100, description="the reported year")
     organization_id: str = Field(min_length=1, max_length=64)
     transfers: Deals = Field(description="转让: contracts and income")
@@ -34,7 +31,7 @@ class AnnualReportIn(_Strict):
     summary: str = Field(min_length=10, max_length=10000, description="总体成效与面临的问题")
 
 
-class ReturnReportIn(_Strict):
+class ReturnReportIn(StrictModel):
     reasons: list[str] = Field(min_length=1, max_length=20)
 
 

@@ -1,17 +1,11 @@
 """Persistence: mongoengine documents of the registry's database."""
-import datetime as dt
-
 from mongoengine import (
     BooleanField, DateTimeField, DecimalField, DictField, Document, IntField, ListField, StringField,
 )
 
+from ttp_common.clock import now_ms
+
 from . import search
-
-
-def now_ms():
-    """Now, to MongoDB's millisecond precision, so the 201 body equals what a later GET returns."""
-    now = dt.datetime.now(dt.timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class Organization(Document):
@@ -173,3 +167,12 @@ class AnnualReport(Document):
                 "year": self.year, "status": self.status, "late": self.late,
                 "return_reasons": list(self.return_reasons or []), "submitted_at": self.submitted_at,
                 "forwarded_at": self.forwarded_at, **self.record}
+
+
+class AnnualReportFinding(Document):
+    """A missing annual report flagged once (``id``: ``missing|<organization_id>:<year>``)."""
+
+    meta = {"collection": "annual_report_findings"}
+
+    id = StringField(primary_key=True)
+    at = DateTimeField(required=True, default=now_ms)

@@ -6,16 +6,15 @@ submitted tech report (科技报告) within the allowed period; otherwise it is 
 from datetime import date, timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from ttp_common.models import StrictModel
 from ttp_common.reference import RegionCode
 
 DEFAULT_ALLOWED_DAYS = 90  # after the end date; a per-project value overrides it
 
 
-class PlanProjectIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class PlanProjectIn(StrictModel):
     code: str = Field(min_length=3, max_length=40, description="项目编号")
     title: str = Field(min_length=2, max_length=200)
     organization_id: str = Field(min_length=1, max_length=64, description="承担单位")
@@ -26,10 +25,7 @@ class PlanProjectIn(BaseModel):
     allowed_days: int = Field(default=DEFAULT_ALLOWED_DAYS, ge=0, le=730, description="days allowed after the end")
 
 
-
-class TechReportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class TechReportIn(StrictModel):
     title: str = Field(min_length=2, max_length=200, description="科技报告题名")
     report_number: str | None = Field(default=None, max_length=60)
 

@@ -12,16 +12,16 @@ the service checks the other terms as documents stream by, in order, and stops a
 after ``SCAN_BUDGET`` documents: then the page is short and its cursor goes on from the last
 document read, so a query whose indexed term is common cannot make one request read everything.
 """
-import unicodedata
 import base64
 import binascii
 import json
+import unicodedata
 
-from ttp_common.errors import ValidationFailed
+from ttp_common.refusals import Invalid
 from ttp_common.search_terms import CJK_CHARACTER, terms
 
 __all__ = ["terms", "document_terms", "indexed_term", "sort_keys", "SORTS", "SCAN_BUDGET", "encode_cursor",
-           "decode_cursor", "matches_all"]
+           "decode_cursor", "matches_all", "read_page"]
 
 SCAN_BUDGET = 2000  # documents one request reads at most
 
@@ -57,19 +57,42 @@ def matches_all(document_terms_, wanted):
     return set(wanted) <= set(document_terms_)
 
 
+def read_page(found, sort, wanted, limit):
+    """One page of ``found`` (raw documents as the database streams them, in ``sort`` order): the first
+    ``limit`` with every ``wanted`` term, reading until one more matches or ``SCAN_BUDGET`` documents were
+    read. Returns (the page's documents, the next page's cursor or None): after a full page the cursor goes
+    on from its last item, after the budget from the last document read (the page is short, maybe empty)."""
+    field = SORTS[sort][0]
+    docs, scanned, last_key = [], 0, None
+    for doc in found:
+        scanned, last_key = scanned + 1, doc[field]
+        if matches_all(doc["terms"], wanted):
+            docs.append(doc)
+            if len(docs) > limit:
+                break
+        if scanned >= SCAN_BUDGET:
+            break
+    if len(docs) > limit:
+        return docs[:limit], encode_cursor(sort, docs[limit - 1][field])
+    if scanned >= SCAN_BUDGET:
+        return docs, encode_cursor(sort, last_key)
+    return docs, None
+
+
 def encode_cursor(sort, key):
     """An opaque, stable page cursor: the sort order and the last item's key, base64url JSON."""
     return base64.urlsafe_b64encode(json.dumps([sort, key]).encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor, sort):
-    """The key a cursor continues after; 400 when it is not ours or belongs to another sort order."""
+    """The key a cursor continues after; refused (``Invalid``, on ``cursor``) when it is not ours or belongs to
+    another sort order."""
     try:
         given_sort, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if given_sort not in SORTS or not isinstance(key, str):
             raise ValueError
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed.at("cursor", "not a cursor this service returned") from None
+        raise Invalid("not a cursor this service returned", field="cursor") from None
     if given_sort != sort:
-        raise ValidationFailed.at("cursor", f"this cursor continues sort={given_sort}, not sort={sort}")
+        raise Invalid(f"this cursor continues sort={given_sort}, not sort={sort}", field="cursor")
     return key

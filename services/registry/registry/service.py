@@ -3,24 +3,31 @@ annual reports.
 
 This module only composes the service. Its entrypoints live in ``registry.entrypoints``, one mixin per
 area (organizations and accreditation, achievements and import, search, plan projects, catalogues,
-annual reports); the rules live in domain.py, achievements.py, plan_projects.py, annual_reports.py and
-search.py; the OpenAPI document in openapi.py.
+annual reports); the work of each write in ``registry.handlers``; the rules in the modules named after
+their subject (organizations.py, achievements.py, catalogues.py, plan_projects.py, annual_reports.py,
+search.py); the response schemas in schemas.py. The OpenAPI document is generated from the declarations.
 """
 from ttp_common.service_base import PlatformService
 
-from .documents import Achievement, AnnualReport, CatalogueEntry, Organization, PlanProject, PublicAchievement
+from . import schemas
+from .documents import (
+    Achievement, AnnualReport, AnnualReportFinding, CatalogueEntry, Organization, PlanProject, PublicAchievement,
+)
 from .entrypoints.achievements import AchievementEntrypoints
 from .entrypoints.annual_reports import AnnualReportEntrypoints
 from .entrypoints.catalogues import CatalogueEntrypoints
 from .entrypoints.organizations import OrganizationEntrypoints
 from .entrypoints.plan_projects import PlanProjectEntrypoints
-from .entrypoints.search import SearchEntrypoints, add_search_fields
-from .openapi import SPEC
+from .entrypoints.search import SearchEntrypoints
+from .migrations import add_search_fields
 
 
 class RegistryService(OrganizationEntrypoints, AchievementEntrypoints, SearchEntrypoints, PlanProjectEntrypoints,
                       CatalogueEntrypoints, AnnualReportEntrypoints, PlatformService):
     name = "registry"
-    openapi_spec = SPEC
-    documents = [Organization, Achievement, PublicAchievement, PlanProject, CatalogueEntry, AnnualReport]
+    api_title = "科技成果信息汇交系统 Registry API"
+    api_description = "Organizations (主体) and achievements (科技成果) of Sichuan's technology-transfer programme."
+    api_schemas = schemas.COMPONENTS
+    documents = [Organization, Achievement, PublicAchievement, PlanProject, CatalogueEntry, AnnualReport,
+                 AnnualReportFinding]
     migrations = [add_search_fields]

@@ -84,6 +84,8 @@ def test_plan_project_input_and_scope_are_checked(api):
     assert api.post("/api/v1/plan-projects/overdue-check", {}, token=api.token("reviewer", region="510600")).status_code == 403
     assert api.get("/api/v1/plan-projects", token=api.token("reviewer", region="510600"),
                    params={"region": "510100"}).status_code == 403
+    response = api.get("/api/v1/plan-projects", token=api.token("admin"), params={"region": "110100"})
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "region"  # as every listing's
 
 
 def funded_form(project_id, org="org-plan"):

@@ -31,13 +31,14 @@ def test_sort_keys_order_as_their_sort_says():
 
 
 def test_cursors_round_trip_and_garbage_or_another_sorts_cursor_is_refused():
-    from ttp_common.errors import ValidationFailed
+    from ttp_common.refusals import Invalid
 
     assert decode_cursor(encode_cursor("maturity", "9/x"), "maturity") == "9/x"
     for bad in ("", "not-base64!", "WzEsMl0"):  # the last is [1,2]: wrong types
-        with pytest.raises(ValidationFailed):
+        with pytest.raises(Invalid) as refused:
             decode_cursor(bad, "newest")
-    with pytest.raises(ValidationFailed, match="sort=oldest"):
+        assert refused.value.field == "cursor"
+    with pytest.raises(Invalid, match="sort=oldest"):
         decode_cursor(encode_cursor("oldest", "k"), "newest")
 
 
@@ -111,11 +112,10 @@ def test_results_come_in_the_chosen_order_and_cursors_keep_it(api):
 @pytest.mark.integration
 def test_public_copies_stored_before_the_sort_keys_get_them_at_start(api):
     """The start-up migration: an older public copy (no sort keys, no single characters) is found again."""
-    from registry.documents import PublicAchievement
-    from registry.entrypoints.search import add_search_fields
+    from registry.migrations import add_search_fields
 
     achievement_id = published(api, "迁移测试成果", keywords=["迁移测试"])
-    public = api.db[PublicAchievement._get_collection_name()]
+    public = api.db.public_achievements
     public.update_one({"_id": achievement_id}, {"$unset": {"newest_key": "", "maturity_key": ""},
                                                 "$set": {"terms": terms("迁移测试成果", "迁移测试")}})
     assert search(api, q="迁")["items"] == []

@@ -1,10 +1,11 @@
 """The registry service's entrypoints, one mixin class per area.
 
 ``registry.service.RegistryService`` composes them with ``PlatformService``; nameko collects the
-entrypoints (``@http``, ``@rpc``, ``@timer``) and dependency providers of the whole class hierarchy, so
-each method here runs exactly as if it were written on the service class.
+entrypoints (``@endpoint``, ``@rpc``, ``@timer``) and dependency providers of the whole class hierarchy, so
+each method here runs exactly as if it were written on the service class. Entrypoints are thin: they read,
+or call the work of a write in ``registry.handlers`` inside ``store.transact``.
 
-- ``common``: helpers and constants more than one area uses;
+- ``common``: the role sets and constants more than one area uses;
 - ``organizations``: organizations and the accreditation (认定) of service institutions;
 - ``achievements``: achievement registration (科技成果登记): drafts, bulk import, the lifecycle;
 - ``search``: the public query service (公益查询) and the published-achievement RPC;

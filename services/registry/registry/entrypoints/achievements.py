@@ -1,237 +1,124 @@
-"""Achievement registration (科技成果登记): drafts, bulk import and the lifecycle.
+"""Achievement registration (科技成果登记): drafts, bulk import, the lifecycle and the listings.
 
 An institution records a draft for its organization (one at a time, or up to 200 rows at once through
-the idempotent bulk import) and edits it while draft or returned; the lifecycle then runs submit (owner)
-→ register with a 12-digit number, or return with reasons (reviewer of the region) → publish to the
-public query service (reviewer) → withdraw (owner). A withdrawal also takes the achievement out of the
-dual-use catalogues (``_leave_catalogues``, from ``catalogues``). The plan project an achievement names
-must exist and belong to one of its organizations (checked on every draft and at submit); registering
-fulfils that project's reporting duty. An organization lists its own achievements (drafts included), a
-reviewer the queue of their region, oldest first. The rules are in ``registry.achievements``; the public
+the idempotent bulk import, which the CLI ``ttp-registry-import`` feeds) and edits it while draft or
+returned; the lifecycle then runs submit (owner) → register or return (reviewer of the region) → publish
+(reviewer) → withdraw (owner). An organization lists its own achievements (drafts included), a reviewer
+the queue of their region, oldest first. The work is in ``registry.handlers.achievements``; the public
 search is in ``search``.
 """
-import uuid
+from typing import Literal
 
-from pydantic import ValidationError as PydanticValidationError
+from ttp_common import auth, paging, regions
+from ttp_common.endpoints import created, endpoint
+from ttp_common.refusals import NotFound
+from ttp_common.regions import RegionScope
 
-from ttp_common import auth, web
-from ttp_common.errors import NotFound, ValidationFailed
-from ttp_common.mongo import next_serial
-from ttp_common.web import http
+from .. import achievements, schemas
+from ..achievements import AchievementIn, ImportIn, ReturnIn, WithdrawIn
+from ..documents import Achievement
+from ..handlers import achievements as handlers
+from ..handlers.access import may_see
+from .common import INSTITUTIONS, LIFECYCLE, REVIEWERS
 
-from .. import achievements
-from ..achievements import AchievementIn, ReturnIn, WithdrawIn
-from ..documents import Achievement, PlanProject, PublicAchievement, now_ms
-from .common import RegistryHelpers
-
-IMPORT_NAMESPACE = uuid.UUID("6f1c2d4e-9a5b-4c3d-8e7f-0a1b2c3d4e5f")  # ids of imported rows
+ONE = "/api/v1/achievements/<string:achievement_id>"
 
 
-class AchievementEntrypoints(RegistryHelpers):
-    """Achievement drafts, import and transitions."""
+class OwnAchievementsQuery(paging.OffsetParams):
+    status: Literal[achievements.STATUSES] | None = None
 
-    @http("POST", "/api/v1/achievements")
-    @web.api
-    def create_achievement(self, request):
-        """An institution records a draft for its own organization (the first completing one)."""
-        principal = self.principal(request)
-        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
-        body = web.parse_body(request, AchievementIn)
-        auth.require_org(principal, body.organization_ids[0])
-        achievement = Achievement(
-            id=uuid.uuid4().hex, owner_organization_id=body.organization_ids[0], region_code=body.region_code,
-            status="draft", record=body.model_dump(mode="json"), created_by=principal.sub)
 
-        def work(uow):
-            self._check_plan_project(uow, achievement.record)
-            uow.insert(achievement)
+class ReviewQueueQuery(paging.OffsetParams):
+    status: Literal[achievements.REVIEW_STATUSES] = "submitted"
+    region: RegionScope | None = None
 
-        self.store.transact(work, actor=self.actor(request, principal))
-        return web.json_response(achievement.view(), status=201,
-                                 headers={"Location": f"/api/v1/achievements/{achievement.id}"})
 
-    @http("POST", "/api/v1/achievements/import")
-    @web.api
-    def import_achievements(self, request):
-        """Bulk import (批量导入) of up to 200 rows; each row is validated on its own and created as a
-        draft once: its id derives from the owner and the row's import_key."""
-        principal = self.principal(request)
-        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
-        body = web.parse_body(request, achievements.ImportIn, max_bytes=5_000_000)
+def _lifecycle_action(name, work, body=None, given=None):
+    """The endpoint ``POST …/{achievement_id}/<name>`` of a lifecycle action: ``work`` (a handler of
+    ``registry.handlers.achievements``) takes the achievement id, the body's field ``given`` if any, the
+    caller and the time. Its summary comes from the transition table."""
+    t = achievements.TRANSITIONS[name]
+    who = "the owning institution" if t.actor == achievements.OWNER else "the reviewer of its region"
+
+    def take(self, ctx, achievement_id):
+        values = (getattr(ctx.body, given),) if given else ()
+        return self.store.transact(work, achievement_id, *values, ctx.principal, ctx.now, actor=ctx.actor).view()
+
+    take.__name__ = take.__qualname__ = f"{name}_achievement"
+    return endpoint("POST", f"{ONE}/{name}", roles=LIFECYCLE, body=body, response="Achievement", errors=(409,),
+                    summary=f"{name}: {', '.join(sorted(t.sources))} → {t.target} ({who} or an admin); "
+                            f"publishes {t.event}")(take)
+
+
+class AchievementEntrypoints:
+    """Achievement drafts, import, transitions and listings."""
+
+    @endpoint("POST", "/api/v1/achievements", roles=INSTITUTIONS, body=AchievementIn, status=201,
+              response="Achievement", described="Draft recorded", errors=(404, 409),
+              summary="Record an achievement as a draft (科技成果登记); institutions for their own organization")
+    def create_achievement(self, ctx):
+        achievement = self.store.transact(handlers.create_draft, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
+        return created(achievement.view(), f"/api/v1/achievements/{achievement.id}")
+
+    @endpoint("POST", "/api/v1/achievements/import", roles=INSTITUTIONS, body=ImportIn, max_body_bytes=5_000_000,
+              response=schemas.IMPORT_RESULTS, described="One result per row, in order",
+              summary="Bulk import (批量导入) of up to 200 rows as drafts; each row is validated on its own and "
+                      "created once (its id derives from the owner and the row's import_key); institutions for "
+                      "their own organization, administrators. The CLI `ttp-registry-import` sends files here.")
+    def import_achievements(self, ctx):
         results = []
-        for number, row in enumerate(body.rows):
-            key_error = achievements.import_key_error(row.import_key)
-            if key_error:
-                results.append({"row": number, "status": "rejected", "errors": [
-                    {"path": "import_key", "message": key_error}]})
-                continue
-            try:
-                form = AchievementIn.model_validate(row.form)
-            except PydanticValidationError as exc:
-                results.append({"row": number, "status": "rejected", "errors": [
-                    {"path": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]})
-                continue
-            owner = form.organization_ids[0]
-            if not auth.acts_for(principal, owner):
-                results.append({"row": number, "status": "rejected", "errors": [
-                    {"path": "organization_ids.0", "message": "not the caller's organization"}]})
-                continue
-            achievement = Achievement(
-                id=uuid.uuid5(IMPORT_NAMESPACE, f"{owner}|{row.import_key}").hex, owner_organization_id=owner,
-                region_code=form.region_code, status="draft", record=form.model_dump(mode="json"),
-                created_by=principal.sub)
+        for number, row in enumerate(ctx.body.rows):
+            form, errors = achievements.read_import_row(row, ctx.principal)
+            outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
+                handlers.import_row, row.import_key, form, ctx.principal, ctx.now, actor=ctx.actor)
+            results.append({"row": number, **outcome})
+        return {"results": results}
 
-            def work(uow, achievement=achievement):
-                if uow.db[Achievement._get_collection_name()].find_one({"_id": achievement.id}, session=uow.session):
-                    return {"status": "exists", "id": achievement.id}
-                project_error = self._plan_project_error(uow, achievement.record)
-                if project_error:
-                    return {"status": "rejected", "errors": [
-                        {"path": "funding.plan_project_id", "message": project_error}]}
-                uow.insert(achievement)
-                return {"status": "created", "id": achievement.id}
+    @endpoint("PUT", ONE, roles=INSTITUTIONS, body=AchievementIn, response="Achievement", errors=(409,),
+              summary="Edit a draft or returned achievement (owner)")
+    def edit_achievement(self, ctx, achievement_id):
+        return self.store.transact(handlers.edit, achievement_id, ctx.body, ctx.principal, ctx.now,
+                                   actor=ctx.actor).view()
 
-            results.append({"row": number, **self.store.transact(work, actor=self.actor(request, principal))})
-        return web.json_response({"results": results})
-
-    @http("PUT", "/api/v1/achievements/<string:achievement_id>")
-    @web.api
-    def edit_achievement(self, request, achievement_id):
-        principal = self.principal(request)
-        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
-        body = web.parse_body(request, AchievementIn)
-
-        def work(uow):
-            achievement = self._achievement(uow, achievement_id, principal, achievements.OWNER)
-            achievements.check_editable(achievement.status)
-            auth.require_org(principal, body.organization_ids[0])  # the owner stays an organization of the caller
-            achievement.record, achievement.updated_at = body.model_dump(mode="json"), now_ms()
-            self._check_plan_project(uow, achievement.record)
-            achievement.owner_organization_id, achievement.region_code = body.organization_ids[0], body.region_code
-            uow.replace(achievement)
-            return achievement
-
-        return web.json_response(self._act(work, request, principal).view())
-
-    @http("GET", "/api/v1/achievements/<string:achievement_id>")
-    @web.api
-    def get_achievement(self, request, achievement_id):
-        """Published achievements are public; others only to their owner, the region's reviewer, admins."""
-        principal = self.principal(request)
-        doc = self.store.db[Achievement._get_collection_name()].find_one({"_id": str(achievement_id)})
-        if doc is None:
-            raise NotFound("no such achievement")
-        achievement = Achievement._from_son(doc)
-        if achievement.status != "published" and not self._may_see(principal, achievement):
+    @endpoint("GET", ONE, response="Achievement",
+              summary="One achievement: public once published, else only to its owner, reviewer and admins")
+    def get_achievement(self, ctx, achievement_id):
+        achievement = self.store.get(Achievement, achievement_id)
+        if achievement.status != "published" and not may_see(ctx.principal, achievement.owner_organization_id,
+                                                             achievement.region_code):
             raise NotFound("no such achievement")  # unpublished data does not exist for the public
-        return web.json_response(achievement.view())
+        return achievement.view()
 
-    @http("POST", "/api/v1/achievements/<string:achievement_id>/<string:action>")
-    @web.api
-    def achievement_transition(self, request, achievement_id, action):
-        """submit (owner) · register, return, publish (reviewer of its region, admin) · withdraw (owner)."""
-        if action not in achievements.TRANSITIONS:
-            raise NotFound(f"no action {action!r}; one of: {', '.join(achievements.TRANSITIONS)}")
-        principal = self.principal(request)
-        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.REVIEWER, auth.Roles.ADMIN)
-        body = {"return": ReturnIn, "withdraw": WithdrawIn}.get(action)
-        body = web.parse_body(request, body) if body else None
-        now = now_ms()
+    # -- the lifecycle (who may take each action: registry.achievements.TRANSITIONS) --------------
 
-        def work(uow):
-            t = achievements.TRANSITIONS[action]
-            achievement = self._achievement(uow, achievement_id, principal, t.actor)
-            achievements.transition(action, achievement.status)
-            achievement.status, achievement.updated_at = t.target, now
-            data = {"achievement_id": achievement.id, "organization_id": achievement.owner_organization_id,
-                    "region_code": achievement.region_code}
-            record = achievement.record
-            if action == "submit":
-                self._check_plan_project(uow, record)
-                data.update(title=record["title"], organization_ids=record["organization_ids"])
-                achievement.return_reasons = []
-            elif action == "register":
-                serial = next_serial(uow.db, f"achievement|{achievements.registration_body(achievement.region_code)}"
-                                             f"|{now.year}|{record['type']}")
-                achievement.registration_number = achievements.registration_number(
-                    achievement.region_code, now.year, record["type"], serial)
-                achievement.registered_at = now
-                project_id = record["funding"].get("plan_project_id")
-                if project_id:  # a registered achievement fulfils its own organizations' project's reporting duty
-                    uow.db[PlanProject._get_collection_name()].update_one(
-                        {"_id": project_id, "organization_id": {"$in": record["organization_ids"]}},
-                        {"$set": {"satisfied": True}}, session=uow.session)
-                data.update(registration_number=achievement.registration_number, type=record["type"],
-                            registered_at=now)
-            elif action == "return":
-                achievement.return_reasons = body.reasons
-                data["reasons"] = body.reasons
-            elif action == "publish":
-                achievements.check_publishable(record)
-                achievement.published_at = now
-                data = {"achievement_id": achievement.id, "registration_number": achievement.registration_number,
-                        **{k: record[k] for k in ("title", "type", "summary", "keywords", "industry", "programme",
-                                                  "trl", "region_code", "organization_ids", "dual_use")},
-                        "patent_numbers": [p["number"] for p in record["patents"]], "published_at": now}
-            elif action == "withdraw":
-                achievement.withdraw_reason = body.reason
-                data["reason"] = body.reason
-            uow.replace(achievement)
-            public = uow.db[PublicAchievement._get_collection_name()]
-            if action == "publish":
-                uow.insert(PublicAchievement.of(achievement, now))
-            elif action == "withdraw":
-                public.delete_one({"_id": achievement.id}, session=uow.session)
-                self._leave_catalogues(uow, achievement.id, "withdrawn")
-            uow.emit(t.event, data, subject=achievement.id)
-            return achievement
+    submit_achievement = _lifecycle_action("submit", handlers.submit)
+    register_achievement = _lifecycle_action("register", handlers.register)
+    return_achievement = _lifecycle_action("return", handlers.return_, body=ReturnIn, given="reasons")
+    publish_achievement = _lifecycle_action("publish", handlers.publish)
+    withdraw_achievement = _lifecycle_action("withdraw", handlers.withdraw, body=WithdrawIn, given="reason")
 
-        return web.json_response(self._act(work, request, principal).view())
+    # -- listings ---------------------------------------------------------------------------
 
-    @http("GET", "/api/v1/organizations/<string:organization_id>/achievements")
-    @web.api
-    def list_organization_achievements(self, request, organization_id):
-        """An organization's own achievements, drafts included, newest change first: its institution, admins."""
-        principal = self.principal(request)
-        auth.require(principal, auth.Roles.INSTITUTION, auth.Roles.ADMIN)
-        auth.require_org(principal, organization_id)
+    @endpoint("GET", "/api/v1/organizations/<string:organization_id>/achievements", roles=INSTITUTIONS,
+              query=OwnAchievementsQuery, response=paging.offset_page_schema("Achievement"), described="A page",
+              summary="The organization's own achievements, drafts included, latest change first; "
+                      "its institution and administrators")
+    def list_organization_achievements(self, ctx, organization_id):
+        auth.require_org(ctx.principal, organization_id)
         query = {"owner_organization_id": str(organization_id)}
-        status = web.query_param(request, "status", choices=achievements.STATUSES)
-        if status:
-            query["status"] = status
-        return web.json_response(self._page(request, Achievement, query, [("updated_at", -1), ("_id", -1)],
-                                            Achievement.view))
+        if ctx.query.status:
+            query["status"] = ctx.query.status
+        return self._achievement_page(query, [("updated_at", -1), ("_id", -1)], ctx.query)
 
-    @http("GET", "/api/v1/review/achievements")
-    @web.api
-    def review_queue(self, request):
-        """A reviewer's queue: achievements of their region in one status (default submitted), oldest first."""
-        principal = self.principal(request)
-        auth.require(principal, auth.Roles.REVIEWER, auth.Roles.ADMIN)
-        status = web.query_param(request, "status", default="submitted", choices=achievements.REVIEW_STATUSES)
-        query = {"status": status, **self._region_filter(request, principal)}
-        return web.json_response(self._page(request, Achievement, query, [("updated_at", 1), ("_id", 1)],
-                                            Achievement.view))
+    @endpoint("GET", "/api/v1/review/achievements", roles=REVIEWERS, query=ReviewQueueQuery,
+              response=paging.offset_page_schema("Achievement"), described="A page",
+              summary="A reviewer's queue: achievements of their region (or `region` within it; administrators: "
+                      "all) in one status, oldest first")
+    def review_queue(self, ctx):
+        scope = auth.review_scope(ctx.principal, ctx.query.region)
+        query = {"status": ctx.query.status, **regions.query(scope)}
+        return self._achievement_page(query, [("updated_at", 1), ("_id", 1)], ctx.query)
 
-    def _plan_project_error(self, uow, record):
-        """Why the plan project ``record`` names does not fit it, or None (also when it names none)."""
-        project_id = record["funding"].get("plan_project_id")
-        if not project_id:
-            return None
-        project = uow.db[PlanProject._get_collection_name()].find_one({"_id": project_id}, session=uow.session)
-        return achievements.plan_project_error(project, record["organization_ids"])
-
-    def _check_plan_project(self, uow, record):
-        error = self._plan_project_error(uow, record)
-        if error:
-            raise ValidationFailed.at("funding.plan_project_id", error)
-
-    @staticmethod
-    def _may_see(principal, achievement):
-        if principal.role == auth.Roles.ADMIN:
-            return True
-        if principal.role == auth.Roles.INSTITUTION:
-            return principal.org == achievement.owner_organization_id
-        if principal.role == auth.Roles.REVIEWER:
-            return auth.region_covers(principal.region, achievement.region_code)
-        return False
+    def _achievement_page(self, query, sort, params):
+        return paging.by_offset(self.store.collection(Achievement), query, sort, params,
+                                lambda raw: self.store.load(Achievement, raw).view())

@@ -10,7 +10,6 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from ttp_common import paging, regions
-from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
 from ttp_common.reference import is_valid_credit_code
 from ttp_common.regions import RegionScope
@@ -18,9 +17,7 @@ from ttp_common.regions import RegionScope
 from ..documents import Organization
 from ..handlers import organizations as handlers
 from ..organizations import ORGANIZATION_KINDS, AccreditationIn, OrganizationIn, RevocationIn
-from .common import RegistryHelpers
-
-REVIEWERS = (Roles.REVIEWER, Roles.ADMIN)
+from .common import REVIEWERS
 
 
 class OrganizationQuery(paging.OffsetParams):
@@ -37,7 +34,7 @@ class OrganizationQuery(paging.OffsetParams):
         return value
 
 
-class OrganizationEntrypoints(RegistryHelpers):
+class OrganizationEntrypoints:
     """Organizations and accreditation."""
 
     @endpoint("POST", "/api/v1/organizations", roles=REVIEWERS, body=OrganizationIn, status=201,

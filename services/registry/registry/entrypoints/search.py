@@ -2,99 +2,98 @@
 
 ``GET /api/v1/achievements`` finds published achievements by Chinese or Latin words, region,
 programme, type, dual use, organization and TRL range, newest first (or oldest first, or most
-mature first), with cursors;
-``registry.get_published_achievement`` gives other services one public summary. The term
-extraction and cursors are in ``registry.search``.
+mature first), with cursors. The query plan is ``registry.search``'s: the database is asked for one term
+by equality and the filters, in the order of one unique sort key; the other terms are checked as the
+documents stream by (``search.read_page``), at most ``search.SCAN_BUDGET`` of them per request.
+``registry.get_published_achievement`` gives other services one public summary.
 """
 import json
-import logging
+from typing import Literal
 
-from ttp_common import paging, web
-from ttp_common.errors import ValidationFailed
+from pydantic import Field, model_validator
+
+from ttp_common import paging, regions, web
+from ttp_common.endpoints import endpoint
+from ttp_common.models import Query
+from ttp_common.refusals import Invalid
+from ttp_common.regions import RegionScope
 from ttp_common.rpc import rpc
-from ttp_common.web import http
 
-from .. import search
+from .. import schemas, search
 from ..achievements import ACHIEVEMENT_TYPES
 from ..documents import PublicAchievement
-from .common import RegistryHelpers
+
+TRL = {"ge": 1, "le": 9}  # technology readiness levels 1-9
 
 
-log = logging.getLogger(__name__)
+class SearchQuery(Query):
+    q: str | None = Field(None, description="keywords, Chinese or Latin; every term must match (title, keywords, "
+                                            "summary, industry)")
+    region: RegionScope | None = None
+    programme: int | None = Field(None, ge=1, le=15)  # the plan's 15 special programmes
+    type: Literal[tuple(ACHIEVEMENT_TYPES)] | None = None
+    dual_use: bool | None = None
+    organization: str | None = None
+    trl_min: int | None = Field(None, **TRL)
+    trl_max: int | None = Field(None, **TRL)
+    limit: int = Field(20, ge=1, le=paging.MAX_LIMIT)
+    sort: Literal[tuple(search.SORTS)] = Field("newest", description=(
+        "newest: latest publication first; oldest: earliest first; maturity: highest TRL first, newest first "
+        "within a level"))
+    cursor: str | None = Field(None, description="next_cursor of the previous page (of the same sort)")
 
-PROGRAMMES = range(1, 16)  # the plan's 15 special programmes
-TRL_LEVELS = range(1, 10)
+    @model_validator(mode="after")
+    def _trl_range(self):
+        low, high = self.trl_range
+        if low > high:
+            raise Invalid(f"must not be above trl_max ({high})", field="trl_min")
+        return self
+
+    @property
+    def trl_range(self):
+        return (1 if self.trl_min is None else self.trl_min), (9 if self.trl_max is None else self.trl_max)
 
 
-def add_search_fields(db):
-    """Migration: public copies stored before the sort keys and single-character terms get them, and the
-    indexes of the former query plan go (each would cost every publication a multikey write)."""
-    public = db[PublicAchievement._get_collection_name()]
-    for doc in public.find({"newest_key": {"$exists": False}}):
-        try:
-            fields = {"terms": search.document_terms(doc["record"]),
-                      **search.sort_keys(doc["published_at"], doc["_id"], doc["trl"])}
-        except (KeyError, TypeError, ValueError):
-            log.error("public achievement %s cannot be given its search fields", doc.get("_id"), exc_info=True)
-            continue
-        public.update_one({"_id": doc["_id"]}, {"$set": fields})
-    for name in ("terms_1_published_at_-1__id_-1", "published_at_-1__id_-1"):
-        if name in public.index_information():
-            public.drop_index(name)
+def database_query(params, wanted):
+    """What the database is asked: one of the ``wanted`` terms by equality, the filters, the TRL range and the
+    cursor's side of the sort key."""
+    indexed = search.indexed_term(wanted)
+    query = {"terms": indexed} if indexed else {}  # one term for the index; the rest checked as they stream
+    query.update(regions.query(params.region))  # 510000: the whole province
+    for field, value in (("programme", params.programme), ("type", params.type), ("dual_use", params.dual_use),
+                         ("organization_ids", params.organization)):
+        if value is not None:
+            query[field] = value
+    if params.trl_range != (1, 9):
+        query["trl"] = {"$gte": params.trl_range[0], "$lte": params.trl_range[1]}
+    field, direction = search.SORTS[params.sort]
+    if params.cursor:
+        query[field] = {"$lt" if direction < 0 else "$gt": search.decode_cursor(params.cursor, params.sort)}
+    return query
 
 
-class SearchEntrypoints(RegistryHelpers):
+class SearchEntrypoints:
     """Public search and the published-achievement RPC."""
 
-    @http("GET", "/api/v1/achievements")
-    @web.api
-    def search_achievements(self, request):
-        """The public query service (公益查询): published achievements only, in a chosen order."""
-        wanted = search.terms(web.query_param(request, "q", default=""))
-        indexed = search.indexed_term(wanted)
-        query = {"terms": indexed} if indexed else {}  # one term for the index; the rest checked below
-        query.update(self._region_filter(request))  # 510000: the whole province
-        for name, field, kind, choices in (
-                ("programme", "programme", int, PROGRAMMES),
-                ("type", "type", str, ACHIEVEMENT_TYPES), ("dual_use", "dual_use", bool, None),
-                ("organization", "organization_ids", str, None)):
-            value = web.query_param(request, name, type=kind, choices=choices and list(choices))
-            if value is not None:
-                query[field] = value
-        trl_min = web.query_param(request, "trl_min", type=int, default=1, choices=TRL_LEVELS)
-        trl_max = web.query_param(request, "trl_max", type=int, default=9, choices=TRL_LEVELS)
-        if trl_min > trl_max:
-            raise ValidationFailed.at("trl_min", f"must not be above trl_max ({trl_max})")
-        if (trl_min, trl_max) != (1, 9):
-            query["trl"] = {"$gte": trl_min, "$lte": trl_max}
-        limit = paging.limit(request)
-        sort = web.query_param(request, "sort", default="newest", choices=list(search.SORTS))
-        field, direction = search.SORTS[sort]
-        cursor = web.query_param(request, "cursor")
-        if cursor:
-            query[field] = {"$lt" if direction < 0 else "$gt": search.decode_cursor(cursor, sort)}
-        found = self.store.db[PublicAchievement._get_collection_name()].find(query).sort(field, direction)
-        docs, scanned, last_key = [], 0, None
-        for doc in found.batch_size(limit + 1):
-            scanned, last_key = scanned + 1, doc[field]
-            if search.matches_all(doc["terms"], wanted):
-                docs.append(doc)
-                if len(docs) > limit:
-                    break
-            if scanned >= search.SCAN_BUDGET:  # a short page; its cursor goes on after what was read
-                break
-        found.close()
-        items = [PublicAchievement._from_son(doc) for doc in docs[:limit]]
-        if len(docs) > limit:
-            next_cursor = search.encode_cursor(sort, items[-1][field])
-        elif scanned >= search.SCAN_BUDGET:
-            next_cursor = search.encode_cursor(sort, last_key)
-        else:
-            next_cursor = None
-        return web.json_response({"items": [item.public() for item in items], "next_cursor": next_cursor})
+    @endpoint("GET", "/api/v1/achievements", query=SearchQuery, response=schemas.SEARCH_PAGE, described="A page",
+              parameters={"region": {"schema": {"type": "string"}, "description":
+                                     "GB/T 2260 code of a division, or 510000 for the whole province"}},
+              summary="Public query service (公益查询): published achievements, newest first or as `sort` says")
+    def search_achievements(self, ctx):
+        params = ctx.query
+        wanted = search.terms(params.q or "")
+        field, direction = search.SORTS[params.sort]
+        found = self.store.collection(PublicAchievement).find(database_query(params, wanted)).sort(field, direction)
+        try:
+            docs, next_cursor = search.read_page(found.batch_size(params.limit + 1), params.sort, wanted,
+                                                 params.limit)
+        finally:
+            found.close()
+        return {"items": [self.store.load(PublicAchievement, doc).public() for doc in docs],
+                "next_cursor": next_cursor}
 
     @rpc
     def get_published_achievement(self, achievement_id):
         """For other services: the public summary of a published achievement, or None."""
-        doc = self.store.db[PublicAchievement._get_collection_name()].find_one({"_id": str(achievement_id)})
-        return None if doc is None else json.loads(web.dumps(PublicAchievement._from_son(doc).public()))
+        found = self.store.find_one(PublicAchievement, {"_id": str(achievement_id)})
+        return None if found is None else json.loads(web.dumps(found.public()))
