@@ -2,7 +2,12 @@
 missing, with random passwords and secrets written once to a credentials file (mode 0600) whose path is
 logged. Seeded accounts need no password change; the privileged ones come enrolled in TOTP (their
 secrets and recovery codes are in the credentials file, so scripts can compute codes with pyotp).
+
+The file names the database it belongs to (server and database name): a seeding of another database (a
+test's or a benchmark's private server) writes ``dev-credentials-<hash>.json`` beside it instead, so the
+developer's credentials are never overwritten by those of a database that is gone tomorrow.
 """
+import hashlib
 import json
 import logging
 import os
@@ -35,11 +40,22 @@ def _seed_account(uow, body, password_hash, second_factor, at):
     return account
 
 
+def credentials_target(configured, database):
+    """(path, its current content) of the credentials of ``database`` ("host:port/name")."""
+    for path in (configured, configured.with_name(
+            f"{configured.stem}-{hashlib.sha256(database.encode()).hexdigest()[:8]}{configured.suffix}")):
+        content = json.loads(path.read_text()) if path.exists() else None
+        if content is None or content.get("database") in (None, database):
+            return path, content or {"database": database, "accounts": {}, "clients": {}}
+    return path, {"database": database, "accounts": {}, "clients": {}}
+
+
 def seed(store, runtime, path, now):
     """Create what ``path`` lists and is missing; returns the names created."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    target = runtime.settings.credentials_file
-    credentials = json.loads(target.read_text()) if target.exists() else {"accounts": {}, "clients": {}}
+    host, port = store.db.client.address or ("?", 0)
+    target, credentials = credentials_target(runtime.settings.credentials_file, f"{host}:{port}/{store.db.name}")
+    credentials["database"] = f"{host}:{port}/{store.db.name}"
     made = []
     for entry in data.get("accounts", []):
         body = AccountIn(**entry)

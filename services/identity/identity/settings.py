@@ -22,14 +22,6 @@ def _value(config, key, default):
     return value
 
 
-def _credentials_default(config):
-    """``.run/identity/dev-credentials.json`` for the development database; another database (a test run of
-    ``nameko run``) gets a file of its own, so it never overwrites the developer's credentials."""
-    database = config.get("MONGO_DB") or "ttp_identity"
-    name = "dev-credentials.json" if database == "ttp_identity" else f"dev-credentials-{database}.json"
-    return RUN_DIR / "identity" / name
-
-
 @dataclass(frozen=True)
 class Settings:
     issuer: str = "http://127.0.0.1:8106"
@@ -67,7 +59,7 @@ class Settings:
             issuer=str(_value(config, "IDENTITY_ISSUER", f"http://{address}")).rstrip("/"),
             key_dir=Path(_value(config, "IDENTITY_KEY_DIR", str(d.key_dir))),
             seed_file=seed_path,
-            credentials_file=Path(_value(config, "IDENTITY_CREDENTIALS_FILE", str(_credentials_default(config)))),
+            credentials_file=Path(_value(config, "IDENTITY_CREDENTIALS_FILE", str(d.credentials_file))),
             access_token_seconds=_value(config, "IDENTITY_ACCESS_TOKEN_SECONDS", d.access_token_seconds),
             authorization_code_seconds=_value(config, "IDENTITY_AUTHORIZATION_CODE_SECONDS",
                                               d.authorization_code_seconds),

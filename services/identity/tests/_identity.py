@@ -36,7 +36,7 @@ def credentials(api):
     """The seeded accounts' and clients' secrets (written by the service at start)."""
     path = Path(api.config["IDENTITY_CREDENTIALS_FILE"])
     wait_for(lambda: path.exists() and json.loads(path.read_text()).get("clients", {}).get("portal"),
-             timeout=30, message="the development seeding")
+             timeout=60, message="the development seeding")
     return json.loads(path.read_text())
 
 

@@ -1,5 +1,6 @@
 """The development seeding against the real servers: the fixture's accounts and clients are created once,
 their random passwords written to a credentials file only its owner reads, and the fixture holds none."""
+import json
 import os
 import stat
 from pathlib import Path
@@ -48,3 +49,15 @@ def test_a_second_start_on_the_same_database_creates_nothing(api, creds):
         time.sleep(1.0)  # its seeding ran at start
         assert (api.db["accounts"].count_documents({}), api.db["clients"].count_documents({})) == before
     assert Path(api.config["IDENTITY_CREDENTIALS_FILE"]).read_text() == written
+
+
+def test_credentials_of_another_database_go_to_a_file_of_their_own(tmp_path):
+    from identity.seed import credentials_target
+
+    configured = tmp_path / "dev-credentials.json"
+    path, content = credentials_target(configured, "127.0.0.1:27017/ttp_identity")
+    assert path == configured and content["accounts"] == {}
+    configured.write_text(json.dumps({"database": "127.0.0.1:27017/ttp_identity", "accounts": {"a": {}}, "clients": {}}))
+    assert credentials_target(configured, "127.0.0.1:27017/ttp_identity") == (configured, json.loads(configured.read_text()))
+    other, fresh = credentials_target(configured, "127.0.0.1:41234/ttp_identity")  # a benchmark's private server
+    assert other != configured and other.parent == tmp_path and fresh["accounts"] == {}

@@ -87,7 +87,7 @@ def _save(store, flow):
 def _attempt(store, username, visitor, now):
     """Record an attempt (before checking it) and say which limit, if any, refuses it."""
     attempt = SignInAttempt(id=uuid.uuid4().hex, username=username, address=visitor.address, at=now)
-    store.insert(attempt)
+    store.transact(lambda uow: uow.insert(attempt))  # (SecantusDB: see audit.write_and_announce)
     since = lockout.window_start(now)
     by_account = store.count(SignInAttempt, {"username": username, "at": {"$gte": since},
                                              "outcome": {"$in": list(lockout.NOT_SUCCEEDED)}})
