@@ -4,10 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SERVICES := registry transactions finance talent metrics
+SERVICES := registry transactions finance talent metrics identity
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-load bench-e2e soak docs docs-check dashboards demo rebuild-metrics token replay clean distclean
+.PHONY: help install system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-load bench-e2e bench-identity soak docs docs-check dashboards demo rebuild-metrics token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -150,6 +150,10 @@ bench-metrics: install
 bench-load: install bench-deps
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_load.py
+
+bench-identity: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python bench/bench_identity.py
 
 bench-e2e: install
 	$(BIN)/ttp-stack infra-up
