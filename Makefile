@@ -151,7 +151,7 @@ bench-load: install bench-deps
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_load.py
 
-bench-identity: install
+bench-identity: install bench-deps
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_identity.py
 
