@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from transactions.domain import CONTRACT_TYPES, ContractIn as ContractRegistrationIn, registration_number
+from transactions.contracts import CONTRACT_TYPES, ContractIn as ContractRegistrationIn, registration_number
 
 
 def body(**overrides):
@@ -88,7 +88,8 @@ def test_a_serial_that_does_not_fit_six_digits_is_refused(serial):
 # -- state machines and listing rules -------------------------------------------------------
 
 def test_contract_review_transitions():
-    from transactions.domain import CONTRACT_TRANSITIONS, TransitionRefused, transition
+    from transactions.contracts import CONTRACT_TRANSITIONS, transition
+    from ttp_common.refusals import TransitionRefused
     assert transition(CONTRACT_TRANSITIONS, "register", "submitted") == "registered"
     assert transition(CONTRACT_TRANSITIONS, "return", "submitted") == "returned"
     assert transition(CONTRACT_TRANSITIONS, "resubmit", "returned") == "submitted"
@@ -99,7 +100,9 @@ def test_contract_review_transitions():
 
 
 def test_only_an_open_demand_is_withdrawn_and_the_refusal_names_the_state():
-    from transactions.domain import DEMAND_TRANSITIONS, DemandWithdrawIn, TransitionRefused, transition
+    from transactions.demands import DEMAND_TRANSITIONS, DemandWithdrawIn
+    from transactions.states import transition
+    from ttp_common.refusals import TransitionRefused
     assert transition(DEMAND_TRANSITIONS, "withdraw", "open") == "withdrawn"
     with pytest.raises(TransitionRefused, match="withdrawn"):
         transition(DEMAND_TRANSITIONS, "withdraw", "withdrawn")
@@ -109,7 +112,7 @@ def test_only_an_open_demand_is_withdrawn_and_the_refusal_names_the_state():
 
 
 def test_only_published_achievements_and_their_own_patents_are_listable():
-    from transactions.domain import check_listable
+    from transactions.listings import check_listable
     replica = {"status": "published", "patent_numbers": ["ZL1"]}
     assert check_listable(replica, None) is None
     assert check_listable(replica, "ZL1") is None
@@ -120,7 +123,7 @@ def test_only_published_achievements_and_their_own_patents_are_listable():
 
 def test_listing_input_rejects_a_past_end_and_bad_prices():
     import datetime as dt
-    from transactions.domain import ListingIn
+    from transactions.listings import ListingIn
     ok = {"achievement_id": "a1", "mode": "licence", "asking_price": "500000.00"}
     assert ListingIn(**ok).period_days == 30
     for change, field in (({"asking_price": "-1"}, "asking_price"), ({"asking_price": "1.001"}, "asking_price"),
@@ -133,7 +136,7 @@ def test_listing_input_rejects_a_past_end_and_bad_prices():
 
 
 def test_a_contract_needs_a_buyer_other_than_its_seller():
-    from transactions.domain import check_parties
+    from transactions.contracts import check_parties
     assert check_parties("org-1", "org-2", "") is None
     assert check_parties("org-1", None, "某某有限公司") is None
     assert check_parties("org-1", None, "")[0] == "buyer_organization_id"

@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 
 from transactions.documents import Auction
+from transactions.handlers import auctions
 from transactions.service import TransactionsService
+from ttp_common.mongo import Repository
 from ttp_testing import assert_error, header, read_topic, service_api_fixture, wait_for
 
 pytestmark = pytest.mark.integration
@@ -80,8 +82,8 @@ def test_a_withdrawal_closes_an_ended_auction_for_its_winner_and_cancels_a_runni
                        running["id"]: ("cancelled", None, None)}
 
     # an auction read open that has closed since is not closed again, and no second event is emitted
-    class Uow:
-        db, session = api.db, None
+    class Uow(Repository):
+        db = api.db  # the service's database, outside any transaction
 
         def __init__(self):
             self.events = []
@@ -89,9 +91,9 @@ def test_a_withdrawal_closes_an_ended_auction_for_its_winner_and_cancels_a_runni
         def emit(self, event_name, data, subject):
             self.events.append(event_name)
 
-    stale = Auction._from_son({**api.db.auctions.find_one({"_id": running["id"]}), "status": "open"})
     uow = Uow()
-    assert TransactionsService()._cancel_auction(uow, stale, dt.datetime.now(dt.timezone.utc)) is False
+    stale = uow.load(Auction, {**api.db.auctions.find_one({"_id": running["id"]}), "status": "open"})
+    assert auctions.cancel(uow, stale, dt.datetime.now(dt.timezone.utc)) is False
     assert uow.events == [] and api.db.auctions.find_one({"_id": running["id"]})["status"] == "cancelled"
 
 

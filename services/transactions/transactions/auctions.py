@@ -11,14 +11,18 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator
 
-from .domain import Id, Money, _In, utc_ms
+from ttp_common import clock
+from ttp_common.models import StrictModel
+from ttp_common.money import Money
+
+from .fields import Id
 
 MAX_LEAD_DAYS = 365  # an auction is set up at most this long before it opens
 MAX_DAYS = 90  # and lasts at most this long
 STATUSES = ("open", "sold", "unsold", "cancelled")  # cancelled: the achievement was withdrawn
 
 
-class AuctionIn(_In):
+class AuctionIn(StrictModel):
     listing_id: Id = Field(description="An open listing of the caller's organization")
     start_price: Money = Field(description="起拍价 (元)")
     reserve_price: Money | None = Field(default=None, description="保留价 (元): unsold below it")
@@ -42,21 +46,21 @@ class AuctionIn(_In):
     def _not_far_ahead(cls, value):
         # Bounded before converting: 9999-12-31T20:00-05:00 overflows in UTC (an OverflowError, a 500).
         if value is not None:
-            if value - dt.datetime.now(dt.timezone.utc) > dt.timedelta(days=MAX_LEAD_DAYS):
+            if value - clock.now_ms() > dt.timedelta(days=MAX_LEAD_DAYS):
                 raise ValueError(f"must be at most {MAX_LEAD_DAYS} days ahead")
-            value = utc_ms(value)
+            value = clock.to_ms(value)
         return value
 
     @field_validator("ends_at")
     @classmethod
     def _after_start(cls, value, info):
-        now = dt.datetime.now(dt.timezone.utc)
+        now = clock.now_ms()
         start = info.data.get("starts_at") or now
         if value <= max(start, now):
             raise ValueError("must be after the start and in the future")
         if value - start > dt.timedelta(days=MAX_DAYS):
             raise ValueError(f"an auction lasts at most {MAX_DAYS} days")
-        return utc_ms(value)  # now bounded: within MAX_LEAD_DAYS + MAX_DAYS of now
+        return clock.to_ms(value)  # now bounded: within MAX_LEAD_DAYS + MAX_DAYS of now
 
     @field_validator("reserve_price")
     @classmethod
@@ -67,7 +71,7 @@ class AuctionIn(_In):
         return value
 
 
-class BidIn(_In):
+class BidIn(StrictModel):
     amount: Money = Field(description="出价 (元)")
 
 

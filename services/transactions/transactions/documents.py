@@ -10,17 +10,6 @@ from mongoengine import (
 log = logging.getLogger(__name__)
 
 
-def now_ms():
-    """Now, to MongoDB's millisecond precision, so a 201 body equals what a later GET returns."""
-    now = dt.datetime.now(dt.timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def today():
-    """Today's date in UTC as ISO text: the calendar of demand deadlines (as validated)."""
-    return now_ms().date().isoformat()
-
-
 def aware(value):
     """MongoDB may hand back naive UTC datetimes."""
     return value if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
@@ -121,12 +110,13 @@ class Demand(Document):
 
 
 LIVE_PAIR_INDEX = "live_pair_1"
+MATCHES = "matches"  # the collection of Match (named here for the migration below)
 
 
 class Match(Document):
     # live_pair is unique while the match is proposed or accepted: one live match per demand and listing.
     # Partial, not sparse: a null live_pair is not indexed either.
-    meta = {"collection": "matches", "indexes": [
+    meta = {"collection": MATCHES, "indexes": [
         {"fields": ["demand_id", "listing_id"]},
         {"fields": ["live_pair"], "unique": True, "name": LIVE_PAIR_INDEX,
          "partialFilterExpression": {"live_pair": {"$type": "string"}}},
@@ -282,7 +272,7 @@ class Consultation(Document):
 def replace_sparse_live_pair_index(db):
     """Migration: earlier releases indexed ``live_pair`` sparse under the same name, which blocks the partial
     index; drop it and create the partial one. True when there was one to replace."""
-    collection = db[Match._get_collection_name()]
+    collection = db[MATCHES]
     index = collection.index_information().get(LIVE_PAIR_INDEX)
     if index is None or "partialFilterExpression" in index:
         return False

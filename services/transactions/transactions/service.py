@@ -1,9 +1,11 @@
 """The transactions service: the online technology market (技术交易网络系统) and contract registration.
 
-This module only composes the service. Its entrypoints live in ``transactions.entrypoints``, one mixin
-per area (listings and matching, demands, auctions, contracts, valuations and consultations, the
-replica consumer, clock and RPC); the rules live in domain.py, auctions.py, matching.py and
-valuation.py; the OpenAPI document in openapi.py.
+This module only composes the service. Its entrypoints live in ``transactions.entrypoints``, one mixin per
+area (listings, demands, matching, auctions, contracts, valuations and consultations, the replica consumer,
+clock and RPC); the work of each write in ``transactions.handlers``; the rules in the modules named after their
+subject (listings.py, demands.py, matches.py, auctions.py, contracts.py, valuation.py, consultations.py,
+matching.py); the documents in documents.py. The OpenAPI document is generated from the ``@endpoint``
+declarations.
 """
 from ttp_common.service_base import PlatformService
 
@@ -13,16 +15,29 @@ from .documents import (
 )
 from .entrypoints.advisory import AdvisoryEntrypoints
 from .entrypoints.auctions import AuctionEntrypoints
+from .entrypoints.common import with_optional_bodies
 from .entrypoints.contracts import ContractEntrypoints
 from .entrypoints.demands import DemandEntrypoints
 from .entrypoints.integration import IntegrationEntrypoints
 from .entrypoints.listings import ListingEntrypoints
-from .openapi import SPEC
+from .entrypoints.matches import MatchEntrypoints
+from .schemas import API_SCHEMAS
 
 
-class TransactionsService(ListingEntrypoints, DemandEntrypoints, AuctionEntrypoints, ContractEntrypoints,
-                          AdvisoryEntrypoints, IntegrationEntrypoints, PlatformService):
+class TransactionsService(ListingEntrypoints, DemandEntrypoints, MatchEntrypoints, AuctionEntrypoints,
+                          ContractEntrypoints, AdvisoryEntrypoints, IntegrationEntrypoints, PlatformService):
     name = "transactions"
-    openapi_spec = SPEC
+    api_title = "技术交易网络系统 Transactions API"
+    api_description = ("The demand-oriented online technology market (listings, demands, matching, auctions), "
+                       "appraisal, consulting, and technology contract registration (技术合同认定登记) whose "
+                       "turnover the plan targets.")
+    api_schemas = API_SCHEMAS
     documents = [AchievementReplica, Listing, Demand, Match, Auction, Bid, Contract, Valuation, Consultation]
     migrations = [replace_sparse_live_pair_index]
+
+    @classmethod
+    def openapi_document(cls):
+        """The generated document, with the optional bodies stated (``entrypoints.common.optional_body``)."""
+        if "_openapi_document" not in cls.__dict__:
+            with_optional_bodies(cls, super().openapi_document())
+        return cls._openapi_document

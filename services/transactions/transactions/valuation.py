@@ -13,32 +13,35 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .domain import Id, Money, _In, cents
+from ttp_common.models import StrictModel
+from ttp_common.money import Money, round_fen
+
+from .fields import Id
 
 Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=8, decimal_places=6)]
 
 
-class CostInputs(_In):
+class CostInputs(StrictModel):
     replacement_cost: Money = Field(description="重置成本 (元)")
     profit_rate: Rate = Field(default=Decimal("0"), description="合理利润率, e.g. 0.15")
     elapsed_years: Decimal = Field(ge=0, le=50, max_digits=6, decimal_places=2, description="已使用年限")
     remaining_years: Decimal = Field(gt=0, le=50, max_digits=6, decimal_places=2, description="剩余经济寿命")
 
 
-class MarketInputs(_In):
+class MarketInputs(StrictModel):
     comparable_contract_ids: list[Id] = Field(default=[], max_length=50,
                                               description="registered contracts; empty: those of the same programme")
     adjustment_factor: Decimal = Field(default=Decimal("1"), gt=0, le=10, max_digits=8, decimal_places=4,
                                        description="调整系数 for technology, time and terms")
 
 
-class IncomeInputs(_In):
+class IncomeInputs(StrictModel):
     projected_revenues: list[Money] = Field(min_length=1, max_length=30, description="预测收入 per year (元)")
     royalty_rate: Rate = Field(gt=0, description="提成率/分成率 on revenue, e.g. 0.05")
     discount_rate: Rate = Field(description="折现率, e.g. 0.10")
 
 
-class ValuationIn(_In):
+class ValuationIn(StrictModel):
     achievement_id: Id
     patent_number: str | None = Field(default=None, max_length=40)
     method: Literal["cost", "market", "income"]
@@ -63,18 +66,18 @@ class NoComparables(ValueError):
 
 def cost_value(replacement_cost, profit_rate, elapsed_years, remaining_years):
     life = Decimal(elapsed_years) + Decimal(remaining_years)
-    return cents(Decimal(replacement_cost) * (1 + Decimal(profit_rate)) * Decimal(remaining_years) / life)
+    return round_fen(Decimal(replacement_cost) * (1 + Decimal(profit_rate)) * Decimal(remaining_years) / life)
 
 
 def market_value(comparable_amounts, adjustment_factor):
     amounts = [Decimal(a) for a in comparable_amounts]
     if not amounts:
         raise NoComparables("no comparable registered contract")
-    return cents(sum(amounts) / len(amounts) * Decimal(adjustment_factor))
+    return round_fen(sum(amounts) / len(amounts) * Decimal(adjustment_factor))
 
 
 def income_value(projected_revenues, royalty_rate, discount_rate):
     rate, factor, total = Decimal(royalty_rate), 1 + Decimal(discount_rate), Decimal(0)
     for year, revenue in enumerate(projected_revenues, start=1):
         total += Decimal(revenue) * rate / factor ** year
-    return cents(total)
+    return round_fen(total)
