@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from joserfc import jws
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
+from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from .auth import Principal, Roles
 from .errors import Unauthenticated

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from ttp_common import regions
 from ttp_common.models import StrictModel
 from ttp_common.refusals import Invalid
+from ttp_common.regions import RegionScope
 
 from . import scopes as scope_rules
 
@@ -48,19 +48,12 @@ class ClientIn(StrictModel):
     redirect_uris: list[str] = Field(default_factory=list, max_length=10)
     post_logout_redirect_uris: list[str] = Field(default_factory=list, max_length=10)
     organization_id: str | None = Field(None, max_length=64, description="Its tokens act for this organization")
-    region_code: str | None = Field(None, description="Its tokens are scoped to this region (GB/T 2260)")
+    region_code: RegionScope | None = Field(None, description="Its tokens are scoped to this region (GB/T 2260)")
 
     @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod
     def _uris(cls, values):
         return [check_redirect_uri(value) for value in values]
-
-    @field_validator("region_code")
-    @classmethod
-    def _region(cls, value):
-        if value is not None and not regions.is_known(value):
-            raise ValueError("not 510000 or one of Sichuan's 21 division codes (GB/T 2260)")
-        return value
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -5,9 +5,16 @@ authorization codes, session cookies, sign-in flow cookies and recovery codes as
 high-entropy random values (a database reader cannot use them). The security audit (``AuditRecord``)
 is written with inserts only, by ``identity.audit``; nothing in the service updates or deletes it.
 """
+import datetime as dt
+
 from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 from ttp_common.clock import now_ms
+
+
+def aware(moment):
+    """A datetime read back from MongoDB as aware UTC (it may come back naive); None stays None."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 class Account(Document):

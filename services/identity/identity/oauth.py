@@ -31,7 +31,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from werkzeug.wrappers import Response
 
 from . import scopes, tokens
-from .documents import Account, AuthorizationCode, BrowserSession, Client, RefreshToken
+from .documents import Account, AuthorizationCode, BrowserSession, Client, RefreshToken, aware
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
@@ -259,8 +259,8 @@ class OAuthEnvironment:
 
     def session_active(self, session):
         idle = dt.timedelta(minutes=self.settings.session_idle_minutes)
-        return (session is not None and session.ended_at is None and _aware(session.expires_at) > self.now
-                and _aware(session.last_seen_at) + idle > self.now)
+        return (session is not None and session.ended_at is None and aware(session.expires_at) > self.now
+                and aware(session.last_seen_at) + idle > self.now)
 
     def signed_in(self, grant):
         """The ``SignedInUser`` of a code or refresh token when its account and session are still good."""
@@ -273,10 +273,6 @@ class OAuthEnvironment:
         self.store.update(BrowserSession, {"_id": session.id}, {"$set": {"last_seen_at": self.now}})
         self.session = session
         return SignedInUser(account, session.id, grant.auth_time, grant.amr)
-
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 class IdentityAuthorizationServer(AuthorizationServer):
@@ -305,7 +301,7 @@ class IdentityAuthorizationServer(AuthorizationServer):
         session = getattr(self.env, "session", None)
         ends = self.env.now + dt.timedelta(hours=self.env.settings.refresh_token_hours)
         if session is not None:
-            ends = min(ends, _aware(session.expires_at))
+            ends = min(ends, aware(session.expires_at))
         self.env.store.insert(RefreshToken(
             id=tokens.digest(refresh), family_id=family, client_id=request.client.get_client_id(),
             account_id=request.user.account.id, session_id=request.user.session_id, scope=token.get("scope", ""),
@@ -370,7 +366,7 @@ class ClientSecrets:
         if not secret:
             return False
         valid = [entry for entry in client_doc.secrets
-                 if entry.get("expires_at") is None or _aware(entry["expires_at"]) > now]
+                 if entry.get("expires_at") is None or aware(entry["expires_at"]) > now]
         fingerprint = tokens.digest(secret)
         moment = time.monotonic()
         for entry in valid:

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ttp_common import paging
 from ttp_common.auth import Roles
-from ttp_common.endpoints import SIGNED_IN, created, endpoint
+from ttp_common.endpoints import created, endpoint
 from ttp_common.refusals import Invalid, NotAllowed
 from ttp_common.regions import RegionScope
 

@@ -14,7 +14,7 @@ from ttp_common.errors import ApiError, Unauthenticated
 from ttp_common.refusals import Refusal
 
 from .. import audit, oauth
-from ..documents import BrowserSession
+from ..documents import BrowserSession, aware
 from ..handlers import Caller
 from ..handlers.signin import Visitor
 
@@ -42,7 +42,7 @@ class IdentityHelpers:
         if sid is not None:
             session = self.store.find_one(BrowserSession, {"_id": str(sid)})
             now = dt.datetime.now(dt.timezone.utc)
-            if session is None or session.ended_at is not None or _aware(session.expires_at) <= now:
+            if session is None or session.ended_at is not None or aware(session.expires_at) <= now:
                 raise Unauthenticated("The session of this token has ended")
         return principal
 
@@ -76,6 +76,3 @@ class IdentityHelpers:
             audit.announce(record)
         return result
 
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

@@ -17,7 +17,7 @@ from ttp_common.auth import Roles
 from ttp_common.endpoints import SIGNED_IN, endpoint
 
 from .. import audit, metrics, tokens
-from ..documents import Account, Client
+from ..documents import Account, Client, aware
 from ..handlers import signin
 from ..oauth import SignedInUser, WerkzeugOAuth2Request
 from .common import IdentityHelpers
@@ -102,7 +102,7 @@ class OAuthEntrypoints(IdentityHelpers):
         signed_in = signin.session_of(self.store, settings, request.cookies.get(signin.SESSION_COOKIE), ctx.now)
         if signed_in and prompt != "login":
             session, account = signed_in
-            user = SignedInUser(account, session.id, int(_aware(session.created_at).timestamp()), session.amr)
+            user = SignedInUser(account, session.id, int(aware(session.created_at).timestamp()), session.amr)
             return server.create_authorization_response(request, grant_user=user, grant=grant)
         if prompt == "none":
             error = OAuth2Error(redirect_uri=grant.redirect_uri)
@@ -244,8 +244,3 @@ def _client_of(request):
     client_id, _ = extract_basic_authorization(request.headers)
     return str(client_id or request.form.get("client_id") or "")[:64] or None
 
-
-def _aware(moment):
-    import datetime as dt
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

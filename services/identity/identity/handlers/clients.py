@@ -6,7 +6,7 @@ from ttp_common.refusals import NotAllowed, TransitionRefused
 
 from .. import audit
 from ..clients import GRANT_TYPES
-from ..documents import Client
+from ..documents import Client, aware
 
 
 def _record(uow, caller, action, client, at, **detail):
@@ -40,10 +40,6 @@ def _secret(secret_hash, at, expires_at=None):
     return {"id": uuid.uuid4().hex[:12], "hash": secret_hash, "created_at": at, "expires_at": expires_at}
 
 
-def _aware(moment):
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def rotate_secret(uow, client_id, caller, secret_hash, at, overlap_hours):
     """A new secret; the previous ones keep working ``overlap_hours`` (0: stop now), expired ones go."""
     _platform_admin(caller)
@@ -53,7 +49,7 @@ def rotate_secret(uow, client_id, caller, secret_hash, at, overlap_hours):
     until = at + dt.timedelta(hours=overlap_hours)
     kept = []
     for entry in client.secrets:
-        expires = _aware(entry.get("expires_at"))
+        expires = aware(entry.get("expires_at"))
         if expires is not None and expires <= at:
             continue  # expired: drop it
         kept.append({**entry, "expires_at": min(expires, until) if expires else until})

@@ -21,7 +21,7 @@ from ttp_common.refusals import Invalid
 
 from .. import accounts as rules
 from .. import audit, lockout, metrics, passwords, tokens, totp
-from ..documents import Account, BrowserSession, SignInAttempt, SignInFlow
+from ..documents import Account, BrowserSession, SignInAttempt, SignInFlow, aware
 from . import accounts as account_handlers
 
 FLOW_COOKIE = "ttp_id_signin"
@@ -36,10 +36,6 @@ DISABLED = "账户已停用，请联系管理员。"
 class Visitor:
     address: str
     user_agent: str | None
-
-
-def _aware(moment):
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _actor(account, visitor):
@@ -71,7 +67,7 @@ def flow_of(store, cookie, now):
     if not cookie:
         return None
     flow = store.find_one(SignInFlow, {"_id": tokens.digest(cookie)})
-    if flow is None or _aware(flow.expires_at) <= now:
+    if flow is None or aware(flow.expires_at) <= now:
         return None
     return flow
 
@@ -166,7 +162,7 @@ def password(store, runtime, flow, username, password_given, now, visitor):
     metrics.PASSWORD_CHECKS.inc()
     if not hasher.verify(account.password_hash, password_given):
         return _failed(store, settings, attempt, account, visitor, now, "wrong_password", "password")
-    if account.password_expires_at is not None and _aware(account.password_expires_at) <= now:
+    if account.password_expires_at is not None and aware(account.password_expires_at) <= now:
         _settle(store, attempt, "failed")
         metrics.SIGN_INS.labels("expired_password").inc()
         _audit(store, "sign_in.password", "refused", account, visitor, now, reason="one-time password expired")
@@ -305,9 +301,9 @@ def session_of(store, settings, cookie, now):
     if not cookie:
         return None
     session = store.find_one(BrowserSession, {"secret_hash": tokens.digest(cookie)})
-    if session is None or session.ended_at is not None or _aware(session.expires_at) <= now:
+    if session is None or session.ended_at is not None or aware(session.expires_at) <= now:
         return None
-    if _aware(session.last_seen_at) + dt.timedelta(minutes=settings.session_idle_minutes) <= now:
+    if aware(session.last_seen_at) + dt.timedelta(minutes=settings.session_idle_minutes) <= now:
         return None
     account = store.find_one(Account, {"_id": session.account_id})
     if account is None or account.status != "active" or account.locked or account.must_change_password:
