@@ -23,11 +23,14 @@ pytestmark = pytest.mark.integration
 
 SECRET = "demo-test-secret-of-at-least-32-bytes!"
 DEMO = REPO_ROOT / "scripts" / "demo.py"
+# The services the demo drives; it signs in through the identity service in issue 15's next step (today it
+# mints HS256 tokens, which identity does not take).
+DEMO_SERVICES = [name for name in SERVICE_CLASSES if name != "identity"]
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    with nameko_run(SERVICE_CLASSES, tmp_path_factory.mktemp("demo-logs"), secret=SECRET,
+    with nameko_run(DEMO_SERVICES, tmp_path_factory.mktemp("demo-logs"), secret=SECRET,
                     env={"LOG_LEVEL": "WARNING"}) as platform:
         client = pymongo.MongoClient(MONGO_URI)
         yield {"urls": platform.urls, "dbs": {name: client[db] for name, db in platform.dbs.items()},
