@@ -1,7 +1,7 @@
 """The plan's calendar is China's: a date near midnight UTC belongs to China's day."""
 import datetime as dt
 
-from ttp_common.reference import china_date
+from ttp_common.clock import china_date
 
 
 def test_china_date_is_utc_plus_8_whatever_the_servers_zone():

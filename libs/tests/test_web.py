@@ -13,7 +13,7 @@ from werkzeug.wrappers import Request
 
 from ttp_common.errors import ApiError, Conflict, NotFound, ValidationFailed
 from ttp_common.web import (
-    api, error_responses, json_response, model_schema, openapi_document, parse_body, query_param,
+    api, error_responses, json_response, model_schema, openapi_document, parse_body,
 )
 
 
@@ -147,44 +147,6 @@ def test_parse_body_missing_field_and_non_object():
     assert error_of(excinfo)[2] == [{"path": "year", "message": "Field required"}]
     with pytest.raises(ApiError) as excinfo:
         parse_body(make_request([1, 2]), Achievement)
-    assert error_of(excinfo)[:2] == (400, "validation_failed")
-
-
-# -- query_param ------------------------------------------------------------------------
-
-def test_query_param_scalars_and_defaults():
-    request = make_request(method="GET", query="page=2&status=published&flag=true&q=%E6%88%90%E6%9E%9C&empty=")
-    assert query_param(request, "page", int, default=1) == 2
-    assert query_param(request, "size", int, default=20) == 20
-    assert query_param(request, "status", choices=("draft", "published")) == "published"
-    assert query_param(request, "flag", bool) is True
-    assert query_param(request, "q") == "成果"
-    assert query_param(request, "empty", default="x") == "x"
-
-
-@pytest.mark.parametrize("query, name, kwargs", [
-    ("page=abc", "page", {"type": int}),
-    ("page=1e9", "page", {"type": int}),
-    ("ratio=nan", "ratio", {"type": float}),
-    ("status=%24where", "status", {"choices": ("draft", "published")}),
-    ("status=a&status=b", "status", {}),
-    ("flag=maybe", "flag", {"type": bool}),
-    ("since=yesterday", "since", {"type": date}),
-])
-def test_query_param_bad_values_are_400(query, name, kwargs):
-    with pytest.raises(ApiError) as excinfo:
-        query_param(make_request(method="GET", query=query), name, **kwargs)
-    status, code, fields = error_of(excinfo)
-    assert (status, code) == (400, "validation_failed")
-    assert fields[0]["path"] == name
-
-
-def test_query_param_never_returns_containers():
-    request = make_request(method="GET", query="status[$ne]=x&raw=%7B%22%24gt%22%3A1%7D")
-    assert query_param(request, "status") is None  # no PHP-style nesting
-    assert query_param(request, "raw") == '{"$gt":1}'  # a plain string, not an operator
-    with pytest.raises(ApiError) as excinfo:
-        query_param(request, "raw", type=json.loads)
     assert error_of(excinfo)[:2] == (400, "validation_failed")
 
 

@@ -34,6 +34,10 @@ class Roles(StrEnum):
     CLIENT = "client"            # another system, with OAuth 2.0 client credentials and scopes
 
 
+# Roles whose holders act for one organization: a token of theirs without an ``org`` claim may do nothing.
+ORGANIZATION_ROLES = frozenset({Roles.INSTITUTION, Roles.INSTITUTION_ADMIN, Roles.INVESTOR})
+
+
 @dataclass(frozen=True)
 class Principal:
     sub: str | None
@@ -109,6 +113,8 @@ def require(principal, *roles):
         raise Unauthenticated()
     if roles and principal.role not in roles:
         raise Forbidden(f"Role '{principal.role}' may not do this; allowed: {', '.join(roles)}")
+    if principal.role in ORGANIZATION_ROLES and not principal.org:
+        raise Forbidden(f"a caller of role '{principal.role}' acts for an organization (token claim 'org')")
     return principal
 
 

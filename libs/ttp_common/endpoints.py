@@ -42,6 +42,7 @@ class Endpoint:
     summary: str
     roles: tuple | None = ANYONE
     body: type | None = None
+    body_required: bool = True
     query: type | None = None
     status: int = 200
     response: object = None
@@ -69,10 +70,11 @@ class RequestContext:
         return events.Actor.from_principal(self.principal, ip=self.request.remote_addr)
 
 
-def endpoint(method, path, *, summary, roles=ANYONE, body=None, query=None, status=200, response=None,
-             described=None, description=None, errors=(), parameters=None, max_body_bytes=1_000_000):
+def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=True, query=None, status=200,
+             response=None, described=None, description=None, errors=(), parameters=None, max_body_bytes=1_000_000):
     """Declare an HTTP operation (see the module docstring).
 
+    ``body_required=False``: the body may be left out (the handler then gets ``body()``, the model's defaults).
     ``response``: the success body, as a component schema name, a pydantic model or a JSON schema;
     ``described`` its description; ``errors``: the statuses the handler itself may answer besides the
     platform's own (401/403 from ``roles``, 400/413/415 from ``body``, 400 from ``query``, 404 for a path
@@ -83,7 +85,8 @@ def endpoint(method, path, *, summary, roles=ANYONE, body=None, query=None, stat
         roles = tuple(auth.Roles(role) for role in roles)
 
     def decorate(handler):
-        spec = Endpoint(method=method.upper(), path=path, summary=summary, roles=roles, body=body, query=query,
+        spec = Endpoint(method=method.upper(), path=path, summary=summary, roles=roles, body=body,
+                        body_required=body_required, query=query,
                         status=status, response=response, described=described, description=description,
                         errors=tuple(errors), parameters=dict(parameters or {}), max_body_bytes=max_body_bytes,
                         name=handler.__name__)
@@ -93,7 +96,10 @@ def endpoint(method, path, *, summary, roles=ANYONE, body=None, query=None, stat
             principal = self.principal(request)
             if spec.roles is not ANYONE:
                 auth.require(principal, *spec.roles)
-            parsed_body = web.parse_body(request, spec.body, spec.max_body_bytes) if spec.body else None
+            parsed_body = None
+            if spec.body is not None:
+                given = spec.body_required or request.content_length or request.get_data(cache=True)
+                parsed_body = web.parse_body(request, spec.body, spec.max_body_bytes) if given else spec.body()
             parsed_query = parse_query(request, spec.query) if spec.query else None
             ctx = RequestContext(request, principal, parsed_body, parsed_query, clock.now_ms())
             result = handler(self, ctx, **path_values)
@@ -223,7 +229,7 @@ def operation(spec):
     if parameters:
         op["parameters"] = parameters
     if spec.body is not None:
-        op["requestBody"] = {"required": True, **web.json_body(spec.body.__name__)}
+        op["requestBody"] = {"required": spec.body_required, **web.json_body(spec.body.__name__)}
     statuses = set(spec.errors) | ({400} if spec.query is not None else set())
     op["responses"] = {str(spec.status): _response(spec), **web.error_responses(*sorted(statuses))}
     return op

@@ -85,6 +85,11 @@ class Repository:
     def db(self):
         raise NotImplementedError
 
+    @staticmethod
+    def of(db, session=None):
+        """The repository of a plain database (and session), e.g. for a migration or a replay."""
+        return _PlainRepository(db, session)
+
     def collection(self, document_class):
         """The raw collection (for paging helpers, aggregations and bulk updates)."""
         return self.db[document_class._get_collection_name()]
@@ -124,12 +129,14 @@ class Repository:
         self.collection(type(document)).insert_one(document.to_mongo().to_dict(), session=self.session)
         return document
 
-    def replace(self, document, expected=None):
-        """Replace ``document`` by id; ``expected`` is an extra filter (e.g. the prior state) for guarded transitions."""
+    def replace(self, document, expected=None, upsert=False):
+        """Replace ``document`` by id (``upsert``: or insert it); ``expected`` is an extra filter (e.g. the prior
+        state) for guarded transitions. True when a document was replaced or inserted."""
         document.validate()
         query = {"_id": document.pk, **(expected or {})}
-        result = self.collection(type(document)).replace_one(query, document.to_mongo().to_dict(), session=self.session)
-        return result.matched_count == 1
+        result = self.collection(type(document)).replace_one(query, document.to_mongo().to_dict(), upsert=upsert,
+                                                             session=self.session)
+        return result.matched_count == 1 or result.upserted_id is not None
 
     def update(self, document_class, query, update, upsert=False, many=False):
         """An update with MongoDB operators (``$inc``, ``$set``); the number of documents it matched (or upserted)."""
@@ -142,6 +149,15 @@ class Repository:
         collection = self.collection(document_class)
         method = collection.delete_many if many else collection.delete_one
         return method(query, session=self.session).deleted_count
+
+
+class _PlainRepository(Repository):
+    def __init__(self, db, session=None):
+        self._db, self.session = db, session
+
+    @property
+    def db(self):
+        return self._db
 
 
 class UnitOfWork(Repository):

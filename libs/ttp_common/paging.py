@@ -1,17 +1,17 @@
 """Paging of the services' list endpoints: the ``limit`` and ``offset`` query parameters, offset pages,
 and keyset pages with opaque cursors.
 
-- ``offset_page``: ``limit`` 1–100 (default 20) and ``offset`` 0–10,000, in a fixed sort order.
-- ``time_page``: newest first by (a time field, ``_id``); the cursor holds the time (milliseconds) and
+- ``by_offset``: ``limit`` 1–100 (default 20) and ``offset`` 0–10,000, in a fixed sort order.
+- ``by_time``: newest first by (a time field, ``_id``); the cursor holds the time (milliseconds) and
   id of the page's last item and is passed back in the request parameter the endpoint names.
-- ``id_page``: by ``_id`` alone; the cursor holds only an id the page showed (for lists whose times
+- ``by_id``: by ``_id`` alone; the cursor holds only an id the page showed (for lists whose times
   must not be revealed, such as people).
 
 Cursors are base64url JSON, null on the last page; one a service did not return is a 400 naming the
 parameter.
 
-Declared endpoints take their paging parameters from a query model (``OffsetParams``, ``CursorParams``,
-``BeforeParams``, or a model extending one) and call ``by_offset``, ``by_time`` or ``by_id`` with it.
+Declared endpoints take their paging parameters from a query model (``LimitParams``, ``OffsetParams``,
+``CursorParams``, ``BeforeParams``, or a model extending one) and call ``by_offset``, ``by_time`` or ``by_id``.
 """
 import base64
 import binascii
@@ -20,7 +20,6 @@ import json
 
 from pydantic import Field
 
-from . import web
 from .errors import ValidationFailed
 from .models import Query
 
@@ -28,28 +27,10 @@ MAX_LIMIT, MAX_OFFSET = 100, 10_000
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def limit(request, default=20, maximum=MAX_LIMIT):
-    """The ``limit`` query parameter, 1 to ``maximum``."""
-    value = web.query_param(request, "limit", type=int, default=default)
-    if not 1 <= value <= maximum:
-        raise ValidationFailed.at("limit", f"must be between 1 and {maximum}")
-    return value
+class LimitParams(Query):
+    """A list of at most ``limit`` items (ranked or newest first), without further pages."""
 
-
-def offset(request, maximum=MAX_OFFSET):
-    """The ``offset`` query parameter, 0 to ``maximum``."""
-    value = web.query_param(request, "offset", type=int, default=0)
-    if not 0 <= value <= maximum:
-        raise ValidationFailed.at("offset", f"must be between 0 and {maximum}")
-    return value
-
-
-def offset_page(collection, query, sort, request, view):
-    """``{"items", "offset", "limit"}``: one page of ``query`` in ``sort`` order, each raw document
-    given to ``view``."""
-    size, start = limit(request), offset(request)
-    docs = collection.find(query).sort(sort).skip(start).limit(size)
-    return {"items": [view(doc) for doc in docs], "offset": start, "limit": size}
+    limit: int = Field(20, ge=1, le=MAX_LIMIT)
 
 
 class OffsetParams(Query):
@@ -138,13 +119,3 @@ def decode_time_cursor(cursor, param="cursor"):
         raise ValidationFailed.at(param, "not a cursor this service returned") from None
 
 
-def time_page(collection, query, request, time_field="created_at", param="cursor"):
-    """(documents of one page, the next page's cursor or None) of ``query``, newest first by
-    (``time_field``, ``_id``); ``limit`` and the cursor (parameter ``param``) come from the request."""
-    return by_time(collection, query, limit(request), web.query_param(request, param), time_field, param)
-
-
-def id_page(collection, query, request):
-    """(documents of one page, the next page's cursor or None) of ``query`` by ``_id`` alone (ids are
-    random, so in no meaningful order): the cursor reveals nothing the page does not show."""
-    return by_id(collection, query, limit(request), web.query_param(request, "cursor"))

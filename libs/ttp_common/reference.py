@@ -3,9 +3,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from .clock import CHINA_TIME, china_date  # noqa: F401  (here before ttp_common.clock existed)
-
-
 # The 21 prefecture-level divisions of Sichuan, GB/T 2260 codes.
 SICHUAN_REGIONS = {
     "510100": "成都市",

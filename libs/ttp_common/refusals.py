@@ -18,13 +18,17 @@ from . import errors
 
 
 class Refusal(Exception):
-    """``field``: the input field at fault, if any (``detail``: what to say of it, default the message)."""
+    """``field``: the input field at fault, if any (``detail``: what to say of it, default the message);
+    ``fields``: several, as ``(path, message)`` pairs, when a rule reports every field at fault at once. They are
+    kept as ``fields``, each ``{"path", "message"}`` (the shape of an error body's ``fields``)."""
 
     code = None  # a stable code; None: the kind's own
 
-    def __init__(self, message, *, field=None, detail=None, code=None):
+    def __init__(self, message, *, field=None, detail=None, fields=(), code=None):
         super().__init__(message)
         self.message, self.field, self.detail = message, field, detail
+        pairs = ([(field, detail or message)] if field is not None else []) + list(fields)
+        self.fields = [errors.field_error(path, text) for path, text in pairs]
         if code is not None:
             self.code = code
 
@@ -72,7 +76,7 @@ def to_api_error(exc):
         return errors.Conflict("a record with this key already exists")
     for kind, error in HTTP_ERRORS.items():
         if isinstance(exc, kind):
-            fields = [errors.field_error(exc.field, exc.detail or exc.message)] if exc.field is not None else None
+            fields = list(exc.fields) or None
             message = f"{exc.field}: {exc.message}" if exc.field is not None and kind is Invalid else exc.message
             return error(message, fields, **({"code": exc.code} if exc.code else {}))
     return None

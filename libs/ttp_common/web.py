@@ -1,17 +1,11 @@
-"""Plumbing for nameko `@http` handlers: JSON in, JSON out, errors as JSON, OpenAPI.
-
-    @http("POST", "/api/v1/achievements")
-    @api
-    def create(self, request):
-        principal = require(authenticate(request, self.secret), Roles.INSTITUTION, Roles.ADMIN)
-        body = parse_body(request, AchievementIn)
-        ...
-        return json_response(doc, status=201)
+"""Plumbing for HTTP handlers: JSON in, JSON out, errors as JSON, OpenAPI building blocks, and the one
+HTTP entrypoint class. Services declare their operations with ``ttp_common.endpoints.endpoint``, which uses
+``parse_body``, ``api`` and ``http`` from here; the platform's own routes (/health, /metrics) use them
+directly.
 """
 import functools
 import json
 import logging
-import math
 import re
 import uuid
 from datetime import date, datetime, timezone
@@ -133,52 +127,6 @@ def parse_body(request, model, max_bytes=1_000_000):
             raise InvalidJson("The request body is not valid JSON") from None
         fields = _validation_fields(exc)
         raise ValidationFailed(f"{len(fields)} invalid field(s)", fields) from None
-
-
-_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
-_SCALARS = (str, int, float, bool, Decimal, date, Enum)
-
-
-def _convert(raw, type):
-    if type is bool:
-        lowered = raw.lower()
-        if lowered not in _TRUE | _FALSE:
-            raise ValueError("expected true or false")
-        return lowered in _TRUE
-    if type is int:
-        if not re.fullmatch(r"[+-]?[0-9]{1,18}", raw):
-            raise ValueError("expected an integer")
-        return int(raw)
-    if type in (float, Decimal):
-        value = type(raw)
-        if not math.isfinite(value):
-            raise ValueError("expected a finite number")
-        return value
-    if type in (date, datetime):
-        return type.fromisoformat(raw)
-    return type(raw)
-
-
-def query_param(request, name, type=str, default=None, choices=None):
-    """One query parameter as a plain scalar (never a dict or list), or `default`.
-
-    An empty value counts as absent; a repeated parameter, an unconvertible value or one
-    outside `choices` is a 400 `validation_failed`.
-    """
-    values = request.args.getlist(name)
-    if not values or values == [""]:
-        return default
-    if len(values) > 1:
-        raise ValidationFailed.at(name, "give this parameter once")
-    try:
-        value = _convert(values[0], type)
-    except (ValueError, TypeError, ArithmeticError) as exc:
-        raise ValidationFailed.at(name, f"invalid value: {exc}") from None
-    if not isinstance(value, _SCALARS):
-        raise ValidationFailed.at(name, "expected a single value")
-    if choices is not None and value not in choices:
-        raise ValidationFailed.at(name, f"must be one of: {', '.join(map(str, choices))}")
-    return value
 
 
 # -- handlers ---------------------------------------------------------------------------

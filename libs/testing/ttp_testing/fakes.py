@@ -15,9 +15,23 @@ would roll it back: assert on the raise, not on the state after it).
 from dataclasses import dataclass
 
 import mongomock
+import mongomock.collection
 
 from ttp_common import events
 from ttp_common.mongo import Repository
+
+
+def _accept_unused_sort(add_update):
+    """pymongo 4.20's ``UpdateOne`` passes ``sort=None`` to the bulk builder, which mongomock 4.3's does not take
+    (a ``bulk_write`` of updates would fail on the fake only): accept it when it asks for no sort."""
+    def add_update_without_sort(self, *args, sort=None, **kwargs):
+        assert sort is None, "mongomock cannot sort an update"
+        return add_update(self, *args, **kwargs)
+    return add_update_without_sort
+
+
+mongomock.collection.BulkOperationBuilder.add_update = _accept_unused_sort(
+    mongomock.collection.BulkOperationBuilder.add_update)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from ttp_common.auth import Principal, Roles
-from ttp_common.errors import ValidationFailed
 from ttp_common.refusals import Invalid, NotAllowed, TransitionRefused
 from ttp_testing.fakes import FakeUnitOfWork
 
@@ -106,7 +105,7 @@ def test_a_close_through_a_fund_adds_to_its_invested_amount_within_its_commitmen
 def test_a_close_states_the_terms_its_instrument_needs(uow):
     need, bank = list_need(uow), investor(uow, BANK_ORG, "bank")
     deal = in_due_diligence(uow, need, bank, BANK)
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(Invalid) as refused:
         deals.close(uow, deal.id, CloseIn(amount="100"), BANK, AT)
     assert [f["path"] for f in refused.value.fields] == ["annual_rate", "term_months"]
 

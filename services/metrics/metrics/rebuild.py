@@ -38,18 +38,6 @@ def load_config(path):
         return yaml.safe_load(f)
 
 
-class ReplayUnitOfWork(Repository):
-    """The projection's unit of work in a replay: the database and the session of one transaction (a
-    projection emits no events)."""
-
-    def __init__(self, db, session):
-        self._db, self.session = db, session
-
-    @property
-    def db(self):
-        return self._db
-
-
 def wipe(db):
     for name in read_models.COLLECTIONS:
         db[name].delete_many({})
@@ -121,7 +109,7 @@ def _apply(client, db, plan, event):
             return False  # the same event twice on the topic (an at-least-once relay)
         db[PROCESSED].insert_one({"_id": marker, "handler": projection.HANDLER, "type": event.type,
                                   "topic": event.topic, "at": now()}, session=session)
-        projection.project(ReplayUnitOfWork(db, session), plan, event.event_name, event.data, event.id, event.time,
+        projection.project(Repository.of(db, session), plan, event.event_name, event.data, event.id, event.time,
                            clock.now_ms())
         return True
 

@@ -10,21 +10,10 @@ from .documents import PublicAchievement
 log = logging.getLogger(__name__)
 
 
-class Database(Repository):
-    """The repository helpers over the plain database a migration is given (no session)."""
-
-    def __init__(self, db):
-        self._db = db
-
-    @property
-    def db(self):
-        return self._db
-
-
 def add_search_fields(db):
     """Public copies stored before the sort keys and single-character terms get them, and the indexes of
     the former query plan go (each would cost every publication a multikey write)."""
-    public = Database(db).collection(PublicAchievement)
+    public = Repository.of(db).collection(PublicAchievement)
     for doc in public.find({"newest_key": {"$exists": False}}):
         try:
             fields = {"terms": search.document_terms(doc["record"]),

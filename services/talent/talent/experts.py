@@ -7,7 +7,6 @@ from ttp_common.fields import Integer
 from ttp_common.models import StrictModel
 from ttp_common.refusals import Conflict
 
-from . import field_refusals
 
 
 class AssignmentIn(StrictModel):
@@ -91,7 +90,7 @@ def check_named(people, organization_ids, field):
         elif conflicted(person, organization_ids):
             errors.append((where, "conflict of interest: the expert's own organization's achievement"))
     if errors:
-        raise field_refusals.Conflict("some named experts may not review this achievement", errors)
+        raise Conflict("some named experts may not review this achievement", fields=errors)
 
 
 def check_mentor(person):

@@ -30,17 +30,6 @@ def natural_key(doc):
     return None
 
 
-class Database(Repository):
-    """The repository of a raw database, outside any transaction (a migration is given the database)."""
-
-    def __init__(self, db):
-        self._db = db
-
-    @property
-    def db(self):
-        return self._db
-
-
 def key_posts(db):
     """Migration: posts and participations stored before their natural key (keyless: the sparse unique
     index skipped them, so a repeat was accepted and counted twice) get it, and participations keyed by
@@ -49,7 +38,7 @@ def key_posts(db):
     Oldest first: when two would get the same key (or one already holds it), the first keeps it and the
     other is left as it is and logged, to be resolved by hand (start-up goes on). Returns
     ``(keyed, duplicates)``."""
-    posts = Database(db).collection(Post)
+    posts = Repository.of(db).collection(Post)
     keyed = duplicates = 0
     # post keys never changed form: only keyless posts; participations: every one (their key changed form)
     query = {"$or": [{"key": None}, {"category": "programme"}]}

@@ -19,7 +19,7 @@ from ttp_common import money
 from ttp_common.fields import OptionalInteger
 from ttp_common.models import StrictModel
 
-from .field_refusals import Invalid
+from ttp_common.refusals import Invalid
 
 
 MODES = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "self_implementation": "自行实施或合作实施"}
@@ -146,7 +146,7 @@ def check_plan_fields(plan):
         if total > basis:
             errors.append(("allocations", f"the rewards ({total}) exceed what was obtained ({basis})"))
     if errors:
-        raise Invalid(f"{len(errors)} invalid field(s)", errors)
+        raise Invalid(f"{len(errors)} invalid field(s)", fields=errors)
 
 
 def basis_and_total(plan):

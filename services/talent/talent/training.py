@@ -6,9 +6,9 @@ from pydantic import Field
 
 from ttp_common.fields import Integer, OptionalInteger
 from ttp_common.models import StrictModel
-from ttp_common.refusals import Conflict, TransitionRefused
+from ttp_common.refusals import Conflict, Invalid, TransitionRefused
 
-from .field_refusals import Invalid, RuleNotMet
+from .field_refusals import RuleNotMet
 
 
 PROGRAMME_KINDS = {"degree": "学历教育", "vocational": "职业教育", "continuing": "继续教育",
@@ -57,7 +57,7 @@ def check_programme(body):
     if body.required_hours is not None and body.required_hours > body.total_hours:
         errors.append(("required_hours", f"more than the sessions' {body.total_hours} hours"))
     if errors:
-        raise Invalid(f"{len(errors)} invalid field(s)", errors)
+        raise Invalid(f"{len(errors)} invalid field(s)", fields=errors)
 
 
 class EnrolmentIn(StrictModel):

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from talent.documents import RewardPlan
-from talent.field_refusals import Invalid
+from ttp_common.refusals import Invalid
 from talent.handlers import rewards as handlers
 from talent.rewards import RewardPlanIn
 from ttp_common.auth import Principal, Roles

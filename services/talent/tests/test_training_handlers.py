@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 
 from talent.documents import Enrolment, Programme
-from talent.field_refusals import Invalid, RuleNotMet
+from ttp_common.refusals import Invalid
+
+from talent.field_refusals import RuleNotMet
 from talent.handlers import people, training as handlers
 from talent.people import PersonIn
 from talent.training import ProgrammeIn

@@ -15,13 +15,11 @@ from .documents import (
 )
 from .entrypoints.advisory import AdvisoryEntrypoints
 from .entrypoints.auctions import AuctionEntrypoints
-from .entrypoints.common import with_optional_bodies
 from .entrypoints.contracts import ContractEntrypoints
 from .entrypoints.demands import DemandEntrypoints
 from .entrypoints.integration import IntegrationEntrypoints
 from .entrypoints.listings import ListingEntrypoints
 from .entrypoints.matches import MatchEntrypoints
-from .schemas import API_SCHEMAS
 
 
 class TransactionsService(ListingEntrypoints, DemandEntrypoints, MatchEntrypoints, AuctionEntrypoints,
@@ -31,13 +29,5 @@ class TransactionsService(ListingEntrypoints, DemandEntrypoints, MatchEntrypoint
     api_description = ("The demand-oriented online technology market (listings, demands, matching, auctions), "
                        "appraisal, consulting, and technology contract registration (技术合同认定登记) whose "
                        "turnover the plan targets.")
-    api_schemas = API_SCHEMAS
     documents = [AchievementReplica, Listing, Demand, Match, Auction, Bid, Contract, Valuation, Consultation]
     migrations = [replace_sparse_live_pair_index]
-
-    @classmethod
-    def openapi_document(cls):
-        """The generated document, with the optional bodies stated (``entrypoints.common.optional_body``)."""
-        if "_openapi_document" not in cls.__dict__:
-            with_optional_bodies(cls, super().openapi_document())
-        return cls._openapi_document

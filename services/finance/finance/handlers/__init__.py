@@ -2,10 +2,9 @@
 
 Entrypoints (``finance.entrypoints``) call these inside ``store.transact``; the rules they apply live in the
 pure modules named after their subject (``finance.projects``, ``finance.pool``, ``finance.subsidies``).
-Handler unit tests run them against ``ttp_testing.fakes.FakeUnitOfWork``. Two helpers the library does not
-have (yet) are here: ``replace_unchanged`` and ``invalid_fields``.
+Handler unit tests run them against ``ttp_testing.fakes.FakeUnitOfWork``. ``replace_unchanged`` is the guarded
+replace the finance writes share.
 """
-from ttp_common.errors import ValidationFailed, field_error
 from ttp_common.refusals import TransitionRefused
 
 
@@ -18,9 +17,3 @@ def replace_unchanged(uow, document, expected, refusal):
     read ever be made outside the session (stale). The races themselves: test_pool_api's concurrent tests."""
     if not uow.replace(document, expected=expected):
         raise TransitionRefused(refusal)
-
-
-def invalid_fields(problems):
-    """A 400 ``validation_failed`` naming several fields at once (``problems``: [(path, message)]), as a body
-    that breaks a model does; ``refusals.Invalid`` names one field only."""
-    return ValidationFailed(f"{len(problems)} invalid field(s)", [field_error(path, message) for path, message in problems])

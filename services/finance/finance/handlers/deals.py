@@ -12,7 +12,7 @@ from ttp_common.refusals import Invalid, NotAllowed, TransitionRefused
 
 from .. import pool
 from ..documents import Deal, FinancingProject, Fund, Investor, Roadshow
-from . import invalid_fields, replace_unchanged
+from . import replace_unchanged
 
 INTEREST_EXPRESSED = "finance.deal.interest_expressed.v1"
 FUND_INVESTED = "finance.fund.invested.v1"
@@ -65,7 +65,7 @@ def close(uow, deal_id, terms, principal, at):
     def change(deal, side):
         problems = pool.check_terms(deal.instrument, terms)
         if problems:
-            raise invalid_fields(problems)
+            raise Invalid(f"{len(problems)} invalid field(s)", fields=problems)
         deal.amount, deal.annual_rate, deal.term_months, deal.terms, deal.closed_at = (
             money.exact_fen(terms.amount), terms.annual_rate, terms.term_months, terms.terms, at)
         data = {"organization_id": deal.organization_id, "region_code": deal.region_code,

@@ -4,13 +4,14 @@ and reinstatement, and a broker's certificates and performance (also for other s
 """
 from ttp_common import auth, clock
 from ttp_common.auth import Roles
+from ttp_common.endpoints import endpoint
 from ttp_common.rpc import rpc
 
 from ..certification import CertificationIn, SuspensionIn
 from ..documents import Certificate
 from ..handlers import brokers as handlers
 from ..handlers.people import person
-from .common import RECORD, endpoint, rpc_reply
+from .common import RECORD, rpc_reply
 
 ADMINS = (Roles.ADMIN,)
 CERTIFICATE = "/api/v1/certificates/<string:number>"

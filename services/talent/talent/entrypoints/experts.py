@@ -4,6 +4,7 @@ the eligible experts for other services. The work is in ``talent.handlers.expert
 from pydantic import Field
 
 from ttp_common.auth import Roles
+from ttp_common.endpoints import endpoint
 from ttp_common.models import Query
 from ttp_common.rpc import rpc
 
@@ -11,7 +12,7 @@ from .. import experts
 from ..experts import AssignmentIn
 from ..handlers import experts as handlers
 from ..handlers.mentorships import assignment
-from .common import RECORD, endpoint, rpc_reply
+from .common import RECORD, rpc_reply
 
 REVIEWERS = (Roles.REVIEWER, Roles.ADMIN)
 

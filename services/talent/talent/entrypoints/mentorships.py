@@ -2,10 +2,11 @@
 ``talent.handlers.mentorships``.
 """
 from ttp_common.auth import Roles
+from ttp_common.endpoints import endpoint
 
 from ..experts import MentorshipIn
 from ..handlers import mentorships as handlers
-from .common import RECORD, endpoint
+from .common import RECORD
 
 INSTITUTIONS = (Roles.INSTITUTION, Roles.ADMIN)
 

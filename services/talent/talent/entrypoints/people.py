@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ttp_common import clock, paging
 from ttp_common.auth import Roles
-from ttp_common.endpoints import created
+from ttp_common.endpoints import created, endpoint
 from ttp_common.rpc import rpc
 
 from .. import people
@@ -16,7 +16,7 @@ from ..documents import Person, Post
 from ..handlers import brokers
 from ..handlers import people as handlers
 from ..people import PERSON_KINDS, PersonIn, PersonUpdateIn, PostIn, TalentProgrammeIn
-from .common import RECORD, endpoint, rpc_reply
+from .common import RECORD, rpc_reply
 
 INSTITUTIONS = (Roles.INSTITUTION, Roles.ADMIN)
 

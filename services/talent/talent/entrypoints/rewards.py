@@ -5,11 +5,12 @@ from pydantic import Field
 
 from ttp_common import paging
 from ttp_common.auth import Roles
+from ttp_common.endpoints import endpoint
 
 from ..documents import RewardPlan
 from ..handlers import rewards as handlers
 from ..rewards import RewardPlanIn
-from .common import RECORD, endpoint
+from .common import RECORD
 
 
 class RewardQuery(paging.CursorParams):

@@ -7,11 +7,12 @@ from pydantic import Field
 
 from ttp_common import paging
 from ttp_common.auth import Roles
+from ttp_common.endpoints import endpoint
 
 from ..documents import Programme
 from ..handlers import training as handlers
 from ..training import (BROKER_LEVELS, PROGRAMME_KINDS, AssessmentIn, AttendanceIn, EnrolmentIn, ProgrammeIn)
-from .common import RECORD, endpoint
+from .common import RECORD
 
 INSTITUTIONS = (Roles.INSTITUTION, Roles.ADMIN)
 ENROLMENT = "/api/v1/training/enrolments/<string:enrolment_id>"

@@ -18,7 +18,7 @@ from ..consultations import AnswerIn, ConsultationIn
 from ..documents import Consultation, Valuation
 from ..handlers import advisory as handlers
 from ..valuation import ValuationIn
-from .common import INSTITUTIONS, OBJECT, require_organization
+from .common import INSTITUTIONS, OBJECT
 
 INSTITUTION = (Roles.INSTITUTION,)
 CONSULTATIONS_LISTED = 200  # consultations in one answer of GET /consultations, newest first
@@ -50,29 +50,25 @@ class AdvisoryEntrypoints:
     @endpoint("POST", "/api/v1/consultations", roles=INSTITUTION, body=ConsultationIn, status=201,
               response=OBJECT, errors=(404, 409), summary="Ask a service institution for consulting (咨询辅导)")
     def request_consultation(self, ctx):
-        principal = require_organization(ctx.principal)
-        item = self.store.transact(handlers.request_consultation, ctx.body, principal, ctx.now, actor=ctx.actor)
+        item = self.store.transact(handlers.request_consultation, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         return created(item.view(), f"/api/v1/consultations/{item.id}")
 
     @endpoint("POST", "/api/v1/consultations/<string:consultation_id>/answer", roles=INSTITUTION, body=AnswerIn,
               response=OBJECT, errors=(409,), summary="Answer: the institution asked")
     def answer_consultation(self, ctx, consultation_id):
-        principal = require_organization(ctx.principal)
-        return self.store.transact(handlers.answer_consultation, consultation_id, ctx.body.answer, principal,
+        return self.store.transact(handlers.answer_consultation, consultation_id, ctx.body.answer, ctx.principal,
                                    ctx.now, actor=ctx.actor).view()
 
     @endpoint("GET", "/api/v1/consultations", roles=INSTITUTION, query=ConsultationQuery, response=OBJECT,
               summary="The caller's organization's consultations")
     def list_consultations(self, ctx):
         """The caller's organization's requests: asked (as the institution) or asking (as the requester)."""
-        principal = require_organization(ctx.principal)
         field = "institution_organization_id" if ctx.query.side == "asked" else "requester_organization_id"
-        found = self.store.find(Consultation, {field: principal.org}, sort=[("requested_at", -1)],
+        found = self.store.find(Consultation, {field: ctx.principal.org}, sort=[("requested_at", -1)],
                                 limit=CONSULTATIONS_LISTED)
         return {"items": [item.view() for item in found]}
 
     @endpoint("GET", "/api/v1/consultations/<string:consultation_id>", roles=INSTITUTION, response=OBJECT,
               errors=(400, 409), summary="A consultation: its two organizations")
     def get_consultation(self, ctx, consultation_id):
-        principal = require_organization(ctx.principal)
-        return handlers.visible_consultation(self.store, consultation_id, principal).view()
+        return handlers.visible_consultation(self.store, consultation_id, ctx.principal).view()

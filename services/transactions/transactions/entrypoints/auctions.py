@@ -16,7 +16,7 @@ from .. import auctions
 from ..auctions import AuctionIn, BidIn
 from ..documents import Auction, Bid
 from ..handlers import auctions as handlers
-from .common import INSTITUTIONS, OBJECT, Before, before_page, require_organization
+from .common import INSTITUTIONS, OBJECT, Before, before_page
 
 
 class AuctionQuery(Before):
@@ -66,6 +66,5 @@ class AuctionEntrypoints:
     def place_bid(self, ctx, auction_id):
         """Applied one at a time by a compare-and-set on the auction's version, so none is lost and no two win
         at one price."""
-        principal = require_organization(ctx.principal)
-        bid, state = handlers.bid(self.store, auction_id, ctx.body.amount, principal, ctx.actor)
+        bid, state = handlers.bid(self.store, auction_id, ctx.body.amount, ctx.principal, ctx.actor)
         return {**bid.view(), "current_price": state.current_price, "ends_at": state.ends_at}

@@ -1,15 +1,12 @@
 """What the transactions entrypoints share: who may call, the query fields and queries of the public searches and
-the paged lists, the documented success body, and two things ``ttp_common.endpoints`` does not do (yet):
-institutions acting for their organization (``require_organization``), and an optional JSON body
-(``optional_body``).
+the paged lists, and the documented success body.
 """
 from typing import Literal
 
 from pydantic import Field
 
-from ttp_common import endpoints, paging, regions, search_terms, web
+from ttp_common import paging, regions, search_terms
 from ttp_common.auth import Roles
-from ttp_common.errors import Forbidden
 from ttp_common.models import Query
 from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.regions import PROVINCE
@@ -58,41 +55,3 @@ def search_query(base, words, region, **filters):
     if wanted:
         query["terms"] = {"$all": wanted}
     return query
-
-
-def require_organization(principal):
-    """An institution acts for its organization (token claim ``org``); admins pass. 403 otherwise."""
-    if principal.role != Roles.ADMIN and not principal.org:
-        raise Forbidden("institutions act for an organization (token claim 'org')")
-    return principal
-
-
-# -- an optional JSON body ------------------------------------------------------------------------
-
-OPTIONAL_BODY = "ttp_optional_body"
-
-
-def optional_body(model):
-    """Mark an ``@endpoint`` (declared without ``body=``) that takes an optional JSON body of ``model``: the
-    document states it (``with_optional_bodies``); the handler reads it with ``read_optional_body``."""
-    def mark(entry):
-        setattr(entry, OPTIONAL_BODY, model)
-        return entry
-    return mark
-
-
-def read_optional_body(request, model):
-    """The request's JSON body validated into ``model`` (as ``body=`` would), or ``model()`` when it has none."""
-    return web.parse_body(request, model) if request.get_data() else model()
-
-
-def with_optional_bodies(service_cls, document):
-    """``document`` (the service's OpenAPI document) with the optional bodies of its endpoints stated."""
-    for name in dir(service_cls):
-        entry = getattr(service_cls, name, None)
-        model, spec = getattr(entry, OPTIONAL_BODY, None), getattr(entry, endpoints.ENDPOINT_ATTRIBUTE, None)
-        if model is not None and spec is not None:
-            path, _ = endpoints.openapi_path(spec.path)
-            document["paths"][path][spec.method.lower()]["requestBody"] = {
-                "required": False, **web.json_body(model.__name__)}
-    return document

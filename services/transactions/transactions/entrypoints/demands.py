@@ -13,10 +13,7 @@ from ttp_common.refusals import NotFound
 from ..demands import DemandIn, DemandWithdrawIn, today
 from ..documents import Demand
 from ..handlers import demands as handlers
-from .common import (
-    DIVISION, INSTITUTIONS, OBJECT, PROGRAMME, Division, Limited, optional_body, read_optional_body,
-    require_organization, search_query,
-)
+from .common import DIVISION, INSTITUTIONS, OBJECT, PROGRAMME, Division, Limited, search_query
 
 
 class DemandQuery(Limited):
@@ -33,8 +30,7 @@ class DemandEntrypoints:
               errors=(404, 409),
               summary="Publish a technology need (需求发布): institutions for their organization")
     def publish_demand(self, ctx):
-        principal = require_organization(ctx.principal)
-        demand = self.store.transact(handlers.publish, ctx.body, principal, ctx.now, actor=ctx.actor)
+        demand = self.store.transact(handlers.publish, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         return created(demand.view(), f"/api/v1/demands/{demand.id}")
 
     @endpoint("GET", "/api/v1/demands", query=DemandQuery, response=OBJECT,
@@ -55,13 +51,11 @@ class DemandEntrypoints:
             raise NotFound("no such demand")
         return demand.view()
 
-    @optional_body(DemandWithdrawIn)
-    @endpoint("POST", "/api/v1/demands/<string:demand_id>/withdraw", roles=INSTITUTIONS, response=OBJECT,
-              errors=(409,),
+    @endpoint("POST", "/api/v1/demands/<string:demand_id>/withdraw", roles=INSTITUTIONS, body=DemandWithdrawIn,
+              body_required=False, response=OBJECT, errors=(409,),
               summary="Withdraw an open demand that was met or dropped (需求撤回): its organization, admins; the body "
                       "(an optional reason) may be omitted. It leaves the public list and matching; its proposed "
                       "matches are declined, accepted ones stay. 409 names the state when the demand is not open")
     def withdraw_demand(self, ctx, demand_id):
-        body = read_optional_body(ctx.request, DemandWithdrawIn)
-        return self.store.transact(handlers.withdraw, demand_id, body.reason, ctx.principal, ctx.now,
+        return self.store.transact(handlers.withdraw, demand_id, ctx.body.reason, ctx.principal, ctx.now,
                                    actor=ctx.actor).view()

@@ -13,9 +13,7 @@ from ttp_common.refusals import NotFound
 from ..documents import Match
 from ..handlers import matches as handlers
 from ..matches import MATCH_STATUSES, MATCH_TRANSITIONS, DecisionIn, MatchIn
-from .common import (
-    INSTITUTIONS, OBJECT, Before, Limited, before_page, optional_body, read_optional_body, require_organization,
-)
+from .common import INSTITUTIONS, OBJECT, Before, Limited, before_page
 
 
 class MatchQuery(Before):
@@ -52,10 +50,9 @@ class MatchEntrypoints:
                       "newest first: {items, next_before} (null on the last page). 403 for an institution token "
                       "without an organization")
     def list_matches(self, ctx):
-        principal = require_organization(ctx.principal)
         query = {"status": ctx.query.status} if ctx.query.status else {}
-        if principal.role != auth.Roles.ADMIN:
-            query["$or"] = [{"demand_organization_id": principal.org}, {"seller_organization_id": principal.org}]
+        if ctx.principal.role != auth.Roles.ADMIN:
+            query["$or"] = [{"demand_organization_id": ctx.principal.org}, {"seller_organization_id": ctx.principal.org}]
         return before_page(self.store, Match, query, ctx.query, "proposed_at")
 
     @endpoint("GET", "/api/v1/matches/<string:match_id>", roles=INSTITUTIONS, response=OBJECT, errors=(400, 409),
@@ -66,9 +63,8 @@ class MatchEntrypoints:
             raise NotFound("no such match")
         return match.view()
 
-    @optional_body(DecisionIn)
-    @endpoint("POST", "/api/v1/matches/<string:match_id>/<string:action>", roles=INSTITUTIONS, response=OBJECT,
-              errors=(409,),
+    @endpoint("POST", "/api/v1/matches/<string:match_id>/<string:action>", roles=INSTITUTIONS, body=DecisionIn,
+              body_required=False, response=OBJECT, errors=(409,),
               parameters={"action": {"description": "accept or decline",
                                      "schema": {"type": "string", "enum": list(MATCH_TRANSITIONS)}}},
               summary="accept or decline a proposed match: the side that did not propose, admins; 409 on accept when "
@@ -76,6 +72,5 @@ class MatchEntrypoints:
     def decide_match(self, ctx, match_id, action):
         if action not in MATCH_TRANSITIONS:
             raise NotFound(f"no action {action!r}; one of: accept, decline")
-        body = read_optional_body(ctx.request, DecisionIn)
-        return self.store.transact(handlers.decide, match_id, action, body.note, ctx.principal, ctx.now,
+        return self.store.transact(handlers.decide, match_id, action, ctx.body.note, ctx.principal, ctx.now,
                                    actor=ctx.actor).view()
