@@ -31,7 +31,7 @@ def pytest_collection_modifyitems(config, items):
     if not any(item.get_closest_marker("integration") for item in items):
         return
     from ttp_common.observability import tcp_reachable
-    from ttp_tools.stack import amqp_uri, host_port, kafka_bootstrap, mongo_uri
+    from ttp_tools.processes import amqp_uri, host_port, kafka_bootstrap, mongo_uri
 
     missing = [name for name, (host, port) in {
         "Kafka": host_port(kafka_bootstrap(), 9092), "MongoDB": host_port(mongo_uri(), 27017),

@@ -24,7 +24,7 @@ import pymongo
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from ttp_tools import stack
+from ttp_tools import processes, servers
 
 
 def free_port():
@@ -62,11 +62,11 @@ def commits_per_second(uri, clients, commits):
 def measure(synced, clients, commits, base):
     port = free_port()
     data = base / f"{'synced' if synced else 'lazy'}-{clients}"
-    server = subprocess.Popen(stack.secantus_argv("127.0.0.1", port, data, synced=synced),
+    server = subprocess.Popen(servers.secantus_argv("127.0.0.1", port, data, synced=synced),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
     try:
-        stack.wait_until(lambda: pymongo.MongoClient(uri, serverSelectionTimeoutMS=500).admin.command("ping"),
+        processes.wait_until(lambda: pymongo.MongoClient(uri, serverSelectionTimeoutMS=500).admin.command("ping"),
                          "private SecantusDB", 60)
         return commits_per_second(uri, clients, commits)
     finally:

@@ -20,18 +20,18 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 import pymongo
 import requests
 from nameko.testing.utils import find_free_port
 
 from ttp_common.auth import mint_token
-from ttp_tools import stack
+from ttp_tools import processes, servers, services
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SERVICES = list(stack.SERVICE_CLASSES)
+SERVICES = list(services.SERVICE_CLASSES)
 JWT_SECRET = "bench-secret-of-at-least-32-bytes-long-xx"
 
 
@@ -60,10 +60,10 @@ class PrivateStack:
         self.procs = {}  # name -> Popen
         self.ports = {}
         self.vhost = f"ttp-bench-{uuid.uuid4().hex[:8]}"
-        mgmt = stack.urlparse(stack.rabbit_management_url())
+        mgmt = urlparse(processes.rabbit_management_url())
         self.mgmt = (f"{mgmt.scheme}://{mgmt.hostname}:{mgmt.port or 15672}", (mgmt.username or "guest",
                                                                                mgmt.password or "guest"))
-        amqp = stack.urlparse(stack.amqp_uri())
+        amqp = urlparse(processes.amqp_uri())
         self.amqp_uri = f"amqp://{amqp.username or 'guest'}:{amqp.password or 'guest'}@{amqp.hostname}:" \
                         f"{amqp.port or 5672}/{quote(self.vhost, safe='')}"
 
@@ -89,12 +89,12 @@ class PrivateStack:
         self.ports["mongo"] = find_free_port()
         (self.dir / "mongo").mkdir()
         self.mongo_uri = f"mongodb://127.0.0.1:{self.ports['mongo']}/?directConnection=true"
-        self._spawn("mongo", stack.secantus_argv("127.0.0.1", self.ports["mongo"], self.dir / "mongo"))
+        self._spawn("mongo", servers.secantus_argv("127.0.0.1", self.ports["mongo"], self.dir / "mongo"))
         # Kafka protocol
         self.ports["kafka"] = find_free_port()
         self.bootstrap = f"127.0.0.1:{self.ports['kafka']}"
         url = f"tcp://{self.bootstrap}"
-        self._spawn("kafka", [stack.tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+        self._spawn("kafka", [servers.tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
                               "--storage-engine", "memory://tansu/"])
         # RabbitMQ vhost
         base, auth = self.mgmt
@@ -102,20 +102,20 @@ class PrivateStack:
         requests.put(f"{base}/api/permissions/{self.vhost}/{auth[0]}", auth=auth, timeout=10,
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
         os.environ.update(MONGO_URI=self.mongo_uri, KAFKA_BOOTSTRAP=self.bootstrap)  # what ttp-stack's helpers read
-        stack.wait_until(stack.mongo_ping, "private SecantusDB", 60)
-        stack.wait_until(lambda: stack.kafka_round_trip(self.bootstrap), "private Tansu", 60)
-        stack.create_topics()
+        processes.wait_until(servers.mongo_ping, "private SecantusDB", 60)
+        processes.wait_until(lambda: servers.kafka_round_trip(self.bootstrap), "private Tansu", 60)
+        servers.create_topics()
         # services
         env = {**os.environ, "MONGO_URI": self.mongo_uri, "KAFKA_BOOTSTRAP": self.bootstrap,
                "AMQP_URI": self.amqp_uri, "TTP_JWT_SECRET": JWT_SECRET, "LOG_LEVEL": self.log_level,
                "EVENTLET_TESTS": "1", **self.extra_env}
         for name in self.services:
-            var, _ = stack.SERVICES[name]
+            var, _ = services.SERVICES[name]
             self.ports[name] = find_free_port()
             env[var] = str(self.ports[name])
         for name in self.services:
             self._spawn(name, [str(BIN / "nameko"), "run", "--config", str(REPO / "services" / name / "config.yaml"),
-                               stack.SERVICE_CLASSES[name]], env=env, cwd=REPO / "services" / name)
+                               services.SERVICE_CLASSES[name]], env=env, cwd=REPO / "services" / name)
         if self.bare:
             self.ports["bare"] = find_free_port()
             bare_env = {**env, "BARE_PORT": str(self.ports["bare"]), "BARE_MONGO_DB": "bench_bare",
@@ -123,7 +123,7 @@ class PrivateStack:
             self._spawn("bare", [str(BIN / "nameko"), "run", "--config", str(REPO / "bench" / "bare_service.yaml"),
                                  "bare_service:BareService"], env=bare_env, cwd=REPO / "bench")
         for name in self.services + (["bare"] if self.bare else []):
-            stack.wait_until(lambda name=name: self._healthy(name), f"{name} (private)", 180)
+            processes.wait_until(lambda name=name: self._healthy(name), f"{name} (private)", 180)
 
     def _healthy(self, name):
         if self.procs[name].poll() is not None:

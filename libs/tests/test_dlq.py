@@ -5,7 +5,8 @@ import pytest
 
 from ttp_common.mongo import DEDUP_TTL_INDEX, dedup_retention_plan, dedup_retention_seconds
 from ttp_tools import dlq
-from ttp_tools.stack import StackError, parse_since
+from ttp_tools.processes import StackError
+from ttp_tools.servers import parse_since
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
 CE_TYPE = "cn.gov.sc.ttp.registry.organization.registered.v1"

@@ -15,7 +15,7 @@ from ttp_common import clock, money, paging, regions
 from ttp_common.auth import Principal, Roles, mint_token
 from ttp_common.endpoints import SIGNED_IN, created, declared, endpoint, paths_of, parse_query
 from ttp_common.errors import ValidationFailed
-from ttp_common.models import Query, StrictModel
+from ttp_common.models import StrictModel
 from ttp_common.refusals import Conflict, Invalid, NotAllowed, NotFound, TransitionRefused, Unprocessable
 from ttp_common.service_base import PlatformService
 

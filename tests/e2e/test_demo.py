@@ -17,7 +17,7 @@ import requests
 from ttp_common.mongo import OUTBOX
 from ttp_common.paths import REPO_ROOT
 from ttp_testing import MONGO_URI, nameko_run, wait_for
-from ttp_tools.stack import SERVICE_CLASSES
+from ttp_tools.services import SERVICE_CLASSES
 
 pytestmark = pytest.mark.integration
 

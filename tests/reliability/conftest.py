@@ -16,7 +16,7 @@ from nameko.testing.utils import find_free_port
 
 from ttp_common.auth import mint_token
 from ttp_common.reference import uscc_check_character
-from ttp_tools.stack import kafka_round_trip, secantus_argv, tansu_binary
+from ttp_tools.servers import kafka_round_trip, secantus_argv, tansu_binary
 
 from ttp_testing import TEST_JWT_SECRET
 

@@ -19,7 +19,7 @@ from ttp_common.mongo import OUTBOX, Store
 from ttp_common.observability import Observability, tcp_reachable
 from ttp_common.outbox import OutboxRelay, replay
 from ttp_testing import MONGO_URI, unique, wait_for
-from ttp_tools.stack import kafka_round_trip, tansu_binary
+from ttp_tools.servers import kafka_round_trip, tansu_binary
 
 pytestmark = pytest.mark.integration
 
