@@ -13,9 +13,11 @@ import threading
 
 import mongoengine
 import pymongo
+from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout, WTimeoutError
+from pymongo.errors import (CollectionInvalid, ConnectionFailure, DuplicateKeyError, ExecutionTimeout,
+                            WTimeoutError)
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -215,6 +217,7 @@ class StoreHandle(Repository):
         ``DUPLICATE`` when it had been applied before.
         """
         store = self._store
+        store.ready.wait()
         client = store.client
         handler = self._worker_ctx.entrypoint.method_name
         causation_id = dedup.id if dedup is not None else None
@@ -333,6 +336,17 @@ def ensure_dedup_retention(db, days):
     return action
 
 
+def create_collections(db, names):
+    """Create those of ``names`` that do not exist yet, outside any transaction."""
+    existing = set(db.list_collection_names())
+    for name in dict.fromkeys(names):
+        if name not in existing:
+            try:
+                db.create_collection(name)
+            except CollectionInvalid:  # another instance of the service created it meanwhile
+                pass
+
+
 # The database is unreachable or too slow to finish in time: nothing is wrong with the request
 # or the event, so HTTP answers 503 and a consumer retries the record later (no dead letter).
 UNAVAILABLE_ERRORS = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
@@ -341,8 +355,13 @@ UNAVAILABLE_ERRORS = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 class Store(DependencyProvider):
     """The service's MongoDB database (``MONGO_URI``, ``MONGO_DB``) and its outbox.
 
-    At start it creates the indexes of the service's ``documents`` and runs its ``migrations``
-    (functions of the database that must be idempotent: every start runs them again).
+    At start it creates the collections the service writes in transactions (its ``documents``', the
+    outbox's, the dedup markers' and the names in its ``collections``), then their indexes, and runs its
+    ``migrations`` (functions of the database that must be idempotent: every start runs them again).
+    No transaction begins before that is done (``ready``): nameko starts entrypoints together with
+    dependencies, and a transaction that creates a collection implicitly while an index build creates
+    the same one is refused by MongoDB before 4.4 and deadlocks SecantusDB (docs/reliability-and-security.md,
+    ``test_store_start.py``).
     """
 
     def __init__(self, alias="default"):
@@ -351,6 +370,7 @@ class Store(DependencyProvider):
         self.client = None
         self._commit_listeners = []
         self._before_stop = []
+        self.ready = Event()
 
     def setup(self):
         config = self.container.config
@@ -369,11 +389,20 @@ class Store(DependencyProvider):
         """Indexes, migrations and the dedup retention, each step on its own (an index an older one
         blocks must not stop the migration that drops it); an unreachable database stops them all at
         once, since each would wait out server selection, and /health reports it."""
-        service = self.container.service_cls
+        try:
+            self._prepare(self.container.service_cls)
+        finally:
+            self.ready.send()
+
+    def _prepare(self, service):
+        documents = getattr(service, "documents", ())
+        collections = [OUTBOX, PROCESSED, SEQUENCES, *getattr(service, "collections", ())]
+        collections += [document._get_collection_name() for document in documents]
         outbox_index = [("sent", ASCENDING), ("_id", ASCENDING)]
-        steps = [("the outbox index", lambda: self.db[OUTBOX].create_index(outbox_index))]
+        steps = [("the collections", lambda: create_collections(self.db, collections)),
+                 ("the outbox index", lambda: self.db[OUTBOX].create_index(outbox_index))]
         steps += [(f"the indexes of {document.__name__}", document.ensure_indexes)
-                  for document in getattr(service, "documents", ())]
+                  for document in documents]
         steps += [(f"migration {migrate.__name__}", lambda migrate=migrate: migrate(self.db))
                   for migrate in getattr(service, "migrations", ())]
         steps += [(f"the retention of {PROCESSED}", lambda: ensure_dedup_retention(self.db, self.dedup_retention_days))]

@@ -4,8 +4,8 @@ logged. Seeded accounts need no password change; the privileged ones come enroll
 secrets and recovery codes are in the credentials file, so scripts can compute codes with pyotp).
 
 The file names the database it belongs to (server and database name): a seeding of another database (a
-test's or a benchmark's private server) writes ``dev-credentials-<hash>.json`` beside it instead, so the
-developer's credentials are never overwritten by those of a database that is gone tomorrow.
+test's ``nameko run``, a benchmark's private server) writes ``dev-credentials-<hash>.json`` beside it
+instead, so the developer's credentials are never overwritten by those of a database that is gone tomorrow.
 """
 import hashlib
 import json
@@ -23,6 +23,7 @@ from .clients import ClientIn
 from .documents import Account, Client
 from .handlers import Caller
 from .handlers import accounts as account_handlers
+from .settings import Settings
 from .handlers import clients as client_handlers
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,15 @@ def _seed_account(uow, body, password_hash, second_factor, at):
     return account
 
 
-def credentials_target(configured, database):
-    """(path, its current content) of the credentials of ``database`` ("host:port/name")."""
-    for path in (configured, configured.with_name(
-            f"{configured.stem}-{hashlib.sha256(database.encode()).hexdigest()[:8]}{configured.suffix}")):
+def credentials_target(configured, database, development_name="ttp_identity", explicit=False):
+    """(path, its current content) of the credentials of ``database`` ("host:port/name"). The default file is
+    the development database's (``ttp_identity``) unless it already holds another's; other databases (a
+    test's ``nameko run``) get a file of their own. A file configured ``explicit``-ly is that database's."""
+    own = configured.with_name(f"{configured.stem}-{hashlib.sha256(database.encode()).hexdigest()[:8]}"
+                               f"{configured.suffix}")
+    development = explicit or database.rsplit("/", 1)[-1] == development_name
+    candidates = (configured, own) if development else (own,)
+    for path in candidates:
         content = json.loads(path.read_text()) if path.exists() else None
         if content is None or content.get("database") in (None, database):
             return path, content or {"database": database, "accounts": {}, "clients": {}}
@@ -54,7 +60,9 @@ def seed(store, runtime, path, now):
     """Create what ``path`` lists and is missing; returns the names created."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     host, port = store.db.client.address or ("?", 0)
-    target, credentials = credentials_target(runtime.settings.credentials_file, f"{host}:{port}/{store.db.name}")
+    configured = runtime.settings.credentials_file
+    target, credentials = credentials_target(configured, f"{host}:{port}/{store.db.name}",
+                                             explicit=configured != Settings().credentials_file)
     credentials["database"] = f"{host}:{port}/{store.db.name}"
     made = []
     for entry in data.get("accounts", []):

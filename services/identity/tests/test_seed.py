@@ -61,3 +61,6 @@ def test_credentials_of_another_database_go_to_a_file_of_their_own(tmp_path):
     assert credentials_target(configured, "127.0.0.1:27017/ttp_identity") == (configured, json.loads(configured.read_text()))
     other, fresh = credentials_target(configured, "127.0.0.1:41234/ttp_identity")  # a benchmark's private server
     assert other != configured and other.parent == tmp_path and fresh["accounts"] == {}
+    (tmp_path / "empty").mkdir()
+    test_run, _ = credentials_target(tmp_path / "empty" / "dev-credentials.json", "127.0.0.1:27017/test_identity_1")
+    assert test_run.name.startswith("dev-credentials-")  # a test database never takes the developer's file

@@ -14,6 +14,7 @@ from .entrypoints.pipeline import PipelineEntrypoints
 from .entrypoints.progress import ProgressEntrypoints
 from .entrypoints.projection import ProjectionEntrypoints
 from .entrypoints.tasks import TaskEntrypoints
+from .read_models import COLLECTIONS
 from .schemas import SCHEMAS
 
 
@@ -24,5 +25,6 @@ class MetricsService(ProgressEntrypoints, TaskEntrypoints, ComplianceEntrypoints
     api_description = ("Live progress against the plan's targets, the task ledger and annual-report compliance, "
                        "projected from every service's events.")
     api_schemas = SCHEMAS
+    collections = COLLECTIONS  # plain collections, written in the projection's transactions
     plans = PlanProvider()
     progress_gauges = ProgressGauges()
