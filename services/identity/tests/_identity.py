@@ -2,19 +2,17 @@
 a browser that signs in the way a person does (the authorization request with PKCE, the sign-in form with
 its CSRF token, TOTP when asked, the redirect with the code, the client's token request), and the token
 requests of clients."""
-import base64
-import hashlib
 import json
 import re
-import secrets
 import tempfile
-import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+
+from joserfc import jws
 
 from ttp_testing import wait_for
+from ttp_tools import signin
+from ttp_tools.signin import PORTAL_REDIRECT, csrf_of, pkce  # noqa: F401  (the tests import them from here)
 
-PORTAL_REDIRECT = "http://127.0.0.1:8100/auth/callback"
 SERVICE = "identity.service:IdentityService"
 _run = Path(tempfile.mkdtemp(prefix="ttp-identity-test-"))
 
@@ -40,78 +38,29 @@ def credentials(api):
     return json.loads(path.read_text())
 
 
-def pkce():
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-    return verifier, challenge
-
-
-def csrf_of(html):
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, html[:2000]
-    return match.group(1)
-
-
-class Browser:
+class Browser(signin.Flow):
     """A person's browser (a requests session: cookies, no automatic redirects) against the identity service,
-    on behalf of the portal client."""
+    on behalf of the portal client: ``ttp_tools.signin.Flow`` on a test's service (``api``)."""
 
     def __init__(self, api, client_id="portal", client_secret=None, redirect_uri=PORTAL_REDIRECT):
-        import requests
-
-        self.api, self.client_id, self.client_secret, self.redirect_uri = api, client_id, client_secret, redirect_uri
-        self.http = requests.Session()
-        self.page = None
+        super().__init__(api.url, client_id, client_secret, redirect_uri)
+        self.api = api
 
     def start(self, scope="openid profile", state="st-1", **extra):
-        self.verifier, challenge = pkce()
-        self.state = state
-        params = {"response_type": "code", "client_id": self.client_id, "redirect_uri": self.redirect_uri,
-                  "scope": scope, "state": state, "code_challenge": challenge, "code_challenge_method": "S256",
-                  **extra}
-        self.page = self.http.get(f"{self.api.url}/oauth/authorize?{urlencode(params)}", allow_redirects=False,
-                                  timeout=10)
-        return self.page
-
-    def submit(self, **fields):
-        self.page = self.http.post(f"{self.api.url}/oauth/authorize", allow_redirects=False, timeout=20,
-                                   data={"csrf_token": csrf_of(self.page.text), **fields})
-        return self.page
-
-    def code(self):
-        """The code of the redirect back to the client (checks the state)."""
-        assert self.page.status_code == 302, (self.page.status_code, self.page.text[:1500])
-        location = urlsplit(self.page.headers["Location"])
-        assert f"{location.scheme}://{location.netloc}{location.path}" == self.redirect_uri
-        query = parse_qs(location.query)
-        assert query["state"] == [self.state], query
-        return query["code"][0]
-
-    def redeem(self, code, verifier=None):
-        return self.api.post("/oauth/token", data={"grant_type": "authorization_code", "code": code,
-                                                   "redirect_uri": self.redirect_uri,
-                                                   "code_verifier": verifier or self.verifier},
-                             auth=(self.client_id, self.client_secret))
+        return super().start(scope=scope, state=state, **extra)
 
     def sign_in(self, username, password, totp_secret=None, **start):
-        """The whole flow; returns the token response's JSON."""
-        self.start(**start)
-        assert self.page.status_code == 200, self.page.text[:1500]
-        self.submit(username=username, password=password)
-        if totp_secret is not None:
-            assert "双因素验证" in self.page.text, self.page.text[:1500]
-            self.submit(code=fresh_code(totp_secret))
-        response = self.redeem(self.code())
-        assert response.status_code == 200, response.text
-        return response.json()
+        """The whole flow (password, TOTP when asked); returns the token response's JSON."""
+        token = super().sign_in(username, password, totp_secret=totp_secret, **start)
+        if totp_secret is not None:  # the second factor was asked for
+            assert "otp" in json.loads(jws.extract_compact(token["access_token"].encode()).payload)["amr"], token
+        return token
 
 
 def fresh_code(secret):
-    """A TOTP code of the current time step (the service refuses a step it accepted before: a test that signs
-    in twice within 30 s with one account uses the next step's code, which the drift window accepts)."""
-    import pyotp
-
-    return pyotp.TOTP(secret).at(time.time())
+    """A TOTP code of the current time step (the service refuses a step it accepted before: ``Browser.sign_in``
+    then uses the next step's code, which the drift window accepts)."""
+    return signin.totp_code(secret)
 
 
 def refresh(api, refresh_token, client_id="portal", client_secret=None):
@@ -164,9 +113,9 @@ def enrol(browser, username, one_time_password, new_password=PASSWORD):
     assert "设置新密码" in browser.page.text, browser.page.text[:800]
     browser.submit(new_password=new_password, confirm_password=new_password)
     assert "绑定身份验证器" in browser.page.text and "data:image/svg+xml" in browser.page.text
-    secret = re.search(r"<code>([A-Z2-7]+)</code>", browser.page.text).group(1)
+    secret = signin.enrolment_secret(browser.page.text)
     browser.submit(code=fresh_code(secret))
-    codes = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", browser.page.text)
+    codes = signin.recovery_codes_of(browser.page.text)
     assert len(codes) == 10, browser.page.text[:800]
     browser.submit()
     response = browser.redeem(browser.code())
