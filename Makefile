@@ -23,7 +23,7 @@ help:
 	@echo "make demo     drive a scenario through all five running services (after make up; idempotent)"
 	@echo "make rebuild-metrics  wipe the metrics projections and replay the topics (stop metrics first)"
 	@echo "make dashboards  regenerate deploy/grafana dashboards from code"
-	@echo "make token ROLE=admin [SUB=alice ORG=... REGION=510100]   mint a local JWT"
+	@echo "make token ROLE=admin|institution|reviewer|registrar   a token from the running identity (CLIENT=dev-subscriber [SCOPE=...]: a client's)"
 	@echo "make replay   republish every stored event (after the memory broker lost its log)"
 	@echo "make clean    stop what runs and remove local state (.run/: databases, logs, pid files)"
 	@echo "make distclean  clean, and remove the virtualenv too"
@@ -102,9 +102,8 @@ rebuild-metrics: install
 	$(BIN)/ttp-metrics-rebuild --config services/metrics/config.yaml
 
 ROLE ?= admin
-SUB ?= dev-$(ROLE)
 token: install
-	@$(BIN)/ttp-token --role $(ROLE) --sub $(SUB) $(if $(ORG),--org $(ORG)) $(if $(REGION),--region $(REGION))
+	@$(BIN)/ttp-token $(if $(CLIENT),--client $(CLIENT),--role $(ROLE)) $(if $(SCOPE),--scope "$(SCOPE)")
 
 replay: install
 	$(BIN)/ttp-stack replay

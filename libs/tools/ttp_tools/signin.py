@@ -38,6 +38,10 @@ class SignInError(Exception):
     """The identity service refused a step (the message says which and why), or answered something else."""
 
 
+class CredentialsMissing(SignInError):
+    """No development credentials file (the identity service has not seeded its development accounts)."""
+
+
 def pkce():
     """(code_verifier, code_challenge) of RFC 7636 with S256."""
     verifier = secrets.token_urlsafe(48)
@@ -245,6 +249,6 @@ def dev_credentials(path=None):
     "clients": {id: {"client_secret", "scopes"}}}``."""
     path = Path(path) if path else DEV_CREDENTIALS
     if not path.exists():
-        raise SignInError(f"no development credentials at {path}: the identity service writes them when it "
+        raise CredentialsMissing(f"no development credentials at {path}: the identity service writes them when it "
                           "starts in development and seeds its accounts (`make up`)")
     return json.loads(path.read_text(encoding="utf-8"))
