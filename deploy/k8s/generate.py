@@ -33,7 +33,13 @@ SERVICES = {
     "finance": (8103, "财政金融: project pool, transformation projects, funds, deals, subsidies", 2, 6),
     "talent": (8104, "人才队伍: people, brokers, training, rewards", 2, 4),
     "metrics": (8105, "目标进度: plan targets, task ledger, compliance (consumes every service's events)", 2, 6),
+    "identity": (8106, "身份认证: accounts, roles, sessions, client systems; the OAuth 2.0 / OIDC issuer", 2, 4),
 }
+# The issuer: the only service holding signing keys (the Secret identity-keys, mounted read-only as
+# IDENTITY_KEY_DIR; docs/operations.md 7.1), with a database user of its own (engines/mongodb.yaml,
+# docs/operations.md 7.2). Every service verifies its tokens: OIDC_ISSUER in config.yaml, the ConfigMap.
+ISSUER = "identity"
+KEY_DIR = "/var/run/secrets/ttp/identity-keys"
 
 
 def labels(name):
@@ -43,6 +49,21 @@ def labels(name):
 
 def deployment(name, port, description, min_replicas):
     upper = name.upper()
+    mongo_secret, issuer_env, key_mounts, key_volumes, fs_group = "ttp-mongodb-uri", [], [], [], {}
+    if name == ISSUER:
+        mongo_secret = "ttp-identity-mongodb-uri"
+        issuer_env = [
+            # iss of its tokens: the URL the services verify against (OIDC_ISSUER of the ConfigMap)
+            {"name": "IDENTITY_ISSUER",
+             "valueFrom": {"configMapKeyRef": {"name": "ttp-config", "key": "OIDC_ISSUER"}}},
+            {"name": "IDENTITY_KEY_DIR", "value": KEY_DIR},
+            {"name": "IDENTITY_SEED_FILE", "value": ""},  # no development accounts (docs/operations.md 7.3)
+            {"name": "IDENTITY_SECURE_COOKIES", "value": "true"},  # served behind HTTPS
+        ]
+        key_mounts = [{"name": "identity-keys", "mountPath": KEY_DIR, "readOnly": True}]
+        # group-readable by the service's group only; updates reach the pods without a restart
+        key_volumes = [{"name": "identity-keys", "secret": {"secretName": "identity-keys", "defaultMode": 0o440}}]
+        fs_group = {"fsGroup": 10001}
 
     def probe(**timing):
         return {"httpGet": {"path": "/health", "port": "http"}, "timeoutSeconds": 5, **timing}
@@ -65,7 +86,7 @@ def deployment(name, port, description, min_replicas):
                     # The consumer finishes its record, commits and leaves the group on SIGTERM.
                     "terminationGracePeriodSeconds": 60,
                     "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001,
-                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                                        **fs_group, "seccompProfile": {"type": "RuntimeDefault"}},
                     "topologySpreadConstraints": [{
                         "maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
                         "whenUnsatisfiable": "ScheduleAnyway",
@@ -80,12 +101,11 @@ def deployment(name, port, description, min_replicas):
                         "env": [
                             {"name": f"{upper}_PORT", "value": str(port)},
                             {"name": f"{upper}_MONGO_DB", "value": f"ttp_{name}"},
-                            {"name": "TTP_JWT_SECRET",
-                             "valueFrom": {"secretKeyRef": {"name": "ttp-jwt", "key": "secret"}}},
                             {"name": "MONGO_URI", "valueFrom": {"secretKeyRef": {
-                                "name": "ttp-mongodb-uri", "key": "connectionString.standard"}}},
+                                "name": mongo_secret, "key": "connectionString.standard"}}},
                             {"name": "AMQP_URI",
                              "valueFrom": {"secretKeyRef": {"name": "ttp-amqp", "key": "uri"}}},
+                            *issuer_env,
                         ],
                         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"},
                                       "limits": {"memory": "512Mi"}},
@@ -96,9 +116,9 @@ def deployment(name, port, description, min_replicas):
                         "startupProbe": probe(periodSeconds=5, failureThreshold=24),
                         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                                             "capabilities": {"drop": ["ALL"]}},
-                        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, *key_mounts],
                     }],
-                    "volumes": [{"name": "tmp", "emptyDir": {}}],
+                    "volumes": [{"name": "tmp", "emptyDir": {}}, *key_volumes],
                 },
             },
         },
@@ -183,12 +203,13 @@ def rebuild_job():
 def tools_pod():
     """The operators' commands (ttp-dlq, ttp-stack replay, ttp-token; docs/operations.md) in a pod of their
     own: the tools image (deploy/Dockerfile --target tools; no service image has them), the services'
-    configuration and secrets and every service's database name. It ends after an hour. Not part of the
-    kustomization: `kubectl create -f` it, then `kubectl exec ttp-tools -- ttp-dlq ...`."""
+    configuration (OIDC_ISSUER: ttp-token asks the identity service for tokens) and secrets, and the
+    database name of every service the database user `ttp` reaches (not identity's). No signing key. It ends
+    after an hour. Not part of the kustomization: `kubectl create -f` it, then `kubectl exec ttp-tools -- ...`."""
     pod, container = one_off("registry", "ttp-tools", ["sleep", "3600"])
     container["image"] = "ttp/tools:1.0.0"
     container["env"] = [e for e in container["env"] if not e["name"].startswith("REGISTRY_")] + [
-        {"name": f"{name.upper()}_MONGO_DB", "value": f"ttp_{name}"} for name in SERVICES]
+        {"name": f"{name.upper()}_MONGO_DB", "value": f"ttp_{name}"} for name in SERVICES if name != ISSUER]
     return {
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "ttp-tools", "namespace": NAMESPACE,

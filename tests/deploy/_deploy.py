@@ -6,9 +6,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("registry", "transactions", "finance", "talent", "metrics")
-PORTS = {"registry": 8101, "transactions": 8102, "finance": 8103, "talent": 8104, "metrics": 8105}
+ISSUER = "identity"  # the token issuer: deployed like them, the only holder of signing keys
+DEPLOYED = SERVICES + (ISSUER,)
+PORTS = {"registry": 8101, "transactions": 8102, "finance": 8103, "talent": 8104, "metrics": 8105, "identity": 8106}
 CLASSES = {"registry": "RegistryService", "transactions": "TransactionsService", "finance": "FinanceService",
-           "talent": "TalentService", "metrics": "MetricsService"}
+           "talent": "TalentService", "metrics": "MetricsService", "identity": "IdentityService"}
+# A shared signing secret must never come back into the deploy files (the services verify the issuer's tokens).
+SHARED_SECRET = re.compile(r"JWT_SECRET|ttp-jwt\b", re.IGNORECASE)
 DOCKERFILE = REPO / "deploy" / "Dockerfile"  # every service's image, chosen by its build arguments
 # The instructions in which Docker replaces $VARIABLES at build time (RUN leaves them to the shell, CMD to run time).
 EXPANDED = {"ADD", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
@@ -33,6 +37,19 @@ def image_steps(service):
         return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: args.get(m[1] or m[2], m[0]), value)
 
     return parser, [(i["instruction"], expand(i["instruction"], i["value"])) for i in parser.structure]
+
+
+def deploy_files():
+    """Every file under deploy/ (tracked, or new and not ignored; all of them outside a git checkout)."""
+    import subprocess
+
+    try:
+        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "deploy"],
+                                cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+        paths = [REPO / path for path in listed]
+    except (OSError, subprocess.CalledProcessError):
+        paths = [p for p in (REPO / "deploy").rglob("*") if "__pycache__" not in p.parts]
+    return sorted(p for p in paths if p.is_file())
 
 
 def tool(name):

@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _deploy import DOCKERFILE, PORTS, REPO, SERVICES, build_args, tool, variables_read  # noqa: E402
+from _deploy import (DEPLOYED, DOCKERFILE, ISSUER, PORTS, REPO, SERVICES, SHARED_SECRET, build_args,  # noqa: E402
+                     deploy_files, tool, variables_read)
 
 COMPOSE_DIR = REPO / "deploy" / "compose"
 COMPOSE = COMPOSE_DIR / "compose.yaml"
@@ -43,14 +44,45 @@ def stack():
 def test_compose_config_accepts_the_file(stack):
     engines = {"kafka-1", "kafka-2", "kafka-3", "kafka-topics", "schema-registry", "mongo-1", "mongo-2", "mongo-3",
                "mongo-init", "rabbitmq", "prometheus", "grafana"}
-    assert set(stack["services"]) == engines | set(SERVICES)
+    assert set(stack["services"]) == engines | set(DEPLOYED)
 
 
 def test_secrets_must_be_given_not_defaulted():
     result = compose_config(env_file=None)
     assert result.returncode != 0
-    for name in ("TTP_JWT_SECRET", "RABBITMQ_PASSWORD", "GRAFANA_ADMIN_PASSWORD"):
+    for name in ("RABBITMQ_PASSWORD", "GRAFANA_ADMIN_PASSWORD"):
         assert f"required variable {name} is missing" in result.stderr
+
+
+def test_every_service_trusts_the_identity_service_and_none_holds_a_signing_secret(stack):
+    issuer = stack["services"][ISSUER]
+    url = issuer["environment"]["IDENTITY_ISSUER"]
+    assert url == f"http://{ISSUER}:{PORTS[ISSUER]}"  # as the others reach it on the compose network
+    for name in DEPLOYED:
+        env = stack["services"][name]["environment"]
+        assert env["OIDC_ISSUER"] == url, name
+        assert not [key for key in env if SHARED_SECRET.search(key)], name
+    # its keys: a volume of its own, where the image's user may write (generated at the first start)
+    [keys] = [v for v in issuer["volumes"] if v["type"] == "volume"]
+    assert issuer["environment"]["IDENTITY_KEY_DIR"].startswith(keys["target"] + "/")
+    assert not [v for n in SERVICES for v in stack["services"][n].get("volumes", ())]
+    assert issuer["environment"]["IDENTITY_SEED_FILE"] == ""  # no development accounts
+    # one issuer URL for both sides: an .env that moves it moves both
+    moved = compose_config(extra_env={"OIDC_ISSUER": "https://id.example"})
+    assert moved.returncode == 0, moved.stderr
+    services = json.loads(moved.stdout)["services"]
+    assert services[ISSUER]["environment"]["IDENTITY_ISSUER"] == "https://id.example"
+    assert {services[n]["environment"]["OIDC_ISSUER"] for n in DEPLOYED} == {"https://id.example"}
+
+
+def test_no_deploy_file_names_a_shared_signing_secret():
+    """HS256 with one secret every service held is gone; nothing under deploy/ may bring it back."""
+    files = deploy_files()
+    assert REPO / "deploy" / "compose" / ".env.example" in files and DOCKERFILE in files
+    found = [f"{path.relative_to(REPO)}:{n}" for path in files
+             for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+             if SHARED_SECRET.search(line)]
+    assert not found, found
 
 
 def test_kafka_is_a_three_node_kraft_cluster_with_rf3_and_min_isr2(stack):
@@ -73,12 +105,12 @@ def test_mongodb_is_a_replica_set_and_the_services_use_it(stack):
         assert stack["services"][f"mongo-{i}"]["command"][:3] == ["mongod", "--replSet", "rs0"]
     init = (COMPOSE_DIR / "mongo" / "init-replica-set.js").read_text()
     assert all(f"mongo-{i}:27017" in init for i in (1, 2, 3))
-    for name in SERVICES:
+    for name in DEPLOYED:
         assert stack["services"][name]["environment"]["MONGO_URI"].endswith("?replicaSet=rs0")
 
 
 def test_every_service_is_built_from_the_one_dockerfile_and_configured_only_by_variables_it_reads(stack):
-    for name in SERVICES:
+    for name in DEPLOYED:
         service = stack["services"][name]
         assert Path(service["build"]["context"]) == REPO
         assert service["build"]["dockerfile"] == DOCKERFILE.relative_to(REPO).as_posix()
@@ -94,7 +126,7 @@ def test_every_service_is_built_from_the_one_dockerfile_and_configured_only_by_v
 
 
 def test_the_tools_image_runs_on_demand_with_what_the_commands_read():
-    """ttp-dlq (Kafka), ttp-stack replay (every service's database), ttp-token (the JWT secret)."""
+    """ttp-dlq (Kafka), ttp-stack replay (every service's database), ttp-token (the identity service)."""
     result = compose_config(profiles=["tools"])
     assert result.returncode == 0, result.stderr
     tools = json.loads(result.stdout)["services"]["tools"]
@@ -103,7 +135,8 @@ def test_the_tools_image_runs_on_demand_with_what_the_commands_read():
                               "target": "tools"}
     env = tools["environment"]
     assert {f"{name.upper()}_MONGO_DB" for name in SERVICES} <= set(env)
-    assert env["TTP_JWT_SECRET"] and env["KAFKA_BOOTSTRAP"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092"
+    assert env["OIDC_ISSUER"] == f"http://{ISSUER}:{PORTS[ISSUER]}"
+    assert env["KAFKA_BOOTSTRAP"] == "kafka-1:9092,kafka-2:9092,kafka-3:9092"
     assert env["MONGO_URI"].endswith("?replicaSet=rs0")
 
 

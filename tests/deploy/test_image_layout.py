@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 import warnings
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from nameko.testing.utils import find_free_port
 from ttp_testing import AMQP_URI, BOOTSTRAP, MONGO_URI, unique, wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _deploy import REPO, SERVICES, image_steps  # noqa: E402
+from _deploy import DEPLOYED, ISSUER, REPO, image_steps  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +62,9 @@ class ImageRun:
         env.update({f"{upper}_PORT": str(find_free_port()), "HTTP_HOST": "127.0.0.1",  # variables it reads
                     f"{upper}_MONGO_DB": unique(f"test_image_{service}_"), "MONGO_URI": MONGO_URI,
                     "AMQP_URI": AMQP_URI, "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": f"{unique()}.",
-                    "TTP_JWT_SECRET": "image-test-secret-of-at-least-32-bytes"})
+                    "OIDC_ISSUER": "http://127.0.0.1:9"})  # no secret: tokens are verified against an issuer
+        if service == ISSUER:  # its keys in a directory of their own, as a volume or a mounted secret
+            env.update({"IDENTITY_KEY_DIR": str(root / "keys"), "IDENTITY_SEED_FILE": ""})
         self.env, self.db = env, env[f"{upper}_MONGO_DB"]
         self.workdir = root / [v for n, v in self.steps if n == "WORKDIR"][-1].lstrip("/")
         [cmd] = [json.loads(v) for n, v in self.steps if n == "CMD"]
@@ -87,7 +90,7 @@ class ImageRun:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    started = {name: ImageRun(name, tmp_path_factory.mktemp(f"image-{name}")) for name in SERVICES}
+    started = {name: ImageRun(name, tmp_path_factory.mktemp(f"image-{name}")) for name in DEPLOYED}
     try:
         yield started
     finally:
@@ -108,7 +111,7 @@ def runs(tmp_path_factory):
         client.close()
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", DEPLOYED)
 def test_the_image_command_passes_its_healthcheck_with_only_the_image_files(runs, service):
     run = runs[service]
     wait_for(run.healthcheck_passes, timeout=90, interval=0.5, message=f"{service}'s HEALTHCHECK to pass")
@@ -116,3 +119,13 @@ def test_the_image_command_passes_its_healthcheck_with_only_the_image_files(runs
     where = subprocess.run([sys.executable, "-c", f"import {service}; print({service}.__file__)"], env=run.env,
                            cwd=run.workdir, capture_output=True, text=True, check=True)
     assert where.stdout.startswith(str(run.root)), where.stdout
+
+
+def test_the_issuer_image_signs_with_a_key_of_its_key_directory_only(runs):
+    run = runs[ISSUER]
+    wait_for(run.healthcheck_passes, timeout=90, interval=0.5, message=f"{ISSUER}'s HEALTHCHECK to pass")
+    port = run.env[f"{ISSUER.upper()}_PORT"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/jwks.json", timeout=10) as response:
+        [key] = json.load(response)["keys"]
+    assert key["alg"] == "ES256" and "d" not in key  # public only
+    assert [p.name for p in (run.root / "keys").glob("*.jwk.json")] == [f"{key['kid']}.jwk.json"]

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _deploy import PORTS, REPO, SERVICES, image_steps, variables_read  # noqa: E402
+from _deploy import DEPLOYED, ISSUER, PORTS, REPO, SERVICES, SHARED_SECRET, image_steps, variables_read  # noqa: E402
 
 K8S = REPO / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.32.0"  # the kubectl of this machine kind; the schemas ship with kubernetes-validate
@@ -89,7 +89,7 @@ def test_each_service_has_probes_resources_autoscaler_budget_and_scraping(manife
     local_jobs = {job["job_name"] for job in scrape["scrape_configs"]}
     partitions = {d["spec"]["partitions"] for d in of_kind(manifests, "KafkaTopic").values()
                   if not d["spec"]["topicName"].endswith(".dlq")}
-    for name in SERVICES:
+    for name in DEPLOYED:
         pod = deployments[name]["spec"]["template"]
         [container] = pod["spec"]["containers"]
         for probe in ("readinessProbe", "livenessProbe"):
@@ -113,7 +113,40 @@ def test_each_service_has_probes_resources_autoscaler_budget_and_scraping(manife
         assert monitors[name]["spec"]["endpoints"][0]["path"] == "/metrics"
         # the job label the alert rules and dashboards select (up{job=~"ttp-.*"}), as on the local Prometheus
         relabel = {r["targetLabel"]: r["replacement"] for r in monitors[name]["spec"]["endpoints"][0]["relabelings"]}
-        assert relabel["job"] in local_jobs and re.fullmatch("ttp-.*", relabel["job"])
+        assert re.fullmatch(f"ttp-{name}", relabel["job"]) and (name == ISSUER or relabel["job"] in local_jobs)
+
+
+def test_every_service_trusts_the_identity_service_which_alone_has_signing_keys(manifests):
+    deployments, [config] = of_kind(manifests, "Deployment"), of_kind(manifests, "ConfigMap").values()
+    assert config["data"]["OIDC_ISSUER"] == f"http://{ISSUER}:{PORTS[ISSUER]}"  # its Service, in the namespace
+    assert of_kind(manifests, "Service")[ISSUER]["spec"]["ports"][0]["port"] == PORTS[ISSUER]
+    for name in DEPLOYED:
+        pod = deployments[name]["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        assert container["envFrom"] == [{"configMapRef": {"name": "ttp-config"}}]  # OIDC_ISSUER
+        env = {e["name"]: e for e in container["env"]}
+        assert "OIDC_ISSUER" not in env and not [n for n in env if SHARED_SECRET.search(n)], name
+        secrets = {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+        assert secrets == ({"identity-keys"} if name == ISSUER else set()), name
+    pod = deployments[ISSUER]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    # its iss is the URL the others verify against, from the same ConfigMap entry
+    assert env["IDENTITY_ISSUER"]["valueFrom"]["configMapKeyRef"] == {"name": "ttp-config", "key": "OIDC_ISSUER"}
+    [keys] = [v for v in pod["volumes"] if "secret" in v]
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == keys["name"]]
+    assert mount["readOnly"] is True and env["IDENTITY_KEY_DIR"]["value"] == mount["mountPath"]
+    # readable by the service's group only (fsGroup), never by others
+    assert keys["secret"]["defaultMode"] & 0o007 == 0 and keys["secret"]["defaultMode"] & 0o040
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
+    assert env["IDENTITY_SEED_FILE"]["value"] == ""  # no development accounts
+    assert env["MONGO_URI"]["valueFrom"]["secretKeyRef"]["name"] == "ttp-identity-mongodb-uri"
+
+
+def test_no_manifest_names_a_shared_signing_secret(manifests):
+    generated = [d for path in (K8S / "jobs").glob("*.yaml") for d in yaml.safe_load_all(path.read_text()) if d]
+    text = yaml.safe_dump_all(manifests + generated)
+    assert not SHARED_SECRET.search(text), SHARED_SECRET.findall(text)
 
 
 def test_kafka_is_kraft_with_rf3_min_isr2_and_every_topic_is_declared_for_scale_out(manifests):
@@ -153,7 +186,8 @@ def test_the_tools_pod_is_valid_and_runs_the_tools_image_with_what_the_commands_
     assert pod["spec"]["securityContext"]["runAsUser"] == int(tools_user)
     env = {e["name"]: e for e in container["env"]}
     assert {f"{name.upper()}_MONGO_DB" for name in SERVICES} <= set(env)  # ttp-stack replay
-    assert {"TTP_JWT_SECRET", "MONGO_URI"} <= set(env)  # ttp-token, replay; ttp-dlq reads the ConfigMap's Kafka
+    assert "MONGO_URI" in env  # replay; ttp-dlq reads the ConfigMap's Kafka, ttp-token its OIDC_ISSUER
+    assert not [n for n in env if SHARED_SECRET.search(n)] and "volumes" not in container  # no key, no secret
     registry = of_kind(manifests, "Deployment")["registry"]["spec"]["template"]["spec"]["containers"][0]
     assert container["envFrom"] == registry["envFrom"]
     assert env["MONGO_URI"] == next(e for e in registry["env"] if e["name"] == "MONGO_URI")
@@ -167,12 +201,22 @@ def test_the_prometheus_rules_are_those_of_deploy_prometheus(manifests):
 def test_mongodb_and_rabbitmq_clusters_feed_the_secrets_the_services_read(manifests):
     [mongo] = of_kind(manifests, "MongoDBCommunity").values()
     assert mongo["spec"]["members"] == 3 and mongo["spec"]["type"] == "ReplicaSet"
-    [user] = mongo["spec"]["users"]
-    assert user["connectionStringSecretName"] == "ttp-mongodb-uri"
-    assert {r["db"] for r in user["roles"]} == {f"ttp_{s}" for s in SERVICES}
+    users = {u["name"]: u for u in mongo["spec"]["users"]}
+    assert set(users) == {"ttp", ISSUER}
+    assert users["ttp"]["connectionStringSecretName"] == "ttp-mongodb-uri"
+    assert {r["db"] for r in users["ttp"]["roles"]} == {f"ttp_{s}" for s in SERVICES}
+    # identity's own user: the security audit insert-and-find only (docs/operations.md 7.2)
+    assert users[ISSUER]["connectionStringSecretName"] == "ttp-identity-mongodb-uri"
+    [role] = [r for r in mongo["spec"]["security"]["roles"] if r["role"] == "ttpIdentityService"]
+    assert users[ISSUER]["roles"] == [{"name": role["role"], "db": role["db"]}] and role["db"] == "ttp_identity"
+    audit = [p for p in role["privileges"] if p["resource"] == {"db": "ttp_identity", "collection": "security_audit"}]
+    assert [set(p["actions"]) for p in audit] == [{"find", "insert", "createIndex", "listIndexes"}]
+    assert all(p["resource"]["db"] == "ttp_identity" for p in role["privileges"])
+    database_wide = {a for p in role["privileges"] if p["resource"]["collection"] == "" for a in p["actions"]}
+    assert database_wide <= {"listCollections", "createCollection"}  # nothing that would reach the audit
     [rabbit] = of_kind(manifests, "RabbitmqCluster").values()
     assert rabbit["spec"]["replicas"] == 3
     container = of_kind(manifests, "Deployment")["metrics"]["spec"]["template"]["spec"]["containers"][0]
     secrets = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
     assert secrets["MONGO_URI"] == {"name": "ttp-mongodb-uri", "key": "connectionString.standard"}
-    assert secrets["AMQP_URI"]["name"] == "ttp-amqp" and secrets["TTP_JWT_SECRET"]["name"] == "ttp-jwt"
+    assert secrets["AMQP_URI"]["name"] == "ttp-amqp" and set(secrets) == {"MONGO_URI", "AMQP_URI"}
