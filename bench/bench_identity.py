@@ -5,7 +5,7 @@
 
 1. Token verification per request, in this process, as a service's request pays it: ttp_common.oidc's
    Verifier on an RFC 9068 ES256 token with the issuer's JWKS cached (signature, iss, aud, exp, claims
-   mapped to a Principal) beside today's HS256 verification (ttp_common.auth.decode_token, pyjwt) of a
+   mapped to a Principal) beside the retired shared-secret HS256 check (pyjwt, as the services did before issue 15) of a
    token with the same claims, in the same run; and the first verification, which fetches discovery + JWKS.
 2. The client-credentials token endpoint (POST /oauth/token, HTTP Basic, grant_type=client_credentials)
    under wrk, beside a bare nameko endpoint (bench/bare_service.py POST /bare with the same body, and
@@ -124,7 +124,9 @@ def main():
     print(f"machine: {machine()}\nload tool: wrk, {args.threads} threads, {args.connections} connections, "
           f"{args.duration} s per run")
 
-    from ttp_common import auth, oidc
+    import jwt
+
+    from ttp_common import oidc
 
     scratch = Path(tempfile.mkdtemp(prefix="ttp-bench-identity-"))
     with start(scratch, 60) as stack:
@@ -140,17 +142,20 @@ def main():
         started = time.perf_counter()
         cold.verify(token)
         first_ms = (time.perf_counter() - started) * 1000
-        hs256 = auth.mint_token("bench-client", "admin", org="org-1", region="510100", secret="x" * 40)
+        hs256_claims = {"iss": "ttp", "sub": "bench-client", "role": "admin", "org": "org-1", "region": "510100",
+                        "iat": int(time.time()), "exp": int(time.time()) + 3600}
+        hs256 = jwt.encode(hs256_claims, "x" * 40, algorithm="HS256")
         es256_runs, hs256_runs = [], []
         for _ in range(5):  # interleaved rounds on a shared machine; the medians are printed
             es256_runs.append(per_call_us(lambda: cold.verify(token), args.verifications // 5))
-            hs256_runs.append(per_call_us(lambda: auth.decode_token(hs256, "x" * 40), args.verifications // 5))
+            hs256_runs.append(per_call_us(lambda: jwt.decode(hs256, "x" * 40, algorithms=["HS256"], issuer="ttp",
+                                                                  options={"require": ["exp", "iat", "sub"]}), args.verifications // 5))
         es256_us, hs256_us = statistics.median(es256_runs), statistics.median(hs256_runs)
         print(f"\n token verification per request ({args.verifications} each in 5 interleaved rounds, medians, "
               f"this process, one core)")
         print(f"  ES256 RFC 9068, ttp_common.oidc, JWKS cached      {es256_us:8.1f} µs   "
               f"({1e6 / es256_us:8.0f}/s per core)")
-        print(f"  HS256, ttp_common.auth.decode_token (pyjwt)        {hs256_us:8.1f} µs   "
+        print(f"  HS256, pyjwt (the retired shared-secret check) {hs256_us:8.1f} µs   "
               f"({1e6 / hs256_us:8.0f}/s per core)")
         print(f"  ratio ES256 / HS256                                 {es256_us / hs256_us:8.2f}x   (rounds: ES256 "
               + ", ".join(f"{v:.0f}" for v in es256_runs) + "; HS256 " + ", ".join(f"{v:.0f}" for v in hs256_runs)

@@ -26,13 +26,13 @@ import pymongo
 import requests
 from nameko.testing.utils import find_free_port
 
-from ttp_common.auth import mint_token
+from ttp_testing import tokens
+from ttp_testing.issuer import local_issuer
 from ttp_tools import processes, servers, services
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SERVICES = list(services.SERVICE_CLASSES)
-JWT_SECRET = "bench-secret-of-at-least-32-bytes-long-xx"
 
 
 def rss_kib(pid):
@@ -107,7 +107,7 @@ class PrivateStack:
         servers.create_topics()
         # services
         env = {**os.environ, "MONGO_URI": self.mongo_uri, "KAFKA_BOOTSTRAP": self.bootstrap,
-               "AMQP_URI": self.amqp_uri, "TTP_JWT_SECRET": JWT_SECRET, "LOG_LEVEL": self.log_level,
+               "AMQP_URI": self.amqp_uri, "OIDC_ISSUER": local_issuer().url, "LOG_LEVEL": self.log_level,
                "EVENTLET_TESTS": "1", **self.extra_env}
         for name in self.services:
             var, _ = services.SERVICES[name]
@@ -168,4 +168,5 @@ class PrivateStack:
 
     @staticmethod
     def token(role, sub=None, **claims):
-        return mint_token(sub or f"bench-{role}", role, secret=JWT_SECRET, **claims)
+        """A token of the local issuer the private services trust (ttp_testing.issuer)."""
+        return tokens.token(role, sub or f"bench-{role}", **claims)

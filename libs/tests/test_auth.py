@@ -1,19 +1,12 @@
-import time
-
-import jwt
 import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from ttp_common import auth
-from ttp_common.auth import (
-    Principal, Roles, authenticate, decode_token, mint_token, region_covers, require, require_org,
-    require_region,
-)
+from ttp_common import auth, oidc
+from ttp_common.auth import Principal, Roles, region_covers, require, require_org, require_region
 from ttp_common.errors import ApiError
-from ttp_tools.token import main
-
-SECRET = "test-secret-that-is-at-least-32-bytes-long"
+from ttp_testing import FORGERIES, forged, local_issuer
+from ttp_testing import tokens
 
 
 def request_with(authorization=None):
@@ -28,88 +21,40 @@ def assert_api_error(excinfo, status, code):
     assert body["code"] == code and body["message"]
 
 
-def test_valid_token_round_trips():
-    token = mint_token("alice", Roles.INSTITUTION, org="org-1", secret=SECRET)
-    principal = decode_token(token, SECRET)
-    assert principal == Principal("alice", Roles.INSTITUTION, org="org-1", region=None)
-    assert principal.role == "institution"
-    assert not principal.is_anonymous
+@pytest.fixture(scope="module")
+def verifier():
+    """A service's verifier of the test run's issuer (discovery and JWKS over HTTP, as in a deployment)."""
+    return oidc.Verifier(oidc.OidcSettings.from_config({"OIDC_ISSUER": local_issuer().url}, service="registry"))
 
 
-def test_reviewer_token_carries_region():
-    principal = decode_token(mint_token("bob", "reviewer", region=510100, secret=SECRET), SECRET)
-    assert principal.region == "510100"
-
-
-def test_expired_token_is_401():
-    token = mint_token("alice", Roles.ADMIN, secret=SECRET, ttl_seconds=-3600)
-    with pytest.raises(ApiError) as excinfo:
-        decode_token(token, SECRET)
-    assert_api_error(excinfo, 401, "unauthenticated")
-    assert "expired" in excinfo.value.message
-
-
-def test_forged_signature_is_401():
-    token = mint_token("mallory", Roles.ADMIN, secret="another-secret-that-is-also-32-bytes-long")
-    with pytest.raises(ApiError) as excinfo:
-        decode_token(token, SECRET)
-    assert_api_error(excinfo, 401, "unauthenticated")
-
-
-def test_alg_none_is_401():
-    now = int(time.time())
-    token = jwt.encode({"iss": "ttp", "sub": "m", "role": "admin", "iat": now, "exp": now + 60}, None, algorithm="none")
-    with pytest.raises(ApiError) as excinfo:
-        decode_token(token, SECRET)
-    assert_api_error(excinfo, 401, "unauthenticated")
-
-
-def test_wrong_issuer_is_401():
-    token = mint_token("alice", Roles.ADMIN, secret=SECRET, issuer="someone-else")
-    with pytest.raises(ApiError) as excinfo:
-        decode_token(token, SECRET)
-    assert_api_error(excinfo, 401, "unauthenticated")
-
-
-def test_unknown_role_is_401():
-    now = int(time.time())
-    token = jwt.encode({"iss": "ttp", "sub": "eve", "role": "superuser", "iat": now, "exp": now + 60}, SECRET)
-    with pytest.raises(ApiError) as excinfo:
-        decode_token(token, SECRET)
-    assert_api_error(excinfo, 401, "unauthenticated")
-
-
-@pytest.mark.parametrize("missing", ["exp", "iat", "sub", "role"])
-def test_missing_claim_is_401(missing):
-    now = int(time.time())
-    claims = {"iss": "ttp", "sub": "eve", "role": "admin", "iat": now, "exp": now + 60}
-    del claims[missing]
-    with pytest.raises(ApiError) as excinfo:
-        decode_token(jwt.encode(claims, SECRET), SECRET)
-    assert_api_error(excinfo, 401, "unauthenticated")
-
-
-def test_malformed_token_is_401():
-    with pytest.raises(ApiError) as excinfo:
-        decode_token("not.a.token", SECRET)
-    assert_api_error(excinfo, 401, "unauthenticated")
-
-
-def test_authenticate_without_header_is_anonymous_public():
-    principal = authenticate(request_with(), SECRET)
+def test_authenticate_without_header_is_anonymous_public(verifier):
+    principal = oidc.authenticate(request_with(), verifier)
     assert principal == Principal.anonymous()
     assert principal.role == Roles.PUBLIC and principal.is_anonymous
 
 
-def test_authenticate_reads_bearer_token():
-    token = mint_token("carol", Roles.ADMIN, secret=SECRET)
-    assert authenticate(request_with(f"Bearer {token}"), SECRET).sub == "carol"
+def test_authenticate_reads_a_signed_bearer_token(verifier):
+    principal = oidc.authenticate(request_with(f"Bearer {tokens.reviewer('510100', 'rita')}"), verifier)
+    assert (principal.sub, principal.role, principal.region, principal.org) == ("rita", Roles.REVIEWER, "510100", None)
+
+
+def test_a_client_token_for_this_service_is_accepted_with_its_scopes(verifier):
+    principal = verifier.verify(tokens.client("registry:read"))
+    assert principal.role == Roles.CLIENT and principal.has_scope("registry:read")
+    assert not principal.has_scope("registry:write")
+
+
+@pytest.mark.parametrize("kind", sorted(FORGERIES))
+def test_every_forgery_is_refused_with_401(verifier, kind):
+    with pytest.raises(ApiError) as excinfo:
+        oidc.authenticate(request_with(f"Bearer {forged('admin', kind)}"), verifier)
+    assert_api_error(excinfo, 401, "unauthenticated")
 
 
 @pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer garbage"])
-def test_authenticate_rejects_bad_headers(header):
+def test_authenticate_rejects_bad_headers(verifier, header):
     with pytest.raises(ApiError) as excinfo:
-        authenticate(request_with(header), SECRET)
+        oidc.authenticate(request_with(header), verifier)
     assert_api_error(excinfo, 401, "unauthenticated")
     assert excinfo.value.to_response().headers["WWW-Authenticate"] == "Bearer"
 
@@ -165,20 +110,6 @@ def test_region_covers():
     assert not region_covers("510104", "510100")
     assert region_covers("510000", "513400")
     assert not region_covers("510000", "500000")
-
-
-def test_secret_comes_from_env(monkeypatch):
-    monkeypatch.setenv("TTP_JWT_SECRET", SECRET)
-    assert decode_token(mint_token("a", Roles.ADMIN), SECRET).sub == "a"
-    monkeypatch.delenv("TTP_JWT_SECRET")
-    assert auth.jwt_secret() == auth.DEV_JWT_SECRET == "ttp-dev-secret-change-me-for-production"
-
-
-def test_cli_prints_a_token(monkeypatch, capsys):
-    monkeypatch.setenv("TTP_JWT_SECRET", SECRET)
-    assert main(["--role", "reviewer", "--sub", "rita", "--region", "510100", "--ttl", "60"]) == 0
-    principal = decode_token(capsys.readouterr().out.strip(), SECRET)
-    assert principal == Principal("rita", Roles.REVIEWER, region="510100")
 
 
 def test_acts_for_admins_and_the_callers_own_organizations_only():

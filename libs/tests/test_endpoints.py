@@ -11,15 +11,15 @@ from pymongo.errors import DuplicateKeyError
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from ttp_common import clock, money, paging, regions
-from ttp_common.auth import Principal, Roles, mint_token
+from ttp_common import clock, money, oidc, paging, regions
+from ttp_common.auth import Principal, Roles
 from ttp_common.endpoints import SIGNED_IN, created, declared, endpoint, paths_of, parse_query
 from ttp_common.errors import ValidationFailed
 from ttp_common.models import StrictModel
 from ttp_common.refusals import Conflict, Invalid, NotAllowed, NotFound, TransitionRefused, Unprocessable
 from ttp_common.service_base import PlatformService
+from ttp_testing import tokens
 
-SECRET = "a-test-secret-of-at-least-32-bytes!!"
 
 
 class ThingIn(StrictModel):
@@ -36,9 +36,7 @@ class Things(PlatformService):
     name = "things"
     api_title = "Things"
 
-    def principal(self, request):  # what PlatformService does, with the test's secret
-        from ttp_common import auth
-        return auth.authenticate(request, SECRET)
+    tokens = oidc.Verifier(oidc.OidcSettings.from_config({}, service="things"))  # the test run's issuer
 
     @endpoint("POST", "/api/v1/things", roles=(Roles.INSTITUTION, Roles.ADMIN), body=ThingIn, status=201,
               response="Thing", errors=(409,), summary="Make a thing")
@@ -81,7 +79,7 @@ def call(handler_name, method="GET", path="/", body=None, token=None, content_ty
 
 
 def token(role, **claims):
-    return mint_token(f"test-{role}", role, secret=SECRET, **claims)
+    return tokens.token(role, **claims)
 
 
 def test_a_declared_write_checks_the_caller_then_the_body_and_hands_the_handler_one_context():

@@ -1,24 +1,16 @@
-"""Who is calling and what they may do: HS256 JWT bearer tokens, roles and scopes.
+"""Who is calling and what they may do: roles, and the scope of a caller's organization or region.
 
-A token carries `sub`, `role` and, depending on the role, the caller's scope:
-`org` (an institution's organization id) or `region` (a reviewer's administrative
-division code, GB/T 2260, e.g. 510100 for Chengdu). No token means the anonymous
+A caller is a ``Principal``: ``sub``, ``role`` and, depending on the role, ``org`` (an institution's
+organization id) or ``region`` (a reviewer's or registrar's administrative division code, GB/T 2260, e.g.
+510100 for Chengdu). Services learn it from a bearer token signed by the identity service and verified
+with its published keys (``ttp_common.oidc``); no service can sign one. No token means the anonymous
 public caller, who may only read published data.
 """
-import os
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-import jwt
-
 from . import regions
 from .errors import Forbidden, Unauthenticated
-
-DEV_JWT_SECRET = "ttp-dev-secret-change-me-for-production"  # development only; set TTP_JWT_SECRET anywhere else
-ISSUER = "ttp"
-ALGORITHM = "HS256"
-LEEWAY_SECONDS = 30  # clock skew tolerated between the minting and the verifying host
 
 
 class Roles(StrEnum):
@@ -52,53 +44,6 @@ class Principal:
     @property
     def is_anonymous(self):
         return self.sub is None
-
-
-def jwt_secret():
-    """The secret from `TTP_JWT_SECRET`, else the development default."""
-    return os.environ.get("TTP_JWT_SECRET") or DEV_JWT_SECRET
-
-
-def mint_token(sub, role, org=None, region=None, secret=None, ttl_seconds=3600, issuer=ISSUER):
-    now = int(time.time())
-    claims = {"iss": issuer, "sub": str(sub), "role": Roles(role).value, "iat": now, "exp": now + int(ttl_seconds)}
-    if org is not None:
-        claims["org"] = str(org)
-    if region is not None:
-        claims["region"] = str(region)
-    return jwt.encode(claims, secret or jwt_secret(), algorithm=ALGORITHM)
-
-
-def decode_token(token, secret=None, issuer=ISSUER):
-    """The caller a token names; `Unauthenticated` (401) for anything we cannot trust."""
-    try:
-        claims = jwt.decode(
-            token, secret or jwt_secret(), algorithms=[ALGORITHM], issuer=issuer, leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "iat", "sub", "role", "iss"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthenticated("The token has expired") from None
-    except jwt.InvalidTokenError as exc:
-        raise Unauthenticated(f"Invalid token: {exc}") from None
-    try:
-        role = Roles(claims["role"])
-    except ValueError:
-        raise Unauthenticated("Invalid token: unknown role") from None
-    org, region = claims.get("org"), claims.get("region")
-    if not claims["sub"] or not all(v is None or isinstance(v, str) for v in (org, region)):
-        raise Unauthenticated("Invalid token: malformed claims")
-    return Principal(sub=claims["sub"], role=role, org=org, region=region)
-
-
-def authenticate(request, secret=None):
-    """The principal of a werkzeug request: its `Authorization: Bearer` token, else anonymous."""
-    header = request.headers.get("Authorization", "").strip()
-    if not header:
-        return Principal.anonymous()
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("Use 'Authorization: Bearer <token>'")
-    return decode_token(token.strip(), secret)
 
 
 def require(principal, *roles):

@@ -32,11 +32,13 @@ import time
 from dataclasses import dataclass, field
 
 from joserfc import jws
+from nameko.extensions import DependencyProvider
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from .auth import Principal, Roles
 from .errors import Unauthenticated
+from .settings import DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +109,10 @@ class OidcSettings:
             raise ValueError("OIDC_AUDIENCE is required")
 
     @classmethod
-    def from_config(cls, config=None, **overrides):
-        """From a nameko config (or a dict), else the environment: ``OIDC_ISSUER`` ... (module docstring)."""
+    def from_config(cls, config=None, service=None, **overrides):
+        """From a nameko config (or a dict), else the environment: ``OIDC_ISSUER`` ... (module docstring).
+        ``service``: the verifying service's name, whose client tokens name it as ``aud``; the default
+        ``OIDC_AUDIENCE`` is then ``ttp,<service>``."""
         config = config or {}
 
         def get(key, default=None):
@@ -130,8 +134,8 @@ class OidcSettings:
             theirs, _, ours = pair.partition("=")
             role_map[theirs.strip()] = Roles(ours.strip()).value
         values = dict(
-            issuer=str(get("OIDC_ISSUER", "")).rstrip("/"),
-            audiences=listed("OIDC_AUDIENCE", ("ttp",)),
+            issuer=str(get("OIDC_ISSUER", DEFAULTS["OIDC_ISSUER"])).rstrip("/"),
+            audiences=listed("OIDC_AUDIENCE", ("ttp", service) if service else ("ttp",)),
             jwks_uri=get("OIDC_JWKS_URI"),
             algorithms=listed("OIDC_ALGORITHMS", ("ES256",)),
             token_types=listed("OIDC_TOKEN_TYPES", ("at+jwt",)),
@@ -340,3 +344,14 @@ def authenticate(request, verifier):
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Use 'Authorization: Bearer <token>'")
     return verifier.verify(token.strip())
+
+
+class TokenVerifier(DependencyProvider):
+    """The container's ``Verifier`` of the platform's issuer, configured by ``OIDC_*`` (module docstring);
+    one per service process, so the JWKS is fetched once and cached for every worker."""
+
+    def setup(self):
+        self.verifier = Verifier(OidcSettings.from_config(self.container.config, service=self.container.service_name))
+
+    def get_dependency(self, worker_ctx):
+        return self.verifier

@@ -11,12 +11,11 @@ from nameko.dependency_providers import Config
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
-from . import auth, endpoints, events, web
+from . import endpoints, events, oidc, web
 from .web import http
 from .mongo import Store
 from .observability import Observability
 from .outbox import OutboxRelay
-from .settings import setting
 
 
 class PlatformService:
@@ -30,6 +29,7 @@ class PlatformService:
     store = Store()
     relay = OutboxRelay()
     observability = Observability()
+    tokens = oidc.TokenVerifier()
 
     @http("GET", "/health")
     def health(self, request):
@@ -63,7 +63,8 @@ class PlatformService:
 
     # -- helpers for entrypoints -------------------------------------------
     def principal(self, request):
-        return auth.authenticate(request, setting(self.config, "JWT_SECRET"))
+        """The caller: its bearer token verified against the issuer's keys (401 if untrusted), else anonymous."""
+        return oidc.authenticate(request, self.tokens)
 
     def actor(self, request, principal):
         return events.Actor.from_principal(principal, ip=request.remote_addr)

@@ -8,7 +8,8 @@ DEFAULTS = {
     "KAFKA_REPLICATION_FACTOR": 1,  # of the topics a service creates itself (a cluster declares its own)
     "MONGO_URI": "mongodb://127.0.0.1:27017/?directConnection=true",
     "AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
-    "JWT_SECRET": "ttp-dev-secret-change-me-for-production",
+    # The issuer whose signed tokens the services accept (ttp_common.oidc): the development identity service.
+    "OIDC_ISSUER": "http://127.0.0.1:8106",
     "SCHEMA_REGISTRY_URL": "",
     "OUTBOX_POLL_SECONDS": 1.0,
     "CONSUMER_MAX_ATTEMPTS": 3,

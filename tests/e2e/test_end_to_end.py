@@ -11,13 +11,11 @@ import pytest
 import requests
 from cloudevents.v1 import kafka as ce_kafka
 
-from ttp_common.auth import mint_token
 from ttp_common.paths import SCHEMAS_DIR
-from ttp_testing import header, nameko_run, produce_raw, read_topic, unique, wait_for
+from ttp_testing import header, nameko_run, produce_raw, read_topic, tokens, unique, wait_for
 
 pytestmark = pytest.mark.integration
 
-SECRET = "e2e-secret-of-at-least-32-bytes-long!"
 PREFIX = f"{unique('e2e')}."
 TOPIC = f"{PREFIX}ttp.registry.organization"
 EVENT = "registry.organization.registered.v1"
@@ -26,12 +24,12 @@ SERVICES = ("registry", "metrics")
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    with nameko_run(SERVICES, tmp_path_factory.mktemp("e2e-logs"), secret=SECRET, prefix=PREFIX) as running:
+    with nameko_run(SERVICES, tmp_path_factory.mktemp("e2e-logs"), prefix=PREFIX) as running:
         yield running.urls
 
 
 def register(urls, name, credit_code, kind="service_institution", region="510700", correlation_id=None):
-    token = mint_token("e2e-admin", "admin", secret=SECRET)
+    token = tokens.admin("e2e-admin")
     headers = {"Authorization": f"Bearer {token}"}
     if correlation_id:
         headers["X-Correlation-Id"] = correlation_id
@@ -58,7 +56,7 @@ def test_registration_and_accreditation_reach_metrics_and_the_raw_event_is_self_
              message="metrics to count the registration")
     assert "service_institutions" not in counters(platform)  # registered is not yet accredited (认定)
 
-    reviewer = mint_token("mianyang-reviewer", "reviewer", region="510700", secret=SECRET)
+    reviewer = tokens.reviewer("510700", "mianyang-reviewer")
     response = requests.post(f"{platform['registry']}/api/v1/organizations/{org_id}/accreditation", json={},
                              headers={"Authorization": f"Bearer {reviewer}"}, timeout=10)
     assert response.status_code == 200, response.text

@@ -15,12 +15,11 @@ import jsonschema
 import pytest
 from schemathesis.specs.openapi.definitions import OPENAPI_31  # the OpenAPI 3.1 schema, pinned with schemathesis
 
-from ttp_testing import assert_error
+from ttp_testing import assert_error, forged
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-FORGED_SECRET = "another-secret-of-at-least-32-bytes!!"
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def identity_admin(api):
                                            "client_id": "platform-test", "scope": ""})
 CREDENTIALS = {
     "none": lambda api: None,
-    "forged": lambda api: api.token("admin", secret=FORGED_SECRET),
+    "forged": lambda api: forged("admin", "another key with the issuer's kid"),
     "expired": lambda api: api.token("admin", ttl_seconds=-120),
     "garbage": lambda api: "not.a.jwt",
 }

@@ -14,11 +14,10 @@ import pymongo
 import requests
 from nameko.testing.utils import find_free_port
 
-from ttp_common.auth import mint_token
 from ttp_common.reference import uscc_check_character
 from ttp_tools.servers import kafka_round_trip, secantus_argv, tansu_binary
 
-from ttp_testing import TEST_JWT_SECRET
+from ttp_testing import tokens
 
 NAMEKO = str(Path(sys.executable).with_name("nameko"))
 _serial = itertools.count(1)
@@ -66,7 +65,7 @@ class Writer(threading.Thread):
         self.url, self.count = url, count
         self.acknowledged, self.failed_calls = [], 0
         self.stopped = threading.Event()
-        self.token = mint_token("crash-test", "admin", secret=TEST_JWT_SECRET)
+        self.token = tokens.admin("crash-test")
 
     def run(self):
         while not self.stopped.is_set() and (self.count is None or len(self.acknowledged) < self.count):

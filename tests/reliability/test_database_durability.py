@@ -16,7 +16,7 @@ import pymongo
 import pytest
 from nameko.testing.utils import find_free_port
 
-from ttp_testing import AMQP_URI, BOOTSTRAP, TEST_JWT_SECRET, header, read_topic, unique, wait_for
+from ttp_testing import AMQP_URI, BOOTSTRAP, header, local_issuer, read_topic, unique, wait_for
 
 from .conftest import PrivateMongo, Process, Writer, healthy
 
@@ -33,7 +33,7 @@ def test_a_killed_database_keeps_every_acknowledged_write_and_no_event_outlives_
     mongo.start()
     prefix, port, db_name = f"{unique()}.", find_free_port(), unique("test_durability_registry_")
     env = {**os.environ, "EVENTLET_TESTS": "1", "KAFKA_BOOTSTRAP": BOOTSTRAP, "MONGO_URI": mongo.uri,
-           "AMQP_URI": AMQP_URI, "KAFKA_TOPIC_PREFIX": prefix, "TTP_JWT_SECRET": TEST_JWT_SECRET,
+           "AMQP_URI": AMQP_URI, "KAFKA_TOPIC_PREFIX": prefix, "OIDC_ISSUER": local_issuer().url,
            "OUTBOX_POLL_SECONDS": "0.5", "LOG_LEVEL": "WARNING", "REGISTRY_PORT": str(port),
            "REGISTRY_MONGO_DB": db_name}
     registry = Process("registry", ["--config", str(REPO / "services/registry/config.yaml"),

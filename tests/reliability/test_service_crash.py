@@ -14,7 +14,7 @@ import pymongo
 import pytest
 from nameko.testing.utils import find_free_port
 
-from ttp_testing import AMQP_URI, BOOTSTRAP, MONGO_URI, TEST_JWT_SECRET, header, read_topic, unique, wait_for
+from ttp_testing import AMQP_URI, BOOTSTRAP, MONGO_URI, header, local_issuer, read_topic, unique, wait_for
 
 from .conftest import Process, Writer, healthy
 
@@ -28,7 +28,7 @@ def stack(tmp_path):
     prefix = f"{unique()}."
     port = find_free_port()
     env = {**os.environ, "EVENTLET_TESTS": "1", "KAFKA_BOOTSTRAP": BOOTSTRAP, "MONGO_URI": MONGO_URI,
-           "AMQP_URI": AMQP_URI, "KAFKA_TOPIC_PREFIX": prefix, "TTP_JWT_SECRET": TEST_JWT_SECRET,
+           "AMQP_URI": AMQP_URI, "KAFKA_TOPIC_PREFIX": prefix, "OIDC_ISSUER": local_issuer().url,
            "OUTBOX_POLL_SECONDS": "0.5", "LOG_LEVEL": "WARNING",
            "REGISTRY_PORT": str(port), "REGISTRY_MONGO_DB": unique("test_crash_registry_")}
     registry = Process("registry", ["--config", str(REPO / "services/registry/config.yaml"),

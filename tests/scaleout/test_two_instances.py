@@ -27,7 +27,7 @@ from nameko.testing.utils import find_free_port
 
 from ttp_common import kafka
 from ttp_common.paths import REPO_ROOT
-from ttp_testing import BOOTSTRAP, MONGO_URI, TEST_JWT_SECRET, event_message, unique, wait_for
+from ttp_testing import BOOTSTRAP, MONGO_URI, event_message, local_issuer, unique, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +51,7 @@ class Instance:
             "METRICS_PORT": str(self.port), "METRICS_MONGO_DB": DB, "MONGO_URI": MONGO_URI,
             "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": PREFIX, "KAFKA_PARTITIONS": str(PARTITIONS),
             "CONSUMER_GROUP_SUFFIX": "",  # the same group for both: that is the point
-            "TTP_JWT_SECRET": TEST_JWT_SECRET, "OUTBOX_POLL_SECONDS": "0.5", "EVENTLET_TESTS": "1",
+            "OIDC_ISSUER": local_issuer().url, "OUTBOX_POLL_SECONDS": "0.5", "EVENTLET_TESTS": "1",
         })
         nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
         self.proc = subprocess.Popen(

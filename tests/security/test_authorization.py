@@ -3,7 +3,11 @@ service, which roles pass its role check. Every other role gets 403 `forbidden` 
 is looked at, and nothing is stored; a role in the table is never refused by role.
 
 Roles: I = institution (acts for the organization in its token), R = reviewer (a department's
-reviewer for the region in its token), A = administrator; a `public` token writes nothing.
+reviewer for the region in its token), A = administrator, N = institution administrator (manages its
+organization's staff accounts), G = technology-contract registrar of a region, S = supervising
+department, V = investor, U = auditor (reads the security audit), C = another system's client token
+(scopes of every service); a `public` token writes nothing. Tokens are signed by the issuer the
+service trusts (the test run's issuer; the identity service's own keys for the identity service).
 A new write operation without a row here fails the test, so the table stays complete.
 
 Passing the role check is not the end: the record decides the rest, and each service's tests
@@ -28,7 +32,11 @@ pytestmark = pytest.mark.integration
 
 WRITES = ("post", "put", "patch", "delete")
 ROLES = {"I": ("institution", {"org": "org-of-the-caller"}), "R": ("reviewer", {"region": "510100"}),
-         "A": ("admin", {})}
+         "A": ("admin", {}), "N": ("institution_admin", {"org": "org-of-the-caller"}),
+         "G": ("registrar", {"region": "510100"}), "S": ("supervisor", {"org": "department-of-the-caller"}),
+         "V": ("investor", {"org": "investor-of-the-caller"}), "U": ("auditor", {}),
+         "C": ("client", {"scope": " ".join(f"{s}:write" for s in
+                                            ("registry", "transactions", "finance", "talent", "metrics", "identity"))})}
 
 ALLOWED = {
     # finance
@@ -51,6 +59,20 @@ ALLOWED = {
     ("finance", "POST /api/v1/transformation-projects/{project_id}/complete"): "IRA",
     ("finance", "POST /api/v1/transformation-projects/{project_id}/start"): "IRA",
     ("finance", "POST /api/v1/transformation-projects/{project_id}/terminate"): "IRA",
+    # identity (who manages whom beyond the role check: services/identity/tests/test_admin_api.py)
+    ("identity", "POST /api/v1/accounts"): "AN",
+    ("identity", "POST /api/v1/accounts/{account_id}/disable"): "AN",
+    ("identity", "POST /api/v1/accounts/{account_id}/enable"): "AN",
+    ("identity", "POST /api/v1/accounts/{account_id}/password-reset"): "AN",
+    ("identity", "POST /api/v1/accounts/{account_id}/role"): "AN",
+    ("identity", "POST /api/v1/accounts/{account_id}/totp-reset"): "AN",
+    ("identity", "POST /api/v1/accounts/{account_id}/unlock"): "AN",
+    ("identity", "POST /api/v1/clients"): "A",
+    ("identity", "POST /api/v1/clients/{client_id}/revocation"): "A",
+    ("identity", "POST /api/v1/clients/{client_id}/secret-rotation"): "A",
+    ("identity", "POST /api/v1/keys/rotation"): "A",
+    ("identity", "POST /api/v1/me/password"): "IRANGSVU",
+    ("identity", "POST /api/v1/me/sessions/{session_id}/revocation"): "IRANGSVU",
     # metrics
     ("metrics", "PATCH /api/v1/tasks/{task_id}"): "A",
     # registry

@@ -17,7 +17,8 @@ import importlib
 _EXPORTS = {
     "servers": ("AMQP_URI", "BOOTSTRAP", "MONGO_URI", "unique"),
     "checks": ("assert_error", "at_once", "wait_for"),
-    "tokens": ("TEST_JWT_SECRET",),
+    "tokens": ("FORGERIES", "forged"),
+    "issuer": ("local_issuer",),
     "events": ("codec", "decode", "event_message", "header", "produce_raw", "publish_event", "read_topic",
                "redeliver"),
     "services": ("RunningPlatform", "ServiceApi", "nameko_run", "running_service", "service_class",

@@ -6,6 +6,8 @@ nothing but pytest and the standard library; the helpers load their dependencies
 
 - ``platform_service``: each of the platform's five services in turn, running for the test module
   (a ``ServiceApi`` with ``.name`` and ``.spec``), for tests that hold for every service;
+- the test run's token issuer (``ttp_testing.issuer``), which every service a test starts trusts
+  (``OIDC_ISSUER`` in the environment from the start of the run);
 - a check at session start that pymongo was not imported before the monkey-patching.
 """
 import sys
@@ -17,6 +19,12 @@ from ttp_tools.services import SERVICE_CLASSES
 from .fixtures import service_api_fixture
 
 platform_service = service_api_fixture(sorted(SERVICE_CLASSES), LOG_LEVEL="ERROR")
+
+
+def pytest_configure(config):
+    from .issuer import trust_in_environment
+
+    trust_in_environment()
 
 
 @pytest.hookimpl(trylast=True)

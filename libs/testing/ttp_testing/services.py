@@ -21,7 +21,7 @@ from ttp_tools.services import SERVICE_CLASSES
 from . import events, tokens
 from .checks import wait_for
 from .servers import AMQP_URI, BOOTSTRAP, MONGO_URI, unique
-from .tokens import TEST_JWT_SECRET
+from .issuer import local_issuer
 
 
 def service_class(service):
@@ -45,7 +45,7 @@ def service_config(service, port, **overrides):
         "KAFKA_TOPIC_PREFIX": f"{unique()}.",
         "OUTBOX_POLL_SECONDS": 0.5,
         "CONSUMER_RETRY_BACKOFF_SECONDS": 0.05,
-        "JWT_SECRET": TEST_JWT_SECRET,
+        "OIDC_ISSUER": local_issuer().url,
     }
     config.update(overrides)
     return config
@@ -57,6 +57,7 @@ class ServiceApi:
 
     def __init__(self, url, config, db, name=None):
         self.url, self.config, self.db, self.name = url, config, db, name
+        self._signer = identity_signer(config) if name == "identity" else None
 
     @functools.cached_property
     def spec(self):
@@ -64,22 +65,21 @@ class ServiceApi:
         assert response.status_code == 200, response.text
         return response.json()
 
-    # -- tokens (ttp_testing.tokens, signed with this service's secret) --------------
-    def token(self, role, sub=None, secret=None, **claims):
-        return tokens.token(role, sub, secret=secret or self.config["JWT_SECRET"], **claims)
+    # -- tokens (ttp_testing.tokens, signed by the test run's issuer, which the service trusts) ----------
+    def token(self, role, sub=None, **claims):
+        return tokens.token(role, sub, signer=self._signer, **claims)
 
     def admin(self, sub=None, **claims):
-        return tokens.admin(sub, **{"secret": self.config["JWT_SECRET"], **claims})
+        return tokens.admin(sub, signer=self._signer, **claims)
 
     def institution(self, org, sub=None, **claims):
         """A clerk of ``org``: an institution token scoped to it (sub ``clerk-<org>`` unless given)."""
-        return tokens.institution(org, sub, **{"secret": self.config["JWT_SECRET"], **claims})
+        return tokens.institution(org, sub, signer=self._signer, **claims)
 
     def reviewer(self, region, sub=None, **claims):
         """The reviewer of ``region`` (sub ``reviewer-<region>`` unless given)."""
-        return tokens.reviewer(region, sub, **{"secret": self.config["JWT_SECRET"], **claims})
+        return tokens.reviewer(region, sub, signer=self._signer, **claims)
 
-    # -- HTTP ----------------------------------------------------------------------
     def request(self, method, path, token=None, **kwargs):
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:
@@ -120,6 +120,17 @@ class ServiceApi:
         return events.decode(record)
 
 
+def identity_signer(config):
+    """The identity service trusts only its own keys: its tokens in a test are signed with its key ring, as it
+    signs them (a token without a browser session, ``sid``, as a client system's or a script's)."""
+    from identity.keys import KeyRing
+    from identity.settings import Settings
+
+    settings = Settings.from_config(config)
+    ring = KeyRing(settings.key_dir)
+    return lambda claims: ring.sign({**claims, "iss": settings.issuer})
+
+
 @contextlib.contextmanager
 def running_service(service, **config_overrides):
     """Run ``service`` (a class, a platform service's name or a ``"module:Class"`` path) in a nameko
@@ -151,7 +162,7 @@ class RunningPlatform:
 
 
 @contextlib.contextmanager
-def nameko_run(names, log_dir, *, secret=TEST_JWT_SECRET, prefix=None, env=None, ready_timeout=90):
+def nameko_run(names, log_dir, *, prefix=None, env=None, ready_timeout=90):
     """Start ``names`` (services of ttp_tools.services.SERVICE_CLASSES) as real ``nameko run``
     processes against the real local servers, each on a free port with its own database, under
     one topic prefix; yields a ``RunningPlatform`` once every /health answers 200; stops them and
@@ -165,7 +176,7 @@ def nameko_run(names, log_dir, *, secret=TEST_JWT_SECRET, prefix=None, env=None,
             platform.dbs[name] = unique(f"test_{name}_")
             process_env = {**os.environ, f"{name.upper()}_PORT": str(port), f"{name.upper()}_MONGO_DB": platform.dbs[name],
                            "MONGO_URI": MONGO_URI, "KAFKA_BOOTSTRAP": BOOTSTRAP, "AMQP_URI": AMQP_URI,
-                           "KAFKA_TOPIC_PREFIX": platform.prefix, "TTP_JWT_SECRET": secret,
+                           "KAFKA_TOPIC_PREFIX": platform.prefix, "OIDC_ISSUER": local_issuer().url,
                            "OUTBOX_POLL_SECONDS": "0.5", **(env or {})}
             platform.procs[name] = subprocess.Popen(
                 [str(nameko), "run", "--config", str(REPO_ROOT / "services" / name / "config.yaml"),

@@ -116,7 +116,9 @@ def test_the_forged_tokens_of_issue_15_are_refused(issuer):
         "expired": jwt.encode(header, valid_claims(issuer, iat=int(time.time()) - 2000,
                                                    exp=int(time.time()) - 120), signing.key),
         "unknown kid": jwt.encode({**header, "kid": "no-such-key"}, valid_claims(issuer), signing.key),
-        "the old HS256 form": auth.mint_token("admin-1", "admin", secret=auth.DEV_JWT_SECRET),
+        "the old HS256 form, with the retired shared secret": hs256_by_hand(
+            {"alg": "HS256", "typ": "JWT"}, {**valid_claims(issuer), "iss": "ttp", "role": "admin"},
+            b"ttp-dev-secret-change-me-for-production"),
         "typ JWT (not an access token)": jwt.encode({**header, "typ": "JWT"}, valid_claims(issuer), signing.key),
         "RS256 with a key of its own": jwt.encode({"alg": "RS256", "typ": "at+jwt", "kid": kid}, valid_claims(issuer),
                                                   RSAKey.generate_key(2048, private=True)),

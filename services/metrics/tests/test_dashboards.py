@@ -28,14 +28,12 @@ import requests
 import yaml
 from nameko.testing.utils import find_free_port
 
-from ttp_common.auth import mint_token
 from ttp_common.paths import REPO_ROOT
 from ttp_common.reference import uscc_check_character
-from ttp_testing import header, nameko_run, produce_raw, read_topic, unique, wait_for
+from ttp_testing import header, nameko_run, produce_raw, read_topic, tokens, unique, wait_for
 
 GRAFANA_DIR = REPO_ROOT / "deploy" / "grafana"
 PROMETHEUS_DIR = REPO_ROOT / "deploy" / "prometheus"
-SECRET = "dashboards-secret-of-at-least-32-bytes"
 
 
 def generator():
@@ -100,7 +98,7 @@ def stack(tmp_path_factory):
             pytest.fail("prometheus not installed: apt-get install -y prometheus (make system-deps)")
         pytest.skip("prometheus not installed (make system-deps)")
     tmp = tmp_path_factory.mktemp("dashboards")
-    with nameko_run(SERVICES, tmp, secret=SECRET, prefix=f"{unique('dash')}.",
+    with nameko_run(SERVICES, tmp, prefix=f"{unique('dash')}.",
                     env={"CONSUMER_RETRY_BACKOFF_SECONDS": "0.05"}) as platform:
         ports = {name: int(url.rsplit(":", 1)[1]) for name, url in platform.urls.items()}
         jobs = prometheus_config(ports, tmp / "prometheus.yml")
@@ -137,7 +135,7 @@ class Day:
 
     def __init__(self, stack):
         self.stack, self.urls, self.prefix = stack, stack["urls"], stack["prefix"]
-        self.admin = mint_token("dash-admin", "admin", secret=SECRET)
+        self.admin = tokens.admin("dash-admin")
 
     def call(self, method, service, path, body=None, token=None, expect=(200, 201)):
         headers = {"Authorization": f"Bearer {token or self.admin}"}
@@ -175,7 +173,7 @@ class Day:
             "year": 2025, "organization_id": university, "transfers": deals, "licences": deals,
             "equity_investments": {"count": 0, "amount_yuan": "0"}, "cooperation_contracts": deals,
             "rewards_paid_yuan": "100000.00", "rewarded_people": 3, "summary": "本年度成果转移转化工作总体成效。"},
-            token=mint_token("univ-clerk", "institution", org=university, secret=SECRET))
+            token=tokens.institution(university, "univ-clerk"))
         achievement = self.call("POST", "registry", "/api/v1/achievements", {
             "title": "高速列车转向架减振技术", "type": "applied", "summary": "面向高速列车转向架的主动减振控制技术。",
             "keywords": ["轨道交通", "减振"], "industry": "轨道交通装备", "programme": 3, "trl": 7,
