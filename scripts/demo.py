@@ -1,10 +1,16 @@
 """Drive a realistic scenario through the public HTTP APIs of all five running services (`make up`).
 
     .venv/bin/python scripts/demo.py [--registry URL] [--transactions URL] [--finance URL]
-                                     [--talent URL] [--metrics URL] [--secret S] [--state FILE]
+                                     [--talent URL] [--metrics URL] [--identity URL]
+                                     [--credentials FILE] [--state FILE]
 
 What it drives, each step with the token of whoever does it in real life (an institution for its
-own organization, the reviewer of the region, an administrator):
+own organization, the reviewer of the region, an administrator), each signed in through the identity
+service's sign-in form (ttp_tools.signin): the administrator as the seeded development account
+dev-admin (password and TOTP secret from .run/identity/dev-credentials.json, or --credentials); each
+organization's clerk (demo-<organization>) and each region's reviewer (demo-reviewer-<region>) as an
+account the administrator creates through identity's API when the demo first needs it, signed in with
+its one-time password, which it changes at once (the reviewers enrol TOTP too):
   - registry: universities, institutes, enterprises, investors and service institutions in eight of
     the 21 divisions; six service institutions accredited (认定); a fiscal plan project (科技计划项目);
     achievements imported as drafts, submitted by their institution, registered and published by
@@ -29,12 +35,14 @@ credit code), achievements fixed import keys, plan projects fixed codes (found a
 region's project list); records without a natural key are remembered by id in the state file
 (default .run/demo-state.json, removed by `make clean` with the databases) and every state change
 is made only when the record is not there yet. A second run creates nothing, moves no target and
-publishes no event.
+publishes no event (a re-run finds the demo's accounts and resets their passwords, and the reviewers'
+second factor, to sign in again: audited by identity, never published).
 """
 import argparse
 import datetime as dt
 import json
 import os
+import secrets
 import sys
 import time
 import uuid
@@ -44,9 +52,9 @@ from pathlib import Path
 
 import requests
 
-from ttp_common.auth import mint_token
 from ttp_common.reference import SICHUAN_REGIONS, uscc_check_character
 from ttp_common.settings import DEFAULTS
+from ttp_tools.signin import DEV_CREDENTIALS, Flow, SignInError, dev_credentials
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = dt.date.today()
@@ -163,12 +171,13 @@ class Api:
 
 class Demo:
     def __init__(self, args):
-        self.secret = args.secret
         session = requests.Session()
         correlation = f"demo-{uuid.uuid4().hex[:12]}"
-        self.registry, self.transactions, self.finance, self.talent, self.metrics = (
+        self.registry, self.transactions, self.finance, self.talent, self.metrics, self.identity = (
             Api(name, getattr(args, name), session, correlation)
-            for name in ("registry", "transactions", "finance", "talent", "metrics"))
+            for name in ("registry", "transactions", "finance", "talent", "metrics", "identity"))
+        self.credentials_path = args.credentials
+        self.signed_in = {}  # username -> password, TOTP secret, token and until when it is good
         self.state_path = Path(args.state)
         self.state = json.loads(self.state_path.read_text()) if self.state_path.exists() else {}
         for key in [k for k in self.state if k.startswith(("org:", "plan:"))]:  # kept by older versions
@@ -177,15 +186,97 @@ class Demo:
         self.org = {}   # key -> id
         self.ach = {}   # key -> id
 
-    # tokens of the people who act
+    # tokens of the people who act (signed in through identity once, again when the token is about to expire)
     def admin(self):
-        return mint_token("demo-admin", "admin", secret=self.secret)
+        return self.token_of("dev-admin", self.sign_in_developer)
 
     def institution(self, org_key):
-        return mint_token(f"demo-{org_key}", "institution", org=self.org[org_key], secret=self.secret)
+        return self.token_of(f"demo-{org_key}", lambda username: self.demo_account(
+            username, f"{ORGANIZATIONS[org_key][0]}经办人（演示）", "institution", organization_id=self.org[org_key]))
 
     def reviewer(self, region):
-        return mint_token(f"demo-reviewer-{region}", "reviewer", region=region, secret=self.secret)
+        return self.token_of(f"demo-reviewer-{region}", lambda username: self.demo_account(
+            username, f"{SICHUAN_REGIONS[region]}成果登记审核员（演示）", "reviewer", region_code=region))
+
+    def token_of(self, username, first):
+        known = self.signed_in.get(username)
+        if known is None:
+            return first(username)
+        if time.time() >= known["until"]:
+            return self.sign_in(username, known["password"], known["totp_secret"])
+        return known["token"]
+
+    def sign_in(self, username, password, totp_secret=None, new_password=None):
+        flow = Flow(self.identity.base, client_secret=self.portal_secret)
+        try:
+            response = flow.sign_in(username, password, totp_secret=totp_secret, new_password=new_password)
+        except SignInError as exc:
+            raise DemoError(f"identity refused the sign-in of {username}: {exc}") from None
+        self.signed_in[username] = {"password": new_password or password, "totp_secret": flow.totp_secret or totp_secret,
+                                 "token": response["access_token"],
+                                 "until": time.time() + int(response.get("expires_in", 900)) - 60}
+        return response["access_token"]
+
+    def sign_in_developer(self, username):
+        """A seeded development account (the credentials file the identity service wrote at its start)."""
+        account = self.developer_credentials["accounts"].get(username)
+        if account is None:
+            raise DemoError(f"no {username} in the development credentials ({self.credentials_path or DEV_CREDENTIALS})")
+        return self.sign_in(username, account["password"], account.get("totp_secret"))
+
+    def demo_account(self, username, display_name, role, **belonging):
+        """The token of a demo person: their account created by the administrator (or, made by an earlier run,
+        found and its password reset: a reviewer's second factor too), signed in with the one-time password,
+        which is changed at once, as identity asks at a first sign-in (a reviewer enrols TOTP then)."""
+        body = {"username": username, "display_name": display_name, "role": role, **belonging}
+        status, made = self.identity.call("POST", "/api/v1/accounts", self.admin(), body, accept=(201, 409))
+        if status == 201:
+            self.created["account"] += 1
+            print(f"  + account: {username} ({role}, identity)")
+            one_time = made["one_time_password"]
+        else:
+            account = self.find_account(username, role)
+            if any(account.get(key) != value for key, value in belonging.items()):  # another database's ids
+                self.identity.post(f"/api/v1/accounts/{account['id']}/role", {"role": role, **belonging}, self.admin())
+                self.created["account moved"] += 1
+                print(f"  → account moved: {username} to {belonging}")
+            elif account["status"] != "active" or account.get("locked"):
+                raise DemoError(f"the demo account {username} is disabled or locked in identity")
+            if account.get("totp_enabled"):
+                self.identity.post(f"/api/v1/accounts/{account['id']}/totp-reset", None, self.admin())
+            one_time = self.identity.post(f"/api/v1/accounts/{account['id']}/password-reset", None,
+                                          self.admin())[1]["one_time_password"]
+            self.existing["account"] += 1
+        return self.sign_in(username, one_time, new_password=f"Demo-{secrets.token_urlsafe(18)}")
+
+    def find_account(self, username, role):
+        offset = 0
+        while True:
+            page = self.identity.get("/api/v1/accounts", self.admin(), params={"role": role, "limit": 100,
+                                                                              "offset": offset})["items"]
+            found = next((a for a in page if a["username"] == username), None)
+            if found or len(page) < 100:
+                if found is None:
+                    raise DemoError(f"identity says {username} exists but does not list it among the {role} accounts")
+                return found
+            offset += 100
+
+    @property
+    def developer_credentials(self):
+        if not hasattr(self, "_dev_credentials"):
+            try:
+                self._dev_credentials = dev_credentials(self.credentials_path)
+            except SignInError as exc:
+                raise DemoError(str(exc)) from None
+        return self._dev_credentials
+
+    @property
+    def portal_secret(self):
+        portal = self.developer_credentials["clients"].get("portal")
+        if portal is None:
+            raise DemoError(f"no portal client in the development credentials "
+                            f"({self.credentials_path or DEV_CREDENTIALS})")
+        return portal["client_secret"]
 
     # bookkeeping
     def remember(self, key, value):
@@ -401,6 +492,8 @@ class Demo:
         lot = self.listing("listing:vanadium", "vanadium", "scu",
                            {"mode": "transfer", "asking_price": "5000000.00", "period_days": 30,
                             "description": "专利权转让，含工艺包与中试数据"})
+        if "auction:vanadium" not in self.state:  # the bidders signed in first: the auction lasts 6 seconds
+            self.institution("pangang"), self.institution("dongfang")
         auction = self.ensure("auction", "auction:vanadium", lambda: self.transactions.post("/api/v1/auctions", {
             "listing_id": lot, "start_price": "4800000.00", "increment": "100000.00", "reserve_price": "5000000.00",
             "ends_at": (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=6)).isoformat(),
@@ -668,11 +761,12 @@ class Demo:
                       f"task {task_id} {update['status']}")
 
     def run(self):
-        for api in (self.registry, self.transactions, self.finance, self.talent, self.metrics):
+        for api in (self.registry, self.transactions, self.finance, self.talent, self.metrics, self.identity):
             try:
                 api.get("/health")
             except (requests.ConnectionError, DemoError) as exc:
                 raise DemoError(f"{api.name} at {api.base} is not healthy ({exc}); start the stack with `make up`")
+        self.portal_secret  # the credentials file is there (else a clear stop before anything is done)
         before = self.progress()
         self.organizations()
         plan = self.plan_project()
@@ -711,8 +805,10 @@ def main(argv=None):
     for name, port in (("registry", 8101), ("transactions", 8102), ("finance", 8103), ("talent", 8104),
                        ("metrics", 8105)):
         parser.add_argument(f"--{name}", default=f"http://127.0.0.1:{port}", help=f"{name} base URL")
-    parser.add_argument("--secret", default=os.environ.get("TTP_JWT_SECRET") or DEFAULTS["JWT_SECRET"],
-                        help="the stack's JWT secret (TTP_JWT_SECRET)")
+    parser.add_argument("--identity", default=os.environ.get("OIDC_ISSUER") or DEFAULTS["OIDC_ISSUER"],
+                        help="the identity service (the issuer the services trust; OIDC_ISSUER)")
+    parser.add_argument("--credentials", help=f"the identity service's development credentials file, with dev-admin's "
+                                              f"password and TOTP secret (default {DEV_CREDENTIALS})")
     parser.add_argument("--state", default=str(REPO / ".run" / "demo-state.json"),
                         help="where the ids of records without a natural key are kept between runs")
     parser.add_argument("--json", help="also write the before/after figures and counts to this file")

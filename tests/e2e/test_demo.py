@@ -1,7 +1,9 @@
 """`make demo` against the five real services (issue 7, item 8).
 
-The five services run as `nameko run` processes with their own databases, topic prefix, ports and
-JWT secret; `scripts/demo.py` runs twice against them. The first run moves every headline target by
+The five services and the identity service run as `nameko run` processes with their own databases, topic
+prefix and ports; identity seeds its development accounts (keys and credentials file in a directory of the
+test's) and the five trust it as their issuer (``OIDC_ISSUER``); `scripts/demo.py` runs twice against them,
+signing everybody in through identity. The first run moves every headline target by
 the amounts the scenario implies; the second creates nothing, publishes no event and leaves the
 progress as it was.
 """
@@ -21,26 +23,35 @@ from ttp_tools.services import SERVICE_CLASSES
 
 pytestmark = pytest.mark.integration
 
-SECRET = "demo-test-secret-of-at-least-32-bytes!"
 DEMO = REPO_ROOT / "scripts" / "demo.py"
-# The services the demo drives; it signs in through the identity service in issue 15's next step (today it
-# mints HS256 tokens, which identity does not take).
+# The services the demo drives; it signs everybody in through identity, which runs first.
 DEMO_SERVICES = [name for name in SERVICE_CLASSES if name != "identity"]
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    with nameko_run(DEMO_SERVICES, tmp_path_factory.mktemp("demo-logs"), secret=SECRET,
-                    env={"LOG_LEVEL": "WARNING"}) as platform:
-        client = pymongo.MongoClient(MONGO_URI)
-        yield {"urls": platform.urls, "dbs": {name: client[db] for name, db in platform.dbs.items()},
-               "logs": platform.log_dir}
-        client.close()
+    logs, scratch = tmp_path_factory.mktemp("demo-logs"), tmp_path_factory.mktemp("demo-identity")
+    credentials = scratch / "dev-credentials.json"
+    identity_env = {"LOG_LEVEL": "WARNING", "IDENTITY_SEED_FILE": "fixtures/dev-accounts.yaml",
+                    "IDENTITY_KEY_DIR": str(scratch / "keys"), "IDENTITY_CREDENTIALS_FILE": str(credentials),
+                    "IDENTITY_ISSUER": ""}  # empty: http://<its address>, the URL below (checked)
+    with nameko_run(["identity"], logs, env=identity_env) as identity:
+        issuer = identity.urls["identity"]
+        assert requests.get(f"{issuer}/.well-known/openid-configuration", timeout=5).json()["issuer"] == issuer
+        wait_for(lambda: credentials.exists() and json.loads(credentials.read_text()).get("clients", {}).get("portal"),
+                 timeout=60, message="the development seeding")
+        with nameko_run(DEMO_SERVICES, logs, prefix=identity.prefix,
+                        env={"LOG_LEVEL": "WARNING", "OIDC_ISSUER": issuer}) as platform:
+            client = pymongo.MongoClient(MONGO_URI)
+            dbs = {**identity.dbs, **platform.dbs}
+            yield {"urls": {**platform.urls, **identity.urls}, "dbs": {name: client[db] for name, db in dbs.items()},
+                   "logs": platform.log_dir, "credentials": credentials}
+            client.close()
 
 
 def run_demo(stack, tmp_path, name):
-    args = [sys.executable, str(DEMO), "--secret", SECRET, "--state", str(tmp_path / "state.json"),
-            "--json", str(tmp_path / f"{name}.json")]
+    args = [sys.executable, str(DEMO), "--credentials", str(stack["credentials"]),
+            "--state", str(tmp_path / "state.json"), "--json", str(tmp_path / f"{name}.json")]
     for service, url in stack["urls"].items():
         args += [f"--{service}", url]
     done = subprocess.run(args, capture_output=True, text=True, timeout=150, cwd=REPO_ROOT)
