@@ -44,6 +44,16 @@ def test_a_client_token_for_this_service_is_accepted_with_its_scopes(verifier):
     assert not principal.has_scope("registry:write")
 
 
+def test_a_regions_office_administrator_acts_as_that_regions_reviewer_in_the_services():
+    services = oidc.ServiceVerifier(oidc.OidcSettings.from_config({"OIDC_ISSUER": local_issuer().url}))
+    office = services.verify(tokens.admin("mianyang-office", region="510700"))
+    assert (office.role, office.region) == (Roles.REVIEWER, "510700")
+    assert services.verify(tokens.admin("platform-admin")).role == Roles.ADMIN
+    with pytest.raises(ApiError):
+        require_region(office, "510100")  # not Chengdu's
+    assert not auth.acts_for(office, "any-organization")
+
+
 @pytest.mark.parametrize("kind", sorted(FORGERIES))
 def test_every_forgery_is_refused_with_401(verifier, kind):
     with pytest.raises(ApiError) as excinfo:

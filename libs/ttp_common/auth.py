@@ -18,7 +18,7 @@ class Roles(StrEnum):
     INSTITUTION = "institution"  # edits its own organization's records
     REVIEWER = "reviewer"        # department reviewer, one region's queue
     ADMIN = "admin"              # administrator, every scope
-    INSTITUTION_ADMIN = "institution_admin"  # manages its organization's staff accounts; acts as institution elsewhere
+    INSTITUTION_ADMIN = "institution_admin"  # manages its organization's staff accounts (identity service)
     REGISTRAR = "registrar"      # technology-contract registrar (技术合同登记机构) of a region
     SUPERVISOR = "supervisor"    # supervising department (主管部门) of its organizations
     INVESTOR = "investor"        # an investor organization's staff

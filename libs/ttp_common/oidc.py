@@ -24,6 +24,7 @@ e.g. ``client`` for another issuer's client-credentials tokens; default none: re
 (``org``), ``OIDC_REGION_CLAIM`` (``region``), ``OIDC_SCOPE_CLAIM`` (``scope``: a space-separated string
 or a list, as ``scp`` is elsewhere). Every refusal is ``errors.Unauthenticated`` (401).
 """
+import dataclasses
 import json
 import logging
 import os
@@ -346,12 +347,25 @@ def authenticate(request, verifier):
     return verifier.verify(token.strip())
 
 
+class ServiceVerifier(Verifier):
+    """The verifier of the services other than identity. An administrator's token with a ``region`` is a
+    region's office (the identity service lets it manage that region's accounts): here it acts as that
+    region's reviewer, never as the platform's administrator, whose token has no region."""
+
+    def verify(self, token):
+        principal = super().verify(token)
+        if principal.role == Roles.ADMIN and principal.region is not None:
+            return dataclasses.replace(principal, role=Roles.REVIEWER)
+        return principal
+
+
 class TokenVerifier(DependencyProvider):
-    """The container's ``Verifier`` of the platform's issuer, configured by ``OIDC_*`` (module docstring);
-    one per service process, so the JWKS is fetched once and cached for every worker."""
+    """The container's ``ServiceVerifier`` of the platform's issuer, configured by ``OIDC_*`` (module
+    docstring); one per service process, so the JWKS is fetched once and cached for every worker."""
 
     def setup(self):
-        self.verifier = Verifier(OidcSettings.from_config(self.container.config, service=self.container.service_name))
+        settings = OidcSettings.from_config(self.container.config, service=self.container.service_name)
+        self.verifier = ServiceVerifier(settings)
 
     def get_dependency(self, worker_ctx):
         return self.verifier
