@@ -8,9 +8,10 @@ What it drives, each step with the token of whoever does it in real life (an ins
 own organization, the reviewer of the region, an administrator), each signed in through the identity
 service's sign-in form (ttp_tools.signin): the administrator as the seeded development account
 dev-admin (password and TOTP secret from .run/identity/dev-credentials.json, or --credentials); each
-organization's clerk (demo-<organization>) and each region's reviewer (demo-reviewer-<region>) as an
-account the administrator creates through identity's API when the demo first needs it, signed in with
-its one-time password, which it changes at once (the reviewers enrol TOTP too):
+organization's clerk (demo-<organization>), each region's reviewer (demo-reviewer-<region>) and each
+region's contract registrar (demo-registrar-<region>) as an account the administrator creates through
+identity's API when the demo first needs it, signed in with its one-time password, which it changes at
+once (the reviewers and registrars enrol TOTP too):
   - registry: universities, institutes, enterprises, investors and service institutions in eight of
     the 21 divisions; six service institutions accredited (认定); a fiscal plan project (科技计划项目);
     achievements imported as drafts, submitted by their institution, registered and published by
@@ -20,7 +21,7 @@ its one-time password, which it changes at once (the reviewers enrol TOTP too):
     demand, the ranked matches, a match proposed by the demand side and accepted by the seller; a
     transfer listing sold by an English auction (three bids, anti-sniping, closed on time); four
     technology contracts (licence, transfer, development, service) submitted by a party, with
-    brokers, and registered by the region's registration body;
+    brokers, and returned or registered by the region's registration body (its registrar);
   - finance: four transformation projects approved (two major, two promoted), one still proposed,
     one started and advanced; a guidance fund and a sub-fund; investors; a financing project, a
     roadshow, an equity deal through due diligence to close, a guidance-plan subsidy applied and
@@ -35,8 +36,8 @@ credit code), achievements fixed import keys, plan projects fixed codes (found a
 region's project list); records without a natural key are remembered by id in the state file
 (default .run/demo-state.json, removed by `make clean` with the databases) and every state change
 is made only when the record is not there yet. A second run creates nothing, moves no target and
-publishes no event (a re-run finds the demo's accounts and resets their passwords, and the reviewers'
-second factor, to sign in again: audited by identity, never published).
+publishes no event (a re-run finds the demo's accounts and resets their passwords, and the reviewers' and
+registrars' second factor, to sign in again: audited by identity, never published).
 """
 import argparse
 import datetime as dt
@@ -198,6 +199,11 @@ class Demo:
         return self.token_of(f"demo-reviewer-{region}", lambda username: self.demo_account(
             username, f"{SICHUAN_REGIONS[region]}成果登记审核员（演示）", "reviewer", region_code=region))
 
+    def registrar(self, region):
+        """The region's technology-contract registration body (技术合同登记机构): it registers and returns contracts."""
+        return self.token_of(f"demo-registrar-{region}", lambda username: self.demo_account(
+            username, f"{SICHUAN_REGIONS[region]}技术合同登记员（演示）", "registrar", region_code=region))
+
     def token_of(self, username, first):
         known = self.signed_in.get(username)
         if known is None:
@@ -226,8 +232,9 @@ class Demo:
 
     def demo_account(self, username, display_name, role, **belonging):
         """The token of a demo person: their account created by the administrator (or, made by an earlier run,
-        found and its password reset: a reviewer's second factor too), signed in with the one-time password,
-        which is changed at once, as identity asks at a first sign-in (a reviewer enrols TOTP then)."""
+        found and its password reset: a reviewer's or registrar's second factor too), signed in with the one-time
+        password, which is changed at once, as identity asks at a first sign-in (a reviewer or registrar enrols
+        TOTP then)."""
         body = {"username": username, "display_name": display_name, "role": role, **belonging}
         status, made = self.identity.call("POST", "/api/v1/accounts", self.admin(), body, accept=(201, 409))
         if status == 201:
@@ -544,14 +551,14 @@ class Demo:
                 returned = f"{key}:returned" in self.state
                 self.step("contract returned", status == "submitted" and not returned, lambda: (
                     self.transactions.post(f"{path}/return", {"reasons": ["买方名称未填写，请补正后重新提交"]},
-                                           self.reviewer(body["region_code"])), self.remember(f"{key}:returned", True)),
+                                           self.registrar(body["region_code"])), self.remember(f"{key}:returned", True)),
                     f"{body['title']} returned: 买方名称未填写")
                 status = self.transactions.get(path, self.admin())["status"]
                 self.step("contract resubmitted", status == "returned", lambda: self.transactions.call(
                     "PUT", path, self.institution(seller), payload), f"{body['title']} corrected and resubmitted")
                 status = self.transactions.get(path, self.admin())["status"]
             self.step("contract registered", status == "submitted", lambda: self.transactions.post(
-                f"{path}/register", None, self.reviewer(body["region_code"])),
+                f"{path}/register", None, self.registrar(body["region_code"])),
                 f"{body['title']} by the {SICHUAN_REGIONS[body['region_code']]} registration body")
         turnover = self.transactions.get("/api/v1/turnover")
         print(f"  registered turnover (all): {turnover['contracts']} contracts, 技术交易额 ¥{turnover['technology_transaction_amount']}")

@@ -78,27 +78,27 @@ def require_org(principal, org_id):
     return principal
 
 
-region_covers = regions.covers  # whether a reviewer's region includes a code (GB/T 2260 nesting)
+region_covers = regions.covers  # whether a reviewer's or registrar's region includes a code (GB/T 2260 nesting)
 
 
-def require_region(principal, region_code):
-    """Admins, or a reviewer whose region includes `region_code` (a city's reviewer, its city's queue)."""
+def require_region(principal, region_code, role=Roles.REVIEWER):
+    """Admins, or a caller of ``role`` (a reviewer by default, or a registrar) whose region includes
+    `region_code` (a city's reviewer, its city's queue)."""
     require(principal)
     if principal.role == Roles.ADMIN:
         return principal
-    if principal.role != Roles.REVIEWER or principal.region is None:
-        raise Forbidden("Only reviewers of this region may do this")
+    if principal.role != role or principal.region is None:
+        raise Forbidden(f"Only {role}s of this region may do this")
     if not region_covers(principal.region, region_code):
         raise Forbidden("This record belongs to another region's queue")
     return principal
 
 
-def review_scope(principal, region=None):
-    """The region a listing shows ``principal``: a reviewer sees ``region`` if it lies in their scope (else
-    403) and their whole scope by default; others see ``region`` (None: everywhere). Combine with
-    ``regions.query``."""
-    if principal.role == Roles.REVIEWER:
+def review_scope(principal, region=None, role=Roles.REVIEWER):
+    """The region a listing shows ``principal``: a caller of ``role`` (a reviewer by default, or a registrar)
+    sees ``region`` if it lies in their scope (else 403) and their whole scope by default; others see ``region``
+    (None: everywhere). Combine with ``regions.query``."""
+    if principal.role == role:
         region = region or principal.region
-        require_region(principal, region)
+        require_region(principal, region, role)
     return region
-

@@ -123,4 +123,4 @@ def audit_trail_is_complete(stack):
         for row in reactions:
             assert dict((k, bytes(v).decode()) for k, v in row["headers"])["ce_actorrole"] == "system"
     roles = {role for _, role in people}
-    assert {"institution", "reviewer", "admin"} <= roles, people
+    assert {"institution", "reviewer", "registrar", "admin"} <= roles, people

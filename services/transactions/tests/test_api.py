@@ -107,13 +107,33 @@ def test_submitting_stores_a_submitted_contract_and_publishes_submitted(api):
 
 # -- review: register ----------------------------------------------------------------------
 
-def test_a_reviewer_of_another_city_cannot_register(api):
+def test_a_registrar_of_another_city_cannot_register(api):
     created = submit(api)
     before = api.counts("contracts")
-    response = api.post(f"{PATH}/{created['id']}/register", token=api.token("reviewer", region="510100"))
+    response = api.post(f"{PATH}/{created['id']}/register", token=api.token("registrar", region="510100"))
     assert_error(response, 403, "forbidden")
     assert api.counts("contracts") == before
     assert api.db.contracts.find_one({"_id": created["id"]})["status"] == "submitted"
+
+
+def test_an_achievement_reviewer_of_the_region_cannot_register_or_return(api):
+    """Technology contracts are registered by the region's registrar (技术合同登记机构), not achievement reviewers."""
+    created = submit(api)
+    reviewer = api.token("reviewer", region="510700")
+    assert_error(api.post(f"{PATH}/{created['id']}/register", token=reviewer), 403, "forbidden")
+    assert_error(api.post(f"{PATH}/{created['id']}/return", {"reasons": ["金额有误"]}, token=reviewer), 403,
+                 "forbidden")
+    assert_error(api.get(f"{PATH}?status=submitted", token=reviewer), 403, "forbidden")
+    assert api.db.contracts.find_one({"_id": created["id"]})["status"] == "submitted"
+
+
+def test_a_provincial_registrar_registers_a_contract_of_any_region(api):
+    created = submit(api, region_code="513400")
+    registrar = api.token("registrar", region="510000")
+    assert created["id"] in [c["id"] for c in api.get(f"{PATH}?status=submitted", token=registrar).json()["items"]]
+    response = api.post(f"{PATH}/{created['id']}/register", token=registrar)
+    assert response.status_code == 200, response.text
+    assert response.json()["registration_number"].startswith("513400")
 
 
 def test_the_parties_cannot_register_their_own_contract(api):
@@ -123,7 +143,7 @@ def test_the_parties_cannot_register_their_own_contract(api):
 
 def test_registering_numbers_the_contract_and_publishes_the_registered_event(api):
     created = submit(api)
-    token = api.token("reviewer", sub="registrar-mianyang", region="510700")
+    token = api.token("registrar", sub="registrar-mianyang", region="510700")
 
     response = api.post(f"{PATH}/{created['id']}/register", token=token)
 
@@ -139,7 +159,7 @@ def test_registering_numbers_the_contract_and_publishes_the_registered_event(api
 
     [record] = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + TOPIC, lambda r: header(r, "ce_subject") == created["id"]
                           and header(r, "ce_type").endswith(REGISTERED))
-    assert header(record, "ce_actor") == "registrar-mianyang" and header(record, "ce_actorrole") == "reviewer"
+    assert header(record, "ce_actor") == "registrar-mianyang" and header(record, "ce_actorrole") == "registrar"
     name, data = api.decode(record)
     assert name == REGISTERED
     assert data["registration_number"] == number
@@ -185,17 +205,17 @@ def test_amounts_sent_as_json_numbers_are_kept_exact(api):
 
 def test_a_returned_contract_is_corrected_resubmitted_and_then_registered(api):
     created = submit(api)
-    reviewer = api.token("reviewer", region="510700")
-    assert_error(api.post(f"{PATH}/{created['id']}/return", {"reasons": []}, token=reviewer), 400,
+    registrar = api.token("registrar", region="510700")
+    assert_error(api.post(f"{PATH}/{created['id']}/return", {"reasons": []}, token=registrar), 400,
                  "validation_failed")
 
-    returned = api.post(f"{PATH}/{created['id']}/return", {"reasons": ["技术交易额核定有误"]}, token=reviewer)
+    returned = api.post(f"{PATH}/{created['id']}/return", {"reasons": ["技术交易额核定有误"]}, token=registrar)
     assert returned.status_code == 200, returned.text
     assert returned.json()["status"] == "returned" and returned.json()["return_reasons"] == ["技术交易额核定有误"]
-    assert_error(api.post(f"{PATH}/{created['id']}/register", token=reviewer), 409, "conflict")
+    assert_error(api.post(f"{PATH}/{created['id']}/register", token=registrar), 409, "conflict")
 
     # the registration body's queue no longer holds it; the party sees it returned
-    queue = api.get(f"{PATH}?status=submitted", token=reviewer).json()["items"]
+    queue = api.get(f"{PATH}?status=submitted", token=registrar).json()["items"]
     assert created["id"] not in [c["id"] for c in queue]
 
     bad = api.request("PUT", f"{PATH}/{created['id']}", json=contract(technology_transaction_amount="2000000.00"),
@@ -205,9 +225,9 @@ def test_a_returned_contract_is_corrected_resubmitted_and_then_registered(api):
                         token=api.institution(SELLER))
     assert again.status_code == 200, again.text
     assert again.json()["status"] == "submitted"
-    assert created["id"] in [c["id"] for c in api.get(f"{PATH}?status=submitted", token=reviewer).json()["items"]]
+    assert created["id"] in [c["id"] for c in api.get(f"{PATH}?status=submitted", token=registrar).json()["items"]]
 
-    registered = api.post(f"{PATH}/{created['id']}/register", token=reviewer)
+    registered = api.post(f"{PATH}/{created['id']}/register", token=registrar)
     assert registered.status_code == 200 and registered.json()["technology_transaction_amount"] == "900000.00"
     records = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + TOPIC, lambda r: header(r, "ce_subject") == created["id"],
                          count=4)
@@ -220,9 +240,10 @@ def test_contracts_are_visible_to_parties_and_their_registration_body_only(api):
     path = f"{PATH}/{created['id']}"
     assert api.get(path, token=api.institution(SELLER)).status_code == 200
     assert api.get(path, token=api.institution(BUYER)).status_code == 200
-    assert api.get(path, token=api.token("reviewer", region="510700")).status_code == 200
+    assert api.get(path, token=api.token("registrar", region="510700")).status_code == 200
     assert_error(api.get(path, token=api.institution("org-stranger")), 404, "not_found")
-    assert_error(api.get(path, token=api.token("reviewer", region="510100")), 404, "not_found")
+    assert_error(api.get(path, token=api.token("registrar", region="510100")), 404, "not_found")
+    assert_error(api.get(path, token=api.token("reviewer", region="510700")), 403, "forbidden")
     assert_error(api.get(path), 401, "unauthenticated")
 
 

@@ -16,8 +16,8 @@ from transactions.handlers import contracts as handlers
 
 SELLER, BUYER = "org-seller", "org-buyer"
 SELLER_STAFF = Principal(sub="seller-1", role=Roles.INSTITUTION, org=SELLER)
-MIANYANG_REGISTRAR = Principal(sub="registrar-1", role=Roles.REVIEWER, region="510700")
-CHENGDU_REGISTRAR = Principal(sub="registrar-2", role=Roles.REVIEWER, region="510100")
+MIANYANG_REGISTRAR = Principal(sub="registrar-1", role=Roles.REGISTRAR, region="510700")
+CHENGDU_REGISTRAR = Principal(sub="registrar-2", role=Roles.REGISTRAR, region="510100")
 ADMIN = Principal(sub="admin-1", role=Roles.ADMIN)
 AT = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.timezone.utc)
 

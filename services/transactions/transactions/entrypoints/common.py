@@ -12,8 +12,8 @@ from ttp_common.reference import SICHUAN_REGIONS
 from ttp_common.regions import PROVINCE
 
 INSTITUTIONS = (Roles.INSTITUTION, Roles.ADMIN)  # institutions for their organization, and admins
-PARTIES_AND_REVIEWERS = (Roles.INSTITUTION, Roles.REVIEWER, Roles.ADMIN)
-REVIEWERS = (Roles.REVIEWER, Roles.ADMIN)
+PARTIES_AND_REGISTRARS = (Roles.INSTITUTION, Roles.REGISTRAR, Roles.ADMIN)
+REGISTRARS = (Roles.REGISTRAR, Roles.ADMIN)  # the registration body (技术合同登记机构) of a region, and admins
 OBJECT = {"type": "object"}  # the documented success body of every operation
 
 LIMIT = "1 to 100 (default 20)"

@@ -1,7 +1,7 @@
 """Technology contracts and their registration (技术合同认定登记), and the registered turnover.
 
 A party submits a contract (checked against the listing, auction and achievement it names), corrects and
-resubmits it after a return; the registration body of the contract's region (a reviewer of that region)
+resubmits it after a return; the registration body of the contract's region (a registrar of that region)
 registers it with a 16-digit number or returns it with reasons. The public reads the registered turnover
 (技术合同登记交易额) of the province or of one region; other services read it over RPC (``integration``). The work
 is in ``transactions.handlers.contracts``, the rules in ``transactions.contracts``.
@@ -19,7 +19,7 @@ from ttp_common.refusals import NotFound
 from ..contracts import CONTRACT_STATUSES, ContractIn, ReturnIn
 from ..documents import Contract
 from ..handlers import contracts as handlers
-from .common import DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REVIEWERS, REVIEWERS, DivisionOrProvince
+from .common import DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REGISTRARS, REGISTRARS, DivisionOrProvince
 
 QUEUE_LIMIT = 500  # contracts in one answer of GET /contracts
 
@@ -57,7 +57,7 @@ class ContractEntrypoints:
         return self.store.transact(handlers.resubmit, contract_id, ctx.body, ctx.principal, ctx.now,
                                    actor=ctx.actor).view()
 
-    @endpoint("GET", "/api/v1/contracts/<string:contract_id>", roles=PARTIES_AND_REVIEWERS, response=OBJECT,
+    @endpoint("GET", "/api/v1/contracts/<string:contract_id>", roles=PARTIES_AND_REGISTRARS, response=OBJECT,
               errors=(400, 409), summary="A contract: its parties, the registration body of its region, admins")
     def get_contract(self, ctx, contract_id):
         contract = self.store.get(Contract, contract_id)
@@ -65,7 +65,7 @@ class ContractEntrypoints:
             raise NotFound("no such contract")
         return contract.view()
 
-    @endpoint("GET", "/api/v1/contracts", roles=PARTIES_AND_REVIEWERS, query=ContractQuery, response=OBJECT,
+    @endpoint("GET", "/api/v1/contracts", roles=PARTIES_AND_REGISTRARS, query=ContractQuery, response=OBJECT,
               summary="A registration body's queue (its region), a party's own contracts, or all (admins)")
     def list_contracts(self, ctx):
         """A registration body's queue (status=submitted, its region by default), a party's own contracts, or all
@@ -74,13 +74,13 @@ class ContractEntrypoints:
         query = {"status": q.status} if q.status else {}
         if principal.role == auth.Roles.INSTITUTION:
             query["$or"] = [{"seller_organization_id": principal.org}, {"buyer_organization_id": principal.org}]
-        query |= regions.query(auth.review_scope(principal, q.region))
+        query |= regions.query(auth.review_scope(principal, q.region, auth.Roles.REGISTRAR))
         found = self.store.find(Contract, query, sort=[("submitted_at", 1), ("_id", 1)], limit=QUEUE_LIMIT)
         return {"items": [contract.view() for contract in found]}
 
-    @endpoint("POST", "/api/v1/contracts/<string:contract_id>/register", roles=REVIEWERS, response=OBJECT,
+    @endpoint("POST", "/api/v1/contracts/<string:contract_id>/register", roles=REGISTRARS, response=OBJECT,
               errors=(409,),
-              summary="Register a submitted contract with a 16-digit registration number: reviewers of its "
+              summary="Register a submitted contract with a 16-digit registration number: registrars of its "
                       "region, admins")
     def register_contract(self, ctx, contract_id):
         contract = self.store.transact(handlers.register, contract_id, ctx.principal, ctx.now, actor=ctx.actor)
@@ -88,9 +88,9 @@ class ContractEntrypoints:
         TECHNOLOGY_TURNOVER.inc(float(contract.technology_transaction_amount))
         return contract.view()
 
-    @endpoint("POST", "/api/v1/contracts/<string:contract_id>/return", roles=REVIEWERS, body=ReturnIn,
+    @endpoint("POST", "/api/v1/contracts/<string:contract_id>/return", roles=REGISTRARS, body=ReturnIn,
               response=OBJECT, errors=(409,),
-              summary="Return a submitted contract with reasons: reviewers of its region, admins")
+              summary="Return a submitted contract with reasons: registrars of its region, admins")
     def return_contract(self, ctx, contract_id):
         return self.store.transact(handlers.return_contract, contract_id, ctx.body.reasons, ctx.principal, ctx.now,
                                    actor=ctx.actor).view()

@@ -1,5 +1,5 @@
 """Technology contracts and their registration (技术合同认定登记): submission by a party, return with reasons or
-registration with a 16-digit number by the registration body of the contract's region (a reviewer of that
+registration with a 16-digit number by the registration body of the contract's region (a registrar of that
 region), correction and resubmission after a return, and the registered turnover (技术合同登记交易额). The rules
 (origin, parties, transitions, the number) are in ``transactions.contracts``."""
 import uuid
@@ -82,7 +82,7 @@ def visible_to(principal, contract):
         return True
     if principal.role == auth.Roles.INSTITUTION:
         return principal.org in (contract.seller_organization_id, contract.buyer_organization_id)
-    if principal.role == auth.Roles.REVIEWER:
+    if principal.role == auth.Roles.REGISTRAR:
         return regions.covers(principal.region, contract.region_code)
     return False
 
@@ -106,10 +106,9 @@ def _submitted_data(contract, resubmission):
 
 
 def _for_review(uow, contract_id, principal):
-    """The contract, read in the transaction; a reviewer reviews only those of their region."""
+    """The contract, read in the transaction; a registrar reviews only those of their region (admins all)."""
     contract = uow.get(Contract, contract_id)
-    if principal.role == auth.Roles.REVIEWER:
-        auth.require_region(principal, contract.region_code)
+    auth.require_region(principal, contract.region_code, auth.Roles.REGISTRAR)
     return contract
 
 
