@@ -63,7 +63,7 @@ def run_pool(clients, fn, items):
 
 def service_run(stack, n, clients):
     seller = {"Authorization": f"Bearer {stack.token('institution', sub='bench-seller', org=SELLER)}"}
-    registrar = {"Authorization": f"Bearer {stack.token('reviewer', sub='bench-registrar', region='510100')}"}
+    registrar = {"Authorization": f"Bearer {stack.token('registrar', sub='bench-registrar', region='510100')}"}
     base = f"{stack.url('transactions')}/api/v1/contracts"
     statuses = {}
 

@@ -76,7 +76,7 @@ class Load:
         self.h = {"owner": {"Authorization": f"Bearer {t('institution', sub='soak-clerk', org=ORG)}"},
                   "buyer": {"Authorization": f"Bearer {t('institution', sub='soak-buyer', org=BUYER)}"},
                   "seller": {"Authorization": f"Bearer {t('institution', sub='soak-seller', org=SELLER)}"},
-                  "registrar": {"Authorization": f"Bearer {t('reviewer', sub='soak-registrar', region='510100')}"},
+                  "registrar": {"Authorization": f"Bearer {t('registrar', sub='soak-registrar', region='510100')}"},
                   "approver": {"Authorization": f"Bearer {t('reviewer', sub='soak-approver', region='510400')}"}}
         self.achievement, self.demand, self.contract, self.project, self.person = bodies()
         u = stack.url

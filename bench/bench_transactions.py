@@ -213,7 +213,7 @@ def main():
                 "broker_person_ids": ["p-1"]})
             ids.append(response.json()["id"])
         submit_rate = args.contracts / (time.perf_counter() - start)
-        registrar = api.token("reviewer", sub="bench-registrar", region="510100")
+        registrar = api.token("registrar", sub="bench-registrar", region="510100")
         start = time.perf_counter()
         for contract_id in ids:
             post(session, f"{api.url}/api/v1/contracts/{contract_id}/register", registrar, expect=200)
