@@ -36,10 +36,10 @@ def test_review_transitions():
             transition(action, status)
 
 
-def organization(api, kind="university", region="510100"):
+def organization(api, kind="university", region="510100", department="教育厅", name="四川某大学"):
     first17 = f"12{region}MB{next(_serial):07d}"[:17]
-    body = {"name": "四川某大学", "credit_code": first17 + uscc_check_character(first17), "kind": kind,
-            "region_code": region, "supervising_department": "教育厅"}
+    body = {"name": name, "credit_code": first17 + uscc_check_character(first17), "kind": kind,
+            "region_code": region, "supervising_department": department}
     response = api.post("/api/v1/organizations", body, token=api.token("admin"))
     assert response.status_code == 201, response.text
     return response.json()["id"]
@@ -139,3 +139,52 @@ def test_reviewers_list_their_regions_reports_with_the_forwarding_deadline(api):
     for params, path in (({"status": "lost"}, "status"), ({"year": "1999"}, "year"), ({"limit": "101"}, "limit")):
         response = api.get("/api/v1/annual-reports", params=params, token=reviewer)
         assert response.status_code == 400 and response.json()["fields"][0]["path"] == path
+
+
+def _filed(api, org_id, year=2024):
+    response = api.post("/api/v1/annual-reports", report(org_id, year=year), token=api.token("institution", org=org_id))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _listed(api, token, **params):
+    response = api.get("/api/v1/annual-reports", token=token, params={"limit": 100, **params})
+    assert response.status_code == 200, response.text
+    return {item["id"] for item in response.json()["items"]}
+
+
+@pytest.mark.integration
+def test_a_supervising_department_reads_the_reports_of_the_organizations_it_supervises(api):
+    name = f"四川省测试厅{next(_serial)}"
+    department = organization(api, kind="government", department=None, name=name)
+    by_id = _filed(api, organization(api, department=department))                           # named by its id
+    by_name = _filed(api, organization(api, kind="institute", region="510700", department=name))  # by its name
+    supervisor = api.token("supervisor", org=department)
+
+    assert {by_id, by_name} <= _listed(api, supervisor)
+    assert _listed(api, supervisor, region="510700") >= {by_name} and by_id not in _listed(api, supervisor,
+                                                                                          region="510700")
+    for report_id in (by_id, by_name):
+        response = api.get(f"/api/v1/annual-reports/{report_id}", token=supervisor)
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == report_id
+    # reading is all: the review stays the region's reviewers'
+    assert api.post(f"/api/v1/annual-reports/{by_id}/accept", {}, token=supervisor).status_code == 403
+
+
+@pytest.mark.integration
+def test_a_supervising_department_does_not_see_another_departments_reports(api):
+    mine, theirs = (organization(api, kind="government", department=None, name=f"四川省测试局{next(_serial)}")
+                    for _ in range(2))
+    own = _filed(api, organization(api, department=mine))
+    other = _filed(api, organization(api, department=theirs))
+    unsupervised = _filed(api, organization(api, department=None))
+    supervisor = api.token("supervisor", org=mine)
+
+    listed = _listed(api, supervisor)
+    assert own in listed and other not in listed and unsupervised not in listed
+    for report_id in (other, unsupervised):
+        response = api.get(f"/api/v1/annual-reports/{report_id}", token=supervisor)
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    # without its department's organization a supervisor token sees nothing
+    assert not _listed(api, api.token("supervisor"))

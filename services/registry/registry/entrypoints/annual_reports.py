@@ -1,7 +1,8 @@
 """Annual transformation reports (年度报告, 财科教〔2017〕22号).
 
 A university or institute files its report for a past year (again after a return); the filer, the
-region's reviewers and admins read it; the supervising department's reviewer lists the region's reports
+region's reviewers, its supervising department (a ``supervisor`` of the department's organization) and admins
+read it; the supervising department's reviewer lists the region's reports
 (by year and status, with those not forwarded by 31 March flagged), accepts, returns (with reasons) or
 forwards them. A timer (every ``OVERDUE_CHECK_SECONDS``) and an admin endpoint flag, once and
 with an event, every filer without a report once the year's filing deadline has passed. The work is in
@@ -23,7 +24,7 @@ from .. import annual_reports, schemas
 from ..annual_reports import AnnualReportIn, ReturnReportIn
 from ..documents import AnnualReport, Organization
 from ..handlers import annual_reports as handlers
-from ..handlers.access import may_see
+from ..handlers.access import may_see, supervised_by, supervises
 from .common import INSTITUTIONS, OVERDUE_CHECK_SECONDS, REVIEWERS, SYSTEM
 
 ONE = "/api/v1/annual-reports/<string:report_id>"
@@ -66,13 +67,16 @@ class AnnualReportEntrypoints:
     def submit_annual_report(self, ctx):
         return self.store.transact(handlers.submit, ctx.body, ctx.principal, ctx.now, actor=ctx.actor).view()
 
-    @endpoint("GET", "/api/v1/annual-reports", roles=REVIEWERS, query=AnnualReportQuery,
-              response=schemas.ANNUAL_REPORT_PAGE, described="A page",
-              summary="Reports of the reviewer's region (or `region` within it; administrators: all), oldest filing "
-                      "first, each flagged when not forwarded by 31 March")
+    @endpoint("GET", "/api/v1/annual-reports", roles=(Roles.REVIEWER, Roles.SUPERVISOR, Roles.ADMIN),
+              query=AnnualReportQuery, response=schemas.ANNUAL_REPORT_PAGE, described="A page",
+              summary="Reports of the reviewer's region (or `region` within it; administrators: all; a supervising "
+                      "department: its organizations'), oldest filing first, each flagged when not forwarded by "
+                      "31 March")
     def list_annual_reports(self, ctx):
         q, today = ctx.query, clock.china_date(ctx.now)
         query = regions.query(auth.review_scope(ctx.principal, q.region))
+        if ctx.principal.role == Roles.SUPERVISOR:
+            query["organization_id"] = {"$in": supervised_by(self.store, ctx.principal)}
         query.update({field: value for field, value in (("year", q.year), ("status", q.status)) if value is not None})
         if q.forwarding_overdue is not None:
             last = annual_reports.last_year_past_forwarding(today)
@@ -86,11 +90,17 @@ class AnnualReportEntrypoints:
 
         return paging.by_offset(self.store.collection(AnnualReport), query, [("submitted_at", 1), ("_id", 1)], q, view)
 
-    @endpoint("GET", ONE, roles=(Roles.INSTITUTION, Roles.REVIEWER, Roles.ADMIN), described="The report",
-              summary="One report ('<organization_id>:<year>'): its organization, the region's reviewer, admins")
+    @endpoint("GET", ONE, roles=(Roles.INSTITUTION, Roles.REVIEWER, Roles.SUPERVISOR, Roles.ADMIN),
+              described="The report",
+              summary="One report ('<organization_id>:<year>'): its organization, the region's reviewer, its "
+                      "organization's supervising department, admins")
     def get_annual_report(self, ctx, report_id):
         report = self.store.get(AnnualReport, report_id, missing="no such report")
-        if not may_see(ctx.principal, report.organization_id, report.region_code):
+        if ctx.principal.role == Roles.SUPERVISOR:
+            seen = supervises(self.store, ctx.principal, report.organization_id)
+        else:
+            seen = may_see(ctx.principal, report.organization_id, report.region_code)
+        if not seen:
             raise NotFound("no such report")  # not theirs: as if it did not exist
         return report.view()
 
