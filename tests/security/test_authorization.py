@@ -40,16 +40,16 @@ ROLES = {"I": ("institution", {"org": "org-of-the-caller"}), "R": ("reviewer", {
 
 ALLOWED = {
     # finance
-    ("finance", "POST /api/v1/deals"): "IA",
-    ("finance", "POST /api/v1/deals/{deal_id}/close"): "IA",
-    ("finance", "POST /api/v1/deals/{deal_id}/decline"): "IA",
-    ("finance", "POST /api/v1/deals/{deal_id}/due-diligence"): "IA",
+    ("finance", "POST /api/v1/deals"): "IAV",
+    ("finance", "POST /api/v1/deals/{deal_id}/close"): "IAV",
+    ("finance", "POST /api/v1/deals/{deal_id}/decline"): "IAV",
+    ("finance", "POST /api/v1/deals/{deal_id}/due-diligence"): "IAV",
     ("finance", "POST /api/v1/financing-projects"): "IA",
     ("finance", "POST /api/v1/financing-projects/{financing_project_id}/withdraw"): "IA",
     ("finance", "POST /api/v1/funds"): "A",
     ("finance", "POST /api/v1/investors"): "A",
     ("finance", "POST /api/v1/roadshows"): "RA",
-    ("finance", "POST /api/v1/roadshows/{roadshow_id}/registrations"): "IA",
+    ("finance", "POST /api/v1/roadshows/{roadshow_id}/registrations"): "IAV",
     ("finance", "POST /api/v1/subsidies"): "IA",
     ("finance", "POST /api/v1/subsidies/{subsidy_id}/approve"): "RA",
     ("finance", "POST /api/v1/subsidies/{subsidy_id}/reject"): "RA",

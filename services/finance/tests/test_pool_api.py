@@ -482,6 +482,41 @@ def test_deals_are_listed_to_their_parties_their_region_and_admins(api, investor
         assert_error(api.get(f"/api/v1/deals?{bad}", token=owner), 400, "validation_failed")
 
 
+def test_an_investors_staff_acts_for_its_investor_on_the_investor_side_only(api, investors):
+    """An ``investor`` token (the investor organization's staff) expresses interest, starts due diligence and
+    closes for its investor, and lists and reads its deals; never for another investor, nor as a financed
+    organization."""
+    org = new_org()
+    project = list_need(api, org)
+    staff = api.token("investor", sub="bank-staff", org=BANK_ORG)
+    response = api.post("/api/v1/deals", {"financing_project_id": project["id"], "investor_id": investors["bank"]["id"],
+                                          "instrument": "loan"}, token=staff)
+    assert response.status_code == 201, response.text
+    deal = response.json()
+    before = api.counts("deals")
+    assert_error(api.post("/api/v1/deals", {"financing_project_id": project["id"], "investor_id": investors["vc"]["id"],
+                                            "instrument": "equity"}, token=staff), 403, "forbidden")
+    assert api.counts("deals") == before
+    assert api.post(f"/api/v1/deals/{deal['id']}/due-diligence", {}, token=staff).json()["status"] == "due_diligence"
+    closed = api.post(f"/api/v1/deals/{deal['id']}/close", {"amount": "1000000.00", **LOAN_TERMS}, token=staff)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+    assert deal["id"] in ids(api, "/api/v1/deals?limit=100", staff)
+    assert api.get(f"/api/v1/deals/{deal['id']}", token=staff).status_code == 200
+    vc_staff = api.token("investor", org=VC_ORG)
+    assert deal["id"] not in ids(api, "/api/v1/deals?limit=100", vc_staff)
+    assert_error(api.get(f"/api/v1/deals/{deal['id']}", token=vc_staff), 404, "not_found")
+
+    # an investor token of the financed organization is not the organization's side
+    other = open_deal(api, investors["bank"], BANK_ORG, list_need(api, org), "loan")
+    as_financed = api.token("investor", org=org)
+    assert_error(api.post(f"/api/v1/deals/{other['id']}/decline", {"reason": "不需要"}, token=as_financed), 403,
+                 "forbidden")
+    assert ids(api, "/api/v1/deals", as_financed) == []
+    assert_error(api.get(f"/api/v1/deals/{other['id']}", token=as_financed), 404, "not_found")
+    assert api.db.deals.find_one({"_id": other["id"]})["status"] == "interested"
+
+
 def test_a_rate_with_trailing_zeros_closes_at_six_places(api, investors):
     """Found by fuzzing: "0.0435000000" passed validation (pydantic counts places without trailing zeros) but
     kept its ten places, which the event's decimal(9, 6) refused: a 500 instead of a closed deal."""

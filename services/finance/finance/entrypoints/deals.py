@@ -1,6 +1,8 @@
 """Deals (对接): expressing interest, due diligence, closing on signed terms, declining (one operation per
-action), and the listings of their parties, their region's reviewers and admins. The work is in
-``finance.handlers.deals``; the figures of closed deals are counted after the commit."""
+action), and the listings of their parties, their region's reviewers and admins. The investor side is an
+institution of the investor's organization or an ``investor`` token of it (the investor organization's staff:
+its side only). The work is in ``finance.handlers.deals``; the figures of closed deals are counted after the
+commit."""
 from typing import Literal
 
 from prometheus_client import Counter
@@ -17,7 +19,7 @@ from .common import is_department, page, scope
 
 PATH = "/api/v1/deals"
 ONE = f"{PATH}/<string:deal_id>"
-PARTIES = (Roles.INSTITUTION, Roles.ADMIN)
+PARTIES = (Roles.INSTITUTION, Roles.INVESTOR, Roles.ADMIN)  # an investor token: the investor side only
 NEWEST = [("expressed_at", -1), ("_id", -1)]
 
 DEALS_CLOSED = Counter("ttp_finance_deals_closed_total", "Deals closed, by instrument", ["instrument"])
@@ -60,12 +62,17 @@ class DealEntrypoints:
         return self.store.transact(handlers.decline, deal_id, ctx.body.reason, ctx.principal, ctx.now,
                                    actor=ctx.actor).public()
 
-    @endpoint("GET", PATH, roles=(Roles.INSTITUTION, Roles.REVIEWER, Roles.ADMIN), query=DealQuery,
+    @endpoint("GET", PATH, roles=(Roles.INSTITUTION, Roles.REVIEWER, Roles.INVESTOR, Roles.ADMIN), query=DealQuery,
               response="DealPage", summary="List deals: the caller's organization's, as investor or as financed "
-                                          "organization (reviewers: their region's; admins: all), newest first")
+                                          "organization (an investor's staff: its investor's; reviewers: their "
+                                          "region's; admins: all), newest first")
     def list_deals(self, ctx):
         principal = ctx.principal
-        query = scope(principal)
+        if principal.role == Roles.INVESTOR:
+            investor = self.store.find_one(Investor, {"organization_id": principal.org})
+            query = {"investor_id": investor.id if investor is not None else None}
+        else:
+            query = scope(principal)
         if principal.role == Roles.INSTITUTION:
             investor = self.store.find_one(Investor, {"organization_id": principal.org})
             if investor is not None:
@@ -80,7 +87,8 @@ class DealEntrypoints:
         principal = ctx.principal
         deal = self.store.get(Deal, deal_id)
         investor = self.store.get(Investor, deal.investor_id)
-        if principal.org not in (investor.organization_id, deal.organization_id) \
-                and not is_department(principal, deal.region_code):
+        sides = (investor.organization_id,) if principal.role == Roles.INVESTOR else (
+            investor.organization_id, deal.organization_id)
+        if principal.org not in sides and not is_department(principal, deal.region_code):
             raise NotFound("no such deal")
         return deal.public()

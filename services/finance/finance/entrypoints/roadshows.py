@@ -30,9 +30,9 @@ class RoadshowEntrypoints:
     def schedule_roadshow(self, ctx):
         return self.store.transact(handlers.schedule, ctx.body, ctx.principal, actor=ctx.actor).public()
 
-    @endpoint("POST", f"{ONE}/registrations", roles=(Roles.INSTITUTION, Roles.ADMIN),
+    @endpoint("POST", f"{ONE}/registrations", roles=(Roles.INSTITUTION, Roles.INVESTOR, Roles.ADMIN),
               body=pool.RoadshowRegistrationIn, status=201, response="Roadshow", errors=(409,),
-              summary="Register an investor for the event (the investor's institution)")
+              summary="Register an investor for the event (the investor's institution or staff)")
     def register_for_roadshow(self, ctx, roadshow_id):
         return self.store.transact(handlers.register_investor, roadshow_id, ctx.body.investor_id, ctx.principal,
                                    ctx.now, actor=ctx.actor).public()

@@ -1,8 +1,9 @@
 """Deals (对接): an investor's interest in a listed financing need, due diligence, and the close on signed
 terms, or a decline by either side.
 
-Institutions act for the investor of their organization (the ``org`` claim); the financed organization may
-only decline. Closing adds the amount to the need's raised amount (never past the need) and to the fund's
+Institutions act for the investor of their organization (the ``org`` claim), and so does the investor
+organization's staff (an ``investor`` token, for the investor side only); the financed organization may only
+decline. Closing adds the amount to the need's raised amount (never past the need) and to the fund's
 invested amount (never past its commitment), in the same transaction. The rules are in ``finance.pool``.
 """
 import uuid
@@ -19,7 +20,7 @@ FUND_INVESTED = "finance.fund.invested.v1"
 
 
 def investor_of(uow, principal, investor_id):
-    """The investor, if the caller acts for it (its organization's institution, or an admin)."""
+    """The investor, if the caller acts for it (its organization's institution or investor staff, or an admin)."""
     investor = uow.get(Investor, investor_id)
     auth.require_org(principal, investor.organization_id)
     return investor
@@ -107,10 +108,10 @@ def decline(uow, deal_id, reason, principal, at):
 
 
 def _side(principal, deal, investor):
-    """Which side of the deal the caller acts for (an admin: the investor's)."""
+    """Which side of the deal the caller acts for (an admin: the investor's; an investor's staff: only that)."""
     if principal.role == auth.Roles.ADMIN or principal.org == investor.organization_id:
         return pool.INVESTOR
-    if principal.org == deal.organization_id:
+    if principal.org == deal.organization_id and principal.role != auth.Roles.INVESTOR:
         return pool.ORGANIZATION
     raise NotAllowed("This deal belongs to other organizations")
 
