@@ -386,7 +386,7 @@ class Store(DependencyProvider):
         self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
 
     def start(self):
-        """Indexes, migrations and the dedup retention, each step on its own (an index an older one
+        """Collections, indexes, migrations and the dedup retention, each step on its own (an index an older one
         blocks must not stop the migration that drops it); an unreachable database stops them all at
         once, since each would wait out server selection, and /health reports it."""
         try:

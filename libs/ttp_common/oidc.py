@@ -33,9 +33,9 @@ import time
 from dataclasses import dataclass, field
 
 from joserfc import jws
-from nameko.extensions import DependencyProvider
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, OKPKey, RSAKey
+from nameko.extensions import DependencyProvider
 
 from .auth import Principal, Roles
 from .errors import Unauthenticated

@@ -80,6 +80,7 @@ class ServiceApi:
         """The reviewer of ``region`` (sub ``reviewer-<region>`` unless given)."""
         return tokens.reviewer(region, sub, signer=self._signer, **claims)
 
+    # -- HTTP ----------------------------------------------------------------------
     def request(self, method, path, token=None, **kwargs):
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:

@@ -68,14 +68,14 @@ class DealEntrypoints:
                                           "region's; admins: all), newest first")
     def list_deals(self, ctx):
         principal = ctx.principal
-        if principal.role == Roles.INVESTOR:
+        investor = None
+        if principal.role in (Roles.INSTITUTION, Roles.INVESTOR):
             investor = self.store.find_one(Investor, {"organization_id": principal.org})
+        if principal.role == Roles.INVESTOR:  # the investor side only
             query = {"investor_id": investor.id if investor is not None else None}
         else:
             query = scope(principal)
-        if principal.role == Roles.INSTITUTION:
-            investor = self.store.find_one(Investor, {"organization_id": principal.org})
-            if investor is not None:
+            if investor is not None:  # an institution: as financed organization or as investor
                 query = {"$or": [query, {"investor_id": investor.id}]}
         if ctx.query.status:
             query = {**query, "status": ctx.query.status}
