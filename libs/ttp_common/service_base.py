@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from . import endpoints, events, oidc, web
 from .web import http
+from .consumer_lag import ConsumerLagExporter
 from .mongo import Store
 from .observability import Observability
 from .outbox import OutboxRelay
@@ -30,6 +31,7 @@ class PlatformService:
     relay = OutboxRelay()
     observability = Observability()
     tokens = oidc.TokenVerifier()
+    consumer_lag = ConsumerLagExporter()  # lag and dead-letter depth of the service's own consumer groups
 
     @http("GET", "/health")
     def health(self, request):

@@ -63,11 +63,19 @@ def test_an_approval_by_the_regions_reviewer_is_stored_and_announced_once(uow):
     assert event.data == {"project_id": project.id, "title": "钒钛新材料成果转化", "category": "major", "programme": 3,
                           "region_code": "510400", "organization_id": "org-panzhihua-1",
                           "responsible_department": "省经济和信息化厅", "achievement_ids": ["a-1"],
-                          "budget": Decimal("3500000.50"), "approved_at": LATER}
+                          "budget": Decimal("3500000.50"), "approved_at": LATER,
+                          "effective_date": dt.date(2026, 12, 31)}
 
     with pytest.raises(TransitionRefused, match="cannot approve a project that is approved"):
         handlers.approve(uow, project.id, PROVINCE_REVIEWER, LATER)
     assert uow.names().count("finance.transformation_project.approved.v1") == 1
+
+
+def test_an_approval_takes_effect_on_chinas_date(uow):
+    """16:30 UTC on 31 December is already 1 January in Sichuan: the project counts in the new year."""
+    project = handlers.propose(uow, body(), OWNER, AT)
+    handlers.approve(uow, project.id, REVIEWER, dt.datetime(2026, 12, 31, 16, 30, tzinfo=dt.timezone.utc))
+    assert uow.events[-1].data["effective_date"] == dt.date(2027, 1, 1)
 
 
 @pytest.mark.parametrize("caller", [OWNER, CHENGDU_REVIEWER], ids=["its-institution", "another-citys-reviewer"])

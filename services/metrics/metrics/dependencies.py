@@ -2,13 +2,12 @@
 from nameko.extensions import DependencyProvider
 from prometheus_client.core import REGISTRY
 
-from ttp_common.avro import event_topic
 from ttp_common.mongo import StoreHandle
 from ttp_common.settings import setting
 
 from . import plan as plans
 from .gauges import ProgressCollector
-from .handlers.projection import CONSUMED_EVENTS, HANDLER
+from .handlers.projection import HANDLER
 
 
 class PlanProvider(DependencyProvider):
@@ -32,9 +31,8 @@ class ProgressGauges(DependencyProvider):
         config = self.container.config
         prefix = setting(config, "KAFKA_TOPIC_PREFIX")
         group = f"{prefix}ttp.{self.container.service_name}.{HANDLER}{setting(config, 'CONSUMER_GROUP_SUFFIX')}"
-        self._collector = ProgressCollector(
-            store=StoreHandle(deps["store"], worker_ctx=None), plans=deps["plans"], bootstrap=setting(config, "KAFKA_BOOTSTRAP"), group=group,
-            topics=sorted({event_topic(name, prefix) for name in CONSUMED_EVENTS}))
+        self._collector = ProgressCollector(store=StoreHandle(deps["store"], worker_ctx=None), plans=deps["plans"],
+                                            group=group)
         REGISTRY.register(self._collector)
 
     def stop(self):
@@ -42,7 +40,6 @@ class ProgressGauges(DependencyProvider):
             REGISTRY.unregister(self._collector)
         except KeyError:  # already stopped
             pass
-        self._collector.close()
 
     def kill(self):
         self.stop()

@@ -6,19 +6,15 @@ free-text department breakdown is served over HTTP only.
 """
 import datetime as dt
 import logging
-import threading
-import time
 
-from kafka import KafkaConsumer, TopicPartition
 from prometheus_client.core import GaugeMetricFamily
 
-from ttp_common import clock, kafka
+from ttp_common import clock
 from ttp_common.reference import SICHUAN_REGIONS
 
 from . import compliance, ledger, progress, read_models
 
 log = logging.getLogger(__name__)
-LAG_CACHE_SECONDS = 5.0
 
 
 def _ts(value):
@@ -30,51 +26,11 @@ def _ts(value):
 
 
 class ProgressCollector:
-    def __init__(self, store, plans, bootstrap, group, topics):
-        self.store, self.plans = store, plans
-        self.bootstrap, self.group, self.topics = bootstrap, group, topics
-        self._lag, self._lag_at = None, 0.0
-        self._lock = threading.Lock()
-        self._consumer = None
+    """The plan's targets, the ledger, compliance and the projection's freshness; the projection's consumer
+    lag is exported by ``ttp_common.consumer_lag`` like every consumer's."""
 
-    # -- consumer lag: committed offsets of the projection's group vs the topics' end offsets ----
-    def lag(self):
-        """{topic: records not yet projected}, or None when Kafka cannot tell (cached briefly)."""
-        with self._lock:
-            if time.time() - self._lag_at > LAG_CACHE_SECONDS:
-                try:
-                    self._lag = self._compute_lag()
-                except Exception as exc:
-                    log.warning("consumer lag of %s unavailable: %s: %s", self.group, type(exc).__name__, exc)
-                    self.close()
-                    self._lag = None
-                self._lag_at = time.time()
-            return self._lag
-
-    def _compute_lag(self):
-        if self._consumer is None:
-            # A group member that never subscribes: it reads the group's committed offsets (OffsetFetch
-            # for named partitions; Tansu cannot answer the admin client's all-topics form) without joining.
-            self._consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, api_version=kafka.API_VERSION,
-                                           group_id=self.group, enable_auto_commit=False, request_timeout_ms=3000,
-                                           session_timeout_ms=2000, heartbeat_interval_ms=500)
-        existing = self._consumer.topics()
-        lag = {t: 0 for t in self.topics}
-        partitions = [TopicPartition(t, p) for t in self.topics if t in existing
-                      for p in sorted(self._consumer.partitions_for_topic(t) or ())]
-        ends = self._consumer.end_offsets(partitions) if partitions else {}
-        for tp, end in ends.items():
-            position = self._consumer.committed(tp) or 0
-            lag[tp.topic] += max(0, end - position)
-        return lag
-
-    def close(self):
-        try:
-            if self._consumer is not None:
-                self._consumer.close(autocommit=False)
-        except Exception:  # pragma: no cover - best effort
-            pass
-        self._consumer = None
+    def __init__(self, store, plans, group):
+        self.store, self.plans, self.group = store, plans, group
 
     # -- the scrape ---------------------------------------------------------------------------
     def describe(self):
@@ -185,13 +141,3 @@ class ProgressCollector:
                 ("ttp_projection_last_applied_timestamp_seconds", "last_applied_at", "When the read models last changed")):
             if meta.get(field) is not None:
                 yield GaugeMetricFamily(name, doc, value=_ts(meta[field]))
-
-        lag = self.lag()
-        yield GaugeMetricFamily("ttp_consumer_lag_available", "1 when Kafka reported the projection's lag",
-                                value=0 if lag is None else 1)
-        if lag is not None:
-            family = GaugeMetricFamily("ttp_consumer_lag", "Records on a topic not yet projected (committed offsets "
-                                       "of the consumer group vs end offsets)", labels=["group", "topic"])
-            for topic, count in sorted(lag.items()):
-                family.add_metric([self.group, topic], count)
-            yield family

@@ -117,8 +117,9 @@ def test_metrics_export_targets_breakdowns_ledger_and_pipeline(api):
             'target="contract_turnover_yuan",unit="yuan"} 0.0') in lines
     assert 'ttp_task_overdue{task="6"} 1.0' in lines
     assert any(line.startswith("ttp_tasks_overdue ") for line in lines)
-    assert "ttp_consumer_lag_available 1.0" in lines
-    assert any(line.startswith("ttp_consumer_lag{") for line in lines)
+    assert any(line.startswith("ttp_consumer_lag_available{") and 'service="metrics"' in line
+               and line.endswith(" 1.0") for line in lines)
+    assert any(line.startswith("ttp_consumer_lag{") and 'partition="0"' in line for line in lines)
 
 
 def test_openapi_document_describes_the_api(api):

@@ -60,8 +60,10 @@ def test_accreditation_then_revocation(uow):
     with pytest.raises(TransitionRefused, match="already accredited"):
         handlers.accredit(uow, org.id, None, CHENGDU_REVIEWER, AT)
 
-    handlers.revoke_accreditation(uow, org.id, "不再符合认定条件", CHENGDU_REVIEWER, AT)
+    late = dt.datetime(2027, 3, 31, 16, 5, tzinfo=dt.timezone.utc)  # 1 April in China
+    handlers.revoke_accreditation(uow, org.id, "不再符合认定条件", CHENGDU_REVIEWER, late)
     assert not uow.get(Organization, org.id).accredited
+    assert [e.data["effective_date"] for e in uow.events[1:]] == [dt.date(2026, 12, 1), dt.date(2027, 4, 1)]
     assert uow.names() == ["registry.organization.registered.v1", "registry.organization.accredited.v1",
                            "registry.organization.accreditation_revoked.v1"]
 

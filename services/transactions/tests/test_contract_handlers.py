@@ -107,9 +107,19 @@ def test_registration_numbers_the_contract_by_region_year_and_serial_and_announc
     assert event.data["registration_number"] == "5107002026000001"
     assert event.data["technology_transaction_amount"] == Decimal("1000000.25")
     assert event.data["broker_person_ids"] == [] and event.data["programme"] is None
+    assert event.data["effective_date"] == dt.date(2026, 12, 1)
 
     with pytest.raises(TransitionRefused, match="cannot register when registered"):
         handlers.register(uow, first.id, ADMIN, AT)
+
+
+def test_a_contract_registered_on_chinas_new_years_day_takes_that_date_and_year(uow):
+    """17:00 UTC on 31 December is 1 January in China: the registration date and the number's year are 2027's."""
+    contract = handlers.submit(uow, body(), SELLER_STAFF, AT)
+    registered = handlers.register(uow, contract.id, MIANYANG_REGISTRAR,
+                                   dt.datetime(2026, 12, 31, 17, 0, tzinfo=dt.timezone.utc))
+    assert registered.registration_number == "5107002027000001"
+    assert uow.events[-1].data["effective_date"] == dt.date(2027, 1, 1)
 
 
 def test_a_registrar_reviews_only_contracts_of_their_region(uow):

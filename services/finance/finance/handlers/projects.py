@@ -6,7 +6,7 @@ project's region (or an admin) approves, completes and terminates it. Approval i
 """
 import uuid
 
-from ttp_common import auth, money
+from ttp_common import auth, clock, money
 
 from .. import projects
 from ..documents import TransformationProject
@@ -32,7 +32,8 @@ def approve(uow, project_id, principal, at):
     def change(project, previous):
         project.approved_at, project.approved_by = at, principal.sub
         return {"project_id": project.id, **{k: project[k] for k in APPROVAL_FIELDS},
-                "budget": money.exact_fen(project.budget), "approved_at": at}
+                "budget": money.exact_fen(project.budget), "approved_at": at,
+                "effective_date": clock.china_date(at)}
 
     return _transition(uow, "approve", project_id, principal, at, change)
 

@@ -7,7 +7,7 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError
 
-from ttp_common import auth
+from ttp_common import auth, clock
 from ttp_common.refusals import Conflict
 
 from .. import organizations
@@ -42,7 +42,8 @@ def accredit(uow, organization_id, basis, principal, at):
     org.accredited, org.accredited_at, org.accreditation_basis = True, at, basis
     uow.replace(org)
     uow.emit(ORGANIZATION_ACCREDITED, {"organization_id": org.id, "region_code": org.region_code,
-                                       "accredited_at": at, "basis": basis}, subject=org.id)
+                                       "accredited_at": at, "basis": basis,
+                                       "effective_date": clock.china_date(at)}, subject=org.id)
     return org
 
 
@@ -52,7 +53,8 @@ def revoke_accreditation(uow, organization_id, reason, principal, at):
     org.accredited, org.accredited_at, org.accreditation_basis = False, None, None
     uow.replace(org)
     uow.emit(ACCREDITATION_REVOKED, {"organization_id": org.id, "region_code": org.region_code,
-                                     "revoked_at": at, "reason": reason}, subject=org.id)
+                                     "revoked_at": at, "reason": reason,
+                                     "effective_date": clock.china_date(at)}, subject=org.id)
     return org
 
 

@@ -5,7 +5,7 @@ region), correction and resubmission after a return, and the registered turnover
 import uuid
 from decimal import Decimal
 
-from ttp_common import auth, regions
+from ttp_common import auth, clock, regions
 from ttp_common.mongo import next_serial
 from ttp_common.money import round_fen
 from ttp_common.refusals import NotAllowed, NotFound
@@ -65,13 +65,14 @@ def register(uow, contract_id, principal, at):
     does not commit)."""
     contract = _for_review(uow, contract_id, principal)
     contract.status = contracts.transition(CONTRACT_TRANSITIONS, "register", contract.status)
-    serial = next_serial(uow.db, contracts.registration_counter(contract.region_code, at.year))
-    contract.registration_number = contracts.registration_number(contract.region_code, at.year, serial)
+    year = clock.china_date(at).year  # the registration date's year, in China
+    serial = next_serial(uow.db, contracts.registration_counter(contract.region_code, year))
+    contract.registration_number = contracts.registration_number(contract.region_code, year, serial)
     contract.registered_at, contract.registered_by, contract.return_reasons = at, principal.sub, []
     uow.replace(contract)
     uow.emit(REGISTERED, {
         "contract_id": contract.id, "registration_number": contract.registration_number, "registered_at": at,
-        "broker_person_ids": list(contract.broker_person_ids), "programme": contract.programme,
+        "effective_date": clock.china_date(at), "broker_person_ids": list(contract.broker_person_ids), "programme": contract.programme,
         **{k: contract[k] for k in EVENT_FIELDS}}, subject=contract.id)
     return contract
 

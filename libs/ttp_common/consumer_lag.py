@@ -1,0 +1,225 @@
+"""Consumer lag of every consumer group a service runs, and the depth of the dead-letter topics of what it
+consumes, read from Kafka's offsets at scrape time (``ConsumerLagExporter``, one per service).
+
+Lag of a partition: its end offset minus the group's committed offset; a partition the group has not
+committed yet counts from the partition's first offset (the consumers start at ``earliest``).
+
+Tansu, the development broker, reports as a partition's end offset the base offset of its last record
+batch plus one, not the offset after its last record (STACK-NOTES 12): after a batch of 5 records at
+offsets 11-15 it says 12, so lag read from it is short by up to a batch. ``OffsetReader.end_offsets``
+therefore reads forward from the reported end minus one to the last record; on Apache Kafka that read
+returns the last record only and confirms the reported end.
+"""
+import logging
+import threading
+import time
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from nameko.extensions import DependencyProvider
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+
+from . import dlq, kafka
+from .consumer import KafkaEventConsumer
+from .settings import setting
+
+log = logging.getLogger(__name__)
+CACHE_SECONDS = 5.0  # Prometheus and /api/v1/pipeline may ask often; Kafka is asked at most this often
+PROBE_SECONDS = 2.0  # the longest the read to the true end offsets may take
+
+
+def partition_lag(committed, beginning, end):
+    """Records of a partition the group has not consumed yet (never negative)."""
+    position = beginning if committed is None else max(committed, beginning)
+    return max(0, end - position)
+
+
+class OffsetReader:
+    """Partitions, exact end offsets and committed offsets, without joining any group."""
+
+    def __init__(self, bootstrap):
+        self.bootstrap = bootstrap
+        self._consumer = self._admin = None
+
+    def _clients(self):
+        if self._consumer is None:
+            self._consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, api_version=kafka.API_VERSION,
+                                           group_id=None, enable_auto_commit=False, request_timeout_ms=3000,
+                                           fetch_max_wait_ms=10, max_poll_records=10000)
+        if self._admin is None:
+            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, api_version=(2, 1),
+                                           request_timeout_ms=3000)
+        return self._consumer, self._admin
+
+    def partitions(self, topics):
+        consumer, _ = self._clients()
+        existing = consumer.topics()
+        return [TopicPartition(t, p) for t in sorted(set(topics)) if t in existing
+                for p in sorted(consumer.partitions_for_topic(t) or ())]
+
+    def offsets(self, partitions):
+        """({partition: first offset}, {partition: offset after the last record})."""
+        consumer, _ = self._clients()
+        if not partitions:
+            return {}, {}
+        beginning, reported = consumer.beginning_offsets(partitions), consumer.end_offsets(partitions)
+        return beginning, self._read_to_end(beginning, reported)
+
+    def _read_to_end(self, beginning, reported):
+        consumer, _ = self._clients()
+        end = dict(reported)
+        probed = [tp for tp, offset in reported.items() if offset > beginning[tp]]
+        if not probed:
+            return end
+        consumer.assign(probed)
+        for tp in probed:
+            consumer.seek(tp, reported[tp] - 1)
+        deadline = time.monotonic() + PROBE_SECONDS
+        try:
+            while time.monotonic() < deadline:
+                batches = consumer.poll(timeout_ms=200)
+                if not batches:
+                    break  # every probed partition fetched to its end
+                for tp, records in batches.items():
+                    end[tp] = max(end[tp], records[-1].offset + 1)
+        finally:
+            consumer.assign([])
+        return end
+
+    def committed(self, group, partitions):
+        """{partition: the group's committed offset, or None}; only the named partitions (Tansu does not
+        answer the all-partitions form of OffsetFetch)."""
+        _, admin = self._clients()
+        if not partitions:
+            return {}
+        answer = admin.list_consumer_group_offsets(group, partitions=partitions)
+        return {tp: (answer[tp].offset if tp in answer and answer[tp].offset >= 0 else None) for tp in partitions}
+
+    def close(self):
+        for client in (self._consumer, self._admin):
+            try:
+                if client is not None:
+                    client.close()
+            except Exception:  # pragma: no cover - best effort
+                pass
+        self._consumer = self._admin = None
+
+
+class ConsumerLagCollector:
+    """``ttp_consumer_lag{service,group,topic,partition}``, ``ttp_consumer_lag_available{service,group}`` and
+    ``ttp_dlq_depth{service,topic}`` (records in ``<topic>.dlq`` for each topic the service consumes)."""
+
+    def __init__(self, service, bootstrap, groups):
+        self.service, self.groups = service, {g: sorted(set(t)) for g, t in groups.items()}
+        self.reader = OffsetReader(bootstrap)
+        self._lock = threading.Lock()
+        self._snapshot, self._at = None, 0.0
+
+    def snapshot(self):
+        """{"lag": {group: {(topic, partition): n} or None}, "dlq": {topic: n} or None} (cached briefly)."""
+        with self._lock:
+            if self._snapshot is None or time.monotonic() - self._at > CACHE_SECONDS:
+                self._snapshot, self._at = self._read(), time.monotonic()
+            return self._snapshot
+
+    def lag_by_topic(self, group):
+        """{topic: records not yet consumed by ``group``}, or None when Kafka could not tell."""
+        lag = self.snapshot()["lag"].get(group)
+        if lag is None:
+            return None
+        totals = {t: 0 for t in self.groups.get(group, ())}
+        for (topic, _), n in lag.items():
+            totals[topic] = totals.get(topic, 0) + n
+        return totals
+
+    def _read(self):
+        lag, depth = {}, None
+        try:
+            topics = sorted({t for ts in self.groups.values() for t in ts})
+            dead = [dlq.dead_letter_topic(t) for t in topics]
+            partitions = self.reader.partitions(topics + dead)
+            beginning, end = self.reader.offsets(partitions)
+            depth = {t: 0 for t in dead}
+            for tp in partitions:
+                if tp.topic in depth:
+                    depth[tp.topic] += end[tp] - beginning[tp]
+        except Exception as exc:
+            log.warning("offsets of %s's topics unavailable: %s: %s", self.service, type(exc).__name__, exc)
+            self.reader.close()
+            return {"lag": {g: None for g in self.groups}, "dlq": None}
+        for group, group_topics in self.groups.items():
+            own = [tp for tp in partitions if tp.topic in group_topics]
+            try:
+                committed = self.reader.committed(group, own)
+            except Exception as exc:
+                log.warning("committed offsets of %s unavailable: %s: %s", group, type(exc).__name__, exc)
+                lag[group] = None
+                continue
+            lag[group] = {(tp.topic, tp.partition): partition_lag(committed[tp], beginning[tp], end[tp])
+                          for tp in own}
+        return {"lag": lag, "dlq": depth}
+
+    def describe(self):
+        return []  # read at scrape time only
+
+    def collect(self):
+        snap = self.snapshot()
+        available = GaugeMetricFamily("ttp_consumer_lag_available",
+                                      "1 when Kafka reported a consumer group's committed and end offsets",
+                                      labels=["service", "group"])
+        lag = GaugeMetricFamily("ttp_consumer_lag", "Records of a partition not yet consumed by a group "
+                                "(end offset minus committed offset)", labels=["service", "group", "topic", "partition"])
+        for group in sorted(self.groups):
+            partitions = snap["lag"].get(group)
+            available.add_metric([self.service, group], 0 if partitions is None else 1)
+            for (topic, partition), n in sorted((partitions or {}).items()):
+                lag.add_metric([self.service, group, topic, str(partition)], n)
+        yield available
+        yield lag
+        if snap["dlq"] is not None:
+            depth = GaugeMetricFamily("ttp_dlq_depth", "Records kept in a dead-letter topic (<topic>.dlq)",
+                                      labels=["service", "topic"])
+            for topic, n in sorted(snap["dlq"].items()):
+                depth.add_metric([self.service, topic], n)
+            yield depth
+
+    def close(self):
+        with self._lock:
+            self.reader.close()
+
+
+def consumer_groups(container):
+    """{group id: topics} of the service's Kafka consumers (``@consume`` entrypoints)."""
+    groups = {}
+    for entrypoint in container.entrypoints:
+        if isinstance(entrypoint, KafkaEventConsumer):
+            groups.setdefault(entrypoint.group_id, set()).update(entrypoint.topics)
+    return groups
+
+
+class ConsumerLagExporter(DependencyProvider):
+    """Exports the lag of the service's own consumer groups and its dead-letter depth on /metrics.
+    Groups are read from the entrypoints in ``start`` (after their ``setup`` named them)."""
+
+    collector = None
+
+    def start(self):
+        groups = consumer_groups(self.container)
+        if groups:
+            self.collector = ConsumerLagCollector(self.container.service_name,
+                                                  setting(self.container.config, "KAFKA_BOOTSTRAP"), groups)
+            REGISTRY.register(self.collector)
+
+    def stop(self):
+        if self.collector is not None:
+            try:
+                REGISTRY.unregister(self.collector)
+            except KeyError:  # already stopped
+                pass
+            self.collector.close()
+            self.collector = None
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.collector
