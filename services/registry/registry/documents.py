@@ -18,6 +18,7 @@ class Organization(Document):
     kind = StringField(required=True)
     region_code = StringField(required=True, min_length=6, max_length=6)
     supervising_department = StringField()
+    state_established = BooleanField(null=True)  # 国家设立 (第四十五条第二款); None: not stated
     created_at = DateTimeField(required=True, default=now_ms)
     created_by = StringField(required=True)
     accredited = BooleanField(default=False)  # 认定 as a professional service institution
@@ -28,6 +29,7 @@ class Organization(Document):
         return {
             "id": self.id, "name": self.name, "credit_code": self.credit_code, "kind": self.kind,
             "region_code": self.region_code, "supervising_department": self.supervising_department,
+            "state_established": self.state_established,
             "created_at": self.created_at, "accredited": bool(self.accredited),
             "accredited_at": self.accredited_at,
         }

@@ -2,11 +2,11 @@
 when an institution may be accredited or lose its accreditation. Free of brokers and databases."""
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ttp_common.models import StrictModel
 from ttp_common.reference import RegionCode, is_valid_credit_code
-from ttp_common.refusals import TransitionRefused
+from ttp_common.refusals import Invalid, TransitionRefused
 
 ORGANIZATION_KINDS = {
     "university": "高等院校",
@@ -16,6 +16,8 @@ ORGANIZATION_KINDS = {
     "investor": "投资机构",
     "government": "政府部门",
 }
+# 国家设立的研究开发机构、高等院校 (促进科技成果转化法 第四十五条第二款): only these kinds can be state-established.
+STATE_ESTABLISHABLE = ("university", "institute")
 
 
 class OrganizationIn(StrictModel):
@@ -26,6 +28,10 @@ class OrganizationIn(StrictModel):
     kind: Literal[tuple(ORGANIZATION_KINDS)] = Field(description="主体类型")
     region_code: RegionCode
     supervising_department: str | None = Field(default=None, max_length=100, description="主管部门")
+    state_established: bool | None = Field(default=None, description=(
+        "国家设立: a research institute or university established by the state (促进科技成果转化法 第四十五条第二款: "
+        "its own reward rules must meet the statutory standards); null: not stated. Only for university and "
+        "institute"))
 
     @field_validator("credit_code")
     @classmethod
@@ -34,6 +40,13 @@ class OrganizationIn(StrictModel):
         if not is_valid_credit_code(value):
             raise ValueError("not a valid unified social credit code (length, characters or check character)")
         return value
+
+    @model_validator(mode="after")
+    def _state_established(self):
+        if self.state_established and self.kind not in STATE_ESTABLISHABLE:
+            raise Invalid(f"only a university or an institute can be state-established "
+                          f"(国家设立的研究开发机构、高等院校), not {self.kind}", field="state_established")
+        return self
 
 
 class AccreditationIn(StrictModel):

@@ -14,6 +14,8 @@ ORGANIZATION = {
         "id": {"type": "string"}, "name": {"type": "string"}, "credit_code": {"type": "string"},
         "kind": {"type": "string"}, "region_code": {"type": "string"},
         "supervising_department": {"type": ["string", "null"]},
+        "state_established": {"type": ["boolean", "null"], "description": "国家设立的研究开发机构、高等院校 "
+                              "(促进科技成果转化法 第四十五条第二款); null: not stated"},
         "created_at": {"type": "string", "format": "date-time"},
         "accredited": {"type": "boolean", "description": "认定 as a professional service institution"},
         "accredited_at": {"type": ["string", "null"], "format": "date-time"},

@@ -105,7 +105,8 @@ def test_registering_stores_the_organization_and_publishes_an_attributed_event(a
     created = response.json()
     org_id = created["id"]
     assert set(created) == {"id", "name", "credit_code", "kind", "region_code", "supervising_department", "created_at",
-                            "accredited", "accredited_at"}
+                            "accredited", "accredited_at", "state_established"}
+    assert created["state_established"] is None  # not stated
     assert created["accredited"] is False and created["accredited_at"] is None
     assert created["name"] == "四川大学技术转移中心"  # whitespace stripped
     assert (created["credit_code"], created["kind"], created["region_code"], created["supervising_department"]) == (
@@ -130,11 +131,36 @@ def test_registering_stores_the_organization_and_publishes_an_attributed_event(a
     assert header(record, "ce_subject") == org_id
     assert api.decode(record) == ("registry.organization.registered.v1", {
         "organization_id": org_id, "name": "四川大学技术转移中心", "credit_code": body["credit_code"],
-        "kind": "university", "region_code": "510100", "supervising_department": "四川省教育厅"})
+        "kind": "university", "region_code": "510100", "supervising_department": "四川省教育厅",
+        "state_established": None})
 
     fetched = api.get(f"{PATH}/{org_id}")
     assert fetched.status_code == 200
     assert fetched.json() == created
+
+
+@pytest.mark.parametrize("kind", ["university", "institute"])
+def test_a_state_established_university_or_institute_is_recorded_and_announced(api, kind):
+    """第四十五条第二款 binds the reward rules of state-established ones: talent learns it from the event."""
+    for stated in (True, False):
+        response = api.post(PATH, organization(kind=kind, state_established=stated), token=api.token("admin"))
+        assert response.status_code == 201, response.text
+        created = response.json()
+        assert created["state_established"] is stated
+        assert api.get(f"{PATH}/{created['id']}").json()["state_established"] is stated
+        name, data = api.decode(api.event(TOPIC, created["id"]))
+        assert name == "registry.organization.registered.v1" and data["state_established"] is stated
+
+
+@pytest.mark.parametrize("kind", ["enterprise", "service_institution", "investor", "government"])
+def test_only_universities_and_institutes_can_be_state_established(api, kind):
+    before = api.counts("organizations")
+    response = api.post(PATH, organization(kind=kind, state_established=True), token=api.token("admin"))
+    body = assert_error(response, 400, "validation_failed")
+    assert [f["path"] for f in body["fields"]] == ["state_established"]
+    assert api.counts("organizations") == before
+    assert api.post(PATH, organization(kind=kind, state_established=False),
+                    token=api.token("admin")).status_code == 201
 
 
 def test_a_provincial_reviewer_covers_every_city(api):
@@ -201,6 +227,7 @@ def test_organizations_are_listed_by_kind_and_region_in_pages(api):
     assert (first["offset"], first["limit"], second["offset"]) == (0, 2, 2)
     assert [o["id"] for o in first["items"] + second["items"]] == ids  # oldest first
     assert all(set(o) == {"id", "name", "credit_code", "kind", "region_code", "supervising_department",
-                          "created_at", "accredited", "accredited_at"} for o in first["items"])  # public fields
+                          "state_established", "created_at", "accredited", "accredited_at"}
+               for o in first["items"])  # public fields
     everywhere = api.get(PATH, params={"kind": "institute", "region": "510000", "limit": "100"}).json()["items"]
     assert set(ids) <= {o["id"] for o in everywhere}

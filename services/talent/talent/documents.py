@@ -167,6 +167,19 @@ class AchievementReplica(Document):
     updated_at = DateTimeField()
 
 
+class OrganizationReplica(Document):
+    """What this service knows of the registry's organizations, from ``registry.organization.registered.v1``:
+    the kind and whether the state established it (第四十五条第二款: then its own reward rules must meet the
+    statutory standards). None: not stated (and in events before revision 3)."""
+
+    meta = {"collection": "organizations"}
+
+    id = StringField(primary_key=True)
+    kind = StringField()
+    state_established = BooleanField(null=True)
+    updated_at = DateTimeField()
+
+
 class BrokerPerformance(Document):
     """A broker's figures from the registered technology contracts they took part in (``performance``):
     totals, per year of registration and per contract type, and the contracts counted (each once)."""

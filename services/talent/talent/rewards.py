@@ -7,6 +7,11 @@ and transformed an achievement are at least:
   (二) 50% of the shares or capital contribution ratio obtained by investing it;
   (三) 5% of the operating profit each year, for 3 to 5 consecutive years, when the
        organization implements it itself or with others.
+Second paragraph: the own rules of a research institute or university established by the state
+(国家设立的研究开发机构、高等院校) must meet those three standards; only other organizations' own rules take
+precedence over them. Whether an organization is state-established is the registry's record
+(``registry.organization.registered.v1``, replicated here); an organization the registry has not said so of
+keeps the precedence of its own rules, and the check records what was known.
 A plan that falls short is stored and flagged with its findings, never silently accepted.
 """
 import datetime as dt
@@ -24,6 +29,7 @@ from ttp_common.refusals import Invalid
 
 MODES = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "self_implementation": "自行实施或合作实施"}
 STATUTE = "促进科技成果转化法(2015) 第四十五条"
+SECOND_PARAGRAPH = "促进科技成果转化法(2015) 第四十五条第二款"
 STATUTORY_MINIMUM = {"transfer": Decimal("50"), "licence": Decimal("50"), "investment": Decimal("50"),
                      "self_implementation": Decimal("5")}
 SELF_IMPLEMENTATION_YEARS = (3, 5)
@@ -157,30 +163,42 @@ def basis_and_total(plan):
     return basis, sum((a.cash_yuan for a in plan.allocations), Decimal(0))
 
 
-def check_plan(plan):
-    """The article 45 check (or the organization's own rules). Returns a dict stored with the plan:
-    ``compliant``, ``basis`` (statutory/own_rules), ``required_percent``, ``actual_percent`` and ``findings``."""
+def check_plan(plan, state_established=None):
+    """The article 45 check (or the organization's own rules). ``state_established``: the registry's record of
+    the organization (True: a state-established institute or university, whose own rules count only up from
+    the statutory standards; False or None: its own rules take precedence). Returns a dict stored with the
+    plan: ``compliant``, ``basis`` (statutory/own_rules), ``source``, ``required_percent`` (the minimum that
+    applied), ``actual_percent``, ``findings`` and ``state_established``."""
     obtained, total = basis_and_total(plan)
     # A percentage, not an amount of money (ttp_common.money's half-up rule is for fen): rounded down, so a
     # plan just short of the minimum never shows the minimum itself (49.99995% is 49.9999%, never 50.0000%).
     actual = (total * 100 / obtained).quantize(PERCENT, rounding=ROUND_DOWN) if obtained else None
     findings = []
-    if plan.own_rules is not None:
-        basis, required, source = "own_rules", plan.own_rules.minimum_percent, plan.own_rules.reference
+    statutory, law = STATUTORY_MINIMUM[plan.mode], STATUTE
+    if plan.own_rules is None:
+        basis, required, source = "statutory", statutory, STATUTE
+        requirement = f"{STATUTE} requires at least {required}%"
     else:
-        basis, required, source = "statutory", STATUTORY_MINIMUM[plan.mode], STATUTE
+        basis, required, source = "own_rules", plan.own_rules.minimum_percent, plan.own_rules.reference
+        requirement = f"{source} requires at least {required}%"
+        if state_established is True:
+            law = SECOND_PARAGRAPH
+            if required < statutory:
+                requirement = (f"{source} sets {required}%, but {SECOND_PARAGRAPH} requires at least {statutory}% "
+                               f"under the own rules of a state-established research institute or university "
+                               f"(国家设立的研究开发机构、高等院校)")
+                required = statutory
     if obtained and total * 100 < required * obtained:
-        findings.append({
-            "code": "below_minimum",
-            "message": f"rewards are {actual}% of {_what(plan.mode)}; {source} requires at least {required}%",
-        })
-    if plan.mode == "self_implementation" and basis == "statutory":
+        findings.append({"code": "below_minimum",
+                         "message": f"rewards are {actual}% of {_what(plan.mode)}; {requirement}"})
+    if plan.mode == "self_implementation" and (basis == "statutory" or state_established is True):
         low, high = SELF_IMPLEMENTATION_YEARS
         if not low <= plan.years <= high:
             findings.append({"code": "years_out_of_range",
-                             "message": f"rewards run for {plan.years} years; {STATUTE} requires {low} to {high}"})
+                             "message": f"rewards run for {plan.years} years; {law} requires {low} to {high}"})
     return {"compliant": not findings, "basis": basis, "source": source,
-            "required_percent": required, "actual_percent": actual, "findings": findings}
+            "required_percent": required, "actual_percent": actual, "findings": findings,
+            "state_established": state_established}
 
 
 def _what(mode):

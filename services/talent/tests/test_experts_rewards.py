@@ -268,7 +268,8 @@ def test_a_compliant_plan_is_recorded(api):
     assert response.status_code == 201, response.text
     plan = response.json()
     assert plan["check"] == {"compliant": True, "basis": "statutory", "source": "促进科技成果转化法(2015) 第四十五条",
-                             "required_percent": "50", "actual_percent": "50.0000", "findings": []}
+                             "required_percent": "50", "actual_percent": "50.0000", "findings": [],
+                             "state_established": None}
     assert plan["allocations"][0]["cash_yuan"] == "600000.00"
 
 
@@ -304,6 +305,40 @@ def test_own_rules_and_equity_investment(api):
     assert equity.json()["check"]["compliant"] is True
     [data] = [d for s, n, d in events_of(api, "reward") if s == equity.json()["id"]]
     assert data["total_share_percent"] == Decimal("15.0000") and data["total_cash_yuan"] is None
+
+
+def register_organization(api, organization_id, kind, state_established):
+    """Publish registry.organization.registered.v1 (revision 3) as the registry does; wait for the replica."""
+    publish_event(api, "registry.organization.registered.v1", {
+        "organization_id": organization_id, "name": "四川某大学", "credit_code": "12510000450717617X",
+        "kind": kind, "region_code": "510100", "supervising_department": "四川省教育厅",
+        "state_established": state_established}, organization_id)
+    wait_for(lambda: api.db.organizations.find_one({"_id": organization_id}), message=f"the replica knows {organization_id}")
+
+
+def test_a_state_established_universitys_own_rules_are_held_to_article_45(api):
+    """第四十五条第二款: the registry says the university is state-established, so its own rules' 35% is short of
+    the statutory 50%; an enterprise's own 35% keeps precedence."""
+    university, enterprise = unique("org-state-univ"), unique("org-enterprise")
+    register_organization(api, university, "university", True)
+    register_organization(api, enterprise, "enterprise", None)
+    own = {"reference": "《四川某大学科技成果转化管理办法》第十条", "minimum_percent": "35"}
+    plans = {}
+    for org in (university, enterprise):
+        response = api.post("/api/v1/rewards", reward(organization_id=org, own_rules=own,
+                                                      allocations=[{"person_id": "p-1", "cash_yuan": "700000.00"}]),
+                            token=api.token("institution", org=org))
+        assert response.status_code == 201, response.text
+        plans[org] = response.json()
+    flagged = plans[university]["check"]
+    assert flagged["compliant"] is False and flagged["state_established"] is True
+    assert flagged["required_percent"] == "50" and flagged["actual_percent"] == "35.0000"
+    assert [f["code"] for f in flagged["findings"]] == ["below_minimum"]
+    assert "第四十五条第二款" in flagged["findings"][0]["message"]
+    assert plans[enterprise]["check"]["compliant"] is True and plans[enterprise]["check"]["state_established"] is None
+    [data] = [d for s, n, d in events_of(api, "reward") if s == plans[university]["id"]]
+    assert data["compliant"] is False and data["required_percent"] == Decimal("50") and data["basis"] == "own_rules"
+    assert data["findings"] == [flagged["findings"][0]["message"]]
 
 
 @pytest.mark.parametrize("changes, event_field, total", [

@@ -332,15 +332,44 @@ def test_self_implementation_needs_five_percent_of_operating_profit_for_three_to
         assert [f["code"] for f in short["findings"]] == ["years_out_of_range"]
 
 
-def test_the_organizations_own_rules_take_precedence_and_are_recorded():
-    own = {"reference": "《某大学科技成果转化管理办法》第十二条", "minimum_percent": "30"}
-    result = rewards.check_plan(plan("transfer", cash=("30.00",), own_rules=own))
-    assert result["compliant"] and result["basis"] == "own_rules" and result["source"] == own["reference"]
-    short = rewards.check_plan(plan("transfer", cash=("29.99",), own_rules=own))
+def test_other_organizations_own_rules_take_precedence_and_are_recorded():
+    """第四十五条: an enterprise's (or any organization not state-established) own rules replace the standards."""
+    own = {"reference": "《某科技有限公司科技成果转化奖励办法》第八条", "minimum_percent": "30"}
+    for state_established in (False, None):  # None: the registry has not said (or does not know the organization)
+        result = rewards.check_plan(plan("transfer", cash=("30.00",), own_rules=own), state_established)
+        assert result["compliant"] and result["basis"] == "own_rules" and result["source"] == own["reference"]
+        assert result["required_percent"] == Decimal("30") and result["state_established"] is state_established
+    short = rewards.check_plan(plan("transfer", cash=("29.99",), own_rules=own), False)
     assert not short["compliant"] and own["reference"] in short["findings"][0]["message"]
     years = rewards.check_plan(plan("self_implementation", cash=("50.00",), years=8,
-                                    own_rules={**own, "minimum_percent": "5"}))
+                                    own_rules={**own, "minimum_percent": "5"}), False)
     assert years["compliant"]  # the 3–5 years of article 45 apply only without own rules
+
+
+def test_a_state_established_universitys_own_rules_must_meet_the_statutory_standards():
+    """第四十五条第二款: a university's 30% plan under its own 30% rules falls short of the 50% standard."""
+    own = {"reference": "《某大学科技成果转化管理办法》第十二条", "minimum_percent": "30"}
+    result = rewards.check_plan(plan("transfer", cash=("30.00",), own_rules=own), True)
+    assert not result["compliant"] and result["basis"] == "own_rules" and result["source"] == own["reference"]
+    assert result["required_percent"] == Decimal("50") and result["actual_percent"] == Decimal("30.0000")
+    [finding] = result["findings"]
+    assert finding["code"] == "below_minimum"
+    assert "第四十五条第二款" in finding["message"] and own["reference"] in finding["message"]
+    assert "30.0000%" in finding["message"] and "50%" in finding["message"]
+    assert rewards.check_plan(plan("transfer", cash=("50.00",), own_rules=own), True)["compliant"]
+    higher = {**own, "minimum_percent": "70"}  # rules above the standard still bind
+    above = rewards.check_plan(plan("licence", cash=("60.00",), own_rules=higher), True)
+    assert not above["compliant"] and above["required_percent"] == Decimal("70")
+    assert own["reference"] in above["findings"][0]["message"]
+    equity = rewards.check_plan(plan("investment", shares=("8",), own_rules=own), True)  # 8 of 20 points: 40%
+    assert [f["code"] for f in equity["findings"]] == ["below_minimum"] and equity["required_percent"] == 50
+    for years, codes in ((8, ["years_out_of_range"]), (4, [])):
+        profit = rewards.check_plan(plan("self_implementation", cash=("50.00",), years=years,
+                                         own_rules={**own, "minimum_percent": "3"}), True)
+        assert [f["code"] for f in profit["findings"]] == codes
+    low = rewards.check_plan(plan("self_implementation", cash=("40.00",), own_rules={**own, "minimum_percent": "3"}),
+                             True)
+    assert [f["code"] for f in low["findings"]] == ["below_minimum"] and low["required_percent"] == 5
 
 
 def test_own_rules_must_state_their_minimum():

@@ -31,6 +31,7 @@ def register(uow, body, principal):
     uow.emit(ORGANIZATION_REGISTERED, {
         "organization_id": org.id, "name": org.name, "credit_code": org.credit_code, "kind": org.kind,
         "region_code": org.region_code, "supervising_department": org.supervising_department,
+        "state_established": org.state_established,
     }, subject=org.id)
     return org
 

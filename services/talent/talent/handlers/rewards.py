@@ -1,6 +1,7 @@
 """Rewards to contributors (奖励与报酬): an organization records its reward plan; it is checked against
-article 45 or the organization's own rules (``talent.rewards``) and stored either way, flagged with its
-findings when it falls short.
+article 45 or the organization's own rules (``talent.rewards``; bound by the statute for the organizations the
+registry records as state-established, replicated by ``note_organization``) and stored either way, flagged
+with its findings when it falls short.
 """
 import json
 import uuid
@@ -8,7 +9,7 @@ import uuid
 from ttp_common import auth, web
 
 from .. import rewards
-from ..documents import RewardPlan
+from ..documents import OrganizationReplica, RewardPlan
 
 REWARD_RECORDED = "talent.reward.recorded.v1"
 
@@ -17,7 +18,8 @@ def record(uow, body, principal):
     """The plan of ``body`` (``RewardPlanIn``), for the caller's own organization, with its check."""
     rewards.check_plan_fields(body)
     auth.require_org(principal, body.organization_id)
-    check = rewards.check_plan(body)
+    organization = uow.find_one(OrganizationReplica, {"_id": body.organization_id})
+    check = rewards.check_plan(body, None if organization is None else organization.state_established)
     plan = RewardPlan(id=uuid.uuid4().hex, organization_id=body.organization_id, compliant=check["compliant"],
                       record=body.model_dump(mode="json"), check=json.loads(web.dumps(check)),  # decimals as strings
                       created_by=principal.sub)
@@ -33,3 +35,10 @@ def record(uow, body, principal):
         "required_percent": check["required_percent"], "actual_percent": check["actual_percent"],
         "findings": [f["message"] for f in check["findings"]]}, subject=plan.id)
     return plan
+
+
+def note_organization(uow, data, at):
+    """The replica of a registered organization: its kind and whether the state established it."""
+    uow.update(OrganizationReplica, {"_id": data["organization_id"]},
+               {"$set": {"kind": data["kind"], "state_established": data.get("state_established"),
+                         "updated_at": at}}, upsert=True)
