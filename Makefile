@@ -46,6 +46,9 @@ system-deps:
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null && \
 	   (service prometheus stop >/dev/null 2>&1 || pkill -x prometheus || true))
+	@command -v amtool >/dev/null && command -v prometheus-alertmanager >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager >/dev/null && \
+	   (service prometheus-alertmanager stop >/dev/null 2>&1 || true))
 	@test -f /usr/share/java/avro.jar && command -v javac >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libavro-java default-jdk-headless >/dev/null)
 

@@ -184,8 +184,8 @@ def pipeline():
              "Kafka consumers, transactional outboxes, dead letters and the freshness of the metrics projections",
              ["ops"])
     d = d.with_row(dashboard.Row("消费").id(ids.next()))
-    d = d.with_panel(panel(timeseries.Panel(), ids, "消费积压（条）",
-                           [("sum by (service, topic) (ttp_consumer_lag)", "{{service}} {{topic}}")], 12, 8))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "消费积压（条，按消费组与主题）",
+                           [("sum by (service, group, topic) (ttp_consumer_lag)", "{{group}} {{topic}}")], 12, 8))
     d = d.with_panel(panel(timeseries.Panel(), ids, "事件消费速率（按结果）", [(
         f"sum by (service, outcome) (rate(ttp_events_consumed_total[{RATE}]))", "{{service}} {{outcome}}")],
         12, 8, unit="ops"))
@@ -194,8 +194,14 @@ def pipeline():
         "{{service}} {{topic}}")], 8, 6).thresholds(thresholds((None, "green"), (1, "red"))))
     d = d.with_panel(panel(timeseries.Panel(), ids, "重复投递被去重（次/秒）", [(
         f"sum by (service) (rate(ttp_events_deduplicated_total[{RATE}]))", "{{service}}")], 8, 6, unit="ops"))
-    d = d.with_panel(panel(stat.Panel(), ids, "积压可读（Kafka 偏移量）", [("ttp_consumer_lag_available", "{{service}}")],
+    d = d.with_panel(panel(stat.Panel(), ids, "积压可读（Kafka 偏移量）",
+                           [("ttp_consumer_lag_available", "{{group}}")],
                            8, 6).thresholds(thresholds((None, "red"), (1, "green"))))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "消费积压最大的分区（条）", [(
+        "topk(10, max by (group, topic, partition) (ttp_consumer_lag))", "{{group}} {{topic}}[{{partition}}]")],
+        12, 8))
+    d = d.with_panel(panel(stat.Panel(), ids, "死信主题存量（条）", [(
+        "max by (topic) (ttp_dlq_depth)", "{{topic}}")], 12, 8).thresholds(thresholds((None, "green"), (1, "orange"))))
     d = d.with_row(dashboard.Row("Outbox").id(ids.next()))
     d = d.with_panel(panel(timeseries.Panel(), ids, "Outbox 待发布事件",
                            [("sum by (service) (ttp_outbox_pending)", "{{service}}")], 12, 8))

@@ -111,15 +111,28 @@ class ConsumerLagCollector:
     def __init__(self, service, bootstrap, groups):
         self.service, self.groups = service, {g: sorted(set(t)) for g, t in groups.items()}
         self.reader = OffsetReader(bootstrap)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one read of Kafka at a time
         self._snapshot, self._at = None, 0.0
+        self._refresh = None
 
     def snapshot(self):
-        """{"lag": {group: {(topic, partition): n} or None}, "dlq": {topic: n} or None} (cached briefly)."""
+        """{"lag": {group: {(topic, partition): n} or None}, "dlq": {topic: n} or None}.
+
+        Read again in the background when older than CACHE_SECONDS, and meanwhile the previous answer is
+        served: a scrape does not wait for Kafka (its timeout may be short), only the very first one does."""
+        if self._snapshot is None or time.monotonic() - self._at > CACHE_SECONDS:
+            if self._refresh is None or not self._refresh.is_alive():
+                self._refresh = threading.Thread(target=self._update, name=f"consumer-lag:{self.service}",
+                                                 daemon=True)
+                self._refresh.start()
+            if self._snapshot is None:
+                self._refresh.join()
+        return self._snapshot
+
+    def _update(self):
         with self._lock:
-            if self._snapshot is None or time.monotonic() - self._at > CACHE_SECONDS:
-                self._snapshot, self._at = self._read(), time.monotonic()
-            return self._snapshot
+            snapshot = self._read()
+            self._snapshot, self._at = snapshot, time.monotonic()
 
     def lag_by_topic(self, group):
         """{topic: records not yet consumed by ``group``}, or None when Kafka could not tell."""
