@@ -65,11 +65,13 @@ def test_the_java_example_decodes_what_a_running_service_published(decoder):
     ce_type = dict(record.headers)["ce_type"].decode()
     assert decoder([(ce_type, record.value)]) == [(ce_type, {
         "organization_id": org_id, "name": "绵阳科技城技术转移中心", "credit_code": credit_code,
-        "kind": "service_institution", "region_code": "510700", "supervising_department": "科技厅"})]
+        "kind": "service_institution", "region_code": "510700", "supervising_department": "科技厅",
+        "state_established": None})]
 
 
 def test_the_java_example_reads_an_older_revision_into_the_current_schema(decoder):
-    """Revision 1 of organization.registered had no supervising_department: Java fills in the default."""
+    """Revision 1 of organization.registered had no supervising_department (nor state_established, revision 3):
+    Java fills in the defaults."""
     r1 = json.loads((REPO_ROOT / "schemas" / "revisions" / REGISTERED / "r1.avsc").read_text(encoding="utf-8"))
     writer = fastavro.parse_schema(r1)
     assert "supervising_department" not in {f["name"] for f in r1["fields"]}
@@ -79,7 +81,8 @@ def test_the_java_example_reads_an_older_revision_into_the_current_schema(decode
     fastavro.schemaless_writer(body, writer, data)
     payload = SINGLE_OBJECT_MAGIC + schema_fingerprint(writer) + body.getvalue()
     ce_type = f"cn.gov.sc.ttp.{REGISTERED}"
-    assert decoder([(ce_type, payload)]) == [(ce_type, {**data, "supervising_department": None})]
+    assert decoder([(ce_type, payload)]) == [(ce_type, {**data, "supervising_department": None,
+                                                        "state_established": None})]
 
 
 def test_the_guide_shows_the_decoding_code_that_is_compiled_here():
