@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := registry transactions finance talent metrics identity
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-load bench-e2e bench-identity soak docs docs-check dashboards demo rebuild-metrics token replay clean distclean
+.PHONY: help install system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-idle bench-load bench-e2e bench-identity soak docs docs-check dashboards demo rebuild-metrics token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench    every benchmark below in one go (backbone, services at 10k, load, end to end), with baselines"
 	@echo "make bench-backbone | bench-registry | bench-transactions | bench-finance | bench-metrics   one benchmark each"
 	@echo "make bench-durability  what --sync-on-commit (the development database's default) costs in commits/s"
+	@echo "make bench-idle   CPU of each idle service and the broker beside a bare nameko process (private servers)"
 	@echo "make bench-load   HTTP p50/p95/p99 and req/s under wrk, memory per service (private servers)"
 	@echo "make bench-e2e    events/s from HTTP writes to the metrics projection (private servers)"
 	@echo "make soak     10-minute steady load over the five services (SOAK_SECONDS=...); errors and RSS verdict"
@@ -121,7 +122,7 @@ distclean: clean
 # `make bench` runs them all. The 100k registry/finance figures need a private database (see
 # docs/performance.md): here they run at 10,000 rows; `make bench-registry` / `bench-finance` keep 100k.
 # bench-load, bench-e2e and soak start a private copy of the platform (own SecantusDB, Tansu, vhost).
-bench: bench-backbone bench-durability bench-transactions bench-metrics bench-load bench-e2e
+bench: bench-backbone bench-durability bench-transactions bench-metrics bench-idle bench-load bench-e2e
 	$(BIN)/python bench/bench_registry.py --achievements 10000 --queries 20
 	$(BIN)/python bench/bench_finance.py --projects 10000 --queries 10
 
@@ -148,6 +149,10 @@ bench-durability: install
 bench-metrics: install
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_metrics.py
+
+# Two private copies of the platform: idle CPU with the consumers' old fixed fetch wait and the adaptive one.
+bench-idle: install
+	$(BIN)/python bench/bench_idle.py
 
 bench-load: install bench-deps
 	$(BIN)/ttp-stack infra-up

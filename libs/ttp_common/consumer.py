@@ -13,7 +13,8 @@ retried with back-off, then dead-lettered with the error in headers; a handler t
 failed because the database is unreachable keeps its record, pauses and tries again. Either way
 the partition moves on. Deduplication on ``ce_id`` happens in the handler's
 transaction (``StoreHandle.transact(..., dedup=event)``), so it is atomic with
-the handler's effect.
+the handler's effect. The wait of each fetch at the broker adapts to the traffic (``fetch_wait``):
+short while records flow, long when idle, so an idle consumer does not keep a core busy polling.
 """
 import logging
 import time
@@ -24,6 +25,7 @@ from kafka import KafkaConsumer, OffsetAndMetadata
 from nameko.extensions import Entrypoint
 
 from . import avro, dlq, envelope, events, kafka, metrics
+from .fetch_wait import FetchWait
 from .mongo import UNAVAILABLE_ERRORS
 from .settings import setting
 
@@ -54,6 +56,8 @@ class KafkaEventConsumer(Entrypoint):
         group = self.group or f"ttp.{self.service}.{self.method_name}"
         self.group_id = f"{self.prefix}{group}{setting(config, 'CONSUMER_GROUP_SUFFIX')}"
         self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
+        self.fetch_wait = FetchWait(setting(config, "CONSUMER_FETCH_WAIT_MIN_MS"),
+                                    setting(config, "CONSUMER_FETCH_WAIT_MAX_MS"))
 
     def start(self):
         self._zero_series()
@@ -90,7 +94,7 @@ class KafkaEventConsumer(Entrypoint):
             auto_offset_reset="earliest",
             session_timeout_ms=6000,
             heartbeat_interval_ms=1000,
-            fetch_max_wait_ms=10,
+            fetch_max_wait_ms=self.fetch_wait.ms,
             max_poll_records=200,
             fetch_max_bytes=52428800,
             receive_message_max_bytes=52428800 + 1024,  # 2.3.x default is below a backlog fetch
@@ -107,7 +111,9 @@ class KafkaEventConsumer(Entrypoint):
             try:
                 if self._consumer is None:
                     self._consumer = self._connect()
-                batches = self._consumer.poll(timeout_ms=200)
+                # a poll no shorter than the fetch's wait: an idle loop does not spin around a waiting fetch
+                batches = self._consumer.poll(timeout_ms=max(200, self.fetch_wait.ms))
+                self._set_fetch_wait(self.fetch_wait.after_poll(bool(batches)))
                 for tp, records in batches.items():
                     self._handle_partition(tp, records)
                     if not self._running:
@@ -118,6 +124,11 @@ class KafkaEventConsumer(Entrypoint):
                 self._close()
                 eventlet.sleep(2)
         self._close()
+
+    def _set_fetch_wait(self, ms):
+        # KafkaConsumer has no setter; kafka-python 2.3.3 (pinned) reads the wait from its fetcher's
+        # config for every fetch request it builds (Fetcher._create_fetch_requests).
+        self._consumer._fetcher.config["fetch_max_wait_ms"] = ms
 
     def _close(self):
         if self._consumer is not None:

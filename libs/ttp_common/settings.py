@@ -15,6 +15,11 @@ DEFAULTS = {
     "CONSUMER_MAX_ATTEMPTS": 3,
     "CONSUMER_RETRY_BACKOFF_SECONDS": 0.2,
     "CONSUMER_GROUP_SUFFIX": "",
+    # The wait of a consumer's fetch at the broker (ttp_common.fetch_wait): the shortest while records
+    # flow, doubling to the longest when idle. Tansu answers only when the wait runs out, so the longest
+    # is the delay of the first record after a quiet spell; on Apache Kafka set both to e.g. 500.
+    "CONSUMER_FETCH_WAIT_MIN_MS": 10,
+    "CONSUMER_FETCH_WAIT_MAX_MS": 500,
     # A transaction (with pymongo's retries of transient errors) gives up after this long,
     # instead of pymongo's 120 s: an HTTP client gets a 503 rather than a hang.
     "TRANSACTION_TIMEOUT_SECONDS": 6.0,
