@@ -15,14 +15,18 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from ttp_common import auth
 from ttp_common.models import StrictModel
 from ttp_common.reference import RegionCode
-from ttp_common.refusals import TransitionRefused
+from ttp_common.refusals import TransitionRefused, Unprocessable
 
 ACHIEVEMENT_TYPES = {"applied": "应用技术", "basic": "基础理论", "soft_science": "软科学"}
 TYPE_DIGIT = {"applied": 1, "basic": 2, "soft_science": 3}  # the category digit of a registration number
 PATENT_KINDS = {"invention": "发明专利", "utility_model": "实用新型", "design": "外观设计"}
 PATENT_STATUSES = {"applied": "申请中", "granted": "已授权", "lapsed": "已失效"}
 ORIGINS = {"original": "原始创新", "imported": "引进消化吸收", "redeveloped": "再创新"}
-SECRECY = {"public": "公开", "internal": "内部", "secret": "秘密"}
+SECRECY = {"public": "公开", "internal": "内部"}  # what the platform takes
+CLASSIFIED = {"secret": "秘密", "confidential": "机密", "top_secret": "绝密"}  # 涉密: refused (check_not_classified)
+# What the events announcing an internal (内部) achievement leave out (``announced``): its text, and the free text
+# written about it (return reasons, withdrawal reason) that may quote it. Such an achievement is never published.
+WITHHELD = {"title": "", "reasons": [], "reason": ""}
 
 
 class Contributor(StrictModel):
@@ -72,7 +76,10 @@ class AchievementIn(StrictModel):
     software_copyrights: list[SoftwareCopyright] = Field(default_factory=list, max_length=100)
     dual_use: bool = Field(default=False, description="军民两用")
     origin: Literal[tuple(ORIGINS)] = "original"
-    secrecy: Literal[tuple(SECRECY)] = "public"
+    secrecy: Literal[tuple(SECRECY) + tuple(CLASSIFIED)] = Field("public", description=(
+        "密级: public 公开, internal 内部 (registered, never published nor searchable; its events carry no text). "
+        "Classified achievements (涉密: secret 秘密, confidential 机密, top_secret 绝密) are a 422: they go through "
+        "the state's confidential channels, not this platform"))
     research_started: date | None = None
     research_ended: date | None = None
 
@@ -135,6 +142,10 @@ def read_import_row(row, principal):
         form = AchievementIn.model_validate(row.form)
     except ValidationError as exc:
         return None, [{"path": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    try:
+        check_not_classified(form.model_dump())
+    except ClassifiedRefused as exc:
+        return None, [{"path": "secrecy", "message": exc.message}]
     if not auth.acts_for(principal, form.organization_ids[0]):
         return None, [{"path": "organization_ids.0", "message": "not the caller's organization"}]
     return form, []
@@ -183,6 +194,32 @@ def transition(name, status):
         raise TransitionRefused(f"cannot {name} an achievement that is {status} "
                                 f"(only from: {', '.join(sorted(t.sources))})")
     return t
+
+
+class ClassifiedRefused(Unprocessable):
+    """A classified (涉密) achievement: answered with a 422 naming ``secrecy``."""
+
+    code = "classified"
+
+
+def check_not_classified(record):
+    """Classified achievements (秘密, 机密, 绝密) are registered through the state's confidential channels
+    (科学技术保密规定), never on an open platform: refused before anything is stored."""
+    level = record.get("secrecy", "public")
+    if level in CLASSIFIED:
+        raise ClassifiedRefused(
+            f"a classified achievement ({CLASSIFIED[level]}) is not registered on this platform: register it "
+            f"through the state's confidential channels (国家保密渠道); only public (公开) and internal (内部) "
+            f"achievements are accepted", field="secrecy", detail=f"{level} ({CLASSIFIED[level]}) is classified")
+
+
+def announced(record, data):
+    """The event ``data`` about the achievement ``record`` as it may be announced: for an internal one, the
+    ``WITHHELD`` fields are emptied; every event says the secrecy level."""
+    secrecy = record.get("secrecy", "public")
+    if secrecy != "public":
+        data = {**data, **{k: v for k, v in WITHHELD.items() if k in data}}
+    return {**data, "secrecy": secrecy}
 
 
 def check_publishable(record):

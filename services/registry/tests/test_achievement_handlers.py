@@ -9,7 +9,8 @@ from ttp_common.errors import Forbidden
 from ttp_common.refusals import Invalid, NotFound, TransitionRefused
 from ttp_testing.fakes import FakeUnitOfWork
 
-from registry.achievements import AchievementIn, ImportRow, RegistrationNumbersExhausted, read_import_row
+from registry.achievements import (AchievementIn, ClassifiedRefused, ImportRow, RegistrationNumbersExhausted,
+                                   read_import_row)
 from registry.catalogues import CatalogueEntryIn
 from registry.documents import Achievement, CatalogueEntry, PlanProject, PublicAchievement
 from registry.handlers import achievements as handlers
@@ -157,12 +158,41 @@ def test_a_transition_from_the_wrong_state_or_by_the_wrong_side_is_refused_and_a
     assert uow.names() == ["registry.achievement.submitted.v1"]
 
 
-def test_a_secret_achievement_is_not_published(uow):
-    achievement_id = draft(uow, secrecy="secret")
+@pytest.mark.parametrize("level", ["secret", "confidential", "top_secret"])
+def test_a_classified_achievement_is_refused_before_anything_is_stored(uow, level):
+    with pytest.raises(ClassifiedRefused):
+        draft(uow, secrecy=level)
+    achievement_id = draft(uow)
+    with pytest.raises(ClassifiedRefused):
+        handlers.edit(uow, achievement_id, form(secrecy=level), OWNER, LATER)
+    assert uow.get(Achievement, achievement_id).record["secrecy"] == "public"
+    legacy = uow.get(Achievement, achievement_id)  # one stored as 秘密 before the levels were refused
+    legacy.record = {**legacy.record, "secrecy": level}
+    uow.replace(legacy)
+    with pytest.raises(ClassifiedRefused):
+        handlers.submit(uow, achievement_id, OWNER, AT)
+    assert uow.count(Achievement) == 1 and uow.events == []
+
+
+def test_an_internal_achievement_is_registered_never_published_and_announced_without_its_text(uow):
+    achievement_id = draft(uow, secrecy="internal")
+    handlers.submit(uow, achievement_id, OWNER, AT)
+    handlers.return_(uow, achievement_id, ["高速列车转向架减振的试验数据不全"], CHENGDU_REVIEWER, AT)
+    assert uow.get(Achievement, achievement_id).return_reasons == ["高速列车转向架减振的试验数据不全"]  # the owner reads them
     handlers.submit(uow, achievement_id, OWNER, AT)
     handlers.register(uow, achievement_id, CHENGDU_REVIEWER, AT)
-    with pytest.raises(TransitionRefused, match="secret"):
+    with pytest.raises(TransitionRefused, match="internal"):
         handlers.publish(uow, achievement_id, CHENGDU_REVIEWER, AT)
+    handlers.withdraw(uow, achievement_id, "高速列车转向架减振技术已转让", OWNER, LATER)
+    assert uow.count(PublicAchievement) == 0
+    assert uow.names() == ["registry.achievement.submitted.v1", "registry.achievement.returned.v1",
+                           "registry.achievement.submitted.v1", "registry.achievement.registered.v1",
+                           "registry.achievement.withdrawn.v1"]
+    submitted, returned, _, registered, withdrawn = (e.data for e in uow.events)
+    assert submitted["title"] == "" and submitted["secrecy"] == "internal" and submitted["organization_ids"] == [ORG]
+    assert returned["reasons"] == [] and withdrawn["reason"] == "" and returned["secrecy"] == "internal"
+    assert "title" not in registered and "secrecy" not in registered
+    assert not any("高速列车" in str(e.data) or "王五" in str(e.data) for e in uow.events)
 
 
 def test_a_withdrawal_leaves_the_public_query_service_and_every_catalogue_first(uow):

@@ -3,10 +3,10 @@ import pytest
 from pydantic import ValidationError
 
 from registry.achievements import (
-    TRANSITIONS, AchievementIn, RegistrationNumbersExhausted, check_editable, import_key_error, plan_project_error,
-    registration_number, transition,
+    TRANSITIONS, AchievementIn, ClassifiedRefused, RegistrationNumbersExhausted, announced, check_editable,
+    check_not_classified, check_publishable, import_key_error, plan_project_error, registration_number, transition,
 )
-from ttp_common.refusals import TransitionRefused
+from ttp_common.refusals import TransitionRefused, Unprocessable
 
 
 def form(**overrides):
@@ -88,3 +88,34 @@ def test_import_keys_and_plan_projects_are_checked_row_by_row():
     assert plan_project_error(None, ["org-1"]) == "no such plan project"
     assert "another organization" in plan_project_error({"organization_id": "org-2"}, ["org-1"])
     assert plan_project_error({"organization_id": "org-2"}, ["org-1", "org-2"]) is None
+
+
+# -- secrecy (密级) ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("level, label", [("secret", "秘密"), ("confidential", "机密"), ("top_secret", "绝密")])
+def test_classified_achievements_are_refused_for_the_states_confidential_channels(level, label):
+    record = AchievementIn.model_validate(form(secrecy=level)).model_dump()
+    with pytest.raises(ClassifiedRefused) as refused:
+        check_not_classified(record)
+    assert isinstance(refused.value, Unprocessable) and refused.value.code == "classified"
+    assert refused.value.field == "secrecy" and label in refused.value.message
+    assert "confidential channels" in refused.value.message
+
+
+def test_public_and_internal_achievements_are_accepted_but_only_public_ones_published():
+    for level in ("public", "internal"):
+        check_not_classified(AchievementIn.model_validate(form(secrecy=level)).model_dump())
+    check_publishable({"secrecy": "public"})
+    with pytest.raises(TransitionRefused, match="internal"):
+        check_publishable({"secrecy": "internal"})
+    assert "secrecy" in error_paths(secrecy="restricted")
+
+
+def test_events_about_an_internal_achievement_withhold_its_text():
+    data = {"achievement_id": "a-1", "title": "石墨烯导热膜中试技术", "organization_ids": ["org-1"],
+            "reasons": ["石墨烯导热膜的测试报告缺失"], "reason": "石墨烯导热膜已转让"}
+    assert announced({"secrecy": "internal"}, data) == {
+        "achievement_id": "a-1", "title": "", "organization_ids": ["org-1"], "reasons": [], "reason": "",
+        "secrecy": "internal"}
+    assert announced({"secrecy": "public"}, data) == {**data, "secrecy": "public"}
+    assert announced({}, {"achievement_id": "a-1"}) == {"achievement_id": "a-1", "secrecy": "public"}

@@ -1,7 +1,7 @@
 """Achievement registration over HTTP against the real local servers, with its events on Kafka."""
 import pytest
 
-from ttp_testing import header, read_topic
+from ttp_testing import assert_error, header, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -119,6 +119,57 @@ def test_bad_input_names_the_field_and_stores_nothing(api):
     response = act(api, achievement_id, "return", reviewer(api), {"reasons": []})
     assert response.status_code == 400 and response.json()["fields"][0]["path"] == "reasons"
     assert act(api, achievement_id, "approve", reviewer(api)).status_code == 404
+
+
+# -- secrecy (密级) ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("level", ["secret", "confidential", "top_secret"])
+def test_a_classified_achievement_is_a_422_for_the_states_confidential_channels_and_stores_nothing(api, level):
+    before = api.counts("achievements")
+    body = assert_error(api.post("/api/v1/achievements", form(secrecy=level), token=owner(api)), 422, "classified")
+    assert "confidential channels" in body["message"] and [f["path"] for f in body["fields"]] == ["secrecy"]
+    achievement_id = create(api)
+    edited = api.request("PUT", f"/api/v1/achievements/{achievement_id}", json=form(secrecy=level), token=owner(api))
+    assert_error(edited, 422, "classified")
+    rows = api.post("/api/v1/achievements/import", {"rows": [{"import_key": f"SEC-{level}", "form": form(secrecy=level)}]},
+                    token=owner(api))
+    assert rows.status_code == 200, rows.text
+    [row] = rows.json()["results"]
+    assert row["status"] == "rejected" and [e["path"] for e in row["errors"]] == ["secrecy"]
+    assert api.counts("achievements")[0] == before[0] + 1  # only the public draft
+    assert api.get(f"/api/v1/achievements/{achievement_id}", token=owner(api)).json()["secrecy"] == "public"
+
+
+def test_an_internal_achievement_is_registered_but_no_event_on_the_topic_carries_its_text(api):
+    """Read the raw Kafka records: none has the title, summary, keywords or contributors, in any field or header."""
+    text = {"title": "内部成果甲型涡轮叶片冷却", "summary": "内部成果：一种涡轮叶片气膜冷却孔的加工方法与参数。",
+            "keywords": ["涡轮叶片内部", "气膜冷却内部"], "contributor": "赵内部"}
+    achievement_id = create(api, title=text["title"], summary=text["summary"], keywords=text["keywords"],
+                            contributors=[{"name": text["contributor"], "share": "100"}], secrecy="internal")
+    assert act(api, achievement_id, "submit", owner(api)).status_code == 200
+    assert act(api, achievement_id, "return", reviewer(api), {"reasons": [f"{text['title']}缺少测试报告"]}).status_code == 200
+    assert act(api, achievement_id, "submit", owner(api)).status_code == 200
+    assert act(api, achievement_id, "register", reviewer(api)).json()["status"] == "registered"
+    assert_error(act(api, achievement_id, "publish", reviewer(api)), 409, "conflict")
+    seen = api.get(f"/api/v1/achievements/{achievement_id}", token=owner(api)).json()
+    assert seen["title"] == text["title"] and seen["secrecy"] == "internal"  # its owner reads it all
+    assert api.get(f"/api/v1/achievements/{achievement_id}").status_code == 404  # never public
+    assert api.get("/api/v1/achievements", params={"q": "涡轮叶片"}).json()["items"] == []  # never searchable
+    assert act(api, achievement_id, "withdraw", owner(api), {"reason": f"{text['title']}已转让"}).status_code == 200
+
+    kinds, records = events(api, achievement_id, 5)
+    assert kinds == ["submitted", "returned", "submitted", "registered", "withdrawn"]
+    words = [text["title"], text["summary"], text["contributor"], *text["keywords"], "涡轮叶片", "内部成果"]
+    for record in records:
+        raw = record.value + b"".join(value or b"" for _, value in record.headers)
+        assert not [w for w in words if w.encode() in raw], header(record, "ce_type")
+    submitted = api.decode(records[0])[1]
+    assert submitted["title"] == "" and submitted["secrecy"] == "internal" and submitted["organization_ids"] == [ORG]
+    assert api.decode(records[1])[1]["reasons"] == [] and api.decode(records[4])[1]["reason"] == ""
+    public = create(api)  # a public one is still announced in full
+    assert act(api, public, "submit", owner(api)).status_code == 200
+    [record] = events(api, public, 1)[1]
+    assert api.decode(record)[1]["title"] == form()["title"] and api.decode(record)[1]["secrecy"] == "public"
 
 
 # -- listings: an organization's own achievements, a reviewer's queue ------------------------

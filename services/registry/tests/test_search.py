@@ -138,7 +138,7 @@ def test_pages_follow_stable_cursors_without_repeats(api):
 
 
 @pytest.mark.integration
-def test_withdrawn_and_secret_achievements_are_not_public(api):
+def test_withdrawn_and_internal_achievements_are_not_public(api):
     achievement_id = published(api, "撤回测试成果", keywords=["撤回测试"])
     assert [i["id"] for i in search(api, q="撤回测试")["items"]] == [achievement_id]
     owner = api.token("institution", org=ORG)
@@ -146,11 +146,12 @@ def test_withdrawn_and_secret_achievements_are_not_public(api):
     assert response.status_code == 200
     assert search(api, q="撤回测试")["items"] == []
 
-    secret = api.post("/api/v1/achievements", form("保密成果", secrecy="secret"), token=owner).json()["id"]
+    internal = api.post("/api/v1/achievements", form("内部成果", secrecy="internal"), token=owner).json()["id"]
     reviewer = api.token("reviewer", region="510000")
     for action, token in (("submit", owner), ("register", reviewer)):
-        assert api.post(f"/api/v1/achievements/{secret}/{action}", {}, token=token).status_code == 200
-    assert api.post(f"/api/v1/achievements/{secret}/publish", {}, token=reviewer).status_code == 409
+        assert api.post(f"/api/v1/achievements/{internal}/{action}", {}, token=token).status_code == 200
+    assert api.post(f"/api/v1/achievements/{internal}/publish", {}, token=reviewer).status_code == 409
+    assert search(api, q="内部成果")["items"] == []
 
 
 @pytest.mark.integration

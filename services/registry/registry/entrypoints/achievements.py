@@ -45,7 +45,8 @@ def _lifecycle_action(name, work, body=None, given=None):
         return self.store.transact(work, achievement_id, *values, ctx.principal, ctx.now, actor=ctx.actor).view()
 
     take.__name__ = take.__qualname__ = f"{name}_achievement"
-    return endpoint("POST", f"{ONE}/{name}", roles=LIFECYCLE, body=body, response="Achievement", errors=(409,),
+    statuses = (409, 422) if name == "submit" else (409,)  # 422: one recorded as classified before they were refused
+    return endpoint("POST", f"{ONE}/{name}", roles=LIFECYCLE, body=body, response="Achievement", errors=statuses,
                     summary=f"{name}: {', '.join(sorted(t.sources))} → {t.target} ({who} or an admin); "
                             f"publishes {t.event}")(take)
 
@@ -54,8 +55,10 @@ class AchievementEntrypoints:
     """Achievement drafts, import, transitions and listings."""
 
     @endpoint("POST", "/api/v1/achievements", roles=INSTITUTIONS, body=AchievementIn, status=201,
-              response="Achievement", described="Draft recorded", errors=(404, 409),
-              summary="Record an achievement as a draft (科技成果登记); institutions for their own organization")
+              response="Achievement", described="Draft recorded", errors=(404, 409, 422),
+              summary="Record an achievement as a draft (科技成果登记); institutions for their own organization. "
+                      "Classified ones (涉密) are a 422 `classified`: they go through the state's confidential "
+                      "channels; internal (内部) ones are registered but never published")
     def create_achievement(self, ctx):
         achievement = self.store.transact(handlers.create_draft, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         return created(achievement.view(), f"/api/v1/achievements/{achievement.id}")
@@ -74,7 +77,7 @@ class AchievementEntrypoints:
             results.append({"row": number, **outcome})
         return {"results": results}
 
-    @endpoint("PUT", ONE, roles=INSTITUTIONS, body=AchievementIn, response="Achievement", errors=(409,),
+    @endpoint("PUT", ONE, roles=INSTITUTIONS, body=AchievementIn, response="Achievement", errors=(409, 422),
               summary="Edit a draft or returned achievement (owner)")
     def edit_achievement(self, ctx, achievement_id):
         return self.store.transact(handlers.edit, achievement_id, ctx.body, ctx.principal, ctx.now,

@@ -5,7 +5,9 @@ submit (owner) → register with a 12-digit number, or return with reasons (revi
 publish to the public query service (reviewer) → withdraw (owner), each with its event. The plan project an
 achievement names must exist and belong to one of its organizations (checked on every draft and at
 submit); registering fulfils that project's reporting duty; a withdrawal also takes the achievement out of
-the public query service and the dual-use catalogues. The rules are in ``registry.achievements``.
+the public query service and the dual-use catalogues. Classified achievements (涉密) are refused (422)
+before anything is stored; the events about an internal (内部) one carry none of its text
+(``achievements.announced``). The rules are in ``registry.achievements``.
 """
 import uuid
 
@@ -25,6 +27,7 @@ PUBLISHED_FIELDS = ("title", "type", "summary", "keywords", "industry", "program
 def create_draft(uow, body, principal, at):
     """A draft of ``body`` (``AchievementIn``) for the caller's own organization (the first completing one)."""
     require_owner(principal, body.organization_ids[0])
+    achievements.check_not_classified(body.model_dump())
     achievement = _draft(uuid.uuid4().hex, body, principal, at)
     _check_plan_project(uow, achievement.record)
     return uow.insert(achievement)
@@ -50,6 +53,7 @@ def edit(uow, achievement_id, body, principal, at):
     achievement = achievement_for(uow, achievement_id, principal, achievements.OWNER)
     achievements.check_editable(achievement.status)
     require_owner(principal, body.organization_ids[0])
+    achievements.check_not_classified(body.model_dump())
     achievement.record, achievement.updated_at = body.model_dump(mode="json"), at
     _check_plan_project(uow, achievement.record)
     achievement.owner_organization_id, achievement.region_code = body.organization_ids[0], body.region_code
@@ -73,10 +77,11 @@ def achievement_for(uow, achievement_id, principal, actor):
 def submit(uow, achievement_id, principal, at):
     achievement, data = _start("submit", uow, achievement_id, principal, at)
     record = achievement.record
+    achievements.check_not_classified(record)  # one recorded before classified levels were refused
     _check_plan_project(uow, record)
     data.update(title=record["title"], organization_ids=record["organization_ids"])
     achievement.return_reasons = []
-    return _finish("submit", uow, achievement, data)
+    return _finish("submit", uow, achievement, achievements.announced(record, data))
 
 
 def register(uow, achievement_id, principal, at):
@@ -102,7 +107,7 @@ def return_(uow, achievement_id, reasons, principal, at):
     achievement, data = _start("return", uow, achievement_id, principal, at)
     achievement.return_reasons = reasons
     data["reasons"] = reasons
-    return _finish("return", uow, achievement, data)
+    return _finish("return", uow, achievement, achievements.announced(achievement.record, data))
 
 
 def publish(uow, achievement_id, principal, at):
@@ -128,7 +133,7 @@ def withdraw(uow, achievement_id, reason, principal, at):
         uow.delete(PublicAchievement, {"_id": achievement.id})
         leave_catalogues(uow, achievement.id, "withdrawn")
 
-    return _finish("withdraw", uow, achievement, data, then=leave)
+    return _finish("withdraw", uow, achievement, achievements.announced(achievement.record, data), then=leave)
 
 
 def _start(action, uow, achievement_id, principal, at):
