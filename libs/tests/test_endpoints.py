@@ -95,6 +95,22 @@ def test_a_declared_write_checks_the_caller_then_the_body_and_hands_the_handler_
     assert response.headers["X-Correlation-Id"]
 
 
+def test_a_client_system_acts_as_its_role_where_its_scope_reaches_and_nowhere_else():
+    maker = tokens.client("things:things:write", client_id="svc-maker", acts_as="institution", org="org-1")
+    status, data, _ = call("make", "POST", body={"name": "spade"}, token=maker)
+    assert status == 201 and data["by"] == "svc-maker"
+    reader = tokens.client("things:things:read", client_id="svc-reader", acts_as="institution", org="org-1")
+    status, error, _ = call("make", "POST", body={"name": "spade"}, token=reader)
+    assert status == 403 and "no scope covering things:things:write" in error["message"]
+    nobody = tokens.client("things:write", client_id="svc-nobody")  # acts for no organization or region
+    assert call("make", "POST", body={"name": "spade"}, token=nobody)[0] == 403
+    assert call("list", query="kind=a", token=nobody)[0] == 200  # public reads stay public
+    reviewer = tokens.client("things:write", client_id="svc-city", acts_as="reviewer", region="510100")
+    assert call("make", "POST", body={"name": "spade"}, token=reviewer)[0] == 403  # a reviewer may not make things
+    forged = tokens.client("things:write", client_id="svc-x", acts_as="admin")
+    assert call("make", "POST", body={"name": "spade"}, token=forged)[0] == 401  # never an administrator
+
+
 @pytest.mark.parametrize("name, status, code, field", [
     ("taken", 409, "conflict", "name"),
     ("dup", 409, "conflict", None),
@@ -149,6 +165,10 @@ def test_the_openapi_operations_follow_from_the_declarations():
     one = paths["/api/v1/things/{thing_id}"]["get"]
     assert one["parameters"] == [{"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}}]
     assert paths["/api/v1/things/{thing_id}/close"]["post"]["x-roles"] == ["any signed-in caller"]
+    assert "x-client-scope" not in make  # no service named: client tokens do not act by scope
+    scoped = paths_of(declared(Things), "things")
+    assert scoped["/api/v1/things"]["post"]["x-client-scope"] == "things:things:write"
+    assert scoped["/api/v1/things/{thing_id}"]["get"]["x-client-scope"] == "things:things:read"
     document = Things.openapi_document()
     assert "ThingIn" in document["components"]["schemas"] and document["openapi"] == "3.1.0"
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 
-from . import auth, clock, events, web
+from . import auth, client_access, clock, events, web
 from .errors import ValidationFailed
 from .web import http
 
@@ -51,7 +51,12 @@ class Endpoint:
     errors: tuple = ()
     parameters: dict = field(default_factory=dict)
     max_body_bytes: int = 1_000_000
+    client_scope: str | bool | None = client_access.DERIVED
     name: str = ""
+
+    def client_scope_of(self, service):
+        """The scope a client system needs here (None: closed to clients), ``ttp_common.client_access``."""
+        return client_access.endpoint_scope(service, self.method, self.path, self.client_scope)
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ class RequestContext:
 
 
 def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=True, query=None, status=200,
-             response=None, described=None, description=None, errors=(), parameters=None, max_body_bytes=1_000_000):
+             response=None, described=None, description=None, errors=(), parameters=None, max_body_bytes=1_000_000,
+             client_scope=client_access.DERIVED):
     """Declare an HTTP operation (see the module docstring).
 
     ``body_required=False``: the body may be left out (the handler then gets ``body()``, the model's defaults).
@@ -79,7 +85,8 @@ def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=Tr
     ``described`` its description; ``errors``: the statuses the handler itself may answer besides the
     platform's own (401/403 from ``roles``, 400/413/415 from ``body``, 400 from ``query``, 404 for a path
     with parameters, 503). ``parameters``: extra OpenAPI fields of a path or query parameter by name
-    (``{"catalogue": {"schema": {"enum": [...]}, "description": "..."}}``).
+    (``{"catalogue": {"schema": {"enum": [...]}, "description": "..."}}``). ``client_scope``: the scope a client
+    system's token needs here instead of the one derived from the path, or ``client_access.CLOSED``.
     """
     if roles is not ANYONE:
         roles = tuple(auth.Roles(role) for role in roles)
@@ -89,11 +96,13 @@ def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=Tr
                         body_required=body_required, query=query,
                         status=status, response=response, described=described, description=description,
                         errors=tuple(errors), parameters=dict(parameters or {}), max_body_bytes=max_body_bytes,
-                        name=handler.__name__)
+                        client_scope=client_scope, name=handler.__name__)
 
         @functools.wraps(handler)
         def entry(self, request, **path_values):
             principal = self.principal(request)
+            if self.client_scopes:
+                principal = client_access.acting(principal, spec.client_scope_of(self.name), spec.roles is ANYONE)
             if spec.roles is not ANYONE:
                 auth.require(principal, *spec.roles)
             parsed_body = None
@@ -213,8 +222,9 @@ def _response(spec):
     return {"description": description, "content": {"application/json": {"schema": response}}}
 
 
-def operation(spec):
-    """The OpenAPI operation object of one declaration."""
+def operation(spec, service=None):
+    """The OpenAPI operation object of one declaration (``service``: the name its client scopes start with,
+    None where client tokens do not act by scope)."""
     _, path_names = openapi_path(spec.path)
     parameters = [{"name": name, "in": "path", "required": True, "schema": schema} for name, schema in path_names]
     if spec.query is not None:
@@ -226,6 +236,9 @@ def operation(spec):
     if spec.roles is not ANYONE:
         op["security"] = [{"bearerAuth": []}]
         op["x-roles"] = [role.value for role in spec.roles] or ["any signed-in caller"]
+    client_scope = spec.client_scope_of(service)
+    if client_scope:
+        op["x-client-scope"] = client_scope
     if parameters:
         op["parameters"] = parameters
     if spec.body is not None:
@@ -245,12 +258,12 @@ def models_of(specs):
     return schemas
 
 
-def paths_of(specs):
+def paths_of(specs, service=None):
     paths = {}
     for spec in specs:
         path, _ = openapi_path(spec.path)
         method = spec.method.lower()
         if method in paths.get(path, {}):
             raise ValueError(f"two endpoints declare {spec.method} {path}")
-        paths.setdefault(path, {})[method] = operation(spec)
+        paths.setdefault(path, {})[method] = operation(spec, service)
     return paths

@@ -14,10 +14,13 @@ class Actor:
     org: str | None = None
     region: str | None = None
     ip: str | None = None
+    client: str | None = None  # the client system that acted as ``role`` (ttp_common.client_access)
 
     @classmethod
     def from_principal(cls, principal, ip=None):
-        return cls(sub=principal.sub, role=principal.role, org=principal.org, region=principal.region, ip=ip)
+        client = principal.client_id if getattr(principal, "via_client", False) else None
+        return cls(sub=principal.sub, role=principal.role, org=principal.org, region=principal.region, ip=ip,
+                   client=client)
 
     def extensions(self):
         ext = {"actor": self.sub, "actorrole": self.role}
@@ -27,6 +30,8 @@ class Actor:
             ext["actorregion"] = self.region
         if self.ip:
             ext["actorip"] = self.ip
+        if self.client:
+            ext["actorclient"] = self.client
         return ext
 
 

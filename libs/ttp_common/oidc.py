@@ -22,7 +22,8 @@ claims; a list of roles is reduced to the platform roles in it, which must be ex
 ``OIDC_ROLE_MAP`` (``their-name=our-role,...``), ``OIDC_DEFAULT_ROLE`` (for tokens without a role claim,
 e.g. ``client`` for another issuer's client-credentials tokens; default none: refused), ``OIDC_ORG_CLAIM``
 (``org``), ``OIDC_REGION_CLAIM`` (``region``), ``OIDC_SCOPE_CLAIM`` (``scope``: a space-separated string
-or a list, as ``scp`` is elsewhere). Every refusal is ``errors.Unauthenticated`` (401).
+or a list, as ``scp`` is elsewhere), ``OIDC_ACTS_AS_CLAIM`` (``acts_as``: the role a client system acts as,
+``ttp_common.client_access``). Every refusal is ``errors.Unauthenticated`` (401).
 """
 import dataclasses
 import json
@@ -37,6 +38,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from nameko.extensions import DependencyProvider
 
+from . import client_access
 from .auth import Principal, Roles
 from .errors import Unauthenticated
 from .settings import DEFAULTS
@@ -50,36 +52,21 @@ _KEY_TYPES = {"EC": ECKey, "RSA": RSAKey, "OKP": OKPKey}
 
 @dataclass(frozen=True)
 class VerifiedPrincipal(Principal):
-    """The caller of a verified token: ``Principal`` plus its scopes, client id, token id and claims."""
+    """The caller of a verified token: ``Principal`` plus its scopes, client id, token id and claims; for a
+    client system, the role it acts as (``acts_as``; ``ttp_common.client_access``), and ``via_client`` once it
+    acts so on an endpoint."""
 
     scopes: frozenset = frozenset()
     client_id: str | None = None
     token_id: str | None = None
+    acts_as: Roles | None = None
+    via_client: bool = False
     claims: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def has_scope(self, needed):
         """Whether one of the token's scopes covers ``needed`` (``service[:resource]:access``; a write scope
         covers the read of the same service and resource, a scope without a resource every resource)."""
-        want = needed.split(":")
-        for held in self.scopes:
-            have = held.split(":")
-            if len(have) not in (2, 3) or have[0] != want[0]:
-                continue
-            if len(have) == 3 and (len(want) != 3 or have[1] != want[1]):
-                continue
-            if have[-1] == "write" or want[-1] == "read":
-                return True
-        return False
-
-
-def require_scope(principal, needed):
-    """A client system's token must carry a scope covering ``needed`` (403 otherwise); people's tokens are
-    judged by their role instead."""
-    from .errors import Forbidden
-
-    if principal.role == Roles.CLIENT and not (isinstance(principal, VerifiedPrincipal) and principal.has_scope(needed)):
-        raise Forbidden(f"this client's token has no scope covering {needed}")
-    return principal
+        return any(client_access.covers(held, needed) for held in self.scopes)
 
 
 @dataclass(frozen=True)
@@ -94,6 +81,7 @@ class OidcSettings:
     org_claim: str = "org"
     region_claim: str = "region"
     scope_claim: str = "scope"
+    acts_as_claim: str = "acts_as"
     role_map: dict = field(default_factory=dict)
     default_role: str | None = None
     min_refresh_seconds: float = 10.0
@@ -143,6 +131,7 @@ class OidcSettings:
             leeway_seconds=int(get("OIDC_LEEWAY_SECONDS", 30)),
             role_claim=get("OIDC_ROLE_CLAIM", "role"), org_claim=get("OIDC_ORG_CLAIM", "org"),
             region_claim=get("OIDC_REGION_CLAIM", "region"), scope_claim=get("OIDC_SCOPE_CLAIM", "scope"),
+            acts_as_claim=get("OIDC_ACTS_AS_CLAIM", "acts_as"),
             role_map=role_map, default_role=get("OIDC_DEFAULT_ROLE"),
             min_refresh_seconds=float(get("OIDC_JWKS_MIN_REFRESH_SECONDS", 10.0)),
             max_age_seconds=float(get("OIDC_JWKS_MAX_AGE_SECONDS", 3600.0)),
@@ -330,7 +319,12 @@ class Verifier:
         scopes = scope.split() if isinstance(scope, str) else [v for v in scope if isinstance(v, str)] \
             if isinstance(scope, list) else []
         client_id = claims.get("client_id") or claims.get("azp")
-        return VerifiedPrincipal(sub=claims["sub"], role=self._role(claims), org=org, region=region,
+        role = self._role(claims)
+        acts_as = _claim(claims, s.acts_as_claim) if role == Roles.CLIENT else None
+        if acts_as is not None and acts_as not in client_access.ACTS:
+            raise Unauthenticated("Invalid token: a client acts as " + ", ".join(sorted(client_access.ACTS)))
+        return VerifiedPrincipal(sub=claims["sub"], role=role, org=org, region=region,
+                                 acts_as=Roles(acts_as) if acts_as is not None else None,
                                  scopes=frozenset(scopes), client_id=client_id if isinstance(client_id, str) else None,
                                  token_id=claims.get("jti") if isinstance(claims.get("jti"), str) else None,
                                  claims=claims)

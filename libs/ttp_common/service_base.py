@@ -25,6 +25,7 @@ class PlatformService:
     api_description = ""
     api_schemas = {}
     openapi_spec = None  # a hand-kept document; while a service moves to declarations, they are merged into it
+    client_scopes = True  # client systems' tokens act here by their scopes (ttp_common.client_access)
 
     config = Config()
     store = Store()
@@ -52,7 +53,8 @@ class PlatformService:
         """The service's OpenAPI document, generated once from its declarations."""
         if "_openapi_document" not in cls.__dict__:
             specs = endpoints.declared(cls)
-            document = service_openapi(cls.name, cls.api_title, cls.api_description, endpoints.paths_of(specs),
+            paths = endpoints.paths_of(specs, cls.name if cls.client_scopes else None)
+            document = service_openapi(cls.name, cls.api_title, cls.api_description, paths,
                                        {**endpoints.models_of(specs), **cls.api_schemas})
             if cls.openapi_spec is not None:
                 hand_kept = copy.deepcopy(cls.openapi_spec)

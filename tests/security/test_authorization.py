@@ -6,7 +6,9 @@ Roles: I = institution (acts for the organization in its token), R = reviewer (a
 reviewer for the region in its token), A = administrator, N = institution administrator (manages its
 organization's staff accounts), G = technology-contract registrar of a region, S = supervising
 department, V = investor, U = auditor (reads the security audit), C = another system's client token
-(scopes of every service); a `public` token writes nothing. Tokens are signed by the issuer the
+(scopes of every service, acting for nobody); a `public` token writes nothing. A client system that acts as a
+role of an organization or region (ttp_common.client_access) passes exactly where that role passes, and only
+with a scope covering the operation. Tokens are signed by the issuer the
 service trusts (the test run's issuer; the identity service's own keys for the identity service).
 A new write operation without a row here fails the test, so the table stays complete.
 
@@ -157,4 +159,28 @@ def test_a_role_outside_the_table_is_403_and_one_inside_is_not(service):
             else:
                 assert response.status_code == 403, f"{key} let {role} through: {response.status_code} {response.text}"
                 assert_error(response, 403, "forbidden")
+    assert stored(service) == before
+
+
+ACTS_AS = "IRGSV"  # the roles a client system may act as (never A: no client is an administrator)
+
+
+def test_a_client_acting_as_a_role_passes_where_that_role_passes_and_only_with_its_scope(service):
+    before = stored(service)
+    for key, path, method, op in writes(service):
+        allowed = ALLOWED[(service.name, key)]
+        for code in ACTS_AS:
+            role, claims = ROLES[code]
+            for scope in (f"{service.name}:write", op.get("x-client-scope")):
+                acting = service.token("client", "svc-acting", scope=scope, audience=service.name, acts_as=role,
+                                       client_id="svc-acting", **claims)
+                response = service.request(method.upper(), concrete(path, op), token=acting, json={})
+                if code in allowed and service.name != "identity":
+                    assert response.status_code not in (401, 403), f"{key} refused a client as {role}: {response.text}"
+                else:
+                    assert_error(response, 403, "forbidden")
+            elsewhere = service.token("client", "svc-elsewhere", scope=f"{service.name}:elsewhere:write",
+                                      audience=service.name, acts_as=role, client_id="svc-elsewhere", **claims)
+            response = service.request(method.upper(), concrete(path, op), token=elsewhere, json={})
+            assert_error(response, 403, "forbidden")  # the right role, another resource's scope
     assert stored(service) == before

@@ -13,7 +13,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
-from ttp_common import auth, oidc
+from ttp_common import auth, client_access, oidc
 from ttp_common.auth import Roles
 from ttp_common.errors import Forbidden, Unauthenticated
 
@@ -78,9 +78,9 @@ def test_a_client_token_is_verified_through_discovery_and_mapped(issuer):
     assert principal.sub == principal.client_id == "dev-subscriber" and principal.scopes == {"registry:read"}
     assert principal.has_scope("registry:read") and principal.has_scope("registry:achievements:read")
     assert not principal.has_scope("registry:write")
-    oidc.require_scope(principal, "registry:read")
-    with pytest.raises(Forbidden):  # reads and cannot write
-        oidc.require_scope(principal, "registry:write")
+    assert principal.acts_as is None  # acts for nobody: the public on public reads, 403 elsewhere
+    with pytest.raises(Forbidden):
+        client_access.acting(principal, "registry:review:read", public=False)
     assert check.keys.fetches == 1 and check.verify(subscriber_token(issuer)).sub == "dev-subscriber"
     assert check.keys.fetches == 1  # cached
 
@@ -92,7 +92,7 @@ def test_a_persons_token_carries_role_and_organization(issuer):
     principal = verifier(issuer, audience="transactions").verify(token)
     assert (principal.role, principal.org, principal.region) == (Roles.INSTITUTION, "dev-demo-organization", None)
     assert principal.scopes == {"openid", "profile"} and principal.claims["amr"] == ["pwd"]
-    oidc.require_scope(principal, "transactions:contracts:write")  # people are judged by role, not scope
+    assert client_access.acting(principal, "transactions:contracts:write", public=False) is principal  # by role
 
 
 def test_the_forged_tokens_of_issue_15_are_refused(issuer):

@@ -52,6 +52,8 @@ EXTENSION_HEADERS = {
     "ce_actororg": "CloudEvents extension `actororg`: organization id of the actor.",
     "ce_actorregion": "CloudEvents extension `actorregion`: region code (GB/T 2260) the actor acts for.",
     "ce_actorip": "CloudEvents extension `actorip`: client IP address of the actor's request.",
+    "ce_actorclient": "CloudEvents extension `actorclient`: the client system (OAuth 2.0 client id) that acted "
+                      "as `actorrole` for `actororg` or `actorregion`; absent for people.",
     "ce_correlationid": "CloudEvents extension `correlationid`: id shared by the events and calls of one request.",
     "ce_causationid": "CloudEvents extension `causationid`: `ce_id` of the event that caused this one.",
 }

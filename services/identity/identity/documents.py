@@ -74,6 +74,7 @@ class Client(Document):
     post_logout_redirect_uris = ListField(StringField())
     organization_id = StringField()                 # a system of one organization or region: scoped so
     region_code = StringField()
+    acts_as = StringField()                         # the role it acts as there (ttp_common.client_access)
     secrets = ListField(DictField())
     status = StringField(required=True, default="active")  # active | revoked
     created_at = DateTimeField(required=True, default=now_ms)
@@ -85,8 +86,8 @@ class Client(Document):
             "client_id": self.id, "name": self.name, "kind": self.kind, "scopes": list(self.scopes),
             "grant_types": list(self.grant_types), "redirect_uris": list(self.redirect_uris),
             "post_logout_redirect_uris": list(self.post_logout_redirect_uris),
-            "organization_id": self.organization_id, "region_code": self.region_code, "status": self.status,
-            "secrets": [{"id": s["id"], "created_at": s["created_at"], "expires_at": s.get("expires_at")}
+            "organization_id": self.organization_id, "region_code": self.region_code, "acts_as": self.acts_as,
+            "status": self.status, "secrets": [{"id": s["id"], "created_at": s["created_at"], "expires_at": s.get("expires_at")}
                         for s in self.secrets],
             "created_at": self.created_at, "revoked_at": self.revoked_at,
         }

@@ -27,4 +27,5 @@ class IdentityService(WellKnownEntrypoints, OAuthEntrypoints, AccountEntrypoints
                        "/.well-known/openid-configuration.")
     api_schemas = {"Account": ACCOUNT_SCHEMA, "Session": SESSION_SCHEMA, "Client": CLIENT_SCHEMA}
     documents = DOCUMENTS
+    client_scopes = False  # a client system has no account here: it is role ``client`` on every endpoint
     runtime = Runtime()

@@ -50,4 +50,6 @@ def client_claims(client, *, issuer, now, ttl_seconds, scope, audiences):
         claims["org"] = client.organization_id
     if client.region_code:
         claims["region"] = client.region_code
+    if getattr(client, "acts_as", None):
+        claims["acts_as"] = client.acts_as
     return claims

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pyotp
 import pytest
+from pydantic import ValidationError
 
 from ttp_common.auth import Principal, Roles
 from ttp_common.refusals import Invalid, NotAllowed, TransitionRefused
@@ -202,6 +203,28 @@ def test_client_registrations():
         clients.ClientIn(name="门户", kind="web", scopes=["openid"], redirect_uris=["http://portal.example/cb"])
 
 
+def test_a_client_acts_as_a_role_of_its_organization_or_region():
+    def registered(**given):
+        return clients.ClientIn(name="外部系统", kind="service", scopes=["transactions:contracts:write"], **given)
+
+    assert registered(region_code="510100").acts_as == "reviewer"  # a city's system sees what a city sees
+    assert registered(region_code="510100", acts_as="registrar").acts_as == "registrar"
+    assert registered(organization_id="org-1").acts_as == "institution"
+    assert registered(organization_id="org-1", acts_as="investor").acts_as == "investor"
+    assert registered().acts_as is None  # acts for nobody: the public
+    for given, field in ((dict(acts_as="registrar"), "region_code"), (dict(acts_as="supervisor"), "organization_id"),
+                         (dict(acts_as="institution", organization_id="o", region_code="510100"), "region_code"),
+                         (dict(acts_as="reviewer", organization_id="o"), "region_code")):
+        with pytest.raises(Invalid) as refused:
+            registered(**given)
+        assert refused.value.field == field, given
+    with pytest.raises(ValidationError):
+        registered(region_code="510100", acts_as="admin")  # never an administrator
+    with pytest.raises(Invalid):
+        clients.ClientIn(name="门户", kind="web", scopes=["openid"], redirect_uris=["https://p.example/cb"],
+                         acts_as="institution")
+
+
 def test_the_claims_of_a_person_and_of_a_client():
     account = SimpleNamespace(id="acc-1", role="reviewer", organization_id=None, region_code="510100",
                               username="dev-reviewer-chengdu")
@@ -210,8 +233,9 @@ def test_the_claims_of_a_person_and_of_a_client():
     assert (claims["sub"], claims["aud"], claims["role"], claims["region"], claims["exp"] - claims["iat"]) == (
         "acc-1", "ttp", "reviewer", "510100", 900)
     assert "org" not in claims and claims["client_id"] == "portal" and claims["jti"]
-    client = SimpleNamespace(id="svc-1", organization_id=None, region_code="510100")
+    client = SimpleNamespace(id="svc-1", organization_id=None, region_code="510100", acts_as="registrar")
     claims = tokens.client_claims(client, issuer="https://id.example", now=AT, ttl_seconds=900,
                                   scope="registry:read", audiences=["registry"])
-    assert (claims["sub"], claims["role"], claims["aud"], claims["region"]) == ("svc-1", "client", "registry", "510100")
+    assert (claims["sub"], claims["role"], claims["aud"], claims["region"], claims["acts_as"]) == (
+        "svc-1", "client", "registry", "510100", "registrar")
     assert tokens.digest("x") != "x" and len(tokens.new_secret()) >= 43

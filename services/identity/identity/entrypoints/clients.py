@@ -22,6 +22,7 @@ CLIENT_SCHEMA = {"type": "object", "required": ["client_id", "name", "kind", "sc
     "redirect_uris": {"type": "array", "items": {"type": "string"}},
     "post_logout_redirect_uris": {"type": "array", "items": {"type": "string"}},
     "organization_id": {"type": ["string", "null"]}, "region_code": {"type": ["string", "null"]},
+    "acts_as": {"type": ["string", "null"], "enum": ["institution", "investor", "supervisor", "reviewer", "registrar", None]},
     "status": {"type": "string", "enum": ["active", "revoked"]},
     "secrets": {"type": "array", "items": {"type": "object", "properties": {
         "id": {"type": "string"}, "created_at": {"type": "string"}, "expires_at": {"type": ["string", "null"]}}}},

@@ -29,10 +29,11 @@ def register(uow, body, caller, secret_hash, at, client_id=None):
     client = Client(id=client_id or new_client_id(body.kind), name=body.name, kind=body.kind, scopes=body.scopes,
                     grant_types=GRANT_TYPES[body.kind], redirect_uris=body.redirect_uris,
                     post_logout_redirect_uris=body.post_logout_redirect_uris, organization_id=body.organization_id,
-                    region_code=body.region_code, secrets=[_secret(secret_hash, at)], created_at=at,
+                    region_code=body.region_code, acts_as=body.acts_as, secrets=[_secret(secret_hash, at)], created_at=at,
                     created_by=caller.principal.sub)
     uow.insert(client)
-    _record(uow, caller, "client.register", client, at, kind=client.kind, scopes=" ".join(client.scopes))
+    _record(uow, caller, "client.register", client, at, kind=client.kind, scopes=" ".join(client.scopes),
+            **({"acts_as": client.acts_as} if client.acts_as else {}))
     return client
 
 

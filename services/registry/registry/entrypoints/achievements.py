@@ -103,7 +103,8 @@ class AchievementEntrypoints:
     # -- listings ---------------------------------------------------------------------------
 
     @endpoint("GET", "/api/v1/organizations/<string:organization_id>/achievements", roles=INSTITUTIONS,
-              query=OwnAchievementsQuery, response=paging.offset_page_schema("Achievement"), described="A page",
+              client_scope="registry:achievements:read", query=OwnAchievementsQuery,
+              response=paging.offset_page_schema("Achievement"), described="A page",
               summary="The organization's own achievements, drafts included, latest change first; "
                       "its institution and administrators")
     def list_organization_achievements(self, ctx, organization_id):
@@ -113,7 +114,8 @@ class AchievementEntrypoints:
             query["status"] = ctx.query.status
         return self._achievement_page(query, [("updated_at", -1), ("_id", -1)], ctx.query)
 
-    @endpoint("GET", "/api/v1/review/achievements", roles=REVIEWERS, query=ReviewQueueQuery,
+    @endpoint("GET", "/api/v1/review/achievements", roles=REVIEWERS, client_scope="registry:achievements:read",
+              query=ReviewQueueQuery,
               response=paging.offset_page_schema("Achievement"), described="A page",
               summary="A reviewer's queue: achievements of their region (or `region` within it; administrators: "
                       "all) in one status, oldest first")
