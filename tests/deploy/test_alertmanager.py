@@ -174,3 +174,17 @@ def test_plan_alerts_go_to_the_plan_office(alertmanager, receiver):
     fire(alertmanager, {"alertname": "TTPTaskOverdue", "severity": "warning", "service": "metrics", "task": "6"})
     [line] = delivered(lines, "metrics")
     assert line["receiver"] == "plan-office" and line["alerts"][0]["alertname"] == "TTPTaskOverdue"
+
+
+@pytest.mark.parametrize("rule", alerts(), ids=lambda rule: rule["alert"])
+def test_every_alert_has_a_rules_unit_test_that_fires_on_its_cause_and_resolves_after_it(rule):
+    """deploy/prometheus/rules.test.yml (run by `promtool test rules` in services/metrics/tests) has, for the
+    alert, a test in which it fires and, at a later evaluation of the same test, no longer does."""
+    tests = yaml.safe_load((REPO / "deploy" / "prometheus" / "rules.test.yml").read_text("utf-8"))["tests"]
+    for test in tests:
+        evals = sorted((e for e in test.get("alert_rule_test", []) if e["alertname"] == rule["alert"]),
+                       key=lambda e: int(e["eval_time"].rstrip("m")))
+        fired = [i for i, e in enumerate(evals) if e["exp_alerts"]]
+        if fired and any(not e["exp_alerts"] for e in evals[fired[0] + 1:]):
+            return
+    pytest.fail(f"no rules unit test in which {rule['alert']} fires and then resolves")
