@@ -793,8 +793,13 @@ class Demo:
         print(f"metrics: annual-report compliance {LAST_YEAR}: {compliance['totals']}")
         ledger = self.metrics.get("/api/v1/tasks")["summary"]
         print(f"metrics: task ledger {ledger}")
-        targets = {t["key"]: t for t in self.metrics.get("/api/v1/progress", params={"breakdowns": "false"})["targets"]}
-        print("\nplan progress (川办发〔2016〕71号 三、主要目标)   before → after (this run)")
+        followed = self.metrics.get("/api/v1/progress", params={"breakdowns": "false"})
+        targets = {t["key"]: t for t in followed["targets"]}
+        plan = followed["plan"]
+        print(f"\nplan progress ({plan['title']}, {plan['period']['start']}–{plan['period']['end']}, "
+              f"{plan['status_label']})   before → after (this run)")
+        if plan["status"] != "in_force":
+            print("  (today's registrations take effect today, outside this plan's period: they count in none)")
         for key, target in targets.items():
             delta = after[key] - before.get(key, Decimal(0))
             print(f"  {target['label']}: {before.get(key, 0)} → {after[key]} (+{delta}) of {target['goal']} {target['unit']}")

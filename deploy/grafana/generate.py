@@ -6,7 +6,8 @@
 The JSON files are committed (Grafana provisions them from disk); a test checks that they equal
 this generator's output and that every panel's query returns data from a real Prometheus.
 Every query uses the datasource of the provisioning file (uid ``ttp-prometheus``); the only
-template variables are ``$service`` (RED dashboard) and Grafana's ``$__rate_interval``.
+template variables are ``$service`` (RED dashboard), ``$plan`` (the plan dashboards: every plan the
+metrics service measures, the newest key first) and Grafana's ``$__rate_interval``.
 """
 import argparse
 import json
@@ -16,20 +17,29 @@ from pathlib import Path
 from grafana_foundation_sdk.builders import bargauge, dashboard, gauge, prometheus, stat, table, timeseries
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import (
-    DataSourceRef, Threshold, ThresholdsMode, VariableOption, VariableRefresh)
+    DataSourceRef, Threshold, ThresholdsMode, VariableOption, VariableRefresh, VariableSort)
 
 OUT = Path(__file__).parent / "dashboards"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="ttp-prometheus")
 
-# The plan's targets (services/metrics/metrics/plans/sichuan-2016-2020.yaml), leadership titles.
+# The plans' targets (services/metrics/metrics/plans/*.yaml), leadership titles; the goals are the selected plan's.
 TARGETS = (
-    ("transformation_projects", "科技成果转化项目（目标2000项）"),
-    ("major_transformation_projects", "重大科技成果转化项目（目标500项）"),
-    ("promoted_technologies", "推广应用先进适用技术成果（目标1500项）"),
-    ("service_institutions", "专业化服务机构（目标1000家）"),
-    ("contract_turnover_yuan", "技术合同登记交易额（目标2000亿元）"),
+    ("transformation_projects", "科技成果转化项目"),
+    ("major_transformation_projects", "重大科技成果转化项目"),
+    ("promoted_technologies", "推广应用先进适用技术成果"),
+    ("service_institutions", "专业化服务机构"),
+    ("contract_turnover_yuan", "技术合同登记交易额"),
     ("contract_amount_yuan", "技术合同登记成交额（合同金额）"),
 )
+PLAN = 'plan="$plan"'
+
+
+def plan_variable():
+    """The plan shown: every plan the metrics service measures, the newest key first (the one in force, as a rule;
+    ``ttp_plan_followed`` marks the one the home page and alerts follow)."""
+    return (dashboard.QueryVariable("plan").label("规划").datasource(DATASOURCE)
+            .query("label_values(ttp_plan_info, plan)").refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+            .sort(VariableSort.ALPHABETICAL_DESC))
 
 
 class Ids:
@@ -76,24 +86,32 @@ def base(uid, title, description, tags):
 def plan_targets():
     ids = Ids()
     d = base("ttp-plan-targets", "四川省科技成果转移转化规划目标进度",
-             "川办发〔2016〕71号 三、主要目标：目标完成度、线性进度与工作台账（数据来自 metrics 服务）", ["plan"])
-    d = d.with_row(dashboard.Row("目标完成度").id(ids.next()))
+             "所选规划（$plan）三、主要目标：目标完成度、线性进度与工作台账（数据来自 metrics 服务；"
+             "只计生效日期在规划期内的事项）", ["plan"])
+    d = d.with_variable(plan_variable())
+    d = d.with_row(dashboard.Row("规划状态与目标完成度").id(ids.next()))
+    d = d.with_panel(panel(stat.Panel(), ids, "规划实施中（1）/ 未开始或已结束（0）",
+                           [(f"ttp_plan_in_force{{{PLAN}}}", "{{plan}}")], 6, 4,
+                           description="已结束的规划显示最终数字与各目标是否完成，不再有进度告警"))
+    d = d.with_panel(panel(stat.Panel(), ids, "目标已完成（1）/ 未完成（0）",
+                           [(f"ttp_target_met{{{PLAN}}}", "{{target}}")], 18, 4)
+                     .thresholds(thresholds((None, "orange"), (1, "green"))))
     for key, title in TARGETS:
         d = d.with_panel(panel(gauge.Panel(), ids, title,
-                               [f'ttp_target_value{{target="{key}"}} / ttp_target_goal{{target="{key}"}}'], 4, 7,
-                               unit="percentunit").min(0).max(1)
+                               [f'ttp_target_value{{{PLAN}, target="{key}"}} / ttp_target_goal{{{PLAN}, target="{key}"}}'],
+                               4, 7, unit="percentunit").min(0).max(1)
                          .thresholds(thresholds((None, "red"), (0.6, "orange"), (0.9, "green"))))
     d = d.with_row(dashboard.Row("线性进度（按规划期匀速推进的预期值）").id(ids.next()))
     d = d.with_panel(panel(timeseries.Panel(), ids, "目标值趋势（项/家）",
-                           [('ttp_target_value{unit="count"}', "{{target}}")], 12, 8))
+                           [(f'ttp_target_value{{{PLAN}, unit="count"}}', "{{target}}")], 12, 8))
     d = d.with_panel(panel(timeseries.Panel(), ids, "技术合同登记额趋势（元）",
-                           [('ttp_target_value{unit="yuan"}', "{{target}}")], 12, 8, unit="currencyCNY"))
+                           [(f'ttp_target_value{{{PLAN}, unit="yuan"}}', "{{target}}")], 12, 8, unit="currencyCNY"))
     d = d.with_panel(panel(bargauge.Panel(), ids, "实际值与线性预期值",
-                           [('ttp_target_value{unit="count"}', "{{target}} 实际"),
-                            ('ttp_target_expected{unit="count"}', "{{target}} 预期")], 12, 8))
-    d = d.with_panel(panel(timeseries.Panel(), ids, "线性进度比（实际/预期，低于0.9告警）",
-                           [("ttp_target_value / (ttp_target_expected > 0)", "{{target}}")], 12, 8,
-                           unit="percentunit"))
+                           [(f'ttp_target_value{{{PLAN}, unit="count"}}', "{{target}} 实际"),
+                            (f'ttp_target_expected{{{PLAN}, unit="count"}}', "{{target}} 预期")], 12, 8))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "线性进度比（实际/预期，实施中的规划低于0.9告警）",
+                           [(f"ttp_target_value{{{PLAN}}} / (ttp_target_expected{{{PLAN}}} > 0)", "{{target}}")],
+                           12, 8, unit="percentunit"))
     d = d.with_row(dashboard.Row("工作台账与年度报告").id(ids.next()))
     d = d.with_panel(panel(stat.Panel(), ids, "逾期任务数", ["ttp_tasks_overdue"], 4, 6)
                      .thresholds(thresholds((None, "green"), (1, "red"))))
@@ -103,7 +121,7 @@ def plan_targets():
                            [("ttp_annual_reports", "{{year}} {{status}}")], 8, 6))
     d = d.with_row(dashboard.Row("其他指标（无目标值）").id(ids.next()))
     d = d.with_panel(panel(bargauge.Panel(), ids, "机构、成果、合同与人才（累计）",
-                           [("ttp_indicator_value", "{{indicator}}")], 24, 7,
+                           [(f"ttp_indicator_value{{{PLAN}}}", "{{indicator}}")], 24, 7,
                            description="方案跟踪但未设目标值的数字，如注册机构、公开成果、技术经纪人认证、转移转化岗"))
     return d
 
@@ -111,29 +129,30 @@ def plan_targets():
 def breakdowns():
     ids = Ids()
     d = base("ttp-plan-breakdowns", "规划目标分地区、分专项统计",
-             "21个市（州）、15个专项与5类技术合同的分布（metrics 服务）", ["plan"])
+             "所选规划（$plan）在21个市（州）、15个专项与5类技术合同的分布（metrics 服务）", ["plan"])
+    d = d.with_variable(plan_variable())
     d = d.with_row(dashboard.Row("分地区（市州）").id(ids.next()))
     for key, title, unit in (("transformation_projects", "科技成果转化项目", None),
                              ("service_institutions", "专业化服务机构", None),
                              ("contract_turnover_yuan", "技术合同登记交易额", "currencyCNY")):
         d = d.with_panel(panel(bargauge.Panel(), ids, f"{title}·分地区",
-                               [(f'ttp_target_value_by_region{{target="{key}"}}', "{{region_name}}")], 8, 12,
+                               [(f'ttp_target_value_by_region{{{PLAN}, target="{key}"}}', "{{region_name}}")], 8, 12,
                                unit=unit))
     d = d.with_row(dashboard.Row("分专项与合同类型").id(ids.next()))
     d = d.with_panel(panel(bargauge.Panel(), ids, "科技成果转化项目·分专项",
-                           [('ttp_target_value_by_programme{target="transformation_projects"}',
+                           [(f'ttp_target_value_by_programme{{{PLAN}, target="transformation_projects"}}',
                              "{{programme_name}}")], 12, 12))
     d = d.with_panel(panel(bargauge.Panel(), ids, "技术合同登记交易额·分合同类型",
-                           [('ttp_target_value_by_contract_type{target="contract_turnover_yuan"}',
+                           [(f'ttp_target_value_by_contract_type{{{PLAN}, target="contract_turnover_yuan"}}',
                              "{{contract_type_name}}")], 6, 12, unit="currencyCNY"))
     d = d.with_panel(panel(bargauge.Panel(), ids, "技术合同登记交易额·分专项",
-                           [('ttp_target_value_by_programme{target="contract_turnover_yuan"} > 0',
+                           [(f'ttp_target_value_by_programme{{{PLAN}, target="contract_turnover_yuan"}} > 0',
                              "{{programme_name}}")], 6, 12, unit="currencyCNY"))
     d = d.with_row(dashboard.Row("分年度").id(ids.next()))
     d = d.with_panel(panel(bargauge.Panel(), ids, "各目标·分年度（项/家）",
-                           [('ttp_target_value_by_year{unit="count"}', "{{target}} {{year}}")], 12, 10))
+                           [(f'ttp_target_value_by_year{{{PLAN}, unit="count"}}', "{{target}} {{year}}")], 12, 10))
     d = d.with_panel(panel(bargauge.Panel(), ids, "技术合同登记额·分年度",
-                           [('ttp_target_value_by_year{unit="yuan"}', "{{target}} {{year}}")], 12, 10,
+                           [(f'ttp_target_value_by_year{{{PLAN}, unit="yuan"}}', "{{target}} {{year}}")], 12, 10,
                            unit="currencyCNY"))
     return d
 

@@ -19,6 +19,7 @@ import requests
 from ttp_common.mongo import OUTBOX
 from ttp_common.paths import REPO_ROOT
 from ttp_testing import MONGO_URI, nameko_run, wait_for
+from ttp_testing.plans import plans_dir
 from ttp_tools.services import SERVICE_CLASSES
 
 pytestmark = pytest.mark.integration
@@ -41,7 +42,9 @@ def stack(tmp_path_factory):
         wait_for(lambda: credentials.exists() and json.loads(credentials.read_text()).get("clients", {}).get("portal"),
                  timeout=60, message="the development seeding")
         with nameko_run(DEMO_SERVICES, logs, prefix=identity.prefix,
-                        env={"LOG_LEVEL": "WARNING", "OIDC_ISSUER": issuer}) as platform:
+                        env={"LOG_LEVEL": "WARNING", "OIDC_ISSUER": issuer,
+                             # the demo's registrations take effect today: a plan in force today counts them
+                             "METRICS_PLANS_DIR": str(plans_dir(in_force=True))}) as platform:
             client = pymongo.MongoClient(MONGO_URI)
             dbs = {**identity.dbs, **platform.dbs}
             yield {"urls": {**platform.urls, **identity.urls}, "dbs": {name: client[db] for name, db in dbs.items()},

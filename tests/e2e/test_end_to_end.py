@@ -13,6 +13,7 @@ from cloudevents.v1 import kafka as ce_kafka
 
 from ttp_common.paths import SCHEMAS_DIR
 from ttp_testing import header, nameko_run, produce_raw, read_topic, tokens, unique, wait_for
+from ttp_testing.plans import plans_dir
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,9 @@ SERVICES = ("registry", "metrics")
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    with nameko_run(SERVICES, tmp_path_factory.mktemp("e2e-logs"), prefix=PREFIX) as running:
+    # what happens today counts in a plan in force today (the packaged 2016-2020 plan has ended)
+    env = {"METRICS_PLANS_DIR": str(plans_dir(in_force=True))}
+    with nameko_run(SERVICES, tmp_path_factory.mktemp("e2e-logs"), prefix=PREFIX, env=env) as running:
         yield running.urls
 
 

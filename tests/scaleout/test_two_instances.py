@@ -28,8 +28,10 @@ from nameko.testing.utils import find_free_port
 from ttp_common import kafka
 from ttp_common.paths import REPO_ROOT
 from ttp_testing import BOOTSTRAP, MONGO_URI, event_message, local_issuer, unique, wait_for
+from ttp_testing.plans import plans_dir
 
 pytestmark = pytest.mark.integration
+PLANS = plans_dir(in_force=True)
 
 PREFIX = f"{unique('scale')}."
 TOPIC = f"{PREFIX}ttp.registry.organization"
@@ -52,6 +54,7 @@ class Instance:
             "KAFKA_BOOTSTRAP": BOOTSTRAP, "KAFKA_TOPIC_PREFIX": PREFIX, "KAFKA_PARTITIONS": str(PARTITIONS),
             "CONSUMER_GROUP_SUFFIX": "",  # the same group for both: that is the point
             "OIDC_ISSUER": local_issuer().url, "OUTBOX_POLL_SECONDS": "0.5", "EVENTLET_TESTS": "1",
+            "METRICS_PLANS_DIR": str(PLANS),  # accreditations of today count in a plan in force today
         })
         nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
         self.proc = subprocess.Popen(

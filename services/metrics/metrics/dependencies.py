@@ -1,22 +1,47 @@
-"""The metrics service's own dependency providers: the plan it measures and its Prometheus export."""
+"""The metrics service's own dependency providers: the plans it measures and its Prometheus export."""
 from nameko.extensions import DependencyProvider
 from prometheus_client.core import REGISTRY
 
+from ttp_common import clock
 from ttp_common.mongo import StoreHandle
+from ttp_common.refusals import Invalid
 from ttp_common.settings import setting
 
 from . import plan as plans
 from .gauges import ProgressCollector
-from .handlers.projection import HANDLER
+from .handlers.projection import CONSUMED_EVENTS, HANDLER
 
 
 class PlanProvider(DependencyProvider):
-    """The plan (``METRICS_PLAN``) and its task ledger, validated when the service starts."""
+    """Every plan (``METRICS_PLANS_DIR``, default plans/) and the one followed (``METRICS_PLAN``, default the
+    one in force), validated when the service starts."""
 
     def setup(self):
-        name = self.container.config.get("METRICS_PLAN") or plans.DEFAULT_PLAN
-        self.plan = plans.load_plan(name)
-        self.ledger = plans.load_tasks(self.plan.tasks)
+        self.all, self.configured = plans.configured_plans(self.container.config)
+        missing = sorted({name for p in self.all for name in p.event_names} - set(CONSUMED_EVENTS))
+        if missing:  # the consumer subscribes to what the packaged plans count (handlers.projection)
+            raise ValueError(f"plans count events the projection does not consume: {missing}")
+        plans.followed(self.all, clock.china_date(), self.configured)  # a METRICS_PLAN naming no plan fails here
+        for plan in self.all:
+            plans.load_tasks(plan.tasks)
+
+    def followed(self, as_of=None):
+        """The plan the home page and the alerts follow on ``as_of`` (default: today, in China)."""
+        return plans.followed(self.all, as_of or clock.china_date(), self.configured)
+
+    def get(self, key=None, as_of=None):
+        """The plan ``key`` (a 400 naming ``plan`` when there is none), or the followed one."""
+        if key is None:
+            return self.followed(as_of)
+        plan = next((p for p in self.all if p.key == key), None)
+        if plan is None:
+            raise Invalid(f"no plan {key!r}; GET /api/v1/plans lists them", field="plan", code="unknown_plan")
+        return plan
+
+    @property
+    def ledger(self):
+        """The task ledger of the followed plan (task states are kept per task id, for one ledger)."""
+        return plans.load_tasks(self.followed().tasks)
 
     def get_dependency(self, worker_ctx):
         return self

@@ -1,7 +1,10 @@
-"""A plan's targets, period, programmes and task ledger as data (YAML), validated at start.
+"""Plans as data (YAML): each file in plans/ is one plan with its period, targets, counting rules,
+programmes and task ledger, validated at start. Every plan is measured at once; a successor plan is
+another file, not new code.
 
-The 2016-2020 plan is the default (plans/sichuan-2016-2020.yaml); a successor plan is another
-file selected by the ``METRICS_PLAN`` setting (a file name in plans/ or a path), not new code.
+Which plan the home page and the alerts follow (``followed``) is the ``METRICS_PLAN`` setting (a plan's
+key or file name); without it, the plan in force today (China's calendar), else the latest that has
+begun. ``METRICS_PLANS_DIR`` points at another directory of plans (tests use their own).
 """
 import datetime as dt
 import functools
@@ -17,6 +20,7 @@ PACKAGE_DIR = Path(__file__).parent
 PLANS_DIR = PACKAGE_DIR / "plans"
 DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_PLAN = "sichuan-2016-2020.yaml"
+PLAN_STATUSES = {"upcoming": "未开始", "in_force": "实施中", "ended": "已结束"}
 
 EVENT_NAME = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
 DIMENSIONS = ("region", "programme", "department", "contract_type")
@@ -34,6 +38,7 @@ class Source(_Model):
     where: dict[str, str | int | bool] = {}
     amount: str | None = None
     sign: Literal[1, -1] = 1
+    date: str | None = None
     time: str | None = None
     dimensions: dict[Literal["region", "programme", "department", "contract_type"], str] = {}
 
@@ -79,6 +84,9 @@ class Period(_Model):
             raise ValueError("the period must end after it starts")
         return self
 
+    def __contains__(self, day):
+        return self.start <= day <= self.end
+
 
 class Plan(_Model):
     key: str
@@ -105,6 +113,12 @@ class Plan(_Model):
     @property
     def event_names(self):
         return sorted({s.event for f in self.figures for s in f.sources})
+
+    def status(self, as_of):
+        """``upcoming`` before the period, ``in_force`` during it (both ends included), ``ended`` after it."""
+        if as_of < self.period.start:
+            return "upcoming"
+        return "in_force" if as_of <= self.period.end else "ended"
 
 
 class Task(_Model):
@@ -142,6 +156,38 @@ def _resolve(name, directory):
 def load_plan(name=DEFAULT_PLAN):
     with open(_resolve(name, PLANS_DIR), encoding="utf-8") as f:
         return Plan.model_validate(yaml.safe_load(f))
+
+
+def load_plans(directory=PLANS_DIR):
+    """Every plan file (``<key>.yaml``) of ``directory``, ordered by the start of its period."""
+    found = []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        plan = load_plan(str(path))
+        if plan.key != path.stem:
+            raise ValueError(f"{path}: the file of plan {plan.key!r} must be named {plan.key}.yaml")
+        found.append(plan)
+    if not found:
+        raise ValueError(f"no plan files in {directory}")
+    return tuple(sorted(found, key=lambda p: (p.period.start, p.key)))
+
+
+def configured_plans(config):
+    """(every plan of ``METRICS_PLANS_DIR`` or plans/, the ``METRICS_PLAN`` setting or None) of a nameko config."""
+    return load_plans(config.get("METRICS_PLANS_DIR") or PLANS_DIR), config.get("METRICS_PLAN") or None
+
+
+def followed(plans, as_of, configured=None):
+    """The plan the home page and the alerts follow on ``as_of``: the ``configured`` one (its key, or its file
+    name without ``.yaml``), else the one in force, else the latest that has begun, else the first to come."""
+    if configured:
+        key = Path(configured).name.removesuffix(".yaml")
+        chosen = next((p for p in plans if p.key == key), None)
+        if chosen is None:
+            raise ValueError(f"METRICS_PLAN={configured!r} names none of the plans {[p.key for p in plans]}")
+        return chosen
+    in_force = [p for p in plans if p.status(as_of) == "in_force"]
+    begun = [p for p in plans if p.status(as_of) != "upcoming"]
+    return (in_force or begun or plans[:1])[-1]
 
 
 @functools.lru_cache(maxsize=None)

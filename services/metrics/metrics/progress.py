@@ -5,6 +5,12 @@ name, and one per breakdown value under ``<counter>|<dimension>=<value>`` (``yea
 Money is counted in integer fen so sums stay exact (``ttp_common.money``: a given amount with a
 fraction of a fen is refused, not rounded); amounts leave as exact decimals. Years and dates of
 the plan are China's (``ttp_common.clock``).
+
+An event counts on the date it takes effect (``effective_date``: the registration, approval,
+accreditation or revocation date its owner states), and towards a plan only when that date falls
+inside the plan's period. Events published before the field existed have none: they count on the
+China date of their own timestamp field (``registered_at``, ``approved_at``, ...), else of their
+CloudEvents time, which is what was counted before.
 """
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,6 +22,8 @@ from ttp_common import clock
 from ttp_common.models import Query
 from ttp_common.money import from_fen, round_fen, to_fen
 from ttp_common.reference import SICHUAN_REGIONS
+
+from .plan import PLAN_STATUSES
 
 CONTRACT_TYPES = {"development": "技术开发", "transfer": "技术转让", "licence": "技术许可",
                   "consulting": "技术咨询", "service": "技术服务"}
@@ -40,7 +48,23 @@ class AsOf(Query):
     as_of: AsOfDate
 
 
+PlanKey = Annotated[str | None, Field(default=None, max_length=100,
+                                      description="a plan's key (GET /api/v1/plans); default: the followed plan")]
+
+
+class PlansQuery(Query):
+    as_of: AsOfDate
+
+
+class PlanAsOf(Query):
+    """One target of one plan, on one day."""
+
+    plan: PlanKey
+    as_of: AsOfDate
+
+
 class ProgressQuery(Query):
+    plan: PlanKey
     as_of: AsOfDate
     breakdowns: bool = True
 
@@ -72,21 +96,33 @@ def _matches(source, data):
     return all(data.get(field) == wanted for field, wanted in source.where.items())
 
 
+def effective_date(source, data, event_time=None):
+    """The China date an event counts on: its ``source.date`` field, else the China date of its ``source.time``
+    field, else of its CloudEvents time (None when it has none of them)."""
+    day = data.get(source.date) if source.date else None
+    if isinstance(day, dt.date):
+        return day
+    if isinstance(day, int):  # Avro's date: days since 1970-01-01
+        return dt.date(1970, 1, 1) + dt.timedelta(days=day)
+    when = (as_datetime(data.get(source.time)) if source.time else None) or as_datetime(event_time)
+    return clock.china_date(when) if when is not None else None
+
+
 def increments(plan, event_name, data, event_time=None):
-    """The counter increments an event causes: {counter name: int}."""
+    """The counter increments an event causes in one plan: {counter name: int}; nothing for an event dated
+    outside the plan's period."""
     result = {}
     for figure in plan.figures:
         for source in figure.sources:
             if source.event != event_name or not _matches(source, data):
                 continue
+            day = effective_date(source, data, event_time)
+            if day is None or day not in plan.period:
+                continue
             amount = to_fen(data[source.amount]) if source.amount else 1
             amount *= source.sign
             name = figure.counter_name
-            keys = [name]
-            when = as_datetime(data.get(source.time)) if source.time else None
-            when = when or as_datetime(event_time)
-            if when is not None:
-                keys.append(f"{name}|year={clock.china_date(when).year}")
+            keys = [name, f"{name}|year={day.year}"]
             for dimension, field in source.dimensions.items():
                 value = bucket(dimension, data.get(field))
                 if value is not None:
@@ -145,8 +181,10 @@ def _breakdowns(plan, figure, counters):
 
 def progress(plan, counters, as_of, breakdowns=True):
     """Every target with goal, value, ratio and the value expected on ``as_of`` on a linear
-    path through the plan's period; ``behind`` when the value is below that path."""
+    path through the plan's period; ``behind`` when the plan is in force and the value is below
+    that path; ``met`` when the value has reached the goal (for an ended plan: its final verdict)."""
     fraction = elapsed_fraction(plan.period, as_of)
+    in_force = plan.status(as_of) == "in_force"
     rows = []
     for target in plan.targets:
         value = _value(target, counters.get(target.counter_name, 0))
@@ -158,12 +196,21 @@ def progress(plan, counters, as_of, breakdowns=True):
             "ratio": float(value / target.goal),
             "expected": expected,
             "pace": float(value / expected) if expected else None,
-            "behind": value < expected,
+            "behind": in_force and value < expected,
+            "met": value >= target.goal,
         }
         if breakdowns:
             row["breakdowns"] = _breakdowns(plan, target, counters)
         rows.append(row)
     return rows
+
+
+def summary(plan, as_of, followed):
+    """What a plan is, and where it stands on ``as_of``."""
+    status = plan.status(as_of)
+    return {"key": plan.key, "title": plan.title, "source": plan.source,
+            "period": {"start": plan.period.start, "end": plan.period.end},
+            "status": status, "status_label": PLAN_STATUSES[status], "followed": plan.key == followed.key}
 
 
 def indicators(plan, counters, breakdowns=True):

@@ -4,7 +4,7 @@ They are plain collections without document classes: the rule modules fold them 
 (``ledger.apply_event``, ``compliance.apply_event``), every field is kept even when null, and the
 counters take one bulk ``$inc`` per event.
 
-    counters          {_id: counter name, value: int}  (``progress``: money in fen)
+    counters          {_id: "<plan>/<counter name>", plan, counter, value: int}  (``progress``: money in fen)
     organizations     {_id: organization id, name, kind, region_code, supervising_department}
     annual_reports    {_id: report id, organization_id, year, region_code, department, filed, ...}
     tasks             {_id: task id, status, note, updated_by, updated_at, revision, event_id}
@@ -24,17 +24,21 @@ COLLECTIONS = (COUNTERS, ORGANIZATIONS, REPORTS, TASKS, META)
 META_ID = "projection"
 
 
-def counters(repo):
-    """{counter name: int}."""
-    return {doc["_id"]: doc["value"] for doc in repo.db[COUNTERS].find({}, session=repo.session)}
+def counters(repo, plan_key):
+    """{counter name: int} of one plan."""
+    return {doc["counter"]: doc["value"]
+            for doc in repo.db[COUNTERS].find({"plan": plan_key}, session=repo.session)}
 
 
 def add_to_counters(repo, increments):
-    """Add {counter name: int} to the counters (created at 0), in one round trip."""
-    if increments:
-        repo.db[COUNTERS].bulk_write([UpdateOne({"_id": counter}, {"$inc": {"value": amount}}, upsert=True)
-                                      for counter, amount in sorted(increments.items())],
-                                     ordered=True, session=repo.session)
+    """Add {plan key: {counter name: int}} to the counters (created at 0), in one round trip."""
+    updates = [UpdateOne({"_id": f"{plan_key}/{counter}"},
+                         {"$inc": {"value": amount}, "$setOnInsert": {"plan": plan_key, "counter": counter}},
+                         upsert=True)
+               for plan_key, by_counter in sorted(increments.items())
+               for counter, amount in sorted(by_counter.items())]
+    if updates:
+        repo.db[COUNTERS].bulk_write(updates, ordered=True, session=repo.session)
 
 
 def meta(repo):

@@ -70,7 +70,7 @@ def read_all(bootstrap, topics, idle_ms=1500):
 
 def rebuild(config, progress=None):
     """Wipe and replay; returns {"records": n, "applied": n, "skipped": n, "undecodable": n}."""
-    plan = plans.load_plan(config.get("METRICS_PLAN") or plans.DEFAULT_PLAN)
+    all_plans, _ = plans.configured_plans(config)
     prefix = setting(config, "KAFKA_TOPIC_PREFIX")
     topics = sorted({avro.event_topic(name, prefix) for name in CONSUMED_EVENTS})
     client = pymongo.MongoClient(setting(config, "MONGO_URI"), tz_aware=True)
@@ -90,7 +90,7 @@ def rebuild(config, progress=None):
             if event.event_name not in CONSUMED_EVENTS:
                 stats["skipped"] += 1
                 continue
-            if _apply(client, db, plan, event):
+            if _apply(client, db, all_plans, event):
                 stats["applied"] += 1
             else:
                 stats["skipped"] += 1
@@ -101,7 +101,7 @@ def rebuild(config, progress=None):
     return stats
 
 
-def _apply(client, db, plan, event):
+def _apply(client, db, all_plans, event):
     marker = f"{projection.HANDLER}|{event.id}"
 
     def callback(session):
@@ -109,7 +109,7 @@ def _apply(client, db, plan, event):
             return False  # the same event twice on the topic (an at-least-once relay)
         db[PROCESSED].insert_one({"_id": marker, "handler": projection.HANDLER, "type": event.type,
                                   "topic": event.topic, "at": now()}, session=session)
-        projection.project(Repository.of(db, session), plan, event.event_name, event.data, event.id, event.time,
+        projection.project(Repository.of(db, session), all_plans, event.event_name, event.data, event.id, event.time,
                            clock.now_ms())
         return True
 

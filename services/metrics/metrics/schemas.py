@@ -2,31 +2,63 @@
 entrypoints' declarations; request bodies are pydantic models)."""
 from ttp_common import web
 
-from .plan import TASK_STATUSES
+from .plan import PLAN_STATUSES, TASK_STATUSES
 
 DECIMAL = {"type": "string", "description": "exact decimal"}
 BREAKDOWN = {"type": "array", "items": {"type": "object", "properties": {"value": DECIMAL}}}
 TARGET = {
     "type": "object",
-    "required": ["key", "label", "unit", "goal", "value", "ratio", "expected", "pace", "behind"],
+    "required": ["key", "label", "unit", "goal", "value", "ratio", "expected", "pace", "behind", "met"],
     "properties": {
         "key": {"type": "string"}, "label": {"type": "string"},
         "unit": {"type": "string", "enum": ["count", "yuan"]},
         "goal": DECIMAL, "value": DECIMAL,
         "ratio": {"type": "number", "description": "value / goal"},
-        "expected": {**DECIMAL, "description": "value expected on as_of on a linear path through the plan's period"},
+        "expected": {**DECIMAL, "description": "value expected on as_of on a linear path through the plan's period "
+                     "(0 before it, the goal after it)"},
         "pace": {"type": ["number", "null"], "description": "value / expected (null before the period)"},
-        "behind": {"type": "boolean", "description": "value below the linear path"},
+        "behind": {"type": "boolean", "description": "the plan is in force on as_of and the value is below the "
+                   "linear path (never for an upcoming or ended plan)"},
+        "met": {"type": "boolean", "description": "the value has reached the goal (for an ended plan: the final "
+                "verdict)"},
         "breakdowns": {"type": "object", "description": "by year, region (21 divisions), programme (15), "
                        "department and contract type, as the target's sources declare",
                        "additionalProperties": BREAKDOWN},
+    },
+}
+PLAN = {
+    "type": "object",
+    "required": ["key", "title", "source", "period", "status", "status_label", "followed"],
+    "properties": {
+        "key": {"type": "string"}, "title": {"type": "string"},
+        "source": {"type": "string", "description": "the published text the plan's figures come from"},
+        "period": {"type": "object", "required": ["start", "end"],
+                   "properties": {"start": {"type": "string", "format": "date"},
+                                  "end": {"type": "string", "format": "date"}}},
+        "status": {"type": "string", "enum": list(PLAN_STATUSES), "description": "on as_of (China's calendar)"},
+        "status_label": {"type": "string"},
+        "followed": {"type": "boolean", "description": "the plan the home page and the alerts follow"},
+    },
+}
+PLAN_TARGET = {"type": "object", "required": ["key", "label", "unit", "goal"],
+               "properties": {"key": {"type": "string"}, "label": {"type": "string"},
+                              "unit": {"type": "string", "enum": ["count", "yuan"]}, "goal": DECIMAL}}
+PLAN_LIST = {
+    "type": "object",
+    "required": ["as_of", "followed", "plans"],
+    "properties": {
+        "as_of": {"type": "string", "format": "date"},
+        "followed": {"type": "string", "description": "the key of the followed plan"},
+        "plans": {"type": "array", "description": "every plan, by the start of its period",
+                  "items": {"allOf": [web.ref("Plan"), {"type": "object", "required": ["targets"], "properties": {
+                      "targets": {"type": "array", "items": PLAN_TARGET}}}]}},
     },
 }
 PROGRESS = {
     "type": "object",
     "required": ["plan", "as_of", "targets", "indicators", "counters"],
     "properties": {
-        "plan": {"type": "object"},
+        "plan": web.ref("Plan"),
         "as_of": {"type": "string", "format": "date"},
         "targets": {"type": "array", "items": web.ref("Target")},
         "indicators": {"type": "array", "items": {"type": "object"}},
@@ -89,5 +121,5 @@ PIPELINE = {
     },
 }
 
-SCHEMAS = {"Progress": PROGRESS, "Target": TARGET, "Task": TASK, "TaskList": TASK_LIST, "Compliance": COMPLIANCE,
+SCHEMAS = {"Plan": PLAN, "PlanList": PLAN_LIST, "Progress": PROGRESS, "Target": TARGET, "Task": TASK, "TaskList": TASK_LIST, "Compliance": COMPLIANCE,
            "ComplianceList": COMPLIANCE_LIST, "Pipeline": PIPELINE}

@@ -1,8 +1,13 @@
 """Fixtures for the metrics service's tests: one real service container per module, talked to over HTTP, and a
-fake unit of work for the handler unit tests."""
+fake unit of work for the handler unit tests; plan files of the tests' own come from ``_plans``."""
+import sys
+from pathlib import Path
+
 import pytest
 
 from ttp_testing import service_api_fixture
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 api = service_api_fixture("metrics")
 

@@ -24,13 +24,14 @@ def test_progress_on_an_empty_database_lists_every_target_at_zero(api):
     assert set(body) == {"plan", "as_of", "targets", "indicators", "counters"}
     assert body["plan"]["key"] == "sichuan-2016-2020" and body["as_of"] == "2018-07-02"
     assert body["plan"]["period"] == {"start": "2016-01-01", "end": "2020-12-31"}
+    assert (body["plan"]["status"], body["plan"]["status_label"], body["plan"]["followed"]) == ("in_force", "实施中", True)
     assert body["counters"] == {}
     assert [t["key"] for t in body["targets"]] == [t.key for t in PLAN.targets]
     for row, target in zip(body["targets"], PLAN.targets):
         assert row["label"] == target.label and row["unit"] == target.unit
         assert isinstance(row["goal"], str) and Decimal(row["goal"]) == target.goal  # exact decimals as strings
         assert isinstance(row["value"], str) and Decimal(row["value"]) == 0
-        assert row["ratio"] == 0 and row["behind"] is True
+        assert row["ratio"] == 0 and row["behind"] is True and row["met"] is False
         assert len(row["breakdowns"]["region"]) == 21
     goals = {row["key"]: (row["goal"], row["expected"]) for row in body["targets"]}
     assert goals["transformation_projects"] == ("2000", "1001")
@@ -39,10 +40,30 @@ def test_progress_on_an_empty_database_lists_every_target_at_zero(api):
     assert "breakdowns" not in api.get("/api/v1/progress?breakdowns=false").json()["targets"][0]
 
 
+def test_the_plans_are_listed_and_an_ended_plan_is_not_behind(api):
+    body = api.get("/api/v1/plans?as_of=2026-12-02").json()
+    assert body["as_of"] == "2026-12-02" and body["followed"] == "sichuan-2016-2020"
+    [plan] = body["plans"]  # the packaged plans: no successor plan has been published
+    assert (plan["key"], plan["status"], plan["status_label"], plan["followed"]) == (
+        "sichuan-2016-2020", "ended", "已结束", True)
+    assert plan["source"].startswith("川办发〔2016〕71号") and plan["period"]["end"] == "2020-12-31"
+    assert [(t["key"], t["goal"]) for t in plan["targets"]][0] == ("transformation_projects", "2000")
+    assert api.get("/api/v1/plans?as_of=2015-06-01").json()["plans"][0]["status"] == "upcoming"
+    ended = api.get("/api/v1/progress?plan=sichuan-2016-2020&as_of=2026-12-02").json()
+    assert ended["plan"]["status"] == "ended"
+    for row in ended["targets"]:
+        assert row["behind"] is False and row["met"] is False and Decimal(row["expected"]) == Decimal(row["goal"])
+
+
 def test_one_target_and_bad_parameters(api):
     row = api.get("/api/v1/progress/service_institutions?as_of=2020-12-31").json()
     assert row["goal"] == "1000" and row["expected"] == "1000" and row["value"] == "0"
+    assert api.get("/api/v1/progress/service_institutions?plan=sichuan-2016-2020").json()["goal"] == "1000"
     assert_error(api.get("/api/v1/progress/not_a_target"), 404, "not_found")
+    for url in ("/api/v1/progress?plan=sichuan-2021-2025", "/api/v1/progress/service_institutions?plan=x",
+                "/api/v1/progress?plan=%7B%22%24ne%22%3A1%7D"):
+        body = assert_error(api.get(url), 400, "unknown_plan")
+        assert body["fields"][0]["path"] == "plan"
     body = assert_error(api.get("/api/v1/progress?as_of=2018-13-01"), 400, "validation_failed")
     assert body["fields"][0]["path"] == "as_of"
     assert_error(api.get("/api/v1/tasks?status=finished"), 400, "validation_failed")
@@ -106,15 +127,20 @@ def test_metrics_export_targets_breakdowns_ledger_and_pipeline(api):
     lines = response.text.splitlines()
     assert any(line.startswith("ttp_entrypoint_calls_total{") and 'service="metrics"' in line
                and 'entrypoint="get_progress"' in line and 'outcome="ok"' in line for line in lines)
-    assert 'ttp_target_goal{target="transformation_projects",unit="count"} 2000.0' in lines
-    assert 'ttp_target_value{target="contract_turnover_yuan",unit="yuan"} 0.0' in lines
-    assert 'ttp_target_expected{target="service_institutions",unit="count"} 1000.0' in lines  # the plan ended
-    assert ('ttp_target_value_by_region{region="513400",region_name="凉山彝族自治州",target="service_institutions",'
-            'unit="count"} 0.0') in lines
-    assert ('ttp_target_value_by_programme{programme="15",programme_name="国际科技合作科技成果转化专项",'
+    plan = 'plan="sichuan-2016-2020"'
+    assert f'ttp_target_goal{{{plan},target="transformation_projects",unit="count"}} 2000.0' in lines
+    assert f'ttp_target_value{{{plan},target="contract_turnover_yuan",unit="yuan"}} 0.0' in lines
+    assert f'ttp_target_expected{{{plan},target="service_institutions",unit="count"}} 1000.0' in lines  # it ended
+    assert f'ttp_target_met{{{plan},target="service_institutions",unit="count"}} 0.0' in lines
+    assert 'ttp_plan_target_goal{target="transformation_projects",unit="count"} 2000.0' in lines  # deprecated
+    assert (f'ttp_target_value_by_region{{{plan},region="513400",region_name="凉山彝族自治州",'
+            'target="service_institutions",unit="count"} 0.0') in lines
+    assert (f'ttp_target_value_by_programme{{{plan},programme="15",programme_name="国际科技合作科技成果转化专项",'
             'target="transformation_projects",unit="count"} 0.0') in lines
-    assert ('ttp_target_value_by_contract_type{contract_type="licence",contract_type_name="技术许可",'
+    assert (f'ttp_target_value_by_contract_type{{contract_type="licence",contract_type_name="技术许可",{plan},'
             'target="contract_turnover_yuan",unit="yuan"} 0.0') in lines
+    assert f'ttp_plan_in_force{{{plan}}} 0.0' in lines and f'ttp_plan_followed{{{plan}}} 1.0' in lines
+    assert f'ttp_plan_period_end_timestamp_seconds{{{plan}}} 1.6094304e+09' in lines  # 2021-01-01T00:00+08:00
     assert 'ttp_task_overdue{task="6"} 1.0' in lines
     assert any(line.startswith("ttp_tasks_overdue ") for line in lines)
     assert any(line.startswith("ttp_consumer_lag_available{") and 'service="metrics"' in line
@@ -129,7 +155,8 @@ def test_openapi_document_describes_the_api(api):
     assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Progress"}
     assert "patch" in spec["paths"]["/api/v1/tasks/{task_id}"]
-    assert {"Progress", "Target", "Task", "TaskUpdate", "Compliance"} <= set(spec["components"]["schemas"])
+    assert {"Plan", "PlanList", "Progress", "Target", "Task", "TaskUpdate", "Compliance"} <= set(
+        spec["components"]["schemas"])
 
 
 def test_progress_takes_no_writes(api):
@@ -156,6 +183,7 @@ def test_responses_match_the_schemas_the_document_gives(api):
                       ("/api/v1/compliance", "/api/v1/compliance"),
                       ("/api/v1/compliance/2018", "/api/v1/compliance/{year}"),
                       ("/api/v1/pipeline", "/api/v1/pipeline"),
+                      ("/api/v1/plans", "/api/v1/plans"), ("/api/v1/progress", "/api/v1/progress"),
                       ("/api/v1/progress/service_institutions", "/api/v1/progress/{key}")):
         response = api.get(url)
         assert response.status_code == 200, response.text

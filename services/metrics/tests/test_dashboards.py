@@ -31,6 +31,7 @@ from nameko.testing.utils import find_free_port
 from ttp_common.paths import REPO_ROOT
 from ttp_common.reference import uscc_check_character
 from ttp_testing import header, nameko_run, produce_raw, read_topic, tokens, unique, wait_for
+from ttp_testing.plans import plans_dir
 
 GRAFANA_DIR = REPO_ROOT / "deploy" / "grafana"
 PROMETHEUS_DIR = REPO_ROOT / "deploy" / "prometheus"
@@ -99,7 +100,9 @@ def stack(tmp_path_factory):
         pytest.skip("prometheus not installed (make system-deps)")
     tmp = tmp_path_factory.mktemp("dashboards")
     with nameko_run(SERVICES, tmp, prefix=f"{unique('dash')}.",
-                    env={"CONSUMER_RETRY_BACKOFF_SECONDS": "0.05"}) as platform:
+                    env={"CONSUMER_RETRY_BACKOFF_SECONDS": "0.05",
+                         # the day's work counts in a plan in force today; $plan starts on it (newest key first)
+                         "METRICS_PLANS_DIR": str(plans_dir(in_force=True))}) as platform:
         ports = {name: int(url.rsplit(":", 1)[1]) for name, url in platform.urls.items()}
         jobs = prometheus_config(ports, tmp / "prometheus.yml")
         prom_port = find_free_port()
@@ -228,7 +231,8 @@ def prom(stack, path, **params):
 
 def variables(doc, stack):
     """{"$name": value} of a dashboard's template variables as Grafana sends them with their default
-    (All: the allValue, or every value the variable's label_values() query finds), and those values."""
+    (All: the allValue, or every value the variable's label_values() query finds; no default: the first
+    value in the variable's sort order, 1 alphabetical, 2 alphabetical descending), and those values."""
     found = {}
     for var in (doc.get("templating") or {}).get("list", []):
         assert var["type"] == "query", var
@@ -236,8 +240,12 @@ def variables(doc, stack):
         assert match, f"{doc['title']}: variable {var['name']} query {var['query']!r} is not label_values(metric, label)"
         metric, label = match.groups()
         values = prom(stack, f"label/{label}/values", **{"match[]": metric})["data"]
-        if var["current"]["value"] in ("$__all", ["$__all"]):
+        current = (var.get("current") or {}).get("value")
+        if current in ("$__all", ["$__all"]):
             value = var.get("allValue") or "(" + "|".join(map(re.escape, values)) + ")"
+        elif current is None:
+            assert values and var.get("sort") in (1, 2), f"{doc['title']}: {var['name']} has no value to start from"
+            value = sorted(values, reverse=var["sort"] == 2)[0]
         else:
             value = var["current"]["value"]
         found[var["name"]] = (value, values)
@@ -322,6 +330,16 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(stack):
     for name, title, panel_title, expr, _ in queries:  # and valid as written with any variable value
         body = prom(stack, "query", query=concrete(expr, {"service": "x"}))
         assert body["status"] == "success", f"{name} «{title}» panel «{panel_title}»: {expr!r}: {body.get('error')}"
+
+    # The plan dashboards offer every plan the service measures in $plan and start on the newest key; the panels
+    # show the selected plan only.
+    for name in ("plan-targets.json", "plan-breakdowns.json"):
+        value, values = variables(json.loads(committed()[name]), stack)["plan"]
+        assert (value, sorted(values)) == ("test-in-force", ["sichuan-2016-2020", "test-in-force"]), name
+    for name, title, panel_title, _, expr in queries:
+        if name.startswith("plan-") and "plan=" in expr:
+            shown = {s["metric"].get("plan") for s in prom(stack, "query", query=expr)["data"]["result"]}
+            assert shown <= {"test-in-force", None}, f"{name} panel «{panel_title}»: {expr!r} shows plans {shown}"
 
     # The service RED dashboard shows every one of the five services, on every panel and in $service.
     red = json.loads(committed()["service-red.json"])

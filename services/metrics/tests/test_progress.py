@@ -9,8 +9,12 @@ from pydantic import ValidationError
 
 from ttp_common.money import from_fen, to_fen
 
-from metrics.plan import PLANS_DIR, Plan, load_plan
-from metrics.progress import elapsed_fraction, increments, indicators, progress
+from metrics.plan import PLANS_DIR, Plan, followed, load_plan, load_plans
+from metrics.progress import effective_date, elapsed_fraction, increments, indicators, progress
+
+from ttp_testing.plans import plan_file
+
+from _plans import test_plan
 
 PLAN = load_plan()
 APPROVED = "finance.transformation_project.approved.v1"
@@ -61,16 +65,94 @@ def test_the_plans_headline_targets_are_data():
     assert len(PLAN.programmes) == 15 and PLAN.programmes[14] == "军民融合科技成果转化专项"
 
 
-def test_a_successor_plan_is_a_data_file(tmp_path):
-    raw = yaml.safe_load((PLANS_DIR / "sichuan-2016-2020.yaml").read_text("utf-8"))
-    raw.update(key="sichuan-2021-2025", period={"start": "2021-01-01", "end": "2025-12-31"})
+LATER_PLAN = test_plan("test-2021-2025", "2021-01-01", "2025-12-31")
+
+
+def test_a_successor_plan_is_a_data_file_that_counts_only_its_own_period():
+    raw = plan_file("test-2021-2025", "2021-01-01", "2025-12-31")
     raw["targets"] = [{**raw["targets"][3], "goal": 1500}]
     successor = Plan.model_validate(raw)
+    accredited = {"organization_id": "o", "region_code": "510100", "accredited_at": T2018}
+    assert increments(successor, "registry.organization.accredited.v1", accredited) == {}
     inc = increments(successor, "registry.organization.accredited.v1",
-                     {"organization_id": "o", "region_code": "510100"}, T2018)
-    assert inc["service_institutions"] == 1
+                     {**accredited, "effective_date": dt.date(2023, 3, 1)})
+    assert inc["service_institutions"] == 1 and inc["service_institutions|year=2023"] == 1
     rows = progress(successor, inc, dt.date(2023, 7, 2))
     assert [r["key"] for r in rows] == ["service_institutions"] and rows[0]["goal"] == 1500
+
+
+def test_a_contract_dated_inside_2016_2020_counts_there_and_not_in_a_plan_that_starts_in_2021():
+    registered_in_2020 = {**contract("10.00", "8.00"), "registered_at": dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc),
+                          "effective_date": dt.date(2020, 12, 31)}
+    assert increments(PLAN, CONTRACT, registered_in_2020)["contract_turnover_fen|year=2020"] == 800
+    assert increments(LATER_PLAN, CONTRACT, registered_in_2020) == {}
+    registered_in_2021 = {**registered_in_2020, "effective_date": dt.date(2021, 1, 1)}
+    assert increments(PLAN, CONTRACT, registered_in_2021) == {}
+    assert increments(LATER_PLAN, CONTRACT, registered_in_2021)["contract_turnover_fen"] == 800
+
+
+def test_the_effective_date_wins_and_old_events_fall_back_to_their_timestamp_in_chinas_calendar():
+    source = PLAN.targets[0].sources[0]
+    late_evening = dt.datetime(2020, 12, 31, 16, 30, tzinfo=dt.timezone.utc)  # 1 January 2021 in Sichuan
+    assert effective_date(source, {"approved_at": late_evening, "effective_date": dt.date(2019, 5, 1)}) == \
+        dt.date(2019, 5, 1)
+    assert effective_date(source, {"approved_at": late_evening}) == dt.date(2021, 1, 1)
+    assert effective_date(source, {"approved_at": late_evening, "effective_date": None}) == dt.date(2021, 1, 1)
+    assert effective_date(source, {"effective_date": 17532}) == dt.date(2018, 1, 1)  # Avro date: days since 1970
+    assert effective_date(source, {}, T2018) == dt.date(2018, 6, 1)  # neither: the CloudEvents time
+    assert effective_date(source, {}) is None
+    assert increments(PLAN, APPROVED, project("major", approved_at=late_evening)) == {}  # after the period
+    assert increments(PLAN, "talent.person.registered.v1", {"person_id": "p"}) == {}  # undated: counted nowhere
+
+
+def test_the_period_includes_its_first_and_last_days():
+    for day, counted in ((dt.date(2015, 12, 31), False), (dt.date(2016, 1, 1), True),
+                         (dt.date(2020, 12, 31), True), (dt.date(2021, 1, 1), False)):
+        inc = increments(PLAN, APPROVED, {**project("major"), "effective_date": day})
+        assert ("transformation_projects" in inc) is counted, day
+
+
+def test_a_plan_is_upcoming_in_force_or_ended():
+    assert [PLAN.status(dt.date(*d)) for d in ((2015, 12, 31), (2016, 1, 1), (2020, 12, 31), (2021, 1, 1))] == \
+        ["upcoming", "in_force", "in_force", "ended"]
+
+
+def test_an_ended_plan_shows_its_final_figures_and_whether_each_goal_was_met_never_behind():
+    events = [(APPROVED, project("major"))] * 600 + [(CONTRACT, contract("10.00", "8.00"))]
+    rows = progress(PLAN, apply(events), dt.date(2026, 12, 2))
+    for r in rows:
+        assert r["behind"] is False and r["expected"] == r["goal"]
+    major = row(rows, "major_transformation_projects")
+    assert (major["value"], major["met"], major["pace"]) == (600, True, 1.2)
+    assert (row(rows, "transformation_projects")["met"], row(rows, "contract_turnover_yuan")["met"]) == (False, False)
+    during = row(progress(PLAN, apply(events), dt.date(2020, 6, 30)), "transformation_projects")
+    assert during["behind"] is True and during["met"] is False
+
+
+def test_the_followed_plan_is_the_configured_one_else_the_one_in_force(tmp_path):
+    plans = (PLAN, LATER_PLAN)
+    assert followed(plans, dt.date(2018, 1, 1)) is PLAN
+    assert followed(plans, dt.date(2023, 1, 1)) is LATER_PLAN
+    assert followed(plans, dt.date(2030, 1, 1)) is LATER_PLAN  # none in force: the latest that has begun
+    assert followed(plans, dt.date(2010, 1, 1)) is PLAN  # none begun: the first to come
+    assert followed(plans, dt.date(2023, 1, 1), "sichuan-2016-2020") is PLAN
+    assert followed(plans, dt.date(2023, 1, 1), "sichuan-2016-2020.yaml") is PLAN
+    with pytest.raises(ValueError, match="names none of the plans"):
+        followed(plans, dt.date(2023, 1, 1), "sichuan-2031-2035")
+
+
+def test_every_file_of_the_plans_directory_is_a_plan_named_by_its_key(tmp_path):
+    for raw in (plan_file("b-2021-2025", "2021-01-01", "2025-12-31"), plan_file("a-2026-2030", "2026-01-01",
+                                                                                 "2030-12-31")):
+        (tmp_path / f"{raw['key']}.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert [p.key for p in load_plans(tmp_path)] == ["b-2021-2025", "a-2026-2030"]  # by their periods
+    assert [p.key for p in load_plans()] == ["sichuan-2016-2020"]
+    (tmp_path / "misnamed.yaml").write_text(yaml.safe_dump(plan_file("c", "2031-01-01", "2035-12-31"),
+                                                           allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="must be named c.yaml"):
+        load_plans(tmp_path)
+    with pytest.raises(ValueError, match="no plan files"):
+        load_plans(tmp_path / "empty")
 
 
 @pytest.mark.parametrize("change, message", [
@@ -102,8 +184,9 @@ def test_fen_conversion_is_exact_and_refuses_fractions_of_a_fen():
 
 def test_registration_alone_does_not_count_as_a_service_institution():
     inc = increments(PLAN, "registry.organization.registered.v1",
-                     {"organization_id": "o", "kind": "service_institution", "region_code": "510700"})
-    assert inc == {"organizations_registered": 1, "organizations_registered|region=510700": 1}
+                     {"organization_id": "o", "kind": "service_institution", "region_code": "510700"}, T2018)
+    assert inc == {"organizations_registered": 1, "organizations_registered|region=510700": 1,
+                   "organizations_registered|year=2018": 1}
 
 
 def test_an_accreditation_counts_towards_the_target_and_a_revocation_takes_it_back():
@@ -158,8 +241,8 @@ def test_the_year_is_beijing_time():
 
 
 def test_people_are_counted_and_unrelated_events_change_nothing():
-    assert increments(PLAN, "talent.person.registered.v1", {"person_id": "p", "kinds": ["broker"]}) == \
-        {"people_registered": 1}
+    assert increments(PLAN, "talent.person.registered.v1", {"person_id": "p", "kinds": ["broker"]}, T2018) == \
+        {"people_registered": 1, "people_registered|year=2018": 1}
     assert increments(PLAN, "metrics.task.updated.v1", {"task_id": "t"}) == {}
 
 

@@ -10,6 +10,8 @@ from metrics import read_models
 from metrics.handlers import projection as handlers
 from metrics.plan import load_plan
 
+from _plans import test_plan
+
 PLAN = load_plan()
 CONTRACT = "transactions.contract.registered.v1"
 T2019 = dt.datetime(2019, 3, 2, 2, 0, 0, 123456, tzinfo=dt.timezone.utc)
@@ -23,14 +25,14 @@ def contract(amount, turnover, contract_type="transfer"):
 
 
 def project(uow, name, data, event_id="e1", time=T2019):
-    handlers.project(uow, PLAN, name, data, event_id, time, AT)
+    handlers.project(uow, (PLAN,), name, data, event_id, time, AT)
 
 
 def test_a_registered_contract_moves_both_amounts_in_fen_and_the_pipeline(uow):
     project(uow, CONTRACT, contract("1500000.50", "1200000.25"))
     project(uow, CONTRACT, contract("0.10", "0.10", contract_type="service"), event_id="e2")
 
-    counters = read_models.counters(uow)
+    counters = read_models.counters(uow, PLAN.key)
     assert counters["contract_turnover_fen"] == 120000035 and counters["contract_amount_fen"] == 150000060
     assert counters["contract_turnover_fen|region=511300"] == 120000035
     assert counters["contract_turnover_fen|contract_type=service"] == 10
@@ -40,10 +42,25 @@ def test_a_registered_contract_moves_both_amounts_in_fen_and_the_pipeline(uow):
     assert meta["last_event_time"] == T2019.replace(microsecond=123000)  # MongoDB keeps milliseconds
 
 
+def test_one_event_counts_in_each_plan_whose_period_holds_its_date_and_nowhere_else(uow):
+    plans = (PLAN, test_plan("test-2021-2025", "2021-01-01", "2025-12-31"),
+             test_plan("test-2019-2023", "2019-01-01", "2023-12-31"))
+    handlers.project(uow, plans, CONTRACT, {**contract("2.00", "1.00"), "effective_date": dt.date(2020, 5, 1)},
+                     "e1", AT, AT)
+    handlers.project(uow, plans, CONTRACT, {**contract("20.00", "10.00"), "effective_date": dt.date(2022, 5, 1)},
+                     "e2", AT, AT)
+    handlers.project(uow, plans, CONTRACT, {**contract("200.00", "100.00"), "effective_date": dt.date(2030, 1, 1)},
+                     "e3", AT, AT)
+    turnover = {p.key: read_models.counters(uow, p.key).get("contract_turnover_fen") for p in plans}
+    assert turnover == {"sichuan-2016-2020": 100, "test-2021-2025": 1000, "test-2019-2023": 1100}
+    assert read_models.counters(uow, "test-2019-2023")["contract_turnover_fen|year=2022"] == 1000
+    assert read_models.meta(uow)["applied"] == 3  # the 2030 contract is applied, and counted in no plan
+
+
 def test_a_fraction_of_a_fen_is_refused_and_nothing_is_counted(uow):
     with pytest.raises(ValueError, match="not a whole number of fen"):
         project(uow, CONTRACT, contract("1.005", "1.00"))
-    assert read_models.counters(uow) == {} and read_models.meta(uow) == {}
+    assert read_models.counters(uow, PLAN.key) == {} and read_models.meta(uow) == {}
 
 
 def test_universities_join_the_directory_and_their_reports_are_folded(uow):
@@ -59,7 +76,7 @@ def test_universities_join_the_directory_and_their_reports_are_folded(uow):
     [report] = read_models.annual_reports(uow, 2018)
     assert (report["filed"], report["late"], report["flagged_missing"], report["department"]) == (
         True, True, True, "教育厅")
-    assert read_models.counters(uow)["organizations_registered"] == 2
+    assert read_models.counters(uow, PLAN.key)["organizations_registered"] == 2
 
 
 def test_task_events_apply_in_time_order(uow):

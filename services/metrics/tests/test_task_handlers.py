@@ -47,7 +47,7 @@ def test_the_services_own_event_coming_back_changes_nothing(uow):
     [event] = uow.events
     ce_id, ce_time = handlers.message_identity(event.message)
 
-    projection.project(uow, PLAN, event.name, event.data, ce_id, ce_time, ce_time)
+    projection.project(uow, (PLAN,), event.name, event.data, ce_id, ce_time, ce_time)
 
     assert read_models.task_state(uow, "22") == {"_id": "22", **state}
     assert read_models.meta(uow)["applied"] == 1  # seen and counted, nothing else changed

@@ -21,7 +21,7 @@ class ProjectionEntrypoints:
 
     @consume(*CONSUMED_EVENTS)
     def project_event(self, event):
-        self.store.transact(handlers.project, self.plans.plan, event.event_name, event.data, event.id, event.time,
+        self.store.transact(handlers.project, self.plans.all, event.event_name, event.data, event.id, event.time,
                             clock.now_ms(), dedup=event)
         if event.time is not None:
             PROJECTION_DELAY.labels(self.name).observe(max(0.0, time.time() - event.time.timestamp()))

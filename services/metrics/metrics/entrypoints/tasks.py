@@ -18,7 +18,7 @@ class TaskEntrypoints:
     @endpoint("GET", "/api/v1/tasks", query=ledger.TaskQuery, response="TaskList",
               summary="The task ledger (重点工作与任务分工表) with status and overdue flags (public)")
     def list_tasks(self, ctx):
-        as_of, states, plan = ctx.query.as_of, read_models.task_states(self.store), self.plans.plan
+        as_of, states, plan = ctx.query.as_of, read_models.task_states(self.store), self.plans.followed()
         views = [ledger.view(task, states.get(task.id), plan, as_of) for task in self.plans.ledger.tasks]
         return {"source": self.plans.ledger.source, "as_of": as_of, "summary": ledger.summary(views),
                 "tasks": ledger.select(views, ctx.query)}
@@ -27,7 +27,7 @@ class TaskEntrypoints:
               summary="One task (public)")
     def get_task(self, ctx, task_id):
         task = self._task(task_id)
-        return ledger.view(task, read_models.task_state(self.store, task.id), self.plans.plan, ctx.query.as_of)
+        return ledger.view(task, read_models.task_state(self.store, task.id), self.plans.followed(), ctx.query.as_of)
 
     @endpoint("PATCH", "/api/v1/tasks/<string:task_id>", roles=(Roles.ADMIN,), body=ledger.TaskUpdate,
               response="Task", parameters={"task_id": TASK_ID},
@@ -35,7 +35,7 @@ class TaskEntrypoints:
     def update_task(self, ctx, task_id):
         task = self._task(task_id)
         state = self.store.transact(handlers.update, task, ctx.body, ctx.principal, actor=ctx.actor)
-        return ledger.view(task, state, self.plans.plan, clock.china_date())
+        return ledger.view(task, state, self.plans.followed(), clock.china_date())
 
     def _task(self, task_id):
         task = self.plans.ledger.get(task_id)

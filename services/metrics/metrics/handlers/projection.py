@@ -23,20 +23,18 @@ def consumed_events(plan):
 
 def all_consumed_events():
     """The events of every plan file in plans/."""
-    names = set()
-    for path in sorted(plans.PLANS_DIR.glob("*.yaml")):
-        names.update(consumed_events(plans.load_plan(path.name)))
-    return sorted(names)
+    return sorted({name for plan in plans.load_plans() for name in consumed_events(plan)})
 
 
 CONSUMED_EVENTS = tuple(all_consumed_events())
 
 
-def project(uow, plan, event_name, data, event_id, event_time, at):
-    """Fold one event (its name, data, ``ce_id`` and ``ce_time``) into every read model it concerns;
-    ``at``: when it is applied."""
+def project(uow, plans, event_name, data, event_id, event_time, at):
+    """Fold one event (its name, data, ``ce_id`` and ``ce_time``) into every read model it concerns, the figures
+    of each of ``plans`` whose period holds its date among them; ``at``: when it is applied."""
     event_time = clock.to_ms(event_time) if event_time is not None else None  # MongoDB keeps milliseconds
-    read_models.add_to_counters(uow, progress.increments(plan, event_name, data, event_time))
+    read_models.add_to_counters(uow, {plan.key: progress.increments(plan, event_name, data, event_time)
+                                      for plan in plans})
     if event_name == ORGANIZATION_REGISTERED:
         entry = compliance.organization(data)
         if entry is not None:
