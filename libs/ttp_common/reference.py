@@ -1,7 +1,11 @@
 """Reference data every service shares (DESIGN §6)."""
+import re
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, ValidationInfo
+
+from .counties import SICHUAN_COUNTIES
+from .refusals import Unprocessable
 
 # The 21 prefecture-level divisions of Sichuan, GB/T 2260 codes.
 SICHUAN_REGIONS = {
@@ -27,6 +31,20 @@ SICHUAN_REGIONS = {
     "513300": "甘孜藏族自治州",
     "513400": "凉山彝族自治州",
 }
+
+# Every division an organization, a plan project or a scope may name: the prefectures and their counties.
+SICHUAN_DIVISIONS = {**SICHUAN_REGIONS, **SICHUAN_COUNTIES}
+
+
+def prefecture_of(code):
+    """The prefecture a known division lies in (itself for a prefecture): 510104 → 510100; None if unknown."""
+    code = str(code)
+    if code in SICHUAN_REGIONS:
+        return code
+    if code in SICHUAN_COUNTIES:
+        return code[:4] + "00"
+    return None
+
 
 # GB 32100-2015 unified social credit code: 17 characters + a check character.
 _USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -54,3 +72,26 @@ def _check_region(value):
 # A pydantic field type: the GB/T 2260 code of one of Sichuan's 21 prefecture-level divisions.
 RegionCode = Annotated[str, AfterValidator(_check_region),
                        Field(description="GB/T 2260 code of one of Sichuan's 21 prefecture-level divisions")]
+
+
+class UnknownDivision(Unprocessable):
+    """A well-formed six-digit code that is not in the reference list (``counties``): answered with a 422."""
+
+    code = "unknown_division"
+
+
+def _check_division(value, info: ValidationInfo):
+    if not re.fullmatch(r"[0-9]{6}", value):
+        raise ValueError("a GB/T 2260 code has six digits")
+    if value not in SICHUAN_DIVISIONS:
+        raise UnknownDivision(f"{value} is not one of Sichuan's 21 prefecture-level or 183 county-level divisions "
+                              f"(GB/T 2260, as of 2023-06-30)", field=info.field_name, detail="unknown division")
+    return value
+
+
+# A pydantic field type: a prefecture-level division or a county-level one (district, county, county-level city)
+# of Sichuan. Unknown six-digit codes are a 422 ``unknown_division``; anything else a 400.
+DivisionCode = Annotated[str, AfterValidator(_check_division), Field(
+    description="GB/T 2260 code of one of Sichuan's 21 prefecture-level divisions or of a county-level division "
+                "(区, 县, 县级市) inside one, e.g. 510104 锦江区 in 510100 成都市; an unknown code is a 422",
+    json_schema_extra={"pattern": "^[0-9]{6}$"})]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from .reference import SICHUAN_REGIONS
+from .reference import SICHUAN_DIVISIONS
 
 PROVINCE = "510000"  # 四川省: as a filter or a scope, every division
 
@@ -46,17 +46,20 @@ def query(scope, field="region_code"):
 
 
 def is_known(code, province=True):
-    """One of Sichuan's division codes the platform knows (or, with ``province``, 510000 itself)."""
-    return code in SICHUAN_REGIONS or (province and code == PROVINCE)
+    """One of Sichuan's division codes the platform knows, prefecture or county level (or, with ``province``,
+    510000 itself)."""
+    return code in SICHUAN_DIVISIONS or (province and code == PROVINCE)
 
 
 def _known_scope(value):
     if not is_known(value):
-        raise ValueError("not 510000 or one of Sichuan's 21 division codes (GB/T 2260)")
+        raise ValueError("not 510000 or one of Sichuan's 21 prefecture-level or 183 county-level division codes "
+                         "(GB/T 2260)")
     return value
 
 
-# A query parameter or field naming a scope: one of the divisions, or the province for all of them.
+# A query parameter or field naming a scope: a prefecture (covering its counties), a county, or the province for
+# all of them.
 RegionScope = Annotated[str, AfterValidator(_known_scope),
                         Field(description="GB/T 2260 code of a division, or 510000 for every division",
                               json_schema_extra={"pattern": "^[0-9]{6}$"})]

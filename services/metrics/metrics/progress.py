@@ -21,7 +21,7 @@ from pydantic import BeforeValidator, Field
 from ttp_common import clock
 from ttp_common.models import Query
 from ttp_common.money import from_fen, round_fen, to_fen
-from ttp_common.reference import SICHUAN_REGIONS
+from ttp_common.reference import SICHUAN_REGIONS, prefecture_of
 
 from .plan import PLAN_STATUSES
 
@@ -80,11 +80,12 @@ def as_datetime(value):
 
 def bucket(dimension, value):
     """The breakdown value an event lands in; None leaves the event out of that breakdown.
-    Region, programme and contract type have bounded value sets (Prometheus labels)."""
+    Region, programme and contract type have bounded value sets (Prometheus labels): a county-level division
+    counts in its prefecture (510104 in 510100)."""
     if value is None or value == "":
         return None
     if dimension == "region":
-        return value if value in SICHUAN_REGIONS else OTHER
+        return prefecture_of(value) or OTHER
     if dimension == "programme":
         return str(value) if isinstance(value, int) and 1 <= value <= 15 else OTHER
     if dimension == "contract_type":

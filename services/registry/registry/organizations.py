@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ttp_common.models import StrictModel
-from ttp_common.reference import RegionCode, is_valid_credit_code
+from ttp_common.reference import DivisionCode, is_valid_credit_code
 from ttp_common.refusals import Invalid, TransitionRefused
 
 ORGANIZATION_KINDS = {
@@ -26,7 +26,7 @@ class OrganizationIn(StrictModel):
     name: str = Field(min_length=2, max_length=200, description="名称")
     credit_code: str = Field(description="统一社会信用代码 (GB 32100-2015, 18 characters with check character)")
     kind: Literal[tuple(ORGANIZATION_KINDS)] = Field(description="主体类型")
-    region_code: RegionCode
+    region_code: DivisionCode  # a prefecture or a county-level division inside it
     supervising_department: str | None = Field(default=None, max_length=100, description="主管部门")
     state_established: bool | None = Field(default=None, description=(
         "国家设立: a research institute or university established by the state (促进科技成果转化法 第四十五条第二款: "

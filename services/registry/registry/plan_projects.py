@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from ttp_common.models import StrictModel
-from ttp_common.reference import RegionCode
+from ttp_common.reference import DivisionCode
 
 DEFAULT_ALLOWED_DAYS = 90  # after the end date; a per-project value overrides it
 
@@ -18,7 +18,7 @@ class PlanProjectIn(StrictModel):
     code: str = Field(min_length=3, max_length=40, description="项目编号")
     title: str = Field(min_length=2, max_length=200)
     organization_id: str = Field(min_length=1, max_length=64, description="承担单位")
-    region_code: RegionCode
+    region_code: DivisionCode  # a prefecture or a county-level division inside it
     fiscal: bool = Field(description="财政资金资助")
     fiscal_funding_yuan: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
     end_date: date = Field(description="结题日期")

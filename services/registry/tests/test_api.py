@@ -54,7 +54,7 @@ def test_a_reviewer_of_another_city_is_403(api):
 
 @pytest.mark.parametrize("change, path", [
     ({"credit_code": "914403001922038215"}, "credit_code"),  # wrong check character
-    ({"region_code": "110100"}, "region_code"),
+    ({"region_code": "5101"}, "region_code"),
     ({"kind": "church"}, "kind"),
     ({"name": ""}, "name"),
     ({"extra": 1}, "extra"),
@@ -161,6 +161,34 @@ def test_only_universities_and_institutes_can_be_state_established(api, kind):
     assert api.counts("organizations") == before
     assert api.post(PATH, organization(kind=kind, state_established=False),
                     token=api.token("admin")).status_code == 201
+
+
+def test_an_organization_in_a_county_is_registered_by_its_prefectures_reviewer_and_found_by_its_region(api):
+    """County-level GB/T 2260 codes (issue 19): 510104 锦江区 lies in 510100 成都市."""
+    chengdu, mianyang = api.token("reviewer", region="510100"), api.token("reviewer", region="510700")
+    assert_error(api.post(PATH, organization(region_code="510104"), token=mianyang), 403, "forbidden")
+    response = api.post(PATH, organization(name="锦江区技术转移服务站", region_code="510104"), token=chengdu)
+    assert response.status_code == 201, response.text
+    org_id = response.json()["id"]
+    assert response.json()["region_code"] == "510104"
+    assert api.decode(api.event(TOPIC, org_id))[1]["region_code"] == "510104"
+    for region in ("510100", "510104", "510000"):
+        found = api.get(PATH, params={"region": region, "limit": "100"}).json()["items"]
+        assert org_id in [o["id"] for o in found], region
+    assert org_id not in [o["id"] for o in api.get(PATH, params={"region": "510105", "limit": "100"}).json()["items"]]
+    county = api.token("reviewer", region="510104")  # a county's reviewer covers the county only
+    assert api.post(PATH, organization(region_code="510104"), token=county).status_code == 201
+    assert_error(api.post(PATH, organization(region_code="510105"), token=county), 403, "forbidden")
+    assert_error(api.post(PATH, organization(region_code="510100"), token=county), 403, "forbidden")
+
+
+@pytest.mark.parametrize("code", ["510199", "110101", "513425"])  # not a division; Beijing's; 会理县 became 会理市
+def test_an_unknown_division_code_is_a_422_naming_it_and_stores_nothing(api, code):
+    before = api.counts("organizations")
+    body = assert_error(api.post(PATH, organization(region_code=code), token=api.token("admin")), 422,
+                        "unknown_division")
+    assert [f["path"] for f in body["fields"]] == ["region_code"] and code in body["message"]
+    assert api.counts("organizations") == before
 
 
 def test_a_provincial_reviewer_covers_every_city(api):

@@ -3,7 +3,8 @@ import pytest
 from pydantic import ValidationError
 
 from registry.organizations import ORGANIZATION_KINDS, OrganizationIn
-from ttp_common.reference import SICHUAN_REGIONS
+from ttp_common.reference import SICHUAN_COUNTIES, SICHUAN_REGIONS, UnknownDivision, prefecture_of
+from ttp_common.refusals import Unprocessable
 
 # Published unified social credit codes of well-known companies: an independent check of the algorithm.
 HUAWEI = "914403001922038216"
@@ -44,22 +45,33 @@ def test_invalid_credit_codes_are_rejected_on_the_credit_code_field(code):
     assert error_paths(exc) == ["credit_code"]
 
 
-def test_every_one_of_the_21_sichuan_divisions_is_accepted():
-    assert len(SICHUAN_REGIONS) == 21
+def test_every_one_of_the_21_prefectures_and_183_counties_is_accepted():
+    assert len(SICHUAN_REGIONS) == 21 and len(SICHUAN_COUNTIES) == 183
     assert SICHUAN_REGIONS["510100"] == "成都市" and SICHUAN_REGIONS["513400"] == "凉山彝族自治州"
-    for code in SICHUAN_REGIONS:
+    assert SICHUAN_COUNTIES["510104"] == "锦江区" and SICHUAN_COUNTIES["513402"] == "会理市"
+    for code in (*SICHUAN_REGIONS, *SICHUAN_COUNTIES):
         assert OrganizationIn(**body(region_code=code)).region_code == code
+    # every county lies in one of the 21 prefectures, by its first four digits
+    assert {prefecture_of(code) for code in SICHUAN_COUNTIES} == set(SICHUAN_REGIONS)
+    assert prefecture_of("510104") == "510100" and prefecture_of("510100") == "510100" and prefecture_of("510199") is None
 
 
 @pytest.mark.parametrize("code", [
-    "510000",  # the province itself, not a prefecture-level division
-    "510104",  # a district of Chengdu
+    "510000",  # the province itself, not a division an organization is in
+    "510199",  # not a county of Chengdu
     "511200",  # not assigned in Sichuan
+    "513425",  # 会理县, now 会理市 (513402)
     "110100",  # Beijing
-    "5101",
-    "成都市",
 ])
-def test_region_must_be_one_of_the_21_prefecture_level_codes(code):
+def test_an_unknown_six_digit_code_is_a_422_naming_the_field(code):
+    with pytest.raises(UnknownDivision) as exc:
+        OrganizationIn(**body(region_code=code))
+    assert exc.value.code == "unknown_division" and exc.value.field == "region_code"
+    assert isinstance(exc.value, Unprocessable)
+
+
+@pytest.mark.parametrize("code", ["5101", "成都市", "5101000"])
+def test_a_code_that_is_not_six_digits_is_a_400(code):
     with pytest.raises(ValidationError) as exc:
         OrganizationIn(**body(region_code=code))
     assert error_paths(exc) == ["region_code"]

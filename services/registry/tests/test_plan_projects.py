@@ -86,6 +86,19 @@ def test_plan_project_input_and_scope_are_checked(api):
                    params={"region": "510100"}).status_code == 403
     response = api.get("/api/v1/plan-projects", token=api.token("admin"), params={"region": "110100"})
     assert response.status_code == 400 and response.json()["fields"][0]["path"] == "region"  # as every listing's
+    response = api.post("/api/v1/plan-projects", project("2025ZDZX0011", region_code="510699"), token=api.token("admin"))
+    assert response.status_code == 422 and response.json()["code"] == "unknown_division"
+    assert response.json()["fields"][0]["path"] == "region_code"
+
+
+@pytest.mark.integration
+def test_a_project_of_a_county_is_its_prefectures_and_listed_under_both(api):
+    project_id = register(api, "2025ZDZX0012", region_code="510681")  # 广汉市, a county-level city of 德阳市
+    for region in ("510600", "510681"):
+        listed = api.get("/api/v1/plan-projects", token=api.token("admin"), params={"region": region}).json()
+        assert project_id in [p["id"] for p in listed["items"]], region
+    assert api.post("/api/v1/plan-projects", project("2025ZDZX0013", region_code="510681"),
+                    token=api.token("reviewer", region="510100")).status_code == 403
 
 
 def funded_form(project_id, org="org-plan"):

@@ -38,7 +38,7 @@ class OrganizationEntrypoints:
     """Organizations and accreditation."""
 
     @endpoint("POST", "/api/v1/organizations", roles=REVIEWERS, body=OrganizationIn, status=201,
-              response="Organization", described="Registered", errors=(409,),
+              response="Organization", described="Registered", errors=(409, 422),
               summary="Register an organization (主体登记); reviewers (own region) and administrators")
     def register_organization(self, ctx):
         org = self.store.transact(handlers.register, ctx.body, ctx.principal, actor=ctx.actor)

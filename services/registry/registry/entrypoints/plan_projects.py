@@ -33,7 +33,7 @@ class PlanProjectEntrypoints:
     """Plan projects, tech reports and the overdue check."""
 
     @endpoint("POST", "/api/v1/plan-projects", roles=REVIEWERS, body=PlanProjectIn, status=201,
-              response="PlanProject", described="OK", errors=(409,),
+              response="PlanProject", described="OK", errors=(409, 422),
               summary="Register a plan project (科技计划项目); reviewers of its region and administrators")
     def register_plan_project(self, ctx):
         return self.store.transact(handlers.register, ctx.body, ctx.principal, actor=ctx.actor).view()
