@@ -10,6 +10,7 @@ SERVICES = {  # name -> (HTTP port env var, default port)
     "talent": ("TALENT_PORT", 8104),
     "metrics": ("METRICS_PORT", 8105),
     "identity": ("IDENTITY_PORT", 8106),
+    "innovation": ("INNOVATION_PORT", 8107),
 }
 SERVICE_CLASSES = {
     "registry": "registry.service:RegistryService",
@@ -18,4 +19,5 @@ SERVICE_CLASSES = {
     "talent": "talent.service:TalentService",
     "metrics": "metrics.service:MetricsService",
     "identity": "identity.service:IdentityService",
+    "innovation": "innovation.service:InnovationService",
 }

@@ -1,0 +1,2 @@
+"""What the innovation entrypoints share: the answers' schema."""
+RECORD = {"type": "object", "additionalProperties": True}
