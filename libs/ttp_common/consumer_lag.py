@@ -6,15 +6,16 @@ committed yet counts from the partition's first offset (the consumers start at `
 
 Tansu, the development broker, reports as a partition's end offset the base offset of its last record
 batch plus one, not the offset after its last record (STACK-NOTES 12): after a batch of 5 records at
-offsets 11-15 it says 12, so lag read from it is short by up to a batch. ``OffsetReader.end_offsets``
-therefore reads forward from the reported end minus one to the last record; on Apache Kafka that read
-returns the last record only and confirms the reported end.
+offsets 11-15 it says 12, so lag read from it is short by up to a batch. Its Fetch answers carry the
+right high watermark (16), so ``OffsetReader.offsets`` corrects the reported ends with one Fetch per
+broker at the last batch; on Apache Kafka that high watermark equals the reported end.
 """
 import logging
 import threading
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.protocol.fetch import FetchRequest
 from nameko.extensions import DependencyProvider
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 
@@ -24,7 +25,8 @@ from .settings import setting
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 5.0  # Prometheus and /api/v1/pipeline may ask often; Kafka is asked at most this often
-PROBE_SECONDS = 2.0  # the longest the read to the true end offsets may take
+PROBE_SECONDS = 2.0  # the longest the Fetch that corrects the end offsets may take
+PROBE_BYTES = 1024  # per partition: the answer's high watermark is what counts, not its records
 
 
 def partition_lag(committed, beginning, end):
@@ -43,8 +45,7 @@ class OffsetReader:
     def _clients(self):
         if self._consumer is None:
             self._consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, api_version=kafka.API_VERSION,
-                                           group_id=None, enable_auto_commit=False, request_timeout_ms=3000,
-                                           fetch_max_wait_ms=10, max_poll_records=10000)
+                                           group_id=None, enable_auto_commit=False, request_timeout_ms=3000)
         if self._admin is None:
             self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, api_version=(2, 1),
                                            request_timeout_ms=3000)
@@ -65,24 +66,35 @@ class OffsetReader:
         return beginning, self._read_to_end(beginning, reported)
 
     def _read_to_end(self, beginning, reported):
+        """The reported end offsets, corrected by the high watermark of one Fetch per leader at the last
+        batch (Tansu's Fetch answers carry the right high watermark where its ListOffsets does not). No
+        consumer fetch loop: kafka-python's consumer pipelines further fetches past the end, which under
+        load stalled the services' own consumers on Tansu (seen in services/metrics/tests/test_dashboards.py)."""
         consumer, _ = self._clients()
+        client = consumer._client  # the consumer's connections and metadata (kafka-python has no public Fetch)
         end = dict(reported)
-        probed = [tp for tp, offset in reported.items() if offset > beginning[tp]]
-        if not probed:
-            return end
-        consumer.assign(probed)
-        for tp in probed:
-            consumer.seek(tp, reported[tp] - 1)
-        deadline = time.monotonic() + PROBE_SECONDS
-        try:
-            while time.monotonic() < deadline:
-                batches = consumer.poll(timeout_ms=200)
-                if not batches:
-                    break  # every probed partition fetched to its end
-                for tp, records in batches.items():
-                    end[tp] = max(end[tp], records[-1].offset + 1)
-        finally:
-            consumer.assign([])
+        by_leader = {}
+        for tp, offset in reported.items():
+            if offset > beginning[tp]:
+                by_leader.setdefault(client.cluster.leader_for_partition(tp), []).append(tp)
+        for leader, partitions in by_leader.items():
+            if leader is None or leader == -1:
+                continue
+            topics = {}
+            for tp in partitions:
+                topics.setdefault(tp.topic, []).append((tp.partition, reported[tp] - 1, PROBE_BYTES))
+            request = FetchRequest[4](replica_id=-1, max_wait_time=10, min_bytes=1,
+                                      max_bytes=PROBE_BYTES * len(partitions), isolation_level=0,
+                                      topics=list(topics.items()))
+            future = client.send(leader, request)
+            client.poll(future=future, timeout_ms=PROBE_SECONDS * 1000)
+            if not future.succeeded():
+                raise future.exception or TimeoutError(f"no Fetch answer from broker {leader}")
+            for topic, answers in future.value.topics:
+                for partition, error_code, highwater, *_ in answers:
+                    tp = TopicPartition(topic, partition)
+                    if error_code == 0 and tp in end:
+                        end[tp] = max(end[tp], highwater)
         return end
 
     def committed(self, group, partitions):
@@ -180,7 +192,8 @@ class ConsumerLagCollector:
                                       "1 when Kafka reported a consumer group's committed and end offsets",
                                       labels=["service", "group"])
         lag = GaugeMetricFamily("ttp_consumer_lag", "Records of a partition not yet consumed by a group "
-                                "(end offset minus committed offset)", labels=["service", "group", "topic", "partition"])
+                                "(end offset minus committed offset)",
+                                labels=["service", "group", "topic", "partition"])
         for group in sorted(self.groups):
             partitions = snap["lag"].get(group)
             available.add_metric([self.service, group], 0 if partitions is None else 1)
