@@ -6,6 +6,7 @@ Each figure comes with a baseline measured in the same run, since these machines
 shared and noisy:
   1. publish throughput: outbox (transaction + relay) vs. a bare KafkaProducer and vs. bare
      pymongo transactions doing the same two inserts
+     and the relay alone draining a backlog: the same N events marked for republishing (``replay``)
   2. end-to-end latency: transact() → relay → Kafka → consumer entrypoint → handler,
      vs. a bare produce → consume round trip: one event after another, then each after a quiet
      spell (``--idle-gap`` seconds), when the consumer's fetch wait has backed off (ttp_common.fetch_wait).
@@ -31,7 +32,7 @@ from ttp_common.consumer import consume  # noqa: E402
 from ttp_common.events import Actor  # noqa: E402
 from ttp_common.mongo import OUTBOX, Store  # noqa: E402
 from ttp_common.observability import Observability  # noqa: E402
-from ttp_common.outbox import OutboxRelay  # noqa: E402
+from ttp_common.outbox import OutboxRelay, replay  # noqa: E402
 from ttp_testing import BOOTSTRAP, MONGO_URI, unique, wait_for  # noqa: E402
 
 EVENT = "registry.organization.registered.v1"
@@ -173,6 +174,15 @@ def main():
         wait_for(lambda: all(i in RECEIVED for i, _ in ids), timeout=300, interval=0.05, message="the consumer")
         consumed = time.perf_counter() - start
 
+        # the relay alone: republish the N events (+ warm-up) as one backlog
+        relay = next(d for d in container.dependencies if isinstance(d, OutboxRelay))
+        start = time.perf_counter()
+        backlog = replay(client[db_name])
+        relay.wake()
+        wait_for(lambda: outbox.count_documents({"sent": False}) == 0, timeout=300, interval=0.05,
+                 message="the relay (backlog)")
+        drained = time.perf_counter() - start
+
         # 2. latency: one event at a time, commit → handler; then each after a quiet spell
         def one():
             with entrypoint_hook(container, "write") as write:
@@ -198,6 +208,7 @@ def main():
     print(f"  outbox    transactions committed                : {n / committed:8.0f} events/s")
     print(f"  outbox    committed → confirmed by Kafka        : {n / published:8.0f} events/s")
     print(f"  outbox    committed → handled by the consumer   : {n / consumed:8.0f} events/s")
+    print(f"  outbox    relay draining a backlog of {backlog}         : {backlog / drained:8.0f} events/s")
     print(f"end-to-end latency ({args.latency_samples} samples, one at a time)")
     print(f"  baseline  bare produce → consume   median {ms(statistics.median(rtt))}, p95 {ms(pct(rtt, 0.95))}")
     print(f"  backbone  commit → handler         median {ms(statistics.median(latencies))}, "

@@ -16,25 +16,31 @@ from .settings import setting
 log = logging.getLogger(__name__)
 
 API_VERSION = (2, 5)
+BATCH_BYTES = 1024 * 1024  # the relay producer's batch per partition (also kafka-python's max_request_size)
 _lock = threading.Lock()
 _producers = {}
 
 
-def producer(bootstrap):
-    """The process-wide producer for ``bootstrap`` (acks=all, one in-flight request: per-key order)."""
+def producer(bootstrap, batches=False):
+    """The process-wide producer for ``bootstrap`` (acks=all, one in-flight request: per-key order).
+
+    ``batches=True``: the outbox relay's own producer, which sends only when flushed (a linger of a
+    minute) and holds up to ``BATCH_BYTES`` per partition in one batch, so that a relay pass's records of
+    a partition travel as one batch, which the broker appends whole or not at all."""
     with _lock:
-        if bootstrap not in _producers:
-            _producers[bootstrap] = KafkaProducer(
+        if (bootstrap, batches) not in _producers:
+            _producers[bootstrap, batches] = KafkaProducer(
                 bootstrap_servers=bootstrap,
                 api_version=API_VERSION,
                 acks="all",
                 max_in_flight_requests_per_connection=1,
                 retries=5,
-                linger_ms=2,
+                linger_ms=60_000 if batches else 2,
+                batch_size=BATCH_BYTES if batches else 16384,
                 max_block_ms=5000,
                 request_timeout_ms=10000,
             )
-        return _producers[bootstrap]
+        return _producers[bootstrap, batches]
 
 
 def close_producers():

@@ -1,8 +1,13 @@
 """The outbox relay: publishes committed events from the service's database to Kafka.
 
-Shape (STACK-NOTES): read pending rows in ``_id`` order, send, flush, confirm each
-future, stop at the first failure, mark the confirmed ones sent. Woken right after
-a commit, with a slow poll as fallback. One relay per service at a time (a lease
+Shape (STACK-NOTES): read pending rows in ``_id`` order (up to ``BATCH`` rows and
+``PASS_BYTES``), send them all, flush once, and mark the confirmed ones sent with one
+update. The relay's producer sends only when flushed and a pass fits in one producer
+batch per partition, so a partition's rows of a pass are appended whole or not at
+all; a row is marked only if every earlier row of its aggregate in the pass was
+confirmed too (``in_order``), so a failure delays its aggregate's later events
+instead of letting them overtake it. Woken right after a commit, with a slow poll
+as fallback. One relay per service at a time (a lease
 in the service's database); consumers deduplicate because the relay is
 at-least-once. Rows are kept after sending: the outbox is the service's event log,
 and ``replay`` republishes it when the broker lost its data.
@@ -26,6 +31,7 @@ from .settings import setting
 log = logging.getLogger(__name__)
 
 BATCH = 500
+PASS_BYTES = kafka.BATCH_BYTES // 2  # a pass's payload: under one producer batch, with room for record overhead
 LEASE_SECONDS = 10
 LEASES = "relay_lease"
 
@@ -39,6 +45,7 @@ class OutboxRelay(DependencyProvider):
         self._running = False
         self._thread = None
         self._lease_until = None
+        self.more_pending = False
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def setup(self):
@@ -63,7 +70,7 @@ class OutboxRelay(DependencyProvider):
         if self._thread is not None:
             self._thread.wait()  # both nameko and the store's before-stop hook may wait here
         try:
-            kafka.producer(self.bootstrap).flush(5)
+            kafka.producer(self.bootstrap, batches=True).flush(5)
         except Exception:
             log.warning("flush at stop failed", exc_info=True)
 
@@ -80,7 +87,7 @@ class OutboxRelay(DependencyProvider):
                     # another instance publishes: its gauges count, ours must not linger
                     metrics.OUTBOX_PENDING.labels(self.service).set(0)
                     metrics.OUTBOX_OLDEST_PENDING_AGE.labels(self.service).set(0)
-                while self._hold_lease() and self.publish_pending() == BATCH:
+                while self._hold_lease() and self.publish_pending() and self.more_pending:
                     eventlet.sleep(0)  # a long backlog must not freeze other greenlets
             except Exception:
                 log.warning("outbox relay pass failed; retrying", exc_info=True)
@@ -115,29 +122,32 @@ class OutboxRelay(DependencyProvider):
         self.store.db[LEASES].delete_one({"_id": "relay", "owner": self.owner})
 
     def publish_pending(self):
-        """One batch: returns how many rows were confirmed by Kafka."""
+        """One pass: returns how many rows were confirmed by Kafka and marked sent."""
         outbox = self.store.db[OUTBOX]
-        rows = list(outbox.find({"sent": False}).sort("_id", 1).limit(BATCH))
+        rows = within_budget(outbox.find({"sent": False}).sort("_id", 1).limit(BATCH), PASS_BYTES)
         self._report_backlog(outbox, rows)
+        self.more_pending = len(rows) == BATCH or rows.cut
         if not rows:
             return 0
-        producer = kafka.producer(self.bootstrap)
+        producer = kafka.producer(self.bootstrap, batches=True)
         self._ensure_topics({row["topic"] for row in rows})
         futures = [
-            (row, producer.send(row["topic"], key=row["key"], value=row["value"],
-                                headers=[(k, bytes(v)) for k, v in row["headers"]]))
+            producer.send(row["topic"], key=row["key"], value=row["value"],
+                          headers=[(k, bytes(v)) for k, v in row["headers"]])
             for row in rows
         ]
         producer.flush(timeout=15)
-        confirmed = []
-        for row, future in futures:
+        outcomes = []
+        for row, future in zip(rows, futures):
             try:
                 future.get(timeout=0)
+                outcomes.append(True)
             except Exception as exc:
                 log.warning("publishing %s failed: %s; will retry", row["event_id"], exc)
-                self._topics_ready.clear()  # a restarted broker may have lost them: ensure them again
-                break
-            confirmed.append(row)
+                outcomes.append(False)
+        if not all(outcomes):
+            self._topics_ready.clear()  # a restarted broker may have lost them: ensure them again
+        confirmed = in_order(rows, outcomes)
         if confirmed:
             outbox.update_many(
                 {"_id": {"$in": [row["_id"] for row in confirmed]}},
@@ -156,7 +166,7 @@ class OutboxRelay(DependencyProvider):
 
     def _report_backlog(self, outbox, rows):
         try:
-            pending = len(rows) if len(rows) < BATCH else outbox.count_documents({"sent": False})
+            pending = len(rows) if len(rows) < BATCH and not rows.cut else outbox.count_documents({"sent": False})
             metrics.OUTBOX_PENDING.labels(self.service).set(pending)
             age = 0.0
             if rows:
@@ -165,6 +175,40 @@ class OutboxRelay(DependencyProvider):
             metrics.OUTBOX_OLDEST_PENDING_AGE.labels(self.service).set(max(age, 0.0))
         except PyMongoError:
             pass
+
+
+class Pass(list):
+    """The rows of one relay pass; ``cut``: more were pending than the pass could take."""
+    cut = False
+
+
+def row_bytes(row):
+    return len(row["value"]) + len(row["key"] or b"") + sum(len(k) + len(v) for k, v in row["headers"])
+
+
+def within_budget(rows, budget):
+    """The leading rows whose payload fits ``budget`` bytes (at least one, however large)."""
+    taken, size = Pass(), 0
+    for row in rows:
+        size += row_bytes(row)
+        if taken and size > budget:
+            taken.cut = True
+            break
+        taken.append(row)
+    return taken
+
+
+def in_order(rows, outcomes):
+    """The rows to mark sent: confirmed, and after no unconfirmed row of the same aggregate (topic and
+    key) in the pass. The others stay pending and go again, after their aggregate's earlier event."""
+    blocked, marked = set(), []
+    for row, ok in zip(rows, outcomes):
+        aggregate = (row["topic"], row["key"])
+        if not ok or aggregate in blocked:
+            blocked.add(aggregate)
+        else:
+            marked.append(row)
+    return marked
 
 
 def replay(db, since=None):
