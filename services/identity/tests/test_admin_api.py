@@ -85,7 +85,13 @@ def test_a_region_office_manages_its_regions_offices(api, admin_token, portal_se
     token = enrol(Browser(api, client_secret=portal_secret), "office.chengdu", one_time)[0]["access_token"]
     assert api.post("/api/v1/accounts", {"username": "cd.registrar.2", "display_name": "登记员", "role": "registrar",
                                          "region_code": "510100"}, token=token).status_code == 201
-    for refused in ({"role": "registrar", "region_code": "510700"}, {"role": "institution", "organization_id": "o"},
+    county = api.post("/api/v1/accounts", {"username": "jj.registrar", "display_name": "锦江区登记员",
+                                           "role": "registrar", "region_code": "510104"}, token=token)
+    assert county.status_code == 201, county.text  # a county of Chengdu (issue 19): inside the office's region
+    unknown = api.post("/api/v1/accounts", {"username": "no.county", "display_name": "某", "role": "registrar",
+                                            "region_code": "510199"}, token=token)
+    assert [f["path"] for f in assert_error(unknown, 400, "validation_failed")["fields"]] == ["region_code"]
+    for refused in ({"role": "registrar", "region_code": "510700"}, {"role": "registrar", "region_code": "510704"}, {"role": "institution", "organization_id": "o"},
                     {"role": "admin"}, {"role": "auditor"}):
         assert_error(api.post("/api/v1/accounts", {"username": "not.mine.2", "display_name": "某", **refused},
                               token=token), 403, "forbidden")
