@@ -25,6 +25,7 @@ SERVICES = {
     "talent": "talent.service:TalentService",
     "metrics": "metrics.service:MetricsService",
     "identity": "identity.service:IdentityService",
+    "innovation": "innovation.service:InnovationService",
 }
 
 

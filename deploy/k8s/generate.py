@@ -34,6 +34,7 @@ SERVICES = {
     "talent": (8104, "人才队伍: people, brokers, training, rewards", 2, 4),
     "metrics": (8105, "目标进度: plan targets, task ledger, compliance (consumes every service's events)", 2, 6),
     "identity": (8106, "身份认证: accounts, roles, sessions, client systems; the OAuth 2.0 / OIDC issuer", 2, 4),
+    "innovation": (8107, "创新载体与共享设施: shared facilities and their use, the incubation ladder", 2, 4),
 }
 # The issuer: the only service holding signing keys (the Secret identity-keys, mounted read-only as
 # IDENTITY_KEY_DIR; docs/operations.md 7.1), with a database user of its own (engines/mongodb.yaml,

@@ -38,7 +38,8 @@ ROLES = {"I": ("institution", {"org": "org-of-the-caller"}), "R": ("reviewer", {
          "G": ("registrar", {"region": "510100"}), "S": ("supervisor", {"org": "department-of-the-caller"}),
          "V": ("investor", {"org": "investor-of-the-caller"}), "U": ("auditor", {}),
          "C": ("client", {"scope": " ".join(f"{s}:write" for s in
-                                            ("registry", "transactions", "finance", "talent", "metrics", "identity"))})}
+                                            ("registry", "transactions", "finance", "talent", "metrics", "identity",
+                                             "innovation"))})}
 
 ALLOWED = {
     # finance
@@ -75,6 +76,16 @@ ALLOWED = {
     ("identity", "POST /api/v1/keys/rotation"): "A",
     ("identity", "POST /api/v1/me/password"): "IRANGSVU",
     ("identity", "POST /api/v1/me/sessions/{session_id}/revocation"): "IRANGSVU",
+    # innovation (an owner decides only on requests for its facilities, an enterprise sees only its own, a
+    # carrier's operator records its entries: services/innovation/tests/test_facilities_api.py, test_incubation_api.py)
+    ("innovation", "POST /api/v1/carriers"): "RA",
+    ("innovation", "POST /api/v1/carriers/{carrier_id}/incubations"): "IA",
+    ("innovation", "POST /api/v1/facilities"): "IA",
+    ("innovation", "POST /api/v1/facility-bookings"): "IA",
+    ("innovation", "POST /api/v1/facility-bookings/{booking_id}/accept"): "IA",
+    ("innovation", "POST /api/v1/facility-bookings/{booking_id}/decline"): "IA",
+    ("innovation", "POST /api/v1/facility-bookings/{booking_id}/use"): "IA",
+    ("innovation", "POST /api/v1/incubations/{incubation_id}/graduation"): "IA",
     # metrics
     ("metrics", "PATCH /api/v1/tasks/{task_id}"): "A",
     # registry

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 from ttp_testing import service_api_fixture
 
 from finance.service import FinanceService
+from innovation.service import InnovationService
 from metrics.service import MetricsService
 from registry.service import RegistryService
 from talent.service import TalentService
@@ -63,3 +64,4 @@ transactions_api, test_transactions = fuzz_module(TransactionsService, "transact
 finance_api, test_finance = fuzz_module(FinanceService, "finance_api")
 talent_api, test_talent = fuzz_module(TalentService, "talent_api")
 metrics_api, test_metrics = fuzz_module(MetricsService, "metrics_api")
+innovation_api, test_innovation = fuzz_module(InnovationService, "innovation_api")
