@@ -1,5 +1,6 @@
 """The reward handler over a fake unit of work: what a recorded plan stores and announces, compliant or
 flagged, and what it refuses."""
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from ttp_common.auth import Principal, Roles
 from ttp_common.errors import Forbidden
 
 UESTC = Principal(sub="tto-a", role=Roles.INSTITUTION, org="org-uestc")
+AT = dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc)
 
 
 def plan(**changes):
@@ -27,7 +29,8 @@ def test_a_compliant_plan_is_stored_with_its_check_and_announced(uow):
     stored = uow.get(RewardPlan, recorded.id)
     assert (stored.organization_id, stored.compliant, stored.created_by) == ("org-uestc", True, "tto-a")
     assert stored.check == {"compliant": True, "basis": "statutory", "source": "促进科技成果转化法(2015) 第四十五条",
-                            "required_percent": "50", "actual_percent": "50.0000", "findings": []}
+                            "required_percent": "50", "actual_percent": "50.0000", "findings": [],
+                            "state_established": None}  # the registry has not announced org-uestc
     assert stored.record["allocations"][0]["cash_yuan"] == "600000.00"
     [event] = uow.events
     assert event.name == "talent.reward.recorded.v1" and event.subject == recorded.id
@@ -45,6 +48,24 @@ def test_a_plan_short_of_the_minimum_is_stored_flagged_with_its_finding(uow):
     [event] = uow.events
     assert (event.data["compliant"], event.data["actual_percent"]) == (False, Decimal("49.9999"))
     assert event.data["findings"] == [finding["message"]]
+
+
+def test_the_registrys_state_established_record_holds_own_rules_to_article_45(uow):
+    """第四十五条第二款: once the registry's event says org-uestc is state-established, its own 30% rules no
+    longer make a 30% plan compliant; an organization it says is not keeps the precedence of its rules."""
+    own = {"reference": "《电子科技大学科技成果转化管理办法》第十条", "minimum_percent": "30"}
+    thirty = [{"person_id": "p-1", "cash_yuan": "600000.00"}]
+    handlers.note_organization(uow, {"organization_id": "org-uestc", "kind": "university", "state_established": True},
+                               AT)
+    handlers.note_organization(uow, {"organization_id": "org-swjtu", "kind": "university"}, AT)
+    flagged = handlers.record(uow, plan(own_rules=own, allocations=thirty), UESTC)
+    assert flagged.compliant is False and flagged.check["state_established"] is True
+    assert flagged.check["required_percent"] == "50" and flagged.check["basis"] == "own_rules"
+    assert "第四十五条第二款" in flagged.check["findings"][0]["message"]
+    assert uow.events[-1].data["compliant"] is False and uow.events[-1].data["required_percent"] == Decimal("50")
+    swjtu = Principal(sub="tto-b", role=Roles.INSTITUTION, org="org-swjtu")  # revision 2 event: not stated
+    kept = handlers.record(uow, plan(organization_id="org-swjtu", own_rules=own, allocations=thirty), swjtu)
+    assert kept.compliant is True and kept.check["state_established"] is None
 
 
 def test_given_amounts_are_kept_to_the_fen(uow):
