@@ -8,7 +8,7 @@ import json
 import random
 import struct
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -45,13 +45,13 @@ SAMPLES = {
         "seller_organization_id": "org-1", "region_code": "510100",
         "registered_at": datetime(2019, 6, 30, 8, 0, 0, 123000, tzinfo=UTC),
         "buyer_organization_id": "org-2", "achievement_id": None, "programme": 3, "listing_id": None,
-        "auction_id": "a-1", "broker_person_ids": ["u-1", "u-2"],
+        "auction_id": "a-1", "broker_person_ids": ["u-1", "u-2"], "effective_date": date(2019, 6, 30),
     },
     "finance.transformation_project.approved.v1": {
         "project_id": "p-2", "title": "川芎道地药材成果推广", "category": "promoted", "programme": 9,
         "region_code": "510100", "organization_id": "org-1", "responsible_department": "省农业农村厅",
         "budget": Decimal("3500000.00"), "achievement_ids": ["a-1"],
-        "approved_at": datetime(2018, 3, 1, 2, 0, 0, tzinfo=UTC),
+        "approved_at": datetime(2018, 3, 1, 2, 0, 0, tzinfo=UTC), "effective_date": date(2018, 3, 1),
     },
     "finance.project.approved.v1": {
         "project_id": "p-1", "title": "高端装备成果转化", "category": "major", "programme": 15,

@@ -25,9 +25,10 @@ def test_the_guide_python_decoder_reads_a_real_payload(guide, monkeypatch):
     when = datetime(2026, 11, 27, 8, 0, tzinfo=timezone.utc)
     payload = codec().encode("registry.organization.accredited.v1",
                              {"organization_id": "org-1", "region_code": "510100", "accredited_at": when,
-                              "basis": "川科认〔2026〕1号"})
+                              "basis": "川科认〔2026〕1号", "effective_date": when.date()})
     assert namespace["decode"](payload) == {"organization_id": "org-1", "region_code": "510100",
-                                            "accredited_at": when, "basis": "川科认〔2026〕1号"}
+                                            "accredited_at": when, "basis": "川科认〔2026〕1号",
+                                            "effective_date": when.date()}
 
 
 @pytest.mark.parametrize("guide", GUIDES, ids=["en", "zh-CN"])

@@ -3,6 +3,7 @@
 401/415/404) is in tests/platform/test_contract.py."""
 import pytest
 
+from ttp_common import clock
 from ttp_testing import assert_error, header, read_topic
 
 pytestmark = pytest.mark.integration
@@ -113,9 +114,10 @@ def test_the_full_lifecycle_publishes_one_attributed_event_per_step(api):
     assert header(record, "ce_actor") == "reviewer-510400" and header(record, "ce_actorregion") == "510400"
     name, data = api.decode(record)
     assert name == APPROVED
-    assert {k: str(v) if k == "budget" else v for k, v in data.items() if k != "approved_at"} == {
-        "project_id": project_id, **project()}
+    assert {k: str(v) if k == "budget" else v for k, v in data.items()
+            if k not in ("approved_at", "effective_date")} == {"project_id": project_id, **project()}
     assert data["approved_at"].year >= 2026
+    assert data["effective_date"] == clock.china_date(data["approved_at"])  # the approval date, in China
     # the deprecated event is no longer published
     assert read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.finance.project", timeout=1) == []
 
