@@ -10,21 +10,25 @@ from ttp_common.service_base import PlatformService
 
 from .dependencies import PlanProvider, ProgressGauges
 from .entrypoints.compliance import ComplianceEntrypoints
+from .entrypoints.innovation import InnovationEntrypoints
 from .entrypoints.pipeline import PipelineEntrypoints
 from .entrypoints.progress import ProgressEntrypoints
 from .entrypoints.projection import ProjectionEntrypoints
 from .entrypoints.tasks import TaskEntrypoints
+from .innovation import INNOVATION
+from .innovation_gauges import InnovationGauges
 from .read_models import COLLECTIONS
 from .schemas import SCHEMAS
 
 
 class MetricsService(ProgressEntrypoints, TaskEntrypoints, ComplianceEntrypoints, PipelineEntrypoints,
-                     ProjectionEntrypoints, PlatformService):
+                     ProjectionEntrypoints, InnovationEntrypoints, PlatformService):
     name = "metrics"
     api_title = "规划目标进度 Metrics API"
     api_description = ("Live progress against the plan's targets, the task ledger and annual-report compliance, "
                        "projected from every service's events.")
     api_schemas = SCHEMAS
-    collections = COLLECTIONS  # plain collections, written in the projection's transactions
+    collections = COLLECTIONS + (INNOVATION,)  # plain collections, written in the projections' transactions
     plans = PlanProvider()
     progress_gauges = ProgressGauges()
+    innovation_gauges = InnovationGauges()  # shared facilities and the incubation ladder (metrics.innovation)

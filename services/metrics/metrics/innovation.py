@@ -1,0 +1,54 @@
+"""Shared facilities and the incubation ladder (plan 四(七)) as the metrics service measures them, without I/O:
+what each innovation event adds to its figures, and the figures Prometheus shows.
+
+Figures are kept per group in documents of one collection (``INNOVATION``): facilities per kind and region
+(open hours a year, hours used, the distinct SMEs served), incubation per region and per carrier kind (the
+distinct enterprises incubated, those built on a registered achievement). Sets of ids make a redelivered or
+replayed event change nothing; label sets stay bounded (3 kinds x 21 regions, 5 carrier kinds, 21 regions).
+"""
+from decimal import Decimal
+
+INNOVATION = "innovation_figures"
+FACILITY_LISTED = "innovation.facility.listed.v1"
+USE_RECORDED = "innovation.booking.use_recorded.v1"
+ENTERED = "innovation.incubation.entered.v1"
+EVENTS = (FACILITY_LISTED, USE_RECORDED, ENTERED)
+
+
+def updates(event_name, data):
+    """[(document id, MongoDB update)] that one event applies to the figures (upserted)."""
+    if event_name == FACILITY_LISTED:
+        return [(facility_group(data["kind"], data["region_code"]),
+                 {"$max": {f"open_hours_of.{data['facility_id']}": data["open_hours_per_year"]}})]
+    if event_name == USE_RECORDED:
+        return [(facility_group(data["facility_kind"], data["region_code"]),
+                 {"$addToSet": {"smes": data["enterprise_organization_id"]},
+                  "$max": {f"hours_of.{data['booking_id']}": data["hours_used"]}})]
+    if event_name == ENTERED:
+        enterprise = data["enterprise_organization_id"]
+        added = {"enterprises": enterprise}
+        if data["built_on_achievement"]:
+            added["built_on_achievement"] = enterprise
+        return [(f"incubation|region|{data['region_code']}", {"$addToSet": added}),
+                (f"incubation|carrier_kind|{data['carrier_kind']}", {"$addToSet": added})]
+    return []
+
+
+def facility_group(kind, region):
+    return f"facility|{kind}|{region}"
+
+
+def facility_figures(doc):
+    """(kind, region, open hours, hours used, utilization, SMEs served) of a facility group's document."""
+    _, kind, region = doc["_id"].split("|")
+    open_hours = sum((doc.get("open_hours_of") or {}).values())
+    used = sum(Decimal(str(h)) for h in (doc.get("hours_of") or {}).values())
+    utilization = float(used / open_hours) if open_hours else 0.0
+    return kind, region, open_hours, float(used), utilization, len(doc.get("smes") or [])
+
+
+def incubation_figures(doc):
+    """(scope, key, enterprises, built on an achievement, conversion-incubation rate or None) of a group."""
+    _, scope, key = doc["_id"].split("|")
+    enterprises, built = len(doc.get("enterprises") or []), len(doc.get("built_on_achievement") or [])
+    return scope, key, enterprises, built, (built / enterprises if enterprises else None)

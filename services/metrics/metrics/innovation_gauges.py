@@ -1,0 +1,75 @@
+"""The innovation figures on /metrics, read from their collection at scrape time (like ``gauges``):
+facilities' open and used hours, utilization and SMEs served per kind and region; incubated enterprises,
+those built on a registered achievement and the conversion-incubation rate per region and carrier kind."""
+import logging
+
+from nameko.extensions import DependencyProvider
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+
+from ttp_common.mongo import StoreHandle
+
+from . import innovation
+
+log = logging.getLogger(__name__)
+
+
+class InnovationCollector:
+    def __init__(self, store):
+        self.store = store
+
+    def collect(self):
+        if self.store.db is None:  # scraped before the store connected
+            return
+        try:
+            docs = list(self.store.db[innovation.INNOVATION].find({}))
+        except Exception:
+            log.warning("innovation figures unavailable", exc_info=True)
+            return
+        labels = ["kind", "region"]
+        open_hours = GaugeMetricFamily("ttp_facility_open_hours", "Hours a year shared facilities are open to "
+                                       "others (年度开放机时), by kind and region", labels=labels)
+        used = GaugeMetricFamily("ttp_facility_hours_used", "Hours of shared facilities recorded as used, by kind "
+                                 "and region", labels=labels)
+        utilization = GaugeMetricFamily("ttp_facility_utilization", "Used over open hours (设施利用率), by kind and "
+                                        "region", labels=labels)
+        smes = GaugeMetricFamily("ttp_facility_smes_served", "Distinct enterprises with recorded use (服务中小企业数), "
+                                 "by kind and region", labels=labels)
+        group = ["scope", "key"]
+        enterprises = GaugeMetricFamily("ttp_incubation_enterprises", "Distinct incubated enterprises, per region or "
+                                        "carrier kind (scope)", labels=group)
+        built = GaugeMetricFamily("ttp_incubation_built_on_achievement", "Incubated enterprises built on a registered "
+                                  "achievement, per region or carrier kind", labels=group)
+        rate = GaugeMetricFamily("ttp_incubation_conversion_rate", "Conversion-incubation rate (科技成果转化孵化率), "
+                                 "per region or carrier kind", labels=group)
+        for doc in docs:
+            if doc["_id"].startswith("facility|"):
+                kind, region, hours, hours_used, share, served = innovation.facility_figures(doc)
+                open_hours.add_metric([kind, region], hours)
+                used.add_metric([kind, region], hours_used)
+                utilization.add_metric([kind, region], share)
+                smes.add_metric([kind, region], served)
+            else:
+                scope, key, count, on_achievement, share = innovation.incubation_figures(doc)
+                enterprises.add_metric([scope, key], count)
+                built.add_metric([scope, key], on_achievement)
+                if share is not None:
+                    rate.add_metric([scope, key], share)
+        yield from (open_hours, used, utilization, smes, enterprises, built, rate)
+
+
+class InnovationGauges(DependencyProvider):
+    """Registers the collector for the service's life."""
+
+    def setup(self):
+        deps = {d.attr_name: d for d in self.container.dependencies}
+        self._collector = InnovationCollector(StoreHandle(deps["store"], worker_ctx=None))
+        REGISTRY.register(self._collector)
+
+    def stop(self):
+        try:
+            REGISTRY.unregister(self._collector)
+        except KeyError:
+            pass
+
+    def kill(self):
+        self.stop()
