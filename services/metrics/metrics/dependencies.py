@@ -18,9 +18,7 @@ class PlanProvider(DependencyProvider):
 
     def setup(self):
         self.all, self.configured = plans.configured_plans(self.container.config)
-        missing = sorted({name for p in self.all for name in p.event_names} - set(CONSUMED_EVENTS))
-        if missing:  # the consumer subscribes to what the packaged plans count (handlers.projection)
-            raise ValueError(f"plans count events the projection does not consume: {missing}")
+        plans.check_consumed(self.all, CONSUMED_EVENTS)
         plans.followed(self.all, clock.china_date(), self.configured)  # a METRICS_PLAN naming no plan fails here
         for plan in self.all:
             plans.load_tasks(plan.tasks)

@@ -171,6 +171,14 @@ def load_plans(directory=PLANS_DIR):
     return tuple(sorted(found, key=lambda p: (p.period.start, p.key)))
 
 
+def check_consumed(plans, consumed):
+    """Refuse plans that count events the projection does not consume: its consumer subscribes, at import, to
+    what the packaged plans count (``handlers.projection.CONSUMED_EVENTS``), so such a plan would stay at zero."""
+    missing = sorted({name for plan in plans for name in plan.event_names} - set(consumed))
+    if missing:
+        raise ValueError(f"plans count events the projection does not consume: {missing}")
+
+
 def configured_plans(config):
     """(every plan of ``METRICS_PLANS_DIR`` or plans/, the ``METRICS_PLAN`` setting or None) of a nameko config."""
     return load_plans(config.get("METRICS_PLANS_DIR") or PLANS_DIR), config.get("METRICS_PLAN") or None

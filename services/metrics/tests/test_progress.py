@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from ttp_common.money import from_fen, to_fen
 
-from metrics.plan import PLANS_DIR, Plan, followed, load_plan, load_plans
+from metrics.handlers.projection import CONSUMED_EVENTS
+from metrics.plan import PLANS_DIR, Plan, check_consumed, followed, load_plan, load_plans
 from metrics.progress import effective_date, elapsed_fraction, increments, indicators, progress
 
 from ttp_testing.plans import plan_file
@@ -139,6 +140,14 @@ def test_the_followed_plan_is_the_configured_one_else_the_one_in_force(tmp_path)
     assert followed(plans, dt.date(2023, 1, 1), "sichuan-2016-2020.yaml") is PLAN
     with pytest.raises(ValueError, match="names none of the plans"):
         followed(plans, dt.date(2023, 1, 1), "sichuan-2031-2035")
+
+
+def test_a_plan_counting_an_event_the_projection_does_not_consume_is_refused():
+    check_consumed((PLAN, LATER_PLAN), CONSUMED_EVENTS)
+    raw = plan_file("test-2021-2025", "2021-01-01", "2025-12-31")
+    raw["targets"][0]["sources"][0]["event"] = "innovation.facility.shared.v1"
+    with pytest.raises(ValueError, match=r"does not consume: \['innovation.facility.shared.v1'\]"):
+        check_consumed((PLAN, Plan.model_validate(raw)), CONSUMED_EVENTS)
 
 
 def test_every_file_of_the_plans_directory_is_a_plan_named_by_its_key(tmp_path):
