@@ -38,6 +38,7 @@ SAMPLES = {
     "registry.organization.registered.v1": {
         "organization_id": "org-1", "name": "四川大学", "credit_code": "12510000450752036X",
         "kind": "university", "region_code": "510100", "supervising_department": "教育厅",
+        "state_established": True,
     },
     "transactions.contract.registered.v1": {
         "contract_id": "c-1", "registration_number": "2019510100000123", "contract_type": "licence",
@@ -409,7 +410,8 @@ def test_a_payload_written_with_an_older_frozen_revision_still_decodes(repositor
     payload = b"\xc3\x01" + schema_fingerprint(r1) + body.getvalue()
     assert schema_fingerprint(r1) != repository.fingerprint(name)  # really the older revision
 
-    assert AvroCodec(repository).decode(payload) == (name, {**record, "supervising_department": None})
+    assert AvroCodec(repository).decode(payload) == (name, {**record, "supervising_department": None,
+                                                            "state_established": None})
 
 
 def test_list_and_dict_subclasses_encode_like_plain_ones(repository):

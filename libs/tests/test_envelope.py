@@ -22,7 +22,7 @@ from ttp_common.envelope import (
 EVENT = "registry.organization.registered.v1"
 DATA = {
     "organization_id": "org-42", "name": "成都示范企业有限公司", "credit_code": "91510100MA61234567",
-    "kind": "enterprise", "region_code": "510100", "supervising_department": None,
+    "kind": "enterprise", "region_code": "510100", "supervising_department": None, "state_established": None,
 }
 TIME = datetime(2020, 12, 31, 16, 30, 0, 250000, tzinfo=timezone.utc)
 EXTENSIONS = {"actor": "u-1", "actorrole": "admin", "actororg": "org-1", "actorip": "10.0.0.8",
