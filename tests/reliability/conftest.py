@@ -15,7 +15,8 @@ import requests
 from nameko.testing.utils import find_free_port
 
 from ttp_common.reference import uscc_check_character
-from ttp_tools.servers import kafka_round_trip, secantus_argv, tansu_binary
+from ttp_tools.processes import listening
+from ttp_tools.servers import kafka_log_argv, kafka_round_trip, secantus_argv, tansu_argv
 
 from ttp_testing import tokens
 
@@ -183,17 +184,30 @@ class PrivateRabbit(PrivateServer):
         return True
 
 
+class PrivateKafkaLog(PrivateServer):
+    """The local S3 server (localbucket) a broker keeps its log in, as the launcher starts it (KAFKA_STORAGE=s3)."""
+
+    what = "local S3 server"
+
+    def __init__(self, data_dir):
+        self.port = find_free_port()
+        self.data_dir = data_dir
+
+    def start(self, timeout=30):
+        self._launch(kafka_log_argv(self.port, self.data_dir), lambda: listening("127.0.0.1", self.port), timeout)
+
+
 class PrivateKafka(PrivateServer):
-    """A Tansu broker (Kafka protocol, memory storage) of the test's own on a free port:
-    restarting it loses its whole log, as the development broker does."""
+    """A Tansu broker (Kafka protocol) of the test's own on a free port, started as the launcher starts it:
+    its log in ``log`` (a started ``PrivateKafkaLog``) or, without one, in memory — a restart then loses it."""
 
     what = "Tansu broker"
 
-    def __init__(self):
+    def __init__(self, log=None):
         self.port = find_free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self.log = log
 
     def start(self, timeout=60):
-        url = f"tcp://{self.bootstrap}"
-        self._launch([tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                      "--storage-engine", "memory://tansu/"], lambda: kafka_round_trip(self.bootstrap), timeout)
+        argv, extra = tansu_argv(f"tcp://{self.bootstrap}", self.log.port if self.log else None)
+        self._launch(argv, lambda: kafka_round_trip(self.bootstrap), timeout, env={**os.environ, **extra})

@@ -70,12 +70,14 @@ def pid_file(name):
     return RUN_DIR / "pids" / f"{name}.pid"
 
 
-def start_process(name, argv, fresh_log=False):
+def start_process(name, argv, fresh_log=False, extra_env=None, quiet=False):
+    """Start ``argv`` in a session of its own, its output in ``.run/logs/<name>.log`` (``quiet``: discarded);
+    ``extra_env``: added variables."""
     (RUN_DIR / "pids").mkdir(parents=True, exist_ok=True)
     (RUN_DIR / "logs").mkdir(parents=True, exist_ok=True)
-    log = open(RUN_DIR / "logs" / f"{name}.log", "wb" if fresh_log else "ab")
+    log = subprocess.DEVNULL if quiet else open(RUN_DIR / "logs" / f"{name}.log", "wb" if fresh_log else "ab")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True, cwd=REPO_ROOT)
+                            start_new_session=True, cwd=REPO_ROOT, env={**os.environ, **(extra_env or {})})
     pid_file(name).write_text(str(proc.pid))
     return proc
 

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 import requests
 
 from .processes import (
-    RUN_DIR, StackError, amqp_uri, env, host_port, kafka_bootstrap, listening, mongo_uri, rabbit_management_url, say,
-    start_process, stop_process, venv_tool, wait_until,
+    RUN_DIR, StackError, amqp_uri, env, host_port, kafka_bootstrap, listening, mongo_uri, pid_file,
+    rabbit_management_url, say, start_process, stop_process, venv_tool, wait_until,
 )
 from .services import SERVICES
 
@@ -43,7 +43,7 @@ def kafka_round_trip(bootstrap):
     finally:
         producer.close(2)
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=(2, 5), enable_auto_commit=False,
-                             fetch_max_wait_ms=10, consumer_timeout_ms=5000)
+                             fetch_max_wait_ms=100, consumer_timeout_ms=5000)  # 100: service_environment
     try:
         tp = TopicPartition(topic, meta.partition)
         consumer.assign([tp])
@@ -53,19 +53,77 @@ def kafka_round_trip(bootstrap):
         consumer.close()
 
 
+def kafka_storage():
+    """``KAFKA_STORAGE``: ``s3`` (the default of ``ttp-stack run`` and ``up``: the broker keeps its log in a local
+    S3 server, ``localbucket``, as files under ``KAFKA_LOG_PATH``, so ``make down && make up`` keeps every topic
+    and every group's offsets) or ``memory`` (the default of ``infra-up`` alone, for the tests and benchmarks: a
+    restart starts empty, and the outboxes are then replayed)."""
+    storage = env("KAFKA_STORAGE", "memory").strip().lower()
+    if storage not in ("s3", "memory"):
+        raise StackError(f"KAFKA_STORAGE is s3 or memory, not {storage!r}")
+    return storage
+
+
+def kafka_log_argv(port, data_dir):
+    """The local S3 server holding a broker's log: one bucket, ``tansu``, a folder of ``data_dir``. It honours
+    ``If-None-Match: *`` only (other writes are last-writer-wins), so one broker per bucket."""
+    (Path(data_dir) / "tansu").mkdir(parents=True, exist_ok=True)
+    return [venv_tool("localbucket"), "--host", "127.0.0.1", "--port", str(port), str(data_dir)]
+
+
+def tansu_argv(url, log_port=None):
+    """The broker's command line and the environment it needs: its log in the local S3 server on ``log_port``,
+    or in memory when None."""
+    argv = [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine",
+            "s3://tansu/" if log_port else "memory://tansu/"]
+    extra = {"AWS_ENDPOINT": f"http://127.0.0.1:{log_port}", "AWS_ALLOW_HTTP": "true", "AWS_DEFAULT_REGION": "us-east-1",
+             # localbucket checks no credentials; the broker's S3 client wants some
+             "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"} if log_port else {}
+    return argv, extra
+
+
+def start_kafka_log():
+    """Start the local S3 server of the broker's log unless it runs; whether the log was new (empty)."""
+    port = int(env("KAFKA_LOG_PORT", 9010))
+    data = Path(env("KAFKA_LOG_PATH", RUN_DIR / "kafka"))
+    new = not (data / "tansu").exists() or not any((data / "tansu").iterdir())
+    if not listening("127.0.0.1", port):
+        start_process("kafka-log", kafka_log_argv(port, data), quiet=True)  # it logs a line per S3 request
+        wait_until(lambda: listening("127.0.0.1", port), "the Kafka log's S3 server", 30, "kafka-log")
+    return port, data, new
+
+
+def service_environment():
+    """What the launcher adds to the services' environment. With the log in the S3 server a fetch needs longer
+    than 10 ms to read it: a consumer whose waits stay at 10 ms got 5 of 40 records in 30 s (50 ms: all 40 in
+    7 s), so the shortest fetch wait is 100 ms unless ``CONSUMER_FETCH_WAIT_MIN_MS`` says otherwise."""
+    if kafka_storage() == "s3" and not env("CONSUMER_FETCH_WAIT_MIN_MS", ""):
+        return {"CONSUMER_FETCH_WAIT_MIN_MS": "100"}
+    return {}
+
+
 def start_kafka():
+    """Start the broker unless one listens; (whether this call started it, whether its log starts empty)."""
     host, port = host_port(kafka_bootstrap(), 9092)
     if listening(host, port):
         say(f"Kafka protocol: using the broker already on {host}:{port}")
-        started = False
+        if kafka_storage() == "memory" and pid_file("kafka-log").exists():
+            say("  its log is in the local S3 server (make up): a consumer whose fetch waits 10 ms gets next to "
+                "nothing from it, the tests' included; `make down` before `make test`")
+        started, empty = False, False
     else:
         url = f"tcp://{host}:{port}"
-        start_process("kafka", [tansu_binary(), "broker", "--listener-url", url,
-                                "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"])
-        say(f"Kafka protocol: started Tansu on {host}:{port} (memory storage)")
+        if kafka_storage() == "s3":
+            log_port, data, empty = start_kafka_log()
+            where = f"log in {data}, S3 server on 127.0.0.1:{log_port}"
+        else:
+            log_port, empty, where = None, True, "memory storage: a restart loses the log"
+        argv, extra = tansu_argv(url, log_port)
+        start_process("kafka", argv, extra_env=extra)
+        say(f"Kafka protocol: started Tansu on {host}:{port} ({where})")
         started = True
     wait_until(lambda: kafka_round_trip(kafka_bootstrap()), "Kafka (produce/consume round trip)", 60, "kafka")
-    return started
+    return started, empty
 
 
 def create_topics():
@@ -169,10 +227,10 @@ def infra_up():
     """Start what is not running yet; returns the names of the servers this call started."""
     ensure_rabbitmq()
     mongo_started = start_mongo()
-    kafka_started = start_kafka()
+    kafka_started, kafka_empty = start_kafka()
     create_topics()
-    if kafka_started:
-        # A fresh memory broker: whatever the databases' outboxes hold, Kafka lost (or never had).
+    if kafka_empty:
+        # A broker with an empty log (in memory, or a new one): whatever the outboxes hold, Kafka lost or never had.
         count = replay()
         if count:
             say(f"Kafka protocol: the new broker is empty; {count} stored events queued for republishing")
@@ -180,6 +238,8 @@ def infra_up():
 
 
 def infra_down(names=("kafka", "mongo")):
+    if "kafka" in names:  # the broker first, then the server of its log
+        names = [*names[:names.index("kafka") + 1], "kafka-log", *names[names.index("kafka") + 1:]]
     for name in names:
         if stop_process(name):
             say(f"stopped {name}")

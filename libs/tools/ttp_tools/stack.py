@@ -11,6 +11,7 @@
 Ports and addresses come from the environment (see README); state lives in .run/.
 """
 import argparse
+import os
 import signal
 import subprocess
 import threading
@@ -22,7 +23,7 @@ from .processes import (
     REPO_ROOT, RUN_DIR, StackError, alive, amqp_uri, kafka_bootstrap, mongo_uri, pid_file, say, service_port,
     start_process, stop_process, venv_tool,
 )
-from .servers import infra_down, infra_up, parse_since, replay
+from .servers import infra_down, infra_up, parse_since, replay, service_environment
 from .services import SERVICE_CLASSES, SERVICES
 
 
@@ -100,7 +101,7 @@ def run_foreground():
     started = infra_up()
     print_endpoints()
     say("starting services; Ctrl-C stops everything")
-    proc = subprocess.Popen(honcho_argv(), cwd=REPO_ROOT)
+    proc = subprocess.Popen(honcho_argv(), cwd=REPO_ROOT, env={**os.environ, **service_environment()})
     threading.Thread(target=report_health, args=(proc, 120), daemon=True).start()
     try:
         proc.wait()
@@ -129,7 +130,7 @@ def up(timeout):
     if pid_file("services").exists() and alive(int(pid_file("services").read_text())):
         say("services already started (make down first to restart)")
     else:
-        start_process("services", honcho_argv(), fresh_log=True)
+        start_process("services", honcho_argv(), fresh_log=True, extra_env=service_environment())
     pid = int(pid_file("services").read_text())
     wait_for_services(timeout, runner_alive=lambda: alive(pid))
     print_endpoints()
@@ -150,6 +151,8 @@ def main(argv=None):
     parser.add_argument("--since", help="replay only events created since: 7d, 12h or an ISO 8601 time "
                                         "(keep it inside DEDUP_RETENTION_DAYS; operations.md 2.1)")
     args = parser.parse_args(argv)
+    if args.command in ("run", "up"):
+        os.environ.setdefault("KAFKA_STORAGE", "s3")  # the platform keeps its Kafka log (servers.kafka_storage)
     if args.command == "infra-up":
         infra_up()
     elif args.command == "infra-down":

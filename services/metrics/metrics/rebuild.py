@@ -46,8 +46,10 @@ def wipe(db):
 
 def read_all(bootstrap, topics, idle_ms=1500):
     """Every record of ``topics`` from the beginning, in offset order per partition, up to the end."""
+    # 100 ms: a broker keeping its log in the local S3 server needs longer than 10 ms to read it (ttp_tools.servers.
+    # service_environment); with records waiting, either broker answers at once.
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=kafka.API_VERSION, enable_auto_commit=False,
-                             fetch_max_wait_ms=10, max_poll_records=1000, fetch_max_bytes=52428800,
+                             fetch_max_wait_ms=100, max_poll_records=1000, fetch_max_bytes=52428800,
                              receive_message_max_bytes=52428800 + 1024)
     try:
         existing = consumer.topics()
