@@ -101,6 +101,8 @@ def effective_date(source, data, event_time=None):
     """The China date an event counts on: its ``source.date`` field, else the China date of its ``source.time``
     field, else of its CloudEvents time (None when it has none of them)."""
     day = data.get(source.date) if source.date else None
+    if isinstance(day, dt.datetime):  # a plan naming a timestamp as its date: that instant's day in China
+        return clock.china_date(as_datetime(day))
     if isinstance(day, dt.date):
         return day
     if isinstance(day, int):  # Avro's date: days since 1970-01-01

@@ -100,6 +100,7 @@ def test_the_effective_date_wins_and_old_events_fall_back_to_their_timestamp_in_
     assert effective_date(source, {"approved_at": late_evening}) == dt.date(2021, 1, 1)
     assert effective_date(source, {"approved_at": late_evening, "effective_date": None}) == dt.date(2021, 1, 1)
     assert effective_date(source, {"effective_date": 17532}) == dt.date(2018, 1, 1)  # Avro date: days since 1970
+    assert effective_date(source, {"effective_date": late_evening}) == dt.date(2021, 1, 1)  # a timestamp: China's day
     assert effective_date(source, {}, T2018) == dt.date(2018, 6, 1)  # neither: the CloudEvents time
     assert effective_date(source, {}) is None
     assert increments(PLAN, APPROVED, project("major", approved_at=late_evening)) == {}  # after the period
