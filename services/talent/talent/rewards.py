@@ -10,8 +10,9 @@ and transformed an achievement are at least:
 Second paragraph: the own rules of a research institute or university established by the state
 (国家设立的研究开发机构、高等院校) must meet those three standards; only other organizations' own rules take
 precedence over them. Whether an organization is state-established is the registry's record
-(``registry.organization.registered.v1``, replicated here); an organization the registry has not said so of
-keeps the precedence of its own rules, and the check records what was known.
+(``registry.organization.registered.v1``, replicated here); an organization the registry has not recorded as
+state-established (not stated, or not announced yet) keeps the precedence of its own rules, and the check records
+what was known (``state_established``: true, false or null).
 A plan that falls short is stored and flagged with its findings, never silently accepted.
 """
 import datetime as dt
