@@ -2,10 +2,10 @@
 every dashboard is valid PromQL that returns data from a real Prometheus scraping real running
 services.
 
-The integration test runs all five services (registry, transactions, finance, talent, metrics)
+The integration test runs all six services (registry, transactions, finance, talent, metrics, innovation)
 under `nameko run` against the real local servers, with their own databases, topic prefix and
 ports, and a real Prometheus whose configuration is the committed `deploy/prometheus/prometheus.yml`
-(its five jobs, targets moved to the test's ports, 1 s intervals) with the committed rules. It then
+(its six jobs, targets moved to the test's ports, 1 s intervals) with the committed rules. It then
 drives a small working day through the services' HTTP APIs (an accredited service institution, a
 university's annual report, an achievement registered and published, a broker, an approved
 transformation project, a ledger task update, a brokered contract registered from the published
@@ -13,9 +13,9 @@ achievement) plus one redelivered record and one undecodable record, and checks 
 - the event pipeline dashboard counts that dead letter and those duplicates;
 - every panel's query (template variables as Grafana sends them by default) returns data; a
   failure names the dashboard, the panel and the query;
-- the service RED dashboard shows all five services on every panel and in its `$service` variable;
+- the service RED dashboard shows all six services on every panel and in its `$service` variable;
 - every rule of `deploy/prometheus/rules.yml` is loaded and evaluates, and every recording rule has
-  data (the per-service HTTP ones for all five services)."""
+  data (the per-service HTTP ones for all six services)."""
 import importlib.util
 import json
 import os
@@ -65,17 +65,17 @@ def test_dashboards_have_chinese_titles_and_use_the_provisioned_datasource():
 
 # -- against a real Prometheus ------------------------------------------------------------
 #
-# All five services run under `nameko run` against the real local servers (their own databases,
+# All six services run under `nameko run` against the real local servers (their own databases,
 # topic prefix and ports), a real Prometheus scrapes them every second with the committed scrape
 # config and rules, and the test drives a small working day through their HTTP APIs.
 
-SERVICES = ("registry", "transactions", "finance", "talent", "metrics")
+SERVICES = ("registry", "transactions", "finance", "talent", "metrics", "innovation")
 PLATFORM_ENTRYPOINTS = {"health", "metrics", "openapi"}  # what Prometheus and the readiness probe call
 RATE_INTERVAL = "1m"  # what Grafana makes of $__rate_interval for a datasource scraped every 15 s
 
 
 def prometheus_config(ports, path):
-    """deploy/prometheus/prometheus.yml as committed (its five jobs, honor_labels, labels, rule files), with
+    """deploy/prometheus/prometheus.yml as committed (its six jobs, honor_labels, labels, rule files), with
     each job's target moved to the test's port of its service and every interval shortened to 1 s."""
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text("utf-8"))
     config["global"].update(scrape_interval="1s", scrape_timeout="1s", evaluation_interval="1s")
@@ -194,6 +194,10 @@ class Day:
             "achievement_ids": [achievement]})["id"]
         self.call("POST", "finance", f"/api/v1/transformation-projects/{project}/approve", {})
         self.call("PATCH", "metrics", "/api/v1/tasks/22", {"status": "in_progress", "note": "已建立年度工作台账"})
+        # innovation: the university opens an instrument to others (共享设施).
+        self.call("POST", "innovation", "/api/v1/facilities", {
+            "owner_organization_id": university, "kind": "instrument", "name": "场发射扫描电镜", "region_code": "510100",
+            "terms": "工作日开放，按机时收费", "open_hours_per_year": 1000})
 
         # transactions: once its replica has the published achievement, a licence contract of it,
         # brokered by the talent pool's broker, is submitted and registered (技术合同认定登记).
@@ -341,7 +345,7 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(stack):
             shown = {s["metric"].get("plan") for s in prom(stack, "query", query=expr)["data"]["result"]}
             assert shown <= {"test-in-force", None}, f"{name} panel «{panel_title}»: {expr!r} shows plans {shown}"
 
-    # The service RED dashboard shows every one of the five services, on every panel and in $service.
+    # The service RED dashboard shows every one of the six services, on every panel and in $service.
     red = json.loads(committed()["service-red.json"])
     assert sorted(variables(red, stack)["service"][1]) == sorted(SERVICES)
     jobs = stack["jobs"]
@@ -358,7 +362,7 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(stack):
             assert business == set(SERVICES), f"panel «{panel_title}»: API calls seen only for {business}"
 
     # Every rule of deploy/prometheus/rules.yml is loaded and evaluates without error; every recording
-    # rule has data, the per-service HTTP ones for all five services.
+    # rule has data, the per-service HTTP ones for all six services.
     committed_rules = {rule.get("record") or rule.get("alert"): rule
                        for group in rules_file()["groups"] for rule in group["rules"]}
 
