@@ -133,6 +133,7 @@ ALLOWED = {
     ("transactions", "POST /api/v1/consultations"): "I",
     ("transactions", "POST /api/v1/consultations/{consultation_id}/answer"): "I",
     ("transactions", "POST /api/v1/contracts"): "IA",
+    ("transactions", "POST /api/v1/contracts/history"): "GA",
     ("transactions", "POST /api/v1/contracts/{contract_id}/register"): "GA",
     ("transactions", "POST /api/v1/contracts/{contract_id}/return"): "GA",
     ("transactions", "POST /api/v1/demands"): "I",

@@ -35,6 +35,15 @@ CONTRACT_TRANSITIONS = {  # action: (allowed from, to)
 transition = states.transition
 
 
+def not_above_contract_amount(cls, value, info):
+    """A validator of ``technology_transaction_amount`` (a field validator, so that a 400 names the field): at most
+    the contract amount."""
+    contract_amount = info.data.get("contract_amount")  # absent when it was itself invalid
+    if contract_amount is not None and value > contract_amount:
+        raise ValueError("technology_transaction_amount must not exceed contract_amount")
+    return value
+
+
 class ContractIn(StrictModel):
     """A technology contract submitted for recognition and registration by one of its parties."""
 
@@ -54,13 +63,7 @@ class ContractIn(StrictModel):
     broker_person_ids: list[Id] = Field(default=[], max_length=20, description="技术经纪人 (talent person ids)")
 
     # Field validators (not a model validator) so that a 400 names the offending field.
-    @field_validator("technology_transaction_amount")
-    @classmethod
-    def _not_above_contract_amount(cls, value, info):
-        contract_amount = info.data.get("contract_amount")  # absent when it was itself invalid
-        if contract_amount is not None and value > contract_amount:
-            raise ValueError("technology_transaction_amount must not exceed contract_amount")
-        return value
+    _not_above_contract_amount = field_validator("technology_transaction_amount")(not_above_contract_amount)
 
     @field_validator("broker_person_ids")
     @classmethod

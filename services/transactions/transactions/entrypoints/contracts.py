@@ -2,7 +2,9 @@
 
 A party submits a contract (checked against the listing, auction and achievement it names), corrects and
 resubmits it after a return; the registration body of the contract's region (a registrar of that region)
-registers it with a 16-digit number or returns it with reasons. The public reads the registered turnover
+registers it with a 16-digit number or returns it with reasons; it also loads its region's registrations of
+earlier years from an earlier system, with their original numbers and dates (``transactions.history``). The public
+reads the registered turnover
 (技术合同登记交易额) of the province or of one region; other services read it over RPC (``integration``). The work
 is in ``transactions.handlers.contracts``, the rules in ``transactions.contracts``.
 """
@@ -11,14 +13,15 @@ from typing import Literal
 from prometheus_client import Counter
 from pydantic import Field
 
-from ttp_common import auth, regions
+from ttp_common import auth, clock, regions
 from ttp_common.endpoints import created, endpoint
 from ttp_common.models import Query
 from ttp_common.refusals import NotFound
 
+from .. import history
 from ..contracts import CONTRACT_STATUSES, ContractIn, ReturnIn
 from ..documents import Contract
-from ..handlers import contracts as handlers
+from ..handlers import contracts as handlers, history as history_handlers
 from .common import DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REGISTRARS, REGISTRARS, DivisionOrProvince
 
 QUEUE_LIMIT = 500  # contracts in one answer of GET /contracts
@@ -87,6 +90,21 @@ class ContractEntrypoints:
         CONTRACTS_REGISTERED.labels(contract.contract_type).inc()
         TECHNOLOGY_TURNOVER.inc(float(contract.technology_transaction_amount))
         return contract.view()
+
+    @endpoint("POST", "/api/v1/contracts/history", roles=REGISTRARS, body=history.HistoryIn, max_body_bytes=5_000_000,
+              response=OBJECT, described="One result per row, in order: created, exists or rejected with errors",
+              summary=f"Load up to {history.MAX_ROWS} technology contracts registered in an earlier system (历史技术合同), "
+                      "each with its original 16-digit number and registration date (years before this one): "
+                      "registrars of their region, admins. Each row is checked on its own and created once (its id "
+                      "derives from its number); its event says imported and counts on its registration date")
+    def import_contract_history(self, ctx):
+        results, today = [], clock.china_date()
+        for number, raw in enumerate(ctx.body.rows):
+            row, errors = history.read_row(raw, today)
+            outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
+                history_handlers.import_contract, row, ctx.principal, ctx.now, actor=ctx.actor)
+            results.append({"row": number, **outcome})
+        return {"results": results}
 
     @endpoint("POST", "/api/v1/contracts/<string:contract_id>/return", roles=REGISTRARS, body=ReturnIn,
               response=OBJECT, errors=(409,),
