@@ -26,6 +26,7 @@ from .settings import setting
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 5.0  # Prometheus and /api/v1/pipeline may ask often; Kafka is asked at most this often
 PROBE_SECONDS = 2.0  # the longest the Fetch that corrects the end offsets may take
+PARTITIONS_SECONDS = 60.0  # a new topic or partition shows within a minute
 PROBE_BYTES = 1024  # per partition: the answer's high watermark is what counts, not its records
 
 
@@ -41,6 +42,7 @@ class OffsetReader:
     def __init__(self, bootstrap):
         self.bootstrap = bootstrap
         self._consumer = self._admin = None
+        self._partitions = {}  # {topics: (looked up at, partitions)}
 
     def _clients(self):
         if self._consumer is None:
@@ -52,10 +54,20 @@ class OffsetReader:
         return self._consumer, self._admin
 
     def partitions(self, topics):
+        """The partitions of those of ``topics`` that exist, looked up at most every PARTITIONS_SECONDS
+        once all exist: listing the topics reads the metadata of every topic
+        of the cluster, 200-300 ms on the shared development broker with its thousands of test topics."""
+        key = tuple(sorted(set(topics)))
+        cached = self._partitions.get(key)
+        if cached is not None and time.monotonic() - cached[0] < PARTITIONS_SECONDS:
+            return cached[1]
         consumer, _ = self._clients()
         existing = consumer.topics()
-        return [TopicPartition(t, p) for t in sorted(set(topics)) if t in existing
-                for p in sorted(consumer.partitions_for_topic(t) or ())]
+        found = [TopicPartition(t, p) for t in key if t in existing
+                 for p in sorted(consumer.partitions_for_topic(t) or ())]
+        if all(t in existing for t in key):  # a missing one (a dead-letter topic not yet created) is looked for again
+            self._partitions[key] = (time.monotonic(), found)
+        return found
 
     def offsets(self, partitions):
         """({partition: first offset}, {partition: offset after the last record})."""
