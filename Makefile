@@ -4,10 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SERVICES := registry transactions finance talent metrics identity innovation
+SERVICES := registry transactions finance talent metrics identity innovation portal
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-idle bench-load bench-e2e bench-identity soak docs docs-check dashboards demo rebuild-metrics token replay clean distclean
+.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-idle bench-load bench-e2e bench-identity soak docs docs-check dashboards demo rebuild-metrics token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -39,10 +39,20 @@ $(STAMP): requirements.txt requirements-dev.txt libs/pyproject.toml libs/tools/p
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e libs/tools -e libs/testing
 	touch $@
 
-install: $(STAMP)
+# The portal's browser assets (ECharts), pinned in services/portal/package-lock.json, served by the portal.
+PORTAL_ASSETS := services/portal/node_modules/echarts/dist/echarts.min.js
+$(PORTAL_ASSETS): services/portal/package.json services/portal/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null)
+	cd services/portal && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+portal-assets: $(PORTAL_ASSETS)
+
+install: $(STAMP) $(PORTAL_ASSETS)
 
 # From Debian: Prometheus and promtool for the rule tests and the dashboard queries test; Apache Avro
-# for Java (libavro-java) and a JDK for the Java subscriber example's test.
+# for Java (libavro-java) and a JDK for the Java subscriber example's test; Chromium and the Noto CJK fonts for
+# the portal's browser tests (Playwright drives /usr/bin/chromium: its own browser download does not work here).
 system-deps:
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null && \
@@ -52,6 +62,8 @@ system-deps:
 	   (service prometheus-alertmanager stop >/dev/null 2>&1 || true))
 	@test -f /usr/share/java/avro.jar && command -v javac >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libavro-java default-jdk-headless >/dev/null)
+	@command -v chromium >/dev/null && test -d /usr/share/fonts/opentype/noto || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
 # The HTTP load tool of bench-load: Debian's wrk, pinned (override WRK_DEB on another release).
 WRK_DEB ?= 4.1.0-3+b2

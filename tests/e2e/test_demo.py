@@ -20,13 +20,13 @@ from ttp_common.mongo import OUTBOX
 from ttp_common.paths import REPO_ROOT
 from ttp_testing import MONGO_URI, nameko_run, wait_for
 from ttp_testing.plans import plans_dir
-from ttp_tools.services import SERVICE_CLASSES
+from ttp_tools.services import PAGE_SERVICES, SERVICE_CLASSES
 
 pytestmark = pytest.mark.integration
 
 DEMO = REPO_ROOT / "scripts" / "demo.py"
-# The services the demo drives; it signs everybody in through identity, which runs first.
-DEMO_SERVICES = [name for name in SERVICE_CLASSES if name != "identity"]
+# The services the demo drives (not the portal's pages); it signs everybody in through identity, which runs first.
+DEMO_SERVICES = [name for name in SERVICE_CLASSES if name != "identity" and name not in PAGE_SERVICES]
 
 
 @pytest.fixture(scope="module")

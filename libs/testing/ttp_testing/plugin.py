@@ -14,11 +14,11 @@ import sys
 
 import pytest
 
-from ttp_tools.services import SERVICE_CLASSES
+from ttp_tools.services import PAGE_SERVICES, SERVICE_CLASSES
 
 from .fixtures import service_api_fixture
 
-platform_service = service_api_fixture(sorted(SERVICE_CLASSES), LOG_LEVEL="ERROR")
+platform_service = service_api_fixture(sorted(set(SERVICE_CLASSES) - PAGE_SERVICES), LOG_LEVEL="ERROR")
 
 
 def pytest_configure(config):

@@ -11,6 +11,7 @@ SERVICES = {  # name -> (HTTP port env var, default port)
     "metrics": ("METRICS_PORT", 8105),
     "identity": ("IDENTITY_PORT", 8106),
     "innovation": ("INNOVATION_PORT", 8107),
+    "portal": ("PORTAL_PORT", 8100),
 }
 SERVICE_CLASSES = {
     "registry": "registry.service:RegistryService",
@@ -20,4 +21,8 @@ SERVICE_CLASSES = {
     "metrics": "metrics.service:MetricsService",
     "identity": "identity.service:IdentityService",
     "innovation": "innovation.service:InnovationService",
+    "portal": "portal.service:PortalService",
 }
+# Services that serve pages to people rather than a JSON API of their own: launched with the others, but not
+# among the services the platform's API contract tests go through (ttp_testing's ``platform_service``).
+PAGE_SERVICES = frozenset({"portal"})

@@ -1,0 +1,66 @@
+"""The label catalogue: every code the platform shows to a person, with its Chinese label (organization kinds,
+achievement types, contract types, listing modes, the plan's 15 programmes, regions, states).
+
+One place for the portal's pages and its ``/api/v1/labels``; the services' own tables of the same codes are
+checked against it (``services/portal/tests/test_labels.py``), so a code added there without a label here fails.
+"""
+from .reference import SICHUAN_REGIONS
+from .regions import PROVINCE
+
+ORGANIZATION_KINDS = {
+    "university": "高等院校", "institute": "科研院所", "enterprise": "企业",
+    "service_institution": "科技成果转移转化服务机构", "investor": "投资机构", "government": "政府部门",
+}
+ACHIEVEMENT_TYPES = {"applied": "应用技术", "basic": "基础理论", "soft_science": "软科学"}
+CONTRACT_TYPES = {"development": "技术开发", "transfer": "技术转让", "licence": "技术许可", "consulting": "技术咨询",
+                  "service": "技术服务"}
+LISTING_MODES = {"transfer": "转让", "licence": "许可", "equity": "作价投资"}
+# 四(一)1 (1)-(15)
+PROGRAMMES = {
+    1: "新一代信息技术与产业成果转化专项", 2: "智能制造装备产业科技成果转化专项", 3: "轨道交通装备产业科技成果转化专项",
+    4: "节能环保产业科技成果转化专项", 5: "生物医药产业科技成果转化专项", 6: "新能源产业科技成果转化专项",
+    7: "新能源汽车产业科技成果转化专项", 8: "新材料产业科技成果转化专项", 9: "航空航天产业科技成果转化专项",
+    10: "先进电力装备产业科技成果转化专项", 11: "现代中药产业科技成果转化专项", 12: "特色现代农业产业科技成果转化专项",
+    13: "传统优势特色产业改造提升科技成果转化专项", 14: "军民融合科技成果转化专项", 15: "国际科技合作科技成果转化专项",
+}
+REGIONS = {PROVINCE: "四川省", **SICHUAN_REGIONS}
+ROLES = {"public": "公众", "institution": "机构经办人", "institution_admin": "机构管理员", "reviewer": "成果登记审核员",
+         "registrar": "技术合同登记员", "supervisor": "主管部门", "investor": "投资机构人员", "admin": "平台管理员",
+         "auditor": "安全审计员", "client": "接入系统"}
+STATES = {
+    "achievement": {"draft": "草稿", "submitted": "已提交", "returned": "已退回", "registered": "已登记",
+                    "published": "已公开", "withdrawn": "已撤回"},
+    "listing": {"open": "挂牌中", "sold": "已成交", "expired": "已到期", "withdrawn": "已撤牌",
+                "achievement_withdrawn": "成果已撤回"},
+    "demand": {"open": "征集中", "withdrawn": "已撤回"},
+    "auction": {"open": "竞价中", "sold": "已成交", "unsold": "流拍", "cancelled": "已撤拍"},
+    "contract": {"submitted": "待登记", "returned": "已退回", "registered": "已登记"},
+    "task": {"not_started": "未开始", "in_progress": "推进中", "done": "已完成"},
+}
+
+CATALOGUE = {
+    "organization_kinds": ORGANIZATION_KINDS, "achievement_types": ACHIEVEMENT_TYPES,
+    "contract_types": CONTRACT_TYPES, "listing_modes": LISTING_MODES, "programmes": PROGRAMMES,
+    "regions": REGIONS, "roles": ROLES, "states": STATES,
+}
+
+
+def label(table, code, default=None):
+    """The Chinese label of ``code`` in ``table`` (a key of CATALOGUE, or ``states.<kind>``); ``default`` (else the
+    code itself) when the code is unknown, so a new code shows as itself rather than as nothing."""
+    entries = STATES.get(table.split(".", 1)[1], {}) if table.startswith("states.") else CATALOGUE.get(table, {})
+    if table == "programmes" and code is not None:
+        try:
+            code = int(code)
+        except (TypeError, ValueError):
+            pass
+    found = entries.get(code)
+    if found is not None:
+        return found
+    return default if default is not None else ("" if code is None else str(code))
+
+
+def as_json():
+    """The catalogue with string keys (JSON objects)."""
+    return {name: ({kind: dict(values) for kind, values in table.items()} if name == "states"
+                   else {str(code): text for code, text in table.items()}) for name, table in CATALOGUE.items()}

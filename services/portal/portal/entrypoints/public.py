@@ -1,0 +1,146 @@
+"""The public pages (no sign-in): home with the plan's targets as charts, achievement search and an achievement's
+page, listings, demands, auctions (live while open), accredited service institutions, the task ledger. Each part
+comes from one service's public API; a service that does not answer leaves its part 暂不可用 and the rest renders.
+The filters are passed on as the API defines them: the API decides what is valid (its 400 is shown)."""
+from werkzeug.wrappers import Response
+
+from ttp_common import labels
+from ttp_common.web import dumps, http
+
+from .common import page
+
+PAGE_SIZE = 20
+
+
+class Filters(dict):
+    """The filters a page was asked for; one not given reads as empty in the templates."""
+
+    def __missing__(self, name):
+        return ""
+
+
+def filters(request, names):
+    """The query's values of ``names`` (empty ones left out), as typed."""
+    return Filters({name: request.args.get(name, "").strip() for name in names if request.args.get(name, "").strip()})
+
+
+def chart_series(targets):
+    """What the home page's charts draw: per target its goal, value and expected value, and its breakdowns by year,
+    region, programme and contract type as (label, value) pairs (numbers, for the chart library)."""
+    charts = []
+    for target in targets or []:
+        breakdowns = target.get("breakdowns") or {}
+        series = {}
+        for dimension, rows in breakdowns.items():
+            pairs = []
+            for row in rows or []:
+                name = row.get("label") or str(row.get("year") or row.get(dimension) or "")
+                pairs.append([name, float(row.get("value") or 0)])
+            if pairs:
+                series[dimension] = pairs
+        charts.append({"key": target.get("key"), "label": target.get("label"), "unit": target.get("unit"),
+                       "goal": float(target.get("goal") or 0), "value": float(target.get("value") or 0),
+                       "expected": float(target.get("expected") or 0), "breakdowns": series})
+    return charts
+
+
+class PublicEntrypoints:
+    @http("GET", "/")
+    @page("home")
+    def home(self, request):
+        progress = self.part(request, "metrics", "/api/v1/progress")
+        latest = self.part(request, "registry", "/api/v1/achievements", params={"limit": 5})
+        charts = chart_series(progress.data.get("targets")) if progress.data else []
+        return self.render(request, "home.html", title="首页", progress=progress, latest=latest, charts=charts)
+
+    @http("GET", "/achievements")
+    @page("achievements")
+    def achievements(self, request):
+        query = filters(request, ("q", "region", "programme", "type", "trl_min", "trl_max", "sort", "cursor"))
+        found = self.part(request, "registry", "/api/v1/achievements", params={**query, "limit": PAGE_SIZE})
+        status = 400 if found.error else 200
+        return self.render(request, "achievements.html", status=status, title="科技成果查询", query=query, found=found)
+
+    @http("GET", "/achievements/<string:achievement_id>")
+    @page("achievement")
+    def achievement(self, request, achievement_id):
+        found = self.part(request, "registry", f"/api/v1/achievements/{achievement_id}")
+        if found.error is not None:
+            return self.render(request, "message.html", status=404, title="未找到", text="没有这项公开的科技成果。")
+        listings = self.part(request, "transactions", "/api/v1/listings", params={"achievement": achievement_id})
+        return self.render(request, "achievement.html", title=(found.data or {}).get("title") or "科技成果",
+                           found=found, listings=listings)
+
+    @http("GET", "/listings")
+    @page("listings")
+    def listings(self, request):
+        query = filters(request, ("q", "region", "programme", "mode"))
+        found = self.part(request, "transactions", "/api/v1/listings", params={**query, "limit": PAGE_SIZE})
+        return self.render(request, "listings.html", status=400 if found.error else 200, title="成果挂牌",
+                           query=query, found=found)
+
+    @http("GET", "/demands")
+    @page("demands")
+    def demands(self, request):
+        query = filters(request, ("q", "region", "programme"))
+        found = self.part(request, "transactions", "/api/v1/demands", params={**query, "limit": PAGE_SIZE})
+        return self.render(request, "demands.html", status=400 if found.error else 200, title="技术需求",
+                           query=query, found=found)
+
+    @http("GET", "/auctions")
+    @page("auctions")
+    def auctions(self, request):
+        query = filters(request, ("status", "before"))
+        found = self.part(request, "transactions", "/api/v1/auctions", params={**query, "limit": PAGE_SIZE})
+        return self.render(request, "auctions.html", status=400 if found.error else 200, title="竞价拍卖",
+                           query=query, found=found)
+
+    @http("GET", "/auctions/<string:auction_id>")
+    @page("auction")
+    def auction(self, request, auction_id):
+        found = self.part(request, "transactions", f"/api/v1/auctions/{auction_id}")
+        if found.error is not None:
+            return self.render(request, "message.html", status=404, title="未找到", text="没有这场拍卖。")
+        bids = self.part(request, "transactions", f"/api/v1/auctions/{auction_id}/bids")
+        return self.render(request, "auction.html", title="竞价拍卖", auction_id=auction_id, found=found, bids=bids)
+
+    @http("GET", "/auctions/<string:auction_id>/live")
+    @page("auction_live")
+    def auction_live(self, request, auction_id):
+        """The figures the auction page polls while the auction is open (JSON, the Chinese labels included)."""
+        found = self.part(request, "transactions", f"/api/v1/auctions/{auction_id}")
+        if found.unavailable:
+            body, status = {"available": False}, 503
+        elif found.error is not None:
+            body, status = {"available": False}, 404
+        else:
+            a = found.data
+            body, status = {"available": True, "status": a.get("status"),
+                            "status_label": labels.label("states.auction", a.get("status")),
+                            "current_price": a.get("current_price"), "bids": a.get("bids"),
+                            "ends_at": a.get("ends_at"), "leader_organization_id": a.get("leader_organization_id")}, 200
+        return Response(dumps(body), status=status, content_type="application/json",
+                        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+    @http("GET", "/institutions")
+    @page("institutions")
+    def institutions(self, request):
+        query = filters(request, ("region", "offset"))
+        found = self.part(request, "registry", "/api/v1/organizations",
+                          params={**query, "kind": "service_institution", "limit": PAGE_SIZE})
+        return self.render(request, "institutions.html", status=400 if found.error else 200, title="专业化服务机构",
+                           query=query, found=found, page_size=PAGE_SIZE)
+
+    @http("GET", "/tasks")
+    @page("tasks")
+    def tasks(self, request):
+        query = filters(request, ("status", "department", "overdue"))
+        found = self.part(request, "metrics", "/api/v1/tasks", params=query)
+        return self.render(request, "tasks.html", status=400 if found.error else 200, title="重点工作任务台账",
+                           query=query, found=found)
+
+    @http("GET", "/api/v1/labels")
+    @page("labels")
+    def label_catalogue(self, request):
+        """Every code shown to people with its Chinese label (``ttp_common.labels``)."""
+        return Response(dumps(labels.as_json()), status=200, content_type="application/json")

@@ -1,0 +1,21 @@
+"""The portal's own Prometheus metrics (beside the platform's RED metrics per entrypoint)."""
+from prometheus_client import Counter, Histogram
+
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+PAGE_SECONDS = Histogram("ttp_portal_page_seconds", "Server time of a page, by route (its API calls included)",
+                         ["route"], buckets=_BUCKETS)
+UPSTREAM_SECONDS = Histogram("ttp_portal_upstream_seconds", "Time of the portal's calls to a service",
+                             ["service", "outcome"], buckets=_BUCKETS)
+UPSTREAM_FAILURES = Counter("ttp_portal_upstream_failures_total", "Calls a service answered with a 5xx",
+                            ["service", "status"])
+PARTS_UNAVAILABLE = Counter("ttp_portal_parts_unavailable_total",
+                            "Parts of pages shown as unavailable because their service did not answer",
+                            ["route", "service"])
+SIGN_INS = Counter("ttp_portal_sign_ins_total", "Sign-ins through the identity service, by outcome", ["outcome"])
+CSRF_REFUSALS = Counter("ttp_portal_csrf_refusals_total", "Form posts refused for a missing or wrong CSRF token")
+TOKEN_REFRESHES = Counter("ttp_portal_token_refreshes_total", "Access-token refreshes, by outcome", ["outcome"])
+
+for _outcome in ("success", "state_mismatch", "refused", "unavailable"):
+    SIGN_INS.labels(_outcome)
+for _outcome in ("success", "refused", "unavailable"):
+    TOKEN_REFRESHES.labels(_outcome)
