@@ -9,14 +9,11 @@ again creates nothing twice. Rows are validated one by one (a row without a key 
 own); rejected rows, and the rows of a batch the service refuses as a whole, are written with their
 reasons to ``FILE.rejected.csv``. Imported achievements start as drafts.
 """
-import argparse
-import csv
 import re
 import sys
-from pathlib import Path
 
-import requests
-from tqdm import tqdm
+from ttp_common import tabular
+from ttp_common.tabular import RowError, split  # noqa: F401  (RowError: part of this module's interface)
 
 COLUMNS = {  # field -> accepted headers
     "import_key": ("import_key", "登记编号", "原始编号"),
@@ -40,38 +37,9 @@ YES = {"是", "yes", "true", "1", "y"}
 BATCH = 100
 
 
-class RowError(ValueError):
-    pass
-
-
-def split(cell):
-    return [part.strip() for part in re.split(r"[;；]", cell or "") if part.strip()]
-
-
 def read_rows(path):
     """``(row number, {field: text})`` for every data row of a CSV or XLSX file."""
-    path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(path, read_only=True, data_only=True).active
-        rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    if not rows:
-        return []
-    header = [h.strip() for h in rows[0]]
-    index = {}
-    for field, names in COLUMNS.items():
-        for i, name in enumerate(header):
-            if name in names:
-                index[field] = i
-    missing = [f for f in ("import_key", "title") if f not in index]
-    if missing:
-        raise SystemExit(f"{path}: no column for {', '.join(missing)} (header: {header})")
-    return [(n, {f: (row[i].strip() if i < len(row) else "") for f, i in index.items()})
-            for n, row in enumerate(rows[1:], start=2) if any(cell.strip() for cell in row)]
+    return tabular.read_rows(path, COLUMNS, ("import_key", "title"))
 
 
 def to_form(cells):
@@ -112,57 +80,12 @@ def to_form(cells):
 
 def run(path, url, token, out=sys.stderr):
     """Import ``path``; returns counts by outcome and writes ``<path>.rejected.csv`` when rows were rejected."""
-    rows = read_rows(path)
-    counts = {"created": 0, "exists": 0, "rejected": 0}
-    rejected = []
-    pending = []
-
-    def send():
-        response = requests.post(f"{url.rstrip('/')}/api/v1/achievements/import", json={"rows": [r for _, r in pending]},
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        if response.status_code != 200:  # the whole batch: report its rows, go on with the next
-            reason = f"batch refused: HTTP {response.status_code} {response.text[:300]}"
-            counts["rejected"] += len(pending)
-            rejected.extend((number, reason) for number, _ in pending)
-            pending.clear()
-            return
-        for (number, _), result in zip(pending, response.json()["results"]):
-            counts[result["status"]] += 1
-            if result["status"] == "rejected":
-                rejected.append((number, "; ".join(f"{e['path']}: {e['message']}" for e in result["errors"])))
-        pending.clear()
-
-    with tqdm(total=len(rows), unit="row", file=out, desc=Path(path).name) as bar:
-        for number, cells in rows:
-            try:
-                pending.append((number, {"import_key": cells["import_key"], "form": to_form(cells)}))
-            except RowError as exc:
-                counts["rejected"] += 1
-                rejected.append((number, str(exc)))
-            if len(pending) == BATCH:
-                send()
-            bar.update(1)
-        if pending:
-            send()
-    if rejected:
-        with open(f"{path}.rejected.csv", "w", newline="", encoding="utf-8-sig") as f:
-            writer = csv.writer(f)
-            writer.writerow(["row", "reasons"])
-            writer.writerows(sorted(rejected))
-    return counts
+    return tabular.send(path, read_rows(path), lambda cells: {"import_key": cells["import_key"], "form": to_form(cells)},
+                        f"{url.rstrip('/')}/api/v1/achievements/import", token, BATCH, out)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="ttp-registry-import", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("file")
-    parser.add_argument("--url", default="http://127.0.0.1:8101")
-    parser.add_argument("--token", required=True)
-    args = parser.parse_args(argv)
-    counts = run(args.file, args.url, args.token)
-    print(f"created {counts['created']}, already there {counts['exists']}, rejected {counts['rejected']}"
-          + (f" (see {args.file}.rejected.csv)" if counts["rejected"] else ""))
-    return 1 if counts["rejected"] else 0
+    return tabular.cli("ttp-registry-import", __doc__, "http://127.0.0.1:8101", run, argv)
 
 
 if __name__ == "__main__":
