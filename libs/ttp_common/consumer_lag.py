@@ -1,5 +1,6 @@
 """Consumer lag of every consumer group a service runs, and the depth of the dead-letter topics of what it
-consumes, read from Kafka's offsets at scrape time (``ConsumerLagExporter``, one per service).
+consumes, read from Kafka's offsets in the background while /metrics is scraped (``ConsumerLagExporter``,
+one per service).
 
 Lag of a partition: its end offset minus the group's committed offset; a partition the group has not
 committed yet counts from the partition's first offset (the consumers start at ``earliest``).
@@ -54,9 +55,9 @@ class OffsetReader:
         return self._consumer, self._admin
 
     def partitions(self, topics):
-        """The partitions of those of ``topics`` that exist, looked up at most every PARTITIONS_SECONDS
-        once all exist: listing the topics reads the metadata of every topic
-        of the cluster, 200-300 ms on the shared development broker with its thousands of test topics."""
+        """The partitions of those of ``topics`` that exist, looked up at most every PARTITIONS_SECONDS once
+        all exist: listing the topics reads the metadata of every topic of the cluster (200-300 ms on the
+        shared development broker with its thousands of test topics)."""
         key = tuple(sorted(set(topics)))
         cached = self._partitions.get(key)
         if cached is not None and time.monotonic() - cached[0] < PARTITIONS_SECONDS:
@@ -79,9 +80,10 @@ class OffsetReader:
 
     def _read_to_end(self, beginning, reported):
         """The reported end offsets, corrected by the high watermark of one Fetch per leader at the last
-        batch (Tansu's Fetch answers carry the right high watermark where its ListOffsets does not). No
-        consumer fetch loop: kafka-python's consumer pipelines further fetches past the end, which under
-        load stalled the services' own consumers on Tansu (seen in services/metrics/tests/test_dashboards.py)."""
+        batch (Tansu's Fetch answers carry the right high watermark where its ListOffsets does not). Not a
+        consumer read loop: with one here, the services' own consumers stalled in
+        services/metrics/tests/test_dashboards.py (this reader's fetches timing out on Tansu); with one
+        Fetch per broker they do not."""
         consumer, _ = self._clients()
         client = consumer._client  # the consumer's connections and metadata (kafka-python has no public Fetch)
         end = dict(reported)
