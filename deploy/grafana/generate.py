@@ -154,6 +154,14 @@ def breakdowns():
     d = d.with_panel(panel(bargauge.Panel(), ids, "技术合同登记额·分年度",
                            [(f'ttp_target_value_by_year{{{PLAN}, unit="yuan"}}', "{{target}} {{year}}")], 12, 10,
                            unit="currencyCNY"))
+    d = d.with_row(dashboard.Row("共享设施与孵化载体（四(七)，不分规划）").id(ids.next()))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "共享设施利用率（使用机时/年度开放机时）",
+                           [("ttp_facility_utilization", "{{kind}} {{region}}")], 8, 10, unit="percentunit"))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "共享设施服务中小企业数",
+                           [("sum by (kind) (ttp_facility_smes_served)", "{{kind}}")], 8, 10))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "科技成果转化孵化率·分地区",
+                           [('ttp_incubation_conversion_rate{scope="region"}', "{{key}}")], 8, 10, unit="percentunit",
+                           description="在孵企业中基于已登记科技成果的比例（innovation 服务的入驻事件）"))
     return d
 
 

@@ -194,10 +194,21 @@ class Day:
             "achievement_ids": [achievement]})["id"]
         self.call("POST", "finance", f"/api/v1/transformation-projects/{project}/approve", {})
         self.call("PATCH", "metrics", "/api/v1/tasks/22", {"status": "in_progress", "note": "已建立年度工作台账"})
-        # innovation: the university opens an instrument to others (共享设施).
+        # innovation: the university opens an instrument to others (共享设施); an incubator takes in a start-up
+        # built on the achievement, once innovation's replica knows both (科技成果转化孵化率).
         self.call("POST", "innovation", "/api/v1/facilities", {
             "owner_organization_id": university, "kind": "instrument", "name": "场发射扫描电镜", "region_code": "510100",
             "terms": "工作日开放，按机时收费", "open_hours_per_year": 1000})
+        startup = self.call("POST", "registry", "/api/v1/organizations", {
+            "name": "成都某减振科技有限公司", "credit_code": credit_code("91510100MB0000002"), "kind": "enterprise",
+            "region_code": "510100"})["id"]
+        carrier = self.call("POST", "innovation", "/api/v1/carriers", {
+            "name": "成都高新区孵化器", "kind": "incubator", "level": "national", "region_code": "510100",
+            "operator_organization_id": institution})["id"]
+        entry = {"enterprise_organization_id": startup, "entered_on": "2026-01-05", "achievement_ids": [achievement]}
+        wait_for(lambda: requests.post(f"{self.urls['innovation']}/api/v1/carriers/{carrier}/incubations", json=entry,
+                                       headers={"Authorization": f"Bearer {self.admin}"}, timeout=15).status_code == 201,
+                 timeout=30, interval=0.25, message="innovation to replicate the start-up and the registered achievement")
 
         # transactions: once its replica has the published achievement, a licence contract of it,
         # brokered by the talent pool's broker, is submitted and registered (技术合同认定登记).
