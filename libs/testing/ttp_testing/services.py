@@ -163,16 +163,16 @@ class RunningPlatform:
 
 
 @contextlib.contextmanager
-def nameko_run(names, log_dir, *, prefix=None, env=None, ready_timeout=90):
+def nameko_run(names, log_dir, *, prefix=None, env=None, ready_timeout=90, ports=None):
     """Start ``names`` (services of ttp_tools.services.SERVICE_CLASSES) as real ``nameko run``
-    processes against the real local servers, each on a free port with its own database, under
-    one topic prefix; yields a ``RunningPlatform`` once every /health answers 200; stops them and
-    drops their databases afterwards."""
+    processes against the real local servers, each on a free port (or the one ``ports`` gives it) with its
+    own database, under one topic prefix; yields a ``RunningPlatform`` once every /health answers 200;
+    stops them and drops their databases afterwards."""
     platform = RunningPlatform(Path(log_dir), prefix or f"{unique()}.")
     nameko = Path(sys.executable).parent / "nameko"
     try:
         for name in names:
-            port = find_free_port()
+            port = (ports or {}).get(name) or find_free_port()
             platform.urls[name] = f"http://127.0.0.1:{port}"
             platform.dbs[name] = unique(f"test_{name}_")
             process_env = {**os.environ, f"{name.upper()}_PORT": str(port), f"{name.upper()}_MONGO_DB": platform.dbs[name],

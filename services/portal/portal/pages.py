@@ -1,7 +1,6 @@
 """Rendering the portal's pages: one Jinja2 environment (autoescaped, strict), the label catalogue and the display
 formats (amounts in yuan, times in China Standard Time, time left) as template helpers, and the headers every page
 is sent with."""
-import json
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -78,8 +77,7 @@ class Pages:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"), autoescape=True,
                                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(label=labels.label, catalogue=labels.CATALOGUE, UNAVAILABLE=UNAVAILABLE)
-        self.env.filters.update(local_time=local_time, yuan=yuan, time_left=time_left, percent=percent,
-                                json_data=lambda data: json.dumps(data, ensure_ascii=False, default=str))
+        self.env.filters.update(local_time=local_time, yuan=yuan, time_left=time_left, percent=percent)
 
     def render(self, template, status=200, user=None, csrf_token=None, **values):
         values.setdefault("error", None)

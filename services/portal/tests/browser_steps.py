@@ -1,0 +1,88 @@
+"""Browser steps of the portal's tests (run by ``ttp_testing.browser.run_steps`` in a process of their own): each
+drives Chromium through the portal as a person would and returns what it saw."""
+
+PUBLIC_PAGES = ["/", "/achievements", "/listings", "/demands", "/auctions", "/institutions", "/tasks"]
+
+
+def sign_in(browser, portal, identity, username, password, state_file):
+    """The portal's 登录 link, the identity service's form, back to the portal; the cookies saved to ``state_file``."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(portal + "/")
+    page.get_by_role("link", name="登录").click()
+    page.wait_for_selector("input[name=username]")
+    sign_in_url = page.url
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="登录").click()
+    try:
+        page.wait_for_url(portal + "/", timeout=20000)
+    except Exception:
+        raise AssertionError(f"sign-in ended at {page.url}: {page.inner_text('body')[:1000]}") from None
+    header = page.inner_text("header")
+    page.goto(portal + "/me")
+    result = {"sign_in_url": sign_in_url, "header": header, "me_heading": page.inner_text("h1"),
+              "me": page.inner_text("main"), "cookies": context.cookies()}
+    context.storage_state(path=state_file)
+    context.close()
+    return result
+
+
+def sign_out(browser, portal, identity, state_file):
+    """The page's 退出 button, then the identity service's confirmation; then 登录 again."""
+    context = browser.new_context(storage_state=state_file)
+    page = context.new_page()
+    page.goto(portal + "/")
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(identity + "/oauth/logout*")
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(portal + "/")
+    login_visible = page.get_by_role("link", name="登录").is_visible()
+    page.goto(portal + "/me")  # not signed in any more: sent to sign in, which asks for the password again
+    page.wait_for_selector("input[name=password]")
+    result = {"login_link_after": login_visible, "me_leads_to": page.url}
+    context.close()
+    return result
+
+
+def pages(browser, portal, paths=PUBLIC_PAGES, width=375):
+    """Each page at phone width: its status, headings, whether it says 暂不可用, whether the navigation shows."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    seen = {}
+    for path in paths:
+        response = page.goto(portal + path)
+        main = page.inner_text("main")
+        seen[path] = {"status": response.status, "h1": page.locator("h1").count(), "unavailable": "暂不可用" in main,
+                      "nav": page.locator("nav").is_visible(), "main": main[:2000],
+                      "wider_than_screen": page.evaluate("document.documentElement.scrollWidth") > width}
+    page.goto(portal + "/")
+    charts = 0
+    if page.locator("#charts").count():
+        try:
+            page.wait_for_selector("#charts .chart canvas", timeout=10000)
+        except Exception:
+            raise AssertionError(f"no chart drawn; script errors: {errors}") from None
+        charts = page.locator("#charts .chart").count()
+    context.close()
+    return {"pages": seen, "charts": charts, "script_errors": errors}
+
+
+def search(browser, portal, keyword, region, title):
+    """The search form with a Chinese keyword and a region, then the result's page."""
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(portal + "/achievements")
+    page.get_by_label("关键词").fill(keyword)
+    page.get_by_label("地区").select_option(region)
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url(portal + "/achievements?*")
+    results = page.inner_text("main")
+    page.get_by_role("link", name=title).click()
+    page.wait_for_selector("h1")
+    result = {"results": results, "url": page.url, "h1": page.inner_text("h1"), "main": page.inner_text("main")}
+    context.close()
+    return result

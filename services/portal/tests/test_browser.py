@@ -1,0 +1,146 @@
+"""The portal in a real browser (Playwright driving Debian's Chromium, headless, in a process of its own) against
+real services: identity, registry, transactions, metrics and the portal run as ``nameko run`` processes against the
+real local servers.
+
+A person signs in through the identity service's pages and out again (the session is gone, its cookie worth
+nothing, its refresh token revoked); a form posted without its CSRF token is refused; an access token near its end
+is refreshed; the public pages render at phone width, and search finds a published achievement by a Chinese
+keyword; every public page still renders with a service stopped, that part saying 暂不可用."""
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import requests
+
+from ttp_testing import nameko_run
+from ttp_testing.browser import run_steps
+
+from _portal import ORG, SERVICES, platform, publish
+
+pytestmark = pytest.mark.integration
+
+STEPS = Path(__file__).with_name("browser_steps.py")
+PUBLIC_PAGES = ["/", "/achievements", "/listings", "/demands", "/auctions", "/institutions", "/tasks"]
+# which service each public page's parts come from
+PAGE_SERVICES = {"/": {"metrics", "registry"}, "/achievements": {"registry"}, "/listings": {"transactions"},
+                 "/demands": {"transactions"}, "/auctions": {"transactions"}, "/institutions": {"registry"},
+                 "/tasks": {"metrics"}}
+COOKIE = "ttp_portal_session"
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with platform() as running:
+        with running.portal() as (url, db, client):
+            running.portal_url, running.portal_db, running.client = url, db, client
+            yield running
+
+
+def signed_in(stack, tmp_path, username="dev-institution"):
+    state = tmp_path / f"{username}.json"
+    seen = run_steps(STEPS, "sign_in", portal=stack.portal_url, identity=stack.urls["identity"], username=username,
+                     password=stack.secrets["accounts"][username]["password"], state_file=str(state))
+    [cookie] = [c for c in seen["cookies"] if c["name"] == COOKIE]
+    return seen, cookie, state
+
+
+def session_of(stack, username="dev-institution"):
+    found = [s for s in stack.portal_db["sessions"].find({"access_token": {"$exists": True}})
+             if s.get("user", {}).get("username") == username]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def me(stack, cookie):
+    return requests.get(stack.portal_url + "/me", cookies={COOKIE: cookie["value"]}, allow_redirects=False, timeout=10)
+
+
+def test_the_institution_user_signs_in_through_the_identity_service_and_signing_out_ends_the_session(stack, tmp_path):
+    seen, cookie, state = signed_in(stack, tmp_path)
+    assert seen["sign_in_url"].startswith(stack.urls["identity"] + "/oauth/authorize")
+    assert "演示机构经办人（开发）" in seen["header"] and "机构经办人" in seen["header"]
+    assert seen["me_heading"] == "我的账户" and ORG in seen["me"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    stored = session_of(stack)
+    assert stored["_id"] != cookie["value"]  # the database keeps a digest of the key, not the key
+
+    out = run_steps(STEPS, "sign_out", portal=stack.portal_url, identity=stack.urls["identity"], state_file=str(state))
+    assert out["login_link_after"]
+    assert out["me_leads_to"].startswith(stack.urls["identity"] + "/oauth/authorize")  # asks for the password again
+    assert stack.portal_db["sessions"].count_documents({"_id": stored["_id"]}) == 0
+    replay = me(stack, cookie)  # the old cookie is worth nothing
+    assert replay.status_code == 303 and replay.headers["Location"].startswith("/auth/login")
+    refreshed = requests.post(stack.urls["identity"] + "/oauth/token", timeout=10, auth=stack.client,
+                              data={"grant_type": "refresh_token", "refresh_token": stored["refresh_token"]})
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"  # revoked at sign-out
+
+
+def test_a_form_posted_without_its_csrf_token_or_with_another_is_refused(stack, tmp_path):
+    _, cookie, _ = signed_in(stack, tmp_path)
+    stored = session_of(stack)
+    for form in ({}, {"csrf_token": "not-the-token"}, {"csrf_token": ""}):
+        refused = requests.post(stack.portal_url + "/auth/logout", data=form, cookies={COOKIE: cookie["value"]},
+                                allow_redirects=False, timeout=10)
+        assert refused.status_code == 403 and "请求无效" in refused.text
+    assert me(stack, cookie).status_code == 200  # still signed in: nothing was done
+    page = me(stack, cookie).text
+    assert f'name="csrf_token" value="{stored["csrf_token"]}"' in page  # the page's own form carries the token
+    ok = requests.post(stack.portal_url + "/auth/logout", data={"csrf_token": stored["csrf_token"]},
+                       cookies={COOKIE: cookie["value"]}, allow_redirects=False, timeout=10)
+    assert ok.status_code == 303 and me(stack, cookie).status_code == 303
+
+
+def test_an_access_token_near_its_end_is_refreshed_with_the_refresh_token(stack, tmp_path):
+    _, cookie, _ = signed_in(stack, tmp_path)
+    before = session_of(stack)
+    stack.portal_db["sessions"].update_one(
+        {"_id": before["_id"]}, {"$set": {"access_expires_at": datetime.now(timezone.utc) + timedelta(seconds=5)}})
+    assert me(stack, cookie).status_code == 200
+    after = stack.portal_db["sessions"].find_one({"_id": before["_id"]})
+    assert after["access_token"] != before["access_token"] and after["refresh_token"] != before["refresh_token"]
+    assert after["access_expires_at"].replace(tzinfo=timezone.utc) > datetime.now(timezone.utc) + timedelta(minutes=5)
+    stack.portal_db["sessions"].delete_many({})
+
+
+def test_the_public_pages_render_and_search_finds_a_published_achievement_by_a_chinese_keyword(stack):
+    achievement_id = publish(stack, "川西高原光伏储能一体化技术")
+    seen = run_steps(STEPS, "pages", portal=stack.portal_url)
+    for path, page in seen["pages"].items():
+        assert page["status"] == 200 and page["h1"] == 1 and page["nav"], (path, page)
+        assert not page["unavailable"] and not page["wider_than_screen"], (path, page)
+    assert seen["charts"] >= 3  # ECharts drew the three targets
+    assert "技术合同登记交易额" in seen["pages"]["/"]["main"]
+
+    found = run_steps(STEPS, "search", portal=stack.portal_url, keyword="储能", region="510100",
+                      title="川西高原光伏储能一体化技术")
+    assert found["url"] == f"{stack.portal_url}/achievements/{achievement_id}"
+    assert found["h1"] == "川西高原光伏储能一体化技术"
+    assert all(text in found["main"] for text in ("成都市", "新能源产业科技成果转化专项", "应用技术", "TRL 7"))
+
+    nothing = requests.get(stack.portal_url + "/achievements", params={"q": "钒钛"}, timeout=10)
+    assert nothing.status_code == 200 and "没有找到符合条件的成果" in nothing.text
+    refused = requests.get(stack.portal_url + "/achievements", params={"trl_min": "12"}, timeout=10)
+    assert refused.status_code == 400 and "查询条件有误" in refused.text and "trl_min" in refused.text
+    labels = requests.get(stack.portal_url + "/api/v1/labels", timeout=10).json()
+    assert labels["regions"]["510100"] == "成都市" and labels["states"]["auction"]["open"] == "竞价中"
+
+
+def test_every_public_page_renders_with_a_service_stopped(stack):
+    with nameko_run(["registry"], stack.scratch, prefix=stack.identity.prefix,
+                    env={"LOG_LEVEL": "WARNING", "OIDC_ISSUER": stack.urls["identity"]}) as doomed:
+        stopped_url = doomed.urls["registry"]
+    assert_down(stopped_url)
+    for stopped in SERVICES:
+        urls = {name: (stopped_url if name == stopped else stack.urls[name]) for name in SERVICES}
+        with stack.portal(urls, name=f"门户（{stopped}停止）") as (portal_url, _, _):
+            seen = run_steps(STEPS, "pages", portal=portal_url)
+            for path, page in seen["pages"].items():
+                assert page["status"] == 200 and page["nav"], (stopped, path, page)
+                assert page["unavailable"] == (stopped in PAGE_SERVICES[path]), (stopped, path, page["main"][:300])
+            if stopped == "registry":  # the targets (metrics) still show beside the unavailable achievements
+                assert "技术合同登记交易额" in seen["pages"]["/"]["main"] and seen["charts"] >= 3
+
+
+def assert_down(url):
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/health", timeout=2)
