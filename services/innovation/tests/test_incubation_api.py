@@ -109,6 +109,9 @@ def test_only_the_regions_reviewer_records_and_only_the_operator_enters(api):
     stay = entered(api, recorded["id"], operator, enterprise)
     assert_error(api.post(f"/api/v1/incubations/{stay['id']}/graduation", {"graduated_on": "2026-06-01"},
                           token=api.institution(stranger)), 403, "forbidden")
+    for reader in (operator, enterprise):  # the stay's Location: its operator and the enterprise read it
+        assert api.get(f"/api/v1/incubations/{stay['id']}", token=api.institution(reader)).json() == stay
+    assert_error(api.get(f"/api/v1/incubations/{stay['id']}", token=api.institution(stranger)), 404, "not_found")
     assert [s["id"] for s in api.get(f"{CARRIERS}/{recorded['id']}/incubations",
                                      token=api.institution(operator)).json()["items"]] == [stay["id"]]
     assert_error(enter(api, new_id("no-carrier"), operator, enterprise), 404, "not_found")

@@ -72,6 +72,11 @@ class IncubationEntrypoints:
         INCUBATIONS.labels("entered", str(stay.built_on_achievement).lower()).inc()
         return created(stay.view(), f"/api/v1/incubations/{stay.id}")
 
+    @endpoint("GET", "/api/v1/incubations/<string:incubation_id>", roles=OPERATORS, response=RECORD,
+              summary="An enterprise's stay (the carrier's operator, the enterprise, admins; 404 for others)")
+    def get_incubation(self, ctx, incubation_id):
+        return handlers.visible_incubation(self.store, incubation_id, ctx.principal).view()
+
     @endpoint("POST", "/api/v1/incubations/<string:incubation_id>/graduation", roles=OPERATORS,
               body=incubation.GraduationIn, response=RECORD, errors=(409,),
               summary="Record an enterprise's graduation (the carrier's operator, admins)")

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from ttp_common import auth, clock
-from ttp_common.refusals import Conflict
+from ttp_common.refusals import Conflict, NotFound
 
 from .. import incubation
 from ..documents import Carrier, Incubation
@@ -32,6 +32,15 @@ def operated_carrier(repo, carrier_id, principal):
     carrier = repo.get(Carrier, carrier_id)
     auth.require_org(principal, carrier.operator_organization_id)
     return carrier
+
+
+def visible_incubation(repo, incubation_id, principal):
+    """The stay for the carrier's operator, the enterprise itself and admins; ``NotFound`` for anyone else."""
+    stay = repo.get(Incubation, incubation_id, missing="no such incubation")
+    carrier = repo.get(Carrier, stay.carrier_id)
+    if not auth.acts_for(principal, carrier.operator_organization_id, stay.enterprise_organization_id):
+        raise NotFound("no such incubation")
+    return stay
 
 
 def enter(uow, carrier_id, body, principal, at):
