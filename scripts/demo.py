@@ -21,7 +21,10 @@ once (the reviewers and registrars enrol TOTP too):
     demand, the ranked matches, a match proposed by the demand side and accepted by the seller; a
     transfer listing sold by an English auction (three bids, anti-sniping, closed on time); four
     technology contracts (licence, transfer, development, service) submitted by a party, with
-    brokers, and returned or registered by the region's registration body (its registrar);
+    brokers, and returned or registered by the region's registration body (its registrar); five
+    contracts of 2016-2020 loaded from an earlier system with their original numbers and dates
+    (examples/history/contracts.csv, as `ttp-transactions-import` sends it): the 2016-2020 plan
+    counts them in their own years;
   - finance: four transformation projects approved (two major, two promoted), one still proposed,
     one started and advanced; a guidance fund and a sub-fund; investors; a financing project, a
     roadshow, an equity deal through due diligence to close, a guidance-plan subsidy applied and
@@ -56,11 +59,13 @@ from pathlib import Path
 
 import requests
 
+from ttp_common import tabular
 from ttp_common.reference import SICHUAN_REGIONS, uscc_check_character
 from ttp_common.settings import DEFAULTS
 from ttp_tools.signin import DEV_CREDENTIALS, Flow, SignInError, dev_credentials
 
 REPO = Path(__file__).resolve().parents[1]
+HISTORY = REPO / "examples" / "history" / "contracts.csv"  # technology contracts of 2016-2020 (an earlier system)
 TODAY = dt.date.today()
 LAST_YEAR = TODAY.year - 1
 WAIT_SECONDS = 60  # bound on every wait for another service's replica
@@ -304,6 +309,20 @@ class Demo:
         self.created[kind] += 1
         print(f"  + {kind}: {label}")
         return record_id
+
+    def contract_history(self):
+        """transactions: the registration offices load their 2016-2020 ledger (the sample of examples/history/),
+        once: a second run finds every contract there."""
+        from transactions import importer  # the rows exactly as `ttp-transactions-import` reads the file
+
+        rows = [importer.to_item(cells) for _, cells in tabular.read_rows(HISTORY, importer.COLUMNS, importer.REQUIRED)]
+        results = self.transactions.post("/api/v1/contracts/history", {"rows": rows}, self.admin())[1]["results"]
+        print("transactions: technology contracts of 2016-2020 from the earlier system (历史技术合同)")
+        for row, result in zip(rows, results):
+            if result["status"] == "rejected":
+                raise DemoError(f"history row {row['registration_number']} rejected: {result['errors']}")
+            self.step("history contract", result["status"] == "created", lambda: None,
+                      f"{row['registration_number']} of {row['registered_on']}")
 
     def step(self, kind, needed, do, label):
         """A state change done only when `needed` (counted as done now or already done)."""
@@ -833,6 +852,7 @@ class Demo:
         people = self.people()
         self.brokers(people)
         contracts = self.market([people["person:zhang"], people["person:li"]])
+        self.contract_history()
         self.finance_scenario(contracts)
         self.innovation_scenario()
         self.rewards(people)
@@ -850,7 +870,8 @@ class Demo:
         print(f"\nplan progress ({plan['title']}, {plan['period']['start']}–{plan['period']['end']}, "
               f"{plan['status_label']})   before → after (this run)")
         if plan["status"] != "in_force":
-            print("  (today's registrations take effect today, outside this plan's period: they count in none)")
+            print("  (this run's registrations take effect today, outside this plan's period, and count in none of its "
+                  "targets; the history loaded from earlier systems counts in its own years)")
         for key, target in targets.items():
             delta = after[key] - before.get(key, Decimal(0))
             print(f"  {target['label']}: {before.get(key, 0)} → {after[key]} (+{delta}) of {target['goal']} {target['unit']}")
