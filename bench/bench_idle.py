@@ -50,9 +50,13 @@ def main():
     print(f"\nidle CPU, % of one core over {args.seconds:.0f} s after {args.settle:.0f} s of quiet "
           f"(load average {load_fixed:.1f} / {load_adaptive:.1f} at the end of each run)")
     print(f"  {'process':26} {'fixed 10 ms wait':>17} {'adaptive wait':>14} {'adaptive / bare':>16}")
+    tick = 100 / TICKS / args.seconds  # one clock tick over the measured span, in % of a core
+    bare = adaptive["bare"]
     for name in ROWS:
-        ratio = adaptive[name] / adaptive["bare"] if adaptive["bare"] > 0 else float("inf")
-        print(f"  {LABELS.get(name, name):26} {fixed[name]:16.1f}% {adaptive[name]:13.1f}% {ratio:15.1f}×")
+        # a bare process that used no tick at all is counted as one: the ratio is then a lower bound
+        ratio = f"{adaptive[name] / max(bare, tick):.1f}×" if bare > 0 else f"≥ {adaptive[name] / tick:.0f}×"
+        print(f"  {LABELS.get(name, name):26} {fixed[name]:16.2f}% {adaptive[name]:13.2f}% {ratio:>16}")
+    print(f"  (resolution: one clock tick = {tick:.2f}% over {args.seconds:.0f} s)")
 
 
 if __name__ == "__main__":
