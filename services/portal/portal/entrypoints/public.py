@@ -45,6 +45,14 @@ def chart_series(targets):
 
 
 class PublicEntrypoints:
+    def list_page(self, request, template, title, service, path, names, **fixed):
+        """A page of one service's list: the query's ``names`` passed on as typed (with ``fixed`` ones); the
+        service's 400 is the page's."""
+        query = filters(request, names)
+        found = self.part(request, service, path, params={**query, **fixed})
+        return self.render(request, template, status=400 if found.error else 200, title=title, query=query,
+                           found=found, page_size=PAGE_SIZE)
+
     @http("GET", "/")
     @page("home")
     def home(self, request):
@@ -56,10 +64,9 @@ class PublicEntrypoints:
     @http("GET", "/achievements")
     @page("achievements")
     def achievements(self, request):
-        query = filters(request, ("q", "region", "programme", "type", "trl_min", "trl_max", "sort", "cursor"))
-        found = self.part(request, "registry", "/api/v1/achievements", params={**query, "limit": PAGE_SIZE})
-        status = 400 if found.error else 200
-        return self.render(request, "achievements.html", status=status, title="科技成果查询", query=query, found=found)
+        return self.list_page(request, "achievements.html", "科技成果查询", "registry", "/api/v1/achievements",
+                              ("q", "region", "programme", "type", "trl_min", "trl_max", "sort", "cursor"),
+                              limit=PAGE_SIZE)
 
     @http("GET", "/achievements/<string:achievement_id>")
     @page("achievement")
@@ -74,26 +81,20 @@ class PublicEntrypoints:
     @http("GET", "/listings")
     @page("listings")
     def listings(self, request):
-        query = filters(request, ("q", "region", "programme", "mode"))
-        found = self.part(request, "transactions", "/api/v1/listings", params={**query, "limit": PAGE_SIZE})
-        return self.render(request, "listings.html", status=400 if found.error else 200, title="成果挂牌",
-                           query=query, found=found)
+        return self.list_page(request, "listings.html", "成果挂牌", "transactions", "/api/v1/listings",
+                              ("q", "region", "programme", "mode"), limit=PAGE_SIZE)
 
     @http("GET", "/demands")
     @page("demands")
     def demands(self, request):
-        query = filters(request, ("q", "region", "programme"))
-        found = self.part(request, "transactions", "/api/v1/demands", params={**query, "limit": PAGE_SIZE})
-        return self.render(request, "demands.html", status=400 if found.error else 200, title="技术需求",
-                           query=query, found=found)
+        return self.list_page(request, "demands.html", "技术需求", "transactions", "/api/v1/demands",
+                              ("q", "region", "programme"), limit=PAGE_SIZE)
 
     @http("GET", "/auctions")
     @page("auctions")
     def auctions(self, request):
-        query = filters(request, ("status", "before"))
-        found = self.part(request, "transactions", "/api/v1/auctions", params={**query, "limit": PAGE_SIZE})
-        return self.render(request, "auctions.html", status=400 if found.error else 200, title="竞价拍卖",
-                           query=query, found=found)
+        return self.list_page(request, "auctions.html", "竞价拍卖", "transactions", "/api/v1/auctions",
+                              ("status", "before"), limit=PAGE_SIZE)
 
     @http("GET", "/auctions/<string:auction_id>")
     @page("auction")
@@ -125,19 +126,14 @@ class PublicEntrypoints:
     @http("GET", "/institutions")
     @page("institutions")
     def institutions(self, request):
-        query = filters(request, ("region", "offset"))
-        found = self.part(request, "registry", "/api/v1/organizations",
-                          params={**query, "kind": "service_institution", "limit": PAGE_SIZE})
-        return self.render(request, "institutions.html", status=400 if found.error else 200, title="专业化服务机构",
-                           query=query, found=found, page_size=PAGE_SIZE)
+        return self.list_page(request, "institutions.html", "专业化服务机构", "registry", "/api/v1/organizations",
+                              ("region", "offset"), kind="service_institution", limit=PAGE_SIZE)
 
     @http("GET", "/tasks")
     @page("tasks")
     def tasks(self, request):
-        query = filters(request, ("status", "department", "overdue"))
-        found = self.part(request, "metrics", "/api/v1/tasks", params=query)
-        return self.render(request, "tasks.html", status=400 if found.error else 200, title="重点工作任务台账",
-                           query=query, found=found)
+        return self.list_page(request, "tasks.html", "重点工作任务台账", "metrics", "/api/v1/tasks",
+                              ("status", "department", "overdue"))
 
     @http("GET", "/api/v1/labels")
     @page("labels")
