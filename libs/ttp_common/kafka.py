@@ -16,7 +16,7 @@ from .settings import setting
 log = logging.getLogger(__name__)
 
 API_VERSION = (2, 5)
-BATCH_BYTES = 1024 * 1024  # the relay producer's batch per partition (also kafka-python's max_request_size)
+BATCH_BYTES = 1024 * 1024  # the relay producer's batch per partition; a relay pass stays under half (outbox.PASS_BYTES)
 _lock = threading.Lock()
 _producers = {}
 
