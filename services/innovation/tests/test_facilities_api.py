@@ -137,8 +137,14 @@ def test_usage_shows_utilization_and_smes_served(api):
         booking = requested(api, listed["id"], enterprise, hours=10)
         api.post(f"{BOOKINGS}/{booking['id']}/accept", token=api.institution(owner))
         api.post(f"{BOOKINGS}/{booking['id']}/use", {"hours_used": hours}, token=api.institution(owner))
-    groups = {g["key"]: g for g in api.get("/api/v1/facility-usage", params={"by": "region"}).json()["groups"]}
+    usage = api.get("/api/v1/facility-usage", params={"by": "region"}).json()
+    assert usage["year"] == dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).year
+    groups = {g["key"]: g for g in usage["groups"]}
     assert groups[region] == {"key": region, "facilities": 1, "open_hours": 100, "hours_used": "15.0",
                               "utilization": "0.1500", "smes_served": 2}
+    earlier = {g["key"]: g for g in api.get("/api/v1/facility-usage", params={"by": "region", "year": 2020}).json()[
+        "groups"]}  # no use recorded then: the facility's open hours, nothing used
+    assert earlier[region] == {"key": region, "facilities": 1, "open_hours": 100,
+                                                      "hours_used": "0", "utilization": "0.0000", "smes_served": 0}
     metrics = api.get("/metrics").text
     assert 'ttp_innovation_facility_hours_used_total{kind="instrument"}' in metrics

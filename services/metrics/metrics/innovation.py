@@ -2,11 +2,15 @@
 what each innovation event adds to its figures, and the figures Prometheus shows.
 
 Figures are kept per group in documents of one collection (``INNOVATION``): facilities per kind and region
-(open hours a year, hours used, the distinct SMEs served), incubation per region and per carrier kind (the
-distinct enterprises incubated, those built on a registered achievement). Sets of ids make a redelivered or
-replayed event change nothing; label sets stay bounded (3 kinds x 21 regions, 5 carrier kinds, 21 regions).
+(each facility's open hours a year, each recorded use with its enterprise, hours and year), incubation per
+region and per carrier kind (the distinct enterprises incubated, those built on a registered achievement).
+Utilization and SMEs served are of one year (China's calendar, by when the use was recorded), as open hours
+are. Values keyed by record id make a redelivered or replayed event change nothing; label sets stay bounded
+(3 kinds x 21 regions, 5 carrier kinds, 21 regions).
 """
 from decimal import Decimal
+
+from ttp_common import clock
 
 INNOVATION = "innovation_figures"
 FACILITY_LISTED = "innovation.facility.listed.v1"
@@ -19,11 +23,12 @@ def updates(event_name, data):
     """[(document id, MongoDB update)] that one event applies to the figures (upserted)."""
     if event_name == FACILITY_LISTED:
         return [(facility_group(data["kind"], data["region_code"]),
-                 {"$max": {f"open_hours_of.{data['facility_id']}": data["open_hours_per_year"]}})]
+                 {"$set": {f"open_hours_of.{data['facility_id']}": data["open_hours_per_year"]}})]
     if event_name == USE_RECORDED:
+        use = {"enterprise": data["enterprise_organization_id"], "hours": data["hours_used"],
+               "year": clock.china_date(data["recorded_at"]).year}
         return [(facility_group(data["facility_kind"], data["region_code"]),
-                 {"$addToSet": {"smes": data["enterprise_organization_id"]},
-                  "$max": {f"hours_of.{data['booking_id']}": data["hours_used"]}})]
+                 {"$set": {f"uses.{data['booking_id']}": use}})]
     if event_name == ENTERED:
         enterprise = data["enterprise_organization_id"]
         added = {"enterprises": enterprise}
@@ -38,13 +43,15 @@ def facility_group(kind, region):
     return f"facility|{kind}|{region}"
 
 
-def facility_figures(doc):
-    """(kind, region, open hours, hours used, utilization, SMEs served) of a facility group's document."""
+def facility_figures(doc, year):
+    """(kind, region, open hours, hours used, utilization, SMEs served) of a facility group's document in
+    ``year``."""
     _, kind, region = doc["_id"].split("|")
     open_hours = sum((doc.get("open_hours_of") or {}).values())
-    used = sum(Decimal(str(h)) for h in (doc.get("hours_of") or {}).values())
+    uses = [u for u in (doc.get("uses") or {}).values() if u["year"] == year]
+    used = sum(Decimal(str(u["hours"])) for u in uses)
     utilization = float(used / open_hours) if open_hours else 0.0
-    return kind, region, open_hours, float(used), utilization, len(doc.get("smes") or [])
+    return kind, region, open_hours, float(used), utilization, len({u["enterprise"] for u in uses})
 
 
 def incubation_figures(doc):

@@ -1,11 +1,13 @@
 """The innovation figures on /metrics, read from their collection at scrape time (like ``gauges``):
-facilities' open and used hours, utilization and SMEs served per kind and region; incubated enterprises,
+facilities' open and used hours, utilization and SMEs served per kind and region this year (China's calendar);
+incubated enterprises,
 those built on a registered achievement and the conversion-incubation rate per region and carrier kind."""
 import logging
 
 from nameko.extensions import DependencyProvider
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 
+from ttp_common import clock
 from ttp_common.mongo import StoreHandle
 
 from . import innovation
@@ -28,12 +30,12 @@ class InnovationCollector:
         labels = ["kind", "region"]
         open_hours = GaugeMetricFamily("ttp_facility_open_hours", "Hours a year shared facilities are open to "
                                        "others (年度开放机时), by kind and region", labels=labels)
-        used = GaugeMetricFamily("ttp_facility_hours_used", "Hours of shared facilities recorded as used, by kind "
-                                 "and region", labels=labels)
-        utilization = GaugeMetricFamily("ttp_facility_utilization", "Used over open hours (设施利用率), by kind and "
-                                        "region", labels=labels)
-        smes = GaugeMetricFamily("ttp_facility_smes_served", "Distinct enterprises with recorded use (服务中小企业数), "
+        used = GaugeMetricFamily("ttp_facility_hours_used", "Hours of shared facilities recorded as used this year, "
                                  "by kind and region", labels=labels)
+        utilization = GaugeMetricFamily("ttp_facility_utilization", "This year's used over open hours (设施利用率), by "
+                                        "kind and region", labels=labels)
+        smes = GaugeMetricFamily("ttp_facility_smes_served", "Distinct enterprises with use recorded this year "
+                                 "(服务中小企业数), by kind and region", labels=labels)
         group = ["scope", "key"]
         enterprises = GaugeMetricFamily("ttp_incubation_enterprises", "Distinct incubated enterprises, per region or "
                                         "carrier kind (scope)", labels=group)
@@ -41,9 +43,10 @@ class InnovationCollector:
                                   "achievement, per region or carrier kind", labels=group)
         rate = GaugeMetricFamily("ttp_incubation_conversion_rate", "Conversion-incubation rate (科技成果转化孵化率), "
                                  "per region or carrier kind", labels=group)
+        year = clock.china_date().year
         for doc in docs:
             if doc["_id"].startswith("facility|"):
-                kind, region, hours, hours_used, share, served = innovation.facility_figures(doc)
+                kind, region, hours, hours_used, share, served = innovation.facility_figures(doc, year)
                 open_hours.add_metric([kind, region], hours)
                 used.add_metric([kind, region], hours_used)
                 utilization.add_metric([kind, region], share)

@@ -7,10 +7,12 @@ import re
 import pytest
 
 from metrics import innovation
+from ttp_common import clock
 from metrics.handlers import innovation as handlers
 from ttp_testing import publish_event, redeliver, wait_for
 
 NOW = dt.datetime.now(dt.timezone.utc)
+NOW_YEAR = clock.china_date(NOW).year
 
 
 def listed(facility_id, kind="pilot_line", region="510400", hours=200):
@@ -32,7 +34,7 @@ def entered(incubation_id, enterprise, built, region="510600", carrier_kind="inc
 
 def figures(uow):
     docs = {d["_id"]: d for d in uow.db[innovation.INNOVATION].find({})}
-    return ({d: innovation.facility_figures(doc) for d, doc in docs.items() if d.startswith("facility|")},
+    return ({d: innovation.facility_figures(doc, NOW_YEAR) for d, doc in docs.items() if d.startswith("facility|")},
             {d: innovation.incubation_figures(doc) for d, doc in docs.items() if d.startswith("incubation|")})
 
 
@@ -44,6 +46,16 @@ def test_utilization_and_smes_served_fold_from_events_and_repeat_nothing(uow):
         handlers.project(uow, name, data)
     facilities, _ = figures(uow)
     assert facilities == {"facility|pilot_line|510400": ("pilot_line", "510400", 500, 50.0, 0.1, 2)}
+    # a use counts in its year in China's calendar: 15:59 UTC on 31 December is that year's last minute there,
+    # 16:30 UTC already the next year
+    before = NOW_YEAR - 1
+    handlers.project(uow, innovation.USE_RECORDED, {**used("b-4", "e-3", 99.0), "recorded_at": dt.datetime(
+        before, 12, 31, 15, 59, tzinfo=dt.timezone.utc)})
+    handlers.project(uow, innovation.USE_RECORDED, {**used("b-5", "e-4", 5.0), "recorded_at": dt.datetime(
+        before, 12, 31, 16, 30, tzinfo=dt.timezone.utc)})
+    [doc] = uow.db[innovation.INNOVATION].find({"_id": "facility|pilot_line|510400"})
+    assert innovation.facility_figures(doc, before) == ("pilot_line", "510400", 500, 99.0, 0.198, 1)
+    assert innovation.facility_figures(doc, NOW_YEAR)[3:] == (55.0, 0.11, 3)
 
 
 def test_the_conversion_incubation_rate_per_region_and_carrier_kind(uow):

@@ -1,12 +1,14 @@
 """Shared facilities (共享设施): the public catalogue and usage figures, the owner's listing, an enterprise's
 requests for time and the owner's decisions and use records. The work is in ``innovation.handlers.facilities``."""
+import datetime as dt
 from typing import Literal
 
 from pydantic import Field
 
-from ttp_common import paging, regions
+from ttp_common import clock, paging, regions
 from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
+from ttp_common.fields import Integer
 from ttp_common.models import Query
 
 from .. import facilities
@@ -36,6 +38,8 @@ class BookingQuery(paging.OffsetParams):
 
 class UsageQuery(Query):
     by: Literal["kind", "region"] = "kind"
+    year: Integer | None = Field(default=None, ge=2000, le=2100, description="of use, China's calendar (default: "
+                                                                              "this year)")
 
 
 class FacilityEntrypoints:
@@ -63,13 +67,16 @@ class FacilityEntrypoints:
     @endpoint("GET", "/api/v1/facility-usage", query=UsageQuery, response=RECORD,
               summary="Utilization (used over open hours) and SMEs served, by facility kind or region (public)")
     def facility_usage(self, ctx):
-        """Figures since the catalogue began: open hours are a year's, so utilization reads per year of use."""
+        """The hours used in one year (by when the use was recorded, China's calendar) over the open hours a year
+        of the facilities catalogued."""
+        year = ctx.query.year or clock.china_date(ctx.now).year
         key = (lambda f: f["kind"]) if ctx.query.by == "kind" else (lambda f: f["region_code"])
         listed = [f.public() for f in self.store.find(Facility, {})]
+        start, end = (dt.datetime(y, 1, 1, tzinfo=clock.CHINA_TIME) for y in (year, year + 1))
         uses = [(b.facility_id, b.enterprise_organization_id, b.hours_used)
-                for b in self.store.find(Booking, {"status": "used"})]
+                for b in self.store.find(Booking, {"status": "used", "used_at": {"$gte": start, "$lt": end}})]
         groups = facilities.usage(listed, uses, key)
-        return {"by": ctx.query.by, "groups": [{"key": k, **u.as_dict()} for k, u in groups.items()]}
+        return {"by": ctx.query.by, "year": year, "groups": [{"key": k, **u.as_dict()} for k, u in groups.items()]}
 
     @endpoint("POST", BOOKINGS_PATH, roles=ORGANIZATIONS, body=facilities.BookingIn, status=201, response=RECORD,
               errors=(404,), summary="Request time on a facility (an enterprise's staff, admins)")
