@@ -1,5 +1,5 @@
 """The portal: the platform in a browser, in Chinese, over the other services' APIs (it owns no domain data; its
-database holds browser sessions only). Entrypoints: ``portal.entrypoints`` (public pages, sign-in, static files);
+database holds browser sessions only). Entrypoints: ``portal.entrypoints`` (public pages, institution staff pages, sign-in, static files);
 sessions and CSRF ``sessions``; the identity client ``oauth``; calls to the services ``upstream``; rendering
 ``pages``."""
 from ttp_common.service_base import PlatformService
@@ -9,10 +9,11 @@ from .documents import DOCUMENTS
 from .entrypoints.auth import AuthEntrypoints
 from .entrypoints.common import PortalHelpers
 from .entrypoints.public import PublicEntrypoints
+from .entrypoints.staff import StaffEntrypoints
 from .entrypoints.static import StaticEntrypoints
 
 
-class PortalService(PublicEntrypoints, AuthEntrypoints, StaticEntrypoints, PortalHelpers, PlatformService):
+class PortalService(PublicEntrypoints, StaffEntrypoints, AuthEntrypoints, StaticEntrypoints, PortalHelpers, PlatformService):
     name = "portal"
     api_title = "TTP portal"
     api_description = ("Server-rendered pages in Chinese over the platform's services (text/html), signed in through "

@@ -86,3 +86,46 @@ def search(browser, portal, keyword, region, title):
     result = {"results": results, "url": page.url, "h1": page.inner_text("h1"), "main": page.inner_text("main")}
     context.close()
     return result
+
+
+def draft(browser, portal, state_file, title, wrong_trl, trl):
+    """My organization's achievements: a new draft with a wrong TRL (the error beside the field, what was typed
+    kept), fixed and saved, then submitted."""
+    context = browser.new_context(storage_state=state_file)
+    page = context.new_page()
+    page.goto(portal + "/my/achievements")
+    page.get_by_role("link", name="登记新成果").click()
+    page.get_by_label("成果名称").fill(title)
+    page.get_by_label("成果类型").select_option("applied")
+    page.get_by_label("成果简介").fill("面向川西高原的光伏储能协同控制技术，已完成示范运行。")
+    page.get_by_label("关键词（最多三个，用顿号分隔）").fill("光伏、储能")
+    page.get_by_label("所属行业").fill("新能源")
+    page.get_by_label("所属专项").select_option("6")
+    page.get_by_label("技术成熟度（TRL 1–9）").fill(str(wrong_trl))
+    page.get_by_label("所在地区").select_option("510100")
+    page.get_by_label("主要完成人").fill("李四")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_selector(".field-error")
+    refused = {"trl_error": page.inner_text("#e-trl"), "errors": page.locator(".field-error").count(),
+               "title_kept": page.get_by_label("成果名称").input_value(),
+               "trl_invalid": page.get_by_label("技术成熟度（TRL 1–9）").get_attribute("aria-invalid")}
+    page.get_by_label("技术成熟度（TRL 1–9）").fill(str(trl))
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url(portal + "/my/achievements/*")
+    saved = {"url": page.url, "status": page.inner_text("#status")}
+    page.get_by_role("button", name="提交登记").click()
+    page.wait_for_url(saved["url"])
+    submitted = page.inner_text("#status")
+    page.goto(portal + "/my/achievements")
+    listed = page.inner_text("main")
+    context.close()
+    return {"refused": refused, "saved": saved, "submitted": submitted, "listed": listed}
+
+
+def visit(browser, portal, state_file, path):
+    context = browser.new_context(storage_state=state_file)
+    page = context.new_page()
+    response = page.goto(portal + path)
+    result = {"status": response.status, "h1": page.inner_text("h1"), "main": page.inner_text("main")}
+    context.close()
+    return result

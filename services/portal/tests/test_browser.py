@@ -15,7 +15,7 @@ import requests
 from ttp_testing import nameko_run
 from ttp_testing.browser import run_steps
 
-from _portal import ORG, SERVICES, platform, publish
+from _portal import ORG, SERVICES, achievement, platform, publish
 
 pytestmark = pytest.mark.integration
 
@@ -144,3 +144,36 @@ def test_every_public_page_renders_with_a_service_stopped(stack):
 def assert_down(url):
     with pytest.raises(requests.ConnectionError):
         requests.get(url + "/health", timeout=2)
+
+
+def test_an_institution_user_drafts_with_a_wrong_field_fixes_it_and_submits_and_cannot_reach_another_orgs_draft(
+        stack, tmp_path):
+    _, cookie, state = signed_in(stack, tmp_path)
+    done = run_steps(STEPS, "draft", portal=stack.portal_url, state_file=str(state), title="高原光伏储能协同控制",
+                     wrong_trl=12, trl=7)
+    assert done["refused"]["errors"] == 1 and done["refused"]["trl_error"] == "不能大于 9"
+    assert done["refused"]["title_kept"] == "高原光伏储能协同控制" and done["refused"]["trl_invalid"] == "true"
+    assert done["saved"]["status"] == "草稿" and done["submitted"] == "已提交"
+    assert "高原光伏储能协同控制" in done["listed"] and "已提交" in done["listed"]
+    achievement_id = done["saved"]["url"].rsplit("/", 1)[1]
+    stored = requests.get(f"{stack.urls['registry']}/api/v1/achievements/{achievement_id}", timeout=10,
+                          headers={"Authorization": f"Bearer {stack.token('institution', org=ORG)}"}).json()
+    assert stored["status"] == "submitted" and stored["organization_ids"] == [ORG] and stored["trl"] == 7
+
+    other = requests.post(f"{stack.urls['registry']}/api/v1/achievements", timeout=10,
+                          json={**achievement("他单位未公开草稿"), "organization_ids": ["org-someone-else"]},
+                          headers={"Authorization": f"Bearer {stack.token('institution', org='org-someone-else')}"})
+    assert other.status_code == 201, other.text
+    seen = run_steps(STEPS, "visit", portal=stack.portal_url, state_file=str(state),
+                     path=f"/my/achievements/{other.json()['id']}")
+    assert seen["status"] == 404 and "他单位未公开草稿" not in seen["main"]
+    public = requests.get(f"{stack.portal_url}/achievements/{other.json()['id']}", timeout=10)
+    assert public.status_code == 404 and "他单位未公开草稿" not in public.text
+    # a post to another organization's draft is refused by the registry too (the form's CSRF token is valid)
+    csrf = session_of(stack)["csrf_token"]
+    acted = requests.post(f"{stack.portal_url}/my/achievements/{other.json()['id']}/submit", data={"csrf_token": csrf},
+                          cookies={COOKIE: cookie["value"]}, allow_redirects=False, timeout=10)
+    assert acted.status_code in (403, 404)
+    assert requests.get(f"{stack.urls['registry']}/api/v1/achievements/{other.json()['id']}", timeout=10,
+                        headers={"Authorization": f"Bearer {stack.token('institution', org='org-someone-else')}"}
+                        ).json()["status"] == "draft"

@@ -1,0 +1,100 @@
+"""Institution staff pages: my organization's achievements, a draft's form (the registry's field errors beside the
+fields, what was typed kept), submit and withdraw. Every call carries the person's token, so the registry decides
+who may see and do what: another organization's draft is the registry's 404 here too."""
+from werkzeug.utils import redirect
+
+from ttp_common.web import http
+
+from .. import drafts
+from ..upstream import Refused
+from .common import page
+from .public import Filters
+
+ORGANIZATION_ROLES = ("institution", "institution_admin")
+
+
+class StaffEntrypoints:
+    def staff(self, request, path):
+        """(session, token) of a signed-in person acting for an organization, else a redirect or a 403 page."""
+        signed = self.signed_in(request)
+        if signed is None:
+            return None, redirect(f"/auth/login?next={path}", code=303)
+        session, token = signed
+        if session.user.get("role") not in ORGANIZATION_ROLES or not session.user.get("org"):
+            return None, self.render(request, "message.html", status=403, title="无权访问",
+                                     text="此页面供机构经办人使用。")
+        return (session, token), None
+
+    @http("GET", "/my/achievements")
+    @page("my_achievements")
+    def my_achievements(self, request):
+        signed, refused = self.staff(request, "/my/achievements")
+        if refused:
+            return refused
+        session, token = signed
+        found = self.part(request, "registry", f"/api/v1/organizations/{session.user['org']}/achievements",
+                          params={"limit": 50}, token=token)
+        return self.render(request, "my_achievements.html", title="本单位科技成果", found=found)
+
+    @http("GET", "/my/achievements/new")
+    @page("my_achievement_new")
+    def new_achievement(self, request):
+        signed, refused = self.staff(request, "/my/achievements/new")
+        if refused:
+            return refused
+        return self.render(request, "achievement_form.html", title="登记科技成果", values=Filters(), errors=Filters(),
+                           action="/my/achievements")
+
+    @http("POST", "/my/achievements")
+    @page("my_achievement_create")
+    def create_achievement(self, request):
+        signed, refused = self.staff(request, "/my/achievements/new")
+        if refused:
+            return refused
+        session, token = signed
+        bad = self.csrf_refused(request, session)
+        if bad is not None:
+            return bad
+        values = dict(request.form)
+        try:
+            made = self.runtime.services.post("registry", "/api/v1/achievements",
+                                              json=drafts.body_of(values, session.user["org"]), token=token)
+        except Refused as exc:
+            return self.render(request, "achievement_form.html", status=exc.status if exc.status < 500 else 400,
+                               title="登记科技成果", values=Filters(values), errors=Filters(drafts.field_errors(exc)),
+                               action="/my/achievements")
+        return redirect(f"/my/achievements/{made['id']}", code=303)
+
+    @http("GET", "/my/achievements/<string:achievement_id>")
+    @page("my_achievement")
+    def my_achievement(self, request, achievement_id):
+        signed, refused = self.staff(request, f"/my/achievements/{achievement_id}")
+        if refused:
+            return refused
+        _, token = signed
+        found = self.part(request, "registry", f"/api/v1/achievements/{achievement_id}", token=token)
+        if found.error is not None:
+            return self.render(request, "message.html", status=404, title="未找到", text="本单位没有这项成果。")
+        return self.render(request, "my_achievement.html", title="本单位科技成果", found=found,
+                           achievement_id=achievement_id)
+
+    @http("POST", "/my/achievements/<string:achievement_id>/<string:action>")
+    @page("my_achievement_action")
+    def achievement_action(self, request, achievement_id, action):
+        signed, refused = self.staff(request, f"/my/achievements/{achievement_id}")
+        if refused:
+            return refused
+        session, token = signed
+        bad = self.csrf_refused(request, session)
+        if bad is not None:
+            return bad
+        if action not in ("submit", "withdraw"):
+            return self.render(request, "message.html", status=404, title="未找到", text="没有这项操作。")
+        body = {"reason": request.form.get("reason", "").strip()} if action == "withdraw" else {}
+        try:
+            self.runtime.services.post("registry", f"/api/v1/achievements/{achievement_id}/{action}", json=body,
+                                       token=token)
+        except Refused as exc:
+            return self.render(request, "message.html", status=exc.status, title="操作未完成",
+                               text=drafts.chinese(exc.message) or "登记系统拒绝了这项操作。")
+        return redirect(f"/my/achievements/{achievement_id}", code=303)
