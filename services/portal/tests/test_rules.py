@@ -98,3 +98,21 @@ def test_the_catalogue_holds_every_code_the_services_use():
     assert set(labels.STATES["auction"]) == set(AUCTION_STATUSES)
     assert set(labels.STATES["contract"]) == set(CONTRACT_STATUSES)
     assert set(labels.STATES["task"]) == set(TASK_STATUSES)
+
+
+def test_the_registrys_field_errors_land_beside_their_fields_in_chinese_and_nothing_is_dropped():
+    from portal.drafts import body_of, field_errors
+    from portal.upstream import Refused
+
+    refusal = Refused(400, "validation_failed", "3 invalid field(s)", [
+        {"path": "trl", "message": "Input should be less than or equal to 9"},
+        {"path": "contributors.0.name", "message": "String should have at least 2 characters"},
+        {"path": "funding.fiscal", "message": "something new the registry says"}])
+    assert field_errors(refusal) == {"trl": "不能大于 9", "contributor": "至少需要 2 个字",
+                                     "": "something new the registry says"}
+    assert field_errors(Refused(409, "conflict", "already registered")) == {"": "already registered"}
+    body = body_of({"title": " 高原光伏 ", "keywords": "光伏、储能，微网", "trl": "x7", "programme": "6",
+                    "contributor": "李四"}, "org-1")
+    assert body["title"] == "高原光伏" and body["keywords"] == ["光伏", "储能", "微网"]
+    assert body["trl"] == "x7" and body["programme"] == 6  # not a number: sent as typed, the registry says why
+    assert body["organization_ids"] == ["org-1"] and body["contributors"] == [{"name": "李四", "share": "100"}]
