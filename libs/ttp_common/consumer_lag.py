@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 
+import eventlet
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.protocol.fetch import FetchRequest
 from nameko.extensions import DependencyProvider
@@ -26,6 +27,7 @@ from .settings import setting
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 5.0  # Prometheus and /api/v1/pipeline may ask often; Kafka is asked at most this often
+READ_SECONDS = 5.0  # the longest one read of all offsets may take (then: unavailable)
 PROBE_SECONDS = 2.0  # the longest the Fetch that corrects the end offsets may take
 PARTITIONS_SECONDS = 60.0  # a new topic or partition shows within a minute
 PROBE_BYTES = 1024  # per partition: the answer's high watermark is what counts, not its records
@@ -157,7 +159,15 @@ class ConsumerLagCollector:
 
     def _update(self):
         with self._lock:
-            snapshot = self._read()
+            try:
+                # kafka-python's metadata calls wait without a limit while the broker is unreachable
+                with eventlet.Timeout(READ_SECONDS):
+                    snapshot = self._read()
+            except eventlet.Timeout:
+                log.warning("offsets of %s's topics unavailable: no answer from Kafka in %s s", self.service,
+                            READ_SECONDS)
+                self.reader.close()
+                snapshot = {"lag": {g: None for g in self.groups}, "dlq": None}
             self._snapshot, self._at = snapshot, time.monotonic()
 
     def lag_by_topic(self, group):
@@ -223,8 +233,13 @@ class ConsumerLagCollector:
             yield depth
 
     def close(self):
-        with self._lock:
+        """Close the clients once a read in progress is over (bounded by READ_SECONDS)."""
+        got = self._lock.acquire(timeout=READ_SECONDS + 1)
+        try:
             self.reader.close()
+        finally:
+            if got:
+                self._lock.release()
 
 
 def consumer_groups(container):
