@@ -63,7 +63,8 @@ def test_example_consumer_decodes_registered_and_accredited_events_in_order(regi
     assert registered["extensions"]["actor"] == "example-admin"
     assert registered["data"] == {"organization_id": org_id, "name": "绵阳科技城技术转移中心",
                                   "credit_code": credit_code, "kind": "service_institution",
-                                  "region_code": "510700", "supervising_department": None}
+                                  "region_code": "510700", "supervising_department": None,
+                                  "state_established": None}
     assert accredited["extensions"]["actor"] == "mianyang-reviewer"
     assert accredited["data"]["basis"] == "川科发〔2017〕1号" and accredited["data"]["region_code"] == "510700"
     assert accredited["data"]["accredited_at"].startswith("20")  # a timestamp, ISO 8601
