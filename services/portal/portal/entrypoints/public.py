@@ -2,6 +2,8 @@
 page, listings, demands, auctions (live while open), accredited service institutions, the task ledger. Each part
 comes from one service's public API; a service that does not answer leaves its part 暂不可用 and the rest renders.
 The filters are passed on as the API defines them: the API decides what is valid (its 400 is shown)."""
+from urllib.parse import quote
+
 from werkzeug.wrappers import Response
 
 from ttp_common import labels
@@ -71,7 +73,7 @@ class PublicEntrypoints:
     @http("GET", "/achievements/<string:achievement_id>")
     @page("achievement")
     def achievement(self, request, achievement_id):
-        found = self.part(request, "registry", f"/api/v1/achievements/{achievement_id}")
+        found = self.part(request, "registry", f"/api/v1/achievements/{quote(achievement_id, safe='')}")
         if found.error is not None:
             return self.render(request, "message.html", status=404, title="未找到", text="没有这项公开的科技成果。")
         listings = self.part(request, "transactions", "/api/v1/listings", params={"achievement": achievement_id})
@@ -99,17 +101,17 @@ class PublicEntrypoints:
     @http("GET", "/auctions/<string:auction_id>")
     @page("auction")
     def auction(self, request, auction_id):
-        found = self.part(request, "transactions", f"/api/v1/auctions/{auction_id}")
+        found = self.part(request, "transactions", f"/api/v1/auctions/{quote(auction_id, safe='')}")
         if found.error is not None:
             return self.render(request, "message.html", status=404, title="未找到", text="没有这场拍卖。")
-        bids = self.part(request, "transactions", f"/api/v1/auctions/{auction_id}/bids")
+        bids = self.part(request, "transactions", f"/api/v1/auctions/{quote(auction_id, safe='')}/bids")
         return self.render(request, "auction.html", title="竞价拍卖", auction_id=auction_id, found=found, bids=bids)
 
     @http("GET", "/auctions/<string:auction_id>/live")
     @page("auction_live")
     def auction_live(self, request, auction_id):
         """The figures the auction page polls while the auction is open (JSON, the Chinese labels included)."""
-        found = self.part(request, "transactions", f"/api/v1/auctions/{auction_id}")
+        found = self.part(request, "transactions", f"/api/v1/auctions/{quote(auction_id, safe='')}")
         if found.unavailable:
             body, status = {"available": False}, 503
         elif found.error is not None:

@@ -1,6 +1,8 @@
 """Institution staff pages: my organization's achievements, a draft's form (the registry's field errors beside the
 fields, what was typed kept), submit and withdraw. Every call carries the person's token, so the registry decides
 who may see and do what: another organization's draft is the registry's 404 here too."""
+from urllib.parse import quote
+
 from werkzeug.utils import redirect
 
 from ttp_common.web import http
@@ -32,8 +34,9 @@ class StaffEntrypoints:
         if refused:
             return refused
         session, token = signed
-        found = self.part(request, "registry", f"/api/v1/organizations/{session.user['org']}/achievements",
-                          params={"limit": 50}, token=token)
+        org = quote(session.user["org"], safe="")
+        found = self.part(request, "registry", f"/api/v1/organizations/{org}/achievements", params={"limit": 50},
+                          token=token)
         return self.render(request, "my_achievements.html", title="本单位科技成果", found=found)
 
     @http("GET", "/my/achievements/new")
@@ -72,7 +75,7 @@ class StaffEntrypoints:
         if refused:
             return refused
         _, token = signed
-        found = self.part(request, "registry", f"/api/v1/achievements/{achievement_id}", token=token)
+        found = self.part(request, "registry", f"/api/v1/achievements/{quote(achievement_id, safe='')}", token=token)
         if found.error is not None:
             return self.render(request, "message.html", status=404, title="未找到", text="本单位没有这项成果。")
         return self.render(request, "my_achievement.html", title="本单位科技成果", found=found,
@@ -92,8 +95,8 @@ class StaffEntrypoints:
             return self.render(request, "message.html", status=404, title="未找到", text="没有这项操作。")
         body = {"reason": request.form.get("reason", "").strip()} if action == "withdraw" else {}
         try:
-            self.runtime.services.post("registry", f"/api/v1/achievements/{achievement_id}/{action}", json=body,
-                                       token=token)
+            self.runtime.services.post("registry", f"/api/v1/achievements/{quote(achievement_id, safe='')}/{action}",
+                                       json=body, token=token)
         except Refused as exc:
             return self.render(request, "message.html", status=exc.status, title="操作未完成",
                                text=drafts.chinese(exc.message) or "登记系统拒绝了这项操作。")
