@@ -129,3 +129,37 @@ def visit(browser, portal, state_file, path):
     result = {"status": response.status, "h1": page.inner_text("h1"), "main": page.inner_text("main")}
     context.close()
     return result
+
+
+def watch_auction(browser, portal, auction_id, bids):
+    """An auction's page left open while others bid (``bids``: [{url, token, amount}], placed from here over the
+    API one after another): the price and the count of bids must change on the page without a reload."""
+    import requests
+
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text))
+    page.goto(f"{portal}/auctions/{auction_id}")
+    page.evaluate("window.__not_reloaded = true")
+    page.wait_for_timeout(2500)  # the page's own timers run
+    seen = [{"price": page.inner_text("#auction-price"), "bids": page.inner_text("#auction-bids"),
+             "left": page.inner_text("#auction-left")}]
+    for number, bid in enumerate(bids, start=1):
+        placed = requests.post(bid["url"], json={"amount": bid["amount"]}, timeout=10,
+                               headers={"Authorization": f"Bearer {bid['token']}"})
+        assert placed.status_code in (200, 201), placed.text
+        for _ in range(60):  # polled from here: the page's CSP forbids the string evaluation wait_for_function uses
+            if page.inner_text("#auction-bids") == str(number):
+                break
+            page.wait_for_timeout(250)
+        else:
+            live = requests.get(f"{portal}/auctions/{auction_id}/live", timeout=10)
+            raise AssertionError(f"bid {number} not shown: {page.inner_text('main')[:500]}; script: {errors}; "
+                                 f"live: {live.status_code} {live.text[:300]}") from None
+        seen.append({"price": page.inner_text("#auction-price"), "bids": page.inner_text("#auction-bids"),
+                     "left": page.inner_text("#auction-left")})
+    not_reloaded = page.evaluate("window.__not_reloaded === true")
+    context.close()
+    return {"seen": seen, "not_reloaded": not_reloaded}

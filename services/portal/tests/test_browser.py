@@ -177,3 +177,33 @@ def test_an_institution_user_drafts_with_a_wrong_field_fixes_it_and_submits_and_
     assert requests.get(f"{stack.urls['registry']}/api/v1/achievements/{other.json()['id']}", timeout=10,
                         headers={"Authorization": f"Bearer {stack.token('institution', org='org-someone-else')}"}
                         ).json()["status"] == "draft"
+
+
+def test_an_open_auctions_page_shows_each_new_bid_and_its_price_without_a_reload(stack):
+    achievement_id = publish(stack, "攀西钒钛磁铁矿高效利用技术", keywords=["钒钛", "冶金"])
+    transactions, seller = stack.urls["transactions"], stack.token("institution", org=ORG)
+
+    def post(path, body, token):
+        return requests.post(transactions + path, json=body, timeout=10, headers={"Authorization": f"Bearer {token}"})
+
+    listing = {}
+
+    def listed():  # transactions learns of the publication from the registry's event
+        made = post("/api/v1/listings", {"achievement_id": achievement_id, "mode": "transfer",
+                                         "asking_price": "500000"}, seller)
+        listing.update(made.json() if made.status_code == 201 else {})
+        return made.status_code == 201
+
+    from ttp_testing import wait_for
+    wait_for(listed, timeout=60, interval=1, message="the listing of the published achievement")
+    ends = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
+    auction = post("/api/v1/auctions", {"listing_id": listing["id"], "start_price": "100000", "increment": "10000",
+                                        "ends_at": ends}, seller)
+    assert auction.status_code == 201, auction.text
+    bid_url = f"{transactions}/api/v1/auctions/{auction.json()['id']}/bids"
+    bids = [{"url": bid_url, "token": stack.token("institution", org="org-bidder-a"), "amount": "110000"},
+            {"url": bid_url, "token": stack.token("institution", org="org-bidder-b"), "amount": "130000"}]
+    watched = run_steps(STEPS, "watch_auction", portal=stack.portal_url, auction_id=auction.json()["id"], bids=bids)
+    prices = [seen["price"] for seen in watched["seen"]]
+    assert prices == ["¥100,000.00", "¥110,000.00", "¥130,000.00"] and watched["not_reloaded"]
+    assert "小时" in watched["seen"][-1]["left"]  # about two hours left, counting down
