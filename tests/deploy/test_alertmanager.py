@@ -127,7 +127,7 @@ def fire(base, *labelsets, resolved=False):
     assert requests.post(f"{base}/api/v2/alerts", json=body, timeout=5).status_code == 200
 
 
-def delivered(lines, service, timeout=20):
+def delivered(lines, service, timeout=60):
     """Notifications received for ``service`` (waits until there is at least one)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

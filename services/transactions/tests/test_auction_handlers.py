@@ -110,7 +110,8 @@ def test_refused_bids_are_refusals_with_the_rules_code_and_field(uow):
     with pytest.raises(NotAllowed) as own:
         handlers.bid(store, auction.id, Decimal("200000.00"), institution("org-co-owner"), None)
     assert (own.value.code, own.value.field) == ("own_auction", "organization")
-    uow.update(Auction, {"_id": auction.id}, {"$set": {"starts_at": T0 + dt.timedelta(days=1)}})
+    tomorrow = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)  # bid() reads the real clock
+    uow.update(Auction, {"_id": auction.id}, {"$set": {"starts_at": tomorrow, "ends_at": tomorrow + dt.timedelta(hours=1)}})
     with pytest.raises(Conflict) as early:
         handlers.bid(store, auction.id, Decimal("200000.00"), institution(BIDDER), None)
     assert (early.value.code, early.value.field) == ("auction_not_started", "auction_id")
