@@ -10,6 +10,7 @@ person may do follows from their role.
 import re
 from dataclasses import dataclass
 
+from ttp_common import client_access
 from ttp_common.refusals import Invalid
 
 SERVICES = ("registry", "transactions", "finance", "talent", "metrics", "identity")
@@ -66,14 +67,11 @@ def normalise(texts, openid=False):
 
 
 def covers(held, needed):
-    """Whether the scope ``held`` (a string or ``Scope``) allows what ``needed`` asks for."""
+    """Whether the scope ``held`` (a string or ``Scope``) allows what ``needed`` asks for: both validated here,
+    then the rule every service applies (``ttp_common.client_access.covers``)."""
     held = held if isinstance(held, Scope) else parse(held)
     needed = needed if isinstance(needed, Scope) else parse(needed)
-    if held.service != needed.service:
-        return False
-    if held.resource is not None and held.resource != needed.resource:
-        return False
-    return held.access == "write" or needed.access == "read"
+    return client_access.covers(str(held), str(needed))
 
 
 def allowed(requested, granted):
