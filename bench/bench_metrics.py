@@ -17,7 +17,6 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
-import re  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -28,7 +27,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 
 from ttp_common import envelope, kafka  # noqa: E402
 from ttp_common.events import codec  # noqa: E402
-from ttp_testing import BOOTSTRAP, event_message, running_service, unique, wait_for  # noqa: E402
+from ttp_testing import BOOTSTRAP, event_message, metric_sample, running_service, unique, wait_for  # noqa: E402
 
 REGIONS = ["510100", "510700", "511300", "510600", "513400"]
 TYPES = ["development", "transfer", "licence", "consulting", "service"]
@@ -88,11 +87,15 @@ def applied(api):
     return requests.get(f"{api.url}/api/v1/pipeline", timeout=10).json()["events_applied"]
 
 
-GAUGE = re.compile(r'^ttp_indicator_value\{indicator="contracts_registered",unit="count"\} (\S+)$', re.M)
+PLAN = "sichuan-2016-2020"  # the events are of 2019 (AT): they count in the packaged 2016-2020 plan
 
 
 def gauge(api):
-    return float(GAUGE.search(requests.get(f"{api.url}/metrics", timeout=10).text).group(1))
+    value = metric_sample(requests.get(f"{api.url}/metrics", timeout=10).text, "ttp_indicator_value",
+                          plan=PLAN, indicator="contracts_registered", unit="count")
+    if value is None:
+        raise SystemExit(f"no ttp_indicator_value of contracts_registered in plan {PLAN} on /metrics")
+    return value
 
 
 def freshness(api, prefix, samples):

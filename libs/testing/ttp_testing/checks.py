@@ -1,4 +1,4 @@
-"""Waiting for an effect, racing calls, and the platform's error shape."""
+"""Waiting for an effect, racing calls, the platform's error shape, and a sample of a /metrics page."""
 import time
 
 
@@ -35,3 +35,15 @@ def assert_error(response, status, code):
     body = response.json()
     assert body["code"] == code and body["message"]
     return body
+
+
+def metric_sample(text, name, **labels):
+    """The value of sample ``name`` whose labels are exactly ``labels`` (in any order) in a Prometheus text
+    exposition, or None when there is none (prometheus_client's parser, not a regex over label order)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return None
