@@ -36,6 +36,8 @@ PRIVILEGED = frozenset({Roles.ADMIN, Roles.REVIEWER, Roles.REGISTRAR, Roles.AUDI
 ACCOUNT_MANAGERS = (Roles.ADMIN, Roles.INSTITUTION_ADMIN)
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 ORGANIZATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# an address a mail server takes (one @, a dotted domain, no spaces or angle brackets); its delivery is the proof
+EMAIL = re.compile(r"[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+")
 
 
 def normal_username(value):
@@ -71,11 +73,20 @@ class AccountIn(Belonging):
 
     username: str = Field(description="Sign-in name: 3-64 of a-z, 0-9, '.', '_', '-' (stored lower case)")
     display_name: str = Field(min_length=1, max_length=100, description="姓名 or the office's name")
+    email: str | None = Field(None, max_length=254, description="Where the portal mails the person's notifications "
+                                                                "(站内消息); none: in the portal only")
 
     @field_validator("username")
     @classmethod
     def _username(cls, value):
         return normal_username(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value):
+        if value is not None and not EMAIL.fullmatch(value.strip()):
+            raise ValueError("not an email address")
+        return None if value is None else value.strip()
 
 
 class RoleChangeIn(Belonging):

@@ -29,6 +29,7 @@ class Account(Document):
     id = StringField(primary_key=True)
     username = StringField(required=True)           # lower case, the sign-in name
     display_name = StringField(required=True)
+    email = StringField()                           # where the portal's notifications are mailed (optional)
     role = StringField(required=True)
     organization_id = StringField()
     region_code = StringField()
@@ -52,6 +53,7 @@ class Account(Document):
         return {
             "id": self.id, "username": self.username, "display_name": self.display_name, "role": self.role,
             "organization_id": self.organization_id, "region_code": self.region_code, "status": self.status,
+            "email": self.email,
             "locked": bool(self.locked), "must_change_password": bool(self.must_change_password),
             "totp_enabled": bool(self.totp_enabled), "recovery_codes_left": len(self.recovery_codes or ()),
             "created_at": self.created_at, "created_by": self.created_by,

@@ -9,7 +9,7 @@ import pytest
 from joserfc import jws
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _identity import PASSWORD, Browser, enrol, new_account, refresh  # noqa: E402
+from _identity import PASSWORD, Browser, client_token, enrol, new_account, refresh  # noqa: E402
 
 from ttp_testing import assert_error, header  # noqa: E402
 
@@ -176,3 +176,34 @@ def test_key_rotation_keeps_the_old_tokens_working(api, admin_token, creds):
     secret = creds["clients"]["dev-subscriber"]["client_secret"]
     token = api.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=("dev-subscriber", secret))
     assert jws.extract_compact(token.json()["access_token"].encode()).protected["kid"] == after["signing_kid"]
+
+
+def test_the_portal_notifier_reads_recipients_addresses_and_nothing_else(api, admin_token, creds, browser):
+    """The addresses the portal mails notifications to: active accounts of one organization with the asked roles,
+    only for a client holding identity:recipients:read (a person, even the administrator, and another client's
+    token are refused)."""
+    made = api.post("/api/v1/accounts", {"username": "mail.clerk", "display_name": "王五", "role": "institution",
+                                         "organization_id": "org-mail", "email": "wang.wu@example.org"},
+                    token=admin_token)
+    assert made.status_code == 201 and made.json()["account"]["email"] == "wang.wu@example.org"
+    api.post("/api/v1/accounts", {"username": "mail.other", "display_name": "赵六", "role": "institution",
+                                  "organization_id": "org-mail-2", "email": "zhao.liu@example.org"}, token=admin_token)
+    api.post("/api/v1/accounts", {"username": "mail.none", "display_name": "钱七", "role": "institution",
+                                  "organization_id": "org-mail"}, token=admin_token)
+    assert_error(api.post("/api/v1/accounts", {"username": "mail.bad", "display_name": "某", "role": "institution",
+                                               "organization_id": "org-mail", "email": "not an address"},
+                          token=admin_token), 400, "validation_failed")
+    notifier = client_token(api, "portal-notifier", creds["clients"]["portal-notifier"]["client_secret"])
+    assert notifier.status_code == 200, notifier.text
+    token = notifier.json()["access_token"]
+    found = api.get("/api/v1/recipients?organization_id=org-mail&roles=institution,institution_admin", token=token)
+    assert found.status_code == 200, found.text
+    assert found.json()["items"] == [{"id": made.json()["account"]["id"], "email": "wang.wu@example.org"}]
+    assert_error(api.get("/api/v1/recipients?organization_id=org-mail&roles=root", token=token), 400,
+                 "validation_failed")
+    subscriber = client_token(api, "dev-subscriber", creds["clients"]["dev-subscriber"]["client_secret"])
+    assert_error(api.get("/api/v1/recipients?organization_id=org-mail&roles=institution",  # not for this service
+                         token=subscriber.json()["access_token"]), 401, "unauthenticated")
+    assert_error(api.get("/api/v1/recipients?organization_id=org-mail&roles=institution", token=admin_token), 403,
+                 "forbidden")
+    assert_error(api.get("/api/v1/recipients?organization_id=org-mail&roles=institution"), 401, "unauthenticated")

@@ -16,7 +16,7 @@ def test_seeded_once_with_credentials_readable_by_the_owner_only(api, creds):
     path = Path(api.config["IDENTITY_CREDENTIALS_FILE"])
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert set(creds["accounts"]) == {"dev-admin", "dev-institution", "dev-reviewer-chengdu", "dev-registrar-chengdu"}
-    assert set(creds["clients"]) == {"dev-subscriber", "portal"}
+    assert set(creds["clients"]) == {"dev-subscriber", "portal", "portal-notifier"}
     usernames = {doc["username"]: doc for doc in api.db["accounts"].find()}
     assert usernames["dev-reviewer-chengdu"]["region_code"] == "510100" and usernames["dev-reviewer-chengdu"]["totp_enabled"]
     assert not usernames["dev-institution"]["must_change_password"]

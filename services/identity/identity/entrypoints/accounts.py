@@ -9,6 +9,7 @@ from pydantic import Field
 from ttp_common import paging
 from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
+from ttp_common.models import Query
 from ttp_common.refusals import Invalid, NotAllowed
 from ttp_common.regions import RegionScope
 
@@ -29,7 +30,7 @@ SESSIONS = {"type": "object", "required": ["items"], "properties": {"items": {"t
     "$ref": "#/components/schemas/Session"}}}}
 ACCOUNT_SCHEMA = {"type": "object", "required": ["id", "username", "role", "status"], "properties": {
     "id": {"type": "string"}, "username": {"type": "string"}, "display_name": {"type": "string"},
-    "role": {"type": "string"}, "organization_id": {"type": ["string", "null"]},
+    "email": {"type": ["string", "null"]}, "role": {"type": "string"}, "organization_id": {"type": ["string", "null"]},
     "region_code": {"type": ["string", "null"]}, "status": {"type": "string", "enum": ["active", "disabled"]},
     "locked": {"type": "boolean"}, "must_change_password": {"type": "boolean"}, "totp_enabled": {"type": "boolean"},
     "recovery_codes_left": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"},
@@ -40,6 +41,16 @@ SESSION_SCHEMA = {"type": "object", "required": ["id", "created_at", "last_seen_
     "user_agent": {"type": ["string", "null"]}, "ended_at": {"type": ["string", "null"]},
     "end_reason": {"type": ["string", "null"]}}}
 PEOPLE = tuple(role for role in Roles if role not in (Roles.PUBLIC, Roles.CLIENT))
+RECIPIENTS_SCOPE = "identity:recipients:read"
+RECIPIENTS = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+    "type": "object", "required": ["id", "email"],
+    "properties": {"id": {"type": "string"}, "email": {"type": "string"}}}}}}
+
+
+class RecipientQuery(Query):
+    organization_id: str | None = Field(None, max_length=64)
+    region_code: RegionScope | None = None
+    roles: str = Field(max_length=200, description="The roles, comma-separated (institution,institution_admin)")
 
 
 class AccountQuery(paging.OffsetParams):
@@ -125,6 +136,24 @@ class AccountEntrypoints(IdentityHelpers):
     def unlock_account(self, ctx, account_id):
         return self.audited(ctx, "account.unlock", "account", account_id, handlers.unlock, account_id,
                             Caller.of(ctx), ctx.now).public()
+
+    @endpoint("GET", "/api/v1/recipients", roles=(Roles.CLIENT,), query=RecipientQuery, response=RECIPIENTS,
+              summary="Email addresses of the active accounts of one organization or region's office with the given "
+                      "roles: for a system that mails people their notifications (the portal's notifier; scope "
+                      "identity:recipients:read), nothing else of the accounts")
+    def recipients(self, ctx):
+        q = ctx.query
+        if not ctx.principal.has_scope(RECIPIENTS_SCOPE):
+            raise NotAllowed(f"needs the scope {RECIPIENTS_SCOPE}")
+        if (q.organization_id is None) == (q.region_code is None):
+            raise Invalid("give organization_id or region_code (one of them)", field="organization_id")
+        roles = sorted({part.strip() for part in q.roles.split(",") if part.strip()})
+        if not roles or any(role not in rules.ASSIGNABLE for role in roles):
+            raise Invalid("roles: a comma-separated list of account roles", field="roles")
+        query = {"status": "active", "role": {"$in": roles}, "email": {"$nin": [None, ""]}}
+        query.update({"organization_id": q.organization_id} if q.organization_id else {"region_code": q.region_code})
+        found = self.store.find(Account, query, sort=[("_id", 1)], limit=500)
+        return {"items": [{"id": a.id, "email": a.email} for a in found]}
 
     # -- self-service -----------------------------------------------------------------------
     def _me(self, ctx):
