@@ -52,6 +52,7 @@ class Endpoint:
     parameters: dict = field(default_factory=dict)
     max_body_bytes: int = 1_000_000
     client_scope: str | bool | None = client_access.DERIVED
+    media_type: str = "application/json"
     name: str = ""
 
     def client_scope_of(self, service):
@@ -77,7 +78,7 @@ class RequestContext:
 
 def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=True, query=None, status=200,
              response=None, described=None, description=None, errors=(), parameters=None, max_body_bytes=1_000_000,
-             client_scope=client_access.DERIVED):
+             client_scope=client_access.DERIVED, media_type="application/json"):
     """Declare an HTTP operation (see the module docstring).
 
     ``body_required=False``: the body may be left out (the handler then gets ``body()``, the model's defaults).
@@ -87,6 +88,8 @@ def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=Tr
     with parameters, 503). ``parameters``: extra OpenAPI fields of a path or query parameter by name
     (``{"catalogue": {"schema": {"enum": [...]}, "description": "..."}}``). ``client_scope``: the scope a client
     system's token needs here instead of the one derived from the path, or ``client_access.CLOSED``.
+    ``media_type``: of a success body that is not JSON (``application/pdf``: the handler returns a werkzeug
+    ``Response``; documented as a binary string).
     """
     if roles is not ANYONE:
         roles = tuple(auth.Roles(role) for role in roles)
@@ -96,7 +99,7 @@ def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=Tr
                         body_required=body_required, query=query,
                         status=status, response=response, described=described, description=description,
                         errors=tuple(errors), parameters=dict(parameters or {}), max_body_bytes=max_body_bytes,
-                        client_scope=client_scope, name=handler.__name__)
+                        client_scope=client_scope, media_type=media_type, name=handler.__name__)
 
         @functools.wraps(handler)
         def entry(self, request, **path_values):
@@ -215,6 +218,8 @@ def _response(spec):
     response = spec.response
     if response is None:
         return {"description": description}
+    if spec.media_type != "application/json":
+        return {"description": description, "content": {spec.media_type: {"schema": response}}}
     if isinstance(response, str):
         return web.json_body(response, description)
     if isinstance(response, type) and issubclass(response, BaseModel):

@@ -94,6 +94,8 @@ CATALOGUE = {"type": "object", "properties": {"catalogue": {"type": "string"}, "
 PLAN_PROJECTS = {"type": "object", "properties": {"items": {"type": "array", "items": {
     "$ref": "#/components/schemas/PlanProject"}}}}
 
+PDF = {"type": "string", "format": "binary"}
+
 FLAGGED = {"type": "object", "properties": {"flagged": {"type": "array", "items": {"type": "string"}}}}
 
 ANNUAL_REPORT_PAGE = paging.offset_page_schema({

@@ -9,14 +9,14 @@ search is in ``search``.
 """
 from typing import Literal
 
-from ttp_common import auth, paging, regions
+from ttp_common import auth, certificates, paging, regions
 from ttp_common.endpoints import created, endpoint
 from ttp_common.refusals import NotFound
 from ttp_common.regions import RegionScope
 
-from .. import achievements, schemas
+from .. import achievements, certificates as achievement_certificates, schemas
 from ..achievements import AchievementIn, ImportIn, ReturnIn, WithdrawIn
-from ..documents import Achievement
+from ..documents import Achievement, Organization
 from ..handlers import achievements as handlers
 from ..handlers.access import may_see
 from .common import INSTITUTIONS, LIFECYCLE, REVIEWERS
@@ -91,6 +91,21 @@ class AchievementEntrypoints:
                                                              achievement.region_code):
             raise NotFound("no such achievement")  # unpublished data does not exist for the public
         return achievement.view()
+
+    @endpoint("GET", f"{ONE}/certificate", roles=LIFECYCLE, media_type=certificates.MEDIA_TYPE,
+              response=schemas.PDF, described="The certificate (PDF)", errors=(409,),
+              summary="The registration certificate (科技成果登记证书) of a registered or published achievement, as PDF: "
+                      "its completing organizations' institutions, the reviewers of its region, admins (anyone "
+                      "else: 404); 409 `not_registered` before registration or after a withdrawal")
+    def achievement_certificate(self, ctx, achievement_id):
+        achievement = self.store.get(Achievement, achievement_id)
+        if not achievement_certificates.may_download(ctx.principal, achievement):
+            raise NotFound("no such achievement")
+        achievement_certificates.check_certified(achievement.status)
+        names = {doc["_id"]: doc["name"] for doc in self.store.collection(Organization).find(
+            {"_id": {"$in": achievement.record["organization_ids"]}}, {"name": 1})}
+        return certificates.response(achievement_certificates.certificate(achievement, names),
+                                     f"achievement-certificate-{achievement.registration_number}.pdf")
 
     # -- the lifecycle (who may take each action: registry.achievements.TRANSITIONS) --------------
 

@@ -13,12 +13,12 @@ from typing import Literal
 from prometheus_client import Counter
 from pydantic import Field
 
-from ttp_common import auth, clock, regions
+from ttp_common import auth, certificates, clock, regions
 from ttp_common.endpoints import created, endpoint
 from ttp_common.models import Query
 from ttp_common.refusals import NotFound
 
-from .. import history
+from .. import certificates as contract_certificates, history
 from ..contracts import CONTRACT_STATUSES, ContractIn, ReturnIn
 from ..documents import Contract
 from ..handlers import contracts as handlers, history as history_handlers
@@ -67,6 +67,20 @@ class ContractEntrypoints:
         if not handlers.visible_to(ctx.principal, contract):
             raise NotFound("no such contract")
         return contract.view()
+
+    @endpoint("GET", "/api/v1/contracts/<string:contract_id>/certificate", roles=PARTIES_AND_REGISTRARS,
+              media_type=certificates.MEDIA_TYPE, response={"type": "string", "format": "binary"},
+              described="The certificate (PDF)", errors=(409,),
+              summary="The registration certificate (技术合同登记证明) of a registered contract, as PDF, with the "
+                      "contract amount and 技术交易额: its parties, the registration body of its region, admins "
+                      "(anyone else: 404); 409 `not_registered` before registration")
+    def contract_certificate(self, ctx, contract_id):
+        contract = self.store.get(Contract, contract_id)
+        if not handlers.visible_to(ctx.principal, contract):
+            raise NotFound("no such contract")
+        contract_certificates.check_registered(contract.status)
+        return certificates.response(contract_certificates.certificate(contract),
+                                     f"contract-certificate-{contract.registration_number}.pdf")
 
     @endpoint("GET", "/api/v1/contracts", roles=PARTIES_AND_REGISTRARS, query=ContractQuery, response=OBJECT,
               summary="A registration body's queue (its region), a party's own contracts, or all (admins)")
