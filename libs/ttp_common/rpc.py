@@ -34,3 +34,24 @@ class ResilientRpc(Rpc):
 
 
 rpc = ResilientRpc.decorator
+
+
+def call(proxy, method, *args, timeout=5.0, **kwargs):
+    """``method`` of another service through a nameko ``RpcProxy`` dependency, answered within ``timeout``
+    seconds (DESIGN §4: every call has one). A service that is not running or does not answer in time is a
+    503 ``unavailable`` for the caller's request, never a worker waiting without end."""
+    import eventlet
+    from nameko.exceptions import UnknownService
+
+    from .errors import Unavailable
+
+    target = f"{getattr(proxy, 'service_name', '?')}.{method}"
+    try:
+        with eventlet.Timeout(timeout):
+            return getattr(proxy, method).call_async(*args, **kwargs).result()
+    except eventlet.Timeout:
+        log.warning("rpc %s did not answer within %ss", target, timeout)
+        raise Unavailable(f"{target} did not answer in time")
+    except UnknownService:
+        log.warning("rpc %s: the service is not running", target)
+        raise Unavailable(f"{target} is not running")

@@ -1,6 +1,7 @@
 """Persistence: mongoengine documents of the innovation service's database, and the replica of what the
 registry announced (organizations' kinds, registered achievements), never its database."""
-from mongoengine import BooleanField, DateTimeField, DecimalField, Document, IntField, ListField, StringField
+from mongoengine import (BooleanField, DateTimeField, DecimalField, DictField, Document, IntField, ListField,
+                         StringField)
 
 
 def _view(doc, fields):
@@ -93,6 +94,89 @@ class Incubation(Document):
     def view(self):
         return _view(self, ("id", "carrier_id", "region_code", "enterprise_organization_id", "entered_on",
                             "achievement_ids", "built_on_achievement", "status", "graduated_on"))
+
+
+class DesignationCall(Document):
+    """A call for applications (年度申报) with its criteria and weights (``designations.CallIn``)."""
+
+    meta = {"collection": "designation_calls", "indexes": [("kind", "year")]}
+
+    id = StringField(primary_key=True)
+    kind = StringField(required=True)
+    year = IntField(required=True)
+    title = StringField(required=True)
+    criteria = ListField(DictField(), required=True)  # [{code, name, weight}]
+    pass_score = IntField(required=True)
+    keep_score = IntField(required=True)
+    panel_size = IntField(required=True)
+    expert_field = StringField(required=True)
+    closes_on = StringField(required=True)  # ISO date, China Standard Time
+    opened_at = DateTimeField(required=True)
+    opened_by = StringField(required=True)
+
+    def public(self):
+        return _view(self, ("id", "kind", "year", "title", "criteria", "pass_score", "keep_score", "panel_size",
+                            "expert_field", "closes_on", "opened_at"))
+
+
+class DesignationApplication(Document):
+    """An organization's application to a call; one per organization and call (``one_key``). The statements,
+    the panel and its sheets are seen by the applicant, the reviewers of its region and admins."""
+
+    meta = {"collection": "designation_applications", "indexes": [
+        "call_id", "organization_id", ("status", "region_code"), {"fields": ["one_key"], "unique": True}]}
+
+    id = StringField(primary_key=True)
+    call_id = StringField(required=True)
+    kind = StringField(required=True)
+    year = IntField(required=True)
+    organization_id = StringField(required=True)
+    county_code = StringField()
+    region_code = StringField(required=True)
+    statements = DictField(required=True)
+    status = StringField(required=True)
+    submitted_at = DateTimeField(required=True)
+    submitted_by = StringField(required=True)
+    eligibility_reasons = ListField(DictField())
+    checked_at = DateTimeField()
+    panel = ListField(StringField())
+    excluded_organization_ids = ListField(StringField())
+    sheets = ListField(DictField())  # [{person_id, scores, weighted, remarks, recorded_at}]
+    score = StringField()  # the panel's weighted mean, two places
+    decided_at = DateTimeField()
+    designation_id = StringField()
+    one_key = StringField(required=True)  # "<call>|<organization>"
+
+    def view(self):
+        return _view(self, ("id", "call_id", "kind", "year", "organization_id", "county_code", "region_code",
+                            "statements", "status", "submitted_at", "eligibility_reasons", "checked_at", "panel",
+                            "sheets", "score", "decided_at", "designation_id"))
+
+
+class Designation(Document):
+    """A designation (认定) with its annual assessments; at most one in force per organization and kind
+    (``in_force_key``, the id once revoked)."""
+
+    meta = {"collection": "designations", "indexes": [
+        ("kind", "region_code"), "organization_id", {"fields": ["in_force_key"], "unique": True}]}
+
+    id = StringField(primary_key=True)
+    application_id = StringField(required=True)
+    call_id = StringField(required=True)
+    kind = StringField(required=True)
+    organization_id = StringField(required=True)
+    region_code = StringField(required=True)
+    year = IntField(required=True)
+    score = StringField(required=True)
+    status = StringField(required=True)
+    designated_at = DateTimeField(required=True)
+    assessments = ListField(DictField())  # [{year, score, outcome, remarks, assessed_at}]
+    revoked_at = DateTimeField()
+    in_force_key = StringField(required=True)
+
+    def public(self):
+        return _view(self, ("id", "application_id", "call_id", "kind", "organization_id", "region_code", "year",
+                            "score", "status", "designated_at", "assessments", "revoked_at"))
 
 
 class OrganizationReplica(Document):

@@ -9,3 +9,6 @@ HOURS_USED = Counter("ttp_innovation_facility_hours_used_total", "Facility hours
 INCUBATIONS = Counter("ttp_innovation_incubations_total", "Enterprises entering and graduating from carriers, by step "
                       "and whether built on a registered achievement",
                       ["step", "built_on_achievement"])
+DESIGNATION_STEPS = Counter("ttp_innovation_designation_steps_total", "Steps of demonstration designations "
+                            "(submitted, eligible, ineligible, under_review, scored, designated, not_designated, kept, "
+                            "revoked), by kind", ["step", "kind"])
