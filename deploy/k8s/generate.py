@@ -2,14 +2,17 @@
 """Write the generated Kubernetes manifests of deploy/k8s from one description of each service
 and from schemas/ (one KafkaTopic per aggregate, plus its dead-letter topic).
 
-    python deploy/k8s/generate.py           # rewrite services/*.yaml, engines/kafka-topics.yaml, monitoring/*.yaml
+    python deploy/k8s/generate.py           # rewrite services/*.yaml, engines/kafka-{topics,users}.yaml, monitoring/*.yaml
     python deploy/k8s/generate.py --check   # exit 1 if a committed file differs (CI)
 
 Edit this file, not the generated ones. The engines' other manifests (engines/*.yaml) are
 written by hand.
 """
 import argparse
+import importlib
+import inspect
 import sys
+import warnings
 from pathlib import Path
 
 import yaml
@@ -42,10 +45,41 @@ SERVICES = {
 ISSUER = "identity"
 KEY_DIR = "/var/run/secrets/ttp/identity-keys"
 
+# Kafka access (docs/operations.md 7.5): every listener of the cluster authenticates (SCRAM-SHA-512 over TLS) and
+# Strimzi's simple authorization applies each KafkaUser's ACLs, with no super user. Each service connects as a
+# user of its own that may write its own topics, read what its consumers read and write their dead-letter
+# topics, and use its own consumer groups; the operators' tools have a user of their own; each subscribing
+# system gets a read-only user on the public topics (subscribers/kafka-user-example.yaml).
+KAFKA_CLUSTER = "ttp-kafka"
+KAFKA_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"  # written by Strimzi: ca.crt, ca.p12, ca.password
+KAFKA_CA_DIR = "/var/run/secrets/ttp/kafka-ca"
+OPERATOR_USER = "ttp-operator"
+SUBSCRIBER_EXAMPLE = "sc-example-system"  # a subscribing system's name: its user and its consumer groups' prefix
+
+
+def kafka_user_name(service_name):
+    return f"ttp-{service_name}"
+
 
 def labels(name):
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "ttp",
             "app.kubernetes.io/component": "service"}
+
+
+def kafka_client_env(user):
+    """How a platform process authenticates to Kafka (ttp_common.kafka.security): its KafkaUser, whose Secret
+    Strimzi writes under the user's name, and the cluster CA."""
+    return [
+        {"name": "KAFKA_SECURITY_PROTOCOL", "value": "SASL_SSL"},
+        {"name": "KAFKA_SASL_MECHANISM", "value": "SCRAM-SHA-512"},
+        {"name": "KAFKA_SASL_USERNAME", "value": user},
+        {"name": "KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": user, "key": "password"}}},
+        {"name": "KAFKA_SSL_CAFILE", "value": f"{KAFKA_CA_DIR}/ca.crt"},
+    ]
+
+
+KAFKA_CA_MOUNT = {"name": "kafka-ca", "mountPath": KAFKA_CA_DIR, "readOnly": True}
+KAFKA_CA_VOLUME = {"name": "kafka-ca", "secret": {"secretName": KAFKA_CA_SECRET, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
 
 
 def deployment(name, port, description, min_replicas):
@@ -106,6 +140,7 @@ def deployment(name, port, description, min_replicas):
                                 "name": mongo_secret, "key": "connectionString.standard"}}},
                             {"name": "AMQP_URI",
                              "valueFrom": {"secretKeyRef": {"name": "ttp-amqp", "key": "uri"}}},
+                            *kafka_client_env(kafka_user_name(name)),
                             *issuer_env,
                         ],
                         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"},
@@ -117,9 +152,9 @@ def deployment(name, port, description, min_replicas):
                         "startupProbe": probe(periodSeconds=5, failureThreshold=24),
                         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                                             "capabilities": {"drop": ["ALL"]}},
-                        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, *key_mounts],
+                        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, KAFKA_CA_MOUNT, *key_mounts],
                     }],
-                    "volumes": [{"name": "tmp", "emptyDir": {}}, *key_volumes],
+                    "volumes": [{"name": "tmp", "emptyDir": {}}, KAFKA_CA_VOLUME, *key_volumes],
                 },
             },
         },
@@ -209,8 +244,9 @@ def tools_pod():
     after an hour. Not part of the kustomization: `kubectl create -f` it, then `kubectl exec ttp-tools -- ...`."""
     pod, container = one_off("registry", "ttp-tools", ["sleep", "3600"])
     container["image"] = "ttp/tools:1.0.0"
-    container["env"] = [e for e in container["env"] if not e["name"].startswith("REGISTRY_")] + [
-        {"name": f"{name.upper()}_MONGO_DB", "value": f"ttp_{name}"} for name in SERVICES if name != ISSUER]
+    container["env"] = [e for e in container["env"] if not e["name"].startswith(("REGISTRY_", "KAFKA_"))] + [
+        {"name": f"{name.upper()}_MONGO_DB", "value": f"ttp_{name}"} for name in SERVICES if name != ISSUER
+    ] + kafka_client_env(OPERATOR_USER)
     return {
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "ttp-tools", "namespace": NAMESPACE,
@@ -252,6 +288,76 @@ def kafka_topic(topic, partitions):
     }
 
 
+def consumed_topics(name):
+    """The topics the service's Kafka consumers read: the event names of its KafkaEventConsumer entrypoints."""
+    from ttp_common import avro
+    from ttp_tools.services import SERVICE_CLASSES
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # eventlet's deprecation notice at import
+        from ttp_common.consumer import KafkaEventConsumer
+
+        module, class_name = SERVICE_CLASSES[name].split(":")
+        service_class = getattr(importlib.import_module(module), class_name)
+    return sorted({avro.event_topic(event) for _, member in inspect.getmembers(service_class)
+                   for entrypoint in getattr(member, "nameko_entrypoints", ())
+                   if isinstance(entrypoint, KafkaEventConsumer) for event in entrypoint.event_names})
+
+
+def acl(resource_type, name, operations, pattern="literal"):
+    return {"resource": {"type": resource_type, "name": name, "patternType": pattern},
+            "operations": operations, "host": "*"}
+
+
+def kafka_user(name, description, acls, quotas=None):
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaUser",
+        "metadata": {"name": name, "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, "app.kubernetes.io/part-of": "ttp"},
+                     "annotations": {"description": description}},
+        "spec": {"authentication": {"type": "scram-sha-512"},
+                 "authorization": {"type": "simple", "acls": acls}, **({"quotas": quotas} if quotas else {})},
+    }
+
+
+def service_kafka_user(name):
+    own = [t for t in topic_names() if t.startswith(f"ttp.{name}.")]
+    read = consumed_topics(name)
+    return kafka_user(kafka_user_name(name), f"the {name} service: writes its own topics, reads what it consumes", [
+        *[acl("topic", t, ["Write", "Describe"]) for t in own],
+        *[acl("topic", t, ["Read", "Describe"]) for t in read],
+        *[acl("topic", f"{t}.dlq", ["Write", "Describe"]) for t in read],  # its consumers' dead letters
+        *([acl("group", f"ttp.{name}.", ["Read", "Describe"], "prefix")] if read else []),
+    ])
+
+
+def operator_kafka_user():
+    """The tools pod's user (ttp-dlq, ttp-stack replay, offset resets; docs/operations.md 2): every platform topic
+    and group, no cluster-wide right (topics are declared as KafkaTopics, not created by hand)."""
+    return kafka_user(OPERATOR_USER, "the operators' tools: re-drive, replay, offset resets", [
+        acl("topic", "ttp.", ["Read", "Write", "Describe", "DescribeConfigs"], "prefix"),
+        acl("group", "ttp.", ["Read", "Describe", "Delete"], "prefix"),
+    ])
+
+
+def schema_registry_kafka_user():
+    """The schema registry keeps its state in the compacted topic _schemas and elects its leader in a group."""
+    return kafka_user("ttp-schema-registry", "the schema registry: its _schemas topic and leader election", [
+        acl("topic", "_schemas", ["Create", "Read", "Write", "Describe", "DescribeConfigs"]),
+        acl("group", "schema-registry", ["Read", "Describe"], "prefix"),
+    ])
+
+
+def subscriber_kafka_user(name=SUBSCRIBER_EXAMPLE):
+    """A subscribing system's read-only user: the public topics (not their dead-letter topics), consumer groups
+    named after the system, and a fetch quota so that one subscriber's replay cannot starve the platform."""
+    user = kafka_user(name, "a subscribing system (docs/subscribers): reads the public topics only", [
+        *[acl("topic", t, ["Read", "Describe"]) for t in topic_names()],
+        acl("group", f"{name}.", ["Read", "Describe"], "prefix"),
+    ], quotas={"consumerByteRate": 10 * 1024 * 1024})
+    user["metadata"]["namespace"] = NAMESPACE  # applied on its own, outside the kustomization
+    return user
+
+
 def dump(documents):
     return HEADER + yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True, width=120)
 
@@ -270,6 +376,12 @@ def outputs():
     for topic in topic_names():
         topics += [kafka_topic(topic, EVENT_PARTITIONS), kafka_topic(f"{topic}.dlq", DLQ_PARTITIONS)]
     files[HERE / "engines" / "kafka-topics.yaml"] = dump(topics)
+    files[HERE / "engines" / "kafka-users.yaml"] = dump(
+        [service_kafka_user(n) for n in SERVICES] + [operator_kafka_user(), schema_registry_kafka_user()])
+    files[HERE / "subscribers" / "kafka-user-example.yaml"] = (
+        "# A subscribing system's Kafka user: copy, rename (metadata.name = the system's name, and the group prefix),\n"
+        "# kubectl apply -f it; Strimzi writes the password to the Secret of that name (docs/subscribers).\n"
+        + dump([subscriber_kafka_user()]))
     return files
 
 

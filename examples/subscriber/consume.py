@@ -25,6 +25,7 @@ import datetime
 import decimal
 import io
 import json
+import os
 import sqlite3
 import struct
 import sys
@@ -146,6 +147,9 @@ def main(argv=None):
     parser.add_argument("--max-events", type=int, help="stop after this many events")
     parser.add_argument("--idle-timeout", type=float, help="stop after this many seconds without events")
     parser.add_argument("--api-version", help="Kafka API version to assume, e.g. 2.5 (default: ask the broker)")
+    parser.add_argument("--username", help="your Kafka user (SCRAM-SHA-512 over TLS); its password is read from "
+                                           "the environment variable KAFKA_PASSWORD, never from the command line")
+    parser.add_argument("--ca-file", help="the platform's Kafka cluster CA certificate (PEM), with --username")
     args = parser.parse_args(argv)
 
     schemas = Schemas(args.schemas, args.schema_registry)
@@ -153,6 +157,12 @@ def main(argv=None):
     options = {}
     if args.api_version:
         options["api_version"] = tuple(int(p) for p in args.api_version.split("."))
+    if args.username:  # the platform's deployed cluster: every listener authenticates (docs/subscribers 1)
+        if not os.environ.get("KAFKA_PASSWORD"):
+            parser.error("--username needs the password in the environment variable KAFKA_PASSWORD")
+        options.update(security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512",
+                       sasl_plain_username=args.username, sasl_plain_password=os.environ["KAFKA_PASSWORD"],
+                       **({"ssl_cafile": args.ca_file} if args.ca_file else {}))
     consumer = KafkaConsumer(
         bootstrap_servers=args.bootstrap, group_id=args.group,
         enable_auto_commit=False,        # commit only what was handled

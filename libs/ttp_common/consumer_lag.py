@@ -50,10 +50,11 @@ class OffsetReader:
     def _clients(self):
         if self._consumer is None:
             self._consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, api_version=kafka.API_VERSION,
-                                           group_id=None, enable_auto_commit=False, request_timeout_ms=3000)
+                                           group_id=None, enable_auto_commit=False, request_timeout_ms=3000,
+                                           **kafka.security())
         if self._admin is None:
             self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, api_version=(2, 1),
-                                           request_timeout_ms=3000)
+                                           request_timeout_ms=3000, **kafka.security())
         return self._consumer, self._admin
 
     def partitions(self, topics):

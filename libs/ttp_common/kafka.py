@@ -3,8 +3,13 @@
 kafka-python 2.3.x against Tansu: pass ``api_version`` so the constructor does no
 network I/O (a broker that is down at start-up must not keep the service from
 starting), and ``KafkaAdminClient`` needs ``api_version=(2, 1)``.
+
+Every client the platform builds connects with ``security()``: plaintext on the development broker; on a
+cluster that requires it (deploy/k8s: Strimzi's TLS listener with SCRAM-SHA-512), the service's own Kafka
+user and the cluster's CA, from the environment (docs/operations.md 7.5).
 """
 import logging
+import os
 import threading
 
 from kafka import KafkaAdminClient, KafkaProducer
@@ -19,6 +24,45 @@ API_VERSION = (2, 5)
 BATCH_BYTES = 1024 * 1024  # the relay producer's batch per partition; a relay pass stays under half (outbox.PASS_BYTES)
 _lock = threading.Lock()
 _producers = {}
+
+PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
+SECURITY_VARIABLES = ("KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD",
+                      "KAFKA_SSL_CAFILE")
+
+
+class SecurityError(ValueError):
+    """The Kafka security settings contradict each other; the service does not start with them."""
+
+
+def security(env=None):
+    """The kafka-python keyword arguments that authenticate and encrypt a client, from ``KAFKA_SECURITY_PROTOCOL``
+    (PLAINTEXT, the default), ``KAFKA_SASL_MECHANISM`` (SCRAM-SHA-512 unless set), ``KAFKA_SASL_USERNAME``,
+    ``KAFKA_SASL_PASSWORD`` (environment only: a secret, never in a config file or a log line) and
+    ``KAFKA_SSL_CAFILE`` (the cluster CA's certificate; the system's trust store when empty)."""
+    env = os.environ if env is None else env
+    protocol = (env.get("KAFKA_SECURITY_PROTOCOL") or "PLAINTEXT").strip().upper()
+    if protocol not in PROTOCOLS:
+        raise SecurityError(f"KAFKA_SECURITY_PROTOCOL is one of {', '.join(PROTOCOLS)}, not {protocol!r}")
+    options = {"security_protocol": protocol}
+    if protocol.startswith("SASL_"):
+        mechanism = (env.get("KAFKA_SASL_MECHANISM") or "SCRAM-SHA-512").strip().upper()
+        if mechanism not in SASL_MECHANISMS:
+            raise SecurityError(f"KAFKA_SASL_MECHANISM is one of {', '.join(SASL_MECHANISMS)}, not {mechanism!r}")
+        username, password = env.get("KAFKA_SASL_USERNAME") or "", env.get("KAFKA_SASL_PASSWORD") or ""
+        if not username or not password:
+            raise SecurityError(f"{protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        if mechanism == "PLAIN" and protocol == "SASL_PLAINTEXT":
+            raise SecurityError("SASL PLAIN sends the password as it is: use it over SASL_SSL only")
+        options.update(sasl_mechanism=mechanism, sasl_plain_username=username, sasl_plain_password=password)
+    if protocol.endswith("SSL"):
+        cafile = env.get("KAFKA_SSL_CAFILE") or ""
+        if cafile and not os.path.isfile(cafile):
+            raise SecurityError(f"KAFKA_SSL_CAFILE {cafile!r} is not a file")
+        options.update(ssl_check_hostname=True, **({"ssl_cafile": cafile} if cafile else {}))
+    elif env.get("KAFKA_SASL_PASSWORD"):
+        raise SecurityError("KAFKA_SASL_PASSWORD is set but KAFKA_SECURITY_PROTOCOL sends it over no encryption")
+    return options
 
 
 def producer(bootstrap, batches=False):
@@ -39,6 +83,7 @@ def producer(bootstrap, batches=False):
                 batch_size=BATCH_BYTES if batches else 16384,
                 max_block_ms=5000,
                 request_timeout_ms=10000,
+                **security(),
             )
         return _producers[bootstrap, batches]
 
@@ -62,7 +107,7 @@ def ensure_topics(bootstrap, topics, partitions=3, replication_factor=None):
     """
     if replication_factor is None:
         replication_factor = setting({}, "KAFKA_REPLICATION_FACTOR")
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, api_version=(2, 1), request_timeout_ms=10000)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, api_version=(2, 1), request_timeout_ms=10000, **security())
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics if t not in existing]

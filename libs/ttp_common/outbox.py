@@ -52,6 +52,7 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         self.service = self.container.service_name
         self.bootstrap = setting(config, "KAFKA_BOOTSTRAP")
+        kafka.security()  # contradictory Kafka security settings stop the service here, not at its first publish
         self.partitions = setting(config, "KAFKA_PARTITIONS")
         self.poll_seconds = setting(config, "OUTBOX_POLL_SECONDS")
         self.store = next(d for d in self.container.dependencies if d.attr_name == self.store_attr)

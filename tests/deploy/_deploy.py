@@ -63,12 +63,14 @@ def tool(name):
 def variables_read(service):
     """The environment variables a service reads: ``${VAR:default}`` in services/<service>/config.yaml,
     the shared settings (``ttp_common.settings.DEFAULTS``: read from the environment when the config
-    does not set them) and ``os.environ.get("VAR"…)`` in the service's own code."""
+    does not set them), the Kafka client's security settings (``ttp_common.kafka.SECURITY_VARIABLES``) and
+    ``os.environ.get("VAR"…)`` in the service's own code."""
+    from ttp_common.kafka import SECURITY_VARIABLES
     from ttp_common.settings import DEFAULTS
 
     lines = (REPO / "services" / service / "config.yaml").read_text(encoding="utf-8").splitlines()
     text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
     code = "\n".join(path.read_text(encoding="utf-8") for path in (REPO / "services" / service).rglob("*.py")
                      if "tests" not in path.parts)
-    return (set(re.findall(r"\$\{([A-Z0-9_]+)(?::[^}]*)?\}", text)) | set(DEFAULTS)
+    return (set(re.findall(r"\$\{([A-Z0-9_]+)(?::[^}]*)?\}", text)) | set(DEFAULTS) | set(SECURITY_VARIABLES)
             | set(re.findall(r"os\.environ\.get\(\s*\"([A-Z0-9_]+)\"", code)))

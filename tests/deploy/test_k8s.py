@@ -19,10 +19,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _deploy import DEPLOYED, ISSUER, PORTS, REPO, SERVICES, SHARED_SECRET, image_steps, variables_read  # noqa: E402
 
 K8S = REPO / "deploy" / "k8s"
+KAFKA_CA = "ttp-kafka-cluster-ca-cert"  # Strimzi's Secret of the cluster CA
+PUBLIC_TOPICS = {f"ttp.{p.name.split('.')[0]}.{p.name.split('.')[1]}" for p in (REPO / "schemas").glob("*.avsc")}
 KUBERNETES_VERSION = "1.32.0"  # the kubectl of this machine kind; the schemas ship with kubernetes-validate
 CUSTOM_KINDS = {
     ("kafka.strimzi.io/v1beta2", "Kafka"), ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
-    ("kafka.strimzi.io/v1beta2", "KafkaTopic"), ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
+    ("kafka.strimzi.io/v1beta2", "KafkaTopic"), ("kafka.strimzi.io/v1beta2", "KafkaUser"),
+    ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("monitoring.coreos.com/v1", "ServiceMonitor"),
     ("monitoring.coreos.com/v1", "PrometheusRule"),
 }
@@ -127,13 +130,13 @@ def test_every_service_trusts_the_identity_service_which_alone_has_signing_keys(
         env = {e["name"]: e for e in container["env"]}
         assert "OIDC_ISSUER" not in env and not [n for n in env if SHARED_SECRET.search(n)], name
         secrets = {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
-        assert secrets == ({"identity-keys"} if name == ISSUER else set()), name
+        assert secrets == ({"identity-keys", KAFKA_CA} if name == ISSUER else {KAFKA_CA}), name
     pod = deployments[ISSUER]["spec"]["template"]["spec"]
     [container] = pod["containers"]
     env = {e["name"]: e for e in container["env"]}
     # its iss is the URL the others verify against, from the same ConfigMap entry
     assert env["IDENTITY_ISSUER"]["valueFrom"]["configMapKeyRef"] == {"name": "ttp-config", "key": "OIDC_ISSUER"}
-    [keys] = [v for v in pod["volumes"] if "secret" in v]
+    [keys] = [v for v in pod["volumes"] if "secret" in v and v["secret"]["secretName"] == "identity-keys"]
     [mount] = [m for m in container["volumeMounts"] if m["name"] == keys["name"]]
     assert mount["readOnly"] is True and env["IDENTITY_KEY_DIR"]["value"] == mount["mountPath"]
     # readable by the service's group only (fsGroup), never by others
@@ -185,6 +188,7 @@ def test_the_tools_pod_is_valid_and_runs_the_tools_image_with_what_the_commands_
     tools_user = [v for n, v in image_steps("registry")[1] if n == "USER"][0]  # the tools stage comes first
     assert pod["spec"]["securityContext"]["runAsUser"] == int(tools_user)
     env = {e["name"]: e for e in container["env"]}
+    assert env["KAFKA_SASL_USERNAME"]["value"] == "ttp-operator"  # not a service's user
     assert {f"{name.upper()}_MONGO_DB" for name in SERVICES} <= set(env)  # ttp-stack replay
     assert "MONGO_URI" in env  # replay; ttp-dlq reads the ConfigMap's Kafka, ttp-token its OIDC_ISSUER
     assert not [n for n in env if SHARED_SECRET.search(n)] and "volumes" not in container  # no key, no secret
@@ -219,4 +223,86 @@ def test_mongodb_and_rabbitmq_clusters_feed_the_secrets_the_services_read(manife
     container = of_kind(manifests, "Deployment")["metrics"]["spec"]["template"]["spec"]["containers"][0]
     secrets = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
     assert secrets["MONGO_URI"] == {"name": "ttp-mongodb-uri", "key": "connectionString.standard"}
-    assert secrets["AMQP_URI"]["name"] == "ttp-amqp" and set(secrets) == {"MONGO_URI", "AMQP_URI"}
+    assert secrets["AMQP_URI"]["name"] == "ttp-amqp"
+    # and Strimzi's Secret of the service's Kafka user; nothing else
+    assert set(secrets) == {"MONGO_URI", "AMQP_URI", "KAFKA_SASL_PASSWORD"}
+
+
+# -- Kafka access: who may read and write what (issue 20 item 6) ---------------------------------------------
+# Tansu, the development broker, has no ACLs and keeps no SCRAM users on its file storage, so what these
+# manifests grant is checked here, on the manifests; the broker that enforces it is Strimzi's, in deployment.
+
+def acls_of(user):
+    return [(a["resource"]["type"], a["resource"]["name"], a["resource"]["patternType"], set(a["operations"]))
+            for a in user["spec"]["authorization"]["acls"]]
+
+
+def test_every_kafka_listener_authenticates_and_the_users_acls_apply_with_no_super_user(manifests):
+    [kafka] = of_kind(manifests, "Kafka").values()
+    listeners = kafka["spec"]["kafka"]["listeners"]
+    assert listeners and all(l["tls"] and l["authentication"] == {"type": "scram-sha-512"} for l in listeners)
+    assert kafka["spec"]["kafka"]["authorization"] == {"type": "simple"}  # no superUsers, no ANONYMOUS
+    [config] = of_kind(manifests, "ConfigMap").values()
+    assert config["data"]["KAFKA_BOOTSTRAP"].endswith(":9093") and {l["port"] for l in listeners} >= {9093}
+    for user in of_kind(manifests, "KafkaUser").values():
+        assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
+        assert user["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
+        for kind, name, pattern, operations in acls_of(user):
+            assert kind in ("topic", "group") and "All" not in operations, (user["metadata"]["name"], name)
+
+
+def test_each_service_connects_as_its_own_kafka_user_that_writes_only_its_own_topics(manifests):
+    deployments, users = of_kind(manifests, "Deployment"), of_kind(manifests, "KafkaUser")
+    for name in DEPLOYED:
+        [container] = deployments[name]["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in container["env"]}
+        assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
+        assert env["KAFKA_SASL_USERNAME"]["value"] == f"ttp-{name}"
+        assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": f"ttp-{name}", "key": "password"}
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        assert env["KAFKA_SSL_CAFILE"]["value"].rsplit("/", 1)[0] in mounts
+        acls = acls_of(users[f"ttp-{name}"])
+        read = {n for k, n, _, ops in acls if k == "topic" and "Read" in ops}
+        written = {n for k, n, _, ops in acls if k == "topic" and "Write" in ops}
+        assert all(p == "literal" for k, _, p, _ in acls if k == "topic")
+        assert read <= PUBLIC_TOPICS
+        # its own events, and the dead-letter topics of what it reads: nothing of another service's
+        assert written == {t for t in PUBLIC_TOPICS if t.startswith(f"ttp.{name}.")} | {f"{t}.dlq" for t in read}
+        groups = [(n, p) for k, n, p, _ in acls if k == "group"]
+        assert groups == ([(f"ttp.{name}.", "prefix")] if read else [])
+    read_by = {name: {n for k, n, _, ops in acls_of(users[f"ttp-{name}"]) if "Read" in ops} for name in DEPLOYED}
+    assert read_by["registry"] == set()  # it consumes nothing
+    assert {"ttp.registry.achievement"} <= read_by["transactions"]
+    assert {"ttp.transactions.contract", "ttp.registry.organization"} <= read_by["metrics"]
+
+
+def test_a_subscribing_system_reads_the_public_topics_only_and_writes_nothing():
+    [user] = [d for d in yaml.safe_load_all((K8S / "subscribers" / "kafka-user-example.yaml").read_text()) if d]
+    assert user["kind"] == "KafkaUser" and user["metadata"]["namespace"] == "ttp"
+    name = user["metadata"]["name"]
+    acls = acls_of(user)
+    assert {n for k, n, p, ops in acls if k == "topic" and p == "literal" and ops == {"Read", "Describe"}} \
+        == PUBLIC_TOPICS  # every public topic, no dead-letter topic
+    assert len(acls) == len(PUBLIC_TOPICS) + 1  # and nothing else but its own consumer groups:
+    assert [(n, p, ops) for k, n, p, ops in acls if k == "group"] == [(f"{name}.", "prefix", {"Read", "Describe"})]
+    assert user["spec"]["quotas"]["consumerByteRate"] > 0
+
+
+def test_the_schema_registry_and_the_tools_have_users_of_their_own(manifests):
+    users = of_kind(manifests, "KafkaUser")
+    registry = of_kind(manifests, "Deployment")["schema-registry"]["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in registry["env"]}
+    assert env["SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS"].startswith("SASL_SSL://")
+    assert env["SCHEMA_REGISTRY_KAFKASTORE_SASL_JAAS_CONFIG"]["secretKeyRef"]["name"] == "ttp-schema-registry"
+    assert {n for _, n, _, _ in acls_of(users["ttp-schema-registry"])} == {"_schemas", "schema-registry"}
+    operator = acls_of(users["ttp-operator"])
+    assert {(k, n, p) for k, n, p, _ in operator} == {("topic", "ttp.", "prefix"), ("group", "ttp.", "prefix")}
+
+
+def test_committed_offsets_outlive_a_month_without_members_in_both_deployments(manifests):
+    [kafka] = of_kind(manifests, "Kafka").values()
+    minutes = kafka["spec"]["kafka"]["config"]["offsets.retention.minutes"]
+    compose = yaml.safe_load((REPO / "deploy" / "compose" / "compose.yaml").read_text(encoding="utf-8"))
+    assert int(compose["x-kafka-env"]["KAFKA_OFFSETS_RETENTION_MINUTES"]) == minutes >= 30 * 24 * 60
+    # the operations guide states the figure it explains
+    assert f"offsets.retention.minutes` ({minutes}" in (REPO / "docs" / "operations.md").read_text(encoding="utf-8")

@@ -208,7 +208,7 @@ def is_stale(letter, retention_days, now=None):
 # -- Kafka -------------------------------------------------------------------------
 def _consumer(bootstrap):
     return KafkaConsumer(bootstrap_servers=bootstrap, api_version=kafka.API_VERSION, enable_auto_commit=False,
-                         group_id=None, fetch_max_wait_ms=10, consumer_timeout_ms=1000)
+                         group_id=None, fetch_max_wait_ms=10, consumer_timeout_ms=1000, **kafka.security())
 
 
 def dlq_topics(bootstrap, prefix=""):
