@@ -44,6 +44,27 @@ def body_of(form, organization_id):
             "funding": {"fiscal": False}, "patents": []}
 
 
+# what the registry's view of an achievement adds to the draft it was sent (registry.documents.Achievement.view)
+_VIEW_ONLY = ("id", "status", "owner_organization_id", "registration_number", "return_reasons", "created_at",
+              "updated_at", "registered_at", "published_at")
+
+
+def edited(stored, form, organization_id):
+    """The draft an edit sends: the stored one with the form's fields as typed; what the form does not show (other
+    organizations, further contributors, funding, patents) is kept as it was, not dropped."""
+    body = {k: v for k, v in stored.items() if k not in _VIEW_ONLY}
+    typed = body_of(form, organization_id)
+    for name in ("title", "type", "summary", "keywords", "industry", "programme", "trl", "region_code"):
+        body[name] = typed[name]
+    contributors = [dict(c) for c in stored.get("contributors") or []]
+    name = form.get("contributor", "").strip()
+    if contributors:
+        contributors[0]["name"] = name
+    body["contributors"] = contributors or typed["contributors"]
+    body.setdefault("organization_ids", [organization_id])
+    return body
+
+
 def form_of(achievement):
     """A stored draft as the form shows it."""
     return {"title": achievement.get("title", ""), "type": achievement.get("type", ""),

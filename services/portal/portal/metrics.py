@@ -14,19 +14,12 @@ PARTS_UNAVAILABLE = Counter("ttp_portal_parts_unavailable_total",
 SIGN_INS = Counter("ttp_portal_sign_ins_total", "Sign-ins through the identity service, by outcome", ["outcome"])
 CSRF_REFUSALS = Counter("ttp_portal_csrf_refusals_total", "Form posts refused for a missing or wrong CSRF token")
 TOKEN_REFRESHES = Counter("ttp_portal_token_refreshes_total", "Access-token refreshes, by outcome", ["outcome"])
+REVIEW_ACTIONS = Counter("ttp_portal_review_actions_total",
+                         "Reviewers' and registrars' actions posted from a queue, by queue, action and outcome "
+                         "(done, or refused by the service)", ["queue", "action", "outcome"])
+EXPORTS = Counter("ttp_portal_exports_total", "Queues downloaded as Excel files, by queue", ["queue"])
 
 for _outcome in ("success", "state_mismatch", "refused", "unavailable"):
     SIGN_INS.labels(_outcome)
 for _outcome in ("success", "refused", "unavailable"):
     TOKEN_REFRESHES.labels(_outcome)
-
-# the notification centre (站内消息) and its email
-NOTIFICATIONS_CREATED = Counter("ttp_portal_notifications_created_total",
-                                "Messages of the notification centre made from the platform's events, by kind", ["kind"])
-EMAILS_SENT = Counter("ttp_portal_emails_sent_total", "Notification emails accepted by the SMTP server")
-EMAILS_FAILED = Counter("ttp_portal_emails_failed_total",
-                        "Notification email attempts that failed, by what failed (smtp, recipients); "
-                        "outcome retried or given_up", ["stage", "outcome"])
-for _stage in ("smtp", "recipients"):
-    for _outcome in ("retried", "given_up"):
-        EMAILS_FAILED.labels(_stage, _outcome)

@@ -1,6 +1,5 @@
 """The portal: the platform in a browser, in Chinese, over the other services' APIs (it owns no domain data; its
-database holds browser sessions and the notification centre's messages). Entrypoints: ``portal.entrypoints`` (public
-pages, institution staff pages, the notification centre, sign-in, static files);
+database holds browser sessions only). Entrypoints: ``portal.entrypoints`` (public pages, institution staff pages, reviewers' and registrars' queues, sign-in, static files);
 sessions and CSRF ``sessions``; the identity client ``oauth``; calls to the services ``upstream``; rendering
 ``pages``."""
 from ttp_common.service_base import PlatformService
@@ -9,14 +8,13 @@ from .dependencies import Runtime
 from .documents import DOCUMENTS
 from .entrypoints.auth import AuthEntrypoints
 from .entrypoints.common import PortalHelpers
-from .entrypoints.notifications import NotificationEntrypoints
 from .entrypoints.public import PublicEntrypoints
+from .entrypoints.review import ReviewEntrypoints
 from .entrypoints.staff import StaffEntrypoints
 from .entrypoints.static import StaticEntrypoints
 
 
-class PortalService(PublicEntrypoints, StaffEntrypoints, NotificationEntrypoints, AuthEntrypoints, StaticEntrypoints,
-                    PortalHelpers, PlatformService):
+class PortalService(PublicEntrypoints, StaffEntrypoints, ReviewEntrypoints, AuthEntrypoints, StaticEntrypoints, PortalHelpers, PlatformService):
     name = "portal"
     api_title = "TTP portal"
     api_description = ("Server-rendered pages in Chinese over the platform's services (text/html), signed in through "

@@ -4,8 +4,9 @@ drives Chromium through the portal as a person would and returns what it saw."""
 PUBLIC_PAGES = ["/", "/achievements", "/listings", "/demands", "/auctions", "/institutions", "/tasks"]
 
 
-def sign_in(browser, portal, identity, username, password, state_file):
-    """The portal's 登录 link, the identity service's form, back to the portal; the cookies saved to ``state_file``."""
+def sign_in(browser, portal, identity, username, password, state_file, totp_secret=None):
+    """The portal's 登录 link, the identity service's form (and its TOTP step for a privileged account), back to
+    the portal; the cookies saved to ``state_file``."""
     context = browser.new_context()
     page = context.new_page()
     page.goto(portal + "/")
@@ -15,6 +16,12 @@ def sign_in(browser, portal, identity, username, password, state_file):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.get_by_role("button", name="登录").click()
+    if totp_secret:
+        import pyotp
+
+        page.wait_for_selector("input[name=code]")
+        page.get_by_label("验证码或恢复码").fill(pyotp.TOTP(totp_secret).now())
+        page.get_by_role("button", name="验证").click()
     try:
         page.wait_for_url(portal + "/", timeout=20000)
     except Exception:
@@ -163,3 +170,100 @@ def watch_auction(browser, portal, auction_id, bids):
     not_reloaded = page.evaluate("window.__not_reloaded === true")
     context.close()
     return {"seen": seen, "not_reloaded": not_reloaded}
+
+
+def review_return(browser, portal, state_file, title, reason):
+    """The reviewer's queue: the submitted achievement's page (its history), returned with a reason."""
+    context = browser.new_context(storage_state=state_file)
+    page = context.new_page()
+    page.goto(portal + "/")
+    header = page.inner_text("header")
+    page.get_by_role("link", name="成果审核", exact=True).click()
+    queue = page.inner_text("#queue")
+    page.get_by_role("link", name=title).click()
+    history = page.inner_text("#history")
+    page.get_by_label("退回原因（每行一条）").fill(reason)
+    page.get_by_role("button", name="退回").click()
+    page.wait_for_selector("#status")
+    result = {"header": header, "queue": queue, "history": history, "status": page.inner_text("#status"),
+              "history_after": page.inner_text("#history"), "url": page.url}
+    context.close()
+    return result
+
+
+def edit_draft(browser, portal, state_file, achievement_id, wrong_trl, trl, title):
+    """A returned draft: its reason on its page, 修改 (the form filled with what was saved), a wrong field refused
+    beside it with what was typed kept, fixed and saved, then submitted again."""
+    context = browser.new_context(storage_state=state_file)
+    page = context.new_page()
+    page.goto(f"{portal}/my/achievements/{achievement_id}")
+    shown = {"status": page.inner_text("#status"), "main": page.inner_text("main")}
+    page.get_by_role("link", name="修改").click()
+    form = {"title": page.get_by_label("成果名称").input_value(), "trl": page.get_by_label("技术成熟度（TRL 1–9）").input_value(),
+            "region": page.get_by_label("所在地区").input_value(), "contributor": page.get_by_label("主要完成人").input_value(),
+            "reasons": page.inner_text("main")}
+    page.get_by_label("成果名称").fill(title)
+    page.get_by_label("技术成熟度（TRL 1–9）").fill(str(wrong_trl))
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_selector(".field-error")
+    refused = {"trl_error": page.inner_text("#e-trl"), "errors": page.locator(".field-error").count(),
+               "title_kept": page.get_by_label("成果名称").input_value()}
+    page.get_by_label("技术成熟度（TRL 1–9）").fill(str(trl))
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url(f"{portal}/my/achievements/{achievement_id}")
+    saved = {"h1": page.inner_text("h1"), "status": page.inner_text("#status")}
+    page.get_by_role("button", name="提交登记").click()
+    page.wait_for_url(f"{portal}/my/achievements/{achievement_id}")
+    result = {"shown": shown, "form": form, "refused": refused, "saved": saved, "submitted": page.inner_text("#status")}
+    context.close()
+    return result
+
+
+def review_register_publish(browser, portal, state_file, title, download_to):
+    """The reviewer registers the achievement from the queue, publishes it, and downloads the published queue as
+    an Excel file (to ``download_to``)."""
+    context = browser.new_context(storage_state=state_file)
+    page = context.new_page()
+    page.goto(portal + "/review/achievements")
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("button", name="登记", exact=True).click()
+    page.wait_for_selector("#registration-number")
+    registered = {"status": page.inner_text("#status"), "number": page.inner_text("#registration-number")}
+    page.get_by_role("link", name="返回审核队列").click()
+    page.get_by_role("link", name="已登记", exact=True).click()
+    to_publish = page.inner_text("#queue")
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("button", name="公开", exact=True).click()
+    page.wait_for_selector("#status")
+    published = {"status": page.inner_text("#status"), "history": page.inner_text("#history")}
+    page.goto(portal + "/review/achievements?status=published&region=510100")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Excel").click()
+    download.value.save_as(download_to)
+    result = {"registered": registered, "to_publish": to_publish, "published": published,
+              "filename": download.value.suggested_filename}
+    context.close()
+    return result
+
+
+def register_contract(browser, portal, state_file, contract_id, download_to):
+    """The registrar's queue: the contract with the days left of its limit, registered; the registered queue
+    downloaded as an Excel file."""
+    context = browser.new_context(storage_state=state_file)
+    page = context.new_page()
+    page.goto(portal + "/")
+    page.get_by_role("link", name="合同登记", exact=True).click()
+    item = page.locator(f"#contract-{contract_id}")
+    queued = {"text": item.inner_text(), "days_left": item.locator(".days-left").inner_text()}
+    item.get_by_role("button", name="登记", exact=True).click()
+    page.wait_for_url(portal + "/review/contracts?status=submitted")
+    still_queued = page.locator(f"#contract-{contract_id}").count()
+    page.get_by_role("link", name="已登记", exact=True).click()
+    item = page.locator(f"#contract-{contract_id}")
+    registered = {"status": item.locator(".status").inner_text(),
+                  "number": item.locator(".registration-number").inner_text()}
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Excel").click()
+    download.value.save_as(download_to)
+    context.close()
+    return {"queued": queued, "still_queued": still_queued, "registered": registered}

@@ -207,3 +207,137 @@ def test_an_open_auctions_page_shows_each_new_bid_and_its_price_without_a_reload
     prices = [seen["price"] for seen in watched["seen"]]
     assert prices == ["¥100,000.00", "¥110,000.00", "¥130,000.00"] and watched["not_reloaded"]
     assert "小时" in watched["seen"][-1]["left"]  # about two hours left, counting down
+
+
+# -- reviewers' and registrars' queues ---------------------------------------------------------------------------
+
+def signed_in_as(stack, tmp_path, username):
+    """A privileged account (reviewer, registrar) signed in through the password and TOTP steps."""
+    account = stack.secrets["accounts"][username]
+    state = tmp_path / f"{username}.json"
+    run_steps(STEPS, "sign_in", portal=stack.portal_url, identity=stack.urls["identity"], username=username,
+              password=account["password"], totp_secret=account["totp_secret"], state_file=str(state))
+    return state
+
+
+def cookie_of(state):
+    import json
+
+    [cookie] = [c for c in json.loads(state.read_text())["cookies"] if c["name"] == COOKIE]
+    return {COOKIE: cookie["value"]}
+
+
+def csrf_of(stack, username):
+    return session_of(stack, username)["csrf_token"]
+
+
+def registry_view(stack, achievement_id):
+    return requests.get(f"{stack.urls['registry']}/api/v1/achievements/{achievement_id}", timeout=10,
+                        headers={"Authorization": f"Bearer {stack.token('institution', org=ORG)}"}).json()
+
+
+def submitted(stack, body):
+    owner = {"Authorization": f"Bearer {stack.token('institution', org=ORG)}"}
+    made = requests.post(f"{stack.urls['registry']}/api/v1/achievements", json=body, headers=owner, timeout=10)
+    assert made.status_code == 201, made.text
+    sent = requests.post(f"{stack.urls['registry']}/api/v1/achievements/{made.json()['id']}/submit", json={},
+                         headers=owner, timeout=10)
+    assert sent.status_code == 200, sent.text
+    return made.json()["id"]
+
+
+def test_a_reviewer_returns_a_submitted_achievement_the_institution_edits_and_resubmits_it_and_the_reviewer_registers_and_publishes_it(
+        stack, tmp_path):
+    from openpyxl import load_workbook
+
+    title = "川南页岩气压裂返排液处理技术"
+    achievement_id = submitted(stack, achievement(title, keywords=["页岩气", "环保"], industry="节能环保", programme=4))
+    reviewer = signed_in_as(stack, tmp_path, "dev-reviewer-chengdu")
+    returned = run_steps(STEPS, "review_return", portal=stack.portal_url, state_file=str(reviewer), title=title,
+                         reason="请补充示范工程的处理规模和出水指标")
+    assert "成果审核" in returned["header"] and title in returned["queue"] and "创建草稿" in returned["history"]
+    assert returned["status"] == "已退回" and "退回：请补充示范工程的处理规模和出水指标" in returned["history_after"]
+
+    _, _, owner = signed_in(stack, tmp_path)
+    edited = run_steps(STEPS, "edit_draft", portal=stack.portal_url, state_file=str(owner),
+                       achievement_id=achievement_id, wrong_trl=0, trl=8, title=title + "（修订）")
+    assert edited["shown"]["status"] == "已退回" and "请补充示范工程的处理规模和出水指标" in edited["shown"]["main"]
+    assert edited["form"] == {**edited["form"], "title": title, "trl": "7", "region": "510100", "contributor": "李四"}
+    assert "请补充示范工程的处理规模和出水指标" in edited["form"]["reasons"]
+    assert edited["refused"] == {"trl_error": "不能小于 1", "errors": 1, "title_kept": title + "（修订）"}
+    assert edited["saved"] == {"h1": title + "（修订）", "status": "已退回"} and edited["submitted"] == "已提交"
+    stored = registry_view(stack, achievement_id)
+    assert (stored["status"], stored["trl"], stored["title"]) == ("submitted", 8, title + "（修订）")
+    assert stored["keywords"] == ["页岩气", "环保"] and stored["programme"] == 4  # kept as the form showed them
+
+    sheet_file = tmp_path / "published.xlsx"
+    done = run_steps(STEPS, "review_register_publish", portal=stack.portal_url, state_file=str(reviewer),
+                     title=title + "（修订）", download_to=str(sheet_file))
+    assert done["registered"]["status"] == "已登记" and done["registered"]["number"]
+    assert title in done["to_publish"] and done["published"]["status"] == "已公开"
+    assert "登记" in done["published"]["history"] and "公开" in done["published"]["history"]
+    assert registry_view(stack, achievement_id)["status"] == "published"
+    rows = list(load_workbook(sheet_file).active.iter_rows(values_only=True))
+    assert rows[0][0] == "科技成果已公开清单" and rows[1][:2] == ("筛选条件", "状态：已公开；地区：成都市")
+    header = rows[2]
+    assert header[:5] == ("登记号", "名称", "状态", "成果类型", "地区")
+    [row] = [dict(zip(header, r)) for r in rows[3:] if r[1] == title + "（修订）"]
+    assert row["登记号"] == done["registered"]["number"] and row["状态"] == "已公开" and row["地区"] == "成都市"
+    assert row["成果类型"] == "应用技术" and row["所属专项"] == "节能环保产业科技成果转化专项"
+    assert all(r[2] == "已公开" for r in rows[3:])  # the page's filter (published) applied
+
+    # another region's item is out of reach by the address bar: the registry refuses and the page says so
+    zigong = submitted(stack, achievement("自贡市未审核成果", region_code="510300"))
+    cookies, csrf = cookie_of(reviewer), csrf_of(stack, "dev-reviewer-chengdu")
+    page = requests.get(f"{stack.portal_url}/review/achievements/{zigong}", cookies=cookies, timeout=10)
+    assert page.status_code == 404 and "自贡市未审核成果" not in page.text and "无权查看" in page.text
+    listed = requests.get(f"{stack.portal_url}/review/achievements", params={"region": "510300"}, cookies=cookies,
+                          timeout=10)
+    assert listed.status_code == 403 and "无权访问" in listed.text and "自贡市未审核成果" not in listed.text
+    acted = requests.post(f"{stack.portal_url}/review/achievements/{zigong}/register", data={"csrf_token": csrf},
+                          cookies=cookies, allow_redirects=False, timeout=10)
+    assert acted.status_code in (403, 404) and registry_view(stack, zigong)["status"] == "submitted"
+    # an institution clerk has no reviewer's queue: the registry's refusal is the page
+    clerk = requests.get(f"{stack.portal_url}/review/achievements", cookies=cookie_of(owner), timeout=10)
+    assert clerk.status_code == 403 and "无权访问" in clerk.text
+
+
+def test_a_registrar_sees_the_days_left_registers_a_contract_and_exports_the_registered_ones(stack, tmp_path):
+    from openpyxl import load_workbook
+
+    transactions, seller = stack.urls["transactions"], {"Authorization": f"Bearer {stack.token('institution', org=ORG)}"}
+
+    def contract(region, title):
+        made = requests.post(f"{transactions}/api/v1/contracts", headers=seller, timeout=10, json={
+            "contract_type": "transfer", "title": title, "contract_amount": "800000",
+            "technology_transaction_amount": "600000", "seller_organization_id": ORG,
+            "buyer_name": "成都高新区某能源企业", "region_code": region})
+        assert made.status_code == 201, made.text
+        return made.json()["id"]
+
+    contract_id = contract("510100", "光伏储能控制技术转让合同")
+    zigong = contract("510300", "自贡市技术转让合同")
+    registrar = signed_in_as(stack, tmp_path, "dev-registrar-chengdu")
+    sheet_file = tmp_path / "registered.xlsx"
+    done = run_steps(STEPS, "register_contract", portal=stack.portal_url, state_file=str(registrar),
+                     contract_id=contract_id, download_to=str(sheet_file))
+    assert done["queued"]["days_left"] == "剩余 30 天" and "¥600,000.00" in done["queued"]["text"]
+    assert done["still_queued"] == 0 and done["registered"]["status"] == "已登记"
+    number = done["registered"]["number"]
+    assert len(number) == 16 and number.startswith("510100")
+    rows = list(load_workbook(sheet_file).active.iter_rows(values_only=True))
+    header = rows[2]
+    [row] = [dict(zip(header, r)) for r in rows[3:] if r[0] == number]
+    assert row["名称"] == "光伏储能控制技术转让合同" and row["合同类型"] == "技术转让" and row["状态"] == "已登记"
+    assert row["技术交易额（元）"] == 600000 and row["地区"] == "成都市"
+    assert "自贡市技术转让合同" not in str(rows)
+
+    cookies = cookie_of(registrar)
+    listed = requests.get(f"{stack.portal_url}/review/contracts", params={"region": "510300"}, cookies=cookies,
+                          timeout=10)
+    assert listed.status_code == 403 and "无权访问" in listed.text
+    acted = requests.post(f"{stack.portal_url}/review/contracts/{zigong}/register", cookies=cookies, timeout=10,
+                          data={"csrf_token": csrf_of(stack, "dev-registrar-chengdu")}, allow_redirects=False)
+    assert acted.status_code in (403, 404)
+    stored = requests.get(f"{transactions}/api/v1/contracts/{zigong}", headers=seller, timeout=10).json()
+    assert stored["status"] == "submitted"

@@ -1,5 +1,5 @@
-"""Institution staff pages: my organization's achievements, a draft's form (the registry's field errors beside the
-fields, what was typed kept), submit and withdraw. Every call carries the person's token, so the registry decides
+"""Institution staff pages: my organization's achievements, a draft's form for a new or a saved draft (the registry's
+field errors beside the fields, what was typed kept), submit and withdraw. Every call carries the person's token, so the registry decides
 who may see and do what: another organization's draft is the registry's 404 here too."""
 from urllib.parse import quote
 
@@ -67,6 +67,50 @@ class StaffEntrypoints:
                                title="登记科技成果", values=Filters(values), errors=Filters(drafts.field_errors(exc)),
                                action="/my/achievements")
         return redirect(f"/my/achievements/{made['id']}", code=303)
+
+    @http("GET", "/my/achievements/<string:achievement_id>/edit")
+    @page("my_achievement_edit")
+    def edit_form(self, request, achievement_id):
+        signed, refused = self.staff(request, f"/my/achievements/{achievement_id}/edit")
+        if refused:
+            return refused
+        _, token = signed
+        found = self.part(request, "registry", f"/api/v1/achievements/{quote(achievement_id, safe='')}", token=token)
+        if found.error is not None:
+            return self.render(request, "message.html", status=404, title="未找到", text="本单位没有这项成果。")
+        if found.unavailable:
+            return self.render(request, "message.html", status=503, title="暂不可用", text="成果信息暂不可用，请稍后再试。")
+        return self.render(request, "achievement_form.html", title="修改科技成果", values=Filters(drafts.form_of(found.data)),
+                           errors=Filters(), action=f"/my/achievements/{achievement_id}/edit",
+                           reasons=found.data.get("return_reasons") or [])
+
+    @http("POST", "/my/achievements/<string:achievement_id>/edit")
+    @page("my_achievement_save")
+    def save_achievement(self, request, achievement_id):
+        """The edited draft, sent whole (PUT): the registry says whether it may still be edited and what is wrong."""
+        signed, refused = self.staff(request, f"/my/achievements/{achievement_id}/edit")
+        if refused:
+            return refused
+        session, token = signed
+        bad = self.csrf_refused(request, session)
+        if bad is not None:
+            return bad
+        path = f"/api/v1/achievements/{quote(achievement_id, safe='')}"
+        found = self.part(request, "registry", path, token=token)
+        if found.error is not None:
+            return self.render(request, "message.html", status=404, title="未找到", text="本单位没有这项成果。")
+        if found.unavailable:
+            return self.render(request, "message.html", status=503, title="暂不可用", text="成果信息暂不可用，请稍后再试。")
+        values = dict(request.form)
+        try:
+            self.runtime.services.call("registry", "PUT", path, token=token,
+                                       json=drafts.edited(found.data, values, session.user["org"]))
+        except Refused as exc:
+            return self.render(request, "achievement_form.html", status=exc.status if exc.status < 500 else 400,
+                               title="修改科技成果", values=Filters(values), errors=Filters(drafts.field_errors(exc)),
+                               action=f"/my/achievements/{achievement_id}/edit",
+                               reasons=found.data.get("return_reasons") or [])
+        return redirect(f"/my/achievements/{achievement_id}", code=303)
 
     @http("GET", "/my/achievements/<string:achievement_id>")
     @page("my_achievement")

@@ -1,0 +1,166 @@
+"""Reviewers' and registrars' queues: the region's achievements to register and publish (registry) and technology
+contracts to register (transactions), each with its actions as plain forms, and each queue as an Excel file
+(``?format=xlsx``, the page's filters applied). Every call carries the person's token: the services decide who sees
+and does what (a reviewer of another region, or a person without the role, gets the service's refusal as a page)."""
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from werkzeug.utils import redirect
+
+from ttp_common import labels
+from ttp_common.web import http
+
+from .. import drafts, exports, metrics, queues
+from ..upstream import Refused
+from .common import page
+from .public import filters
+
+ACHIEVEMENT_STATUSES = ("submitted", "registered", "returned", "published", "withdrawn")  # registry REVIEW_STATUSES
+ACHIEVEMENT_ACTIONS = ("register", "return", "publish")
+CONTRACT_STATUSES = ("submitted", "returned", "registered")
+CONTRACT_ACTIONS = ("register", "return")
+PAGE_SIZE = 50
+EXPORT_PAGES = 20  # an export reads at most this many pages of 100 (the registry's largest)
+REFUSALS = {401: "请重新登录", 403: "无权访问", 404: "未找到", 409: "操作未完成"}
+
+
+class ReviewEntrypoints:
+    def signed_or_login(self, request, path):
+        """(session, token) of the signed-in person, else (None, a redirect to sign in)."""
+        signed = self.signed_in(request)
+        if signed is None:
+            return None, redirect(f"/auth/login?next={quote(path, safe='/?=&')}", code=303)
+        return signed, None
+
+    def refusal_page(self, request, exc, what):
+        """A service's refusal as a page a person understands: its status, why, and the fields it named."""
+        title = REFUSALS.get(exc.status, "请求有误")
+        text = {403: f"{what}拒绝了这项请求：您的账号没有这项权限，或该事项不属于您负责的地区。",
+                404: f"{what}中没有这一事项，或您无权查看。",
+                409: f"{what}未执行这项操作：该事项的状态已不允许（{drafts.chinese(exc.message)}）。"}.get(
+            exc.status, f"{what}拒绝了这项请求：{drafts.chinese(exc.message)}")
+        return self.render(request, "refusal.html", status=exc.status, title=title, text=text, refusal=exc)
+
+    # -- achievements (registry) ------------------------------------------------------------------
+    @http("GET", "/review/achievements")
+    @page("review_achievements")
+    def review_achievements(self, request):
+        signed, refused = self.signed_or_login(request, request.full_path)
+        if refused:
+            return refused
+        _, token = signed
+        query = filters(request, ("status", "region"))
+        query.setdefault("status", "submitted")
+        if request.args.get("format") == "xlsx":
+            return self._export_achievements(request, query, token)
+        offset = request.args.get("offset", "0")
+        found = self.part(request, "registry", "/api/v1/review/achievements", token=token,
+                          params={**query, "limit": PAGE_SIZE, "offset": offset})
+        if found.error is not None:
+            return self.refusal_page(request, found.error, "成果登记系统")
+        return self.render(request, "review_achievements.html", title="成果登记审核", query=query, found=found,
+                           statuses=ACHIEVEMENT_STATUSES, page_size=PAGE_SIZE, offset=_number(offset))
+
+    def _export_achievements(self, request, query, token):
+        items = []
+        for number in range(EXPORT_PAGES):
+            try:
+                got = self.runtime.services.get("registry", "/api/v1/review/achievements", token=token,
+                                                params={**query, "limit": 100, "offset": number * 100})
+            except Refused as exc:
+                return self.refusal_page(request, exc, "成果登记系统")
+            items += got["items"]
+            if len(got["items"]) < 100:
+                break
+        header, rows = queues.achievement_rows(items)
+        metrics.EXPORTS.labels("achievements").inc()
+        title = f"科技成果{labels.label('states.achievement', query['status'])}清单"
+        return exports.response(exports.workbook(title, _filters_shown(query, "states.achievement"), header, rows),
+                                f"{title}.xlsx")
+
+    @http("GET", "/review/achievements/<string:achievement_id>")
+    @page("review_achievement")
+    def review_achievement(self, request, achievement_id):
+        signed, refused = self.signed_or_login(request, f"/review/achievements/{achievement_id}")
+        if refused:
+            return refused
+        _, token = signed
+        found = self.part(request, "registry", f"/api/v1/achievements/{quote(achievement_id, safe='')}", token=token)
+        if found.error is not None:
+            return self.refusal_page(request, found.error, "成果登记系统")
+        history = queues.history(found.data) if found.data else []
+        return self.render(request, "review_achievement.html", title="成果登记审核", found=found, history=history,
+                           achievement_id=achievement_id)
+
+    @http("POST", "/review/achievements/<string:achievement_id>/<string:action>")
+    @page("review_achievement_action")
+    def review_achievement_action(self, request, achievement_id, action):
+        return self._act(request, "registry", "achievements", f"/api/v1/achievements/{quote(achievement_id, safe='')}",
+                         action, ACHIEVEMENT_ACTIONS, f"/review/achievements/{quote(achievement_id, safe='')}",
+                         "成果登记系统")
+
+    # -- contracts (transactions) -----------------------------------------------------------------
+    @http("GET", "/review/contracts")
+    @page("review_contracts")
+    def review_contracts(self, request):
+        signed, refused = self.signed_or_login(request, request.full_path)
+        if refused:
+            return refused
+        _, token = signed
+        query = filters(request, ("status", "region"))
+        query.setdefault("status", "submitted")
+        found = self.part(request, "transactions", "/api/v1/contracts", token=token, params=query)
+        if found.error is not None:
+            return self.refusal_page(request, found.error, "技术合同登记系统")
+        now = datetime.now(timezone.utc)
+        if request.args.get("format") == "xlsx" and not found.unavailable:
+            header, rows = queues.contract_rows(found.data["items"], now)
+            metrics.EXPORTS.labels("contracts").inc()
+            title = f"技术合同{labels.label('states.contract', query['status'])}清单"
+            return exports.response(exports.workbook(title, _filters_shown(query, "states.contract"), header, rows),
+                                    f"{title}.xlsx")
+        items = [{**c, "days_left": queues.days_left_text(queues.days_left(c.get("submitted_at"), now))
+                  if c.get("status") == "submitted" else ""} for c in (found.data or {}).get("items", [])]
+        return self.render(request, "review_contracts.html", title="技术合同认定登记", query=query, found=found,
+                           items=items, statuses=CONTRACT_STATUSES)
+
+    @http("POST", "/review/contracts/<string:contract_id>/<string:action>")
+    @page("review_contract_action")
+    def review_contract_action(self, request, contract_id, action):
+        back = request.form.get("status", "submitted")
+        back = back if back in CONTRACT_STATUSES else "submitted"
+        return self._act(request, "transactions", "contracts", f"/api/v1/contracts/{quote(contract_id, safe='')}",
+                         action, CONTRACT_ACTIONS, f"/review/contracts?status={back}", "技术合同登记系统")
+
+    def _act(self, request, service, queue, path, action, actions, done, what):
+        """A queue's form post: the CSRF check, then the service's action with the person's token (a return sends
+        the reasons typed, one a line); the service's refusal is the page."""
+        signed, refused = self.signed_or_login(request, done)
+        if refused:
+            return refused
+        session, token = signed
+        bad = self.csrf_refused(request, session)
+        if bad is not None:
+            return bad
+        if action not in actions:
+            return self.render(request, "message.html", status=404, title="未找到", text="没有这项操作。")
+        body = {"reasons": queues.reasons_of(request.form.get("reasons"))} if action == "return" else {}
+        try:
+            self.runtime.services.post(service, f"{path}/{action}", json=body, token=token)
+        except Refused as exc:
+            metrics.REVIEW_ACTIONS.labels(queue, action, "refused").inc()
+            return self.refusal_page(request, exc, what)
+        metrics.REVIEW_ACTIONS.labels(queue, action, "done").inc()
+        return redirect(done, code=303)
+
+
+def _filters_shown(query, states):
+    shown = [("状态", labels.label(states, query.get("status")))]
+    if query.get("region"):
+        shown.append(("地区", labels.label("regions", query["region"])))
+    return shown
+
+
+def _number(text):
+    return int(text) if str(text).isdigit() else 0
+
