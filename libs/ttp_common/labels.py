@@ -46,11 +46,32 @@ STATES = {
     "contract": {"submitted": "待登记", "returned": "已退回", "registered": "已登记"},
     "task": {"not_started": "未开始", "in_progress": "推进中", "done": "已完成"},
 }
+# The portal's notification centre (站内消息): a message's kind, and its text (``str.format`` with the values the
+# portal's ``notifications`` module takes from the event, already labelled).
+NOTIFICATION_KINDS = {
+    "achievement_returned": "科技成果被退回", "achievement_registered": "科技成果已登记",
+    "achievement_published": "科技成果已公开", "contract_registered": "技术合同已登记",
+    "contract_returned": "技术合同被退回", "outbid": "竞价出价被超过", "annual_report_returned": "年度报告被退回",
+    "annual_report_missing": "年度报告逾期未报", "plan_project_overdue": "科技计划项目报告逾期",
+}
+NOTIFICATION_TEXTS = {
+    "achievement_returned": "本单位的科技成果（{achievement_id}）被{region}审核退回，退回理由：{reasons}。请修改后重新提交。",
+    "achievement_registered": "本单位的科技成果（{achievement_id}）已由{region}登记，登记号 {registration_number}。",
+    "achievement_published": "科技成果《{title}》已公开（登记号 {registration_number}），公众可在成果查询中查到。",
+    "contract_registered": "本单位的{contract_type}合同已由{region}认定登记，登记号 {registration_number}，"
+                           "合同金额 {contract_amount}，技术交易额 {technology_transaction_amount}。",
+    "contract_returned": "本单位申请登记的技术合同（{contract_id}）被{region}退回，退回理由：{reasons}。",
+    "outbid": "本单位在竞价拍卖（{auction_id}）中的出价已被其他竞买人超过，当前最高价 {amount}。",
+    "annual_report_returned": "本单位{year}年度科技成果转化年度报告被退回，退回理由：{reasons}。",
+    "annual_report_missing": "本单位{year}年度科技成果转化年度报告已逾期未报，请尽快提交。",
+    "plan_project_overdue": "本单位承担的科技计划项目（{code}）的科技报告已逾期（应于 {due_date} 前提交）。",
+}
+NOTIFICATION_TEXT_DEFAULTS = {"no_reasons": "未说明"}
 
 CATALOGUE = {
     "organization_kinds": ORGANIZATION_KINDS, "achievement_types": ACHIEVEMENT_TYPES,
     "contract_types": CONTRACT_TYPES, "listing_modes": LISTING_MODES, "programmes": PROGRAMMES,
-    "regions": REGIONS, "roles": ROLES, "states": STATES,
+    "regions": REGIONS, "roles": ROLES, "states": STATES, "notification_kinds": NOTIFICATION_KINDS,
 }
 
 

@@ -1,9 +1,10 @@
-"""``Runtime`` gives workers the settings, the pages, the service client and the identity client (built once per
-process)."""
+"""``Runtime`` gives workers the settings, the pages, the service client, the identity client and the notification
+email's recipients lookup and mailer (built once per process)."""
 from dataclasses import dataclass
 
 from nameko.extensions import DependencyProvider
 
+from .mail import Mailer, Recipients
 from .oauth import IdentityClient
 from .pages import Pages
 from .settings import Settings
@@ -16,13 +17,18 @@ class RuntimeView:
     pages: Pages
     services: Services
     identity: IdentityClient
+    recipients: Recipients
+    mailer: Mailer
 
 
 class Runtime(DependencyProvider):
     def setup(self):
         settings = Settings.from_config(self.container.config)
         self.view = RuntimeView(settings, Pages(settings), Services(settings.services, settings.upstream_timeout_seconds),
-                                IdentityClient(settings))
+                                IdentityClient(settings),
+                                Recipients(settings.identity_url, settings.notifier_client_id, settings.notifier_secret,
+                                           settings.upstream_timeout_seconds),
+                                Mailer(settings))
 
     def get_dependency(self, worker_ctx):
         return self.view

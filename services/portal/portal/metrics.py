@@ -23,3 +23,14 @@ for _outcome in ("success", "state_mismatch", "refused", "unavailable"):
     SIGN_INS.labels(_outcome)
 for _outcome in ("success", "refused", "unavailable"):
     TOKEN_REFRESHES.labels(_outcome)
+
+# the notification centre (站内消息) and its email
+NOTIFICATIONS_CREATED = Counter("ttp_portal_notifications_created_total",
+                                "Messages of the notification centre made from the platform's events, by kind", ["kind"])
+EMAILS_SENT = Counter("ttp_portal_emails_sent_total", "Notification emails accepted by the SMTP server")
+EMAILS_FAILED = Counter("ttp_portal_emails_failed_total",
+                        "Notification email attempts that failed, by what failed (smtp, recipients); "
+                        "outcome retried or given_up", ["stage", "outcome"])
+for _stage in ("smtp", "recipients"):
+    for _outcome in ("retried", "given_up"):
+        EMAILS_FAILED.labels(_stage, _outcome)

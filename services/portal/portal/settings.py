@@ -42,6 +42,18 @@ class Settings:
     session_max_hours: float = 12.0
     upstream_timeout_seconds: float = 5.0
     assets_dir: Path = REPO_ROOT / "services" / "portal" / "node_modules"
+    # email of the notification centre (portal.mail): off without a host; the login from the environment only
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "noreply@ttp.example.org"
+    smtp_starttls: bool = False
+    smtp_username: str = field(default="", repr=False)
+    smtp_password: str = field(default="", repr=False)
+    smtp_timeout_seconds: float = 10.0
+    email_retry_seconds: float = 30.0
+    email_max_attempts: int = 5
+    notifier_client_id: str = "portal-notifier"
+    notifier_client_secret: str = field(default="", repr=False)
 
     @classmethod
     def from_config(cls, config):
@@ -59,7 +71,32 @@ class Settings:
             session_max_hours=_read(config, "PORTAL_SESSION_MAX_HOURS", d.session_max_hours),
             upstream_timeout_seconds=_read(config, "PORTAL_UPSTREAM_TIMEOUT_SECONDS", d.upstream_timeout_seconds),
             assets_dir=Path(_read(config, "PORTAL_ASSETS_DIR", str(d.assets_dir))),
+            smtp_host=_read(config, "PORTAL_SMTP_HOST", d.smtp_host),
+            smtp_port=_read(config, "PORTAL_SMTP_PORT", d.smtp_port),
+            smtp_from=_read(config, "PORTAL_SMTP_FROM", d.smtp_from),
+            smtp_starttls=_read(config, "PORTAL_SMTP_STARTTLS", d.smtp_starttls),
+            smtp_username=os.environ.get("PORTAL_SMTP_USERNAME", ""),
+            smtp_password=os.environ.get("PORTAL_SMTP_PASSWORD", ""),
+            smtp_timeout_seconds=_read(config, "PORTAL_SMTP_TIMEOUT_SECONDS", d.smtp_timeout_seconds),
+            email_retry_seconds=_read(config, "PORTAL_EMAIL_RETRY_SECONDS", d.email_retry_seconds),
+            email_max_attempts=_read(config, "PORTAL_EMAIL_MAX_ATTEMPTS", d.email_max_attempts),
+            notifier_client_id=_read(config, "PORTAL_NOTIFIER_CLIENT_ID", d.notifier_client_id),
+            notifier_client_secret=os.environ.get("PORTAL_NOTIFIER_CLIENT_SECRET", ""),
         )
+
+    @property
+    def email_on(self):
+        return bool(self.smtp_host)
+
+    def notifier_secret(self):
+        """The notifier client's secret: from the environment, else the development seeding's."""
+        if self.notifier_client_secret:
+            return self.notifier_client_secret
+        try:
+            data = json.loads(self.credentials_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return (data.get("clients", {}).get(self.notifier_client_id) or {}).get("client_secret")
 
     @property
     def redirect_uri(self):

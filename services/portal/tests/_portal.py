@@ -49,15 +49,15 @@ class Stack:
         return made.json()["client"]["client_id"], made.json()["client_secret"]
 
     @contextlib.contextmanager
-    def portal(self, urls=None, name="门户（测试）"):
-        """A portal on a free port calling ``urls`` ({service: url}, default the running ones); yields
-        (its URL, its database, its client id and secret)."""
+    def portal(self, urls=None, name="门户（测试）", env=None):
+        """A portal on a free port calling ``urls`` ({service: url}, default the running ones), ``env`` added to
+        its environment; yields (its URL, its database, its client id and secret)."""
         port = find_free_port()
         client_id, secret = self.web_client(port, name)
         urls = urls or {n: self.urls[n] for n in SERVICES}
         env = {"LOG_LEVEL": "WARNING", "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
                "PORTAL_IDENTITY_URL": self.urls["identity"], "PORTAL_CLIENT_ID": client_id,
-               "PORTAL_CLIENT_SECRET": secret, **{f"PORTAL_{n.upper()}_URL": u for n, u in urls.items()}}
+               "PORTAL_CLIENT_SECRET": secret, **{f"PORTAL_{n.upper()}_URL": u for n, u in urls.items()}, **(env or {})}
         with nameko_run(["portal"], self.scratch, prefix=self.identity.prefix, env=env, ports={"portal": port}) as run:
             yield run.urls["portal"], self.mongo[run.dbs["portal"]], (client_id, secret)
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from ttp_common.logs import get_context
 from ttp_common.web import CORRELATION_HEADER, correlation_id
 
-from .. import metrics, sessions
+from .. import inbox, metrics, sessions
 from ..documents import BrowserSession
 from ..oauth import IdentityUnavailable, TokenRefused
 from ..upstream import Refused, Unavailable
@@ -151,8 +151,18 @@ class PortalHelpers:
     def render(self, request, template, status=200, **values):
         signed = self.signed_in(request)
         session = signed[0] if signed else None
+        if session is not None:
+            values.setdefault("unread", self.unread_of(session.user))
         return self.runtime.pages.render(template, status=status, user=session.user if session else None,
                                          csrf_token=session.csrf_token if session else None, **values)
+
+    def unread_of(self, user):
+        """The header's count of unread messages (None, shown as nothing, when the database does not answer)."""
+        try:
+            return inbox.unread_count(self.store, user)
+        except Exception:
+            log.warning("unread count unavailable", exc_info=True)
+            return None
 
     def part(self, request, service, path, params=None, token=None):
         """One service's data for a part of a page (``Part``): unavailable when it does not answer, its refusal

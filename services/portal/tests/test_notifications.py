@@ -1,0 +1,166 @@
+"""The notification centre (站内消息) against real parts: identity, registry, transactions, metrics and the portal as
+``nameko run`` processes, the registry's events on the real Kafka broker, a real SMTP server (aiosmtpd, started
+here) and Chromium.
+
+A reviewer returns an achievement through the registry's API: the event reaches the portal over Kafka, the
+organization's clerk finds the message (Chinese text, its link) and gets an email (Chinese subject and body, their
+address from the identity service). Another organization's message cannot be read or marked by its id. With the
+SMTP server gone, the email is tried again and arrives once it is back; the message was in the centre all along."""
+import re
+import threading
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import requests
+from aiosmtpd.controller import Controller
+from nameko.testing.utils import find_free_port
+
+from ttp_testing import wait_for
+from ttp_testing.browser import run_steps
+
+from _portal import ORG, achievement, platform
+
+pytestmark = pytest.mark.integration
+
+STEPS = Path(__file__).with_name("browser_steps.py")
+MY_STEPS = Path(__file__).with_name("notification_steps.py")
+COOKIE = "ttp_portal_session"
+OTHER_ORG = "other-test-organization"
+CLERK_ADDRESS = "dev-institution@example.org"  # identity's dev-accounts.yaml
+
+
+class Inbox:
+    """What the SMTP server received: (envelope recipients, the parsed message)."""
+
+    def __init__(self):
+        self.received, self.lock = [], threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+    def about(self, words):
+        with self.lock:
+            return [(to, m) for to, m in self.received if words in m.get_content()]
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    port = find_free_port()
+    inbox = Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    yield server, inbox, port
+    try:
+        server.stop()
+    except Exception:  # already stopped by the test
+        pass
+
+
+@pytest.fixture(scope="module")
+def stack(smtp):
+    _, _, port = smtp
+    with platform() as running:
+        env = {"PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(port), "PORTAL_SMTP_FROM": "noreply@ttp.test",
+               "PORTAL_NOTIFIER_CLIENT_SECRET": running.secrets["clients"]["portal-notifier"]["client_secret"],
+               "PORTAL_EMAIL_RETRY_SECONDS": "1", "PORTAL_EMAIL_MAX_ATTEMPTS": "20"}
+        with running.portal(env=env) as (url, db, client):
+            running.portal_url, running.portal_db, running.client = url, db, client
+            yield running
+
+
+def returned(stack, org, title, reason):
+    """An achievement of ``org`` drafted, submitted and returned by Chengdu's reviewer over the registry's API."""
+    registry = stack.urls["registry"]
+    owner, reviewer = stack.token("institution", org=org), stack.token("reviewer", region="510100")
+
+    def post(path, body, token):
+        answer = requests.post(registry + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert answer.status_code in (200, 201), answer.text
+        return answer.json()
+
+    achievement_id = post("/api/v1/achievements", achievement(title, organization_ids=[org]), owner)["id"]
+    post(f"/api/v1/achievements/{achievement_id}/submit", {}, owner)
+    post(f"/api/v1/achievements/{achievement_id}/return", {"reasons": [reason]}, reviewer)
+    return achievement_id
+
+
+def message_about(stack, achievement_id, timeout=60):
+    return wait_for(lambda: stack.portal_db["notifications"].find_one({"subject": achievement_id}), timeout=timeout,
+                    message="the portal's message of the returned achievement")
+
+
+def metric(stack, name, **labels):
+    text = requests.get(stack.portal_url + "/metrics", timeout=10).text
+    selector = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))  # the exposition sorts them
+    found = re.search(rf"^{name}{{{re.escape(selector)}}} ([0-9.e+]+)$" if labels else rf"^{name} ([0-9.e+]+)$",
+                      text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_a_returned_achievement_becomes_the_clerks_message_and_email_read_in_the_browser(stack, smtp, tmp_path):
+    _, inbox, _ = smtp
+    achievement_id = returned(stack, ORG, "川西高原光伏储能协同控制（退回测试）", "缺少知识产权证明材料")
+    message = message_about(stack, achievement_id)
+    assert message["audience"] == f"org:{ORG}" and message["title"] == "科技成果被退回"
+    assert "缺少知识产权证明材料" in message["text"] and message["link"] == f"/my/achievements/{achievement_id}"
+
+    mails = wait_for(lambda: inbox.about("缺少知识产权证明材料"), timeout=30, message="the email at the SMTP server")
+    [(to, mail)] = mails
+    assert to == [CLERK_ADDRESS] and mail["To"] == CLERK_ADDRESS
+    assert mail["Subject"] == "【四川省科技成果转移转化平台】科技成果被退回"
+    assert f"{stack.portal_url}/my/achievements/{achievement_id}" in mail.get_content()
+    assert metric(stack, "ttp_portal_notifications_created_total", kind="achievement_returned") >= 1
+    assert metric(stack, "ttp_portal_emails_sent_total") >= 1
+    assert "ttp_consumer_lag_available" in requests.get(stack.portal_url + "/metrics", timeout=10).text
+
+    state = tmp_path / "clerk.json"
+    signed = run_steps(STEPS, "sign_in", portal=stack.portal_url, identity=stack.urls["identity"],
+                       username="dev-institution", password=stack.secrets["accounts"]["dev-institution"]["password"],
+                       state_file=str(state))
+    seen = run_steps(MY_STEPS, "read_a_message", portal=stack.portal_url, state_file=str(state), title="科技成果被退回")
+    assert seen["before"] == "1" and "缺少知识产权证明材料" in seen["listed"]
+    assert seen["opened"]["h1"] == "科技成果被退回" and "缺少知识产权证明材料" in seen["opened"]["text"]
+    assert seen["after"] == "0" and seen["mark_all_left"] == 0
+
+    # another organization's message, by its id in the address bar: neither shown nor marked
+    other = message_about(stack, returned(stack, OTHER_ORG, "另一单位的成果（退回测试）", "另一单位的退回理由"))
+    [cookie] = [c for c in signed["cookies"] if c["name"] == COOKIE]
+    session = stack.portal_db["sessions"].find_one({"user.username": "dev-institution"})
+    jar = {COOKIE: cookie["value"]}
+    shown = requests.get(f"{stack.portal_url}/notifications/{other['_id']}", cookies=jar, timeout=10)
+    assert shown.status_code == 404 and "另一单位的退回理由" not in shown.text
+    listed = requests.get(f"{stack.portal_url}/notifications", cookies=jar, timeout=10)
+    assert listed.status_code == 200 and "另一单位的退回理由" not in listed.text
+    for path in (f"/notifications/{other['_id']}/read", "/notifications/all/read"):
+        requests.post(stack.portal_url + path, data={"csrf_token": session["csrf_token"]}, cookies=jar, timeout=10,
+                      allow_redirects=False)
+    assert stack.portal_db["notifications"].find_one({"_id": other["_id"]})["read_by"] == []
+    refused = requests.post(f"{stack.portal_url}/notifications/{message['_id']}/read", cookies=jar, timeout=10,
+                            data={}, allow_redirects=False)
+    assert refused.status_code == 403  # no CSRF token
+
+
+def test_an_email_the_smtp_server_refused_is_sent_once_it_is_back_and_the_message_was_kept(stack, smtp):
+    server, inbox, port = smtp
+    server.stop()
+    achievement_id = returned(stack, ORG, "重试测试成果", "重试测试的退回理由")
+    message = message_about(stack, achievement_id)
+    wait_for(lambda: (stack.portal_db["email_deliveries"].find_one({"_id": message["_id"]}) or {}).get("attempts", 0)
+             >= 2, timeout=30, message="two failed attempts")
+    delivery = stack.portal_db["email_deliveries"].find_one({"_id": message["_id"]})
+    assert delivery["state"] == "pending" and delivery["last_error"].startswith("smtp:")
+    assert metric(stack, "ttp_portal_emails_failed_total", stage="smtp", outcome="retried") >= 2
+    assert stack.portal_db["notifications"].count_documents({"_id": message["_id"]}) == 1
+
+    again = Controller(inbox, hostname="127.0.0.1", port=port)
+    again.start()
+    try:
+        [(to, mail)] = wait_for(lambda: inbox.about("重试测试的退回理由"), timeout=60, message="the retried email")
+        assert to == [CLERK_ADDRESS] and "重试测试的退回理由" in mail.get_content()
+        wait_for(lambda: stack.portal_db["email_deliveries"].find_one({"_id": message["_id"]})["state"] == "sent",
+                 timeout=10, message="the delivery marked sent")
+    finally:
+        again.stop()
