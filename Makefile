@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SERVICES := registry transactions finance talent metrics identity innovation portal
+SERVICES := registry transactions finance talent metrics identity innovation delivery portal
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-idle bench-load bench-e2e bench-identity soak docs docs-check dashboards demo rebuild-metrics token replay clean distclean

@@ -26,6 +26,7 @@ SERVICES = {
     "metrics": "metrics.service:MetricsService",
     "identity": "identity.service:IdentityService",
     "innovation": "innovation.service:InnovationService",
+    "delivery": "delivery.service:DeliveryService",
 }
 
 

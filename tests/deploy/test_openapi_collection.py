@@ -12,7 +12,7 @@ import pytest
 from ttp_common.web import HttpEntrypoint
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICES = ("registry", "transactions", "finance", "talent", "metrics", "innovation")
+SERVICES = ("registry", "transactions", "finance", "talent", "metrics", "innovation", "delivery")
 
 
 def test_collected_documents_match_the_services():

@@ -50,6 +50,8 @@ WRITES = {
                      lambda api: api.admin(), {"200"}),
     "identity": Write("POST", "/api/v1/accounts", "/api/v1/accounts", "create_account", "accounts", "AccountIn",
                       lambda api: identity_admin(api), {"201", "409"}),
+    "delivery": Write("POST", "/api/v1/subscriptions", "/api/v1/subscriptions", "create_subscription",
+                      "subscriptions", "SubscriptionIn", lambda api: api.admin(), {"201"}),
     "innovation": Write("POST", "/api/v1/facilities", "/api/v1/facilities", "list_facility", "facilities",
                         "FacilityIn", lambda api: api.institution("org-instrument-owner"), {"201"}),
 }

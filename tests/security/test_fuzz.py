@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from ttp_testing import service_api_fixture
 
+from delivery.service import DeliveryService
 from finance.service import FinanceService
 from innovation.service import InnovationService
 from metrics.service import MetricsService
@@ -65,3 +66,4 @@ finance_api, test_finance = fuzz_module(FinanceService, "finance_api")
 talent_api, test_talent = fuzz_module(TalentService, "talent_api")
 metrics_api, test_metrics = fuzz_module(MetricsService, "metrics_api")
 innovation_api, test_innovation = fuzz_module(InnovationService, "innovation_api")
+delivery_api, test_delivery = fuzz_module(DeliveryService, "delivery_api")

@@ -11,6 +11,7 @@ SERVICES = {  # name -> (HTTP port env var, default port)
     "metrics": ("METRICS_PORT", 8105),
     "identity": ("IDENTITY_PORT", 8106),
     "innovation": ("INNOVATION_PORT", 8107),
+    "delivery": ("DELIVERY_PORT", 8108),
     "portal": ("PORTAL_PORT", 8100),
 }
 SERVICE_CLASSES = {
@@ -21,6 +22,7 @@ SERVICE_CLASSES = {
     "metrics": "metrics.service:MetricsService",
     "identity": "identity.service:IdentityService",
     "innovation": "innovation.service:InnovationService",
+    "delivery": "delivery.service:DeliveryService",
     "portal": "portal.service:PortalService",
 }
 # Services that serve pages to people rather than a JSON API of their own: launched with the others, but not
