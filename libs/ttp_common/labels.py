@@ -15,6 +15,10 @@ ACHIEVEMENT_TYPES = {"applied": "应用技术", "basic": "基础理论", "soft_s
 CONTRACT_TYPES = {"development": "技术开发", "transfer": "技术转让", "licence": "技术许可", "consulting": "技术咨询",
                   "service": "技术服务"}
 LISTING_MODES = {"transfer": "转让", "licence": "许可", "equity": "作价投资"}
+# Duty-achievement disclosure (职务科技成果披露): why it is a duty achievement, and the institution's decision.
+DISCLOSURE_BASES = {"job_duties": "执行本单位任务", "institution_resources": "主要利用本单位物质技术条件"}
+DISCLOSURE_DECISIONS = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "own_implementation": "自行实施",
+                        "left_to_inventors": "由完成人实施"}
 # The fields of the records people work from, as the headers of the portal's Excel exports and its tables name them
 FIELDS = {
     "registration_number": "登记号", "title": "名称", "status": "状态", "type": "成果类型", "region_code": "地区",
@@ -44,6 +48,7 @@ STATES = {
     "demand": {"open": "征集中", "withdrawn": "已撤回"},
     "auction": {"open": "竞价中", "sold": "已成交", "unsold": "流拍", "cancelled": "已撤拍"},
     "contract": {"submitted": "待登记", "returned": "已退回", "registered": "已登记"},
+    "disclosure": {"disclosed": "待决定", "decided": "已决定"},
     "task": {"not_started": "未开始", "in_progress": "推进中", "done": "已完成"},
 }
 # The portal's notification centre (站内消息): a message's kind, and its text (``str.format`` with the values the
@@ -71,6 +76,7 @@ NOTIFICATION_TEXT_DEFAULTS = {"no_reasons": "未说明"}
 CATALOGUE = {
     "organization_kinds": ORGANIZATION_KINDS, "achievement_types": ACHIEVEMENT_TYPES,
     "contract_types": CONTRACT_TYPES, "listing_modes": LISTING_MODES, "programmes": PROGRAMMES,
+    "disclosure_bases": DISCLOSURE_BASES, "disclosure_decisions": DISCLOSURE_DECISIONS,
     "regions": REGIONS, "roles": ROLES, "states": STATES, "notification_kinds": NOTIFICATION_KINDS,
 }
 

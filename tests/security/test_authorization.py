@@ -117,6 +117,11 @@ ALLOWED = {
     ("registry", "POST /api/v1/annual-reports/{report_id}/forward"): "RA",
     ("registry", "POST /api/v1/annual-reports/{report_id}/return"): "RA",
     ("registry", "POST /api/v1/catalogues/{catalogue}/entries"): "RA",
+    # a disclosure's institution discloses, decides (not the discloser) and drafts: registry test_disclosures.py
+    ("registry", "POST /api/v1/disclosures"): "IA",
+    ("registry", "POST /api/v1/disclosures/overdue-check"): "A",
+    ("registry", "POST /api/v1/disclosures/{disclosure_id}/achievement"): "IA",
+    ("registry", "POST /api/v1/disclosures/{disclosure_id}/decision"): "IA",
     ("registry", "POST /api/v1/organizations"): "RA",
     ("registry", "POST /api/v1/organizations/{organization_id}/accreditation"): "RA",
     ("registry", "POST /api/v1/organizations/{organization_id}/accreditation/revocation"): "RA",

@@ -178,3 +178,36 @@ class AnnualReportFinding(Document):
 
     id = StringField(primary_key=True)
     at = DateTimeField(required=True, default=now_ms)
+
+
+class Disclosure(Document):
+    """A duty-achievement disclosure (职务科技成果披露); ``record`` is the disclosed form (``AchievementIn``, JSON
+    mode), ``due_date`` the last day of the decision period (ISO, China's date)."""
+
+    meta = {"collection": "disclosures", "indexes": [
+        {"fields": ["organization_id", "status"]}, {"fields": ["status", "overdue", "due_date"]},
+    ]}
+
+    id = StringField(primary_key=True)
+    organization_id = StringField(required=True)
+    region_code = StringField(required=True)
+    status = StringField(required=True)  # disclosed | decided
+    basis = StringField(required=True)
+    record = DictField(required=True)
+    remarks = StringField(default="")
+    disclosed_by = StringField(required=True)
+    disclosed_at = DateTimeField(required=True)
+    due_date = StringField(required=True)  # ISO dates compare as strings
+    overdue = BooleanField(default=False)
+    decision = StringField()
+    reasons = StringField()
+    decided_by = StringField()
+    decided_at = DateTimeField()
+    decided_late = BooleanField()
+    achievement_id = StringField()
+
+    def view(self):
+        return {k: self[k] for k in ("id", "organization_id", "region_code", "status", "basis", "remarks",
+                                     "disclosed_by", "disclosed_at", "due_date", "overdue", "decision", "reasons",
+                                     "decided_by", "decided_at", "decided_late", "achievement_id")} | {
+            "achievement": dict(self.record)}

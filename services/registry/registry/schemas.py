@@ -5,6 +5,7 @@ from ttp_common import paging
 
 from .achievements import STATUSES
 from .annual_reports import STATUSES as REPORT_STATUSES
+from .disclosures import BASES, DECISIONS, STATUSES as DISCLOSURE_STATUSES
 from .search import SCAN_BUDGET
 
 ORGANIZATION = {
@@ -63,8 +64,29 @@ PLAN_PROJECT = {
     },
 }
 
+DISCLOSURE = {
+    "type": "object",
+    "description": "A duty-achievement disclosure (职务科技成果披露): the disclosed registration form and the decision.",
+    "required": ["id", "organization_id", "region_code", "status", "basis", "disclosed_by", "disclosed_at",
+                 "due_date", "overdue", "achievement"],
+    "properties": {
+        "id": {"type": "string"}, "organization_id": {"type": "string"}, "region_code": {"type": "string"},
+        "status": {"type": "string", "enum": list(DISCLOSURE_STATUSES)},
+        "basis": {"type": "string", "enum": list(BASES)}, "remarks": {"type": "string"},
+        "disclosed_by": {"type": "string"}, "disclosed_at": {"type": "string", "format": "date-time"},
+        "due_date": {"type": "string", "format": "date", "description": "last day of the decision period"},
+        "overdue": {"type": "boolean", "description": "flagged undecided past its due date"},
+        "decision": {"type": ["string", "null"], "enum": [*DECISIONS, None]},
+        "reasons": {"type": ["string", "null"]}, "decided_by": {"type": ["string", "null"]},
+        "decided_at": {"type": ["string", "null"], "format": "date-time"},
+        "decided_late": {"type": ["boolean", "null"]},
+        "achievement_id": {"type": ["string", "null"], "description": "the achievement draft made from it"},
+        "achievement": {"type": "object", "description": "the disclosed form (AchievementIn)"},
+    },
+}
+
 COMPONENTS = {"Organization": ORGANIZATION, "Achievement": ACHIEVEMENT, "PublicAchievement": PUBLIC_ACHIEVEMENT,
-              "PlanProject": PLAN_PROJECT}
+              "PlanProject": PLAN_PROJECT, "Disclosure": DISCLOSURE}
 
 # -- bodies of answers -------------------------------------------------------------------------
 
