@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from ttp_common import clock
-from ttp_testing import assert_error, header, read_topic
+from ttp_testing import assert_error, header, read_topic, service_api_fixture
 
 pytestmark = pytest.mark.integration
 
@@ -15,6 +15,8 @@ PATH = "/api/v1/disclosures"
 TOPIC = "ttp.registry.disclosure"
 ORG = "org-disclosing-university"
 TITLE, INVENTOR = "钢轨波磨车载在线检测方法", "李披露"
+
+registry_15_days = service_api_fixture("registry", DISCLOSURE_DECISION_DAYS="15")
 
 
 def body(**overrides):
@@ -124,6 +126,12 @@ def test_an_undecided_disclosure_past_its_due_date_is_flagged_once_and_a_late_de
     assert kinds == ["disclosed", "overdue", "decided"]
     assert header(records[1], "ce_actor") == "service:registry"
     assert api.decode(records[1])[1]["due_date"] == past and api.decode(records[2])[1]["late"] is True
+
+
+def test_the_decision_period_is_the_services_setting_fixed_on_each_disclosure(registry_15_days):
+    response = registry_15_days.post(PATH, body(), token=researcher(registry_15_days))
+    assert response.status_code == 201, response.text
+    assert response.json()["due_date"] == (clock.china_date() + dt.timedelta(days=15)).isoformat()
 
 
 @pytest.mark.parametrize("change, path", [
