@@ -26,7 +26,11 @@ FIELDS = {
     "updated_at": "最后修改时间", "return_reasons": "退回原因", "contract_type": "合同类型",
     "contract_amount": "合同金额（元）", "technology_transaction_amount": "技术交易额（元）",
     "seller_organization_id": "卖方机构", "buyer_name": "买方", "submitted_at": "提交时间",
-    "days_left": "距30日登记期限剩余天数",
+    "days_left": "距30日登记期限剩余天数", "year": "报告年度", "organization_id": "报送单位", "late": "逾期报送",
+    "forwarding_deadline": "转报截止日", "forwarding_overdue": "逾期未转报", "transfers": "转让", "licences": "许可",
+    "equity_investments": "作价投资", "cooperation_contracts": "技术开发、咨询、服务合同", "count": "项数",
+    "amount_yuan": "金额（元）", "rewards_paid_yuan": "奖励与报酬（元）", "rewarded_people": "获奖励人数",
+    "summary": "总体成效与面临的问题",
 }
 # 四(一)1 (1)-(15)
 PROGRAMMES = {
@@ -50,6 +54,7 @@ STATES = {
     "contract": {"submitted": "待登记", "returned": "已退回", "registered": "已登记"},
     "disclosure": {"disclosed": "待决定", "decided": "已决定"},
     "task": {"not_started": "未开始", "in_progress": "推进中", "done": "已完成"},
+    "annual_report": {"submitted": "待审核", "returned": "已退回", "accepted": "已审核", "forwarded": "已转报"},
 }
 # The portal's notification centre (站内消息): a message's kind, and its text (``str.format`` with the values the
 # portal's ``notifications`` module takes from the event, already labelled).

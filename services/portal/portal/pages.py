@@ -76,7 +76,8 @@ class Pages:
         self.settings = settings
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"), autoescape=True,
                                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.env.globals.update(label=labels.label, catalogue=labels.CATALOGUE, UNAVAILABLE=UNAVAILABLE)
+        self.env.globals.update(label=labels.label, catalogue=labels.CATALOGUE, catalogue_fields=labels.FIELDS,
+                                UNAVAILABLE=UNAVAILABLE)
         self.env.filters.update(local_time=local_time, yuan=yuan, time_left=time_left, percent=percent)
 
     def render(self, template, status=200, user=None, csrf_token=None, **values):

@@ -90,3 +90,29 @@ def _amount(value):
         return float(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return value
+
+
+REPORT_DEALS = ("transfers", "licences", "equity_investments", "cooperation_contracts")
+
+
+def report_rows(items):
+    """The export of a reviewer's annual reports: each deal kind as its count and amount, the deadlines' flags."""
+    def yes(value):
+        return "是" if value else "否"
+
+    f = labels.FIELDS
+    header = [f["year"], f["organization_id"], f["region_code"], f["status"], f["late"], f["submitted_at"],
+              f["forwarding_deadline"], f["forwarding_overdue"]]
+    header += [f"{f[kind]}{f[part]}" for kind in REPORT_DEALS for part in ("count", "amount_yuan")]
+    header += [f["rewards_paid_yuan"], f["rewarded_people"], f["return_reasons"]]
+    rows = []
+    for r in items:
+        row = [r.get("year"), r.get("organization_id") or "", labels.label("regions", r.get("region_code")),
+               labels.label("states.annual_report", r.get("status")), yes(r.get("late")), local_time(r.get("submitted_at")),
+               r.get("forwarding_deadline") or "", yes(r.get("forwarding_overdue"))]
+        for kind in REPORT_DEALS:
+            deals = r.get(kind) or {}
+            row += [deals.get("count"), _amount(deals.get("amount_yuan"))]
+        row += [_amount(r.get("rewards_paid_yuan")), r.get("rewarded_people"), "；".join(r.get("return_reasons") or [])]
+        rows.append(row)
+    return header, rows

@@ -267,3 +267,27 @@ def register_contract(browser, portal, state_file, contract_id, download_to):
     download.value.save_as(download_to)
     context.close()
     return {"queued": queued, "still_queued": still_queued, "registered": registered}
+
+
+def review_report(browser, portal, state_file, item, download_to):
+    """The reviewer's annual reports: one accepted, then forwarded; the forwarded ones downloaded."""
+    context = browser.new_context(storage_state=state_file)
+    page = context.new_page()
+    page.goto(portal + "/")
+    page.get_by_role("link", name="年度报告", exact=True).click()
+    report = page.locator(f"#{item}")
+    queued = {"status": report.locator(".status").inner_text(), "text": report.inner_text()}
+    report.get_by_role("button", name="审核通过").click()
+    page.wait_for_url(portal + "/review/annual-reports?status=submitted")
+    page.get_by_role("link", name="已审核", exact=True).click()
+    report = page.locator(f"#{item}")
+    accepted = report.locator(".status").inner_text()
+    report.get_by_role("button", name="转报").click()
+    page.wait_for_url(portal + "/review/annual-reports?status=accepted")
+    page.get_by_role("link", name="已转报", exact=True).click()
+    forwarded = page.locator(f"#{item} .status").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Excel").click()
+    download.value.save_as(download_to)
+    context.close()
+    return {"queued": queued, "accepted": accepted, "forwarded": forwarded}

@@ -246,13 +246,18 @@ def submitted(stack, body):
     return made.json()["id"]
 
 
+@pytest.fixture(scope="module")
+def reviewer(stack, tmp_path_factory):
+    """Chengdu's reviewer signed in once (a TOTP code is accepted once: a second sign-in within 30 s is refused)."""
+    return signed_in_as(stack, tmp_path_factory.mktemp("reviewer"), "dev-reviewer-chengdu")
+
+
 def test_a_reviewer_returns_a_submitted_achievement_the_institution_edits_and_resubmits_it_and_the_reviewer_registers_and_publishes_it(
-        stack, tmp_path):
+        stack, tmp_path, reviewer):
     from openpyxl import load_workbook
 
     title = "川南页岩气压裂返排液处理技术"
     achievement_id = submitted(stack, achievement(title, keywords=["页岩气", "环保"], industry="节能环保", programme=4))
-    reviewer = signed_in_as(stack, tmp_path, "dev-reviewer-chengdu")
     returned = run_steps(STEPS, "review_return", portal=stack.portal_url, state_file=str(reviewer), title=title,
                          reason="请补充示范工程的处理规模和出水指标")
     assert "成果审核" in returned["header"] and title in returned["queue"] and "创建草稿" in returned["history"]
@@ -341,3 +346,41 @@ def test_a_registrar_sees_the_days_left_registers_a_contract_and_exports_the_reg
     assert acted.status_code in (403, 404)
     stored = requests.get(f"{transactions}/api/v1/contracts/{zigong}", headers=seller, timeout=10).json()
     assert stored["status"] == "submitted"
+
+
+def test_a_reviewer_accepts_and_forwards_an_annual_report_and_exports_the_forwarded_ones(stack, reviewer, tmp_path):
+    import random
+
+    from openpyxl import load_workbook
+    from ttp_common.reference import uscc_check_character
+
+    registry, admin = stack.urls["registry"], {"Authorization": f"Bearer {stack.token('admin')}"}
+    first17 = f"12510100MB{random.randrange(10**7):07d}"
+    org = requests.post(f"{registry}/api/v1/organizations", headers=admin, timeout=10, json={
+        "name": "成都理工大学（测试）", "credit_code": first17 + uscc_check_character(first17), "kind": "university",
+        "region_code": "510100", "supervising_department": "四川省教育厅"})
+    assert org.status_code == 201, org.text
+    org_id = org.json()["id"]
+    deals = {"count": 3, "amount_yuan": "1500000"}
+    filed = requests.post(f"{registry}/api/v1/annual-reports", timeout=10,
+                          headers={"Authorization": f"Bearer {stack.token('institution', org=org_id)}"},
+                          json={"year": 2025, "organization_id": org_id, "transfers": deals, "licences": deals,
+                                "equity_investments": {"count": 1, "amount_yuan": "2000000"},
+                                "cooperation_contracts": {"count": 12, "amount_yuan": "4800000"},
+                                "rewards_paid_yuan": "600000", "rewarded_people": 9,
+                                "summary": "全年转化科技成果十九项，成效显著，面临专业人才不足的问题。"})
+    assert filed.status_code == 201, filed.text
+    sheet_file = tmp_path / "forwarded.xlsx"
+    done = run_steps(STEPS, "review_report", portal=stack.portal_url, state_file=str(reviewer), item=f"report-{org_id}-2025",
+                     download_to=str(sheet_file))
+    assert done["queued"]["status"] == "待审核" and "¥1,500,000.00" in done["queued"]["text"]
+    assert "2026-03-31" in done["queued"]["text"]  # the forwarding deadline of a 2025 report
+    assert done["accepted"] == "已审核" and done["forwarded"] == "已转报"
+    rows = list(load_workbook(sheet_file).active.iter_rows(values_only=True))
+    assert rows[0][0] == "科技成果转化年度报告已转报清单"
+    header = rows[2]
+    [row] = [dict(zip(header, r)) for r in rows[3:] if r[1] == org_id]
+    assert row["报告年度"] == 2025 and row["状态"] == "已转报" and row["转让项数"] == 3 and row["作价投资金额（元）"] == 2000000
+    assert row["地区"] == "成都市" and row["逾期未转报"] == "否"
+    report = requests.get(f"{registry}/api/v1/annual-reports/{org_id}:2025", headers=admin, timeout=10).json()
+    assert report["status"] == "forwarded"

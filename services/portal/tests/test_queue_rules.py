@@ -75,3 +75,22 @@ def test_an_edited_draft_takes_the_forms_fields_and_keeps_what_the_form_does_not
     assert body["funding"] == stored["funding"]
     assert body["contributors"] == [{"name": "王五", "share": "60", "organization_id": None}, {"name": "李四", "share": "40"}]
     assert not set(body) & {"id", "status", "owner_organization_id", "return_reasons", "created_at", "updated_at"}
+
+
+def test_the_queues_states_are_the_services_own_and_each_has_its_label():
+    from registry.achievements import REVIEW_STATUSES
+    from registry.annual_reports import STATUSES as REPORT_STATUSES
+    from transactions.contracts import CONTRACT_STATUSES
+
+    from ttp_common import labels
+    from portal.entrypoints import review
+
+    assert set(review.ACHIEVEMENT_STATUSES) == set(REVIEW_STATUSES)
+    assert review.CONTRACT_STATUSES == CONTRACT_STATUSES and review.REPORT_STATUSES == REPORT_STATUSES
+    assert set(labels.STATES["annual_report"]) == set(REPORT_STATUSES)
+    header, rows = queues.report_rows([{"year": 2025, "organization_id": "org-u", "region_code": "510100",
+                                        "status": "accepted", "late": True, "forwarding_deadline": "2026-03-31",
+                                        "forwarding_overdue": False, "transfers": {"count": 2, "amount_yuan": "10.5"}}])
+    row = dict(zip(header, rows[0]))
+    assert (row["状态"], row["逾期报送"], row["逾期未转报"], row["转让项数"], row["转让金额（元）"]) == ("已审核", "是", "否", 2, 10.5)
+    assert row["许可项数"] is None  # a deal kind the report does not give is left empty, not 0

@@ -1,5 +1,5 @@
-"""Reviewers' and registrars' queues: the region's achievements to register and publish (registry) and technology
-contracts to register (transactions), each with its actions as plain forms, and each queue as an Excel file
+"""Reviewers' and registrars' queues: the region's achievements to register and publish and annual transformation
+reports to accept, return or forward (registry), and technology contracts to register (transactions), each with its actions as plain forms, and each queue as an Excel file
 (``?format=xlsx``, the page's filters applied). Every call carries the person's token: the services decide who sees
 and does what (a reviewer of another region, or a person without the role, gets the service's refusal as a page)."""
 from datetime import datetime, timezone
@@ -19,6 +19,8 @@ ACHIEVEMENT_STATUSES = ("submitted", "registered", "returned", "published", "wit
 ACHIEVEMENT_ACTIONS = ("register", "return", "publish")
 CONTRACT_STATUSES = ("submitted", "returned", "registered")
 CONTRACT_ACTIONS = ("register", "return")
+REPORT_STATUSES = ("submitted", "returned", "accepted", "forwarded")  # registry.annual_reports.STATUSES
+REPORT_ACTIONS = ("accept", "return", "forward")
 PAGE_SIZE = 50
 EXPORT_PAGES = 20  # an export reads at most this many pages of 100 (the registry's largest)
 REFUSALS = {401: "请重新登录", 403: "无权访问", 404: "未找到", 409: "操作未完成"}
@@ -131,6 +133,47 @@ class ReviewEntrypoints:
         back = back if back in CONTRACT_STATUSES else "submitted"
         return self._act(request, "transactions", "contracts", f"/api/v1/contracts/{quote(contract_id, safe='')}",
                          action, CONTRACT_ACTIONS, f"/review/contracts?status={back}", "技术合同登记系统")
+
+    # -- annual transformation reports (registry) --------------------------------------------------
+    @http("GET", "/review/annual-reports")
+    @page("review_annual_reports")
+    def review_annual_reports(self, request):
+        signed, refused = self.signed_or_login(request, request.full_path)
+        if refused:
+            return refused
+        _, token = signed
+        query = filters(request, ("status", "region", "year", "forwarding_overdue"))
+        query.setdefault("status", "submitted")
+        if request.args.get("format") == "xlsx":
+            items = []
+            for number in range(EXPORT_PAGES):
+                try:
+                    got = self.runtime.services.get("registry", "/api/v1/annual-reports", token=token,
+                                                    params={**query, "limit": 100, "offset": number * 100})
+                except Refused as exc:
+                    return self.refusal_page(request, exc, "成果登记系统")
+                items += got["items"]
+                if len(got["items"]) < 100:
+                    break
+            header, rows = queues.report_rows(items)
+            metrics.EXPORTS.labels("annual_reports").inc()
+            title = f"科技成果转化年度报告{labels.label('states.annual_report', query['status'])}清单"
+            shown = _filters_shown(query, "states.annual_report") + (
+                [("报告年度", query["year"])] if query.get("year") else [])
+            return exports.response(exports.workbook(title, shown, header, rows), f"{title}.xlsx")
+        found = self.part(request, "registry", "/api/v1/annual-reports", token=token, params={**query, "limit": 100})
+        if found.error is not None:
+            return self.refusal_page(request, found.error, "成果登记系统")
+        return self.render(request, "review_annual_reports.html", title="科技成果转化年度报告", query=query,
+                           found=found, statuses=REPORT_STATUSES, deals=queues.REPORT_DEALS)
+
+    @http("POST", "/review/annual-reports/<string:report_id>/<string:action>")
+    @page("review_annual_report_action")
+    def review_annual_report_action(self, request, report_id, action):
+        back = request.form.get("status", "submitted")
+        back = back if back in REPORT_STATUSES else "submitted"
+        return self._act(request, "registry", "annual_reports", f"/api/v1/annual-reports/{quote(report_id, safe='')}",
+                         action, REPORT_ACTIONS, f"/review/annual-reports?status={back}", "成果登记系统")
 
     def _act(self, request, service, queue, path, action, actions, done, what):
         """A queue's form post: the CSRF check, then the service's action with the person's token (a return sends
