@@ -63,6 +63,7 @@ NOTIFICATION_KINDS = {
     "achievement_published": "科技成果已公开", "contract_registered": "技术合同已登记",
     "contract_returned": "技术合同被退回", "outbid": "竞价出价被超过", "annual_report_returned": "年度报告被退回",
     "annual_report_missing": "年度报告逾期未报", "plan_project_overdue": "科技计划项目报告逾期",
+    "achievement_submitted": "科技成果待登记审核", "contract_submitted": "技术合同待认定登记",
 }
 NOTIFICATION_TEXTS = {
     "achievement_returned": "本单位的科技成果（{achievement_id}）被{region}审核退回，退回理由：{reasons}。请修改后重新提交。",
@@ -75,7 +76,11 @@ NOTIFICATION_TEXTS = {
     "annual_report_returned": "本单位{year}年度科技成果转化年度报告被退回，退回理由：{reasons}。",
     "annual_report_missing": "本单位{year}年度科技成果转化年度报告已逾期未报，请尽快提交。",
     "plan_project_overdue": "本单位承担的科技计划项目（{code}）的科技报告已逾期（应于 {due_date} 前提交）。",
+    "achievement_submitted": "科技成果《{title}》（{organization_id}）已提交，待{region}登记审核。",
+    "contract_submitted": "一份{contract_type}合同（合同金额 {contract_amount}，卖方 {seller_organization_id}）已{resubmitted}"
+                          "提交{region}认定登记，应自受理起 30 日内办理。",
 }
+NOTIFICATION_RESUBMITTED = "重新"
 NOTIFICATION_TEXT_DEFAULTS = {"no_reasons": "未说明"}
 
 CATALOGUE = {

@@ -37,7 +37,8 @@ ACCOUNT_MANAGERS = (Roles.ADMIN, Roles.INSTITUTION_ADMIN)
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 ORGANIZATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # an address a mail server takes (one @, a dotted domain, no spaces or angle brackets); its delivery is the proof
-EMAIL = re.compile(r"[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+EMAIL = re.compile(rf"[^@\s<>,;\"]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 
 
 def normal_username(value):

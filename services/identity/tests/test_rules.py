@@ -239,3 +239,12 @@ def test_the_claims_of_a_person_and_of_a_client():
     assert (claims["sub"], claims["role"], claims["aud"], claims["region"], claims["acts_as"]) == (
         "svc-1", "client", "registry", "510100", "registrar")
     assert tokens.digest("x") != "x" and len(tokens.new_secret()) >= 43
+
+
+def test_an_accounts_email_is_optional_and_must_look_like_an_address():
+    base = {"username": "li.si", "display_name": "李四", "role": "institution", "organization_id": "org-1"}
+    assert accounts.AccountIn(**base).email is None
+    assert accounts.AccountIn(**base, email=" li.si@uni.edu.cn ").email == "li.si@uni.edu.cn"
+    for wrong in ("li.si", "li si@uni.edu.cn", "li.si@localhost", "a@-b.cn", "<x@y.cn>", "a@b.cn,c@d.cn"):
+        with pytest.raises(ValidationError):
+            accounts.AccountIn(**base, email=wrong)

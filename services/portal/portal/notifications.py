@@ -23,12 +23,17 @@ ANNUAL_REPORT_MISSING = "registry.annual_report.missing.v1"
 PLAN_PROJECT_OVERDUE = "registry.plan_project.overdue.v1"
 CONTRACT_REGISTERED = "transactions.contract.registered.v1"
 CONTRACT_RETURNED = "transactions.contract.returned.v1"
+ACHIEVEMENT_SUBMITTED = "registry.achievement.submitted.v1"
+CONTRACT_SUBMITTED = "transactions.contract.submitted.v1"
 BID_ACCEPTED = "transactions.auction.bid_accepted.v1"
 EVENTS = (ACHIEVEMENT_RETURNED, ACHIEVEMENT_REGISTERED, ACHIEVEMENT_PUBLISHED, ANNUAL_REPORT_RETURNED,
-          ANNUAL_REPORT_MISSING, PLAN_PROJECT_OVERDUE, CONTRACT_REGISTERED, CONTRACT_RETURNED, BID_ACCEPTED)
+          ANNUAL_REPORT_MISSING, PLAN_PROJECT_OVERDUE, CONTRACT_REGISTERED, CONTRACT_RETURNED, BID_ACCEPTED,
+          ACHIEVEMENT_SUBMITTED, CONTRACT_SUBMITTED)
 
 # who of an organization reads its messages: the clerks who act for it and its administrators
 ORGANIZATION_ROLES = ("institution", "institution_admin")
+# who of a region's office reads what waits in its queue
+REVIEWERS, REGISTRARS = ("reviewer",), ("registrar",)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,10 @@ class Message:
 
 def organization(org_id):
     return f"org:{org_id}"
+
+
+def region_office(code):
+    return f"region:{code}"
 
 
 def audience_of(user):
@@ -81,9 +90,9 @@ def _date(value):
     return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value or "")
 
 
-def _message(kind, org_id, link, subject, **values):
+def _message(kind, org_id, link, subject, audience=None, roles=ORGANIZATION_ROLES, **values):
     text = labels.NOTIFICATION_TEXTS[kind].format(**values)
-    return Message(kind=kind, audience=organization(org_id), roles=ORGANIZATION_ROLES,
+    return Message(kind=kind, audience=audience or organization(org_id), roles=roles,
                    title=labels.NOTIFICATION_KINDS[kind], text=text, link=link, subject=subject, values=values)
 
 
@@ -123,6 +132,19 @@ def messages_of(event_name, data, lead=None):
             return []
         return [_message("outbid", outbid, f"/auctions/{data['auction_id']}", data["auction_id"],
                          auction_id=data["auction_id"], amount=yuan(data.get("amount")))]
+    if event_name == ACHIEVEMENT_SUBMITTED:
+        # the reviewers of the achievement's region: it waits in their queue (a provincial reviewer's queue is
+        # its page; the message goes to the division's office)
+        return [_message("achievement_submitted", None, f"/review/achievements/{data['achievement_id']}",
+                         data["achievement_id"], audience=region_office(data["region_code"]), roles=REVIEWERS,
+                         title=data.get("title", ""), organization_id=data.get("organization_id", ""), region=region)]
+    if event_name == CONTRACT_SUBMITTED:
+        return [_message("contract_submitted", None, "/review/contracts", data["contract_id"],
+                         audience=region_office(data["region_code"]), roles=REGISTRARS,
+                         contract_type=labels.label("contract_types", data.get("contract_type")),
+                         contract_amount=yuan(data.get("contract_amount")),
+                         seller_organization_id=data.get("seller_organization_id", ""), region=region,
+                         resubmitted=labels.NOTIFICATION_RESUBMITTED if data.get("resubmission") else "")]
     if event_name == ANNUAL_REPORT_RETURNED:
         return [_message("annual_report_returned", data["organization_id"], None, data["report_id"],
                          year=data.get("year"), reasons=_reasons(data.get("reasons")))]
@@ -148,6 +170,12 @@ def outbid_organization(lead, bid):
 def is_newer_lead(lead, bid):
     """Whether ``bid`` becomes the auction's lead (sequences only grow; a replay of an older bid does not)."""
     return lead is None or int(bid.get("sequence") or 0) > int(lead.get("sequence") or 0)
+
+
+def fresh(event_time, now, max_age):
+    """Whether an event is recent enough to tell people about (a message, or an email). A portal whose consumer
+    group is new reads every topic from its beginning: years of history must not become messages and emails."""
+    return event_time is None or now - event_time <= max_age
 
 
 def message_id(event_id, audience):

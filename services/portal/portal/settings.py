@@ -52,6 +52,8 @@ class Settings:
     smtp_timeout_seconds: float = 10.0
     email_retry_seconds: float = 30.0
     email_max_attempts: int = 5
+    notification_max_age_days: float = 30.0   # an older event makes no message
+    email_max_age_hours: float = 48.0         # an older event makes no email
     notifier_client_id: str = "portal-notifier"
     notifier_client_secret: str = field(default="", repr=False)
 
@@ -80,6 +82,8 @@ class Settings:
             smtp_timeout_seconds=_read(config, "PORTAL_SMTP_TIMEOUT_SECONDS", d.smtp_timeout_seconds),
             email_retry_seconds=_read(config, "PORTAL_EMAIL_RETRY_SECONDS", d.email_retry_seconds),
             email_max_attempts=_read(config, "PORTAL_EMAIL_MAX_ATTEMPTS", d.email_max_attempts),
+            notification_max_age_days=_read(config, "PORTAL_NOTIFICATION_MAX_AGE_DAYS", d.notification_max_age_days),
+            email_max_age_hours=_read(config, "PORTAL_EMAIL_MAX_AGE_HOURS", d.email_max_age_hours),
             notifier_client_id=_read(config, "PORTAL_NOTIFIER_CLIENT_ID", d.notifier_client_id),
             notifier_client_secret=os.environ.get("PORTAL_NOTIFIER_CLIENT_SECRET", ""),
         )

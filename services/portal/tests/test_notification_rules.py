@@ -62,7 +62,7 @@ def test_a_missed_annual_report_and_an_overdue_tech_report_are_told_to_the_organ
                                                        "organization_id": ORG, "region_code": "510100",
                                                        "due_date": datetime(2026, 6, 30).date()})
     assert "2026ZDZX0001" in overdue.text and "2026-06-30" in overdue.text
-    assert n.messages_of("registry.achievement.submitted.v1", {"achievement_id": "x"}) == []
+    assert n.messages_of("registry.achievement.withdrawn.v1", {"achievement_id": "x"}) == []
 
 
 def test_a_person_reads_their_own_organizations_messages_for_their_role_only():
@@ -96,3 +96,26 @@ def test_the_email_has_a_chinese_subject_the_text_and_the_pages_link():
     assert email["Subject"] == "【四川省科技成果转移转化平台】科技成果被退回" and email["To"] == "clerk@example.org"
     body = email.get_content()
     assert "本单位的科技成果被退回。" in body and "https://portal.example.org/my/achievements/a1" in body
+
+
+def test_what_waits_in_a_regions_queue_is_told_to_its_reviewers_or_registrars():
+    [m] = n.messages_of(n.ACHIEVEMENT_SUBMITTED, {"achievement_id": "ach-3", "organization_id": ORG,
+                                                  "region_code": "510100", "title": "川西高原光伏", "secrecy": "public"})
+    assert m.audience == "region:510100" and m.roles == ("reviewer",) and m.link == "/review/achievements/ach-3"
+    assert m.title == "科技成果待登记审核" and "《川西高原光伏》" in m.text and "成都市" in m.text
+    reviewer = {"sub": "r1", "role": "reviewer", "region": "510100"}
+    assert n.may_read(reviewer, m.audience, m.roles)
+    assert not n.may_read({**reviewer, "region": "510700"}, m.audience, m.roles)
+    assert not n.may_read({**reviewer, "role": "registrar"}, m.audience, m.roles)
+    [c] = n.messages_of(n.CONTRACT_SUBMITTED, {"contract_id": "c-3", "contract_type": "development",
+                                               "contract_amount": Decimal("500000"), "seller_organization_id": ORG,
+                                               "region_code": "510100", "resubmission": True})
+    assert c.audience == "region:510100" and c.roles == ("registrar",) and c.link == "/review/contracts"
+    assert "技术开发合同" in c.text and "¥500,000.00" in c.text and "重新提交" in c.text and "30 日" in c.text
+
+
+def test_history_read_by_a_new_consumer_group_is_not_told_again():
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
+    assert n.fresh(now - timedelta(days=29), now, timedelta(days=30))
+    assert not n.fresh(now - timedelta(days=31), now, timedelta(days=30))
+    assert n.fresh(None, now, timedelta(days=30))  # an event without a time is told

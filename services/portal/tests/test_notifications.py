@@ -88,7 +88,8 @@ def returned(stack, org, title, reason):
 
 
 def message_about(stack, achievement_id, timeout=60):
-    return wait_for(lambda: stack.portal_db["notifications"].find_one({"subject": achievement_id}), timeout=timeout,
+    return wait_for(lambda: stack.portal_db["notifications"].find_one({"subject": achievement_id,
+                                                                       "kind": "achievement_returned"}), timeout=timeout,
                     message="the portal's message of the returned achievement")
 
 

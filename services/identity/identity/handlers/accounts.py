@@ -40,7 +40,8 @@ def create(uow, body, caller, password_hash, at, created_by=None):
     """A new account (``AccountIn``) with a one-time password (its hash given) to change at first sign-in."""
     rules.check_manage(caller.principal, body.role, body.organization_id, body.region_code)
     account = Account(id=uuid.uuid4().hex, username=body.username, display_name=body.display_name, email=body.email,
-                      role=body.role, organization_id=body.organization_id, region_code=body.region_code, password_hash=password_hash,
+                      role=body.role, organization_id=body.organization_id, region_code=body.region_code,
+                      password_hash=password_hash,
                       must_change_password=True, password_expires_at=at + dt.timedelta(hours=ONE_TIME_PASSWORD_HOURS),
                       created_at=at, updated_at=at, created_by=created_by or caller.principal.sub)
     try:

@@ -25,9 +25,14 @@ EMAIL_LEASE_SECONDS = 120  # a delivery taken by one portal instance is not take
 class NotificationEntrypoints:
     @consume(*notifications.EVENTS)
     def on_event(self, event):
-        """An event that concerns people becomes their messages (once per event: ``dedup``), each email queued."""
-        made = self.store.transact(inbox.record, event.event_name, event.data, event.id, inbox.now(),
-                                   self.runtime.settings.email_on, dedup=event)
+        """An event that concerns people becomes their messages (once per event: ``dedup``), each email queued;
+        an old event (history read by a new consumer group) makes no message, and a less recent one no email."""
+        settings, at = self.runtime.settings, inbox.now()
+        if not notifications.fresh(event.time, at, timedelta(days=settings.notification_max_age_days)):
+            return
+        email = settings.email_on and notifications.fresh(event.time, at,
+                                                          timedelta(hours=settings.email_max_age_hours))
+        made = self.store.transact(inbox.record, event.event_name, event.data, event.id, at, email, dedup=event)
         if made is not DUPLICATE:
             for message in made:
                 metrics.NOTIFICATIONS_CREATED.labels(message.kind).inc()
