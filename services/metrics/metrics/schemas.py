@@ -121,5 +121,36 @@ PIPELINE = {
     },
 }
 
-SCHEMAS = {"Plan": PLAN, "PlanList": PLAN_LIST, "Progress": PROGRESS, "Target": TARGET, "Task": TASK, "TaskList": TASK_LIST, "Compliance": COMPLIANCE,
+TRACE_ENTRY = {
+    "type": "object", "required": ["at", "service", "event_type", "record", "details"],
+    "properties": {
+        "at": {"type": ["string", "null"], "format": "date-time",
+               "description": "when it happened (the event's own time field, else its ce_time)"},
+        "service": {"type": "string", "description": "the service that published the event"},
+        "event_type": {"type": "string", "description": "the event name, e.g. transactions.contract.registered.v1"},
+        "record": {"type": "object", "required": ["kind", "id", "service", "path"], "description": (
+            "the record the event is about, and where its owner serves it (GET path at that service)"),
+            "properties": {"kind": {"type": "string"}, "id": {"type": "string"}, "service": {"type": "string"},
+                           "path": {"type": "string"}}},
+        "details": {"type": "object", "description": "what the caller may see of the event (amounts as exact "
+                    "decimal strings): e.g. a contract's type, amount, 技术交易额 and registration number, an "
+                    "auction's number of bids and outcome"},
+        "parties": {"type": "array", "items": {"type": "string"},
+                    "description": "the organizations party to it (only to those who see the whole entry)"},
+    },
+}
+TRACE = {
+    "type": "object", "required": ["subject", "view", "entries"],
+    "properties": {
+        "subject": {"type": "object", "required": ["kind", "id", "public"], "properties": {
+            "kind": {"type": "string", "enum": ["achievement", "contract"]}, "id": {"type": "string"},
+            "region_code": {"type": ["string", "null"]},
+            "public": {"type": "boolean", "description": "a published achievement or a registered contract"}}},
+        "view": {"type": "string", "enum": ["full", "party", "public"], "description": (
+            "full: an administrator or a reviewer (registrar) of the record's region; party: an organization's "
+            "caller (public entries and its own); public: anyone else")},
+        "entries": {"type": "array", "items": TRACE_ENTRY, "description": "in time order"},
+    },
+}
+SCHEMAS = {"Trace": TRACE, "Plan": PLAN, "PlanList": PLAN_LIST, "Progress": PROGRESS, "Target": TARGET, "Task": TASK, "TaskList": TASK_LIST, "Compliance": COMPLIANCE,
            "ComplianceList": COMPLIANCE_LIST, "Pipeline": PIPELINE}
