@@ -38,6 +38,8 @@ SERVICES = {
     "metrics": (8105, "目标进度: plan targets, task ledger, compliance (consumes every service's events)", 2, 6),
     "identity": (8106, "身份认证: accounts, roles, sessions, client systems; the OAuth 2.0 / OIDC issuer", 2, 4),
     "innovation": (8107, "创新载体与共享设施: shared facilities and their use, the incubation ladder", 2, 4),
+    # all instances consume and fan out; one, the holder of the dispatch lease, sends (services/delivery)
+    "delivery": (8108, "事件推送: webhook subscriptions, the events as CloudEvents over HTTP", 2, 3),
 }
 # The issuer: the only service holding signing keys (the Secret identity-keys, mounted read-only as
 # IDENTITY_KEY_DIR; docs/operations.md 7.1), with a database user of its own (engines/mongodb.yaml,
@@ -80,6 +82,14 @@ def kafka_client_env(user):
 
 KAFKA_CA_MOUNT = {"name": "kafka-ca", "mountPath": KAFKA_CA_DIR, "readOnly": True}
 KAFKA_CA_VOLUME = {"name": "kafka-ca", "secret": {"secretName": KAFKA_CA_SECRET, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+
+
+def delivery_env(name):
+    """The delivery service's key for the webhook secrets (a Fernet key, Secret delivery-secrets-key), from outside."""
+    if name != "delivery":
+        return []
+    return [{"name": "DELIVERY_SECRETS_KEY",
+             "valueFrom": {"secretKeyRef": {"name": "delivery-secrets-key", "key": "keys"}}}]
 
 
 def deployment(name, port, description, min_replicas):
@@ -142,6 +152,7 @@ def deployment(name, port, description, min_replicas):
                              "valueFrom": {"secretKeyRef": {"name": "ttp-amqp", "key": "uri"}}},
                             *kafka_client_env(kafka_user_name(name)),
                             *issuer_env,
+                            *delivery_env(name),
                         ],
                         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"},
                                       "limits": {"memory": "512Mi"}},

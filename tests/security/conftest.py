@@ -24,7 +24,7 @@ def concrete(path, operation):
     return re.sub(r"\{([^}]+)\}", lambda m: str(values.get(m.group(1), "0")), path)
 
 
-NOT_STATE = {"relay_lease", "security_audit"}  # renewed on its own; the identity service's record of every attempt
+NOT_STATE = {"relay_lease", "dispatch_lease", "security_audit"}  # renewed on their own; the identity service's record of every attempt
 
 
 def stored(api):

@@ -6,10 +6,14 @@ with due deliveries a green thread of its own, so a slow or dead receiver holds 
 requests wait at most ``DELIVERY_TIMEOUT_SECONDS`` each, the others go on. One subscription's deliveries are sent one
 at a time. The lag gauges of every subscription are refreshed on each pass.
 
-One dispatcher per deployment (see the README's known gaps): two would both send a delivery.
+Only the holder of the dispatch lease (a document in the service's database, renewed while it lives) sends, so
+several instances of the service can run: all of them consume and fan out, one delivers, and another takes over
+within ``LEASE_SECONDS`` when it is gone.
 """
 import datetime as dt
 import logging
+import os
+import socket
 import threading
 import time
 from urllib.parse import urlsplit
@@ -18,6 +22,8 @@ import eventlet
 import requests
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from ttp_common.settings import setting
 
@@ -27,6 +33,8 @@ from .documents import Delivery, Subscription
 log = logging.getLogger(__name__)
 BATCH = 200
 ERROR_CHARS = 300
+LEASE_SECONDS = 10
+LEASES = "dispatch_lease"
 
 
 def _setting(config, key, default, kind=float):
@@ -47,10 +55,12 @@ class Dispatcher(DependencyProvider):
         self._running = False
         self._thread = None
         self._busy = set()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
     def setup(self):
         config = self.container.config
         self.store = next(d for d in self.container.dependencies if d.attr_name == self.store_attr)
+        self.store.add_before_stop(self.stop)  # dependencies stop together: finish before the client closes
         self.policy = retries.Policy(_setting(config, "DELIVERY_BACKOFF_BASE_SECONDS", 1.0),
                                      _setting(config, "DELIVERY_BACKOFF_MAX_SECONDS", 600.0),
                                      _setting(config, "DELIVERY_MAX_ATTEMPTS", 15, int))
@@ -70,6 +80,10 @@ class Dispatcher(DependencyProvider):
         if self._thread is not None:
             self._thread.wait()
         self.pool.waitall()
+        try:
+            self.store.db[LEASES].delete_one({"_id": "dispatcher", "owner": self.owner})
+        except Exception:
+            log.warning("could not release the dispatch lease", exc_info=True)
 
     def kill(self):
         self._running = False
@@ -94,8 +108,22 @@ class Dispatcher(DependencyProvider):
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
 
+    def hold_lease(self):
+        """Take or renew the dispatch lease; True while this instance holds it."""
+        now = dt.datetime.now(dt.timezone.utc)
+        try:
+            lease = self.store.db[LEASES].find_one_and_update(
+                {"_id": "dispatcher", "$or": [{"owner": self.owner}, {"expires": {"$lt": now}}]},
+                {"$set": {"owner": self.owner, "expires": now + dt.timedelta(seconds=LEASE_SECONDS)}},
+                upsert=True, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:
+            return False  # another instance holds it
+        return lease is not None and lease["owner"] == self.owner
+
     def dispatch_pass(self):
         db = self.store.db
+        if not self.hold_lease():
+            return
         subscriptions = [Subscription._from_son(raw) for raw in db[Subscription._get_collection_name()].find({})]
         metrics.SUBSCRIPTIONS.set(len(subscriptions))
         now = dt.datetime.now(dt.timezone.utc)
