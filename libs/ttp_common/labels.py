@@ -1,5 +1,5 @@
 """The label catalogue: every code the platform shows to a person, with its Chinese label (organization kinds,
-achievement types, contract types, listing modes, the plan's 15 programmes, regions, states).
+achievement types, contract types, listing modes, the plan's 15 programmes, designation kinds, regions, states).
 
 One place for the portal's pages and its ``/api/v1/labels``; the services' own tables of the same codes are
 checked against it (``services/portal/tests/test_labels.py``), so a code added there without a label here fails.
@@ -32,6 +32,12 @@ FIELDS = {
     "amount_yuan": "金额（元）", "rewards_paid_yuan": "奖励与报酬（元）", "rewarded_people": "获奖励人数",
     "summary": "总体成效与面临的问题",
 }
+# Demonstration designations (示范认定, 四(一)2–3, 四(三)3): what the department designates or recognizes
+DESIGNATION_KINDS = {
+    "demonstration_enterprise": "科技成果转移转化示范企业", "demonstration_zone": "科技成果转移转化示范区",
+    "industrialization_base": "科技成果产业化基地", "regional_institution": "区域性技术转移机构",
+    "industry_institution": "行业性技术转移服务机构", "international_institution": "国际技术转移机构",
+}
 # 四(一)1 (1)-(15)
 PROGRAMMES = {
     1: "新一代信息技术与产业成果转化专项", 2: "智能制造装备产业科技成果转化专项", 3: "轨道交通装备产业科技成果转化专项",
@@ -50,6 +56,10 @@ STATES = {
     "listing": {"open": "挂牌中", "sold": "已成交", "expired": "已到期", "withdrawn": "已撤牌",
                 "achievement_withdrawn": "成果已撤回"},
     "demand": {"open": "征集中", "withdrawn": "已撤回"},
+    "designation_application": {"submitted": "已申报", "eligible": "形式审查通过", "ineligible": "形式审查未通过",
+                                "under_review": "专家评审中", "scored": "评审完成", "designated": "已认定",
+                                "not_designated": "未认定"},
+    "designation": {"designated": "有效", "revoked": "已撤销"},
     "auction": {"open": "竞价中", "sold": "已成交", "unsold": "流拍", "cancelled": "已撤拍"},
     "contract": {"submitted": "待登记", "returned": "已退回", "registered": "已登记"},
     "disclosure": {"disclosed": "待决定", "decided": "已决定"},
@@ -86,6 +96,7 @@ NOTIFICATION_TEXT_DEFAULTS = {"no_reasons": "未说明"}
 CATALOGUE = {
     "organization_kinds": ORGANIZATION_KINDS, "achievement_types": ACHIEVEMENT_TYPES,
     "contract_types": CONTRACT_TYPES, "listing_modes": LISTING_MODES, "programmes": PROGRAMMES,
+    "designation_kinds": DESIGNATION_KINDS,
     "disclosure_bases": DISCLOSURE_BASES, "disclosure_decisions": DISCLOSURE_DECISIONS,
     "regions": REGIONS, "roles": ROLES, "states": STATES, "notification_kinds": NOTIFICATION_KINDS,
 }

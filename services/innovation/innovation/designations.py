@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ttp_common import labels
 from ttp_common.counties import SICHUAN_COUNTIES
 from ttp_common.fields import Integer
 from ttp_common.models import StrictModel
@@ -28,14 +29,7 @@ from ttp_common.refusals import Conflict, Invalid, TransitionRefused
 
 from .fields import Id
 
-KINDS = {
-    "demonstration_enterprise": "科技成果转移转化示范企业",
-    "demonstration_zone": "科技成果转移转化示范区",
-    "industrialization_base": "科技成果产业化基地",
-    "regional_institution": "区域性技术转移机构",
-    "industry_institution": "行业性技术转移服务机构",
-    "international_institution": "国际技术转移机构",
-}
+KINDS = labels.DESIGNATION_KINDS
 # The registry's organization kinds that may apply for each kind: a zone is applied for by its county's
 # government (县(市、区)), institutions are service institutions (科技成果转移转化服务机构).
 APPLICANT_KINDS = {
@@ -63,10 +57,8 @@ SEED_CRITERIA = {
         "regional_industry_character": "区域特点、产业特色、科技创新",
     },
 }
-APPLICATION_STATUSES = {"submitted": "已申报", "eligible": "形式审查通过", "ineligible": "形式审查未通过",
-                        "under_review": "专家评审中", "scored": "评审完成", "designated": "已认定",
-                        "not_designated": "未认定"}
-DESIGNATION_STATUSES = {"designated": "有效", "revoked": "已撤销"}
+APPLICATION_STATUSES = labels.STATES["designation_application"]
+DESIGNATION_STATUSES = labels.STATES["designation"]
 # Which application status each step starts from.
 STEPS = {"check": "submitted", "panel": "eligible", "score": "under_review", "decide": "scored"}
 TWO_PLACES = Decimal("0.01")
