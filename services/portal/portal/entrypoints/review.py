@@ -34,6 +34,16 @@ class ReviewEntrypoints:
             return None, redirect(f"/auth/login?next={quote(path, safe='/?=&')}", code=303)
         return signed, None
 
+    def queue_request(self, request, names):
+        """(token, the page's filters ``names`` with the state defaulting to submitted, None), or a sign-in redirect
+        in the last place."""
+        signed, refused = self.signed_or_login(request, request.full_path)
+        if refused:
+            return None, None, refused
+        query = filters(request, names)
+        query.setdefault("status", "submitted")
+        return signed[1], query, None
+
     def refusal_page(self, request, exc, what):
         """A service's refusal as a page a person understands: its status, why, and the fields it named."""
         title = REFUSALS.get(exc.status, "请求有误")
@@ -47,12 +57,9 @@ class ReviewEntrypoints:
     @http("GET", "/review/achievements")
     @page("review_achievements")
     def review_achievements(self, request):
-        signed, refused = self.signed_or_login(request, request.full_path)
+        token, query, refused = self.queue_request(request, ("status", "region"))
         if refused:
             return refused
-        _, token = signed
-        query = filters(request, ("status", "region"))
-        query.setdefault("status", "submitted")
         if request.args.get("format") == "xlsx":
             return self._export_achievements(request, query, token)
         offset = request.args.get("offset", "0")
@@ -63,17 +70,22 @@ class ReviewEntrypoints:
         return self.render(request, "review_achievements.html", title="成果登记审核", query=query, found=found,
                            statuses=ACHIEVEMENT_STATUSES, page_size=PAGE_SIZE, offset=_number(offset))
 
-    def _export_achievements(self, request, query, token):
+    def all_pages(self, service, path, query, token):
+        """Every item of an offset-paged list (at most ``EXPORT_PAGES`` pages of 100), for an export."""
         items = []
         for number in range(EXPORT_PAGES):
-            try:
-                got = self.runtime.services.get("registry", "/api/v1/review/achievements", token=token,
-                                                params={**query, "limit": 100, "offset": number * 100})
-            except Refused as exc:
-                return self.refusal_page(request, exc, "成果登记系统")
+            got = self.runtime.services.get(service, path, token=token,
+                                            params={**query, "limit": 100, "offset": number * 100})
             items += got["items"]
             if len(got["items"]) < 100:
                 break
+        return items
+
+    def _export_achievements(self, request, query, token):
+        try:
+            items = self.all_pages("registry", "/api/v1/review/achievements", query, token)
+        except Refused as exc:
+            return self.refusal_page(request, exc, "成果登记系统")
         header, rows = queues.achievement_rows(items)
         metrics.EXPORTS.labels("achievements").inc()
         title = f"科技成果{labels.label('states.achievement', query['status'])}清单"
@@ -105,12 +117,9 @@ class ReviewEntrypoints:
     @http("GET", "/review/contracts")
     @page("review_contracts")
     def review_contracts(self, request):
-        signed, refused = self.signed_or_login(request, request.full_path)
+        token, query, refused = self.queue_request(request, ("status", "region"))
         if refused:
             return refused
-        _, token = signed
-        query = filters(request, ("status", "region"))
-        query.setdefault("status", "submitted")
         found = self.part(request, "transactions", "/api/v1/contracts", token=token, params=query)
         if found.error is not None:
             return self.refusal_page(request, found.error, "技术合同登记系统")
@@ -138,23 +147,14 @@ class ReviewEntrypoints:
     @http("GET", "/review/annual-reports")
     @page("review_annual_reports")
     def review_annual_reports(self, request):
-        signed, refused = self.signed_or_login(request, request.full_path)
+        token, query, refused = self.queue_request(request, ("status", "region", "year", "forwarding_overdue"))
         if refused:
             return refused
-        _, token = signed
-        query = filters(request, ("status", "region", "year", "forwarding_overdue"))
-        query.setdefault("status", "submitted")
         if request.args.get("format") == "xlsx":
-            items = []
-            for number in range(EXPORT_PAGES):
-                try:
-                    got = self.runtime.services.get("registry", "/api/v1/annual-reports", token=token,
-                                                    params={**query, "limit": 100, "offset": number * 100})
-                except Refused as exc:
-                    return self.refusal_page(request, exc, "成果登记系统")
-                items += got["items"]
-                if len(got["items"]) < 100:
-                    break
+            try:
+                items = self.all_pages("registry", "/api/v1/annual-reports", query, token)
+            except Refused as exc:
+                return self.refusal_page(request, exc, "成果登记系统")
             header, rows = queues.report_rows(items)
             metrics.EXPORTS.labels("annual_reports").inc()
             title = f"科技成果转化年度报告{labels.label('states.annual_report', query['status'])}清单"

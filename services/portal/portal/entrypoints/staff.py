@@ -75,14 +75,10 @@ class StaffEntrypoints:
         if refused:
             return refused
         _, token = signed
-        found = self.part(request, "registry", f"/api/v1/achievements/{quote(achievement_id, safe='')}", token=token)
-        if found.error is not None:
-            return self.render(request, "message.html", status=404, title="未找到", text="本单位没有这项成果。")
-        if found.unavailable:
-            return self.render(request, "message.html", status=503, title="暂不可用", text="成果信息暂不可用，请稍后再试。")
-        return self.render(request, "achievement_form.html", title="修改科技成果", values=Filters(drafts.form_of(found.data)),
-                           errors=Filters(), action=f"/my/achievements/{achievement_id}/edit",
-                           reasons=found.data.get("return_reasons") or [])
+        stored, missing = self._stored(request, achievement_id, token)
+        if missing:
+            return missing
+        return self._edit_page(request, achievement_id, stored, Filters(drafts.form_of(stored)), Filters())
 
     @http("POST", "/my/achievements/<string:achievement_id>/edit")
     @page("my_achievement_save")
@@ -95,22 +91,32 @@ class StaffEntrypoints:
         bad = self.csrf_refused(request, session)
         if bad is not None:
             return bad
-        path = f"/api/v1/achievements/{quote(achievement_id, safe='')}"
-        found = self.part(request, "registry", path, token=token)
-        if found.error is not None:
-            return self.render(request, "message.html", status=404, title="未找到", text="本单位没有这项成果。")
-        if found.unavailable:
-            return self.render(request, "message.html", status=503, title="暂不可用", text="成果信息暂不可用，请稍后再试。")
+        stored, missing = self._stored(request, achievement_id, token)
+        if missing:
+            return missing
         values = dict(request.form)
         try:
-            self.runtime.services.call("registry", "PUT", path, token=token,
-                                       json=drafts.edited(found.data, values, session.user["org"]))
+            self.runtime.services.call("registry", "PUT", f"/api/v1/achievements/{quote(achievement_id, safe='')}",
+                                       token=token, json=drafts.edited(stored, values, session.user["org"]))
         except Refused as exc:
-            return self.render(request, "achievement_form.html", status=exc.status if exc.status < 500 else 400,
-                               title="修改科技成果", values=Filters(values), errors=Filters(drafts.field_errors(exc)),
-                               action=f"/my/achievements/{achievement_id}/edit",
-                               reasons=found.data.get("return_reasons") or [])
+            return self._edit_page(request, achievement_id, stored, Filters(values), Filters(drafts.field_errors(exc)),
+                                   status=exc.status if exc.status < 500 else 400)
         return redirect(f"/my/achievements/{achievement_id}", code=303)
+
+    def _stored(self, request, achievement_id, token):
+        """(the organization's stored achievement, None), or (None, the page saying it is not there or not now)."""
+        found = self.part(request, "registry", f"/api/v1/achievements/{quote(achievement_id, safe='')}", token=token)
+        if found.error is not None:
+            return None, self.render(request, "message.html", status=404, title="未找到", text="本单位没有这项成果。")
+        if found.unavailable:
+            return None, self.render(request, "message.html", status=503, title="暂不可用",
+                                     text="成果信息暂不可用，请稍后再试。")
+        return found.data, None
+
+    def _edit_page(self, request, achievement_id, stored, values, errors, status=200):
+        return self.render(request, "achievement_form.html", status=status, title="修改科技成果", values=values,
+                           errors=errors, action=f"/my/achievements/{achievement_id}/edit",
+                           reasons=stored.get("return_reasons") or [])
 
     @http("GET", "/my/achievements/<string:achievement_id>")
     @page("my_achievement")
