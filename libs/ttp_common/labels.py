@@ -50,6 +50,8 @@ REGIONS = {PROVINCE: "四川省", **SICHUAN_REGIONS}
 ROLES = {"public": "公众", "institution": "机构经办人", "institution_admin": "机构管理员", "reviewer": "成果登记审核员",
          "registrar": "技术合同登记员", "supervisor": "主管部门", "investor": "投资机构人员", "admin": "平台管理员",
          "auditor": "安全审计员", "client": "接入系统"}
+# How the delivery service (事件推送) puts a CloudEvent into an HTTP request
+DELIVERY_MODES = {"binary": "二进制模式", "structured": "结构化模式"}
 STATES = {
     "achievement": {"draft": "草稿", "submitted": "已提交", "returned": "已退回", "registered": "已登记",
                     "published": "已公开", "withdrawn": "已撤回"},
@@ -62,6 +64,7 @@ STATES = {
     "designation": {"designated": "有效", "revoked": "已撤销"},
     "auction": {"open": "竞价中", "sold": "已成交", "unsold": "流拍", "cancelled": "已撤拍"},
     "contract": {"submitted": "待登记", "returned": "已退回", "registered": "已登记"},
+    "delivery": {"pending": "待投递", "delivered": "已投递", "parked": "已搁置"},
     "disclosure": {"disclosed": "待决定", "decided": "已决定"},
     "task": {"not_started": "未开始", "in_progress": "推进中", "done": "已完成"},
     "annual_report": {"submitted": "待审核", "returned": "已退回", "accepted": "已审核", "forwarded": "已转报"},
@@ -98,6 +101,7 @@ CATALOGUE = {
     "contract_types": CONTRACT_TYPES, "listing_modes": LISTING_MODES, "programmes": PROGRAMMES,
     "designation_kinds": DESIGNATION_KINDS,
     "disclosure_bases": DISCLOSURE_BASES, "disclosure_decisions": DISCLOSURE_DECISIONS,
+    "delivery_modes": DELIVERY_MODES,
     "regions": REGIONS, "roles": ROLES, "states": STATES, "notification_kinds": NOTIFICATION_KINDS,
 }
 

@@ -14,15 +14,14 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from ttp_common import client_access, events, refusals
+from ttp_common import client_access, events, labels, refusals
 from ttp_common.auth import Roles
 from ttp_common.models import StrictModel
 from ttp_common.regions import RegionScope
 
 SCOPE = "delivery:subscriptions"
-MODES = {"binary": "二进制模式 (ce-* headers, the data as the body)",
-         "structured": "结构化模式 (one application/cloudevents+json document)"}
-STATUSES = ("pending", "delivered", "parked")
+MODES = labels.DELIVERY_MODES  # binary: ce-* headers, the data as the body; structured: one JSON document
+STATUSES = tuple(labels.STATES["delivery"])
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
@@ -43,7 +42,8 @@ class SubscriptionIn(StrictModel):
                                        description="按地区过滤: only events whose region_code lies in one of these")
     organizations: list[str] = Field(default_factory=list, max_length=200,
                                      description="按机构过滤: only events naming one of these organizations")
-    mode: Literal[tuple(MODES)] = Field(default="binary", description="CloudEvents HTTP binding mode")
+    mode: Literal[tuple(MODES)] = Field(default="binary", description="CloudEvents HTTP binding mode: "
+                                        + ", ".join(f"{k} {v}" for k, v in MODES.items()))
     description: str = Field(default="", max_length=500)
 
     @field_validator("event_types")

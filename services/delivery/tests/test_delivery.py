@@ -1,5 +1,6 @@
 """Webhook delivery against real receivers (HTTP servers started by the test), the delivery service running against
 the real broker and database, events published on Kafka as their owning services would."""
+import logging
 import time
 
 import pytest
@@ -142,3 +143,21 @@ def test_a_failing_delivery_holds_its_aggregate_only(api, receivers):
     receiver.refuse_subjects = set()
     wait_for(lambda: len(receiver.accepted) >= 6, timeout=30, message="the held aggregate, once it is taken")
     assert stages_by_project(receiver)["p-held"] == ["step-1", "step-2", "step-3"]
+
+
+def test_the_logs_name_the_event_and_never_the_secret(api, receivers, caplog):
+    receiver = receivers()
+    receiver.status = 500
+    subscription = subscribe(api, receiver)
+    with caplog.at_level(logging.INFO, logger="delivery.dispatcher"):
+        message = stage_advanced(api, "p-logged", 1)
+        wait_for(lambda: receiver.refused, timeout=30, message="a refused attempt")
+        receiver.status = None
+        wait_for(lambda: receiver.accepted, timeout=30, message="the delivery")
+        time.sleep(0.3)
+    event_id = dict(message.headers)["ce_id"].decode()
+    records = [r for r in caplog.records if getattr(r, "subscription", None) == subscription["id"]]
+    assert {r.levelname for r in records} >= {"WARNING", "INFO"}
+    assert all(r.event_id == event_id for r in records)
+    assert subscription["secret"] not in caplog.text
+    assert all(subscription["secret"] not in str(vars(r)) for r in caplog.records)
