@@ -1,6 +1,6 @@
 """The technology-contract registration certificate (技术合同登记证明): when a contract has one and what it states.
 A registered contract has one, stating both the contract amount and the technology transaction amount (技术交易额),
-the figure tax relief is granted on; its parties, the registration body of its region and admins download it
+the figure tax relief is granted on, and the parties; its parties, the registration body of its region and admins download it
 (``handlers.contracts.visible_to``; anyone else: 404). The PDF is drawn by ``ttp_common.certificates``."""
 from ttp_common import certificates, clock
 from ttp_common.labels import label
@@ -19,15 +19,18 @@ def issuer(region_code):
     return f"{label('regions', prefecture_of(region_code) or region_code)}技术合同登记机构"
 
 
-def certificate(contract):
-    """The certificate's PDF. Parties print as the platform knows them: the seller's organization id, the buyer's
-    name and organization id."""
+def certificate(contract, organization_names):
+    """The certificate's PDF. A party prints by its registered name (``organization_names``: id → name, from the
+    registry), else by its organization id; the buyer also by the name the contract gives."""
     registered_on = clock.china_date(contract.registered_at)
-    buyer = [part for part in (contract.buyer_name, contract.buyer_organization_id) if part]
+    seller = organization_names.get(contract.seller_organization_id, contract.seller_organization_id)
+    buyer_org = contract.buyer_organization_id
+    buyer = list(dict.fromkeys(part for part in (organization_names.get(buyer_org, buyer_org), contract.buyer_name)
+                               if part))
     rows = [
         ("合同名称", contract.title),
         ("合同类型", label("contract_types", contract.contract_type)),
-        ("卖方（登记方）", contract.seller_organization_id),
+        ("卖方（登记方）", seller),
         ("买方", buyer),
         ("合同金额", certificates.yuan(contract.contract_amount)),
         ("技术交易额", certificates.yuan(contract.technology_transaction_amount)),

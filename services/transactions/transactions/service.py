@@ -7,6 +7,8 @@ subject (listings.py, demands.py, matches.py, auctions.py, contracts.py, valuati
 matching.py); the documents in documents.py. The OpenAPI document is generated from the ``@endpoint``
 declarations.
 """
+from nameko.rpc import RpcProxy
+
 from ttp_common.service_base import PlatformService
 
 from .documents import (
@@ -29,5 +31,6 @@ class TransactionsService(ListingEntrypoints, DemandEntrypoints, MatchEntrypoint
     api_description = ("The demand-oriented online technology market (listings, demands, matching, auctions), "
                        "appraisal, consulting, and technology contract registration (技术合同认定登记) whose "
                        "turnover the plan targets.")
+    registry = RpcProxy("registry")  # organization names for the contract certificate, with a timeout (ttp_common.rpc)
     documents = [AchievementReplica, Listing, Demand, Match, Auction, Bid, Contract, Valuation, Consultation]
     migrations = [replace_sparse_live_pair_index]

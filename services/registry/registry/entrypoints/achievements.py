@@ -16,8 +16,8 @@ from ttp_common.regions import RegionScope
 
 from .. import achievements, certificates as achievement_certificates, schemas
 from ..achievements import AchievementIn, ImportIn, ReturnIn, WithdrawIn
-from ..documents import Achievement, Organization
-from ..handlers import achievements as handlers
+from ..documents import Achievement
+from ..handlers import achievements as handlers, organizations as organization_handlers
 from ..handlers.access import may_see
 from .common import INSTITUTIONS, LIFECYCLE, REVIEWERS
 
@@ -102,8 +102,7 @@ class AchievementEntrypoints:
         if not achievement_certificates.may_download(ctx.principal, achievement):
             raise NotFound("no such achievement")
         achievement_certificates.check_certified(achievement.status)
-        names = {doc["_id"]: doc["name"] for doc in self.store.collection(Organization).find(
-            {"_id": {"$in": achievement.record["organization_ids"]}}, {"name": 1})}
+        names = organization_handlers.names(self.store, achievement.record["organization_ids"])
         return certificates.response(achievement_certificates.certificate(achievement, names),
                                      f"achievement-certificate-{achievement.registration_number}.pdf")
 

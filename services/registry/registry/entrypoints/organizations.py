@@ -13,6 +13,7 @@ from ttp_common import paging, regions
 from ttp_common.endpoints import created, endpoint
 from ttp_common.reference import is_valid_credit_code
 from ttp_common.regions import RegionScope
+from ttp_common.rpc import rpc
 
 from ..documents import Organization
 from ..handlers import organizations as handlers
@@ -73,3 +74,9 @@ class OrganizationEntrypoints:
     def revoke_accreditation(self, ctx, organization_id):
         return self.store.transact(handlers.revoke_accreditation, organization_id, ctx.body.reason, ctx.principal,
                                    ctx.now, actor=ctx.actor).public()
+
+    @rpc
+    def organization_names(self, organization_ids):
+        """For other services (the contract certificate of transactions): the registered names of up to 100
+        organizations, by id; unknown ids are left out."""
+        return handlers.names(self.store, organization_ids)

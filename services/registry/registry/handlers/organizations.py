@@ -65,3 +65,13 @@ def _for_review(uow, principal, organization_id):
     if principal.role == auth.Roles.REVIEWER:
         auth.require_region(principal, org.region_code)
     return org
+
+
+NAMES_AT_MOST = 100  # ids in one look-up of names
+
+
+def names(repo, organization_ids):
+    """The registered names of the organizations ``organization_ids`` (at most ``NAMES_AT_MOST``), by id; unknown
+    ids are left out. Names are public (``GET /api/v1/organizations/{id}``)."""
+    ids = [str(org_id) for org_id in list(organization_ids)[:NAMES_AT_MOST]]
+    return {doc["_id"]: doc["name"] for doc in repo.collection(Organization).find({"_id": {"$in": ids}}, {"name": 1})}

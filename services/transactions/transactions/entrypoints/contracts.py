@@ -8,13 +8,16 @@ reads the registered turnover
 (技术合同登记交易额) of the province or of one region; other services read it over RPC (``integration``). The work
 is in ``transactions.handlers.contracts``, the rules in ``transactions.contracts``.
 """
+import logging
 from typing import Literal
 
+from nameko.exceptions import BadRequest, RemoteError
 from prometheus_client import Counter
 from pydantic import Field
 
-from ttp_common import auth, certificates, clock, regions
+from ttp_common import auth, certificates, clock, regions, rpc
 from ttp_common.endpoints import created, endpoint
+from ttp_common.errors import Unavailable
 from ttp_common.models import Query
 from ttp_common.refusals import NotFound
 
@@ -24,7 +27,10 @@ from ..documents import Contract
 from ..handlers import contracts as handlers, history as history_handlers
 from .common import DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REGISTRARS, REGISTRARS, DivisionOrProvince
 
+log = logging.getLogger(__name__)
+
 QUEUE_LIMIT = 500  # contracts in one answer of GET /contracts
+REGISTRY_TIMEOUT_SECONDS = 2.0  # the parties' names for a certificate
 
 CONTRACTS_REGISTERED = Counter("ttp_transactions_contracts_registered_total", "Technology contracts registered",
                                ["contract_type"])
@@ -72,15 +78,28 @@ class ContractEntrypoints:
               media_type=certificates.MEDIA_TYPE, response={"type": "string", "format": "binary"},
               described="The certificate (PDF)", errors=(409,),
               summary="The registration certificate (技术合同登记证明) of a registered contract, as PDF, with the "
-                      "contract amount and 技术交易额: its parties, the registration body of its region, admins "
+                      "contract amount and 技术交易额 and the parties by their registered names (by id while the "
+                      "registry does not answer): its parties, the registration body of its region, admins "
                       "(anyone else: 404); 409 `not_registered` before registration")
     def contract_certificate(self, ctx, contract_id):
         contract = self.store.get(Contract, contract_id)
         if not handlers.visible_to(ctx.principal, contract):
             raise NotFound("no such contract")
         contract_certificates.check_registered(contract.status)
-        return certificates.response(contract_certificates.certificate(contract),
+        return certificates.response(contract_certificates.certificate(contract, self._organization_names(contract)),
                                      f"contract-certificate-{contract.registration_number}.pdf")
+
+    def _organization_names(self, contract):
+        """The parties' registered names from the registry; none (the certificate prints their ids) while it does
+        not answer or cannot (an older registry without ``organization_names``), so a certificate never waits on it
+        for long or fails for it."""
+        parties = [org for org in (contract.seller_organization_id, contract.buyer_organization_id) if org]
+        try:
+            return rpc.call(self.registry, "organization_names", parties, timeout=REGISTRY_TIMEOUT_SECONDS)
+        except (Unavailable, RemoteError, BadRequest) as exc:  # BadRequest: MethodNotFound of an older one
+            log.warning("certificate %s: the parties print by id (registry.organization_names: %s)",
+                        contract.registration_number, exc)
+            return {}
 
     @endpoint("GET", "/api/v1/contracts", roles=PARTIES_AND_REGISTRARS, query=ContractQuery, response=OBJECT,
               summary="A registration body's queue (its region), a party's own contracts, or all (admins)")
