@@ -119,3 +119,20 @@ def test_history_read_by_a_new_consumer_group_is_not_told_again():
     assert n.fresh(now - timedelta(days=29), now, timedelta(days=30))
     assert not n.fresh(now - timedelta(days=31), now, timedelta(days=30))
     assert n.fresh(None, now, timedelta(days=30))  # an event without a time is told
+
+
+def test_email_is_off_without_an_smtp_host_and_its_login_comes_from_the_environment_only(monkeypatch):
+    from portal.settings import Settings
+
+    for name in ("PORTAL_SMTP_HOST", "PORTAL_SMTP_USERNAME", "PORTAL_SMTP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    assert not Settings.from_config({}).email_on
+    configured = Settings.from_config({"PORTAL_SMTP_HOST": "smtp.example.org", "PORTAL_SMTP_PORT": "587",
+                                       "PORTAL_SMTP_STARTTLS": "true", "PORTAL_SMTP_PASSWORD": "in-the-file"})
+    assert configured.email_on and configured.smtp_port == 587 and configured.smtp_starttls
+    assert configured.smtp_password == ""  # a password in the configuration file is not taken
+    monkeypatch.setenv("PORTAL_SMTP_USERNAME", "notifier")
+    monkeypatch.setenv("PORTAL_SMTP_PASSWORD", "s3cret-from-env")
+    from_env = Settings.from_config({"PORTAL_SMTP_HOST": "smtp.example.org"})
+    assert from_env.smtp_username == "notifier" and from_env.smtp_password == "s3cret-from-env"
+    assert "s3cret-from-env" not in repr(from_env)

@@ -165,3 +165,63 @@ def test_an_email_the_smtp_server_refused_is_sent_once_it_is_back_and_the_messag
                  timeout=10, message="the delivery marked sent")
     finally:
         again.stop()
+
+
+LOGIN_CHECK = """
+import json, smtplib, socket
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from portal.mail import Mailer, compose
+from portal.settings import Settings
+
+received = []
+
+
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        received.append({"to": list(envelope.rcpt_tos), "content": envelope.content.decode("ascii")})
+        return "250 OK"
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=auth_data.login == b"notifier" and auth_data.password == b"s3cret")
+
+
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+server = Controller(Handler(), hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False)
+server.start()
+email = compose({"title": "技术合同已登记", "text": "本单位的技术转让合同已登记。", "link": None},
+                "noreply@ttp.test", "clerk@example.org", "http://portal.test")
+outcomes = []
+for password in ("s3cret", "wrong"):
+    try:
+        Mailer(Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_username="notifier", smtp_password=password,
+                        smtp_timeout_seconds=3)).send([email])
+        outcomes.append("sent")
+    except (smtplib.SMTPException, OSError):  # what the portal counts as a failed send and tries again
+        outcomes.append("failed")
+server.stop()
+print(json.dumps({"outcomes": outcomes, "received": received}))
+"""
+
+
+def test_the_mailer_logs_in_with_the_configured_account_and_a_wrong_password_is_a_failed_send():
+    """The SMTP login path of ``portal.mail.Mailer`` against a real server (aiosmtpd with AUTH, here without TLS,
+    which only a test allows), both in a process of their own without eventlet (aiosmtpd's AUTH stalls under this
+    test process's monkey-patching)."""
+    import json
+    import subprocess
+    import sys
+    from email import message_from_string
+
+    done = subprocess.run([sys.executable, "-c", LOGIN_CHECK], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["outcomes"] == ["sent", "failed"] and len(seen["received"]) == 1
+    [got] = seen["received"]
+    mail = message_from_string(got["content"], policy=policy.default)
+    assert got["to"] == ["clerk@example.org"] and mail["Subject"] == "【四川省科技成果转移转化平台】技术合同已登记"
+    assert "本单位的技术转让合同已登记。" in mail.get_content()
