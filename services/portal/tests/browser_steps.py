@@ -173,20 +173,23 @@ def watch_auction(browser, portal, auction_id, bids):
 
 
 def review_return(browser, portal, state_file, title, reason):
-    """The reviewer's queue: the submitted achievement's page (its history), returned with a reason."""
-    context = browser.new_context(storage_state=state_file)
+    """The reviewer's queue at phone width: the submitted achievement's page (its history), returned with a
+    reason."""
+    context = browser.new_context(storage_state=state_file, viewport={"width": 375, "height": 800})
     page = context.new_page()
     page.goto(portal + "/")
     header = page.inner_text("header")
     page.get_by_role("link", name="成果审核", exact=True).click()
     queue = page.inner_text("#queue")
+    wider = [page.evaluate("document.documentElement.scrollWidth") > 375]
     page.get_by_role("link", name=title).click()
     history = page.inner_text("#history")
+    wider.append(page.evaluate("document.documentElement.scrollWidth") > 375)
     page.get_by_label("退回原因（每行一条）").fill(reason)
     page.get_by_role("button", name="退回").click()
     page.wait_for_selector("#status")
     result = {"header": header, "queue": queue, "history": history, "status": page.inner_text("#status"),
-              "history_after": page.inner_text("#history"), "url": page.url}
+              "history_after": page.inner_text("#history"), "url": page.url, "wider_than_screen": wider}
     context.close()
     return result
 
@@ -247,14 +250,15 @@ def review_register_publish(browser, portal, state_file, title, download_to):
 
 
 def register_contract(browser, portal, state_file, contract_id, download_to):
-    """The registrar's queue: the contract with the days left of its limit, registered; the registered queue
-    downloaded as an Excel file."""
-    context = browser.new_context(storage_state=state_file)
+    """The registrar's queue at phone width: the contract with the days left of its limit, registered; the
+    registered queue downloaded as an Excel file."""
+    context = browser.new_context(storage_state=state_file, viewport={"width": 375, "height": 800})
     page = context.new_page()
     page.goto(portal + "/")
     page.get_by_role("link", name="合同登记", exact=True).click()
     item = page.locator(f"#contract-{contract_id}")
-    queued = {"text": item.inner_text(), "days_left": item.locator(".days-left").inner_text()}
+    queued = {"text": item.inner_text(), "days_left": item.locator(".days-left").inner_text(),
+              "wider_than_screen": page.evaluate("document.documentElement.scrollWidth") > 375}
     item.get_by_role("button", name="登记", exact=True).click()
     page.wait_for_url(portal + "/review/contracts?status=submitted")
     still_queued = page.locator(f"#contract-{contract_id}").count()

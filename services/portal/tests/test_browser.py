@@ -262,6 +262,7 @@ def test_a_reviewer_returns_a_submitted_achievement_the_institution_edits_and_re
                          reason="请补充示范工程的处理规模和出水指标")
     assert "成果审核" in returned["header"] and title in returned["queue"] and "创建草稿" in returned["history"]
     assert returned["status"] == "已退回" and "退回：请补充示范工程的处理规模和出水指标" in returned["history_after"]
+    assert returned["wider_than_screen"] == [False, False]  # the queue and the achievement's page fit a phone
 
     _, _, owner = signed_in(stack, tmp_path)
     edited = run_steps(STEPS, "edit_draft", portal=stack.portal_url, state_file=str(owner),
@@ -327,6 +328,7 @@ def test_a_registrar_sees_the_days_left_registers_a_contract_and_exports_the_reg
     done = run_steps(STEPS, "register_contract", portal=stack.portal_url, state_file=str(registrar),
                      contract_id=contract_id, download_to=str(sheet_file))
     assert done["queued"]["days_left"] == "剩余 30 天" and "¥600,000.00" in done["queued"]["text"]
+    assert not done["queued"]["wider_than_screen"]
     assert done["still_queued"] == 0 and done["registered"]["status"] == "已登记"
     number = done["registered"]["number"]
     assert len(number) == 16 and number.startswith("510100")
