@@ -31,7 +31,10 @@ once (the reviewers and registrars enrol TOTP too):
     approved; the IP-pledge replica;
   - innovation: 四川大学's pilot line for vanadium-titanium (中试生产线) catalogued, time requested by 东方汽轮机,
     accepted and its use recorded; a provincial incubator in 德阳 recorded by the region's reviewer, with
-    中车眉山 entering built on the registered rail-noise achievement (the conversion-incubation rate);
+    中车眉山 entering built on the registered rail-noise achievement (the conversion-incubation rate); a
+    provincial call for demonstration enterprises (示范企业) to which 东方汽轮机 applies: the 德阳 reviewer checks
+    it and draws three experts of 能源装备 from talent's pool (the fourth, 东方汽轮机's own, never), records their
+    sheets, and the province designates it;
   - talent: brokers trained on the four modules (attendance, assessment, completion) and
     certified junior; contributors, a transfer post, a reward plan checked against article 45;
     broker performance computed from the registered contracts;
@@ -61,6 +64,7 @@ import requests
 
 from ttp_common import tabular
 from ttp_common.reference import SICHUAN_REGIONS, uscc_check_character
+from ttp_common.regions import PROVINCE
 from ttp_common.settings import DEFAULTS
 from ttp_tools.signin import DEV_CREDENTIALS, Flow, SignInError, dev_credentials
 
@@ -145,6 +149,9 @@ TASK_UPDATES = [("22", {"status": "done", "note": "已建立由省领导召集�
                 ("23", {"status": "done", "note": "《四川省促进科技成果转化条例》已修订"})]
 
 # What a first run adds to the targets (the integration test checks these).
+REGION_NAMES = {PROVINCE: "四川省", **SICHUAN_REGIONS}
+DESIGNATION_EXPERTS = [("person:expert-scu", "scu", "刘志强"), ("person:expert-swjtu", "swjtu", "赵海燕"),
+                       ("person:expert-swust", "swust", "孙立新"), ("person:expert-dongfang", "dongfang", "周建国")]
 EXPECTED = {"transformation_projects": 4, "major_transformation_projects": 2, "promoted_technologies": 2,
             "service_institutions": 6, "contract_turnover_yuan": Decimal("10300000.00"),
             "contract_amount_yuan": Decimal("10800000.00")}
@@ -205,7 +212,7 @@ class Demo:
 
     def reviewer(self, region):
         return self.token_of(f"demo-reviewer-{region}", lambda username: self.demo_account(
-            username, f"{SICHUAN_REGIONS[region]}成果登记审核员（演示）", "reviewer", region_code=region))
+            username, f"{REGION_NAMES[region]}成果登记审核员（演示）", "reviewer", region_code=region))
 
     def registrar(self, region):
         """The region's technology-contract registration body (技术合同登记机构): it registers and returns contracts."""
@@ -807,6 +814,57 @@ class Demo:
         print(f"  conversion-incubation rate of the incubator: {rate['rate']} ({rate['built_on_achievement']} of "
               f"{rate['enterprises']})")
 
+    def designation_scenario(self):
+        """A call for demonstration enterprises (示范企业): 东方汽轮机 applies; the 德阳 reviewer checks it, draws the
+        panel from talent's experts of 能源装备 (one of them 东方汽轮机's own, never drawn) and records the sheets;
+        the province designates."""
+        print("innovation: demonstration designations (示范企业认定)")
+        for key, org, name in DESIGNATION_EXPERTS:
+            self.ensure("person", key, lambda: self.talent.post("/api/v1/people", {
+                "name": name, "kinds": ["expert"], "organization_id": self.org[org], "fields": ["能源装备"],
+                "title": "教授级高级工程师"}, self.institution(org))[1]["id"],
+                f"{name} (expert, 能源装备, {ORGANIZATIONS[org][0]})")
+        province, deyang = self.reviewer(PROVINCE), self.reviewer("510600")
+        call = self.ensure("designation call", "designation-call:enterprise", lambda: self.innovation.post(
+            "/api/v1/designation-calls", {"kind": "demonstration_enterprise", "year": TODAY.year,
+                                          "title": f"{TODAY.year}年度四川省科技成果转移转化示范企业申报", "panel_size": 3,
+                                          "expert_field": "能源装备",
+                                          "closes_on": (TODAY + dt.timedelta(days=60)).isoformat()},
+            province)[1]["id"], "示范企业 call (the plan's five criteria, 20 % each)")
+        criteria = self.innovation.get(f"/api/v1/designation-calls/{call}")["criteria"]
+        statements = {"creation_capacity": "近三年获授权发明专利46项，登记科技成果12项", "transfer_institution_team":
+                      "设有技术转移中心，专职人员18人，其中技术经理人5人", "investment_rewards":
+                      "年研发投入占营业收入5.2%，成果转化奖励按净收入50%提取", "growth": "近三年营业收入年均增长14%",
+                      "industry_influence": "重型燃气轮机国产化牵头单位，主持制定行业标准3项"}
+        body = {"organization_id": self.org["dongfang"], "statements": {c["code"]: statements.get(c["code"], "见附件")
+                                                                        for c in criteria}}
+        application = self.ensure("designation application", "designation-application:dongfang", lambda: self.wait(
+            lambda: self._created(self.innovation.call("POST", f"/api/v1/designation-calls/{call}/applications",
+                                                       self.institution("dongfang"), body, accept=(201, 400))),
+            "the innovation replica to know 东方汽轮机"), "东方汽轮机 applies")
+        path = f"/api/v1/designation-applications/{application}"
+
+        def status():
+            return self.innovation.get(path, deyang)["status"]
+        self.step("designation eligibility", status() == "submitted", lambda: self.innovation.post(
+            f"{path}/eligibility", {}, deyang), "the 德阳 reviewer finds it eligible")
+        # 409/503 retried: talent starting, or (on a shared development broker) another talent instance answering
+        self.step("expert panel", status() == "eligible", lambda: self.wait(lambda: self.innovation.call(
+            "POST", f"{path}/panel", deyang, {}, accept=(200, 409, 503))[0] == 200, "talent's expert pool"),
+            "three experts of 能源装备 drawn, none of 东方汽轮机")
+        drawn = self.innovation.get(path, deyang)
+        if self.state.get("person:expert-dongfang") in drawn["panel"]:
+            raise DemoError("an expert of 东方汽轮机 was drawn to review 东方汽轮机's own application")
+        scored = {sheet["person_id"] for sheet in drawn["sheets"]}
+        for person, score in zip(drawn["panel"], (86, 78, 91)):
+            self.step("expert sheet", person not in scored, lambda: self.innovation.post(f"{path}/scores", {
+                "person_id": person, "scores": {c["code"]: score for c in criteria}}, deyang),
+                f"an expert scores {score} on every criterion")
+        self.step("designated", status() == "scored", lambda: self.innovation.post(f"{path}/decision", {}, province),
+                  "the province designates 东方汽轮机 a 示范企业")
+        final = self.innovation.get(path, deyang)
+        print(f"  东方汽轮机: {final['status']}, panel score {final['score']}")
+
     @staticmethod
     def _created(answer):
         """The new record's id of a 201 answer; None for a 400 (a replica not caught up yet: try again)."""
@@ -855,6 +913,7 @@ class Demo:
         self.contract_history()
         self.finance_scenario(contracts)
         self.innovation_scenario()
+        self.designation_scenario()
         self.rewards(people)
         self.broker_performance(people)
         self.ledger()

@@ -5,6 +5,7 @@ designation each year. The rules are in ``innovation.designations``; each step i
 """
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 from ttp_common import auth, clock
 from ttp_common.refusals import Conflict, Invalid, NotFound
@@ -136,7 +137,7 @@ def record_scores(uow, application_id, body, principal, at):
     application.sheets = sheets
     application.status = rules.after_score(len(sheets), len(application.panel))
     if application.status == "scored":
-        application.score = str(rules.panel_score([rules.Decimal(s["weighted"]) for s in sheets]))
+        application.score = str(rules.panel_score([Decimal(s["weighted"]) for s in sheets]))
     replace_unchanged(uow, application, {"status": "under_review"}, CHANGED)
     uow.emit(SCORED, {"application_id": application.id, "call_id": call.id, "person_id": body.person_id,
                       "scores": [{"criterion": c["code"], "score": body.scores[c["code"]]} for c in call.criteria],
@@ -149,7 +150,7 @@ def decide(uow, application_id, principal, at):
     """The department's decision (a provincial reviewer, admins): designated at the call's pass score."""
     application, call = reviewed_application(uow, application_id, principal, region=PROVINCE)
     rules.check_step("decide", application.status)
-    score = rules.Decimal(application.score)
+    score = Decimal(application.score)
     application.status, application.decided_at = rules.decision(score, call.pass_score), at
     designation = None
     if application.status == "designated":
