@@ -349,6 +349,22 @@ def test_a_registrar_sees_the_days_left_registers_a_contract_and_exports_the_reg
     stored = requests.get(f"{transactions}/api/v1/contracts/{zigong}", headers=seller, timeout=10).json()
     assert stored["status"] == "submitted"
 
+    # the return form: the reasons typed, one a line, reach the contract and show in the returned queue
+    doubtful = contract("510100", "待补正的技术服务合同")
+    returned = requests.post(f"{stack.portal_url}/review/contracts/{doubtful}/return", cookies=cookies, timeout=10,
+                             allow_redirects=False, data={"csrf_token": csrf_of(stack, "dev-registrar-chengdu"),
+                                                          "status": "submitted", "reasons": "缺少技术交易额的计算依据\n\n买方名称与合同不符"})
+    assert returned.status_code == 303 and returned.headers["Location"] == "/review/contracts?status=submitted"
+    stored = requests.get(f"{transactions}/api/v1/contracts/{doubtful}", headers=seller, timeout=10).json()
+    assert stored["status"] == "returned" and stored["return_reasons"] == ["缺少技术交易额的计算依据", "买方名称与合同不符"]
+    listed = requests.get(f"{stack.portal_url}/review/contracts", params={"status": "returned"}, cookies=cookies,
+                          timeout=10)
+    assert "待补正的技术服务合同" in listed.text and "缺少技术交易额的计算依据；买方名称与合同不符" in listed.text
+    exposed = requests.get(f"{stack.portal_url}/metrics", timeout=10).text
+    assert 'ttp_portal_review_actions_total{action="register",outcome="done",queue="contracts"} 1.0' in exposed
+    assert 'ttp_portal_review_actions_total{action="register",outcome="refused",queue="contracts"} 1.0' in exposed
+    assert 'ttp_portal_exports_total{queue="contracts"} 1.0' in exposed
+
 
 def test_a_reviewer_accepts_and_forwards_an_annual_report_and_exports_the_forwarded_ones(stack, reviewer, tmp_path):
     import random
