@@ -188,6 +188,12 @@ class UnitOfWork(Repository):
         self._events.append(message)
         return message
 
+    def each(self, events):
+        """The consumed ``events`` of a batch one by one, each the cause of what is emitted while it is current."""
+        for event in events:
+            self.causation_id = event.id
+            yield event
+
     def _write_outbox(self):
         if not self._events:
             return
@@ -251,6 +257,56 @@ class StoreHandle(Repository):
         elif uow._events:
             store.on_commit()
         return result
+
+    def transact_batch(self, work, consumed, *args, **kwargs):
+        """Apply a batch of ``consumed`` events (of one ``@consume(..., batch=True)`` call) in one transaction:
+        their dedup marks written together (``mark_processed``), then ``work(uow, fresh, *args, **kwargs)`` with
+        the events not applied before, in order (``uow.each(fresh)`` makes each the cause of what it emits).
+        Returns ``work``'s result, or ``DUPLICATE`` when every event had been applied before."""
+        store = self._store
+        store.ready.wait()
+        handler = self._worker_ctx.entrypoint.method_name
+        actor = events.Actor(sub=f"service:{store.service}", role="system")
+        applied = [0]
+
+        def callback(session):
+            uow = UnitOfWork(store, session, actor, None)
+            fresh = mark_processed(store.db, session, handler, consumed)
+            applied[0] = len(fresh)
+            if not fresh:
+                return DUPLICATE, uow
+            result = work(uow, fresh, *args, **kwargs)
+            uow._write_outbox()
+            return result, uow
+
+        with pymongo.timeout(store.transaction_timeout), store.client.start_session() as session:
+            result, uow = session.with_transaction(
+                callback,
+                read_concern=ReadConcern("snapshot"),
+                write_concern=WriteConcern("majority"),
+            )
+        if len(consumed) > applied[0]:
+            metrics.EVENTS_DEDUPLICATED.labels(store.service, handler).inc(len(consumed) - applied[0])
+        if uow._events:
+            store.on_commit()
+        return result
+
+
+def mark_processed(db, session, handler, events):
+    """Record the dedup marks ``<handler>|<ce_id>`` of consumed ``events`` in the caller's transaction, together
+    (one ``$in`` read, one insert); returns the events not applied before, in order, a ``ce_id`` repeated inside
+    the batch (an at-least-once relay) kept once. Looking before inserting: a duplicate-key error would abort the
+    transaction; two concurrent deliveries conflict on the insert and the loser retries and sees the marks."""
+    first = {}
+    for event in events:
+        first.setdefault(f"{handler}|{event.id}", event)
+    seen = {doc["_id"] for doc in db[PROCESSED].find({"_id": {"$in": list(first)}}, {"_id": 1}, session=session)}
+    fresh = [(marker, event) for marker, event in first.items() if marker not in seen]
+    if fresh:
+        at = now()
+        db[PROCESSED].insert_many([{"_id": marker, "handler": handler, "type": event.type, "topic": event.topic,
+                                    "at": at} for marker, event in fresh], ordered=True, session=session)
+    return [event for _, event in fresh]
 
 
 def next_serial(db, key):

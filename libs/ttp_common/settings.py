@@ -20,6 +20,10 @@ DEFAULTS = {
     # is the delay of the first record after a quiet spell; on Apache Kafka set both to e.g. 500.
     "CONSUMER_FETCH_WAIT_MIN_MS": 10,
     "CONSUMER_FETCH_WAIT_MAX_MS": 500,
+    # A batch consumer (``@consume(..., batch=True)``) gets up to this many records of one partition in one
+    # call, applied in one transaction, waiting at most this long after the first of them for more.
+    "CONSUMER_BATCH_MAX_RECORDS": 500,
+    "CONSUMER_BATCH_MAX_WAIT_MS": 50,
     # A transaction (with pymongo's retries of transient errors) gives up after this long,
     # instead of pymongo's 120 s: an HTTP client gets a 503 rather than a hang.
     "TRANSACTION_TIMEOUT_SECONDS": 6.0,

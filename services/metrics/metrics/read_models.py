@@ -46,9 +46,9 @@ def meta(repo):
     return repo.db[META].find_one({"_id": META_ID}, session=repo.session) or {}
 
 
-def count_applied(repo, event_time, at):
-    """One more event applied at ``at``; ``last_event_time`` is the newest event time seen."""
-    update = {"$inc": {"applied": 1}, "$set": {"last_applied_at": at}}
+def count_applied(repo, event_time, at, count=1):
+    """``count`` more events applied at ``at``; ``last_event_time`` is the newest event time seen."""
+    update = {"$inc": {"applied": count}, "$set": {"last_applied_at": at}}
     if event_time is not None:
         update["$max"] = {"last_event_time": event_time}
     repo.db[META].update_one({"_id": META_ID}, update, upsert=True, session=repo.session)

@@ -4,8 +4,9 @@
 
 Stop the metrics service first (``make rebuild-metrics`` does): the read models and the
 consumer's deduplication marks are wiped, then every record of every consumed topic is read
-from the beginning and applied with the same code as live consumption, each in its own
-transaction with its dedup mark. When the service starts again it resumes from its consumer
+from the beginning and applied with the same code as live consumption, in batches of
+``BATCH`` events (each batch one transaction with the batch's dedup marks, as the live
+consumer's batches). When the service starts again it resumes from its consumer
 group's committed offsets; records it meets again are recognised as applied.
 """
 import argparse
@@ -18,7 +19,7 @@ import yaml
 from kafka import KafkaConsumer, TopicPartition
 
 from ttp_common import avro, clock, envelope, events, kafka
-from ttp_common.mongo import PROCESSED, Repository, now
+from ttp_common.mongo import PROCESSED, Repository, mark_processed
 from ttp_common.paths import REPO_ROOT
 from ttp_common.settings import setting
 
@@ -28,6 +29,7 @@ from .handlers.projection import CONSUMED_EVENTS
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG = REPO_ROOT / "services" / "metrics" / "config.yaml"
+BATCH = 500  # events per transaction (the live consumer's CONSUMER_BATCH_MAX_RECORDS default)
 
 
 def load_config(path):
@@ -79,6 +81,14 @@ def rebuild(config, progress=None):
     db = client[config.get("MONGO_DB") or "ttp_metrics"]
     codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
     stats = {"records": 0, "applied": 0, "skipped": 0, "undecodable": 0}
+    batch = []
+
+    def apply_batch():
+        applied = _apply(client, db, all_plans, batch)
+        stats["applied"] += applied
+        stats["skipped"] += len(batch) - applied  # the same event twice on the topic (an at-least-once relay)
+        batch.clear()
+
     try:
         wipe(db)
         for record in read_all(setting(config, "KAFKA_BOOTSTRAP"), topics):
@@ -92,28 +102,26 @@ def rebuild(config, progress=None):
             if event.event_name not in CONSUMED_EVENTS:
                 stats["skipped"] += 1
                 continue
-            if _apply(client, db, all_plans, event):
-                stats["applied"] += 1
-            else:
-                stats["skipped"] += 1
-            if progress and stats["records"] % 1000 == 0:
+            batch.append(event)  # in the order read: offset order per partition, so per key
+            if len(batch) >= BATCH:
+                apply_batch()
+            if progress and stats["records"] % 10000 == 0:
                 progress(stats)
+        if batch:
+            apply_batch()
     finally:
         client.close()
     return stats
 
 
-def _apply(client, db, all_plans, event):
-    marker = f"{projection.HANDLER}|{event.id}"
+def _apply(client, db, all_plans, batch):
+    """Apply a batch of events in one transaction with their dedup marks; how many were new."""
 
     def callback(session):
-        if db[PROCESSED].find_one({"_id": marker}, {"_id": 1}, session=session):
-            return False  # the same event twice on the topic (an at-least-once relay)
-        db[PROCESSED].insert_one({"_id": marker, "handler": projection.HANDLER, "type": event.type,
-                                  "topic": event.topic, "at": now()}, session=session)
-        projection.project(Repository.of(db, session), all_plans, event.event_name, event.data, event.id, event.time,
-                           clock.now_ms())
-        return True
+        fresh = mark_processed(db, session, projection.HANDLER, batch)
+        projection.project_all(Repository.of(db, session), all_plans,
+                               [(e.event_name, e.data, e.id, e.time) for e in fresh], clock.now_ms())
+        return len(fresh)
 
     with client.start_session() as session:
         return session.with_transaction(callback)

@@ -89,3 +89,31 @@ def test_task_events_apply_in_time_order(uow):
     state = read_models.task_state(uow, "1")
     assert (state["status"], state["revision"], state["event_id"]) == ("done", 1, "t2")  # the stale one skipped
     assert read_models.meta(uow)["applied"] == 2
+
+
+def test_a_batch_leaves_the_read_models_as_its_events_one_by_one_would():
+    from ttp_testing.fakes import FakeUnitOfWork
+
+    later = T2019 + dt.timedelta(days=1)
+    events = [(CONTRACT, contract("1500000.50", "1200000.25"), "b1", T2019),
+              (CONTRACT, {**contract("0.10", "0.10", contract_type="service"), "region_code": "510100"}, "b2", later),
+              ("registry.organization.registered.v1",
+               {"organization_id": "u1", "name": "四川大学", "credit_code": "91510100MA61234567", "kind": "university",
+                "region_code": "510100", "supervising_department": "教育厅"}, "b3", T2019),
+              ("metrics.task.updated.v1", {"task_id": "1", "status": "in_progress", "note": None, "updated_by": "b"},
+               "b4", T2019),
+              ("metrics.task.updated.v1", {"task_id": "1", "status": "done", "note": "完成", "updated_by": "a"},
+               "b5", later)]
+    one_by_one, batched = FakeUnitOfWork(service="metrics"), FakeUnitOfWork(service="metrics")
+    for name, data, event_id, time in events:
+        handlers.project(one_by_one, (PLAN,), name, data, event_id, time, AT)
+    handlers.project_all(batched, (PLAN,), events, AT)
+
+    counters = read_models.counters(batched, PLAN.key)
+    assert counters == read_models.counters(one_by_one, PLAN.key)
+    assert counters["contract_turnover_fen"] == 120000035 and counters["contracts_registered"] == 2
+    assert counters["contract_turnover_fen|region=510100"] == 10
+    assert read_models.meta(batched) == read_models.meta(one_by_one)
+    assert read_models.meta(batched)["applied"] == 5
+    assert read_models.task_state(batched, "1")["status"] == "done"  # in the batch's order
+    assert list(read_models.organizations(batched)) == ["u1"]

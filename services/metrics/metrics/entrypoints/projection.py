@@ -1,5 +1,6 @@
 """The projection's consumer: every event the plan's figures, the compliance report and the task ledger are
-built from, folded into the read models (``metrics.handlers.projection``) once per ``ce_id``."""
+built from, folded into the read models (``metrics.handlers.projection``) once per ``ce_id``, in batches of a
+partition's records (``consume(..., batch=True)``)."""
 import time
 
 from prometheus_client import Histogram
@@ -19,9 +20,15 @@ PROJECTION_DELAY = Histogram(
 class ProjectionEntrypoints:
     """The consumer (its method name is ``handlers.projection.HANDLER``: the consumer group and dedup marks)."""
 
-    @consume(*CONSUMED_EVENTS)
-    def project_event(self, event):
-        self.store.transact(handlers.project, self.plans.all, event.event_name, event.data, event.id, event.time,
-                            clock.now_ms(), dedup=event)
-        if event.time is not None:
-            PROJECTION_DELAY.labels(self.name).observe(max(0.0, time.time() - event.time.timestamp()))
+    @consume(*CONSUMED_EVENTS, batch=True)
+    def project_event(self, events):
+        """A batch of events of one partition, in one transaction (their dedup marks, the counters summed)."""
+        self.store.transact_batch(project_fresh, events, self.plans.all, clock.now_ms())
+        committed = time.time()
+        for event in events:
+            if event.time is not None:
+                PROJECTION_DELAY.labels(self.name).observe(max(0.0, committed - event.time.timestamp()))
+
+
+def project_fresh(uow, fresh, plans, at):
+    handlers.project_all(uow, plans, [(e.event_name, e.data, e.id, e.time) for e in fresh], at)

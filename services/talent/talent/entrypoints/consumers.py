@@ -16,23 +16,31 @@ ACHIEVEMENT_EVENTS = tuple(f"registry.achievement.{step}.v1"
 
 
 class ConsumerEntrypoints:
-    """Consumers of transactions and registry events (each applied once: ``dedup``)."""
+    """Consumers of transactions and registry events, each event applied once (its dedup mark), in batches of
+    a partition's records, one transaction per batch (``consume(..., batch=True)``)."""
 
-    @consume(CONTRACT_REGISTERED)
-    def on_contract_registered(self, event):
-        """Count a registered contract for every broker who took part (once per event, once per contract)."""
-        if performance.brokers_of(event.data):
-            self.store.transact(brokers.count_contract, event.data, dedup=event)
+    @consume(CONTRACT_REGISTERED, batch=True)
+    def on_contract_registered(self, events):
+        """Count registered contracts for every broker who took part (once per event, once per contract)."""
+        with_brokers = [e for e in events if performance.brokers_of(e.data)]
+        if with_brokers:
+            self.store.transact_batch(
+                lambda uow, fresh: [brokers.count_contract(uow, e.data) for e in uow.each(fresh)], with_brokers)
 
-    @consume(*ACHIEVEMENT_EVENTS)
-    def on_achievement(self, event):
+    @consume(*ACHIEVEMENT_EVENTS, batch=True)
+    def on_achievement(self, events):
         """The replica of the registry's achievements: add every organization the event names, the owner
         (``organization_id``) and the completing organizations (``organization_ids``), from whichever
         event carries them: published, and submitted since its revision 2, so that experts are excluded
         during the review, before publication. A submitted event of revision 1 decodes with ``[]``."""
-        self.store.transact(experts.note_achievement, event.event_name, event.data, clock.now_ms(), dedup=event)
+        at = clock.now_ms()
+        self.store.transact_batch(
+            lambda uow, fresh: [experts.note_achievement(uow, e.event_name, e.data, at) for e in uow.each(fresh)],
+            events)
 
-    @consume(ORGANIZATION_REGISTERED)
-    def on_organization_registered(self, event):
+    @consume(ORGANIZATION_REGISTERED, batch=True)
+    def on_organization_registered(self, events):
         """The replica of the registry's organizations (kind, state-established), for reward plans."""
-        self.store.transact(rewards.note_organization, event.data, clock.now_ms(), dedup=event)
+        at = clock.now_ms()
+        self.store.transact_batch(
+            lambda uow, fresh: [rewards.note_organization(uow, e.data, at) for e in uow.each(fresh)], events)

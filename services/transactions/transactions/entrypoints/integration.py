@@ -38,12 +38,16 @@ class IntegrationEntrypoints:
     """The replica consumer, the clock and RPC."""
 
     # -- replica of the registry's published achievements ----------------------------------------
-    @consume(achievements.ACHIEVEMENT_PUBLISHED, achievements.ACHIEVEMENT_WITHDRAWN)
-    def on_achievement(self, event):
-        outcomes = self.store.transact(achievements.apply, event.event_name, event.data, clock.now_ms(), dedup=event)
-        if outcomes is not DUPLICATE:  # None after a publication
-            for outcome in filter(None, outcomes or ()):
-                AUCTIONS_CLOSED.labels(outcome).inc()
+    @consume(achievements.ACHIEVEMENT_PUBLISHED, achievements.ACHIEVEMENT_WITHDRAWN, batch=True)
+    def on_achievement(self, events):
+        """A batch of one partition's achievement events in one transaction, in order (each once)."""
+        at = clock.now_ms()
+        results = self.store.transact_batch(
+            lambda uow, fresh: [achievements.apply(uow, e.event_name, e.data, at) for e in uow.each(fresh)], events)
+        if results is not DUPLICATE:
+            for outcomes in results:  # None after a publication
+                for outcome in filter(None, outcomes or ()):
+                    AUCTIONS_CLOSED.labels(outcome).inc()
 
     # -- the clock: listings and auctions close on time ------------------------------------------
     @timer(interval=CLOCK_SECONDS)
