@@ -18,7 +18,6 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-import eventlet
 import requests
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
@@ -27,7 +26,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ttp_common.settings import setting
 
-from . import messages, metrics, ordering, retries, sealing
+from . import messages, metrics, ordering, retries, sealing, subscriptions
 from .documents import Delivery, Subscription
 
 log = logging.getLogger(__name__)
@@ -169,22 +168,37 @@ class Dispatcher(DependencyProvider):
         finally:
             self._busy.discard(subscription.id)
 
+    def _address_refusal(self, url):
+        if self.allow_private:
+            return None
+        parts = urlsplit(url)
+        try:
+            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        except OSError:
+            infos = []
+        return subscriptions.resolved_refusal(url, {info[4][0] for info in infos}, self.allow_private)
+
+    def _post(self, subscription, headers, body):
+        """(status code, error or None) of one POST; redirects are not followed (they could lead anywhere)."""
+        started = time.monotonic()
+        try:
+            response = requests.post(subscription.url, data=body, headers=headers, timeout=self.timeout,
+                                     allow_redirects=False)
+        except requests.RequestException as exc:
+            return None, f"{type(exc).__name__}: {str(exc)[:ERROR_CHARS]}"
+        finally:
+            metrics.DURATION.labels(subscription.id).observe(time.monotonic() - started)
+        if 200 <= response.status_code < 300:
+            return response.status_code, None
+        return response.status_code, f"HTTP {response.status_code}: {response.text[:ERROR_CHARS]}"
+
     def attempt(self, subscription, secret, delivery):
         """One POST of ``delivery``; records delivered, or the failure and the next attempt (or the parking)."""
         headers, body = messages.request(delivery.attributes, delivery.data, subscription.mode, secret,
                                          time.time(), delivery.id)
-        started = time.monotonic()
-        status_code, error = None, None
-        try:
-            response = requests.post(subscription.url, data=body, headers=headers, timeout=self.timeout,
-                                     allow_redirects=False)
-            status_code = response.status_code
-            if not 200 <= status_code < 300:
-                error = f"HTTP {status_code}: {response.text[:ERROR_CHARS]}"
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {str(exc)[:ERROR_CHARS]}"
-        finally:
-            metrics.DURATION.labels(subscription.id).observe(time.monotonic() - started)
+        status_code, error = None, self._address_refusal(subscription.url)
+        if error is None:
+            status_code, error = self._post(subscription, headers, body)
         now = dt.datetime.now(dt.timezone.utc)
         collection = self.store.db[Delivery._get_collection_name()]
         where = {"_id": delivery.id, "status": "pending"}

@@ -83,10 +83,30 @@ def check_url(url, allow_private):
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return url  # a name: resolved when delivering (see the README's known gaps)
+        return url  # a name: its addresses are checked at every delivery (``resolved_refusal``)
     if not address.is_global:
         raise refusals.Invalid("a webhook address may not be loopback, private, link-local or reserved", field="url")
     return url
+
+
+def address_allowed(address):
+    """Whether the platform may connect to ``address`` (an IP address as a string) when private ones are refused."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
+def resolved_refusal(url, addresses, allow_private):
+    """Why a delivery to ``url`` must not be sent, given the addresses its host resolves to now (None: it may).
+    Checked at every attempt, so a name registered while it pointed outside cannot later send the platform into
+    its own network; the remaining window is between this check and the connection's own lookup."""
+    if allow_private:
+        return None
+    if not addresses:
+        return f"{urlsplit(url).hostname} does not resolve"
+    refused = sorted(a for a in addresses if not address_allowed(a))
+    return f"{urlsplit(url).hostname} resolves to a non-public address ({', '.join(refused)})" if refused else None
 
 
 def owner_scope(principal, access):

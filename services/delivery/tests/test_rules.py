@@ -162,6 +162,14 @@ def test_public_https_addresses_pass_and_local_ones_only_where_allowed():
     assert subscriptions.check_url("http://127.0.0.1:9999/hook", allow_private=True)
 
 
+def test_a_name_resolving_to_a_private_address_is_refused_at_delivery():
+    url = "https://hooks.example.org/ttp"
+    assert subscriptions.resolved_refusal(url, {"93.184.216.34"}, allow_private=False) is None
+    for addresses in ({"10.0.0.7"}, {"93.184.216.34", "127.0.0.1"}, {"::1"}, {"169.254.169.254"}, set()):
+        assert subscriptions.resolved_refusal(url, addresses, allow_private=False)
+    assert subscriptions.resolved_refusal(url, {"127.0.0.1"}, allow_private=True) is None
+
+
 def principal(role, scopes=(), client_id=None, sub="caller"):
     return VerifiedPrincipal(sub=sub, role=Roles(role), scopes=frozenset(scopes), client_id=client_id)
 
