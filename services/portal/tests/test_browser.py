@@ -360,6 +360,11 @@ def test_a_registrar_sees_the_days_left_registers_a_contract_and_exports_the_reg
     listed = requests.get(f"{stack.portal_url}/review/contracts", params={"status": "returned"}, cookies=cookies,
                           timeout=10)
     assert "待补正的技术服务合同" in listed.text and "缺少技术交易额的计算依据；买方名称与合同不符" in listed.text
+    # signed out, a queue's address leads to sign-in and back to the same filters
+    anonymous = requests.get(f"{stack.portal_url}/review/contracts", params={"status": "returned", "region": "510100"},
+                             allow_redirects=False, timeout=10)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["Location"] == "/auth/login?next=/review/contracts%3Fstatus%3Dreturned%26region%3D510100"
     exposed = requests.get(f"{stack.portal_url}/metrics", timeout=10).text
     assert 'ttp_portal_review_actions_total{action="register",outcome="done",queue="contracts"} 1.0' in exposed
     assert 'ttp_portal_review_actions_total{action="register",outcome="refused",queue="contracts"} 1.0' in exposed

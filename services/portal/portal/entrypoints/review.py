@@ -31,7 +31,7 @@ class ReviewEntrypoints:
         """(session, token) of the signed-in person, else (None, a redirect to sign in)."""
         signed = self.signed_in(request)
         if signed is None:
-            return None, redirect(f"/auth/login?next={quote(path, safe='/?=&')}", code=303)
+            return None, redirect(f"/auth/login?next={quote(path, safe='/')}", code=303)  # its query kept whole
         return signed, None
 
     def queue_request(self, request, names):
