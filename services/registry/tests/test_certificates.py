@@ -88,3 +88,13 @@ def test_the_organizations_and_the_regions_reviewer_download_the_certificate_and
     withdrawn = api.post(f"{ACHIEVEMENTS}/{achievement_id}/withdraw", {"reason": "成果已转让，撤回登记"}, token=owner)
     assert withdrawn.status_code == 200, withdrawn.text
     assert_error(api.get(path, token=owner), 409, "not_registered")
+
+
+@pytest.mark.integration
+def test_other_services_read_organization_names_over_rpc(rpc_api):
+    """What transactions prints on its contract certificate: registered names by id, unknown ids left out."""
+    university = register_organization(rpc_api, "西南石油大学", "university")
+    with rpc_api.rpc() as cluster:
+        assert cluster.registry.organization_names([university, "no-such-organization"]) == {university: "西南石油大学"}
+        beyond_the_first_100 = [f"org-{i}" for i in range(100)] + [university]
+        assert cluster.registry.organization_names(beyond_the_first_100) == {}  # at most 100 ids are looked up
