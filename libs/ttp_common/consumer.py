@@ -117,6 +117,7 @@ class KafkaEventConsumer(Entrypoint):
             fetch_max_bytes=52428800,
             receive_message_max_bytes=52428800 + 1024,  # 2.3.x default is below a backlog fetch
             api_version=kafka.API_VERSION,
+            **kafka.security(),
         )
         consumer.subscribe(self.topics)
         return consumer

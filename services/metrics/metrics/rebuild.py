@@ -2,11 +2,11 @@
 
     ttp-metrics-rebuild [--config services/metrics/config.yaml]
 
-Stop the metrics service first (``make rebuild-metrics`` does): the read models and the
-consumer's deduplication marks are wiped, then every record of every consumed topic is read
+Stop the metrics service first (``make rebuild-metrics`` does): the read models, the traces and the
+projection consumer's deduplication marks are wiped, then every record of every consumed topic is read
 from the beginning and applied with the same code as live consumption, in batches of
 ``BATCH`` events (each batch one transaction with the batch's dedup marks, as the live
-consumer's batches). When the service starts again it resumes from its consumer
+consumer's batches; the trace entries, one per ``ce_id``, written whole beside them). When the service starts again it resumes from its consumer
 group's committed offsets; records it meets again are recognised as applied.
 """
 import argparse
@@ -24,6 +24,7 @@ from ttp_common.paths import REPO_ROOT
 from ttp_common.settings import setting
 
 from . import plan as plans, read_models
+from . import trace
 from .handlers import projection
 from .handlers.projection import CONSUMED_EVENTS
 
@@ -41,7 +42,7 @@ def load_config(path):
 
 
 def wipe(db):
-    for name in read_models.COLLECTIONS:
+    for name in (*read_models.COLLECTIONS, trace.TRACE):
         db[name].delete_many({})
     db[PROCESSED].delete_many({"handler": projection.HANDLER})
 
@@ -52,7 +53,7 @@ def read_all(bootstrap, topics, idle_ms=1500):
     # service_environment); with records waiting, either broker answers at once.
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=kafka.API_VERSION, enable_auto_commit=False,
                              fetch_max_wait_ms=100, max_poll_records=1000, fetch_max_bytes=52428800,
-                             receive_message_max_bytes=52428800 + 1024)
+                             receive_message_max_bytes=52428800 + 1024, **kafka.security())
     try:
         existing = consumer.topics()
         tps = [TopicPartition(t, p) for t in topics if t in existing
@@ -73,15 +74,15 @@ def read_all(bootstrap, topics, idle_ms=1500):
 
 
 def rebuild(config, progress=None):
-    """Wipe and replay; returns {"records": n, "applied": n, "skipped": n, "undecodable": n}."""
+    """Wipe and replay; returns {"records": n, "applied": n, "skipped": n, "undecodable": n, "traced": n}."""
     all_plans, _ = plans.configured_plans(config)
     prefix = setting(config, "KAFKA_TOPIC_PREFIX")
-    topics = sorted({avro.event_topic(name, prefix) for name in CONSUMED_EVENTS})
+    topics = sorted({avro.event_topic(name, prefix) for name in (*CONSUMED_EVENTS, *trace.EVENTS)})
     client = pymongo.MongoClient(setting(config, "MONGO_URI"), tz_aware=True)
     db = client[config.get("MONGO_DB") or "ttp_metrics"]
     codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
-    stats = {"records": 0, "applied": 0, "skipped": 0, "undecodable": 0}
-    batch = []
+    stats = {"records": 0, "applied": 0, "skipped": 0, "undecodable": 0, "traced": 0}
+    batch, traced = [], []
 
     def apply_batch():
         applied = _apply(client, db, all_plans, batch)
@@ -99,8 +100,13 @@ def rebuild(config, progress=None):
             except avro.UndecodableEvent:
                 stats["undecodable"] += 1  # dead-lettered by the live consumer: not part of the figures
                 continue
+            entry = trace.entry(event.event_name, event.data, event.id, event.time)
+            if entry is not None:
+                traced.append(pymongo.ReplaceOne({"_id": entry["_id"]}, entry, upsert=True))
+                if len(traced) >= BATCH:
+                    stats["traced"] += _write_trace(db, traced)
             if event.event_name not in CONSUMED_EVENTS:
-                stats["skipped"] += 1
+                stats["skipped"] += entry is None
                 continue
             batch.append(event)  # in the order read: offset order per partition, so per key
             if len(batch) >= BATCH:
@@ -109,9 +115,19 @@ def rebuild(config, progress=None):
                 progress(stats)
         if batch:
             apply_batch()
+        if traced:
+            stats["traced"] += _write_trace(db, traced)
     finally:
         client.close()
     return stats
+
+
+def _write_trace(db, writes):
+    """The trace entries of a batch: each written whole under its ce_id, so a second copy rewrites it."""
+    db[trace.TRACE].bulk_write(writes, ordered=False)
+    count = len(writes)
+    writes.clear()
+    return count
 
 
 def _apply(client, db, all_plans, batch):
