@@ -14,9 +14,10 @@ VIEWS = ("公开信息: the published achievement or the registered contract's t
 
 
 class TraceEntrypoints:
-    @consume(*trace.EVENTS)
-    def trace_event(self, event):
-        self.store.transact(handlers.record, event.event_name, event.data, event.id, event.time)
+    @consume(*trace.EVENTS, batch=True)
+    def trace_event(self, events):
+        """A batch of one partition's events, their entries written in one transaction with their dedup marks."""
+        self.store.transact_batch(handlers.record, events)
 
     @endpoint("GET", "/api/v1/trace/achievements/<string:achievement_id>", response="Trace", errors=(404,),
               parameters={"achievement_id": ID},

@@ -1,12 +1,16 @@
 """The trace projection (``metrics.trace``): one event's entry, written whole under its ``ce_id`` (a replay or
 a redelivery rewrites the same document), and the reads that assemble a trace."""
+from pymongo import ReplaceOne
+
 from .. import trace
 
 
-def record(uow, event_name, data, event_id, event_time):
-    doc = trace.entry(event_name, data, event_id, event_time)
-    if doc is not None:
-        uow.db[trace.TRACE].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=uow.session)
+def record(uow, events):
+    """The entries of a batch of consumed events, in one round trip."""
+    writes = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True)
+              for doc in (trace.entry(e.event_name, e.data, e.id, e.time) for e in events) if doc is not None]
+    if writes:
+        uow.db[trace.TRACE].bulk_write(writes, ordered=True, session=uow.session)
 
 
 def entries_with(repo, keys):
