@@ -152,3 +152,21 @@ def test_a_classified_achievement_is_a_422_and_stores_nothing(api):
     response = api.post(PATH, body(secrecy="confidential"), token=researcher(api))
     assert assert_error(response, 422, "classified")["fields"][0]["path"] == "secrecy"
     assert api.counts("disclosures") == before
+
+
+def test_a_client_system_reads_disclosures_only_with_the_disclosures_scope(api):
+    """A research office's system acting for the institution: reading its organization or achievements does not
+    open its disclosures (unpublished inventions); ``registry:disclosures:read`` does."""
+    disclosure_id = disclose(api)["id"]
+
+    def acting(scope):
+        return api.token("client", "svc-research-office", scope=scope, audience="registry", acts_as="institution",
+                         client_id="svc-research-office", org=ORG)
+
+    listing = f"/api/v1/organizations/{ORG}/disclosures"
+    for scope in ("registry:organizations:read", "registry:achievements:read"):
+        assert_error(api.get(listing, token=acting(scope)), 403, "forbidden")
+        assert_error(api.get(f"{PATH}/{disclosure_id}", token=acting(scope)), 403, "forbidden")
+    allowed = acting("registry:disclosures:read")
+    assert disclosure_id in [d["id"] for d in api.get(listing, params={"limit": 100}, token=allowed).json()["items"]]
+    assert api.get(f"{PATH}/{disclosure_id}", token=allowed).status_code == 200

@@ -57,7 +57,7 @@ class DisclosureEntrypoints:
         return disclosure.view()
 
     @endpoint("GET", "/api/v1/organizations/<string:organization_id>/disclosures", roles=INSTITUTIONS,
-              query=DisclosureQuery, response=paging.offset_page_schema("Disclosure"), described="A page",
+              client_scope="registry:disclosures:read", query=DisclosureQuery, response=paging.offset_page_schema("Disclosure"), described="A page",
               summary="The institution's disclosures, oldest due first; its institution and admins")
     def list_disclosures(self, ctx, organization_id):
         auth.require_org(ctx.principal, organization_id)
