@@ -11,7 +11,7 @@ import pytest
 from registry import certificates
 from registry.documents import Achievement
 from ttp_common.reference import uscc_check_character
-from ttp_testing import assert_error
+from ttp_testing import assert_error, metric_sample
 
 ACHIEVEMENTS = "/api/v1/achievements"
 
@@ -69,6 +69,7 @@ def test_the_organizations_and_the_regions_reviewer_download_the_certificate_and
     assert api.post(f"{ACHIEVEMENTS}/{achievement_id}/submit", {}, token=owner).status_code == 200
     registered = api.post(f"{ACHIEVEMENTS}/{achievement_id}/register", {}, token=reviewer)
     number = registered.json()["registration_number"]
+    before = metric_sample(api.get("/metrics").text, "ttp_registry_certificates_issued_total") or 0
     for token in (owner, api.token("institution", org=partner_org), reviewer, api.token("reviewer", region="510000"),
                   api.token("admin")):
         response = api.get(path, token=token)
@@ -80,6 +81,7 @@ def test_the_organizations_and_the_regions_reviewer_download_the_certificate_and
                          "王五、赵六"):
             assert expected in text, expected
 
+    assert metric_sample(api.get("/metrics").text, "ttp_registry_certificates_issued_total") == before + 5
     assert_error(api.get(path, token=api.token("institution", org="org-stranger")), 404, "not_found")
     assert_error(api.get(path, token=api.token("reviewer", region="510700")), 404, "not_found")  # another city's
     assert_error(api.get(path, token=api.token("registrar", region="510100")), 403, "forbidden")

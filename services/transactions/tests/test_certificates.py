@@ -12,13 +12,18 @@ import pytest
 from transactions import certificates
 from transactions.documents import Contract
 from ttp_common.reference import uscc_check_character
-from ttp_testing import assert_error, service_api_fixture
+from ttp_testing import assert_error, metric_sample, service_api_fixture
 
 PATH = "/api/v1/contracts"
+ISSUED = "ttp_transactions_certificates_issued_total"
 SELLER, BUYER = "org-cert-seller", "org-cert-buyer"
 
 # the registry on the RabbitMQ virtual host of ``rpc_api`` (both are function-scoped on nameko's rabbit_config)
 registry_rpc = service_api_fixture("registry", own_vhost=True)
+
+
+def issued(api, parties_named):
+    return metric_sample(api.get("/metrics").text, ISSUED, parties_named=parties_named) or 0
 
 
 def text_of(pdf):
@@ -102,8 +107,10 @@ def test_the_certificate_names_the_parties_as_the_registry_registered_them(rpc_a
     assert created.status_code == 201, created.text
     registrar = rpc_api.token("registrar", region="510700")
     number = rpc_api.post(f"{PATH}/{created.json()['id']}/register", token=registrar).json()["registration_number"]
+    before = issued(rpc_api, "true")
     response = rpc_api.get(f"{PATH}/{created.json()['id']}/certificate", token=rpc_api.institution(buyer))
     assert response.status_code == 200, response.text
+    assert issued(rpc_api, "true") == before + 1
     text = text_of(response.content)
     for expected in (f"登记编号：{number}", "西南科技大学", "绵阳九洲新材料有限公司", "800,000.00 元", "750,000.00 元"):
         assert expected in text, expected
@@ -118,7 +125,9 @@ def test_while_the_registry_is_not_running_the_certificate_prints_the_parties_by
     created = rpc_api.post(PATH, body, token=rpc_api.institution(SELLER))
     registrar = rpc_api.token("registrar", region="510700")
     assert rpc_api.post(f"{PATH}/{created.json()['id']}/register", token=registrar).status_code == 200
+    before = issued(rpc_api, "false")
     response = rpc_api.get(f"{PATH}/{created.json()['id']}/certificate", token=registrar)  # no registry on its vhost
     assert response.status_code == 200, response.text
+    assert issued(rpc_api, "false") == before + 1
     text = text_of(response.content)
     assert SELLER in text and BUYER in text and "50,000.00 元" in text

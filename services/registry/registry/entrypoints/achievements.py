@@ -9,6 +9,8 @@ search is in ``search``.
 """
 from typing import Literal
 
+from prometheus_client import Counter
+
 from ttp_common import auth, certificates, paging, regions
 from ttp_common.endpoints import created, endpoint
 from ttp_common.refusals import NotFound
@@ -22,6 +24,9 @@ from ..handlers.access import may_see
 from .common import INSTITUTIONS, LIFECYCLE, REVIEWERS
 
 ONE = "/api/v1/achievements/<string:achievement_id>"
+
+CERTIFICATES_ISSUED = Counter("ttp_registry_certificates_issued_total",
+                              "Achievement registration certificates (科技成果登记证书) downloaded")
 
 
 class OwnAchievementsQuery(paging.OffsetParams):
@@ -103,8 +108,9 @@ class AchievementEntrypoints:
             raise NotFound("no such achievement")
         achievement_certificates.check_certified(achievement.status)
         names = organization_handlers.names(self.store, achievement.record["organization_ids"])
-        return certificates.response(achievement_certificates.certificate(achievement, names),
-                                     f"achievement-certificate-{achievement.registration_number}.pdf")
+        pdf = achievement_certificates.certificate(achievement, names)
+        CERTIFICATES_ISSUED.inc()
+        return certificates.response(pdf, f"achievement-certificate-{achievement.registration_number}.pdf")
 
     # -- the lifecycle (who may take each action: registry.achievements.TRANSITIONS) --------------
 

@@ -34,6 +34,9 @@ REGISTRY_TIMEOUT_SECONDS = 2.0  # the parties' names for a certificate
 
 CONTRACTS_REGISTERED = Counter("ttp_transactions_contracts_registered_total", "Technology contracts registered",
                                ["contract_type"])
+CERTIFICATES_ISSUED = Counter("ttp_transactions_certificates_issued_total",
+                              "Registration certificates (技术合同登记证明) downloaded, by whether the parties printed by "
+                              "name (the registry answered)", ["parties_named"])
 TECHNOLOGY_TURNOVER = Counter("ttp_transactions_registered_technology_yuan_total",
                               "Technology transaction amount (技术交易额) of registered contracts, yuan (a float "
                               "for dashboards; exact figures: GET /api/v1/turnover)")
@@ -86,8 +89,10 @@ class ContractEntrypoints:
         if not handlers.visible_to(ctx.principal, contract):
             raise NotFound("no such contract")
         contract_certificates.check_registered(contract.status)
-        return certificates.response(contract_certificates.certificate(contract, self._organization_names(contract)),
-                                     f"contract-certificate-{contract.registration_number}.pdf")
+        names = self._organization_names(contract)
+        pdf = contract_certificates.certificate(contract, names)
+        CERTIFICATES_ISSUED.labels(str(bool(names)).lower()).inc()
+        return certificates.response(pdf, f"contract-certificate-{contract.registration_number}.pdf")
 
     def _organization_names(self, contract):
         """The parties' registered names from the registry; none (the certificate prints their ids) while it does
