@@ -167,6 +167,18 @@ def test_bad_input_and_the_wrong_caller_are_refused_and_talent_away_is_503(innov
 
     # no talent service on this virtual host: 503, and the application stays eligible with no panel event
     application = eligible(api, call, enterprise)
+
+    # the queue: the city's reviewer sees both applications, another city's none, an organization its own
+    def listed(token, **params):
+        response = api.get(f"{CALLS}/{call['id']}/applications", token=token, params=params)
+        assert response.status_code == 200, response.text
+        return [a["id"] for a in response.json()["items"]]
+    ineligible = response.json()["id"]
+    assert listed(api.reviewer("510100")) == [application["id"], ineligible]
+    assert listed(api.reviewer("510100"), status="ineligible") == [ineligible]
+    assert listed(api.reviewer("510700")) == [] and listed(api.institution(enterprise)) == [application["id"]]
+    assert_error(api.get(f"{CALLS}/{call['id']}/applications", token=api.reviewer("510700"),
+                         params={"region": "510100"}), 403, "forbidden")
     assert_error(api.post(f"{APPLICATIONS}/{application['id']}/panel", token=api.reviewer("510100")), 503,
                  "unavailable")
     assert api.get(f"{APPLICATIONS}/{application['id']}", token=api.reviewer("510100")).json()["status"] == "eligible"

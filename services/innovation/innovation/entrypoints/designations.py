@@ -11,7 +11,7 @@ from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
 from ttp_common.fields import Integer
 from .. import designations
-from ..documents import Designation, DesignationCall
+from ..documents import Designation, DesignationApplication, DesignationCall
 from ..handlers import designations as handlers
 from ..metrics import DESIGNATION_STEPS
 from .common import RECORD
@@ -28,6 +28,11 @@ TALENT_TIMEOUT_SECONDS = 5.0
 class CallQuery(paging.OffsetParams):
     kind: Literal[tuple(designations.KINDS)] | None = None
     year: Integer | None = Field(default=None, ge=2016, le=2100)
+
+
+class ApplicationQuery(paging.OffsetParams):
+    status: Literal[tuple(designations.APPLICATION_STATUSES)] | None = None
+    region: regions.RegionScope | None = None
 
 
 class DesignationQuery(paging.OffsetParams):
@@ -63,6 +68,19 @@ class DesignationEntrypoints:
         application = self.store.transact(handlers.apply, call_id, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         DESIGNATION_STEPS.labels("submitted", application.kind).inc()
         return created(application.view(), f"{APPLICATIONS}/{application.id}")
+
+    @endpoint("GET", f"{CALLS}/<string:call_id>/applications", roles=(Roles.INSTITUTION, Roles.REVIEWER, Roles.ADMIN),
+              query=ApplicationQuery, response=RECORD,
+              summary="A call's applications, newest first: a reviewer's region (the queue), an organization's own, "
+                      "all for admins")
+    def list_designation_applications(self, ctx, call_id):
+        q = ctx.query
+        self.store.get(DesignationCall, call_id, missing="no such call")
+        query = handlers.applications_query(call_id, ctx.principal, q.region) | (
+            {"status": q.status} if q.status else {})
+        return paging.by_offset(self.store.collection(DesignationApplication), query,
+                                [("submitted_at", -1), ("_id", -1)], q,
+                                lambda raw: self.store.load(DesignationApplication, raw).view())
 
     @endpoint("GET", ONE_APPLICATION, roles=(Roles.INSTITUTION, Roles.REVIEWER, Roles.ADMIN), response=RECORD,
               summary="An application with its check, panel and sheets (the applicant, reviewers of its region, "

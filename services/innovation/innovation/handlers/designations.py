@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from ttp_common import auth, clock
+from ttp_common import auth, clock, regions
 from ttp_common.refusals import Conflict, Invalid, NotFound
 from ttp_common.regions import PROVINCE
 
@@ -75,6 +75,17 @@ def visible_application(repo, application_id, principal):
             and auth.region_covers(principal.region, application.region_code)):
         return application
     raise NotFound("no such application")
+
+
+def applications_query(call_id, principal, region=None):
+    """The applications to a call ``principal`` may list: an organization's own, a reviewer's region (or the
+    part of it in ``region``: 403 outside it), everything for admins."""
+    query = {"call_id": call_id}
+    if principal.role == auth.Roles.ADMIN:
+        return query | regions.query(region)
+    if principal.role == auth.Roles.REVIEWER:
+        return query | regions.query(auth.review_scope(principal, region))
+    return query | {"organization_id": principal.org} | regions.query(region)
 
 
 def reviewed_application(repo, application_id, principal, region=None):
