@@ -47,6 +47,7 @@ ALLOWED = {
     ("delivery", "DELETE /api/v1/subscriptions/{subscription_id}"): "AC",
     ("delivery", "POST /api/v1/subscriptions"): "AC",
     ("delivery", "POST /api/v1/subscriptions/{subscription_id}/redelivery"): "AC",
+    ("delivery", "POST /api/v1/subscriptions/{subscription_id}/secret-rotation"): "AC",
     # finance
     ("finance", "POST /api/v1/deals"): "IAV",
     ("finance", "POST /api/v1/deals/{deal_id}/close"): "IAV",

@@ -26,7 +26,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ttp_common.settings import setting
 
-from . import messages, metrics, ordering, retries, sealing, subscriptions
+from . import handlers, messages, metrics, ordering, retries, sealing, subscriptions
 from .documents import Delivery, Subscription
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ class Dispatcher(DependencyProvider):
                                      _setting(config, "DELIVERY_MAX_ATTEMPTS", 15, int))
         self.timeout = _setting(config, "DELIVERY_TIMEOUT_SECONDS", 10.0)
         self.poll_seconds = _setting(config, "DELIVERY_POLL_SECONDS", 1.0)
+        self.secret_overlap_seconds = _setting(config, "DELIVERY_SECRET_OVERLAP_SECONDS", 86400.0)
         self.allow_private = flag(config.get("DELIVERY_ALLOW_PRIVATE_URLS") or "false")
         self.box = sealing.Box.from_setting(setting(config, "DELIVERY_SECRETS_KEY"))
         self.pool = GreenPool(_setting(config, "DELIVERY_CONCURRENCY", 100, int))
@@ -154,15 +155,15 @@ class Dispatcher(DependencyProvider):
     def _drain(self, subscription):
         """Send the subscription's due deliveries until none is due (or the service stops)."""
         try:
-            secret = self.box.open(subscription.secret_sealed)
             while self._running:
                 due = self._due(subscription.id)
                 if not due:
                     break
+                secrets = handlers.signing_secrets(subscription, self.box, dt.datetime.now(dt.timezone.utc))
                 for delivery in due:
                     if not self._running:
                         break
-                    self.attempt(subscription, secret, delivery)
+                    self.attempt(subscription, secrets, delivery)
         except Exception as exc:
             log.warning("delivering to subscription %s failed: %s: %s", subscription.id, type(exc).__name__, exc)
         finally:
@@ -192,9 +193,9 @@ class Dispatcher(DependencyProvider):
             return response.status_code, None
         return response.status_code, f"HTTP {response.status_code}: {response.text[:ERROR_CHARS]}"
 
-    def attempt(self, subscription, secret, delivery):
+    def attempt(self, subscription, secrets, delivery):
         """One POST of ``delivery``; records delivered, or the failure and the next attempt (or the parking)."""
-        headers, body = messages.request(delivery.attributes, delivery.data, subscription.mode, secret,
+        headers, body = messages.request(delivery.attributes, delivery.data, subscription.mode, secrets,
                                          time.time(), delivery.id)
         status_code, error = None, self._address_refusal(subscription.url)
         if error is None:

@@ -14,13 +14,16 @@ class Subscription(Document):
     mode = StringField(required=True)
     description = StringField()
     secret_sealed = StringField(required=True)  # ``sealing.Box``: never answered, never logged
+    previous_secret_sealed = StringField()  # after a rotation, also signed with until ``previous_until``
+    previous_until = DateTimeField()
     created_at = DateTimeField(required=True)
     created_by = StringField(required=True)
 
     def view(self):
         return {"id": self.id, "owner": self.owner, "url": self.url, "event_types": list(self.event_types),
                 "regions": list(self.regions), "organizations": list(self.organizations), "mode": self.mode,
-                "description": self.description or "", "created_at": self.created_at}
+                "description": self.description or "", "created_at": self.created_at,
+                "previous_secret_valid_until": self.previous_until}
 
 
 class Delivery(Document):

@@ -65,6 +65,15 @@ class SubscriptionEntrypoints:
         forget(subscription.id)
         return {"id": subscription.id, "deleted": True}
 
+    @endpoint("POST", f"{ONE}/secret-rotation", roles=MANAGERS, response=RECORD,
+              summary="A new signing secret, shown once; the previous one also signs for "
+                      "DELIVERY_SECRET_OVERLAP_SECONDS (its owner, admins)")
+    def rotate_subscription_secret(self, ctx, subscription_id):
+        subscription, secret = self.store.transact(
+            handlers.rotate_secret, subscription_id, subscriptions.owner_scope(ctx.principal, "write"),
+            self.dispatcher.box, ctx.now, self.dispatcher.secret_overlap_seconds)
+        return {**subscription.view(), "secret": secret}
+
     @endpoint("GET", f"{ONE}/deliveries", roles=MANAGERS, query=DeliveryQuery, response=RECORD,
               summary="A subscription's deliveries, oldest first, by status (its owner, admins)")
     def list_deliveries(self, ctx, subscription_id):

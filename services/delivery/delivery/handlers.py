@@ -1,6 +1,7 @@
 """The work of the delivery service's entrypoints, on a unit of work (``StoreHandle.transact``) or a repository:
 a consumed event becomes one delivery per matching subscription; subscriptions are created, listed and deleted
 by their owners; parked deliveries are put back in line."""
+import datetime as dt
 import uuid
 
 from ttp_common import refusals, web
@@ -36,6 +37,26 @@ def create(uow, body, owner, box, allow_private, principal, now):
                                 created_by=principal.sub)
     uow.insert(subscription)
     return subscription, secret
+
+
+def rotate_secret(uow, subscription_id, owner, box, now, overlap_seconds):
+    """A new secret for the subscription (returned once); the previous one still signs for ``overlap_seconds``, so
+    the receiver can switch without refusing a delivery."""
+    subscription = visible(uow, subscription_id, owner)
+    secret = sealing.new_secret()
+    subscription.previous_secret_sealed = subscription.secret_sealed
+    subscription.previous_until = now + dt.timedelta(seconds=overlap_seconds)
+    subscription.secret_sealed = box.seal(secret)
+    uow.replace(subscription)
+    return subscription, secret
+
+
+def signing_secrets(subscription, box, now):
+    """The secrets a delivery is signed with now: the current one, and the previous one during its overlap."""
+    secrets = [box.open(subscription.secret_sealed)]
+    if subscription.previous_secret_sealed and subscription.previous_until and subscription.previous_until > now:
+        secrets.append(box.open(subscription.previous_secret_sealed))
+    return secrets
 
 
 def owner_query(owner):

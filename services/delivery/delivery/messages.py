@@ -32,13 +32,13 @@ def attributes_of(event):
     return attributes
 
 
-def request(attributes, data_json, mode, secret, timestamp, delivery_id):
-    """(headers, body) of the HTTP POST delivering one event."""
+def request(attributes, data_json, mode, secrets, timestamp, delivery_id):
+    """(headers, body) of the HTTP POST delivering one event, signed with ``secrets`` (``signing.headers``)."""
     attributes = dict(attributes)
     if "time" in attributes:
         attributes["time"] = dt.datetime.fromisoformat(attributes["time"].replace("Z", "+00:00"))
     event = CloudEvent(attributes, json.loads(data_json))
     message = ce_http.to_structured(event, FORMAT) if mode == "structured" else ce_http.to_binary(event, FORMAT)
-    headers = {**message.headers, **signing.headers(secret, timestamp, message.body), DELIVERY_HEADER: delivery_id,
+    headers = {**message.headers, **signing.headers(secrets, timestamp, message.body), DELIVERY_HEADER: delivery_id,
                "User-Agent": "ttp-delivery/1"}
     return headers, message.body

@@ -25,8 +25,12 @@ def signature(secret, timestamp, body):
     return f"{VERSION}=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def headers(secret, timestamp, body):
-    return {TIMESTAMP_HEADER: str(int(timestamp)), SIGNATURE_HEADER: signature(secret, timestamp, body)}
+def headers(secrets, timestamp, body):
+    """The signing headers; ``secrets``: one secret, or several during a rotation (one signature each, the newest
+    first, separated by spaces), so a receiver still holding the previous secret keeps verifying."""
+    secrets = [secrets] if isinstance(secrets, str) else list(secrets)
+    return {TIMESTAMP_HEADER: str(int(timestamp)),
+            SIGNATURE_HEADER: " ".join(signature(secret, timestamp, body) for secret in secrets)}
 
 
 def verify(secret, timestamp_header, signature_header, body, now, tolerance=TOLERANCE_SECONDS):

@@ -161,3 +161,22 @@ def test_the_logs_name_the_event_and_never_the_secret(api, receivers, caplog):
     assert all(r.event_id == event_id for r in records)
     assert subscription["secret"] not in caplog.text
     assert all(subscription["secret"] not in str(vars(r)) for r in caplog.records)
+
+
+def test_after_a_secret_rotation_the_previous_secret_still_verifies_for_the_overlap(api, receivers):
+    receiver = receivers()
+    subscription = subscribe(api, receiver)
+    old = receiver.secret
+    one = f"/api/v1/subscriptions/{subscription['id']}"
+    rotated = api.post(f"{one}/secret-rotation", token=client(api))
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()["secret"]
+    assert new != old and rotated.json()["previous_secret_valid_until"]
+    assert "secret" not in api.get(one, token=client(api)).json()
+    assert_error(api.post(f"{one}/secret-rotation", token=client(api, "system-b")), 404, "not_found")
+    stage_advanced(api, "p-rotated", 1)  # the receiver still holds the old secret
+    wait_for(lambda: receiver.accepted, timeout=30, message="a delivery verified with the previous secret")
+    receiver.secret = new
+    stage_advanced(api, "p-rotated", 2)
+    wait_for(lambda: len(receiver.accepted) == 2, timeout=30, message="a delivery verified with the new secret")
+    assert receiver.refused == []

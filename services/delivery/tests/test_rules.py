@@ -50,6 +50,16 @@ def test_an_old_timestamp_is_refused_even_with_its_right_signature():
         signing.verify(SECRET, "yesterday", sig, BODY, now=ts)
 
 
+def test_during_a_rotation_both_the_new_and_the_previous_secret_verify():
+    ts = 1_700_000_000
+    headers = signing.headers(["whsec_new", "whsec_old"], ts, BODY)
+    for secret in ("whsec_new", "whsec_old"):
+        signing.verify(secret, headers[signing.TIMESTAMP_HEADER], headers[signing.SIGNATURE_HEADER], BODY, now=ts)
+    with pytest.raises(signing.BadSignature):
+        signing.verify("whsec_other", headers[signing.TIMESTAMP_HEADER], headers[signing.SIGNATURE_HEADER], BODY,
+                       now=ts)
+
+
 def test_one_of_several_signatures_matching_is_enough():
     ts = 1_700_000_000
     both = f"v1={'a' * 64} {signing.signature(SECRET, ts, BODY)}"
