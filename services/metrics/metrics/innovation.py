@@ -5,8 +5,10 @@ Figures are kept per group in documents of one collection (``INNOVATION``): faci
 (each facility's open hours a year, each recorded use with its enterprise, hours and year), incubation per
 region and per carrier kind (the distinct enterprises incubated, those built on a registered achievement).
 Utilization and SMEs served are of one year (China's calendar, by when the use was recorded), as open hours
-are. Values keyed by record id make a redelivered or replayed event change nothing; label sets stay bounded
-(3 kinds x 21 regions, 5 carrier kinds, 21 regions).
+are. Demonstration designations per kind and prefecture: each designation's state (1 in force, 2 revoked; a
+revocation wins whatever order the events are folded in). Values keyed by record id make a redelivered or
+replayed event change nothing; label sets stay bounded (3 kinds x 21 regions, 5 carrier kinds, 21 regions,
+6 designation kinds x 21 regions).
 """
 from decimal import Decimal
 
@@ -16,7 +18,10 @@ INNOVATION = "innovation_figures"
 FACILITY_LISTED = "innovation.facility.listed.v1"
 USE_RECORDED = "innovation.booking.use_recorded.v1"
 ENTERED = "innovation.incubation.entered.v1"
-EVENTS = (FACILITY_LISTED, USE_RECORDED, ENTERED)
+DESIGNATION_GRANTED = "innovation.designation.granted.v1"
+DESIGNATION_ASSESSED = "innovation.designation.assessed.v1"
+EVENTS = (FACILITY_LISTED, USE_RECORDED, ENTERED, DESIGNATION_GRANTED, DESIGNATION_ASSESSED)
+IN_FORCE, REVOKED = 1, 2
 
 
 def updates(event_name, data):
@@ -36,6 +41,10 @@ def updates(event_name, data):
             added["built_on_achievement"] = enterprise
         return [(f"incubation|region|{data['region_code']}", {"$addToSet": added}),
                 (f"incubation|carrier_kind|{data['carrier_kind']}", {"$addToSet": added})]
+    if event_name == DESIGNATION_GRANTED or (event_name == DESIGNATION_ASSESSED and data["outcome"] == "revoked"):
+        state = IN_FORCE if event_name == DESIGNATION_GRANTED else REVOKED
+        return [(f"designation|{data['kind']}|{data['prefecture_code']}",
+                 {"$max": {f"state_of.{data['designation_id']}": state}})]
     return []
 
 
@@ -52,6 +61,13 @@ def facility_figures(doc, year):
     used = sum(Decimal(str(u["hours"])) for u in uses)
     utilization = float(used / open_hours) if open_hours else 0.0
     return kind, region, open_hours, float(used), utilization, len({u["enterprise"] for u in uses})
+
+
+def designation_figures(doc):
+    """(kind, prefecture, designations in force, revoked) of a designation group's document."""
+    _, kind, region = doc["_id"].split("|")
+    states = list((doc.get("state_of") or {}).values())
+    return kind, region, states.count(IN_FORCE), states.count(REVOKED)
 
 
 def incubation_figures(doc):

@@ -1,7 +1,8 @@
 """The innovation figures on /metrics, read from their collection at scrape time (like ``gauges``):
 facilities' open and used hours, utilization and SMEs served per kind and region this year (China's calendar);
 incubated enterprises,
-those built on a registered achievement and the conversion-incubation rate per region and carrier kind."""
+those built on a registered achievement and the conversion-incubation rate per region and carrier kind;
+demonstration designations in force and revoked per kind and prefecture."""
 import logging
 
 from nameko.extensions import DependencyProvider
@@ -43,6 +44,10 @@ class InnovationCollector:
                                   "achievement, per region or carrier kind", labels=group)
         rate = GaugeMetricFamily("ttp_incubation_conversion_rate", "Conversion-incubation rate (科技成果转化孵化率), "
                                  "per region or carrier kind", labels=group)
+        in_force = GaugeMetricFamily("ttp_designations_in_force", "Demonstration designations in force (示范企业, 示范区, "
+                                     "产业化基地, transfer institutions), by kind and prefecture", labels=labels)
+        revoked = GaugeMetricFamily("ttp_designations_revoked", "Demonstration designations revoked at an annual "
+                                    "assessment, by kind and prefecture", labels=labels)
         year = clock.china_date().year
         for doc in docs:
             if doc["_id"].startswith("facility|"):
@@ -51,13 +56,17 @@ class InnovationCollector:
                 used.add_metric([kind, region], hours_used)
                 utilization.add_metric([kind, region], share)
                 smes.add_metric([kind, region], served)
+            elif doc["_id"].startswith("designation|"):
+                kind, region, count, gone = innovation.designation_figures(doc)
+                in_force.add_metric([kind, region], count)
+                revoked.add_metric([kind, region], gone)
             else:
                 scope, key, count, on_achievement, share = innovation.incubation_figures(doc)
                 enterprises.add_metric([scope, key], count)
                 built.add_metric([scope, key], on_achievement)
                 if share is not None:
                     rate.add_metric([scope, key], share)
-        yield from (open_hours, used, utilization, smes, enterprises, built, rate)
+        yield from (open_hours, used, utilization, smes, enterprises, built, rate, in_force, revoked)
 
 
 class InnovationGauges(DependencyProvider):

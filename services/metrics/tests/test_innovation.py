@@ -1,8 +1,9 @@
-"""Shared facilities and the incubation ladder in the metrics service: the fold of innovation events into
+"""Shared facilities, the incubation ladder and demonstration designations in the metrics service: the fold of innovation events into
 figures (unit, on the fake unit of work) and, against the real servers, the gauges they show once the events
 are on Kafka; a redelivered event changes nothing."""
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -69,6 +70,39 @@ def test_the_conversion_incubation_rate_per_region_and_carrier_kind(uow):
     assert innovation.updates("innovation.booking.requested.v1", {}) == []  # requests are not figures
 
 
+def granted(designation_id, kind="demonstration_zone", region="510704"):
+    return {"designation_id": designation_id, "kind": kind, "organization_id": "org-gov", "region_code": region,
+            "prefecture_code": region[:4] + "00", "year": 2025, "application_id": "app-1", "call_id": "call-1",
+            "score": Decimal("81.50"), "designated_at": NOW}
+
+
+def assessed(designation_id, outcome, kind="demonstration_zone", region="510704"):
+    return {"designation_id": designation_id, "kind": kind, "organization_id": "org-gov", "region_code": region,
+            "prefecture_code": region[:4] + "00", "year": 2025, "assessment_year": 2026,
+            "score": 40 if outcome == "revoked" else 80, "keep_score": 60, "outcome": outcome, "assessed_at": NOW}
+
+
+def designation_figures(uow):
+    return {d["_id"]: innovation.designation_figures(d) for d in uow.db[innovation.INNOVATION].find({})
+            if d["_id"].startswith("designation|")}
+
+
+def test_designations_in_force_and_revoked_per_kind_and_prefecture(uow):
+    events = [(innovation.DESIGNATION_GRANTED, granted("d-1")), (innovation.DESIGNATION_GRANTED, granted("d-2")),
+              (innovation.DESIGNATION_GRANTED, granted("d-3", kind="demonstration_enterprise", region="510100")),
+              (innovation.DESIGNATION_ASSESSED, assessed("d-2", "kept")),
+              (innovation.DESIGNATION_ASSESSED, assessed("d-1", "revoked"))]
+    for name, data in events + events:  # a replay adds nothing
+        handlers.project(uow, name, data)
+    assert designation_figures(uow) == {
+        "designation|demonstration_zone|510700": ("demonstration_zone", "510700", 1, 1),
+        "designation|demonstration_enterprise|510100": ("demonstration_enterprise", "510100", 1, 0)}
+    # a revocation folded before its grant (a rebuild reading another order) still counts as revoked
+    handlers.project(uow, innovation.DESIGNATION_ASSESSED, assessed("d-9", "revoked", region="511100"))
+    handlers.project(uow, innovation.DESIGNATION_GRANTED, granted("d-9", region="511100"))
+    assert designation_figures(uow)["designation|demonstration_zone|511100"][2:] == (0, 1)
+
+
 def sample(text, name, **labels):
     """The value of ``name`` with exactly ``labels`` (in any order) in a Prometheus text exposition, or None."""
     for found in re.finditer(rf"^{name}{{([^}}]*)}} (\S+)$", text, re.M):
@@ -100,3 +134,14 @@ def test_the_gauges_show_the_events_on_kafka(api):
     text = wait_for(lambda: (lambda t: t if sample(t, "ttp_facility_smes_served", **labels) == 2 else None)(
         api.get("/metrics").text), message="the second use")
     assert sample(text, "ttp_facility_hours_used", **labels) == 12  # the redelivered 10 hours counted once
+
+
+@pytest.mark.integration
+def test_the_designation_gauges_show_the_events_on_kafka(api):
+    publish_event(api, innovation.DESIGNATION_GRANTED, granted("gd-1", region="513401"), "gd-1")
+    publish_event(api, innovation.DESIGNATION_GRANTED, granted("gd-2", region="513402"), "gd-2")
+    publish_event(api, innovation.DESIGNATION_ASSESSED, assessed("gd-2", "revoked", region="513402"), "gd-2")
+    labels = {"kind": "demonstration_zone", "region": "513400"}
+    text = wait_for(lambda: (lambda t: t if sample(t, "ttp_designations_revoked", **labels) == 1 else None)(
+        api.get("/metrics").text), message="the designation gauges to move")
+    assert sample(text, "ttp_designations_in_force", **labels) == 1
