@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 BATCH = 200
 ERROR_CHARS = 300
 LEASE_SECONDS = 10
+PRUNE_SECONDS = 600
 LEASES = "dispatch_lease"
 
 
@@ -66,6 +67,8 @@ class Dispatcher(DependencyProvider):
         self.timeout = _setting(config, "DELIVERY_TIMEOUT_SECONDS", 10.0)
         self.poll_seconds = _setting(config, "DELIVERY_POLL_SECONDS", 1.0)
         self.secret_overlap_seconds = _setting(config, "DELIVERY_SECRET_OVERLAP_SECONDS", 86400.0)
+        self.retention = dt.timedelta(days=_setting(config, "DELIVERY_RETENTION_DAYS", 30.0))
+        self._pruned_at = 0.0
         self.allow_private = flag(config.get("DELIVERY_ALLOW_PRIVATE_URLS") or "false")
         self.box = sealing.Box.from_setting(setting(config, "DELIVERY_SECRETS_KEY"))
         self.pool = GreenPool(_setting(config, "DELIVERY_CONCURRENCY", 100, int))
@@ -126,12 +129,23 @@ class Dispatcher(DependencyProvider):
             return
         subscriptions = [Subscription._from_son(raw) for raw in db[Subscription._get_collection_name()].find({})]
         metrics.SUBSCRIPTIONS.set(len(subscriptions))
+        self._prune()
         now = dt.datetime.now(dt.timezone.utc)
         for subscription in subscriptions:
             self._refresh_gauges(subscription.id, now)
             if subscription.id not in self._busy:
                 self._busy.add(subscription.id)
                 self.pool.spawn_n(self._drain, subscription)
+
+    def _prune(self):
+        """Forget deliveries made longer ago than ``DELIVERY_RETENTION_DAYS`` (at most once a ``PRUNE_SECONDS``);
+        those not delivered yet, parked ones included, are kept whatever their age."""
+        if time.monotonic() - self._pruned_at < min(PRUNE_SECONDS, self.retention.total_seconds()):
+            return
+        self._pruned_at = time.monotonic()
+        cutoff = dt.datetime.now(dt.timezone.utc) - self.retention
+        self.store.db[Delivery._get_collection_name()].delete_many(
+            {"status": "delivered", "delivered_at": {"$lt": cutoff}})
 
     def _refresh_gauges(self, subscription_id, now):
         for outcome in ("delivered", "failed", "parked"):

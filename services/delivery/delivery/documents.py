@@ -31,7 +31,7 @@ class Delivery(Document):
 
     meta = {"collection": "deliveries",
             "indexes": [{"fields": ["subscription_id", "event_id"], "unique": True},
-                        ("subscription_id", "status", "seq"), ("status", "next_attempt_at")]}
+                        ("subscription_id", "status", "seq"), ("status", "delivered_at")]}
 
     id = StringField(primary_key=True)
     subscription_id = StringField(required=True)

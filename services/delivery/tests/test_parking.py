@@ -1,4 +1,5 @@
-"""Parking after repeated failures, and the redelivery API (a service with few attempts per delivery)."""
+"""Parking after repeated failures, the redelivery API, and forgetting made deliveries (a service with few
+attempts per delivery and a retention of seconds)."""
 import pytest
 
 from ttp_testing import assert_error, metric_sample, service_api_fixture, wait_for
@@ -8,7 +9,7 @@ from .conftest import FAST
 
 pytestmark = pytest.mark.integration
 
-api = service_api_fixture("delivery", DELIVERY_MAX_ATTEMPTS=3, **FAST)
+api = service_api_fixture("delivery", DELIVERY_MAX_ATTEMPTS=3, DELIVERY_RETENTION_DAYS=3 / 86400, **FAST)
 
 
 def test_a_delivery_is_parked_after_its_attempts_and_redelivered_in_order_on_request(api, receivers):
@@ -37,3 +38,5 @@ def test_a_delivery_is_parked_after_its_attempts_and_redelivered_in_order_on_req
     wait_for(lambda: len(receiver.accepted) == 2, timeout=30, message="both events after the redelivery")
     assert stages_by_project(receiver) == {"p-parked": ["step-1", "step-2"]}
     assert parked() == []
+    # made deliveries are forgotten after DELIVERY_RETENTION_DAYS (3 s here); the parked one was kept meanwhile
+    wait_for(lambda: api.db["deliveries"].count_documents({}) == 0, timeout=20, message="delivered rows pruned")
