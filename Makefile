@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := registry transactions finance talent metrics identity innovation delivery portal
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-idle bench-load bench-e2e bench-identity soak docs docs-check dashboards demo rebuild-metrics token replay clean distclean
+.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-idle bench-load bench-e2e bench-identity soak fuzz docs docs-check dashboards demo rebuild-metrics token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench-load   HTTP p50/p95/p99 and req/s under wrk, memory per service (private servers)"
 	@echo "make bench-e2e    events/s from HTTP writes to the metrics projection (private servers)"
 	@echo "make soak     10-minute steady load over the five services (SOAK_SECONDS=...); errors and RSS verdict"
+	@echo "make fuzz     deep fuzzing: every caller's token, FUZZ_EXAMPLES (50) per operation, stateful runs (long)"
 	@echo "make demo     drive a scenario through all five running services (after make up; idempotent)"
 	@echo "make rebuild-metrics  wipe the metrics projections and replay the topics (stop metrics first)"
 	@echo "make dashboards  regenerate deploy/grafana dashboards from code"
@@ -179,6 +180,13 @@ bench-e2e: install
 	$(BIN)/python bench/bench_e2e.py
 
 SOAK_SECONDS ?= 600
+FUZZ_EXAMPLES ?= 50
 soak: install
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_soak.py --seconds $(SOAK_SECONDS)
+
+# Deep fuzzing on demand (CI keeps its short run): every operation of every service with the token of every kind
+# of caller, FUZZ_EXAMPLES examples each, and stateful runs that create records and drive them through their states.
+fuzz: install
+	$(BIN)/ttp-stack infra-up
+	FUZZ_DEEP=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/security/test_fuzz.py
