@@ -93,6 +93,13 @@ NOTIFICATION_TEXTS = {
     "contract_submitted": "一份{contract_type}合同（合同金额 {contract_amount}，卖方 {seller_organization_id}）已{resubmitted}"
                           "提交{region}认定登记，应自受理起 30 日内办理。",
 }
+# Why the transactions API refused a bid (its stable codes), as the portal's bid form says it beside the amount
+BID_REFUSALS = {
+    "bid_too_low": "出价低于当前最低可出价", "auction_closed": "本场拍卖已结束，不能再出价",
+    "auction_ended": "竞价时间已过，不能再出价", "auction_not_started": "竞价尚未开始",
+    "own_auction": "本单位是拍卖成果的卖方或完成单位，不能参与竞价", "forbidden": "只有机构经办人可以代表本单位出价",
+    "validation_failed": "请填写正确的金额（元，大于零，最多两位小数）",
+}
 NOTIFICATION_RESUBMITTED = "重新"
 NOTIFICATION_TEXT_DEFAULTS = {"no_reasons": "未说明"}
 

@@ -34,3 +34,7 @@ EMAILS_FAILED = Counter("ttp_portal_emails_failed_total",
 for _stage in ("smtp", "recipients"):
     for _outcome in ("retried", "given_up"):
         EMAILS_FAILED.labels(_stage, _outcome)
+
+# the market: bids posted from an auction's page, by outcome (accepted, or the API's refusal code)
+BIDS = Counter("ttp_portal_bids_total", "Bids posted from an auction's page, by outcome (accepted or the "
+                                        "transactions API's refusal code)", ["outcome"])

@@ -16,6 +16,7 @@ from ttp_testing.services import identity_signer
 
 ORG = "dev-demo-organization"  # the dev institution user's organization (identity's dev-accounts.yaml)
 SERVICES = ("registry", "transactions", "metrics")
+ACCOUNTS = Path(__file__).with_name("portal-accounts.yaml")  # the development accounts and a second institution
 
 
 class Stack:
@@ -65,7 +66,7 @@ class Stack:
 @contextlib.contextmanager
 def platform():
     scratch = Path(tempfile.mkdtemp(prefix="ttp-portal-test-"))
-    identity_env = {"LOG_LEVEL": "WARNING", "IDENTITY_SEED_FILE": "fixtures/dev-accounts.yaml",
+    identity_env = {"LOG_LEVEL": "WARNING", "IDENTITY_SEED_FILE": str(ACCOUNTS),
                     "IDENTITY_KEY_DIR": str(scratch / "keys"), "IDENTITY_CREDENTIALS_FILE": str(scratch / "dev-credentials.json"),
                     "IDENTITY_ISSUER": "", "IDENTITY_KEY_ACTIVATION_SECONDS": "0",
                     "IDENTITY_ADDRESS_FAILURES_PER_MINUTE": "1000"}
@@ -89,11 +90,12 @@ def achievement(title, **overrides):
             "funding": {"fiscal": False}, "patents": [], **overrides}
 
 
-def publish(stack, title, **overrides):
-    """An achievement drafted by the dev organization, submitted, registered and published by Chengdu's reviewer
-    (tokens signed by the identity service, which the registry trusts); returns its id once it is public."""
+def publish(stack, title, org=ORG, **overrides):
+    """An achievement drafted by ``org`` (the dev organization), submitted, registered and published by Chengdu's
+    reviewer (tokens signed by the identity service, which the registry trusts); returns its id once it is public."""
     registry = stack.urls["registry"]
-    owner, reviewer = stack.token("institution", org=ORG), stack.token("reviewer", region="510100")
+    owner, reviewer = stack.token("institution", org=org), stack.token("reviewer", region="510100")
+    overrides.setdefault("organization_ids", [org])
 
     def post(path, body, token):
         response = requests.post(registry + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10)

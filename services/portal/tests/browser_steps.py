@@ -138,38 +138,57 @@ def visit(browser, portal, state_file, path):
     return result
 
 
-def watch_auction(browser, portal, auction_id, bids):
-    """An auction's page left open while others bid (``bids``: [{url, token, amount}], placed from here over the
-    API one after another): the price and the count of bids must change on the page without a reload."""
-    import requests
+def _wait_text(page, selector, text, what):
+    """Polled from here: the page's CSP forbids the string evaluation ``wait_for_function`` uses."""
+    for _ in range(60):
+        if page.inner_text(selector) == text:
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{what}: {selector} is {page.inner_text(selector)!r}, not {text!r}")
 
-    context = browser.new_context()
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text))
-    page.goto(f"{portal}/auctions/{auction_id}")
-    page.evaluate("window.__not_reloaded = true")
-    page.wait_for_timeout(2500)  # the page's own timers run
-    seen = [{"price": page.inner_text("#auction-price"), "bids": page.inner_text("#auction-bids"),
-             "left": page.inner_text("#auction-left")}]
-    for number, bid in enumerate(bids, start=1):
-        placed = requests.post(bid["url"], json={"amount": bid["amount"]}, timeout=10,
-                               headers={"Authorization": f"Bearer {bid['token']}"})
-        assert placed.status_code in (200, 201), placed.text
-        for _ in range(60):  # polled from here: the page's CSP forbids the string evaluation wait_for_function uses
-            if page.inner_text("#auction-bids") == str(number):
-                break
-            page.wait_for_timeout(250)
-        else:
-            live = requests.get(f"{portal}/auctions/{auction_id}/live", timeout=10)
-            raise AssertionError(f"bid {number} not shown: {page.inner_text('main')[:500]}; script: {errors}; "
-                                 f"live: {live.status_code} {live.text[:300]}") from None
-        seen.append({"price": page.inner_text("#auction-price"), "bids": page.inner_text("#auction-bids"),
-                     "left": page.inner_text("#auction-left")})
-    not_reloaded = page.evaluate("window.__not_reloaded === true")
-    context.close()
-    return {"seen": seen, "not_reloaded": not_reloaded}
+
+def bid_in_turn(browser, portal, auction_id, first_state, second_state, first_amount, second_amount, too_low):
+    """Two institutions' clerks on one auction's page, each in a browser of their own: the first bids the prefilled
+    minimum with the form, the second's page shows it without a reload (price, count, its own prefilled minimum)
+    and the second bids ``second_amount``; the first's page shows that without a reload; then the first bids
+    ``too_low``: the refusal beside the amount, what was typed kept. At phone width, with the keyboard only."""
+    contexts = [browser.new_context(storage_state=state, viewport={"width": 375, "height": 800})
+                for state in (first_state, second_state)]
+    first, second = [context.new_page() for context in contexts]
+    for page in (first, second):
+        page.goto(f"{portal}/auctions/{auction_id}")
+    seen = {"prefilled": first.get_by_label("出价金额（元）").input_value(),
+            "wider_than_screen": first.evaluate("document.documentElement.scrollWidth") > 375}
+    second.evaluate("window.__not_reloaded = true")
+    amount = first.get_by_label("出价金额（元）")
+    amount.fill(first_amount)
+    amount.press("Enter")  # the form is sent from the keyboard
+    first.wait_for_url(f"{portal}/auctions/{auction_id}")
+    seen["first_after"] = {"price": first.inner_text("#auction-price"), "bids": first.inner_text("#auction-bids")}
+    first.evaluate("window.__not_reloaded = true")
+
+    _wait_text(second, "#auction-bids", "1", "the first bid on the second's page")
+    seen["second_sees"] = {"price": second.inner_text("#auction-price"),
+                           "prefilled": second.get_by_label("出价金额（元）").input_value(),
+                           "minimum": second.inner_text("#bid-minimum"),
+                           "not_reloaded": second.evaluate("window.__not_reloaded === true")}
+    second.get_by_label("出价金额（元）").fill(second_amount)
+    second.get_by_role("button", name="出价", exact=True).click()
+    second.wait_for_url(f"{portal}/auctions/{auction_id}")
+    seen["second_after"] = {"price": second.inner_text("#auction-price"), "bids": second.inner_text("#auction-bids")}
+
+    _wait_text(first, "#auction-bids", "2", "the second bid on the first's page")
+    seen["first_sees"] = {"price": first.inner_text("#auction-price"), "left": first.inner_text("#auction-left"),
+                          "not_reloaded": first.evaluate("window.__not_reloaded === true")}
+    first.get_by_label("出价金额（元）").fill(too_low)
+    first.get_by_role("button", name="出价", exact=True).click()
+    first.wait_for_selector("#e-amount")
+    seen["refused"] = {"error": first.inner_text("#e-amount"), "kept": first.get_by_label("出价金额（元）").input_value(),
+                       "invalid": first.get_by_label("出价金额（元）").get_attribute("aria-invalid"),
+                       "price": first.inner_text("#auction-price"), "bids": first.inner_text("#auction-bids")}
+    for context in contexts:
+        context.close()
+    return seen
 
 
 def review_return(browser, portal, state_file, title, reason):

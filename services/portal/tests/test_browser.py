@@ -15,6 +15,8 @@ import requests
 from ttp_testing import nameko_run
 from ttp_testing.browser import run_steps
 
+from portal.sessions import key_id
+
 from _portal import ORG, SERVICES, achievement, platform, publish
 
 pytestmark = pytest.mark.integration
@@ -179,9 +181,11 @@ def test_an_institution_user_drafts_with_a_wrong_field_fixes_it_and_submits_and_
                         ).json()["status"] == "draft"
 
 
-def test_an_open_auctions_page_shows_each_new_bid_and_its_price_without_a_reload(stack):
-    achievement_id = publish(stack, "攀西钒钛磁铁矿高效利用技术", keywords=["钒钛", "冶金"])
-    transactions, seller = stack.urls["transactions"], stack.token("institution", org=ORG)
+def test_two_institutions_bid_in_turn_from_the_auctions_page_each_sees_the_others_bid_live_and_a_low_bid_is_refused(
+        stack, tmp_path):
+    seller_org = "org-auction-seller"
+    achievement_id = publish(stack, "攀西钒钛磁铁矿高效利用技术", org=seller_org, keywords=["钒钛", "冶金"])
+    transactions, seller = stack.urls["transactions"], stack.token("institution", org=seller_org)
 
     def post(path, body, token):
         return requests.post(transactions + path, json=body, timeout=10, headers={"Authorization": f"Bearer {token}"})
@@ -200,13 +204,35 @@ def test_an_open_auctions_page_shows_each_new_bid_and_its_price_without_a_reload
     auction = post("/api/v1/auctions", {"listing_id": listing["id"], "start_price": "100000", "increment": "10000",
                                         "ends_at": ends}, seller)
     assert auction.status_code == 201, auction.text
-    bid_url = f"{transactions}/api/v1/auctions/{auction.json()['id']}/bids"
-    bids = [{"url": bid_url, "token": stack.token("institution", org="org-bidder-a"), "amount": "110000"},
-            {"url": bid_url, "token": stack.token("institution", org="org-bidder-b"), "amount": "130000"}]
-    watched = run_steps(STEPS, "watch_auction", portal=stack.portal_url, auction_id=auction.json()["id"], bids=bids)
-    prices = [seen["price"] for seen in watched["seen"]]
-    assert prices == ["¥100,000.00", "¥110,000.00", "¥130,000.00"] and watched["not_reloaded"]
-    assert "小时" in watched["seen"][-1]["left"]  # about two hours left, counting down
+    auction_id = auction.json()["id"]
+    _, _, first = signed_in(stack, tmp_path)  # dev-demo-organization's clerk
+    _, _, second = signed_in(stack, tmp_path, "dev-bidder")  # org-bidder-b's
+    seen = run_steps(STEPS, "bid_in_turn", portal=stack.portal_url, auction_id=auction_id, first_state=str(first),
+                     second_state=str(second), first_amount="100000.00", second_amount="130000", too_low="135000")
+    assert seen["prefilled"] == "100000.00" and not seen["wider_than_screen"]  # the start price, nothing bid yet
+    assert seen["first_after"] == {"price": "¥100,000.00", "bids": "1"}
+    assert seen["second_sees"] == {"price": "¥100,000.00", "prefilled": "110000.00",
+                                   "minimum": "当前最低可出价 ¥110,000.00", "not_reloaded": True}
+    assert seen["second_after"] == {"price": "¥130,000.00", "bids": "2"}
+    assert seen["first_sees"]["price"] == "¥130,000.00" and seen["first_sees"]["not_reloaded"]
+    assert "小时" in seen["first_sees"]["left"]  # about two hours left, counting down
+    assert seen["refused"] == {"error": "出价低于当前最低可出价（最低 ¥140,000.00）", "kept": "135000", "invalid": "true",
+                               "price": "¥130,000.00", "bids": "2"}
+    bids = requests.get(f"{transactions}/api/v1/auctions/{auction_id}/bids", timeout=10).json()["items"]
+    assert [(b["amount"], b["bidder_organization_id"]) for b in bids] == [("100000.00", ORG),
+                                                                           ("130000.00", "org-bidder-b")]
+    # an amount that is no amount: the API's 400, said beside the field with what was typed
+    cookies = cookie_of(first)
+    csrf = stack.portal_db["sessions"].find_one({"_id": key_id(cookies[COOKIE])})["csrf_token"]
+    wrong = requests.post(f"{stack.portal_url}/auctions/{auction_id}/bids", timeout=10, allow_redirects=False,
+                          data={"csrf_token": csrf, "amount": "abc"}, cookies=cookies)
+    assert wrong.status_code == 400 and "请填写正确的金额" in wrong.text and 'value="abc"' in wrong.text
+    anonymous = requests.post(f"{stack.portal_url}/auctions/{auction_id}/bids", data={"amount": "200000"},
+                              allow_redirects=False, timeout=10)
+    assert anonymous.status_code == 303 and anonymous.headers["Location"] == f"/auth/login?next=/auctions/{auction_id}"
+    exposed = requests.get(f"{stack.portal_url}/metrics", timeout=10).text
+    assert 'ttp_portal_bids_total{outcome="accepted"} 2.0' in exposed
+    assert 'ttp_portal_bids_total{outcome="bid_too_low"} 1.0' in exposed
 
 
 # -- reviewers' and registrars' queues ---------------------------------------------------------------------------

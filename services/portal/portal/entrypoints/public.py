@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from ttp_common import labels
 from ttp_common.web import dumps, http
 
+from .. import bidding
 from .common import page
 
 PAGE_SIZE = 20
@@ -101,11 +102,19 @@ class PublicEntrypoints:
     @http("GET", "/auctions/<string:auction_id>")
     @page("auction")
     def auction(self, request, auction_id):
+        return self.auction_page(request, auction_id)
+
+    def auction_page(self, request, auction_id, typed=None, error=None, status=200):
+        """The auction's page; for a signed-in institution user its bid form, prefilled with the minimum next bid
+        or with what was ``typed`` beside the API's refusal ``error``."""
         found = self.part(request, "transactions", f"/api/v1/auctions/{quote(auction_id, safe='')}")
         if found.error is not None:
             return self.render(request, "message.html", status=404, title="未找到", text="没有这场拍卖。")
         bids = self.part(request, "transactions", f"/api/v1/auctions/{quote(auction_id, safe='')}/bids")
-        return self.render(request, "auction.html", title="竞价拍卖", auction_id=auction_id, found=found, bids=bids)
+        minimum = bidding.minimum_bid(found.data) if found.data else ""
+        return self.render(request, "auction.html", status=status, title="竞价拍卖", auction_id=auction_id,
+                           found=found, bids=bids, minimum=minimum, typed=minimum if typed is None else typed,
+                           bid_error=bidding.bid_error(error, minimum) if error is not None else None)
 
     @http("GET", "/auctions/<string:auction_id>/live")
     @page("auction_live")
@@ -121,7 +130,8 @@ class PublicEntrypoints:
             body, status = {"available": True, "status": a.get("status"),
                             "status_label": labels.label("states.auction", a.get("status")),
                             "current_price": a.get("current_price"), "bids": a.get("bids"),
-                            "ends_at": a.get("ends_at"), "leader_organization_id": a.get("leader_organization_id")}, 200
+                            "ends_at": a.get("ends_at"), "leader_organization_id": a.get("leader_organization_id"),
+                            "minimum_bid": bidding.minimum_bid(a)}, 200
         return Response(dumps(body), status=status, content_type="application/json",
                         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 

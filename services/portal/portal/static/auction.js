@@ -16,6 +16,17 @@
     return d ? d + "天" + h + "小时" + m + "分" : (h ? h + "小时" + m + "分" + sec + "秒" : m + "分" + sec + "秒");
   }
   function set(idName, text) { var el = document.getElementById(idName); if (el && el.textContent !== text) { el.textContent = text; } }
+  // the bid form's minimum follows the price; the amount too, unless the person has typed one of their own
+  var amount = document.getElementById("f-amount");
+  var floor = document.getElementById("bid-minimum-amount");
+  function bidFloor(minimum) {
+    if (!floor || !minimum || floor.getAttribute("data-amount") === minimum) { return; }
+    if (amount && amount.value === floor.getAttribute("data-amount") && document.activeElement !== amount) {
+      amount.value = minimum;
+    }
+    floor.setAttribute("data-amount", minimum);
+    floor.textContent = yuan(minimum);
+  }
   function poll() {
     if (!open) { return; }
     fetch("/auctions/" + encodeURIComponent(id) + "/live", { headers: { Accept: "application/json" } })
@@ -25,6 +36,7 @@
         set("auction-status", a.status_label);
         if (a.current_price) { set("auction-price", yuan(a.current_price)); }
         set("auction-bids", String(a.bids));
+        bidFloor(a.minimum_bid);
         endsAt = Date.parse(a.ends_at);
         open = a.status === "open";
       })
