@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := registry transactions finance talent metrics identity innovation delivery portal
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-durability bench-idle bench-load bench-e2e bench-identity soak fuzz docs docs-check dashboards demo rebuild-metrics token replay clean distclean
+.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-rebuild bench-durability bench-idle bench-load bench-e2e bench-identity soak fuzz docs docs-check dashboards demo rebuild-metrics token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -16,6 +16,7 @@ help:
 	@echo "make docs     freeze changed schemas as new revisions, regenerate docs/asyncapi.yaml"
 	@echo "make bench    every benchmark below in one go (backbone, services at 10k, load, end to end), with baselines"
 	@echo "make bench-backbone | bench-registry | bench-transactions | bench-finance | bench-metrics   one benchmark each"
+	@echo "make bench-rebuild  make rebuild-metrics over 100,000 events (private SecantusDB) beside a raw consume"
 	@echo "make bench-durability  what --sync-on-commit (the development database's default) costs in commits/s"
 	@echo "make bench-idle   CPU of each idle service and the broker beside a bare nameko process (private servers)"
 	@echo "make bench-load   HTTP p50/p95/p99 and req/s under wrk, memory per service (private servers)"
@@ -138,6 +139,7 @@ distclean: clean
 bench: bench-backbone bench-durability bench-transactions bench-metrics bench-idle bench-load bench-e2e
 	$(BIN)/python bench/bench_registry.py --achievements 10000 --queries 20
 	$(BIN)/python bench/bench_finance.py --projects 10000 --queries 10
+	$(BIN)/python bench/bench_rebuild.py --events 10000
 
 bench-backbone: install
 	$(BIN)/ttp-stack infra-up
@@ -154,6 +156,11 @@ bench-transactions: install
 bench-finance: install
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_finance.py
+
+# The rebuild writes into a private SecantusDB; the events go through the shared broker under a prefix of their own.
+bench-rebuild: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python bench/bench_rebuild.py
 
 # Private SecantusDB servers of its own: no shared server needed.
 bench-durability: install

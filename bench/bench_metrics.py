@@ -1,87 +1,34 @@
 """Metrics projection benchmark against the real local servers; prints figures, asserts nothing.
 
-    .venv/bin/python bench/bench_metrics.py [--events N] [--samples M]
+    .venv/bin/python bench/bench_metrics.py [--events N] [--samples M] [--rate R --seconds S]
 
 Each figure comes with a baseline measured in the same run (these machines are shared and noisy):
   1. projection throughput: the metrics service (consumer entrypoint → transaction with dedup mark →
      read models) working off a backlog of N valid events, vs. a raw kafka-python consume of the
      same N records (and vs. the same consume plus CloudEvents/Avro decoding);
   2. end-to-end freshness: one event produced → its effect visible in the service's Prometheus
-     gauge (GET /metrics), vs. a raw produce → consume round trip on an assigned consumer.
+     gauge (GET /metrics), vs. a raw produce → consume round trip on an assigned consumer;
+  3. the same under a steady stream (``--rate`` events/s for ``--seconds``; goal: p99 ≤ 200 ms at 50/s).
+The projection consumes in batches (``CONSUMER_BATCH_MAX_RECORDS``, ``CONSUMER_BATCH_MAX_WAIT_MS``).
 """
 import eventlet
 
 eventlet.monkey_patch()
 
 import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-from decimal import Decimal  # noqa: E402
 
 import requests  # noqa: E402
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
+from kafka import KafkaConsumer, TopicPartition  # noqa: E402
 
-from ttp_common import envelope, kafka  # noqa: E402
-from ttp_common.events import codec  # noqa: E402
-from ttp_testing import BOOTSTRAP, event_message, metric_sample, running_service, unique, wait_for  # noqa: E402
+from ttp_common import kafka  # noqa: E402
+from ttp_testing import BOOTSTRAP, metric_sample, running_service, unique, wait_for  # noqa: E402
 
-REGIONS = ["510100", "510700", "511300", "510600", "513400"]
-TYPES = ["development", "transfer", "licence", "consulting", "service"]
-AT = dt.datetime(2019, 6, 1, tzinfo=dt.timezone.utc)
-
-
-def event(i, prefix):
-    """One of three kinds of events, round robin: a contract, an approval, an accreditation."""
-    kind = i % 3
-    if kind == 0:
-        name, subject, data = "transactions.contract.registered.v1", f"c{i}", {
-            "contract_id": f"c{i}", "registration_number": f"51010020190{i:05d}", "contract_type": TYPES[i % 5],
-            "contract_amount": Decimal("1000.00"), "technology_transaction_amount": Decimal("800.50"),
-            "seller_organization_id": "o", "region_code": REGIONS[i % 5], "registered_at": AT,
-            "programme": i % 15 + 1}
-    elif kind == 1:
-        name, subject, data = "finance.transformation_project.approved.v1", f"p{i}", {
-            "project_id": f"p{i}", "title": "项目", "category": "major" if i % 2 else "promoted",
-            "programme": i % 15 + 1, "region_code": REGIONS[i % 5], "organization_id": "o",
-            "responsible_department": "科技厅", "budget": Decimal("1.00"), "approved_at": AT}
-    else:
-        name, subject, data = "registry.organization.accredited.v1", f"o{i}", {
-            "organization_id": f"o{i}", "region_code": REGIONS[i % 5], "accredited_at": AT}
-    return event_message(prefix, name, data, subject, source="/ttp/bench")
-
-
-def produce(messages):
-    producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, api_version=kafka.API_VERSION, acks="all", linger_ms=5)
-    for i, m in enumerate(messages):
-        producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
-        if i % 500 == 0:
-            eventlet.sleep(0)
-    producer.flush(60)
-    producer.close(5)
-
-
-def raw_consume(topics, n, decode=False):
-    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, api_version=kafka.API_VERSION, enable_auto_commit=False,
-                             fetch_max_wait_ms=10, max_poll_records=1000, fetch_max_bytes=52428800,
-                             receive_message_max_bytes=52428800 + 1024)
-    tps = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
-    consumer.assign(tps)
-    consumer.seek_to_beginning(*tps)
-    seen, started = 0, time.perf_counter()
-    while seen < n:
-        for records in consumer.poll(timeout_ms=100).values():
-            for r in records:
-                if decode:
-                    envelope.parse_message(codec(), r.topic, r.partition, r.offset, r.key, r.value, r.headers)
-                seen += 1
-    elapsed = time.perf_counter() - started
-    consumer.close()
-    return n / elapsed
-
+from bench_events import event, produce, raw_consume  # noqa: E402
 
 def applied(api):
     return requests.get(f"{api.url}/api/v1/pipeline", timeout=10).json()["events_applied"]
@@ -112,6 +59,44 @@ def freshness(api, prefix, samples):
     return latencies
 
 
+def freshness_at_rate(api, prefix, rate, seconds):
+    """Contracts produced at ``rate`` per second for ``seconds``, all with one key (one partition, so applied in
+    order) while GET /metrics is read as fast as it answers. The i-th contract's latency runs from its send to the
+    end of the first read showing the gauge at its value before + i + 1; so it includes up to one read's duration
+    (the median read is returned too)."""
+    n = int(rate * seconds)
+    base = gauge(api)
+    messages = [event(3 * (20_000_000 + i), prefix, subject="bench-freshness") for i in range(n)]
+    producer = kafka.producer(BOOTSTRAP)
+    sent = [None] * n
+
+    def send_all():
+        start = time.perf_counter()
+        for i, m in enumerate(messages):
+            eventlet.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            sent[i] = time.perf_counter()
+            producer.send(m.topic, key=m.key, value=m.value, headers=m.headers)
+            producer.flush(10)  # each on its own, as events come at this rate
+    sender = eventlet.spawn(send_all)
+    reads, deadline = [], time.perf_counter() + seconds + 120
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        value = gauge(api)
+        reads.append((started, time.perf_counter(), value))
+        if value >= base + n:
+            break
+        eventlet.sleep(0.001)
+    sender.wait()
+    latencies, r = [], 0
+    for i in range(n):
+        while r < len(reads) and reads[r][2] < base + i + 1:
+            r += 1
+        if r == len(reads):
+            break  # not shown before the deadline
+        latencies.append(reads[r][1] - sent[i])
+    return latencies, n, statistics.median(end - start for start, end, _ in reads)
+
+
 def raw_round_trip(samples):
     topic = unique("bench-rt-")
     kafka.ensure_topics(BOOTSTRAP, [topic], 1)
@@ -140,15 +125,17 @@ def ms(seconds):
     return f"{seconds * 1000:.1f} ms"
 
 
-def summary(latencies):
+def summary(latencies, q=0.95):
     ordered = sorted(latencies)
-    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+    return statistics.median(ordered), ordered[int(q * (len(ordered) - 1))]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--rate", type=float, default=50.0, help="events/s of the freshness-under-load run")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the freshness-under-load run")
     args = parser.parse_args()
     n = args.events - args.events % 3
     print(f"machine: {platform.node()} ({os.cpu_count()} cores), python {platform.python_version()}; "
@@ -170,6 +157,7 @@ def main():
         wait_for(lambda: applied(api) >= n, timeout=1800, interval=0.05, message="the backlog to be projected")
         projected = (n - first) / (time.perf_counter() - started)
         fresh = freshness(api, prefix, args.samples)
+        loaded, sent, read_ms = freshness_at_rate(api, prefix, args.rate, args.seconds)
     rt = raw_round_trip(args.samples)
 
     print("\n1. projection throughput (backlog of events, after the consumer group joined)")
@@ -181,6 +169,11 @@ def main():
     print("\n2. freshness: produce → gauge changed on GET /metrics")
     print(f"   metrics service            : median {ms(fm)}, p95 {ms(fp)}")
     print(f"   raw produce → consume      : median {ms(rm)}, p95 {ms(rp)}   (service = {fm / rm:.1f} x raw, median)")
+    lm, lp99 = summary(loaded, 0.99)
+    print(f"\n3. freshness at {args.rate:.0f} events/s for {args.seconds:.0f} s (one key): produce → gauge shows it")
+    print(f"   metrics service            : median {ms(lm)}, p99 {ms(lp99)}, max {ms(max(loaded))} "
+          f"({len(loaded)} of {sent} shown; one GET /metrics takes {ms(read_ms)}, median, and is included)")
+    print(f"   raw produce → consume      : p99 {ms(summary(rt, 0.99)[1])} (section 2's round trips)")
 
 
 if __name__ == "__main__":
