@@ -141,6 +141,10 @@ bench: bench-backbone bench-durability bench-transactions bench-metrics bench-id
 	$(BIN)/python bench/bench_finance.py --projects 10000 --queries 10
 	$(BIN)/python bench/bench_rebuild.py --events 10000
 
+bench-delivery: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python bench/bench_delivery.py
+
 bench-backbone: install
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_backbone.py

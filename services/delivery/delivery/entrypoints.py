@@ -95,7 +95,10 @@ class SubscriptionEntrypoints:
 class FanOutEntrypoints:
     @consume(*PUBLIC_EVENTS)
     def on_event(self, event):
-        """Every public event: a delivery for each subscription it matches (once per event, ``dedup``)."""
+        """Every public event: a delivery for each subscription it matches (once per event, ``dedup``). Most events
+        match no subscription: those are passed by with one read, no transaction (nothing to apply twice)."""
+        if not handlers.matching(self.store, event):
+            return
         matched = self.store.transact(handlers.fan_out, event, dedup=event)
         if matched and matched is not DUPLICATE:
             FANNED_OUT.labels(event.event_name).inc(len(matched))

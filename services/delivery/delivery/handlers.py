@@ -11,10 +11,15 @@ from . import filters, messages, sealing, subscriptions
 from .documents import Delivery, Subscription
 
 
+def matching(repo, event):
+    """The subscriptions ``event`` goes to."""
+    return [s for s in repo.find(Subscription, {"event_types": event.event_name})
+            if filters.matches(s.event_types, s.regions, s.organizations, event.event_name, event.data)]
+
+
 def fan_out(uow, event):
-    """One pending delivery of ``event`` for each subscription it matches; the names of the subscriptions."""
-    matched = [s for s in uow.find(Subscription, {"event_types": event.event_name})
-               if filters.matches(s.event_types, s.regions, s.organizations, event.event_name, event.data)]
+    """One pending delivery of ``event`` for each subscription it matches; the ids of the subscriptions."""
+    matched = matching(uow, event)
     if not matched:
         return []
     attributes, data = messages.attributes_of(event), web.dumps(event.data)
