@@ -100,6 +100,14 @@ BID_REFUSALS = {
     "own_auction": "本单位是拍卖成果的卖方或完成单位，不能参与竞价", "forbidden": "只有机构经办人可以代表本单位出价",
     "validation_failed": "请填写正确的金额（元，大于零，最多两位小数）",
 }
+# The technology contract form (技术合同认定登记, the JJ-001 fields the transactions API takes), as the portal labels it
+CONTRACT_FORM = {
+    "contract_type": "合同类型", "title": "合同名称", "contract_amount": "合同金额（元）",
+    "technology_transaction_amount": "技术交易额（元，不超过合同金额）", "seller_organization_id": "卖方机构编号",
+    "buyer_organization_id": "买方机构编号（平台上的机构）", "buyer_name": "买方名称（不在平台上的买方）",
+    "region_code": "登记地（卖方所在地区）", "listing_id": "来自挂牌项目（编号）", "auction_id": "来自竞价拍卖（编号）",
+    "achievement_id": "涉及的科技成果（编号）",
+}
 NOTIFICATION_RESUBMITTED = "重新"
 NOTIFICATION_TEXT_DEFAULTS = {"no_reasons": "未说明"}
 

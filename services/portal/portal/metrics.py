@@ -38,3 +38,6 @@ for _stage in ("smtp", "recipients"):
 # the market: bids posted from an auction's page, by outcome (accepted, or the API's refusal code)
 BIDS = Counter("ttp_portal_bids_total", "Bids posted from an auction's page, by outcome (accepted or the "
                                         "transactions API's refusal code)", ["outcome"])
+CONTRACT_FILINGS = Counter("ttp_portal_contract_filings_total",
+                           "Technology contracts filed, resubmitted and certificates downloaded from the portal, by "
+                           "action and outcome (done, or refused by the transactions API)", ["action", "outcome"])

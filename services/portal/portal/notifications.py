@@ -118,13 +118,15 @@ def messages_of(event_name, data, lead=None):
     if event_name == CONTRACT_REGISTERED:
         if data.get("imported"):  # a contract of the history import: registered years ago, nobody to tell
             return []
-        return [_message("contract_registered", data["seller_organization_id"], None, data["contract_id"],
+        link = f"/my/contracts#contract-{data['contract_id']}"
+        return [_message("contract_registered", data["seller_organization_id"], link, data["contract_id"],
                          contract_type=labels.label("contract_types", data.get("contract_type")), region=region,
                          registration_number=data.get("registration_number", ""),
                          contract_amount=yuan(data.get("contract_amount")),
                          technology_transaction_amount=yuan(data.get("technology_transaction_amount")))]
     if event_name == CONTRACT_RETURNED:
-        return [_message("contract_returned", data["seller_organization_id"], None, data["contract_id"],
+        return [_message("contract_returned", data["seller_organization_id"],
+                         f"/my/contracts/{data['contract_id']}/edit", data["contract_id"],
                          contract_id=data["contract_id"], region=region, reasons=_reasons(data.get("reasons")))]
     if event_name == BID_ACCEPTED:
         outbid = outbid_organization(lead, data)

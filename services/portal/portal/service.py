@@ -8,7 +8,7 @@ from .dependencies import Runtime
 from .documents import DOCUMENTS
 from .entrypoints.auth import AuthEntrypoints
 from .entrypoints.common import PortalHelpers
-from .entrypoints.market import MarketEntrypoints
+from .entrypoints.market import ContractEntrypoints, MarketEntrypoints
 from .entrypoints.notifications import NotificationEntrypoints
 from .entrypoints.public import PublicEntrypoints
 from .entrypoints.review import ReviewEntrypoints
@@ -16,8 +16,8 @@ from .entrypoints.staff import StaffEntrypoints
 from .entrypoints.static import StaticEntrypoints
 
 
-class PortalService(PublicEntrypoints, StaffEntrypoints, MarketEntrypoints, ReviewEntrypoints, NotificationEntrypoints,
-                    AuthEntrypoints, StaticEntrypoints, PortalHelpers, PlatformService):
+class PortalService(PublicEntrypoints, StaffEntrypoints, MarketEntrypoints, ContractEntrypoints, ReviewEntrypoints,
+                    NotificationEntrypoints, AuthEntrypoints, StaticEntrypoints, PortalHelpers, PlatformService):
     name = "portal"
     api_title = "TTP portal"
     api_description = ("Server-rendered pages in Chinese over the platform's services (text/html), signed in through "

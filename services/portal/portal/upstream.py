@@ -36,8 +36,9 @@ class Services:
         self.urls, self.timeout = urls, timeout
         self.http = requests.Session()
 
-    def call(self, service, method, path, token=None, params=None, json=None):
-        headers = {"Accept": "application/json"}
+    def call(self, service, method, path, token=None, params=None, json=None, raw=False):
+        """The service's JSON answer, or with ``raw`` the response itself (a file such as a certificate's PDF)."""
+        headers = {"Accept": "*/*" if raw else "application/json"}
         correlation_id = get_context().get("correlation_id")
         if correlation_id:
             headers[CORRELATION_HEADER] = correlation_id
@@ -58,6 +59,8 @@ class Services:
         if response.status_code >= 500:
             metrics.UPSTREAM_FAILURES.labels(service, str(response.status_code)).inc()
             raise Unavailable(service, f"HTTP {response.status_code}")
+        if raw and response.status_code < 400:
+            return response
         try:
             body = response.json()
         except ValueError:

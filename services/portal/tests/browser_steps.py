@@ -191,6 +191,53 @@ def bid_in_turn(browser, portal, auction_id, first_state, second_state, first_am
     return seen
 
 
+def file_contract(browser, portal, state_file, title, buyer, amount, wrong_technology_amount, technology_amount):
+    """My organization's contracts at phone width: a new contract whose 技术交易额 exceeds its amount (the error
+    beside the field, what was typed kept), fixed and submitted; it is listed 待登记."""
+    context = browser.new_context(storage_state=state_file, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(portal + "/")
+    page.get_by_role("link", name="本单位合同", exact=True).click()
+    page.get_by_role("link", name="申请技术合同认定登记").click()
+    form = {"seller": page.get_by_label("卖方机构编号").input_value(),
+            "wider_than_screen": page.evaluate("document.documentElement.scrollWidth") > 375}
+    page.get_by_label("合同类型").select_option("transfer")
+    page.get_by_label("合同名称").fill(title)
+    page.get_by_label("合同金额（元）").fill(amount)
+    page.get_by_label("技术交易额（元，不超过合同金额）").fill(wrong_technology_amount)
+    page.get_by_label("买方名称（不在平台上的买方）").fill(buyer)
+    page.get_by_label("登记地（卖方所在地区）").select_option("510100")
+    page.get_by_role("button", name="提交认定登记").click()
+    page.wait_for_selector(".field-error")
+    technology = page.get_by_label("技术交易额（元，不超过合同金额）")
+    refused = {"error": page.inner_text("#e-technology_transaction_amount"),
+               "errors": page.locator(".field-error").count(), "invalid": technology.get_attribute("aria-invalid"),
+               "title_kept": page.get_by_label("合同名称").input_value(), "kept": technology.input_value()}
+    technology.fill(technology_amount)
+    page.get_by_role("button", name="提交认定登记").click()
+    page.wait_for_url(portal + "/my/contracts*")
+    [item] = [i for i in page.locator("#contracts > li").all() if title in i.inner_text()]
+    listed = {"id": item.get_attribute("id").removeprefix("contract-"), "status": item.locator(".status").inner_text(),
+              "text": item.inner_text()}
+    context.close()
+    return {"form": form, "refused": refused, "listed": listed}
+
+
+def registered_contract(browser, portal, state_file, contract_id, download_to):
+    """My organization's contracts: the registered one with its number, its certificate downloaded."""
+    context = browser.new_context(storage_state=state_file)
+    page = context.new_page()
+    page.goto(portal + "/my/contracts")
+    item = page.locator(f"#contract-{contract_id}")
+    shown = {"status": item.locator(".status").inner_text(), "number": item.locator(".registration-number").inner_text()}
+    with page.expect_download() as download:
+        item.get_by_role("link", name="下载技术合同登记证明（PDF）").click()
+    download.value.save_as(download_to)
+    shown["filename"] = download.value.suggested_filename
+    context.close()
+    return shown
+
+
 def review_return(browser, portal, state_file, title, reason):
     """The reviewer's queue at phone width: the submitted achievement's page (its history), returned with a
     reason."""

@@ -223,7 +223,7 @@ def test_two_institutions_bid_in_turn_from_the_auctions_page_each_sees_the_other
                                                                            ("130000.00", "org-bidder-b")]
     # an amount that is no amount: the API's 400, said beside the field with what was typed
     cookies = cookie_of(first)
-    csrf = stack.portal_db["sessions"].find_one({"_id": key_id(cookies[COOKIE])})["csrf_token"]
+    csrf = session_by_cookie(stack, cookies)["csrf_token"]
     wrong = requests.post(f"{stack.portal_url}/auctions/{auction_id}/bids", timeout=10, allow_redirects=False,
                           data={"csrf_token": csrf, "amount": "abc"}, cookies=cookies)
     assert wrong.status_code == 400 and "请填写正确的金额" in wrong.text and 'value="abc"' in wrong.text
@@ -251,6 +251,11 @@ def cookie_of(state):
 
     [cookie] = [c for c in json.loads(state.read_text())["cookies"] if c["name"] == COOKIE]
     return {COOKIE: cookie["value"]}
+
+
+def session_by_cookie(stack, cookies):
+    """The stored session of a browser's cookie (an account may have several sessions open)."""
+    return stack.portal_db["sessions"].find_one({"_id": key_id(cookies[COOKIE])})
 
 
 def csrf_of(stack, username):
@@ -347,7 +352,15 @@ def test_a_registrar_sees_the_days_left_registers_a_contract_and_exports_the_reg
         assert made.status_code == 201, made.text
         return made.json()["id"]
 
-    contract_id = contract("510100", "光伏储能控制技术转让合同")
+    _, _, clerk = signed_in(stack, tmp_path)  # the institution files its contract through the portal
+    filed = run_steps(STEPS, "file_contract", portal=stack.portal_url, state_file=str(clerk),
+                      title="光伏储能控制技术转让合同", buyer="成都高新区某能源企业", amount="800000",
+                      wrong_technology_amount="900000", technology_amount="600000")
+    assert filed["form"] == {"seller": ORG, "wider_than_screen": False}  # its own organization sells, by default
+    assert filed["refused"] == {"error": "不能超过合同金额", "errors": 1, "invalid": "true",
+                                "title_kept": "光伏储能控制技术转让合同", "kept": "900000"}
+    assert filed["listed"]["status"] == "待登记" and "¥600,000.00" in filed["listed"]["text"]
+    contract_id = filed["listed"]["id"]
     zigong = contract("510300", "自贡市技术转让合同")
     registrar = signed_in_as(stack, tmp_path, "dev-registrar-chengdu")
     sheet_file = tmp_path / "registered.xlsx"
@@ -364,6 +377,12 @@ def test_a_registrar_sees_the_days_left_registers_a_contract_and_exports_the_reg
     assert row["名称"] == "光伏储能控制技术转让合同" and row["合同类型"] == "技术转让" and row["状态"] == "已登记"
     assert row["技术交易额（元）"] == 600000 and row["地区"] == "成都市"
     assert "自贡市技术转让合同" not in str(rows)
+    # the institution sees it registered with its number and downloads its certificate
+    pdf_file = tmp_path / "certificate.pdf"
+    mine = run_steps(STEPS, "registered_contract", portal=stack.portal_url, state_file=str(clerk),
+                     contract_id=contract_id, download_to=str(pdf_file))
+    assert mine["status"] == "已登记" and mine["number"] == number
+    assert mine["filename"] == f"contract-certificate-{number}.pdf" and pdf_file.read_bytes().startswith(b"%PDF")
 
     cookies = cookie_of(registrar)
     listed = requests.get(f"{stack.portal_url}/review/contracts", params={"region": "510300"}, cookies=cookies,
@@ -386,6 +405,30 @@ def test_a_registrar_sees_the_days_left_registers_a_contract_and_exports_the_reg
     listed = requests.get(f"{stack.portal_url}/review/contracts", params={"status": "returned"}, cookies=cookies,
                           timeout=10)
     assert "待补正的技术服务合同" in listed.text and "缺少技术交易额的计算依据；买方名称与合同不符" in listed.text
+    # the institution sees the reasons, corrects the returned contract and resubmits it; no certificate before
+    # registration, and none of another organization's contract
+    own, own_csrf = cookie_of(clerk), session_by_cookie(stack, cookie_of(clerk))["csrf_token"]
+    mine = requests.get(f"{stack.portal_url}/my/contracts", cookies=own, timeout=10).text
+    assert "缺少技术交易额的计算依据；买方名称与合同不符" in mine and f'href="/my/contracts/{doubtful}/edit"' in mine
+    form = requests.get(f"{stack.portal_url}/my/contracts/{doubtful}/edit", cookies=own, timeout=10)
+    assert form.status_code == 200 and "买方名称与合同不符" in form.text and 'value="待补正的技术服务合同"' in form.text
+    corrected = {"csrf_token": own_csrf, "contract_type": "service", "title": "待补正的技术服务合同", "contract_amount": "800000",
+                 "technology_transaction_amount": "500000", "seller_organization_id": ORG,
+                 "buyer_name": "成都高新区某能源企业有限公司", "region_code": "510100"}
+    sent = requests.post(f"{stack.portal_url}/my/contracts/{doubtful}/edit", cookies=own, timeout=10,
+                         allow_redirects=False, data=corrected)
+    assert sent.status_code == 303 and sent.headers["Location"] == f"/my/contracts#contract-{doubtful}"
+    stored = requests.get(f"{transactions}/api/v1/contracts/{doubtful}", headers=seller, timeout=10).json()
+    assert (stored["status"], stored["contract_type"], stored["buyer_name"]) == (
+        "submitted", "service", "成都高新区某能源企业有限公司")
+    again = requests.post(f"{stack.portal_url}/my/contracts/{doubtful}/edit", cookies=own, timeout=10,
+                          allow_redirects=False, data=corrected)  # no longer returned: the API's 409 on the form
+    assert again.status_code == 409 and "请按提示修改" in again.text
+    early = requests.get(f"{stack.portal_url}/my/contracts/{doubtful}/certificate", cookies=own, timeout=10)
+    assert early.status_code == 409 and "尚未登记" in early.text
+    others = requests.get(f"{stack.portal_url}/my/contracts/{zigong}/certificate", timeout=10,
+                          cookies=cookie_of(signed_in(stack, tmp_path, "dev-bidder")[2]))
+    assert others.status_code == 404 and "%PDF" not in others.text
     # signed out, a queue's address leads to sign-in and back to the same filters
     anonymous = requests.get(f"{stack.portal_url}/review/contracts", params={"status": "returned", "region": "510100"},
                              allow_redirects=False, timeout=10)

@@ -35,11 +35,12 @@ def test_a_registered_contract_states_its_type_and_both_amounts_in_yuan_and_an_i
     [m] = n.messages_of(n.CONTRACT_REGISTERED, data)
     assert m.audience == f"org:{ORG}" and m.title == "技术合同已登记"
     assert "技术转让合同" in m.text and "¥1,200,000.00" in m.text and "¥1,000,000.00" in m.text
-    assert "5101002026000001" in m.text
+    assert "5101002026000001" in m.text and m.link == "/my/contracts#contract-c-1"  # its certificate is there
     assert n.messages_of(n.CONTRACT_REGISTERED, {**data, "imported": True}) == []
     [returned] = n.messages_of(n.CONTRACT_RETURNED, {"contract_id": "c-2", "seller_organization_id": ORG,
                                                      "region_code": "510700", "reasons": ["金额与合同文本不符"]})
     assert returned.title == "技术合同被退回" and "绵阳市" in returned.text and "金额与合同文本不符" in returned.text
+    assert returned.link == "/my/contracts/c-2/edit"  # where it is corrected and resubmitted
 
 
 def test_outbid_goes_to_the_previous_leader_only():
