@@ -618,9 +618,10 @@ class Demo:
         for key, owner, body, approve in projects:
             region = ORGANIZATIONS[owner][2]
             payload = {**body, "organization_id": self.org[owner], "region_code": region}
-            ids[key] = project = self.ensure("transformation project", key, lambda: self.finance.post(
-                "/api/v1/transformation-projects", payload, self.institution(owner))[1]["id"],
-                f"{body['title']} ({body['category']}) proposed")
+            ids[key] = project = self.ensure("transformation project", key, lambda: self.wait(  # 422 until the
+                lambda: self._created(self.finance.call(  # finance replica has the achievement's event
+                    "POST", "/api/v1/transformation-projects", self.institution(owner), payload, accept=(201, 422))),
+                "finance to know the achievement the project names"), f"{body['title']} ({body['category']}) proposed")
             current = self.finance.get(f"/api/v1/transformation-projects/{project}", self.admin())
             if approve:
                 self.step("project approved", current["status"] == "proposed", lambda: self.finance.post(
@@ -658,12 +659,15 @@ class Demo:
         self.wait(lambda: self.ach["vanadium"] in self.finance.get(
             f"/api/v1/organizations/{self.org['scu']}/eligibility", self.admin())["published_achievement_ids"],
             "the finance replica to see 四川大学's published achievement (知识产权质押 eligibility)")
-        need = self.ensure("financing project", "fp:vanadium", lambda: self.finance.post("/api/v1/financing-projects", {
+        need_body = {
             "title": "提钒新工艺千吨级产业化项目融资", "organization_id": self.org["pangang"], "region_code": "510400",
             "amount": "30000000.00", "stage": "scale_up", "instruments": ["equity", "loan"], "industry": "新材料",
             "summary": "受让四川大学提钒新工艺专利，建设千吨级生产线。", "achievement_ids": [self.ach["vanadium"]],
-            "contract_ids": [contracts["contract:transfer"]], "transformation_project_id": ids["tp:vanadium"]},
-            self.institution("pangang"))[1]["id"], "提钒新工艺千吨级产业化项目融资 ¥3,000万")
+            "contract_ids": [contracts["contract:transfer"]], "transformation_project_id": ids["tp:vanadium"]}
+        need = self.ensure("financing project", "fp:vanadium", lambda: self.wait(lambda: self._created(  # 422 until
+            self.finance.call("POST", "/api/v1/financing-projects", self.institution("pangang"), need_body,
+                              accept=(201, 422))), "finance to know the registered transfer contract"),  # it arrives
+            "提钒新工艺千吨级产业化项目融资 ¥3,000万")
         roadshow = self.ensure("roadshow", "roadshow:panzhihua", lambda: self.finance.post("/api/v1/roadshows", {
             "title": f"{TODAY.year}年攀西战略资源创新开发科技成果路演", "kind": "roadshow", "region_code": "510400",
             "starts_at": f"{TODAY.isoformat()}T01:30:00Z", "organizer": "攀枝花市科学技术局",
@@ -867,7 +871,7 @@ class Demo:
 
     @staticmethod
     def _created(answer):
-        """The new record's id of a 201 answer; None for a 400 (a replica not caught up yet: try again)."""
+        """The new record's id of a 201 answer; None for a 400 or 422 (a replica not caught up yet: try again)."""
         status, body = answer
         return body["id"] if status == 201 else None
 

@@ -24,7 +24,7 @@ def _view(doc, fields):
 
 class TransformationProject(Document):
     meta = {"collection": "transformation_projects",
-            "indexes": [("status", "region_code"), ("programme", "category")]}
+            "indexes": [("status", "region_code"), ("programme", "category"), "achievement_ids"]}
 
     id = StringField(primary_key=True)
     title = StringField(required=True)
@@ -62,6 +62,7 @@ class FinancingProject(Document):
         [("status", 1), ("instruments", 1), ("amount_fen", -1), ("_id", -1)],
         [("status", 1), ("region_code", 1), ("listed_at", -1), ("_id", -1)],
         "organization_id",
+        "achievement_ids",
     ]}
 
     id = StringField(primary_key=True)
@@ -220,6 +221,30 @@ class OrganizationFacts(Document):
     @property
     def ip_pledge_eligible(self):
         return bool(self.registered_contract_ids or self.published_achievement_ids)
+
+
+class AchievementLink(Document):
+    """Replica of the registry's achievement events: its status (registered, published, withdrawn; the last
+    event's, in the order of the achievement's topic) and the organizations they named, to check the ids that
+    projects and financing needs name (``ttp_common.links``)."""
+
+    meta = {"collection": "achievement_links"}
+
+    id = StringField(primary_key=True)
+    status = StringField(required=True)
+    organization_ids = ListField(StringField())
+
+
+class ContractLink(Document):
+    """Replica of ``transactions.contract.registered.v1``: a registered contract and its parties."""
+
+    meta = {"collection": "contract_links"}
+
+    id = StringField(primary_key=True)
+    status = StringField(required=True)  # registered (registration is never undone)
+    seller_organization_id = StringField()
+    buyer_organization_id = StringField()
+    achievement_id = StringField()
 
 
 def drop_legacy_indexes(db):

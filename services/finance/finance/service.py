@@ -12,8 +12,8 @@ from ttp_common.service_base import PlatformService
 
 from .dependencies import SubsidyRules
 from .documents import (
-    Deal, FinancingProject, Fund, Investor, OrganizationFacts, Roadshow, Subsidy, TransformationProject,
-    drop_legacy_indexes,
+    AchievementLink, ContractLink, Deal, FinancingProject, Fund, Investor, OrganizationFacts, Roadshow, Subsidy,
+    TransformationProject, drop_legacy_indexes,
 )
 from .entrypoints.deals import DealEntrypoints
 from .entrypoints.eligibility import EligibilityEntrypoints
@@ -36,6 +36,7 @@ class FinanceService(ProjectEntrypoints, PoolEntrypoints, FundEntrypoints, DealE
         "funds, deals, fiscal instruments (subsidies) and roadshows (plan 四(四)). Money is an exact decimal string "
         "in yuan.")
     api_schemas = SCHEMAS
-    documents = [TransformationProject, FinancingProject, Investor, Fund, Deal, Subsidy, Roadshow, OrganizationFacts]
+    documents = [TransformationProject, FinancingProject, Investor, Fund, Deal, Subsidy, Roadshow, OrganizationFacts,
+                 AchievementLink, ContractLink]
     migrations = [drop_legacy_indexes]
     rules = SubsidyRules()

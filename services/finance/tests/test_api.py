@@ -1,10 +1,12 @@
 """The finance service's HTTP API against the real local servers: the transformation project lifecycle
 (one service container for the module). What every service answers alike (health, metrics, OpenAPI,
 401/415/404) is in tests/platform/test_contract.py."""
+import datetime as dt
+
 import pytest
 
 from ttp_common import clock
-from ttp_testing import assert_error, header, read_topic
+from ttp_testing import assert_error, header, publish_event, read_topic, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -17,6 +19,17 @@ def project(**overrides):
     return {"title": "钒钛新材料成果转化", "category": "major", "programme": 3, "region_code": "510400",
             "organization_id": "org-panzhihua-1", "responsible_department": "省经济和信息化厅",
             "budget": "3500000.50", "achievement_ids": ["a-1"], **overrides}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def registered_achievement(api):
+    """The achievement the projects name ("a-1"), registered as the registry's event says: the replica must
+    hold it before a proposal may name it (test_pool_api has what it refuses)."""
+    publish_event(api, "registry.achievement.registered.v1", {
+        "achievement_id": "a-1", "organization_id": "org-panzhihua-1", "region_code": "510400",
+        "registration_number": "510202610001", "type": "applied", "registered_at": dt.datetime.now(dt.timezone.utc)},
+        "a-1")
+    wait_for(lambda: api.db.achievement_links.find_one({"_id": "a-1"}), message="the achievement event to arrive")
 
 
 def owner(api, org="org-panzhihua-1"):

@@ -312,7 +312,7 @@ def test_a_published_achievement_makes_its_organizations_eligible(api):
                    "programme": 4, "trl": 6, "region_code": "511100", "organization_ids": [org, partner],
                    "dual_use": False, "patent_numbers": [], "published_at": dt.datetime.now(dt.timezone.utc)}
     message = publish_event(api, "registry.achievement.published.v1", achievement, achievement_id)
-    wait_for(lambda: api.db.processed_events.find_one({"_id": f"on_achievement_published|{ce_id(message)}"}),
+    wait_for(lambda: api.db.processed_events.find_one({"_id": f"on_achievement|{ce_id(message)}"}),
              message="the achievement event to be consumed")
     for each in (org, partner):  # every completing organization, with this achievement as its only ground
         assert api.get(f"/api/v1/organizations/{each}/eligibility", token=api.admin()).json() == {
@@ -320,6 +320,75 @@ def test_a_published_achievement_makes_its_organizations_eligible(api):
             "published_achievement_ids": [achievement_id]}
     assert api.get(f"/api/v1/organizations/{new_org()}/eligibility", token=api.admin()).json()[
         "ip_pledge_eligible"] is False
+
+
+def achievement_event(api, step, achievement_id, org, **data):
+    """``registry.achievement.<step>.v1`` of ``achievement_id`` on Kafka, as the registry would publish it."""
+    now = dt.datetime.now(dt.timezone.utc)
+    base = {"achievement_id": achievement_id, "organization_id": org, "region_code": "510400"}
+    bodies = {
+        "registered": {**base, "registration_number": "510202610002", "type": "applied", "registered_at": now},
+        "published": {"achievement_id": achievement_id, "registration_number": "510202610002", "title": "钒钛磁铁矿提钒",
+                      "type": "applied", "summary": "提钒新工艺", "keywords": ["钒钛"], "industry": "新材料",
+                      "programme": 8, "trl": 6, "region_code": "510400", "organization_ids": [org],
+                      "dual_use": False, "patent_numbers": [], "published_at": now},
+        "withdrawn": {**base, "reason": "专利权属争议", "secrecy": "public"},
+    }
+    return publish_event(api, f"registry.achievement.{step}.v1", {**bodies[step], **data}, achievement_id)
+
+
+def applied(api, message):
+    wait_for(lambda: api.db.processed_events.find_one({"_id": f"on_achievement|{ce_id(message)}"}),
+             message="the achievement event to be consumed")
+
+
+def test_ids_named_by_needs_and_projects_must_be_known_and_not_withdrawn(api):
+    """Links that hold: an achievement the registry has not announced (or not yet: its event is on its way) is
+    a 422 naming the entry, nothing stored; once its event has arrived it may be named; once withdrawn, new
+    records may not name it, and those that did keep it. Unknown contracts likewise."""
+    org = new_org()
+    achievement_id, other = f"a-{uuid.uuid4().hex[:10]}", f"a-{uuid.uuid4().hex[:10]}"
+    before = (api.counts("financing_projects"), api.counts("transformation_projects"))
+    body = assert_error(api.post(POOL, need(org, achievement_ids=[achievement_id]), token=api.institution(org)),
+                        422, "unknown_link")
+    assert [f["path"] for f in body["fields"]] == ["achievement_ids.0"]
+    assert "not known here yet" in body["fields"][0]["message"] and "retry" in body["fields"][0]["message"]
+    project = {"title": "钒钛新材料成果转化", "category": "major", "programme": 8, "region_code": "510400",
+               "organization_id": org, "responsible_department": "省科技厅", "budget": "3500000.00"}
+    body = assert_error(api.post("/api/v1/transformation-projects", {**project, "achievement_ids": [achievement_id]},
+                                 token=api.institution(org)), 422, "unknown_link")
+    assert [f["path"] for f in body["fields"]] == ["achievement_ids.0"]
+    body = assert_error(api.post(POOL, need(org, contract_ids=["c-never-registered"]), token=api.institution(org)),
+                        422, "unknown_link")
+    assert [f["path"] for f in body["fields"]] == ["contract_ids.0"]
+    assert (api.counts("financing_projects"), api.counts("transformation_projects")) == before
+
+    applied(api, achievement_event(api, "registered", achievement_id, org))  # registered, not published: usable
+    applied(api, achievement_event(api, "published", other, org))
+    first = list_need(api, org, achievement_ids=[achievement_id, other])
+    proposed = api.post("/api/v1/transformation-projects", {**project, "achievement_ids": [achievement_id]},
+                        token=api.institution(org))
+    assert proposed.status_code == 201, proposed.text
+
+    applied(api, achievement_event(api, "withdrawn", achievement_id, org))
+    body = assert_error(api.post(POOL, need(org, achievement_ids=[other, achievement_id]), token=api.institution(org)),
+                        422, "unknown_link")
+    assert [(f["path"], "withdrawn" in f["message"]) for f in body["fields"]] == [("achievement_ids.1", True)]
+    assert api.get(f"{POOL}/{first['id']}", token=api.institution(org)).json()["achievement_ids"] == [
+        achievement_id, other]  # what already names it keeps it
+    assert api.post(f"/api/v1/transformation-projects/{proposed.json()['id']}/approve", {},
+                    token=api.token("reviewer", sub="reviewer-510400", region="510400")).status_code == 200
+
+    # the lists filter by achievement: the needs and projects naming it, nothing else
+    second = list_need(api, org, achievement_ids=[other])
+    list_need(api, org)
+    named = api.get(POOL, params={"achievement_id": other, "organization": org}, token=api.institution(org)).json()
+    assert {p["id"] for p in named["items"]} == {first["id"], second["id"]}
+    assert [p["id"] for p in api.get(POOL, params={"achievement_id": achievement_id, "organization": org},
+                                     token=api.institution(org)).json()["items"]] == [first["id"]]
+    projects = api.get("/api/v1/transformation-projects", params={"achievement_id": achievement_id}).json()["items"]
+    assert [p["id"] for p in projects] == [proposed.json()["id"]]
+    assert api.get("/api/v1/transformation-projects", params={"achievement_id": other}).json()["items"] == []
 
 
 # -- deals ----------------------------------------------------------------------------

@@ -7,10 +7,10 @@ import pytest
 
 from ttp_common.auth import Principal, Roles
 from ttp_common.errors import Forbidden
-from ttp_common.refusals import NotFound, TransitionRefused
+from ttp_common.refusals import NotFound, TransitionRefused, Unprocessable
 from ttp_testing.fakes import FakeUnitOfWork
 
-from finance.documents import TransformationProject
+from finance.documents import AchievementLink, TransformationProject
 from finance.handlers import projects as handlers
 from finance.projects import TransformationProjectIn
 
@@ -31,7 +31,19 @@ def body(**fields):
 
 @pytest.fixture
 def uow():
-    return FakeUnitOfWork(TransformationProject, service="finance")
+    uow = FakeUnitOfWork(TransformationProject, AchievementLink, service="finance")
+    uow.insert(AchievementLink(id="a-1", status="published", organization_ids=["org-panzhihua-1"]))
+    return uow
+
+
+def test_a_proposal_names_only_achievements_the_replica_holds_usable(uow):
+    uow.insert(AchievementLink(id="a-2", status="withdrawn", organization_ids=["org-panzhihua-1"]))
+    with pytest.raises(Unprocessable) as refused:
+        handlers.propose(uow, body(achievement_ids=["a-1", "a-2", "a-3"]), OWNER, AT)
+    assert [(f["path"], f["message"][:30]) for f in refused.value.fields] == [
+        ("achievement_ids.1", "achievement a-2 is withdrawn a"), ("achievement_ids.2", "achievement a-3 is not known h")]
+    assert refused.value.code == "unknown_link" and uow.events == []
+    assert handlers.propose(uow, body(), OWNER, AT).achievement_ids == ["a-1"]
 
 
 def test_a_proposal_is_stored_proposed_and_announced_with_its_budget_to_the_fen(uow):

@@ -47,6 +47,8 @@ def announce(api, achievement_id, organization_ids, step="submitted", wait=True,
     data = {"achievement_id": achievement_id, "organization_id": organization_ids[0], "region_code": "510100"}
     if step == "submitted":
         data.update(title="一种高强度复合材料", organization_ids=list(organization_ids))
+    elif step == "withdrawn":
+        data.update(reason="权属争议", secrecy="public")
     else:
         data = {"achievement_id": achievement_id, "registration_number": "510202600001", "title": "一种高强度复合材料",
                 "type": "applied", "summary": "", "keywords": [], "industry": "新材料", "programme": None, "trl": 6,
@@ -64,9 +66,9 @@ def announce(api, achievement_id, organization_ids, step="submitted", wait=True,
         organization_ids = organization_ids if "organization_ids" in fields else organization_ids[:1]
     publish_event(api, name, data, achievement_id, value=value)
     if wait:
-        wait_for(lambda: set(organization_ids) <= set(
-            (api.db.achievements.find_one({"_id": achievement_id}) or {}).get("organization_ids", [])),
-            message=f"the replica knows {achievement_id}")
+        wait_for(lambda: (lambda known: known.get("status") == step and set(organization_ids) <= set(
+            known.get("organization_ids", [])))(api.db.achievements.find_one({"_id": achievement_id}) or {}),
+            message=f"the replica knows {achievement_id} {step}")
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +265,43 @@ def reward(**changes):
                             {"person_id": "p-2", "cash_yuan": "400000.00"}], **changes}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def published_achievement(api):
+    """The achievement the plans name ("ach-9"), published as the registry's event says: a plan may name only an
+    achievement the replica holds registered or published."""
+    announce(api, "ach-9", [ORG_A], step="published")
+
+
+def test_a_plan_names_only_a_registered_achievement_and_the_list_filters_by_it(api):
+    """Links that hold: an achievement the registry has not announced (or not yet) is a 422 naming
+    achievement_id, as is one merely submitted or withdrawn; nothing is stored. A plan already naming an
+    achievement withdrawn since keeps it. GET /rewards?achievement_id= lists that achievement's plans only."""
+    token = api.token("institution", org=ORG_A)
+    fresh, before = unique("ach-"), api.counts("rewards")
+    error = assert_error(api.post("/api/v1/rewards", reward(achievement_id=fresh), token=token), 422, "unknown_link")
+    assert [f["path"] for f in error["fields"]] == ["achievement_id"]
+    assert "not known here yet" in error["fields"][0]["message"] and "retry" in error["fields"][0]["message"]
+    announce(api, fresh, [ORG_A])  # submitted: under review, not registered
+    error = assert_error(api.post("/api/v1/rewards", reward(achievement_id=fresh), token=token), 422, "unknown_link")
+    assert "submitted, not yet registered" in error["fields"][0]["message"]
+    assert api.counts("rewards") == before
+
+    announce(api, fresh, [ORG_A], step="published")
+    kept = api.post("/api/v1/rewards", reward(achievement_id=fresh), token=token)
+    assert kept.status_code == 201, kept.text
+    other = api.post("/api/v1/rewards", reward(), token=token).json()
+    announce(api, fresh, [ORG_A], step="withdrawn")
+    error = assert_error(api.post("/api/v1/rewards", reward(achievement_id=fresh), token=token), 422, "unknown_link")
+    assert "withdrawn" in error["fields"][0]["message"]
+
+    listed = api.get("/api/v1/rewards", params={"achievement_id": fresh}, token=api.token("admin")).json()["items"]
+    assert [p["id"] for p in listed] == [kept.json()["id"]] and listed[0]["achievement_id"] == fresh
+    mine = api.get("/api/v1/rewards", params={"achievement_id": "ach-9"}, token=token).json()["items"]
+    assert other["id"] in [p["id"] for p in mine] and {p["achievement_id"] for p in mine} == {"ach-9"}
+    assert api.get("/api/v1/rewards", params={"achievement_id": fresh},
+                   token=api.token("institution", org="org-x")).json()["items"] == []
+
+
 def test_a_compliant_plan_is_recorded(api):
     response = api.post("/api/v1/rewards", reward(), token=api.token("institution", sub="tto-a", org=ORG_A))
     assert response.status_code == 201, response.text
@@ -393,7 +432,7 @@ def test_an_institution_records_and_sees_only_its_own_rewards(api):
 
 def test_reward_plans_are_listed_a_page_at_a_time(api):
     token = api.token("institution", org=ORG_B)
-    created = [api.post("/api/v1/rewards", reward(organization_id=ORG_B, achievement_id=f"ach-p{i}"),
+    created = [api.post("/api/v1/rewards", reward(organization_id=ORG_B),
                         token=token).json()["id"] for i in range(5)]
     seen, cursor = [], None
     while True:

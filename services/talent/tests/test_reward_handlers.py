@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from talent.documents import RewardPlan
-from ttp_common.refusals import Invalid
+from talent.documents import AchievementReplica, RewardPlan
+from ttp_common.refusals import Invalid, Unprocessable
 from talent.handlers import rewards as handlers
 from talent.rewards import RewardPlanIn
 from ttp_common.auth import Principal, Roles
@@ -21,6 +21,23 @@ def plan(**changes):
                            "occurred_on": "2026-05-20", "net_income_yuan": "2000000.00",
                            "allocations": [{"person_id": "p-1", "cash_yuan": "600000.00"},
                                            {"person_id": "p-2", "cash_yuan": "400000.00"}], **changes})
+
+
+@pytest.fixture(autouse=True)
+def published(uow):
+    """ach-9 as the replica of the registry's events holds it: published."""
+    uow.insert(AchievementReplica(id="ach-9", organization_ids=["org-uestc"], status="published"))
+
+
+@pytest.mark.parametrize("status, says", [(None, "is not known here yet"), ("submitted", "is submitted, not yet"),
+                                          ("withdrawn", "is withdrawn")])
+def test_a_plan_for_an_achievement_not_registered_or_withdrawn_is_refused_and_nothing_stored(uow, status, says):
+    if status:
+        uow.insert(AchievementReplica(id="ach-x", organization_ids=["org-uestc"], status=status))
+    with pytest.raises(Unprocessable) as refused:
+        handlers.record(uow, plan(achievement_id="ach-x"), UESTC)
+    assert [f["path"] for f in refused.value.fields] == ["achievement_id"] and says in refused.value.message
+    assert uow.count(RewardPlan) == 0 and uow.events == []
 
 
 def test_a_compliant_plan_is_stored_with_its_check_and_announced(uow):

@@ -247,6 +247,20 @@ def test_contracts_are_visible_to_parties_and_their_registration_body_only(api):
     assert_error(api.get(path), 401, "unauthenticated")
 
 
+def test_the_contract_list_filters_by_achievement(api, registry):
+    """GET /contracts?achievement_id=: the contracts naming that achievement, each caller within what it may see."""
+    achievement_id = registry.published_achievement(org=SELLER)["achievement_id"]
+    named = submit(api, achievement_id=achievement_id)
+    submit(api)  # names none
+    for token in (api.institution(SELLER), api.institution(BUYER), api.token("registrar", region="510700"),
+                  api.token("admin")):
+        items = api.get(PATH, params={"achievement_id": achievement_id}, token=token).json()["items"]
+        assert [(c["id"], c["achievement_id"]) for c in items] == [(named["id"], achievement_id)]
+    assert api.get(PATH, params={"achievement_id": achievement_id},
+                   token=api.institution("org-stranger")).json()["items"] == []
+    assert api.get(PATH, params={"achievement_id": "no-such"}, token=api.token("admin")).json()["items"] == []
+
+
 def test_turnover_sums_registered_contracts_exactly(api):
     before = api.get("/api/v1/turnover?region=513400").json()
     admin = api.token("admin")

@@ -198,7 +198,7 @@ class Bid(Document):
 class Contract(Document):
     meta = {"collection": "contracts", "indexes": [
         {"fields": ["registration_number"], "unique": True, "sparse": True},
-        {"fields": ["status", "region_code"]}, {"fields": ["programme", "status"]}]}
+        {"fields": ["status", "region_code"]}, {"fields": ["programme", "status"]}, {"fields": ["achievement_id"]}]}
 
     id = StringField(primary_key=True)
     status = StringField(required=True)  # submitted | returned | registered

@@ -28,6 +28,7 @@ class PoolQuery(paging.OffsetParams):
     region: RegionScope | None = None
     industry: str | None = None
     organization: str | None = None
+    achievement_id: str | None = Field(None, min_length=1, max_length=64, description="needs naming this achievement")
     min_amount: str | None = Field(None, description="yuan")
     max_amount: str | None = Field(None, description="yuan")
     sort: Literal[tuple(pool.SORTS)] = "newest"
@@ -48,7 +49,7 @@ class PoolQuery(paging.OffsetParams):
         """The MongoDB filter of the query; never a raw operator from the caller."""
         query = {"status": "listed"}
         for field, value in (("instruments", self.instrument), ("stage", self.stage), ("industry", self.industry),
-                             ("organization_id", self.organization)):
+                             ("organization_id", self.organization), ("achievement_ids", self.achievement_id)):
             if value is not None:
                 query[field] = value
         bounds = {op: value for op, value in (("$gte", self.min_amount), ("$lte", self.max_amount))
@@ -62,10 +63,13 @@ class PoolEntrypoints:
     """The financing project pool."""
 
     @endpoint("POST", PATH, roles=(Roles.INSTITUTION, Roles.ADMIN), body=pool.FinancingProjectIn, status=201,
-              response="FinancingProject", errors=(404, 409),
+              response="FinancingProject", errors=(404, 409, 422),
               summary="List a financing need in the pool (institution of the organization, admin)",
               description="ip_pledge needs a registered technology contract or a published achievement of the "
-                          "organization (409 otherwise), learnt from the transactions and registry events.")
+                          "organization (409 otherwise), learnt from the transactions and registry events. Every "
+                          "achievement_ids and contract_ids entry must be known from those events (registered or "
+                          "published; registered): 422 unknown_link naming each entry otherwise, withdrawn "
+                          "achievements included; an id announced moments ago may not have arrived yet (retry).")
     def list_financing_need(self, ctx):
         need = self.store.transact(handlers.list_need, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         return created(need.public(), f"{PATH}/{need.id}")

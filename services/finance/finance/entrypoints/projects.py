@@ -30,6 +30,7 @@ class ProjectQuery(Query):
     region: RegionScope | None = None
     status: Literal[STATUSES] | None = None
     mine: bool | None = None
+    achievement_id: str | None = Field(None, min_length=1, max_length=64, description="projects naming this achievement")
     limit: int = Field(20, ge=1, le=100)
 
 
@@ -37,8 +38,11 @@ class ProjectEntrypoints:
     """Transformation projects."""
 
     @endpoint("POST", PATH, roles=(Roles.INSTITUTION, Roles.ADMIN), body=TransformationProjectIn, status=201,
-              response="TransformationProject", errors=(404, 409),
-              summary="Propose a transformation project (institution of the organization, admin)")
+              response="TransformationProject", errors=(404, 409, 422),
+              summary="Propose a transformation project (institution of the organization, admin)",
+              description="Every achievement_ids entry must be known from the registry's events, registered or "
+                          "published: 422 unknown_link naming each entry otherwise (withdrawn ones included); an "
+                          "achievement registered moments ago may not have arrived yet (retry).")
     def propose_project(self, ctx):
         project = self.store.transact(handlers.propose, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         return created(project.public(), f"{PATH}/{project.id}")
@@ -92,7 +96,8 @@ class ProjectEntrypoints:
         status); a reviewer's list is of their scope (any status), an admin's of everything."""
         q, principal = ctx.query, ctx.principal
         query = {field: value for field, value in (("programme", q.programme), ("category", q.category),
-                                                   ("status", q.status)) if value is not None}
+                                                   ("status", q.status), ("achievement_ids", q.achievement_id))
+                 if value is not None}
         region = q.region
         if q.mine:
             auth.require(principal, Roles.INSTITUTION)

@@ -1,12 +1,14 @@
-"""The consumers of other services' events: the replica of what they published about organizations
-(``finance.handlers.replica``). Each event is applied once (its dedup mark), in batches of a partition's
-records, one transaction per batch (``consume(..., batch=True)``)."""
+"""The consumers of other services' events: the replica of what they published about organizations,
+achievements and contracts (``finance.handlers.replica``). Each event is applied once (its dedup mark), in
+batches of a partition's records, one transaction per batch (``consume(..., batch=True)``)."""
 from ttp_common.consumer import consume
 
 from ..handlers import replica as handlers
 
 CONTRACT_REGISTERED = "transactions.contract.registered.v1"
 ACHIEVEMENT_PUBLISHED = "registry.achievement.published.v1"
+ACHIEVEMENT_REGISTERED = "registry.achievement.registered.v1"
+ACHIEVEMENT_WITHDRAWN = "registry.achievement.withdrawn.v1"
 
 
 class ReplicaEntrypoints:
@@ -18,8 +20,11 @@ class ReplicaEntrypoints:
         self.store.transact_batch(
             lambda uow, fresh: [handlers.contract_registered(uow, e.data) for e in uow.each(fresh)], events)
 
-    @consume(ACHIEVEMENT_PUBLISHED, batch=True)
-    def on_achievement_published(self, events):
-        """A published achievement (its completing organizations own the IP) also makes them eligible."""
+    @consume(ACHIEVEMENT_REGISTERED, ACHIEVEMENT_PUBLISHED, ACHIEVEMENT_WITHDRAWN, batch=True)
+    def on_achievement(self, events):
+        """The registry's achievements, in the order of their topic (a withdrawal after the publication it
+        follows): which ids a new record may name; a published one also makes its completing organizations
+        (they own the IP) eligible for IP pledge financing."""
         self.store.transact_batch(
-            lambda uow, fresh: [handlers.achievement_published(uow, e.data) for e in uow.each(fresh)], events)
+            lambda uow, fresh: [handlers.achievement_event(uow, e.event_name.split(".")[2], e.data)
+                                for e in uow.each(fresh)], events)

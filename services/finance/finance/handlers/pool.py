@@ -1,7 +1,8 @@
 """The financing project pool (投融资项目库): an organization lists a financing need and withdraws it.
 
 IP pledge financing (知识产权质押融资) is sought only by an organization the replica knows as eligible
-(``finance.handlers.replica``); the rules are in ``finance.pool``.
+(``finance.handlers.replica``), and a need names only achievements and registered contracts that replica
+holds (``ttp_common.links``); the rules are in ``finance.pool``.
 """
 import uuid
 
@@ -10,7 +11,7 @@ from ttp_common.refusals import Invalid, TransitionRefused
 
 from .. import pool
 from ..documents import FinancingProject, OrganizationFacts, TransformationProject
-from . import replace_unchanged
+from . import replace_unchanged, replica
 
 LISTED = "finance.financing_project.listed.v1"
 WITHDRAWN = "finance.financing_project.withdrawn.v1"
@@ -23,6 +24,7 @@ def list_need(uow, body, principal, at):
         project = uow.find_one(TransformationProject, {"_id": body.transformation_project_id})
         if project is None or project.organization_id != body.organization_id:
             raise Invalid("no such project of this organization", field="transformation_project_id")
+    replica.check_links(uow, body.achievement_ids, body.contract_ids)
     facts = uow.find_one(OrganizationFacts, {"_id": body.organization_id})
     pool.check_ip_pledge_eligible(body.instruments, facts is not None and facts.ip_pledge_eligible)
     need = FinancingProject(id=uuid.uuid4().hex, status="listed", listed_at=at, listed_by=principal.sub,

@@ -10,7 +10,7 @@ from ttp_common import auth, clock, money
 
 from .. import projects
 from ..documents import TransformationProject
-from . import replace_unchanged
+from . import replace_unchanged, replica
 
 PROPOSED = "finance.transformation_project.proposed.v1"
 APPROVAL_FIELDS = ("title", "category", "programme", "region_code", "organization_id", "responsible_department",
@@ -18,8 +18,10 @@ APPROVAL_FIELDS = ("title", "category", "programme", "region_code", "organizatio
 
 
 def propose(uow, body, principal, at):
-    """A new proposed project from ``body`` (``TransformationProjectIn``) of the caller's organization."""
+    """A new proposed project from ``body`` (``TransformationProjectIn``) of the caller's organization, naming
+    only achievements the replica holds and not withdrawn (``ttp_common.links``)."""
     auth.require_org(principal, body.organization_id)
+    replica.check_links(uow, body.achievement_ids)
     project = TransformationProject(id=uuid.uuid4().hex, status="proposed", proposed_at=at, updated_at=at,
                                     proposed_by=principal.sub, **body.model_dump())
     uow.insert(project)

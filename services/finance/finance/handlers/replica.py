@@ -1,17 +1,48 @@
 """The replica of other services' events (never their databases): what makes an organization eligible for
-IP pledge financing."""
-from ..documents import OrganizationFacts
+IP pledge financing, and the achievements and contracts that projects and financing needs may name
+(``ttp_common.links``)."""
+from ttp_common import links
+
+from ..documents import AchievementLink, ContractLink, OrganizationFacts
 
 
 def contract_registered(uow, data):
-    """A registered technology contract (``transactions.contract.registered.v1``) makes its seller eligible."""
+    """A registered technology contract (``transactions.contract.registered.v1``) makes its seller eligible
+    and may be named by financing needs."""
     uow.update(OrganizationFacts, {"_id": data["seller_organization_id"]},
                {"$addToSet": {"registered_contract_ids": data["contract_id"]}}, upsert=True)
+    uow.update(ContractLink, {"_id": data["contract_id"]},
+               {"$set": {"status": "registered", "seller_organization_id": data["seller_organization_id"],
+                         "buyer_organization_id": data.get("buyer_organization_id"),
+                         "achievement_id": data.get("achievement_id")}}, upsert=True)
 
 
-def achievement_published(uow, data):
-    """A published achievement (``registry.achievement.published.v1``) makes its completing organizations
-    (they own the IP) eligible."""
-    for org in data["organization_ids"]:
-        uow.update(OrganizationFacts, {"_id": org},
-                   {"$addToSet": {"published_achievement_ids": data["achievement_id"]}}, upsert=True)
+def achievement_event(uow, status, data):
+    """An achievement event (registered, published, withdrawn; in the order of the achievement's topic): its
+    status now, and every organization it named (owner and completing organizations, only ever added). A
+    published achievement makes its completing organizations (they own the IP) eligible; a withdrawal does not
+    take that back (the eligibility is the organization's record of having published)."""
+    if status == "published":
+        for org in data["organization_ids"]:
+            uow.update(OrganizationFacts, {"_id": org},
+                       {"$addToSet": {"published_achievement_ids": data["achievement_id"]}}, upsert=True)
+    named = [o for o in [data.get("organization_id"), *(data.get("organization_ids") or [])] if o]
+    uow.update(AchievementLink, {"_id": data["achievement_id"]},
+               {"$set": {"status": status}, "$addToSet": {"organization_ids": {"$each": named}}}, upsert=True)
+
+
+def link_statuses(repo, achievement_ids=(), contract_ids=()):
+    """``{(kind, id): status}`` of the named achievements and contracts the replica holds."""
+    found = {}
+    for kind, document, ids in ((links.ACHIEVEMENT, AchievementLink, achievement_ids),
+                                (links.CONTRACT, ContractLink, contract_ids)):
+        if ids:
+            found.update({(kind, d.id): d.status for d in repo.find(document, {"_id": {"$in": list(ids)}})})
+    return found
+
+
+def check_links(repo, achievement_ids=(), contract_ids=()):
+    """Refuse (422 naming each id's path) achievement or contract ids this replica does not hold usable."""
+    links.check([("achievement_ids", links.ACHIEVEMENT, list(achievement_ids)),
+                 ("contract_ids", links.CONTRACT, list(contract_ids))],
+                link_statuses(repo, achievement_ids, contract_ids))

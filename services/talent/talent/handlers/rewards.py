@@ -6,18 +6,23 @@ with its findings when it falls short.
 import json
 import uuid
 
-from ttp_common import auth, web
+from ttp_common import auth, links, web
 
 from .. import rewards
-from ..documents import OrganizationReplica, RewardPlan
+from ..documents import AchievementReplica, OrganizationReplica, RewardPlan
 
 REWARD_RECORDED = "talent.reward.recorded.v1"
 
 
 def record(uow, body, principal):
-    """The plan of ``body`` (``RewardPlanIn``), for the caller's own organization, with its check."""
+    """The plan of ``body`` (``RewardPlanIn``), for the caller's own organization, with its check; its
+    achievement must be registered or published and not withdrawn in the replica of the registry's events
+    (``ttp_common.links``: 422 otherwise)."""
     rewards.check_plan_fields(body)
     auth.require_org(principal, body.organization_id)
+    achievement = uow.find_one(AchievementReplica, {"_id": body.achievement_id})
+    links.check([("achievement_id", links.ACHIEVEMENT, body.achievement_id)],
+                {} if achievement is None else {(links.ACHIEVEMENT, achievement.id): achievement.status})
     organization = uow.find_one(OrganizationReplica, {"_id": body.organization_id})
     check = rewards.check_plan(body, None if organization is None else organization.state_established)
     plan = RewardPlan(id=uuid.uuid4().hex, organization_id=body.organization_id, compliant=check["compliant"],

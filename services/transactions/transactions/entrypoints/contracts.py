@@ -45,6 +45,8 @@ TECHNOLOGY_TURNOVER = Counter("ttp_transactions_registered_technology_yuan_total
 class ContractQuery(Query):
     status: Literal[CONTRACT_STATUSES] | None = Field(None, description="submitted, returned or registered")
     region: DivisionOrProvince | None = Field(None, description=DIVISION_OR_PROVINCE)
+    achievement_id: str | None = Field(None, min_length=1, max_length=64,
+                                       description="contracts naming this achievement (科技成果)")
 
 
 class TurnoverQuery(Query):
@@ -107,12 +109,15 @@ class ContractEntrypoints:
             return {}
 
     @endpoint("GET", "/api/v1/contracts", roles=PARTIES_AND_REGISTRARS, query=ContractQuery, response=OBJECT,
-              summary="A registration body's queue (its region), a party's own contracts, or all (admins)")
+              summary="A registration body's queue (its region), a party's own contracts, or all (admins); "
+                      "achievement_id: those naming one achievement")
     def list_contracts(self, ctx):
         """A registration body's queue (status=submitted, its region by default), a party's own contracts, or all
         (admins); oldest first."""
         principal, q = ctx.principal, ctx.query
         query = {"status": q.status} if q.status else {}
+        if q.achievement_id is not None:
+            query["achievement_id"] = q.achievement_id
         if principal.role == auth.Roles.INSTITUTION:
             query["$or"] = [{"seller_organization_id": principal.org}, {"buyer_organization_id": principal.org}]
         query |= regions.query(auth.review_scope(principal, q.region, auth.Roles.REGISTRAR))
