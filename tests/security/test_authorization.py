@@ -126,6 +126,8 @@ ALLOWED = {
     ("registry", "POST /api/v1/organizations"): "RA",
     ("registry", "POST /api/v1/organizations/{organization_id}/accreditation"): "RA",
     ("registry", "POST /api/v1/organizations/{organization_id}/accreditation/revocation"): "RA",
+    # a correction (主体信息变更): the reviewer of its region (test_accreditation::test_a_reviewer_corrects_...)
+    ("registry", "PATCH /api/v1/organizations/{organization_id}"): "RA",
     ("registry", "POST /api/v1/plan-projects"): "RA",
     ("registry", "POST /api/v1/plan-projects/overdue-check"): "A",
     ("registry", "POST /api/v1/plan-projects/{project_id}/tech-reports"): "IA",

@@ -2,7 +2,7 @@
 
 Plain Python over dicts: one document per report (``<organization_id>:<year>``) folded from
 ``registry.annual_report.*`` events, and a directory of universities and institutes from
-``registry.organization.registered.v1``.
+``registry.organization.registered.v1`` and ``registry.organization.corrected.v1``.
 """
 from ttp_common.refusals import Invalid
 
@@ -23,7 +23,8 @@ def check_year(year):
 
 
 def organization(data):
-    """The directory entry of a registered organization, or None when it files no reports."""
+    """The directory entry of a registered or corrected organization (both events state its name, kind, region
+    and department as they are now), or None when it files no reports."""
     if data.get("kind") not in REPORTING_KINDS:
         return None
     return {"name": data["name"], "kind": data["kind"], "region_code": data["region_code"],

@@ -211,6 +211,22 @@ def test_an_accreditation_counts_towards_the_target_and_a_revocation_takes_it_ba
                        "service_institutions|region=510700": -1}
 
 
+def test_each_accredited_unit_of_a_university_counts_as_an_institution_and_old_events_as_before():
+    """四(三)2: a university's transfer units (技术转移机构) count one each; events without ``unit`` (published before
+    the field existed, or a service institution's own) count one, as they always did."""
+    university = {"organization_id": "u", "region_code": "510100", "accredited_at": T2018}
+    totals = {}
+    for data in ({**university, "unit": "四川大学技术转移中心"}, {**university, "unit": "华西医学转化中心"},
+                 {"organization_id": "o", "region_code": "510700", "accredited_at": T2018}):
+        for counter, amount in increments(PLAN, "registry.organization.accredited.v1", data).items():
+            totals[counter] = totals.get(counter, 0) + amount
+    revoked = increments(PLAN, "registry.organization.accreditation_revoked.v1",
+                         {"organization_id": "u", "region_code": "510100", "reason": "撤并", "unit": "华西医学转化中心",
+                          "revoked_at": dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc)})
+    assert totals["service_institutions"] == 3 and totals["service_institutions|region=510100"] == 2
+    assert revoked["service_institutions"] == -1 and revoked["service_institutions|region=510100"] == -1
+
+
 def test_a_contract_counts_both_amounts_by_region_type_programme_and_year():
     inc = increments(PLAN, CONTRACT, contract("1000.50", "800.25", region="511300", programme=3))
     assert inc["contract_turnover_fen"] == 80025 and inc["contract_amount_fen"] == 100050

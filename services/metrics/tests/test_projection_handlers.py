@@ -79,6 +79,19 @@ def test_universities_join_the_directory_and_their_reports_are_folded(uow):
     assert read_models.counters(uow, PLAN.key)["organizations_registered"] == 2
 
 
+def test_a_corrected_organization_keeps_its_directory_entry_under_the_new_name(uow):
+    project(uow, "registry.organization.registered.v1",
+            {"organization_id": "u1", "name": "成都科技大学", "credit_code": "91510100MA61234567", "kind": "university",
+             "region_code": "510100", "supervising_department": "教育厅"}, event_id="r")
+    project(uow, "registry.organization.corrected.v1",
+            {"organization_id": "u1", "name": "四川大学", "kind": "university", "region_code": "510100",
+             "supervising_department": "教育部", "changed_fields": ["name", "supervising_department"],
+             "corrected_at": T2019}, event_id="c")
+    assert read_models.organizations(uow) == {"u1": {"name": "四川大学", "kind": "university",
+                                                     "region_code": "510100", "supervising_department": "教育部"}}
+    assert read_models.counters(uow, PLAN.key)["organizations_registered"] == 1  # a correction registers nothing
+
+
 def test_task_events_apply_in_time_order(uow):
     later = T2019 + dt.timedelta(days=1)
     project(uow, "metrics.task.updated.v1",

@@ -18,20 +18,27 @@ class Organization(Document):
     kind = StringField(required=True)
     region_code = StringField(required=True, min_length=6, max_length=6)
     supervising_department = StringField()
+    contact = StringField()  # 联系方式 of the organization's office
     state_established = BooleanField(null=True)  # 国家设立 (第四十五条第二款); None: not stated
     created_at = DateTimeField(required=True, default=now_ms)
     created_by = StringField(required=True)
     accredited = BooleanField(default=False)  # 认定 as a professional service institution
     accredited_at = DateTimeField()
     accreditation_basis = StringField()
+    # 高校院所's transfer units (技术转移机构) accredited now: {"name", "accredited_at", "basis"}
+    accredited_units = ListField(DictField())
+    # corrections (主体信息变更), oldest first: {"at", "by", "changes": [{"field", "old", "new"}]}
+    corrections = ListField(DictField())
 
     def public(self):
         return {
             "id": self.id, "name": self.name, "credit_code": self.credit_code, "kind": self.kind,
             "region_code": self.region_code, "supervising_department": self.supervising_department,
-            "state_established": self.state_established,
+            "contact": self.contact, "state_established": self.state_established,
             "created_at": self.created_at, "accredited": bool(self.accredited),
             "accredited_at": self.accredited_at,
+            "accredited_units": [{"name": unit["name"], "accredited_at": unit["accredited_at"]}
+                                 for unit in self.accredited_units or ()],
         }
 
 

@@ -49,26 +49,98 @@ class OrganizationIn(StrictModel):
         return self
 
 
+# 高校院所 (四(三)2): the kinds whose transfer institutions (技术转移机构) are units inside them, accredited by name.
+UNIT_HOSTS = ("university", "institute")
+UnitName = Field(default=None, min_length=2, max_length=100, description=(
+    "技术转移机构: a unit inside a university or institute (e.g. 四川大学技术转移中心), accredited in its own right; "
+    "null: the organization itself, a service institution"))
+
+
+CORRECTABLE = ("name", "supervising_department", "contact")
+
+
+class CorrectionIn(StrictModel):
+    """A correction of an organization's record (主体信息变更): any of its name, supervising department and contact;
+    a field left out stays as it is, ``null`` clears the department or the contact."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=200, description="名称")
+    supervising_department: str | None = Field(default=None, max_length=100, description="主管部门")
+    contact: str | None = Field(default=None, max_length=200, description=(
+        "联系方式: the organization's office contact (a department's telephone or address), public with the record"))
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not self.model_fields_set:
+            raise Invalid("a correction names at least one of " + ", ".join(CORRECTABLE), field="name")
+        if "name" in self.model_fields_set and self.name is None:
+            raise Invalid("an organization keeps a name", field="name")
+        return self
+
+
+def changes(current, correction):
+    """The fields a correction changes, ``[{"field", "old", "new"}]`` in ``CORRECTABLE`` order; values equal to the
+    current ones are no change. ``current``: the record's values by field."""
+    given = correction.model_dump(include=correction.model_fields_set)
+    return [{"field": field, "old": current.get(field), "new": given[field]}
+            for field in CORRECTABLE if field in given and given[field] != current.get(field)]
+
+
 class AccreditationIn(StrictModel):
-    """A reviewer's accreditation of a service institution (认定)."""
+    """A reviewer's accreditation of a service institution, or of a transfer unit inside a university or an
+    institute (认定)."""
 
     basis: str | None = Field(default=None, max_length=200, description="认定依据, e.g. a notice number")
+    unit: str | None = UnitName
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value):
+        return unit_key(value)
 
 
 class RevocationIn(StrictModel):
-    """Revoking an accreditation (撤销认定) needs a reason."""
+    """Revoking an accreditation (撤销认定) needs a reason; ``unit`` names the unit whose accreditation goes."""
 
     reason: str = Field(min_length=2, max_length=500, description="撤销原因")
+    unit: str | None = UnitName
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value):
+        return unit_key(value)
 
 
-def check_accreditable(kind, accredited):
-    """Only a service institution can be accredited, and only once at a time."""
-    if kind != "service_institution":
-        raise TransitionRefused("only a service institution (科技成果转移转化服务机构) can be accredited")
-    if accredited:
-        raise TransitionRefused("the institution is already accredited")
+def unit_key(name):
+    """A unit's name as it is compared and stored: inner whitespace collapsed, so "四川大学 技术转移中心" typed
+    twice with different spacing is one unit."""
+    if name is None:
+        return None
+    name = " ".join(name.split())
+    if len(name) < 2:
+        raise ValueError("a unit's name has at least 2 characters")
+    return name
 
 
-def check_revocable(accredited):
-    if not accredited:
+def check_accreditable(kind, accredited, unit=None, units=()):
+    """A service institution is accredited itself; a university or an institute through its transfer units, each
+    named, each once at a time (``units``: the names accredited now). Every accreditation counts one toward the
+    1,000-institution target."""
+    if unit is None:
+        if kind != "service_institution":
+            raise TransitionRefused("only a service institution (科技成果转移转化服务机构) can be accredited; a "
+                                    "university or an institute names its transfer unit (技术转移机构)")
+        if accredited:
+            raise TransitionRefused("the institution is already accredited")
+        return
+    if kind not in UNIT_HOSTS:
+        raise TransitionRefused("only a university or an institute (高校院所) accredits a unit within it",
+                                field="unit")
+    if unit in units:
+        raise TransitionRefused(f"the unit {unit} is already accredited", field="unit")
+
+
+def check_revocable(accredited, unit=None, units=()):
+    if unit is None and not accredited:
         raise TransitionRefused("the institution is not accredited")
+    if unit is not None and unit not in units:
+        raise TransitionRefused(f"the unit {unit} is not accredited", field="unit")

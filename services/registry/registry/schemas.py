@@ -15,11 +15,33 @@ ORGANIZATION = {
         "id": {"type": "string"}, "name": {"type": "string"}, "credit_code": {"type": "string"},
         "kind": {"type": "string"}, "region_code": {"type": "string"},
         "supervising_department": {"type": ["string", "null"]},
+        "contact": {"type": ["string", "null"], "description": "联系方式 of the organization's office"},
         "state_established": {"type": ["boolean", "null"], "description": "国家设立的研究开发机构、高等院校 "
                               "(促进科技成果转化法 第四十五条第二款); null: not stated"},
         "created_at": {"type": "string", "format": "date-time"},
         "accredited": {"type": "boolean", "description": "认定 as a professional service institution"},
         "accredited_at": {"type": ["string", "null"], "format": "date-time"},
+        "accredited_units": {"type": "array", "description": "transfer units (技术转移机构) inside a university or "
+                             "institute accredited now, each counted toward the 1,000-institution target",
+                             "items": {"type": "object", "properties": {
+                                 "name": {"type": "string"},
+                                 "accredited_at": {"type": "string", "format": "date-time"}}}},
+    },
+}
+
+ORGANIZATION_CORRECTIONS = {
+    "type": "object",
+    "required": ["organization_id", "items"],
+    "properties": {
+        "organization_id": {"type": "string"},
+        "items": {"type": "array", "items": {
+            "type": "object", "required": ["at", "by", "changes"],
+            "properties": {
+                "at": {"type": "string", "format": "date-time"}, "by": {"type": "string", "description": "who"},
+                "changes": {"type": "array", "items": {"type": "object", "required": ["field", "old", "new"],
+                                                       "properties": {"field": {"type": "string"},
+                                                                      "old": {"type": ["string", "null"]},
+                                                                      "new": {"type": ["string", "null"]}}}}}}},
     },
 }
 
@@ -85,7 +107,8 @@ DISCLOSURE = {
     },
 }
 
-COMPONENTS = {"Organization": ORGANIZATION, "Achievement": ACHIEVEMENT, "PublicAchievement": PUBLIC_ACHIEVEMENT,
+COMPONENTS = {"Organization": ORGANIZATION, "OrganizationCorrections": ORGANIZATION_CORRECTIONS,
+              "Achievement": ACHIEVEMENT, "PublicAchievement": PUBLIC_ACHIEVEMENT,
               "PlanProject": PLAN_PROJECT, "Disclosure": DISCLOSURE}
 
 # -- bodies of answers -------------------------------------------------------------------------

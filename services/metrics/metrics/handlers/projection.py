@@ -11,6 +11,7 @@ from .. import compliance, ledger, plan as plans, progress, read_models
 HANDLER = "project_event"  # the consumer's method name: its dedup markers are "<HANDLER>|<ce_id>"
 
 ORGANIZATION_REGISTERED = "registry.organization.registered.v1"
+ORGANIZATION_CORRECTED = "registry.organization.corrected.v1"  # the directory takes the new name and department
 REPORT_EVENTS = {f"registry.annual_report.{e}.v1": e
                  for e in ("submitted", "accepted", "returned", "forwarded", "missing")}
 TASK_UPDATED = "metrics.task.updated.v1"
@@ -18,7 +19,7 @@ TASK_UPDATED = "metrics.task.updated.v1"
 
 def consumed_events(plan):
     """The events one plan's figures, the compliance report and the task ledger are projected from."""
-    return sorted({*plan.event_names, ORGANIZATION_REGISTERED, *REPORT_EVENTS, TASK_UPDATED})
+    return sorted({*plan.event_names, ORGANIZATION_REGISTERED, ORGANIZATION_CORRECTED, *REPORT_EVENTS, TASK_UPDATED})
 
 
 def all_consumed_events():
@@ -58,7 +59,7 @@ def project_all(uow, plans, events, at):
 
 def _project_others(uow, event_name, data, event_id, event_time):
     """What one event changes beside the counters: compliance's organizations and reports, the task ledger."""
-    if event_name == ORGANIZATION_REGISTERED:
+    if event_name in (ORGANIZATION_REGISTERED, ORGANIZATION_CORRECTED):
         entry = compliance.organization(data)
         if entry is not None:
             read_models.save_organization(uow, data["organization_id"], entry)

@@ -17,7 +17,7 @@ from ttp_common.rpc import rpc
 
 from ..documents import Organization
 from ..handlers import organizations as handlers
-from ..organizations import ORGANIZATION_KINDS, AccreditationIn, OrganizationIn, RevocationIn
+from ..organizations import ORGANIZATION_KINDS, AccreditationIn, CorrectionIn, OrganizationIn, RevocationIn
 from .common import REVIEWERS
 
 
@@ -60,20 +60,36 @@ class OrganizationEntrypoints:
     def get_organization(self, ctx, organization_id):
         return self.store.get(Organization, organization_id).public()
 
+    @endpoint("PATCH", "/api/v1/organizations/<string:organization_id>", roles=REVIEWERS, body=CorrectionIn,
+              response="Organization", described="Corrected (unchanged when nothing differs)",
+              summary="Correct an organization's name, supervising department or contact (主体信息变更); "
+                      "reviewers of its region and administrators")
+    def correct_organization(self, ctx, organization_id):
+        return self.store.transact(handlers.correct, organization_id, ctx.body, ctx.principal, ctx.now,
+                                   actor=ctx.actor).public()
+
+    @endpoint("GET", "/api/v1/organizations/<string:organization_id>/corrections",
+              response="OrganizationCorrections", summary="An organization's corrections, oldest first "
+              "(public, as the record is): who, when, each field's old and new value")
+    def organization_corrections(self, ctx, organization_id):
+        org = self.store.get(Organization, organization_id)
+        return {"organization_id": org.id, "items": list(org.corrections or ())}
+
     @endpoint("POST", "/api/v1/organizations/<string:organization_id>/accreditation", roles=REVIEWERS,
               body=AccreditationIn, response="Organization", described="Accredited", errors=(409,),
-              summary="Accredit a service institution (认定; counts toward the 1,000-institution target); "
+              summary="Accredit a service institution, or a transfer unit (技术转移机构) inside a university or "
+                      "institute named by unit (认定; each counts toward the 1,000-institution target); "
                       "reviewers of its region and administrators")
     def accredit(self, ctx, organization_id):
         return self.store.transact(handlers.accredit, organization_id, ctx.body.basis, ctx.principal, ctx.now,
-                                   actor=ctx.actor).public()
+                                   ctx.body.unit, actor=ctx.actor).public()
 
     @endpoint("POST", "/api/v1/organizations/<string:organization_id>/accreditation/revocation", roles=REVIEWERS,
               body=RevocationIn, response="Organization", described="Revoked", errors=(409,),
               summary="Revoke an accreditation (撤销认定); reviewers of its region and administrators")
     def revoke_accreditation(self, ctx, organization_id):
         return self.store.transact(handlers.revoke_accreditation, organization_id, ctx.body.reason, ctx.principal,
-                                   ctx.now, actor=ctx.actor).public()
+                                   ctx.now, ctx.body.unit, actor=ctx.actor).public()
 
     @rpc
     def organization_names(self, organization_ids):

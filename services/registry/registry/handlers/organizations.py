@@ -16,6 +16,7 @@ from ..documents import Organization
 ORGANIZATION_REGISTERED = "registry.organization.registered.v1"
 ORGANIZATION_ACCREDITED = "registry.organization.accredited.v1"
 ACCREDITATION_REVOKED = "registry.organization.accreditation_revoked.v1"
+ORGANIZATION_CORRECTED = "registry.organization.corrected.v1"
 
 
 def register(uow, body, principal):
@@ -36,26 +37,54 @@ def register(uow, body, principal):
     return org
 
 
-def accredit(uow, organization_id, basis, principal, at):
-    """Accredit a service institution (the 1,000-institution target counts accreditations)."""
+def accredit(uow, organization_id, basis, principal, at, unit=None):
+    """Accredit a service institution, or the transfer unit ``unit`` inside a university or an institute (the
+    1,000-institution target counts each accreditation)."""
     org = _for_review(uow, principal, organization_id)
-    organizations.check_accreditable(org.kind, org.accredited)
-    org.accredited, org.accredited_at, org.accreditation_basis = True, at, basis
+    units = list(org.accredited_units or ())
+    organizations.check_accreditable(org.kind, org.accredited, unit, [u["name"] for u in units])
+    if unit is None:
+        org.accredited, org.accredited_at, org.accreditation_basis = True, at, basis
+    else:
+        org.accredited_units = [*units, {"name": unit, "accredited_at": at, "basis": basis}]
     uow.replace(org)
     uow.emit(ORGANIZATION_ACCREDITED, {"organization_id": org.id, "region_code": org.region_code,
-                                       "accredited_at": at, "basis": basis,
+                                       "accredited_at": at, "basis": basis, "unit": unit,
                                        "effective_date": clock.china_date(at)}, subject=org.id)
     return org
 
 
-def revoke_accreditation(uow, organization_id, reason, principal, at):
+def revoke_accreditation(uow, organization_id, reason, principal, at, unit=None):
     org = _for_review(uow, principal, organization_id)
-    organizations.check_revocable(org.accredited)
-    org.accredited, org.accredited_at, org.accreditation_basis = False, None, None
+    units = list(org.accredited_units or ())
+    organizations.check_revocable(org.accredited, unit, [u["name"] for u in units])
+    if unit is None:
+        org.accredited, org.accredited_at, org.accreditation_basis = False, None, None
+    else:
+        org.accredited_units = [u for u in units if u["name"] != unit]
     uow.replace(org)
     uow.emit(ACCREDITATION_REVOKED, {"organization_id": org.id, "region_code": org.region_code,
-                                     "revoked_at": at, "reason": reason,
+                                     "revoked_at": at, "reason": reason, "unit": unit,
                                      "effective_date": clock.china_date(at)}, subject=org.id)
+    return org
+
+
+def correct(uow, organization_id, body, principal, at):
+    """Correct an organization's name, supervising department or contact (``CorrectionIn``), by a reviewer of its
+    region or an admin: the changes join its history and are announced (the new name and department, which
+    fields changed; the contact's value stays out of the event). Nothing changed: no history, no event."""
+    org = _for_review(uow, principal, organization_id)
+    changed = organizations.changes({field: org[field] for field in organizations.CORRECTABLE}, body)
+    if not changed:
+        return org
+    for change in changed:
+        org[change["field"]] = change["new"]
+    org.corrections = [*(org.corrections or ()), {"at": at, "by": principal.sub, "changes": changed}]
+    uow.replace(org)
+    uow.emit(ORGANIZATION_CORRECTED, {
+        "organization_id": org.id, "region_code": org.region_code, "kind": org.kind, "name": org.name,
+        "supervising_department": org.supervising_department, "changed_fields": [c["field"] for c in changed],
+        "corrected_at": at}, subject=org.id)
     return org
 
 
