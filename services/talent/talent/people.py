@@ -123,6 +123,16 @@ def person_changes(body):
     return data
 
 
+def changed_fields(current, changes):
+    """The names of the fields ``changes`` (``person_changes``) gives a new value, in a fixed order; ``current``:
+    the record (``Person.as_dict()``). An absent contact and an empty one are the same (``person_changes`` gives
+    ``{}`` for a removed one)."""
+    before = {"contact": current.get("contact") or {}, "fields": current.get("fields") or [],
+              "public_fields": current.get("public_fields") or []}
+    return [name for name in ("contact", "fields", "public_fields")
+            if name in changes and changes[name] != before[name]]
+
+
 def public_view(person):
     """A person as the public sees them: the id and only the fields they consented to show."""
     view = {"id": person["id"]}

@@ -293,7 +293,7 @@ def patch(api, person_id, body, token=None):
     return api.request("PATCH", f"{PATH}/{person_id}", token=token, json=body)
 
 
-def test_the_persons_organization_updates_contact_and_withdraws_consent_without_an_event(api):
+def test_the_persons_organization_updates_contact_and_withdraws_consent_announcing_fields_not_values(api):
     person_id = api.post(PATH, full_person(), token=api.token("admin")).json()["id"]
     assert api.get(f"{PATH}/{person_id}").json() == {"id": person_id, "name": "陈技术经纪人",
                                                      "fields": ["新材料", "技术转移"]}
@@ -308,7 +308,12 @@ def test_the_persons_organization_updates_contact_and_withdraws_consent_without_
     assert body["fields"] == ["新材料", "技术转移"] and body["id_number"] == ID_NUMBER  # untouched
     assert body["updated_by"] == "hr-scu" and body["updated_at"]
     assert api.get(f"{PATH}/{person_id}").json() == {"id": person_id}  # consent withdrawn
-    assert api.counts("people") == before  # no new record, no event
+    assert api.counts("people")[0] == before[0]  # no new record
+    [record] = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.talent.person",
+                          lambda r: header(r, "ce_subject") == person_id
+                          and header(r, "ce_type") == "cn.gov.sc.ttp.talent.person.updated.v1")
+    assert b"13900001111" not in record.value and header(record, "ce_actor") == "hr-scu"
+    assert api.decode(record)[1]["changed_fields"] == ["contact", "public_fields"]
 
     admin = patch(api, person_id, {"fields": ["生物医药"], "public_fields": ["fields"], "contact": None},
                   token=api.token("admin"))

@@ -38,20 +38,27 @@ def test_an_institution_registers_only_its_own_people(uow):
     assert uow.count(Person) == 0 and uow.events == []
 
 
-def test_an_update_changes_only_the_keys_given_and_announces_nothing(uow):
+def test_an_update_changes_only_the_keys_given_and_announces_which_without_their_values(uow):
     person = handlers.register(uow, person_in(fields=["新材料"]), ADMIN)
 
-    updated = handlers.update(uow, person.id, PersonUpdateIn(public_fields=[]), SCU, AT)
+    updated = handlers.update(uow, person.id, PersonUpdateIn(public_fields=[], contact={"phone": "13900001111"}),
+                              SCU, AT)
 
-    assert updated.public_fields == [] and updated.fields == ["新材料"] and updated.contact["phone"] == "13912345678"
+    assert updated.public_fields == [] and updated.fields == ["新材料"] and updated.contact["phone"] == "13900001111"
     assert (updated.updated_by, updated.updated_at) == ("hr-scu", AT)
-    assert uow.names() == ["talent.person.registered.v1"]
+    event = uow.events[-1]
+    assert event.name == "talent.person.updated.v1" and event.subject == person.id
+    assert event.data == {"person_id": person.id, "organization_id": "org-scu",
+                          "changed_fields": ["contact", "public_fields"], "updated_at": AT}
+    handlers.update(uow, person.id, PersonUpdateIn(fields=["新材料"]), SCU, AT)  # the same fields: no change
+    assert uow.names() == ["talent.person.registered.v1", "talent.person.updated.v1"]
     with pytest.raises(Invalid, match="nothing to change"):
         handlers.update(uow, person.id, PersonUpdateIn(), SCU, AT)
     with pytest.raises(Forbidden):
         handlers.update(uow, person.id, PersonUpdateIn(fields=[]), OTHER, AT)
     with pytest.raises(NotFound, match="no such person"):
         handlers.update(uow, "nobody", PersonUpdateIn(fields=[]), SCU, AT)
+    assert len(uow.events) == 2
 
 
 def test_a_post_is_registered_once_per_organization_and_kind(uow):

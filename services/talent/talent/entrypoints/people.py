@@ -76,12 +76,12 @@ class PeopleEntrypoints:
     @endpoint("PATCH", "/api/v1/people/<string:person_id>", roles=INSTITUTIONS, body=PersonUpdateIn,
               response=RECORD, errors=(409,),
               summary="Change a person's contact details, fields or consent (public_fields; [] withdraws it); only "
-                      "the keys given change (the person's organization, admins); no event")
+                      "the keys given change (the person's organization, admins); talent.person.updated.v1 names the "
+                      "fields that changed, not their values")
     def update_person(self, ctx, person_id):
         """The person's organization (or an admin) changes their contact details, fields or consent
-        (public_fields); only the keys given change. No event: the only person event that fits a person
-        as such is ``talent.person.registered.v1``, and an update is not a registration (nor may contact
-        details ever go into an event); the record keeps who changed it last (updated_at, updated_by)."""
+        (public_fields); only the keys given change. The event says which fields changed, never their values
+        (contact details never go into an event); the record keeps who changed it last."""
         person = self.store.transact(handlers.update, person_id, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         return people.private_view(person.as_dict())
 

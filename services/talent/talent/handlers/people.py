@@ -15,6 +15,7 @@ from ..documents import Person, Post
 PERSON_REGISTERED = "talent.person.registered.v1"
 POST_REGISTERED = "talent.person.post_registered.v1"
 PROGRAMME_JOINED = "talent.person.programme_joined.v1"
+PERSON_UPDATED = "talent.person.updated.v1"
 
 
 def person(repo, person_id, field=None):
@@ -46,13 +47,17 @@ def register(uow, body, principal):
 
 
 def update(uow, person_id, body, principal, at):
-    """The person's organization (or an admin) changes the keys ``body`` (``PersonUpdateIn``) gives. No event:
-    an update is not a registration, and contact details never go into one; the record keeps who changed it
-    last."""
+    """The person's organization (or an admin) changes the keys ``body`` (``PersonUpdateIn``) gives; the record
+    keeps who changed it last. The event names the fields that changed, never their values (contact details are
+    personal data); nothing changed: no event."""
     changes = people.person_changes(body)
     current = person(uow, person_id)
     auth.require_org(principal, current.organization_id)
+    changed = people.changed_fields(current.as_dict(), changes)
     uow.update(Person, {"_id": current.id}, {"$set": {**changes, "updated_at": at, "updated_by": principal.sub}})
+    if changed:
+        uow.emit(PERSON_UPDATED, {"person_id": current.id, "organization_id": current.organization_id,
+                                  "changed_fields": changed, "updated_at": at}, subject=current.id)
     return person(uow, current.id)
 
 
