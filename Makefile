@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := registry transactions finance talent metrics identity innovation delivery portal
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-rebuild bench-durability bench-idle bench-load bench-e2e bench-identity soak fuzz docs docs-check dashboards demo rebuild-metrics token replay clean distclean
+.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-rebuild bench-durability bench-idle bench-load bench-e2e bench-identity bench-delivery soak fuzz docs docs-check dashboards demo rebuild-metrics token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
