@@ -105,7 +105,8 @@ def test_registering_stores_the_organization_and_publishes_an_attributed_event(a
     created = response.json()
     org_id = created["id"]
     assert set(created) == {"id", "name", "credit_code", "kind", "region_code", "supervising_department", "created_at",
-                            "accredited", "accredited_at", "state_established"}
+                            "accredited", "accredited_at", "state_established", "contact", "accredited_units"}
+    assert created["contact"] is None and created["accredited_units"] == []
     assert created["state_established"] is None  # not stated
     assert created["accredited"] is False and created["accredited_at"] is None
     assert created["name"] == "四川大学技术转移中心"  # whitespace stripped
@@ -255,7 +256,8 @@ def test_organizations_are_listed_by_kind_and_region_in_pages(api):
     assert (first["offset"], first["limit"], second["offset"]) == (0, 2, 2)
     assert [o["id"] for o in first["items"] + second["items"]] == ids  # oldest first
     assert all(set(o) == {"id", "name", "credit_code", "kind", "region_code", "supervising_department",
-                          "state_established", "created_at", "accredited", "accredited_at"}
+                          "state_established", "created_at", "accredited", "accredited_at", "contact",
+                          "accredited_units"}
                for o in first["items"])  # public fields
     everywhere = api.get(PATH, params={"kind": "institute", "region": "510000", "limit": "100"}).json()["items"]
     assert set(ids) <= {o["id"] for o in everywhere}
