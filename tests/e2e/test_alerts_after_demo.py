@@ -54,7 +54,7 @@ def run_demo(stack, tmp_path):
     for service, url in stack["urls"].items():
         if f"--{service} " in usage:
             args += [f"--{service}", url]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=150, cwd=REPO_ROOT)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 

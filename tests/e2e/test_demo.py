@@ -27,9 +27,9 @@ from ttp_tools.signin import SignInError, dev_credentials, sign_in
 pytestmark = pytest.mark.integration
 
 DEMO = REPO_ROOT / "scripts" / "demo.py"
-# The services the demo drives (not the portal's pages, nor the webhook delivery, which no step of the scenario
-# uses); it signs everybody in through identity, which runs first.
-DEMO_SERVICES = [name for name in SERVICE_CLASSES if name not in ("identity", "delivery") and name not in PAGE_SERVICES]
+# The platform's services (not the portal's pages); the demo signs everybody in through identity, which runs first,
+# and drives those it has an option for (not the webhook delivery, which no step of the scenario uses).
+DEMO_SERVICES = [name for name in SERVICE_CLASSES if name != "identity" and name not in PAGE_SERVICES]
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,10 @@ def stack(tmp_path_factory):
 def run_demo(stack, tmp_path, name):
     args = [sys.executable, str(DEMO), "--credentials", str(stack["credentials"]),
             "--state", str(tmp_path / "state.json"), "--json", str(tmp_path / f"{name}.json")]
+    usage = subprocess.run([sys.executable, str(DEMO), "--help"], capture_output=True, text=True, check=True).stdout
     for service, url in stack["urls"].items():
-        args += [f"--{service}", url]
+        if f"--{service} " in usage:
+            args += [f"--{service}", url]
     done = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
     print(done.stdout)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -160,6 +162,8 @@ def audit_trail_is_complete(stack):
     people = set()
     for name, db in stack["dbs"].items():
         rows = list(db[OUTBOX].find({}, {"headers": 1, "event_name": 1}))
+        if name == "delivery":  # it publishes no events of its own (it pushes the others' to webhooks)
+            continue
         assert rows, f"{name} published nothing"
         for row in rows:
             headers = {key: bytes(value).decode() for key, value in row["headers"]}
