@@ -6,12 +6,16 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
+
+from werkzeug.utils import redirect
 
 from ttp_common.logs import get_context
 from ttp_common.web import CORRELATION_HEADER, correlation_id
 
 from .. import inbox, metrics, sessions
 from ..documents import BrowserSession
+from ..notifications import ORGANIZATION_ROLES  # the roles that act for an organization
 from ..oauth import IdentityUnavailable, TokenRefused
 from ..upstream import Refused, Unavailable
 
@@ -138,6 +142,39 @@ class PortalHelpers:
     def user_of(self, request):
         signed = self.signed_in(request)
         return signed[0].user if signed else None
+
+    # -- who may post what ---------------------------------------------------------------------
+    def signed_or_login(self, request, path):
+        """(session, token) of the signed-in person, else (None, a redirect to sign in and back to ``path``)."""
+        signed = self.signed_in(request)
+        if signed is None:
+            return None, redirect(f"/auth/login?next={quote(path, safe='/')}", code=303)  # its query kept whole
+        return signed, None
+
+    def staff(self, request, path):
+        """(session, token) of a signed-in person acting for an organization, else (None, a redirect or a 403
+        page)."""
+        signed, refused = self.signed_or_login(request, path)
+        if refused:
+            return None, refused
+        session, _ = signed
+        if session.user.get("role") not in ORGANIZATION_ROLES or not session.user.get("org"):
+            return None, self.render(request, "message.html", status=403, title="无权访问",
+                                     text="此页面供机构经办人使用。")
+        return signed, None
+
+    def form_post(self, request, path, guard=None):
+        """A form post's guard: ``guard`` (``self.staff``, or default ``self.signed_or_login``; any method taking
+        (request, path) and answering ((session, token), None) or (None, page)), then the CSRF check. Answers
+        ((session, token), None) or (None, the page to send: sign-in redirect, 403 of the guard or of the CSRF
+        check)."""
+        signed, refused = (guard or self.signed_or_login)(request, path)
+        if refused:
+            return None, refused
+        bad = self.csrf_refused(request, signed[0])
+        if bad is not None:
+            return None, bad
+        return signed, None
 
     def csrf_refused(self, request, session):
         """A 403 page when the form's CSRF token is not the session's, else None."""

@@ -20,13 +20,10 @@ class MarketEntrypoints:
     @page("auction_bid")
     def place_bid(self, request, auction_id):
         path = f"/auctions/{quote(auction_id, safe='')}"
-        signed = self.signed_in(request)
-        if signed is None:
-            return redirect(f"/auth/login?next={path}", code=303)
-        session, token = signed
-        bad = self.csrf_refused(request, session)
-        if bad is not None:
-            return bad
+        signed, refused = self.form_post(request, path)
+        if refused:
+            return refused
+        _, token = signed
         typed = request.form.get("amount", "").strip()
         try:
             self.runtime.services.post("transactions", f"/api/v1{path}/bids", json={"amount": typed}, token=token)
@@ -76,13 +73,10 @@ class ContractEntrypoints:
     @http("POST", "/my/contracts")
     @page("my_contract_submit")
     def submit_contract(self, request):
-        signed, refused = self.staff(request, "/my/contracts/new")
+        signed, refused = self.form_post(request, "/my/contracts/new", self.staff)
         if refused:
             return refused
         session, token = signed
-        bad = self.csrf_refused(request, session)
-        if bad is not None:
-            return bad
         values = dict(request.form)
         try:
             made = self.runtime.services.post("transactions", "/api/v1/contracts", token=token,
@@ -111,13 +105,10 @@ class ContractEntrypoints:
     @page("my_contract_resubmit")
     def resubmit_contract(self, request, contract_id):
         """The corrected contract, sent whole (PUT): the API says whether it may be resubmitted and what is wrong."""
-        signed, refused = self.staff(request, f"/my/contracts/{contract_id}/edit")
+        signed, refused = self.form_post(request, f"/my/contracts/{contract_id}/edit", self.staff)
         if refused:
             return refused
         session, token = signed
-        bad = self.csrf_refused(request, session)
-        if bad is not None:
-            return bad
         stored, missing = self._contract(request, contract_id, token)
         if missing:
             return missing

@@ -75,12 +75,10 @@ class NotificationEntrypoints:
     @http("POST", "/notifications/<string:message_id>/read")
     @page("notification_read")
     def notification_read(self, request, message_id):
-        session, refused = self._person(request, "/notifications")
+        signed, refused = self.form_post(request, "/notifications")
         if refused:
             return refused
-        bad = self.csrf_refused(request, session)
-        if bad is not None:
-            return bad
+        session, _ = signed
         if message_id == "all":
             inbox.mark_all_read(self.store, session.user)
         elif not inbox.mark_read(self.store, session.user, message_id):

@@ -27,13 +27,6 @@ REFUSALS = {401: "请重新登录", 403: "无权访问", 404: "未找到", 409: 
 
 
 class ReviewEntrypoints:
-    def signed_or_login(self, request, path):
-        """(session, token) of the signed-in person, else (None, a redirect to sign in)."""
-        signed = self.signed_in(request)
-        if signed is None:
-            return None, redirect(f"/auth/login?next={quote(path, safe='/')}", code=303)  # its query kept whole
-        return signed, None
-
     def queue_request(self, request, names):
         """(token, the page's filters ``names`` with the state defaulting to submitted, None), or a sign-in redirect
         in the last place."""
@@ -178,13 +171,10 @@ class ReviewEntrypoints:
     def _act(self, request, service, queue, path, action, actions, done, what):
         """A queue's form post: the CSRF check, then the service's action with the person's token (a return sends
         the reasons typed, one a line); the service's refusal is the page."""
-        signed, refused = self.signed_or_login(request, done)
+        signed, refused = self.form_post(request, done)
         if refused:
             return refused
-        session, token = signed
-        bad = self.csrf_refused(request, session)
-        if bad is not None:
-            return bad
+        _, token = signed
         if action not in actions:
             return self.render(request, "message.html", status=404, title="未找到", text="没有这项操作。")
         body = {"reasons": queues.reasons_of(request.form.get("reasons"))} if action == "return" else {}

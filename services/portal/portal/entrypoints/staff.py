@@ -12,21 +12,8 @@ from ..upstream import Refused
 from .common import page
 from .public import Filters
 
-ORGANIZATION_ROLES = ("institution", "institution_admin")
-
 
 class StaffEntrypoints:
-    def staff(self, request, path):
-        """(session, token) of a signed-in person acting for an organization, else a redirect or a 403 page."""
-        signed = self.signed_in(request)
-        if signed is None:
-            return None, redirect(f"/auth/login?next={path}", code=303)
-        session, token = signed
-        if session.user.get("role") not in ORGANIZATION_ROLES or not session.user.get("org"):
-            return None, self.render(request, "message.html", status=403, title="无权访问",
-                                     text="此页面供机构经办人使用。")
-        return (session, token), None
-
     @http("GET", "/my/achievements")
     @page("my_achievements")
     def my_achievements(self, request):
@@ -51,13 +38,10 @@ class StaffEntrypoints:
     @http("POST", "/my/achievements")
     @page("my_achievement_create")
     def create_achievement(self, request):
-        signed, refused = self.staff(request, "/my/achievements/new")
+        signed, refused = self.form_post(request, "/my/achievements/new", self.staff)
         if refused:
             return refused
         session, token = signed
-        bad = self.csrf_refused(request, session)
-        if bad is not None:
-            return bad
         values = dict(request.form)
         try:
             made = self.runtime.services.post("registry", "/api/v1/achievements",
@@ -84,13 +68,10 @@ class StaffEntrypoints:
     @page("my_achievement_save")
     def save_achievement(self, request, achievement_id):
         """The edited draft, sent whole (PUT): the registry says whether it may still be edited and what is wrong."""
-        signed, refused = self.staff(request, f"/my/achievements/{achievement_id}/edit")
+        signed, refused = self.form_post(request, f"/my/achievements/{achievement_id}/edit", self.staff)
         if refused:
             return refused
         session, token = signed
-        bad = self.csrf_refused(request, session)
-        if bad is not None:
-            return bad
         stored, missing = self._stored(request, achievement_id, token)
         if missing:
             return missing
@@ -134,13 +115,10 @@ class StaffEntrypoints:
     @http("POST", "/my/achievements/<string:achievement_id>/<string:action>")
     @page("my_achievement_action")
     def achievement_action(self, request, achievement_id, action):
-        signed, refused = self.staff(request, f"/my/achievements/{achievement_id}")
+        signed, refused = self.form_post(request, f"/my/achievements/{achievement_id}", self.staff)
         if refused:
             return refused
         session, token = signed
-        bad = self.csrf_refused(request, session)
-        if bad is not None:
-            return bad
         if action not in ("submit", "withdraw"):
             return self.render(request, "message.html", status=404, title="未找到", text="没有这项操作。")
         body = {"reason": request.form.get("reason", "").strip()} if action == "withdraw" else {}
