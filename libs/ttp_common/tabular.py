@@ -15,6 +15,14 @@ class RowError(ValueError):
     """A cell that cannot be read: the row is rejected with this reason, the others go on."""
 
 
+class MissingColumns(SystemExit):
+    """A file without a column for a required field (the CLI stops with its message; ``missing``: the fields)."""
+
+    def __init__(self, message, missing):
+        super().__init__(message)
+        self.missing = missing
+
+
 def split(cell):
     """A list cell: items separated by ";" or "；"."""
     return [part.strip() for part in re.split(r"[;；]", cell or "") if part.strip()]
@@ -42,7 +50,7 @@ def read_rows(path, columns, required):
                 index[field] = i
     missing = [f for f in required if f not in index]
     if missing:
-        raise SystemExit(f"{path}: no column for {', '.join(missing)} (header: {header})")
+        raise MissingColumns(f"{path}: no column for {', '.join(missing)} (header: {header})", missing)
     return [(n, {f: (row[i].strip() if i < len(row) else "") for f, i in index.items()})
             for n, row in enumerate(rows[1:], start=2) if any(cell.strip() for cell in row)]
 

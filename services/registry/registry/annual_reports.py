@@ -3,11 +3,11 @@
 Universities and institutes file the previous year's report by 28 February to their
 supervising department, which accepts or returns it and forwards it by 31 March.
 """
-from datetime import date
 from decimal import Decimal
 
 from pydantic import Field
 
+from ttp_common.annual_report_dates import filing_deadline, forwarding_deadline  # noqa: F401 (this module's interface)
 from ttp_common.models import StrictModel
 from ttp_common.refusals import TransitionRefused
 
@@ -33,14 +33,6 @@ class AnnualReportIn(StrictModel):
 
 class ReturnReportIn(StrictModel):
     reasons: list[str] = Field(min_length=1, max_length=20)
-
-
-def filing_deadline(year):
-    return date(year + 1, 2, 28)
-
-
-def forwarding_deadline(year):
-    return date(year + 1, 3, 31)
 
 
 def is_late(year, filed_on):
