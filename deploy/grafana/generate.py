@@ -7,7 +7,7 @@ The JSON files are committed (Grafana provisions them from disk); a test checks 
 this generator's output and that every panel's query returns data from a real Prometheus.
 Every query uses the datasource of the provisioning file (uid ``ttp-prometheus``); the only
 template variables are ``$service`` (RED dashboard), ``$plan`` (the plan dashboards: every plan the
-metrics service measures, the newest key first) and Grafana's ``$__rate_interval``.
+metrics service measures, starting on the followed one) and Grafana's ``$__rate_interval``.
 """
 import argparse
 import json
@@ -35,11 +35,12 @@ PLAN = 'plan="$plan"'
 
 
 def plan_variable():
-    """The plan shown: every plan the metrics service measures, the newest key first (the one in force, as a rule;
-    ``ttp_plan_followed`` marks the one the home page and alerts follow)."""
+    """The plan shown: every plan the metrics service measures, starting on the one the home page and the alerts
+    follow (``ttp_plan_followed`` is 1 for it and 0 for the others: sorted by value, it comes first, and Grafana
+    starts a variable without a saved value on its first option)."""
     return (dashboard.QueryVariable("plan").label("规划").datasource(DATASOURCE)
-            .query("label_values(ttp_plan_info, plan)").refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
-            .sort(VariableSort.ALPHABETICAL_DESC))
+            .query("query_result(sort_desc(ttp_plan_followed))").regex('/plan="([^"]+)"/')
+            .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED).sort(VariableSort.DISABLED))
 
 
 class Ids:
@@ -154,7 +155,7 @@ def breakdowns():
     d = d.with_panel(panel(bargauge.Panel(), ids, "技术合同登记额·分年度",
                            [(f'ttp_target_value_by_year{{{PLAN}, unit="yuan"}}', "{{target}} {{year}}")], 12, 10,
                            unit="currencyCNY"))
-    d = d.with_row(dashboard.Row("共享设施与孵化载体（四(七)，不分规划）").id(ids.next()))
+    d = d.with_row(dashboard.Row("共享设施、孵化载体与示范认定（四(七)、四(一)，不分规划）").id(ids.next()))
     d = d.with_panel(panel(bargauge.Panel(), ids, "共享设施利用率（使用机时/年度开放机时）",
                            [("ttp_facility_utilization", "{{kind}} {{region}}")], 8, 10, unit="percentunit"))
     d = d.with_panel(panel(bargauge.Panel(), ids, "共享设施服务中小企业数",
@@ -162,6 +163,15 @@ def breakdowns():
     d = d.with_panel(panel(bargauge.Panel(), ids, "科技成果转化孵化率·分地区",
                            [('ttp_incubation_conversion_rate{scope="region"}', "{{key}}")], 8, 10, unit="percentunit",
                            description="在孵企业中基于已登记科技成果的比例（innovation 服务的入驻事件）"))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "科技成果转化孵化率·分载体类别",
+                           [('ttp_incubation_conversion_rate{scope="carrier_kind"}', "{{key}}")], 8, 10,
+                           unit="percentunit"))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "示范认定（有效）·分类别",
+                           [("sum by (kind) (ttp_designations_in_force)", "{{kind}}")], 8, 10,
+                           description="示范企业、示范区、产业化基地与技术转移机构，年度评估撤销的不计（四(一)2–3、四(三)3）"))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "示范认定·分市州（有效 / 评估撤销）",
+                           [("sum by (region) (ttp_designations_in_force)", "{{region}} 有效"),
+                            ("sum by (region) (ttp_designations_revoked)", "{{region}} 撤销")], 8, 10))
     return d
 
 
@@ -237,6 +247,16 @@ def pipeline():
                            unit="s"))
     d = d.with_panel(panel(timeseries.Panel(), ids, "事件发布速率", [(
         f"sum by (service) (rate(ttp_events_published_total[{RATE}]))", "{{service}}")], 12, 8, unit="ops"))
+    d = d.with_row(dashboard.Row("Webhook 推送（delivery 服务）").id(ids.next()))
+    d = d.with_panel(panel(stat.Panel(), ids, "推送订阅数", ["sum(ttp_delivery_subscriptions)"], 4, 8))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "推送尝试（次/秒，按结果）", [(
+        f"sum by (outcome) (rate(ttp_delivery_attempts_total[{RATE}]))", "{{outcome}}")], 7, 8, unit="ops"))
+    d = d.with_panel(panel(timeseries.Panel(), ids, "待推送事件（按订阅）",
+                           [("sum by (subscription) (ttp_delivery_pending)", "{{subscription}}")], 7, 8))
+    d = d.with_panel(panel(stat.Panel(), ids, "已搁置 / 最早待推送时长", [
+        ("sum(ttp_delivery_parked)", "已搁置（条）"),
+        ("max(ttp_delivery_oldest_pending_age_seconds)", "最早待推送（秒）")], 6, 8)
+        .thresholds(thresholds((None, "green"), (1, "orange"))))
     d = d.with_row(dashboard.Row("投影新鲜度（metrics 服务）").id(ids.next()))
     d = d.with_panel(panel(timeseries.Panel(), ids, "事件产生→投影提交 p95", [(
         f"histogram_quantile(0.95, sum by (service, le) (rate(ttp_projection_delay_seconds_bucket[{RATE}])))",

@@ -16,12 +16,15 @@ achievement) plus one redelivered record and one undecodable record, and checks 
 - the service RED dashboard shows all seven services on every panel and in its `$service` variable;
 - every rule of `deploy/prometheus/rules.yml` is loaded and evaluates, and every recording rule has
   data (the per-service HTTP ones for all seven services)."""
+import datetime
+import http.server
 import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
+import threading
 
 import pytest
 import requests
@@ -102,6 +105,8 @@ def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dashboards")
     with nameko_run(SERVICES, tmp, prefix=f"{unique('dash')}.",
                     env={"CONSUMER_RETRY_BACKOFF_SECONDS": "0.05",
+                         # the day's webhook receiver listens on 127.0.0.1 (refused in production)
+                         "DELIVERY_ALLOW_PRIVATE_URLS": "true", "DELIVERY_POLL_SECONDS": "0.2",
                          # the day's work counts in a plan in force today; $plan starts on it (newest key first)
                          "METRICS_PLANS_DIR": str(plans_dir(in_force=True))}) as platform:
         ports = {name: int(url.rsplit(":", 1)[1]) for name, url in platform.urls.items()}
@@ -163,6 +168,22 @@ class Day:
         return dead and len(skipped["data"]["result"]) == 3
 
     def run(self):
+        # delivery: a city's system subscribes to published achievements over webhooks (事件推送); its receiver
+        # answers every delivery 204.
+        receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), WebhookReceiver)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        self.call("POST", "delivery", "/api/v1/subscriptions", {
+            "url": f"http://127.0.0.1:{receiver.server_address[1]}/hook",
+            "event_types": ["registry.achievement.published.v1"]},
+            token=tokens.client("delivery:subscriptions:write", client_id="dash-city-system"))
+        try:
+            self.working_day()
+            wait_for(lambda: WebhookReceiver.received, timeout=30, interval=0.25,
+                     message="the published achievement delivered to the webhook")
+        finally:
+            receiver.shutdown()
+
+    def working_day(self):
         # registry: a service institution registered and accredited (认定), a university filing its
         # annual report, and an achievement of programme 3 taken through registration to publication.
         institution = self.call("POST", "registry", "/api/v1/organizations", {
@@ -217,6 +238,33 @@ class Day:
                                        headers={"Authorization": f"Bearer {self.admin}"}, timeout=15).status_code == 201,
                  timeout=30, interval=0.25, message="innovation to replicate the start-up and the registered achievement")
 
+        # innovation: a call for demonstration enterprises (示范企业); the start-up applies, the Chengdu reviewer
+        # checks it and draws a panel of three experts of the field from talent's pool (never the start-up's own),
+        # records their sheets, and the province designates it.
+        field = unique("减振降噪")
+        for org in (university, institution, None, startup):
+            self.call("POST", "talent", "/api/v1/people", {"name": "评审专家", "kinds": ["expert"], "fields": [field],
+                                                           "organization_id": org, "title": "研究员"})
+        province, chengdu = tokens.reviewer("510000", "dash-province"), tokens.reviewer("510100", "dash-chengdu")
+        closes = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+        call = self.call("POST", "innovation", "/api/v1/designation-calls", {
+            "kind": "demonstration_enterprise", "year": datetime.date.today().year, "title": "示范企业申报",
+            "panel_size": 3, "expert_field": field, "closes_on": closes}, token=province)
+        statements = {"organization_id": startup, "statements": {c["code"]: "近三年情况说明" for c in call["criteria"]}}
+        application = wait_for(lambda: (lambda r: r.json()["id"] if r.status_code == 201 else None)(requests.post(
+            f"{self.urls['innovation']}/api/v1/designation-calls/{call['id']}/applications", json=statements,
+            headers={"Authorization": f"Bearer {tokens.institution(startup)}"}, timeout=15)),
+            timeout=30, interval=0.25, message="innovation to replicate the start-up")
+        path = f"/api/v1/designation-applications/{application}"
+        self.call("POST", "innovation", f"{path}/eligibility", {}, token=chengdu)
+        panel = wait_for(lambda: (lambda r: r.json()["panel"] if r.status_code == 200 else None)(requests.post(
+            f"{self.urls['innovation']}{path}/panel", json={}, headers={"Authorization": f"Bearer {chengdu}"},
+            timeout=15)), timeout=30, interval=0.5, message="talent's expert pool to answer the panel draw")
+        for person in panel:
+            self.call("POST", "innovation", f"{path}/scores", {
+                "person_id": person, "scores": {c["code"]: 88 for c in call["criteria"]}}, token=chengdu)
+        assert self.call("POST", "innovation", f"{path}/decision", {}, token=province)["status"] == "designated"
+
         # transactions: once its replica has the published achievement, a licence contract of it,
         # brokered by the talent pool's broker, is submitted and registered (技术合同认定登记).
         wait_for(lambda: self.consumed("transactions", "on_achievement") >= 1, timeout=30, interval=0.25,
@@ -246,6 +294,21 @@ class Day:
                  timeout=30, interval=0.25, message="metrics to project the registered contract")
 
 
+class WebhookReceiver(http.server.BaseHTTPRequestHandler):
+    """A subscribing system's webhook: takes every delivery (204) and counts it."""
+    received = 0
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        type(self).received += 1
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
 def prom(stack, path, **params):
     response = requests.get(f"{stack['urls']['prometheus']}/api/v1/{path}", params=params, timeout=10)
     return response.json()
@@ -258,20 +321,38 @@ def variables(doc, stack):
     found = {}
     for var in (doc.get("templating") or {}).get("list", []):
         assert var["type"] == "query", var
-        match = re.fullmatch(r"label_values\((\w+),\s*(\w+)\)", var["query"])
-        assert match, f"{doc['title']}: variable {var['name']} query {var['query']!r} is not label_values(metric, label)"
-        metric, label = match.groups()
-        values = prom(stack, f"label/{label}/values", **{"match[]": metric})["data"]
+        values = variable_values(doc, var, stack)
         current = (var.get("current") or {}).get("value")
         if current in ("$__all", ["$__all"]):
             value = var.get("allValue") or "(" + "|".join(map(re.escape, values)) + ")"
         elif current is None:
-            assert values and var.get("sort") in (1, 2), f"{doc['title']}: {var['name']} has no value to start from"
-            value = sorted(values, reverse=var["sort"] == 2)[0]
+            assert values and var.get("sort") in (0, 1, 2), f"{doc['title']}: {var['name']} has no value to start from"
+            value = values[0] if not var.get("sort") else sorted(values, reverse=var["sort"] == 2)[0]
         else:
             value = var["current"]["value"]
         found[var["name"]] = (value, values)
     return found
+
+
+def variable_values(doc, var, stack):
+    """A query variable's options as Grafana finds them: label_values(metric, label), or query_result(expr) with
+    the variable's regex applied to each series of the instant query's answer, in the answer's order."""
+    query = var["query"]
+    match = re.fullmatch(r"label_values\((\w+),\s*(\w+)\)", query)
+    if match:
+        metric, label = match.groups()
+        return prom(stack, f"label/{label}/values", **{"match[]": metric})["data"]
+    match = re.fullmatch(r"query_result\((.+)\)", query)
+    assert match and var.get("regex"), (f"{doc['title']}: variable {var['name']} query {query!r} is neither "
+                                        "label_values(metric, label) nor query_result(expr) with a regex")
+    pattern = re.compile(var["regex"].strip("/"))
+    values = []
+    for series in prom(stack, "query", query=match.group(1))["data"]["result"]:
+        labels = ",".join(f'{k}="{v}"' for k, v in sorted(series["metric"].items()))
+        found = pattern.search(f"{series['metric'].get('__name__', '')}{{{labels}}} {series['value'][1]}")
+        if found and found.group(1) not in values:
+            values.append(found.group(1))
+    return values
 
 
 def concrete(expr, substitutions):
@@ -353,8 +434,8 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(stack):
         body = prom(stack, "query", query=concrete(expr, {"service": "x"}))
         assert body["status"] == "success", f"{name} «{title}» panel «{panel_title}»: {expr!r}: {body.get('error')}"
 
-    # The plan dashboards offer every plan the service measures in $plan and start on the newest key; the panels
-    # show the selected plan only.
+    # The plan dashboards offer every plan the service measures in $plan and start on the followed one
+    # (METRICS_PLAN unset: the one in force); the panels show the selected plan only.
     for name in ("plan-targets.json", "plan-breakdowns.json"):
         value, values = variables(json.loads(committed()[name]), stack)["plan"]
         assert (value, sorted(values)) == ("test-in-force", ["sichuan-2016-2020", "test-in-force"]), name
