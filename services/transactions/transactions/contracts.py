@@ -26,7 +26,7 @@ CONTRACT_TYPES = {
     "consulting": "技术咨询",
     "service": "技术服务",
 }
-CONTRACT_STATUSES = ("submitted", "returned", "registered")
+CONTRACT_STATUSES = ("submitted", "returned", "registered", "cancelled")
 CONTRACT_TRANSITIONS = {  # action: (allowed from, to)
     "register": ({"submitted"}, "registered"),
     "return": ({"submitted"}, "returned"),

@@ -222,13 +222,45 @@ class Contract(Document):
     registration_number = StringField()
     registered_at = DateTimeField()
     registered_by = StringField()
+    changes = ListField(DictField())  # 变更登记, oldest first: effective_date, fields (old, new), reference, reason
+    cancellation = DictField()  # 注销登记: effective_date, request_reference, reason, cancelled_at ({}: none)
+    verified_income = Money(default="0.00")  # 核定技术性收入, the sum of its verified income filings
 
     def view(self):
         return _pick(self, ("id", "status", "contract_type", "title", "contract_amount",
                             "technology_transaction_amount", "seller_organization_id", "buyer_organization_id",
                             "buyer_name", "region_code", "listing_id", "auction_id", "achievement_id", "programme",
                             "broker_person_ids", "submitted_at", "return_reasons", "registration_number",
-                            "registered_at"))
+                            "registered_at", "changes", "verified_income")) | {"cancellation": self.cancellation or None}
+
+
+class IncomeFiling(Document):
+    """A seller's filing of the technical income a registered contract brought (技术性收入核定)."""
+
+    meta = {"collection": "contract_incomes", "indexes": [{"fields": ["contract_id", "status"]},
+                                                          {"fields": ["region_code", "status"]}]}
+
+    id = StringField(primary_key=True)
+    contract_id = StringField(required=True)
+    seller_organization_id = StringField(required=True)
+    region_code = StringField(required=True)
+    status = StringField(required=True)  # filed | verified | returned
+    amount = Money(required=True)
+    received_from = DateTimeField(required=True)  # a China date, stored at midnight UTC
+    received_to = DateTimeField(required=True)
+    note = StringField(default="")
+    filed_by = StringField(required=True)
+    filed_at = DateTimeField(required=True)
+    verified_amount = Money()
+    verification_reason = StringField(default="")
+    return_reasons = ListField(StringField())
+    decided_by = StringField()
+    decided_at = DateTimeField()
+
+    def view(self):
+        out = _pick(self, ("id", "contract_id", "seller_organization_id", "region_code", "status", "amount", "note",
+                           "filed_at", "verified_amount", "verification_reason", "return_reasons", "decided_at"))
+        return {**out, "received_from": self.received_from.date(), "received_to": self.received_to.date()}
 
 
 class Valuation(Document):

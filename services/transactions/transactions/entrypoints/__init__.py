@@ -11,6 +11,7 @@ thin: it calls the service layer (``transactions.handlers``) in a transaction, o
 - ``matches``: ranking and matches (供需对接);
 - ``auctions``: English auctions (竞价拍卖) and bids;
 - ``contracts``: technology contracts and their registration (技术合同认定登记), the turnover;
+- ``income``: technical income verification (技术性收入核定), contract changes and cancellations;
 - ``advisory``: valuations (评价评估) and consultations (咨询辅导);
 - ``integration``: the registry replica consumer, the clock, RPC for other services.
 """

@@ -43,7 +43,7 @@ TECHNOLOGY_TURNOVER = Counter("ttp_transactions_registered_technology_yuan_total
 
 
 class ContractQuery(Query):
-    status: Literal[CONTRACT_STATUSES] | None = Field(None, description="submitted, returned or registered")
+    status: Literal[CONTRACT_STATUSES] | None = Field(None, description="submitted, returned, registered or cancelled")
     region: DivisionOrProvince | None = Field(None, description=DIVISION_OR_PROVINCE)
     achievement_id: str | None = Field(None, min_length=1, max_length=64,
                                        description="contracts naming this achievement (科技成果)")
