@@ -40,6 +40,7 @@ class Source(_Model):
     sign: Literal[1, -1] = 1
     date: str | None = None
     time: str | None = None
+    counted_on: str | None = None  # the payload date of the record this event corrects (a contract's registration)
     dimensions: dict[Literal["region", "programme", "department", "contract_type"], str] = {}
 
     @field_validator("event")

@@ -111,6 +111,18 @@ def effective_date(source, data, event_time=None):
     return clock.china_date(when) if when is not None else None
 
 
+def _counted_in(source, data, plan):
+    """Whether the plan counted the record an amending event corrects (``source.counted_on``: the payload date it
+    was counted on, e.g. a contract's registration date). A cancellation or change takes effect from its own date,
+    so it moves a plan's figure, in the year of its own date, only when the plan's period holds both dates: a plan
+    that ended before the cancellation keeps what it counted, and one that began after the registration never
+    counted it, so it loses nothing. Sources without ``counted_on`` always pass."""
+    if not source.counted_on:
+        return True
+    day = effective_date(source.model_copy(update={"date": source.counted_on, "time": None}), data, None)
+    return day is not None and day in plan.period
+
+
 def increments(plan, event_name, data, event_time=None):
     """The counter increments an event causes in one plan: {counter name: int}; nothing for an event dated
     outside the plan's period."""
@@ -120,7 +132,7 @@ def increments(plan, event_name, data, event_time=None):
             if source.event != event_name or not _matches(source, data):
                 continue
             day = effective_date(source, data, event_time)
-            if day is None or day not in plan.period:
+            if day is None or day not in plan.period or not _counted_in(source, data, plan):
                 continue
             amount = to_fen(data[source.amount]) if source.amount else 1
             amount *= source.sign

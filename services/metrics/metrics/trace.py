@@ -113,6 +113,25 @@ EVENTS = {
         ("registration_number", "contract_type", "contract_amount", "technology_transaction_amount", "region_code"),
         ("seller_organization_id", "buyer_organization_id", "imported"),
         ("seller_organization_id", "buyer_organization_id")),
+    # changes and cancellations are as public as the registration; technical income only for those who see it all
+    "transactions.contract.changed.v1": Traced(
+        "contract", "contract_id", {}, "changed_at",
+        ("registration_number", "effective_date", "changed_fields", "contract_amount", "technology_transaction_amount",
+         "contract_amount_delta", "technology_transaction_amount_delta"),
+        ("request_reference", "buyer_organization_id"), ("seller_organization_id", "buyer_organization_id")),
+    "transactions.contract.cancelled.v1": Traced(
+        "contract", "contract_id", {}, "cancelled_at",
+        ("registration_number", "effective_date", "contract_amount", "technology_transaction_amount"),
+        ("request_reference", "reason"), ("seller_organization_id",)),
+    "transactions.contract.income_filed.v1": Traced(
+        "contract", "contract_id", {}, "filed_at", None, ("income_id", "amount", "received_from", "received_to"),
+        ("seller_organization_id",)),
+    "transactions.contract.income_verified.v1": Traced(
+        "contract", "contract_id", {}, "verified_at", None,
+        ("income_id", "filed_amount", "verified_amount", "adjusted", "contract_verified_income", "effective_date"),
+        ("seller_organization_id",)),
+    "transactions.contract.income_returned.v1": Traced(
+        "contract", "contract_id", {}, "returned_at", None, ("income_id", "reasons"), ("seller_organization_id",)),
     "transactions.valuation.recorded.v1": Traced("valuation", "valuation_id", {ACHIEVEMENT: "achievement_id"},
                                                  "recorded_at", None, ("method", "value"),
                                                  ("requested_by_organization_id",)),

@@ -125,7 +125,8 @@ def test_targets_and_breakdowns_move(fed):
     assert breakdown(turnover, "contract_type", "contract_type", "service") == "0.10"
     assert target(fed, "contract_amount_yuan")["value"] == "1800000.50"
     indicators = {i["key"]: i["value"] for i in progress(fed)["indicators"]}
-    assert indicators == {"organizations_registered": "3", "contracts_registered": "2", "people_registered": "1",
+    assert indicators == {"organizations_registered": "3", "contracts_registered": "2",
+                          "verified_technical_income_yuan": "0.00", "people_registered": "1",
                           "achievements_published": "0", "certified_brokers": "1", "transfer_posts": "1",
                           "talent_programme_participants": "0"}
 
