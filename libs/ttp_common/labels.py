@@ -68,6 +68,7 @@ STATES = {
     "disclosure": {"disclosed": "待决定", "decided": "已决定"},
     "task": {"not_started": "未开始", "in_progress": "推进中", "done": "已完成"},
     "annual_report": {"submitted": "待审核", "returned": "已退回", "accepted": "已审核", "forwarded": "已转报"},
+    "account": {"active": "正常", "disabled": "已停用"},
 }
 # The portal's notification centre (站内消息): a message's kind, and its text (``str.format`` with the values the
 # portal's ``notifications`` module takes from the event, already labelled).
@@ -107,6 +108,19 @@ CONTRACT_FORM = {
     "buyer_organization_id": "买方机构编号（平台上的机构）", "buyer_name": "买方名称（不在平台上的买方）",
     "region_code": "登记地（卖方所在地区）", "listing_id": "来自挂牌项目（编号）", "auction_id": "来自竞价拍卖（编号）",
     "achievement_id": "涉及的科技成果（编号）",
+}
+# The administration forms (accounts through the identity API, organizations and accreditation through the registry's,
+# the task ledger's updates through the metrics service's), as the portal labels their fields and list columns
+ADMIN_FORM = {
+    "username": "登录名", "display_name": "姓名（或办公室名称）", "email": "电子邮箱（接收站内消息通知，可不填）",
+    "role": "角色", "organization_id": "所属机构编号", "region_code": "所属地区（审核、登记机构及地区管理员）",
+    "status": "账号状态", "locked": "已锁定", "created_at": "创建时间", "reason": "原因（记入安全审计）",
+    "name": "机构名称", "credit_code": "统一社会信用代码", "kind": "主体类型", "supervising_department": "主管部门",
+    "contact": "联系方式", "accredited": "认定", "accredited_at": "认定时间", "accredited_units": "已认定的技术转移机构",
+    "basis": "认定依据（如文件编号）", "unit": "内设技术转移机构名称（认定高校院所内设机构时填写）",
+    "revocation_reason": "撤销原因", "note": "进展说明", "task_id": "任务编号", "title": "任务",
+    "departments": "责任单位", "schedule": "进度安排", "due": "完成时限", "overdue": "是否逾期",
+    "updated_at": "更新时间", "one_time_password": "一次性密码",
 }
 NOTIFICATION_RESUBMITTED = "重新"
 NOTIFICATION_TEXT_DEFAULTS = {"no_reasons": "未说明"}

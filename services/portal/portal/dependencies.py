@@ -24,7 +24,8 @@ class RuntimeView:
 class Runtime(DependencyProvider):
     def setup(self):
         settings = Settings.from_config(self.container.config)
-        self.view = RuntimeView(settings, Pages(settings), Services(settings.services, settings.upstream_timeout_seconds),
+        services = Services({**settings.services, "identity": settings.identity_url}, settings.upstream_timeout_seconds)
+        self.view = RuntimeView(settings, Pages(settings), services,
                                 IdentityClient(settings),
                                 Recipients(settings.identity_url, settings.notifier_client_id, settings.notifier_secret,
                                            settings.upstream_timeout_seconds),

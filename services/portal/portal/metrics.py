@@ -17,7 +17,11 @@ TOKEN_REFRESHES = Counter("ttp_portal_token_refreshes_total", "Access-token refr
 REVIEW_ACTIONS = Counter("ttp_portal_review_actions_total",
                          "Reviewers' and registrars' actions posted from a queue, by queue, action and outcome "
                          "(done, or refused by the service)", ["queue", "action", "outcome"])
-EXPORTS = Counter("ttp_portal_exports_total", "Queues downloaded as Excel files, by queue", ["queue"])
+EXPORTS = Counter("ttp_portal_exports_total", "Queues and administrators' lists downloaded as Excel files, by queue",
+                  ["queue"])
+ADMIN_ACTIONS = Counter("ttp_portal_admin_actions_total",
+                        "Administration forms posted (accounts, organizations, tasks), by what, action and outcome "
+                        "(done, or refused by the service)", ["what", "action", "outcome"])
 
 for _outcome in ("success", "state_mismatch", "refused", "unavailable"):
     SIGN_INS.labels(_outcome)

@@ -1,11 +1,12 @@
 """The portal: the platform in a browser, in Chinese, over the other services' APIs (it owns no domain data; its
-database holds browser sessions only). Entrypoints: ``portal.entrypoints`` (public pages, institution staff pages, reviewers' and registrars' queues, sign-in, static files);
+database holds browser sessions only). Entrypoints: ``portal.entrypoints`` (public pages, institution staff pages, reviewers' and registrars' queues, administration, sign-in, static files);
 sessions and CSRF ``sessions``; the identity client ``oauth``; calls to the services ``upstream``; rendering
 ``pages``."""
 from ttp_common.service_base import PlatformService
 
 from .dependencies import Runtime
 from .documents import DOCUMENTS
+from .entrypoints.admin import AdminEntrypoints
 from .entrypoints.auth import AuthEntrypoints
 from .entrypoints.common import PortalHelpers
 from .entrypoints.market import ContractEntrypoints, MarketEntrypoints
@@ -17,7 +18,8 @@ from .entrypoints.static import StaticEntrypoints
 
 
 class PortalService(PublicEntrypoints, StaffEntrypoints, MarketEntrypoints, ContractEntrypoints, ReviewEntrypoints,
-                    NotificationEntrypoints, AuthEntrypoints, StaticEntrypoints, PortalHelpers, PlatformService):
+                    AdminEntrypoints, NotificationEntrypoints, AuthEntrypoints, StaticEntrypoints, PortalHelpers,
+                    PlatformService):
     name = "portal"
     api_title = "TTP portal"
     api_description = ("Server-rendered pages in Chinese over the platform's services (text/html), signed in through "

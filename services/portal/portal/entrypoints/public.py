@@ -13,6 +13,7 @@ from .. import bidding
 from .common import page
 
 PAGE_SIZE = 20
+UNIT_KINDS = ("university", "institute")  # the kinds whose transfer units (技术转移机构) are accredited by name
 
 
 class Filters(dict):
@@ -138,8 +139,21 @@ class PublicEntrypoints:
     @http("GET", "/institutions")
     @page("institutions")
     def institutions(self, request):
-        return self.list_page(request, "institutions.html", "专业化服务机构", "registry", "/api/v1/organizations",
-                              ("region", "offset"), kind="service_institution", limit=PAGE_SIZE)
+        """The service institutions, and the transfer units accredited inside universities and institutes (the
+        registry lists organizations by kind; the first 100 of each kind are read for their accredited units)."""
+        query = filters(request, ("region", "offset"))
+        found = self.part(request, "registry", "/api/v1/organizations",
+                          params={**query, "kind": "service_institution", "limit": PAGE_SIZE})
+        units, units_unavailable = [], False
+        for kind in UNIT_KINDS:
+            hosts = self.part(request, "registry", "/api/v1/organizations",
+                              params={"region": query.get("region"), "kind": kind, "limit": 100})
+            units_unavailable = units_unavailable or hosts.unavailable
+            units += [(host, unit) for host in (hosts.data or {}).get("items", [])
+                      for unit in host.get("accredited_units") or []]
+        return self.render(request, "institutions.html", status=400 if found.error else 200, title="专业化服务机构",
+                           query=query, found=found, page_size=PAGE_SIZE, units=units,
+                           units_unavailable=units_unavailable)
 
     @http("GET", "/tasks")
     @page("tasks")
