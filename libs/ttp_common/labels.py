@@ -63,7 +63,7 @@ STATES = {
                                 "not_designated": "未认定"},
     "designation": {"designated": "有效", "revoked": "已撤销"},
     "auction": {"open": "竞价中", "sold": "已成交", "unsold": "流拍", "cancelled": "已撤拍"},
-    "contract": {"submitted": "待登记", "returned": "已退回", "registered": "已登记"},
+    "contract": {"submitted": "待登记", "returned": "已退回", "registered": "已登记", "cancelled": "已注销"},
     "delivery": {"pending": "待投递", "delivered": "已投递", "parked": "已搁置"},
     "disclosure": {"disclosed": "待决定", "decided": "已决定"},
     "task": {"not_started": "未开始", "in_progress": "推进中", "done": "已完成"},

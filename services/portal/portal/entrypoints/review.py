@@ -17,7 +17,7 @@ from .public import filters
 
 ACHIEVEMENT_STATUSES = ("submitted", "registered", "returned", "published", "withdrawn")  # registry REVIEW_STATUSES
 ACHIEVEMENT_ACTIONS = ("register", "return", "publish")
-CONTRACT_STATUSES = ("submitted", "returned", "registered")
+CONTRACT_STATUSES = ("submitted", "returned", "registered", "cancelled")  # transactions.contracts
 CONTRACT_ACTIONS = ("register", "return")
 REPORT_STATUSES = ("submitted", "returned", "accepted", "forwarded")  # registry.annual_reports.STATUSES
 REPORT_ACTIONS = ("accept", "return", "forward")
