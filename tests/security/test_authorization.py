@@ -134,6 +134,7 @@ ALLOWED = {
     ("registry", "PUT /api/v1/achievements/{achievement_id}"): "IA",
     # talent
     ("talent", "POST /api/v1/brokers/{person_id}/certificates"): "A",
+    ("talent", "POST /api/v1/certificates/expiry-check"): "A",
     ("talent", "POST /api/v1/certificates/{number}/reinstatement"): "A",
     ("talent", "POST /api/v1/certificates/{number}/suspension"): "A",
     ("talent", "POST /api/v1/expert-assignments"): "RA",

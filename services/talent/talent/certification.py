@@ -54,6 +54,17 @@ def certificate_status(certificate, today):
     return certificate["status"]
 
 
+def expires_unannounced(certificate, today):
+    """Whether a certificate has expired on ``today`` (its last valid day is behind) and its expiry has not been
+    announced yet: the expiry check announces each certificate's expiry once, suspended or not."""
+    return certificate_status(certificate, today) == "expired" and not certificate.get("expiry_announced_at")
+
+
+def expired_on(certificate):
+    """The first day a certificate is no longer valid: the day after its ``valid_until``."""
+    return dt.date.fromisoformat(certificate["valid_until"]) + dt.timedelta(days=1)
+
+
 def check_not_suspended(level_key, certificates, today):
     """``Conflict`` while the person holds a suspended (unexpired) certificate of ``level_key``: a suspension
     is lifted by reinstatement, never bypassed by certifying again. Once expired, it no longer blocks."""

@@ -83,7 +83,8 @@ class Enrolment(Document):
 
 
 class Certificate(Document):
-    meta = {"collection": "certificates", "indexes": [{"fields": ["person_id"]}]}
+    meta = {"collection": "certificates", "indexes": [{"fields": ["person_id"]},
+                                                      {"fields": ["valid_until", "expiry_announced_at"]}]}
 
     id = StringField(primary_key=True)  # the certificate number, SCTB-2026-J-00001
     person_id = StringField(required=True)
@@ -93,6 +94,7 @@ class Certificate(Document):
     valid_until = StringField(required=True)
     issued_at = DateTimeField(required=True, default=clock.now_ms)
     history = ListField(DictField())
+    expiry_announced_at = DateTimeField()  # when talent.broker.certificate_expired.v1 announced its expiry (once)
 
     def as_dict(self):
         return {"number": self.id, "person_id": self.person_id, "level": self.level, "status": self.status,

@@ -150,3 +150,26 @@ def test_a_registered_contract_counts_once_for_each_of_its_brokers(uow):
     assert handlers.broker(uow, "nobody", dt.date(2026, 12, 1)) == {"certificates": [], "performance": {
         "contracts": 0, "contract_amount": "0.00", "technology_transaction_amount": "0.00", "by_year": {},
         "by_type": {}}}
+
+
+def test_an_expired_certificate_is_announced_once_with_the_brokers_organization_and_no_personal_data(uow):
+    person_id = broker(uow)
+    uow.insert(Certificate(id="SCTB-2023-J-00001", person_id=person_id, level="junior", status="active",
+                           valid_from="2023-01-01", valid_until="2025-12-31", issued_at=NEW_YEAR))
+    uow.insert(Certificate(id="SCTB-2026-J-00009", person_id=person_id, level="junior", status="active",
+                           valid_from="2026-01-01", valid_until="2028-12-31", issued_at=NEW_YEAR))
+    today = dt.date(2026, 1, 1)
+    assert handlers.expiry_candidates(uow, dt.date(2025, 12, 31)) == []  # its last valid day
+    assert handlers.expiry_candidates(uow, today) == ["SCTB-2023-J-00001"]
+    at = dt.datetime(2026, 1, 1, 2, tzinfo=dt.timezone.utc)
+
+    assert handlers.announce_expiry(uow, "SCTB-2023-J-00001", at) is True
+
+    event = uow.events[-1]
+    assert (event.name, event.subject) == ("talent.broker.certificate_expired.v1", person_id)
+    assert event.data["organization_id"] == "org-scu" and event.data["expired_on"] == dt.date(2026, 1, 1)
+    assert "name" not in event.data
+    assert handlers.expiry_candidates(uow, today) == []
+    assert handlers.announce_expiry(uow, "SCTB-2023-J-00001", at) is False  # once
+    assert handlers.announce_expiry(uow, "SCTB-2026-J-00009", at) is False  # still valid
+    assert len([e for e in uow.events if e.name.endswith("certificate_expired.v1")]) == 1

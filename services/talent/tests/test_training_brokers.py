@@ -365,3 +365,24 @@ def test_no_event_carries_contact_or_identity_numbers(api, assert_no_personal_da
     """Runs last in the module: scans every event the module's service published."""
     records = assert_no_personal_data(api, ["王经纪", "赵学员", PHONE, ID_NUMBER])
     assert len(records) >= 20
+
+
+def test_an_expired_certificate_is_announced_once_by_the_expiry_check(api, person_id):
+    number = f"SCTB-2020-J-{unique()[-5:]}"
+    api.db.certificates.insert_one({"_id": number, "person_id": person_id, "level": "junior", "status": "active",
+                                    "valid_from": "2020-01-01", "valid_until": "2022-12-31",
+                                    "issued_at": dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc), "history": []})
+    assert_error(api.post("/api/v1/certificates/expiry-check", token=api.token("institution", org=ORG)), 403,
+                 "forbidden")
+    admin = api.token("admin")
+    response = api.post("/api/v1/certificates/expiry-check", token=admin)
+    assert response.status_code == 200, response.text
+    assert number in response.json()["announced"]
+    assert number not in api.post("/api/v1/certificates/expiry-check", token=admin).json()["announced"]
+    assert api.get(f"/api/v1/certificates/{number}").json()["status"] == "expired"
+
+    expired = [data for name, data in events_of(api, "broker", person_id)
+               if name == "talent.broker.certificate_expired.v1" and data["certificate_number"] == number]
+    assert len(expired) == 1
+    assert expired[0]["organization_id"] == ORG and expired[0]["expired_on"] == dt.date(2023, 1, 1)
+    assert PHONE not in str(expired[0]) and ID_NUMBER not in str(expired[0])

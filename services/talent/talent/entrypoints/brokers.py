@@ -2,6 +2,11 @@
 and reinstatement, and a broker's certificates and performance (also for other services). The work is in
 ``talent.handlers.brokers``.
 """
+import logging
+import os
+
+from nameko.timer import timer
+
 from ttp_common import auth, clock
 from ttp_common.auth import Roles
 from ttp_common.endpoints import endpoint
@@ -12,6 +17,9 @@ from ..documents import Certificate
 from ..handlers import brokers as handlers
 from ..handlers.people import person
 from .common import RECORD, rpc_reply
+
+log = logging.getLogger(__name__)
+EXPIRY_CHECK_SECONDS = float(os.environ.get("EXPIRY_CHECK_SECONDS", 3600))  # certificates' expiry announcements
 
 ADMINS = (Roles.ADMIN,)
 CERTIFICATE = "/api/v1/certificates/<string:number>"
@@ -37,6 +45,27 @@ class BrokerEntrypoints:
         """Public verification of a certificate: number, level, validity and status (no personal data)."""
         view = handlers.certificate_view(self.store.get(Certificate, number), clock.china_date(ctx.now))
         return {k: view[k] for k in VERIFIED}
+
+    @timer(interval=EXPIRY_CHECK_SECONDS)
+    def check_certificate_expiry(self):
+        self._announce_expiries(clock.now_ms())
+
+    @endpoint("POST", "/api/v1/certificates/expiry-check", roles=ADMINS, response=RECORD,
+              described="The numbers of the certificates whose expiry was announced now",
+              summary="Announce now each certificate that has expired since the last check, once "
+                      "(talent.broker.certificate_expired.v1; also on a timer, EXPIRY_CHECK_SECONDS); admins")
+    def run_expiry_check(self, ctx):
+        return {"announced": self._announce_expiries(ctx.now)}
+
+    def _announce_expiries(self, at):
+        """Each certificate expired by ``at`` (China's date) and not yet announced, in a transaction of its own."""
+        announced = []
+        for number in handlers.expiry_candidates(self.store, clock.china_date(at)):
+            if self.store.transact(handlers.announce_expiry, number, at, actor=handlers.SYSTEM):
+                announced.append(number)
+        if announced:
+            log.info("announced the expiry of %d broker certificates", len(announced))
+        return announced
 
     @endpoint("POST", CERTIFICATE + "/suspension", roles=ADMINS, body=SuspensionIn, response=RECORD,
               errors=(409,), summary="Suspend a certificate (admins)")

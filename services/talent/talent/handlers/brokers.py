@@ -2,19 +2,23 @@
 counted from registered technology contracts, and a broker's certificates and figures as they are read.
 The rules are in ``talent.certification`` and ``talent.performance``.
 """
+import datetime as dt
 from decimal import Decimal
 
 from ttp_common import clock
+from ttp_common.events import Actor
 from ttp_common.mongo import next_serial
 
 from .. import certification, performance
-from ..documents import BrokerPerformance, Certificate, CertificateGuard, Enrolment, Programme
+from ..documents import BrokerPerformance, Certificate, CertificateGuard, Enrolment, Person, Programme
 from .people import person
 
 CERTIFIED = "talent.broker.certified.v1"
 CERTIFICATE_EVENTS = {"suspend": "talent.broker.certificate_suspended.v1",
                       "reinstate": "talent.broker.certificate_reinstated.v1"}
 PERFORMANCE_UPDATED = "talent.broker.performance_updated.v1"
+EXPIRED = "talent.broker.certificate_expired.v1"
+SYSTEM = Actor(sub="service:talent", role="system")  # the expiry check acts by itself
 
 
 def certify(uow, person_id, level, principal, at):
@@ -55,6 +59,30 @@ def change_certificate(uow, number, action, reason, principal, at):
                                           "level": certificate.level, "reason": reason},
              subject=certificate.person_id)
     return certificate
+
+
+def expiry_candidates(repo, today):
+    """The numbers of certificates whose validity ended before ``today`` and whose expiry is not yet announced."""
+    return [doc["_id"] for doc in repo.collection(Certificate).find(
+        {"valid_until": {"$lt": today.isoformat()}, "expiry_announced_at": None}, {"_id": 1}).sort("_id", 1)]
+
+
+def announce_expiry(uow, number, at):
+    """Announce one certificate's expiry, once (``certification.expires_unannounced``): True when it did. The event
+    names the certificate, the broker's person id and organization, no personal data."""
+    certificate = uow.get(Certificate, number)
+    raw = {**certificate.as_dict(), "expiry_announced_at": certificate.expiry_announced_at}
+    if not certification.expires_unannounced(raw, clock.china_date(at)):
+        return False
+    holder = uow.find_one(Person, {"_id": certificate.person_id})
+    certificate.expiry_announced_at = at
+    uow.replace(certificate, expected={"expiry_announced_at": None})
+    uow.emit(EXPIRED, {"person_id": certificate.person_id, "certificate_number": certificate.id,
+                       "level": certificate.level, "organization_id": holder.organization_id if holder else None,
+                       "valid_until": dt.date.fromisoformat(certificate.valid_until),
+                       "expired_on": certification.expired_on(raw), "suspended": certificate.status == "suspended",
+                       "checked_at": at}, subject=certificate.person_id)
+    return True
 
 
 def guard_certificates(uow, person_id, at):
