@@ -122,6 +122,40 @@ ADMIN_FORM = {
     "departments": "责任单位", "schedule": "进度安排", "due": "完成时限", "overdue": "是否逾期",
     "updated_at": "更新时间", "one_time_password": "一次性密码",
 }
+# The institution staff's forms (本单位挂牌、需求、年度报告、奖励方案) and the bulk import's report, as the portal labels them
+LISTING_FORM = {
+    "achievement_id": "挂牌的科技成果（本单位已公开的成果）", "patent_number": "专利号（只挂牌其中一项专利时填写）",
+    "mode": "挂牌方式", "asking_price": "挂牌价（元）", "period_days": "挂牌期（天）", "description": "项目说明",
+}
+DEMAND_FORM = {
+    "title": "需求名称", "problem": "需要解决的技术难题", "keywords": "关键词（以顿号或逗号分隔）", "programme": "所属专项",
+    "region_code": "所在地区", "budget": "预算（元，可不填）", "min_trl": "可接受的最低技术成熟度（TRL）",
+    "deadline": "征集截止日期",
+}
+WITHDRAW_FORM = {"reason": "撤回原因"}
+ANNUAL_REPORT_FORM = {
+    "transfers_count": "转让项数", "transfers_amount_yuan": "转让金额（元）", "licences_count": "许可项数",
+    "licences_amount_yuan": "许可金额（元）", "equity_investments_count": "作价投资项数",
+    "equity_investments_amount_yuan": "作价投资金额（元）", "cooperation_contracts_count": "技术开发、咨询、服务合同项数",
+    "cooperation_contracts_amount_yuan": "技术开发、咨询、服务合同金额（元）", "rewards_paid_yuan": "奖励与报酬（元）",
+    "rewarded_people": "获奖励人数", "summary": "总体成效与面临的问题（至少 10 个字）",
+}
+REWARD_MODES = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "self_implementation": "自行实施或合作实施"}
+REWARD_FORM = {
+    "achievement_id": "科技成果", "mode": "转化方式", "occurred_on": "转化日期", "net_income_yuan": "净收入（元，转让、许可）",
+    "shares_percent": "取得的股份或出资比例（%，作价投资）", "operating_profit_yuan": "年营业利润（元，自行实施）",
+    "years": "奖励连续年数（自行实施）", "person_id": "完成人（人才库编号）", "cash_yuan": "现金奖励（元）",
+    "share_percent": "股份比例（%）", "own_rules_reference": "本单位规定（可不填，如《××大学科技成果转化管理办法》第十二条）",
+    "own_rules_minimum_percent": "本单位规定的最低比例（%）", "allocations": "奖励分配",
+}
+# A reward plan's findings (the talent API's codes) in Chinese, ``str.format`` with the plan's check
+REWARD_FINDINGS = {
+    "below_minimum": "奖励为所得的 {actual}%，低于 {source} 规定的最低 {required}%",
+    "years_out_of_range": "奖励连续 {years} 年，{source} 要求 {low} 至 {high} 年",
+}
+REWARD_CHECKS = {True: "符合", False: "不符合"}
+REWARD_BASES = {"statutory": "法定标准（促进科技成果转化法第四十五条）", "own_rules": "本单位规定"}
+IMPORT_OUTCOMES = {"created": "已导入为草稿", "exists": "已导入过（未重复创建）", "rejected": "未导入"}
 NOTIFICATION_RESUBMITTED = "重新"
 NOTIFICATION_TEXT_DEFAULTS = {"no_reasons": "未说明"}
 
@@ -130,7 +164,7 @@ CATALOGUE = {
     "contract_types": CONTRACT_TYPES, "listing_modes": LISTING_MODES, "programmes": PROGRAMMES,
     "designation_kinds": DESIGNATION_KINDS,
     "disclosure_bases": DISCLOSURE_BASES, "disclosure_decisions": DISCLOSURE_DECISIONS,
-    "delivery_modes": DELIVERY_MODES,
+    "delivery_modes": DELIVERY_MODES, "reward_modes": REWARD_MODES,
     "regions": REGIONS, "roles": ROLES, "states": STATES, "notification_kinds": NOTIFICATION_KINDS,
 }
 

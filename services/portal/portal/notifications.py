@@ -148,10 +148,12 @@ def messages_of(event_name, data, lead=None):
                          seller_organization_id=data.get("seller_organization_id", ""), region=region,
                          resubmitted=labels.NOTIFICATION_RESUBMITTED if data.get("resubmission") else "")]
     if event_name == ANNUAL_REPORT_RETURNED:
-        return [_message("annual_report_returned", data["organization_id"], None, data["report_id"],
+        return [_message("annual_report_returned", data["organization_id"], f"/my/annual-reports/{data['report_id']}",
+                         data["report_id"],
                          year=data.get("year"), reasons=_reasons(data.get("reasons")))]
     if event_name == ANNUAL_REPORT_MISSING:
-        return [_message("annual_report_missing", data["organization_id"], None, data["report_id"],
+        return [_message("annual_report_missing", data["organization_id"], f"/my/annual-reports/{data['report_id']}",
+                         data["report_id"],
                          year=data.get("year"))]
     if event_name == PLAN_PROJECT_OVERDUE:
         return [_message("plan_project_overdue", data["organization_id"], None, data["plan_project_id"],

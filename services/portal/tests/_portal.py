@@ -55,7 +55,7 @@ class Stack:
         its environment; yields (its URL, its database, its client id and secret)."""
         port = find_free_port()
         client_id, secret = self.web_client(port, name)
-        urls = urls or {n: self.urls[n] for n in SERVICES}
+        urls = urls or {n: self.urls[n] for n in self.services.urls}
         env = {"LOG_LEVEL": "WARNING", "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
                "PORTAL_IDENTITY_URL": self.urls["identity"], "PORTAL_CLIENT_ID": client_id,
                "PORTAL_CLIENT_SECRET": secret, **{f"PORTAL_{n.upper()}_URL": u for n, u in urls.items()}, **(env or {})}
@@ -64,7 +64,8 @@ class Stack:
 
 
 @contextlib.contextmanager
-def platform():
+def platform(services=SERVICES):
+    """Identity (seeded with ``portal-accounts.yaml``) and ``services`` (default registry, transactions, metrics)."""
     scratch = Path(tempfile.mkdtemp(prefix="ttp-portal-test-"))
     identity_env = {"LOG_LEVEL": "WARNING", "IDENTITY_SEED_FILE": str(ACCOUNTS),
                     "IDENTITY_KEY_DIR": str(scratch / "keys"), "IDENTITY_CREDENTIALS_FILE": str(scratch / "dev-credentials.json"),
@@ -74,7 +75,7 @@ def platform():
         credentials = scratch / "dev-credentials.json"
         wait_for(lambda: credentials.exists() and json.loads(credentials.read_text()).get("accounts", {}).get(
             "dev-institution"), timeout=60, message="the development seeding")
-        with nameko_run(list(SERVICES), scratch, prefix=identity.prefix,
+        with nameko_run(list(services), scratch, prefix=identity.prefix,
                         env={"LOG_LEVEL": "WARNING", "OIDC_ISSUER": identity.urls["identity"]}) as services:
             stack = Stack(identity, services, scratch)
             try:

@@ -59,6 +59,10 @@ def test_a_missed_annual_report_and_an_overdue_tech_report_are_told_to_the_organ
     [missing] = n.messages_of(n.ANNUAL_REPORT_MISSING, {"report_id": "r-1", "organization_id": ORG,
                                                         "region_code": "510100", "year": 2025})
     assert missing.title == "年度报告逾期未报" and "2025年度" in missing.text
+    assert missing.link == "/my/annual-reports/r-1"  # the organization's report page of that year
+    [returned] = n.messages_of(n.ANNUAL_REPORT_RETURNED, {"report_id": f"{ORG}:2025", "organization_id": ORG,
+                                                          "region_code": "510100", "year": 2025, "reasons": ["缺少附件"]})
+    assert returned.link == f"/my/annual-reports/{ORG}:2025" and "缺少附件" in returned.text
     [overdue] = n.messages_of(n.PLAN_PROJECT_OVERDUE, {"plan_project_id": "p-1", "code": "2026ZDZX0001",
                                                        "organization_id": ORG, "region_code": "510100",
                                                        "due_date": datetime(2026, 6, 30).date()})
