@@ -17,7 +17,11 @@ What it shows:
 * payload framing: Avro single-object encoding (C3 01 + CRC-64-AVRO fingerprint), or the
   Confluent wire format (00 + schema id) when the platform runs with a schema registry;
 * at-least-once delivery: offsets are committed only after the events were handled, and the
-  handler skips a `ce_id` it has seen before (here in memory or in a small SQLite file).
+  handler skips a `ce_id` it has seen before (here in memory or in a small SQLite file);
+* starting late (`--from-state`): the latest state of every aggregate read from the platform's
+  compacted state topics (`<topic>.state`), then the events followed from where those states end,
+  with no gap and no double (docs/subscribers, section 7). `--state-out FILE` writes the states
+  this subscriber holds at the end (the same fold as the platform's state keeper).
 """
 import argparse
 import base64
@@ -118,6 +122,74 @@ def plain(value):
     return value
 
 
+# -- the latest state of each aggregate (the platform's fold: services/delivery/delivery/states.py) -------------
+STATE_SUFFIX = ".state"
+RECENT_IDS = 16
+
+
+def covers(state, event):
+    """True when the state already holds the event: at or before its last offset of the partition, or a ce_id
+    folded in already (an event published twice)."""
+    if state is None:
+        return False
+    source = state["source"]
+    if (source["topic"], source["partition"]) == (event["topic"], event["partition"]) \
+            and event["offset"] <= source["offset"]:
+        return True
+    return event["id"] in state["event_ids"]
+
+
+def fold(state, event):
+    """The aggregate's state after the event: the last event's type, id and time, the count, the latest value of
+    every data field, the event's topic, partition and offset."""
+    source = {"topic": event["topic"], "partition": event["partition"], "offset": event["offset"]}
+    if covers(state, event):
+        if state["source"]["partition"] == event["partition"] and event["offset"] > state["source"]["offset"]:
+            return {**state, "source": source}
+        return state
+    previous = state or {"data": {}, "events": 0, "event_ids": []}
+    return {
+        "aggregate": ".".join(event["event"].split(".")[:2]), "id": event["key"], "type": event["event"],
+        "event_id": event["id"], "time": event["time"], "events": previous["events"] + 1,
+        "event_ids": (previous["event_ids"] + [event["id"]])[-RECENT_IDS:],
+        "data": {**previous["data"], **event["data"]}, "source": source,
+    }
+
+
+def read_states(topics, **options):
+    """Each state topic read to its end (no consumer group): ({(topic, id): state}, {(topic, partition): the
+    highest source offset of a state}). Per key the state with the highest source offset counts (on a topic not
+    compacted yet, older ones are still there). Every event of a partition up to that offset is in the states."""
+    from kafka import TopicPartition
+
+    reader = KafkaConsumer(bootstrap_servers=options.pop("bootstrap_servers"), group_id=None,
+                           enable_auto_commit=False, **options)
+    states, through = {}, {}
+    try:
+        partitions = [TopicPartition(t + STATE_SUFFIX, p) for t in topics
+                      for p in sorted(reader.partitions_for_topic(t + STATE_SUFFIX) or ())]
+        if not partitions:
+            return states, through
+        reader.assign(partitions)
+        reader.seek_to_beginning(*partitions)
+        ends = reader.end_offsets(partitions)
+        waiting = {tp for tp in partitions if ends[tp] > reader.position(tp)}
+        while waiting:
+            for tp, records in reader.poll(timeout_ms=1000).items():
+                for record in records:
+                    state = json.loads(record.value.decode("utf-8"))
+                    source, key = state["source"], (state["source"]["topic"], state["id"])
+                    if key not in states or states[key]["source"]["offset"] <= source["offset"]:
+                        states[key] = state
+                    at = (source["topic"], source["partition"])
+                    through[at] = max(through.get(at, -1), source["offset"])
+            # a partition read up to its end offset as the broker told it is done (any prefix is consistent)
+            waiting = {tp for tp in waiting if reader.position(tp) < ends[tp]}
+    finally:
+        reader.close()
+    return states, through
+
+
 def cloudevent(record, schemas):
     """The CloudEvent in a Kafka record (binary mode), with its decoded data."""
     headers = {k.lower(): v.decode("utf-8") for k, v in record.headers or [] if v is not None}
@@ -130,6 +202,7 @@ def cloudevent(record, schemas):
     return {
         "id": headers["ce_id"], "type": headers["ce_type"], "source": headers["ce_source"],
         "subject": headers.get("ce_subject"), "time": headers.get("ce_time"),
+        "key": record.key.decode("utf-8") if record.key else headers.get("ce_subject"),
         "topic": record.topic, "partition": record.partition, "offset": record.offset,
         "extensions": {k[3:]: v for k, v in headers.items() if k.startswith("ce_") and k not in core},
         "event": event, "data": plain(data),
@@ -150,6 +223,10 @@ def main(argv=None):
     parser.add_argument("--username", help="your Kafka user (SCRAM-SHA-512 over TLS); its password is read from "
                                            "the environment variable KAFKA_PASSWORD, never from the command line")
     parser.add_argument("--ca-file", help="the platform's Kafka cluster CA certificate (PEM), with --username")
+    parser.add_argument("--from-state", action="store_true",
+                        help="start late: load every aggregate's latest state from <topic>.state, then follow the "
+                             "events from where the states end (a new consumer group's first start)")
+    parser.add_argument("--state-out", help="write the states held at the end to this JSON file")
     args = parser.parse_args(argv)
 
     schemas = Schemas(args.schemas, args.schema_registry)
@@ -163,13 +240,31 @@ def main(argv=None):
         options.update(security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512",
                        sasl_plain_username=args.username, sasl_plain_password=os.environ["KAFKA_PASSWORD"],
                        **({"ssl_cafile": args.ca_file} if args.ca_file else {}))
+    states = {}  # (topic, aggregate id) -> latest state
+    through = {}
+    if args.from_state:
+        states, through = read_states(args.topic, bootstrap_servers=args.bootstrap, **options)
+        for state in states.values():
+            print(json.dumps({"state": state}, ensure_ascii=False), flush=True)  # your loading goes here
     consumer = KafkaConsumer(
         bootstrap_servers=args.bootstrap, group_id=args.group,
         enable_auto_commit=False,        # commit only what was handled
         auto_offset_reset="earliest",    # a new group starts from the oldest retained event
         **options,
     )
-    consumer.subscribe(args.topic)
+    if args.from_state:
+        # Follow each partition from just after the highest offset its states hold (from the start where none).
+        from kafka import TopicPartition
+
+        partitions = [TopicPartition(t, p) for t in args.topic for p in sorted(consumer.partitions_for_topic(t) or ())]
+        consumer.assign(partitions)
+        for tp in partitions:
+            if (tp.topic, tp.partition) in through:
+                consumer.seek(tp, through[tp.topic, tp.partition] + 1)
+            else:
+                consumer.seek_to_beginning(tp)
+    else:
+        consumer.subscribe(args.topic)
     handled, last_event = 0, time.monotonic()
     try:
         while args.max_events is None or handled < args.max_events:
@@ -183,6 +278,12 @@ def main(argv=None):
                         print(json.dumps({"skipped": f"{record.topic}:{record.partition}@{record.offset}",
                                           "reason": str(exc)}, ensure_ascii=False), file=sys.stderr)
                         continue
+                    last_event = time.monotonic()
+                    key = (event["topic"], event["key"])
+                    held = states.get(key)
+                    states[key] = fold(held, event)  # a copy of an event folded in moves only the position on
+                    if covers(held, event):
+                        continue  # already in the state it started from
                     if seen.first_time(event["id"]):
                         print(json.dumps(event, ensure_ascii=False), flush=True)  # your handling goes here
                         handled += 1
@@ -195,6 +296,10 @@ def main(argv=None):
         pass
     finally:
         consumer.close(autocommit=False)
+        if args.state_out:
+            Path(args.state_out).write_text(json.dumps(
+                {f"{topic}|{key}": state for (topic, key), state in sorted(states.items())},
+                ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 

@@ -99,8 +99,9 @@ def close_producers():
         _producers.clear()
 
 
-def ensure_topics(bootstrap, topics, partitions=3, replication_factor=None):
-    """Create missing topics with ``partitions`` partitions; existing ones are left alone.
+def ensure_topics(bootstrap, topics, partitions=3, replication_factor=None, configs=None):
+    """Create missing topics with ``partitions`` partitions (and the topic ``configs``, e.g.
+    ``{"cleanup.policy": "compact"}``); existing ones are left alone.
 
     The replication factor defaults to ``KAFKA_REPLICATION_FACTOR`` (1 on the development broker;
     3 on a cluster whose ``min.insync.replicas`` is 2, or its ``acks=all`` writes are refused).
@@ -113,7 +114,7 @@ def ensure_topics(bootstrap, topics, partitions=3, replication_factor=None):
         missing = [t for t in topics if t not in existing]
         for topic in missing:
             try:
-                admin.create_topics([NewTopic(topic, partitions, replication_factor)])
+                admin.create_topics([NewTopic(topic, partitions, replication_factor, topic_configs=configs or {})])
             except TopicAlreadyExistsError:
                 pass
         return missing

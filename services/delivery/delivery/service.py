@@ -4,7 +4,9 @@ CloudEvents over HTTP, for systems that cannot run a Kafka client.
 A client system registers subscriptions (event types, region and organization filters, a webhook); every public
 event that matches one becomes a delivery, signed with the subscription's secret, retried with back-off, kept in
 order per aggregate and parked after too many failures until its owner asks for a redelivery. This module only
-composes the service: entrypoints in ``delivery.entrypoints``, the sending in ``delivery.dispatcher``.
+composes the service: entrypoints in ``delivery.entrypoints``, the sending in ``delivery.dispatcher``; the state keeper
+(every aggregate's latest state on its compacted ``<topic>.state``, for subscribers that start late) in
+``delivery.state_keeper``.
 """
 from ttp_common.auth import Roles
 from ttp_common.service_base import PlatformService
@@ -13,9 +15,10 @@ from . import subscriptions
 from .dispatcher import Dispatcher
 from .documents import Delivery, Subscription
 from .entrypoints import FanOutEntrypoints, SubscriptionEntrypoints
+from .state_keeper import StateKeeperEntrypoints
 
 
-class DeliveryService(SubscriptionEntrypoints, FanOutEntrypoints, PlatformService):
+class DeliveryService(SubscriptionEntrypoints, FanOutEntrypoints, StateKeeperEntrypoints, PlatformService):
     name = "delivery"
     api_title = "事件推送 Delivery API"
     api_description = (
