@@ -169,6 +169,19 @@ class AchievementReplica(Document):
     updated_at = DateTimeField()
 
 
+class ContractIncomeReplica(Document):
+    """What this service knows of a contract's verified technical income (技术性收入核定), from
+    ``transactions.contract.income_verified.v1``: the income a reward plan may cite as its net income."""
+
+    meta = {"collection": "contract_incomes"}
+
+    id = StringField(primary_key=True)  # the contract id
+    seller_organization_id = StringField(required=True)
+    achievement_id = StringField()
+    verified_income = StringField(required=True)  # exact yuan, the contract's total so far
+    updated_at = DateTimeField()
+
+
 class OrganizationReplica(Document):
     """What this service knows of the registry's organizations, from ``registry.organization.registered.v1``:
     the kind and whether the state established it (第四十五条第二款: then its own reward rules must meet the
@@ -195,13 +208,16 @@ class BrokerPerformance(Document):
     by_year = DictField()
     by_type = DictField()
     contract_ids = ListField(StringField())
+    counted = DictField()  # contract id -> what it added (amounts, year, type), to take off on a cancellation
+    cancelled_ids = ListField(StringField())  # contracts taken off after a cancellation: never counted again
 
     def record(self):
         """As ``performance`` computes on it (``performance.empty`` for a broker with no contract yet)."""
         return {"_id": self.id, "contracts": self.contracts, "contract_amount": self.contract_amount,
                 "technology_transaction_amount": self.technology_transaction_amount,
                 "by_year": dict(self.by_year or {}), "by_type": dict(self.by_type or {}),
-                "contract_ids": list(self.contract_ids or [])}
+                "contract_ids": list(self.contract_ids or []), "counted": dict(self.counted or {}),
+                "cancelled_ids": list(self.cancelled_ids or [])}
 
 
 class CertificateGuard(Document):

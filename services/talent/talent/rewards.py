@@ -25,7 +25,7 @@ from ttp_common import money
 from ttp_common.fields import OptionalInteger
 from ttp_common.models import StrictModel
 
-from ttp_common.refusals import Invalid
+from ttp_common.refusals import Invalid, Unprocessable
 
 
 MODES = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "self_implementation": "自行实施或合作实施"}
@@ -111,6 +111,10 @@ class RewardPlanIn(StrictModel):
     years: OptionalInteger = Field(default=None, ge=1, le=20, description="self-implementation: 连续年数")
     allocations: list[AllocationIn] = Field(min_length=1, max_length=200)
     own_rules: OwnRulesIn | None = None
+    contract_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                    description="transfer/licence: the registered contract (技术合同) whose verified "
+                                                "technical income (技术性收入核定) is the net income; net_income_yuan may "
+                                                "then be omitted (the verified amount) or be at most it")
 
     @field_validator("net_income_yuan", "operating_profit_yuan")
     @classmethod
@@ -121,6 +125,34 @@ class RewardPlanIn(StrictModel):
     @classmethod
     def _percent(cls, value):
         return _exact(value, PERCENT)
+
+
+def with_verified_income(plan, income):
+    """The plan with its net income taken from the verified technical income of the contract it cites
+    (``income``: the replica of the contract's ``income_verified`` events, None when there is none): 422 naming
+    ``contract_id`` for a contract without verified income, of another organization or achievement, or a mode
+    without a net income; naming ``net_income_yuan`` for an amount above the verified one. A plan citing no
+    contract is returned as it is."""
+    if plan.contract_id is None:
+        return plan
+    if plan.mode not in ("transfer", "licence"):
+        raise Unprocessable("only a transfer or licence reward plan cites a contract's net income",
+                            field="contract_id", code="not_income_based")
+    if income is None or Decimal(income["verified_income"]) <= 0:
+        raise Unprocessable("the contract has no verified technical income (技术性收入核定) the platform knows of; "
+                            "one verified a moment ago may not have arrived yet (retry)", field="contract_id",
+                            code="unverified_income")
+    if income["seller_organization_id"] != plan.organization_id:
+        raise Unprocessable("the contract's seller is not the plan's organization", field="contract_id",
+                            code="unverified_income")
+    if income.get("achievement_id") not in (None, plan.achievement_id):
+        raise Unprocessable("the contract is about another achievement", field="contract_id", code="unverified_income")
+    verified = Decimal(income["verified_income"])
+    if plan.net_income_yuan is not None and plan.net_income_yuan > verified:
+        raise Unprocessable(f"the net income exceeds the contract's verified technical income {verified}",
+                            field="net_income_yuan", code="above_verified_income")
+    return plan.model_copy(update={"net_income_yuan": plan.net_income_yuan if plan.net_income_yuan is not None
+                                   else verified})
 
 
 def check_plan_fields(plan):

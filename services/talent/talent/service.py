@@ -9,7 +9,7 @@ experts.py and rewards.py. The OpenAPI document is generated from the endpoint d
 from ttp_common.service_base import PlatformService
 
 from .documents import (AchievementReplica, Assignment, BrokerPerformance, Certificate, CertificateGuard,
-                        Enrolment, OrganizationReplica, Person, Post, Programme, RewardPlan)
+                        ContractIncomeReplica, Enrolment, OrganizationReplica, Person, Post, Programme, RewardPlan)
 from .entrypoints.brokers import BrokerEntrypoints
 from .entrypoints.consumers import ConsumerEntrypoints
 from .entrypoints.experts import ExpertEntrypoints
@@ -29,5 +29,5 @@ class TalentService(PeopleEntrypoints, TrainingEntrypoints, BrokerEntrypoints, E
         "contributor rewards, transfer posts and talent programmes (四(五) 人才队伍建设). Contact details and "
         "identity numbers never appear in public responses or events.")
     documents = [Person, Programme, Enrolment, Certificate, RewardPlan, Post, Assignment, AchievementReplica,
-                 OrganizationReplica, BrokerPerformance, CertificateGuard]
+                 OrganizationReplica, BrokerPerformance, CertificateGuard, ContractIncomeReplica]
     migrations = [key_posts]

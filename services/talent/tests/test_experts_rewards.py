@@ -93,6 +93,8 @@ def test_reviewers_list_experts_by_field_without_conflicts_or_contact(api, pool)
     assert_error(api.get("/api/v1/experts", token=api.token("institution", org=ORG_A)), 403, "forbidden")
     bad = api.get("/api/v1/experts", params={"field[$ne]": "x", "field": ["a", "b"]},
                   token=api.token("admin"))
+    assert [f["path"] for f in assert_error(bad, 400, "validation_failed")["fields"]] == ["field[$ne]"]  # not a filter
+    bad = api.get("/api/v1/experts", params={"field": ["a", "b"]}, token=api.token("admin"))
     assert [f["path"] for f in assert_error(bad, 400, "validation_failed")["fields"]] == ["field"]
 
 
@@ -453,3 +455,27 @@ def test_reward_plans_are_listed_a_page_at_a_time(api):
 def test_no_event_carries_contact_or_identity_numbers(api, assert_no_personal_data):
     """Runs last in the module: scans every event the module's service published."""
     assert_no_personal_data(api, [PHONE, ID_NUMBER, "专家a1", "a1@example.cn"])
+
+
+def test_a_plan_cites_a_contracts_verified_income_from_transactions_events(api):
+    token = api.token("institution", org=ORG_A)
+    contract_id = unique("c-")
+    error = assert_error(api.post("/api/v1/rewards", reward(contract_id=contract_id, net_income_yuan=None),
+                                  token=token), 422, "unverified_income")
+    assert [f["path"] for f in error["fields"]] == ["contract_id"]
+    publish_event(api, "transactions.contract.income_verified.v1", {
+        "income_id": unique("i-"), "contract_id": contract_id, "registration_number": "5101002026000077",
+        "seller_organization_id": ORG_A, "region_code": "510100", "achievement_id": "ach-9", "programme": None,
+        "filed_amount": Decimal("1200000.00"), "verified_amount": Decimal("1000000.00"), "adjusted": True,
+        "contract_verified_income": Decimal("1000000.00"), "effective_date": dt.date(2026, 5, 10),
+        "verified_at": dt.datetime(2026, 5, 10, tzinfo=dt.timezone.utc)}, contract_id)
+    wait_for(lambda: api.db.contract_incomes.find_one({"_id": contract_id}), message="the income replica")
+
+    error = assert_error(api.post("/api/v1/rewards", reward(contract_id=contract_id), token=token), 422,
+                         "above_verified_income")  # 2,000,000 declared, 1,000,000 verified
+    assert [f["path"] for f in error["fields"]] == ["net_income_yuan"]
+    response = api.post("/api/v1/rewards", reward(contract_id=contract_id, net_income_yuan=None), token=token)
+    assert response.status_code == 201, response.text
+    assert response.json()["net_income_yuan"] == "1000000.00" and response.json()["check"]["compliant"] is True
+    [data] = [d for s, n, d in events_of(api, "reward") if s == response.json()["id"]]
+    assert data["contract_id"] == contract_id

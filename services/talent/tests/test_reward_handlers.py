@@ -106,3 +106,42 @@ def test_a_plan_names_every_misplaced_field_and_belongs_to_its_organization(uow)
     with pytest.raises(Forbidden):
         handlers.record(uow, plan(), Principal(sub="tto-b", role=Roles.INSTITUTION, org="org-swjtu"))
     assert uow.count(RewardPlan) == 0 and uow.events == []
+
+
+# -- citing a contract's verified technical income (技术性收入核定) ---------------------------------
+
+def verified(uow, total="1800000.00", contract_id="c-9", seller="org-uestc", achievement_id="ach-9"):
+    handlers.note_verified_income(uow, {"contract_id": contract_id, "seller_organization_id": seller,
+                                        "achievement_id": achievement_id,
+                                        "contract_verified_income": Decimal(total)}, AT)
+
+
+def test_a_plan_citing_a_contract_takes_its_verified_income_as_the_net_income(uow):
+    verified(uow, "1000000.00")
+    verified(uow, "2000000.00")
+    verified(uow, "1000000.00")  # an earlier verification redelivered late: the total never goes down
+    recorded = handlers.record(uow, plan(contract_id="c-9", net_income_yuan=None), UESTC)
+
+    assert recorded.record["net_income_yuan"] == "2000000.00" and recorded.record["contract_id"] == "c-9"
+    assert recorded.compliant is True
+    assert uow.events[-1].data["contract_id"] == "c-9"
+    assert handlers.record(uow, plan(contract_id="c-9", net_income_yuan="1500000.00",
+                                     allocations=[{"person_id": "p-1", "cash_yuan": "750000.00"}]), UESTC).compliant
+
+
+@pytest.mark.parametrize("setup, changes, field, code", [
+    (None, {}, "contract_id", "unverified_income"),
+    ({"seller": "org-other"}, {}, "contract_id", "unverified_income"),
+    ({"achievement_id": "ach-other"}, {}, "contract_id", "unverified_income"),
+    ({"total": "1800000.00"}, {}, "net_income_yuan", "above_verified_income"),
+    ({}, {"mode": "investment", "net_income_yuan": None, "shares_percent": "20",
+          "allocations": [{"person_id": "p-1", "share_percent": "10"}]}, "contract_id", "not_income_based"),
+])
+def test_a_plan_citing_an_unverified_contract_or_more_than_it_verified_is_422_naming_the_field(
+        uow, setup, changes, field, code):
+    if setup is not None:
+        verified(uow, **setup)
+    with pytest.raises(Unprocessable) as refused:
+        handlers.record(uow, plan(contract_id="c-9", **changes), UESTC)
+    assert [f["path"] for f in refused.value.fields] == [field] and refused.value.code == code
+    assert uow.count(RewardPlan) == 0 and uow.events == []

@@ -410,3 +410,19 @@ def test_self_implementation_needs_years():
 def test_a_plan_just_short_never_shows_the_minimum():
     result = rewards.check_plan(plan("transfer", net_income_yuan="2000000.00", cash=("999999.99",)))
     assert not result["compliant"] and result["actual_percent"] == Decimal("49.9999")
+
+
+def test_a_cancelled_contract_leaves_the_performance_with_what_it_added_and_never_counts_again():
+    record = performance.empty("b-1")
+    for c in (contract("c1", "10.00", "8.00"), contract("c2", "5.00", "5.00", year=2025, kind="transfer")):
+        record = performance.apply_contract(record, c)
+    cancelled = {"contract_id": "c1", "contract_amount": Decimal("12.00"), "technology_transaction_amount": Decimal("9.00"),
+                 "registration_date": dt.date(2026, 6, 1), "contract_type": "licence", "broker_person_ids": ["b-1"]}
+    after = performance.remove_contract(record, cancelled)  # what registration added (not the changed amounts)
+    view = performance.view(after)
+    assert (view["contracts"], view["contract_amount"], view["technology_transaction_amount"]) == (1, "5.00", "5.00")
+    assert view["by_year"]["2026"] == {"contracts": 0, "contract_amount": "0.00", "technology_transaction_amount": "0.00"}
+    assert view["by_type"]["licence"]["contracts"] == 0
+    assert performance.remove_contract(after, cancelled) is after
+    assert performance.apply_contract(after, contract("c1", "10.00", "8.00")) is after  # a replayed registration
+    assert performance.remove_contract(performance.empty("b-1"), cancelled)["contracts"] == 0

@@ -386,3 +386,21 @@ def test_an_expired_certificate_is_announced_once_by_the_expiry_check(api, perso
     assert len(expired) == 1
     assert expired[0]["organization_id"] == ORG and expired[0]["expired_on"] == dt.date(2023, 1, 1)
     assert PHONE not in str(expired[0]) and ID_NUMBER not in str(expired[0])
+
+
+def test_a_cancelled_contract_leaves_the_brokers_performance(api):
+    response = api.post("/api/v1/people", {"name": "赵经纪", "kinds": ["broker"], "organization_id": ORG},
+                        token=api.token("institution", org=ORG))
+    broker_id = response.json()["id"]
+    contract_id = unique("c-")
+    publish_contract(api, contract_id, "300.00", "200.00", [broker_id])
+    wait_for(lambda: figures(api, broker_id)["contracts"] == 1, message="the contract counted")
+    publish_event(api, "transactions.contract.cancelled.v1", {
+        "contract_id": contract_id, "registration_number": "5101002026000099", "seller_organization_id": ORG,
+        "region_code": "510100", "contract_type": "licence", "programme": None, "achievement_id": None,
+        "registration_date": dt.date(2026, 7, 1), "effective_date": dt.date(2026, 8, 1),
+        "request_reference": "注销 9", "reason": "合同解除", "contract_amount": Decimal("300.00"),
+        "technology_transaction_amount": Decimal("200.00"), "broker_person_ids": [broker_id],
+        "cancelled_at": dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)}, contract_id)
+    wait_for(lambda: figures(api, broker_id)["contracts"] == 0, message="the cancellation taken off")
+    assert figures(api, broker_id)["technology_transaction_amount"] == "0.00"

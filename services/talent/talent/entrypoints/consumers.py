@@ -1,5 +1,6 @@
 """The events of other services the talent service follows: registered technology contracts (a broker's
-performance), the registry's achievements (whose organizations an expert may not review) and organizations
+performance) and their cancellations (which take them out again), contracts' verified technical income (what a
+reward plan may cite as its net income), the registry's achievements (whose organizations an expert may not review) and organizations
 (whether the state established them: article 45's second paragraph for reward plans). The work is in
 ``talent.handlers.brokers``, ``talent.handlers.experts`` and ``talent.handlers.rewards``.
 """
@@ -10,6 +11,8 @@ from .. import performance
 from ..handlers import brokers, experts, rewards
 
 CONTRACT_REGISTERED = "transactions.contract.registered.v1"
+CONTRACT_CANCELLED = "transactions.contract.cancelled.v1"
+INCOME_VERIFIED = "transactions.contract.income_verified.v1"
 ORGANIZATION_REGISTERED = "registry.organization.registered.v1"
 ACHIEVEMENT_EVENTS = tuple(f"registry.achievement.{step}.v1"
                            for step in ("submitted", "registered", "returned", "published", "withdrawn"))
@@ -26,6 +29,21 @@ class ConsumerEntrypoints:
         if with_brokers:
             self.store.transact_batch(
                 lambda uow, fresh: [brokers.count_contract(uow, e.data) for e in uow.each(fresh)], with_brokers)
+
+    @consume(CONTRACT_CANCELLED, batch=True)
+    def on_contract_cancelled(self, events):
+        """A cancelled contract leaves the performance of every broker it counted for."""
+        with_brokers = [e for e in events if performance.brokers_of(e.data)]
+        if with_brokers:
+            self.store.transact_batch(
+                lambda uow, fresh: [brokers.uncount_contract(uow, e.data) for e in uow.each(fresh)], with_brokers)
+
+    @consume(INCOME_VERIFIED, batch=True)
+    def on_income_verified(self, events):
+        """The replica of contracts' verified technical income, for reward plans citing a contract."""
+        at = clock.now_ms()
+        self.store.transact_batch(
+            lambda uow, fresh: [rewards.note_verified_income(uow, e.data, at) for e in uow.each(fresh)], events)
 
     @consume(*ACHIEVEMENT_EVENTS, batch=True)
     def on_achievement(self, events):

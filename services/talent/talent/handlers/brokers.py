@@ -109,6 +109,22 @@ def count_contract(uow, contract):
             "technology_transaction_amount": Decimal(updated["technology_transaction_amount"])}, subject=person_id)
 
 
+def uncount_contract(uow, cancelled):
+    """Take a cancelled contract (the ``transactions.contract.cancelled.v1`` data) out of the performance of
+    every broker it counted for (``performance.remove_contract``)."""
+    for person_id in performance.brokers_of(cancelled):
+        record = _performance(uow, person_id)
+        updated = performance.remove_contract(record, cancelled)
+        if updated is record:
+            continue
+        uow.update(BrokerPerformance, {"_id": person_id},
+                   {"$set": {k: v for k, v in updated.items() if k != "_id"}}, upsert=True)
+        uow.emit(PERFORMANCE_UPDATED, {
+            "person_id": person_id, "contract_id": cancelled["contract_id"], "contracts": updated["contracts"],
+            "contract_amount": Decimal(updated["contract_amount"]),
+            "technology_transaction_amount": Decimal(updated["technology_transaction_amount"])}, subject=person_id)
+
+
 def broker(repo, person_id, today):
     """A broker's certificates (as ``certificate_view`` on ``today``) and figures."""
     certificates = [certificate_view(c, today)
