@@ -19,13 +19,20 @@ _MESSAGES = [
 ]
 
 
-def chinese(message):
-    """The registry's message in Chinese where it is one of the usual ones; else as it came (never dropped)."""
-    for pattern, text in _MESSAGES:
+def translate(message, messages):
+    """``message`` in Chinese by the first of ``messages`` ([(pattern, text with {0}… for its groups)]) it matches;
+    None when none does."""
+    for pattern, text in messages:
         found = pattern.search(message or "")
         if found:
             return text.format(*found.groups())
-    return message
+    return None
+
+
+def chinese(message):
+    """The registry's message in Chinese where it is one of the usual ones; else as it came (never dropped)."""
+    found = translate(message, _MESSAGES)
+    return message if found is None else found
 
 
 def body_of(form, organization_id):

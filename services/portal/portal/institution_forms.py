@@ -6,7 +6,7 @@ import re
 
 from ttp_common import labels
 
-from . import contract_forms
+from . import contract_forms, drafts
 
 LISTING_FIELDS = tuple(labels.LISTING_FORM)
 DEMAND_FIELDS = tuple(labels.DEMAND_FORM)
@@ -41,11 +41,8 @@ _MESSAGES = [
 def chinese(message):
     """The API's message in Chinese where it is one of the usual ones (then the contract and achievement forms'
     translations); else as it came (never dropped)."""
-    for pattern, text in _MESSAGES:
-        found = pattern.search(message or "")
-        if found:
-            return text.format(*found.groups())
-    return contract_forms.chinese(message)
+    found = drafts.translate(message, _MESSAGES)
+    return contract_forms.chinese(message) if found is None else found
 
 
 def _typed(form, names):

@@ -45,3 +45,9 @@ BIDS = Counter("ttp_portal_bids_total", "Bids posted from an auction's page, by 
 CONTRACT_FILINGS = Counter("ttp_portal_contract_filings_total",
                            "Technology contracts filed, resubmitted and certificates downloaded from the portal, by "
                            "action and outcome (done, or refused by the transactions API)", ["action", "outcome"])
+# the institution staff pages: what was done from them (import, listing, demand, withdraw_listing, withdraw_demand,
+# annual_report, reward), done or refused by the service's API
+INSTITUTION_ACTIONS = Counter("ttp_portal_institution_actions_total",
+                              "Actions of the institution staff pages (import, listing, demand, withdraw_listing, "
+                              "withdraw_demand, annual_report, reward), by outcome (done, or refused by the API)",
+                              ["action", "outcome"])

@@ -145,11 +145,3 @@ def bulk_import(browser, portal, state_file, good_file, bad_file, template_to):
     context.close()
     return {"refused": refused, "rows": rows, "counts": counts}
 
-
-def visit(browser, portal, state_file, path):
-    context = browser.new_context(storage_state=state_file)
-    page = context.new_page()
-    response = page.goto(portal + path)
-    result = {"status": response.status, "h1": page.inner_text("h1"), "main": page.inner_text("main")}
-    context.close()
-    return result

@@ -27,6 +27,7 @@ from _portal import platform, publish
 pytestmark = pytest.mark.integration
 
 STEPS = Path(__file__).with_name("institution_steps.py")
+BROWSER_STEPS = Path(__file__).with_name("browser_steps.py")  # its visit step
 COOKIE = "ttp_portal_session"
 YEAR = date.today().year - 1  # the report due now (China's calendar agrees but on New Year's night)
 
@@ -120,7 +121,7 @@ def test_a_clerk_lists_and_withdraws_and_publishes_and_withdraws_a_demand_and_an
     # another organization's clerk: the open listing's withdrawal form is not theirs, and a post is refused
     [open_listing] = api(stack, "transactions", "GET", "/api/v1/listings", owner, params={"seller": org}).json()["items"]
     other_state, other_cookies, other_csrf = clerk(stack, "org-someone-else", tmp_path)
-    seen = run_steps(STEPS, "visit", portal=stack.portal_url, state_file=str(other_state),
+    seen = run_steps(BROWSER_STEPS, "visit", portal=stack.portal_url, state_file=str(other_state),
                      path=f"/my/listings/{open_listing['id']}/withdraw")
     assert seen["status"] == 404 and "本单位没有这个挂牌项目" in seen["main"]
     posted = requests.post(f"{stack.portal_url}/my/listings/{open_listing['id']}/withdraw", cookies=other_cookies,
@@ -198,3 +199,6 @@ def test_a_file_is_imported_with_a_row_by_row_report_and_the_template_has_the_ch
     drafts = api(stack, "registry", "GET", f"/api/v1/organizations/{org}/achievements",
                  stack.token("institution", org=org), params={"status": "draft"}).json()["items"]
     assert [a["title"] for a in drafts] == ["分布式光伏并网控制"]
+    exposed = requests.get(f"{stack.portal_url}/metrics", timeout=10).text
+    assert 'ttp_portal_institution_actions_total{action="import",outcome="done"} 1.0' in exposed
+    assert 'ttp_portal_institution_actions_total{action="import",outcome="refused"} 1.0' in exposed

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from ttp_common import annual_report_dates, clock, labels
 from ttp_common.web import http
 
-from .. import imports, institution_forms as forms
+from .. import imports, institution_forms as forms, metrics
 from ..upstream import Refused
 from .common import page
 from .public import Filters
@@ -63,6 +63,7 @@ class InstitutionEntrypoints:
         try:
             rows = imports.read_upload(upload.filename if upload else "", upload.read() if upload else b"")
         except imports.FileRefused as exc:
+            metrics.INSTITUTION_ACTIONS.labels("import", "refused").inc()
             return self.render(request, "my_import.html", status=400, title="批量导入科技成果", report=None,
                                refusal=str(exc), outcomes=labels.IMPORT_OUTCOMES)
         report = imports.Report()
@@ -76,6 +77,7 @@ class InstitutionEntrypoints:
                 continue
             imports.record_results(report, sent, answer.get("results") or [])
         report.rows.sort(key=lambda r: r["row"])
+        metrics.INSTITUTION_ACTIONS.labels("import", "done").inc()
         return self.render(request, "my_import.html", title="批量导入科技成果", report=report, refusal=None,
                            outcomes=labels.IMPORT_OUTCOMES, filename=upload.filename)
 
@@ -126,8 +128,10 @@ class InstitutionEntrypoints:
             made = self.runtime.services.post("transactions", "/api/v1/listings", token=token,
                                               json=forms.listing_body(values))
         except Refused as exc:
+            metrics.INSTITUTION_ACTIONS.labels("listing", "refused").inc()
             return self._listing_form(request, session.user["org"], token, Filters(values),
                                       Filters(forms.field_errors(exc, forms.LISTING_FIELDS)), status=_status(exc))
+        metrics.INSTITUTION_ACTIONS.labels("listing", "done").inc()
         return redirect(f"/my/market#listing-{_q(made['id'])}", code=303)
 
     def _demand_form(self, request, values, errors, status=200):
@@ -154,8 +158,10 @@ class InstitutionEntrypoints:
             made = self.runtime.services.post("transactions", "/api/v1/demands", token=token,
                                               json=forms.demand_body(values))
         except Refused as exc:
+            metrics.INSTITUTION_ACTIONS.labels("demand", "refused").inc()
             return self._demand_form(request, Filters(values), Filters(forms.field_errors(exc, forms.DEMAND_FIELDS)),
                                      status=_status(exc))
+        metrics.INSTITUTION_ACTIONS.labels("demand", "done").inc()
         return redirect(f"/my/market#demand-{_q(made['id'])}", code=303)
 
     # withdrawing: /my/listings/<id>/withdraw and /my/demands/<id>/withdraw (a form with the reason)
@@ -220,11 +226,13 @@ class InstitutionEntrypoints:
             self.runtime.services.post("transactions", f"/api/v1/{kind}/{_q(item_id)}/withdraw", token=token,
                                        json=forms.withdrawal_body(values, optional=kind == "demands"))
         except Refused as exc:
+            metrics.INSTITUTION_ACTIONS.labels(f"withdraw_{self._KINDS[kind][0]}", "refused").inc()
             item, missing = self._own(request, kind, item_id, session.user["org"], token)
             if missing:
                 return missing
             return self._withdraw_form(request, kind, item, Filters(values),
                                        Filters(forms.field_errors(exc, ("reason",))), status=_status(exc))
+        metrics.INSTITUTION_ACTIONS.labels(f"withdraw_{self._KINDS[kind][0]}", "done").inc()
         return redirect("/my/market", code=303)
 
     # -- the annual transformation report (年度报告) ----------------------------------------------------------------
@@ -290,8 +298,10 @@ class InstitutionEntrypoints:
             self.runtime.services.post("registry", "/api/v1/annual-reports", token=token,
                                        json=forms.report_body(values, org, year))
         except Refused as exc:
+            metrics.INSTITUTION_ACTIONS.labels("annual_report", "refused").inc()
             return self._report_page(request, org, year, report, Filters(values),
                                      Filters(forms.field_errors(exc, forms.REPORT_FIELDS)), status=_status(exc))
+        metrics.INSTITUTION_ACTIONS.labels("annual_report", "done").inc()
         return redirect(f"/my/annual-reports/{_q(org)}:{year}", code=303)
 
     # -- reward plans (奖励方案) --------------------------------------------------------------------------------------
@@ -340,6 +350,8 @@ class InstitutionEntrypoints:
             made = self.runtime.services.post("talent", "/api/v1/rewards", token=token,
                                               json=forms.reward_body(values, session.user["org"]))
         except Refused as exc:
+            metrics.INSTITUTION_ACTIONS.labels("reward", "refused").inc()
             return self._reward_form(request, session.user["org"], token, Filters(values),
                                      Filters(forms.field_errors(exc, fields, forms.reward_field)), status=_status(exc))
+        metrics.INSTITUTION_ACTIONS.labels("reward", "done").inc()
         return redirect(f"/my/rewards#reward-{_q(made['id'])}", code=303)
