@@ -131,13 +131,27 @@ def test_refusals_of_reads_and_transitions():
 
 
 def test_query_models_parse_single_scalars_and_refuse_the_rest():
-    status, data, _ = call("list", query="kind=a&region=510100&mine=true&limit=5&unknown=1")
+    status, data, _ = call("list", query="kind=a&region=510100&mine=true&limit=5")
     assert status == 200 and data == {"limit": 5, "offset": 0, "kind": "a", "region": "510100", "mine": True}
     assert call("list", query="kind=")[1]["kind"] is None  # empty counts as absent
     for query, field in [("kind=c", "kind"), ("limit=0", "limit"), ("limit=x", "limit"), ("region=999999", "region"),
                          ("kind=a&kind=b", "kind"), ("offset=10001", "offset")]:
         status, error, _ = call("list", query=query)
         assert status == 400 and error["code"] == "validation_failed" and error["fields"][0]["path"] == field, query
+
+
+def test_an_unknown_query_parameter_is_a_400_naming_it_not_a_silently_wider_answer():
+    # a mistyped filter (regoin for region) would otherwise list everything
+    status, error, _ = call("list", query="kind=a&regoin=510100&cursor=x")
+    assert status == 400 and error["code"] == "validation_failed"
+    assert [f["path"] for f in error["fields"]] == ["cursor", "regoin"]
+    assert "kind" in error["fields"][1]["message"] and "region" in error["fields"][1]["message"]
+    # an operation without query parameters takes none
+    status, error, _ = call("get", query="limit=5", thing_id="t1")
+    assert status == 400 and error["fields"][0]["path"] == "limit" and "takes none" in error["fields"][0]["message"]
+    assert call("get", thing_id="t1")[0] == 200
+    # the caller is checked first: an anonymous write with a stray parameter is a 401, not a 400
+    assert call("make", "POST", body={"name": "spade"}, query="x=1")[0] == 401
 
 
 def test_parse_query_never_yields_operators():

@@ -53,6 +53,7 @@ class Endpoint:
     max_body_bytes: int = 1_000_000
     client_scope: str | bool | None = client_access.DERIVED
     media_type: str = "application/json"
+    extra_query: bool = False
     name: str = ""
 
     def client_scope_of(self, service):
@@ -78,7 +79,7 @@ class RequestContext:
 
 def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=True, query=None, status=200,
              response=None, described=None, description=None, errors=(), parameters=None, max_body_bytes=1_000_000,
-             client_scope=client_access.DERIVED, media_type="application/json"):
+             client_scope=client_access.DERIVED, media_type="application/json", extra_query=False):
     """Declare an HTTP operation (see the module docstring).
 
     ``body_required=False``: the body may be left out (the handler then gets ``body()``, the model's defaults).
@@ -89,7 +90,9 @@ def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=Tr
     (``{"catalogue": {"schema": {"enum": [...]}, "description": "..."}}``). ``client_scope``: the scope a client
     system's token needs here instead of the one derived from the path, or ``client_access.CLOSED``.
     ``media_type``: of a success body that is not JSON (``application/pdf``: the handler returns a werkzeug
-    ``Response``; documented as a binary string).
+    ``Response``; documented as a binary string). A query parameter the operation does not declare is a 400 naming
+    it (a mistyped filter must not silently return everything), unless ``extra_query``: a protocol endpoint that
+    must ignore parameters it does not know (OAuth 2.0, RFC 6749 §3.1).
     """
     if roles is not ANYONE:
         roles = tuple(auth.Roles(role) for role in roles)
@@ -99,7 +102,8 @@ def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=Tr
                         body_required=body_required, query=query,
                         status=status, response=response, described=described, description=description,
                         errors=tuple(errors), parameters=dict(parameters or {}), max_body_bytes=max_body_bytes,
-                        client_scope=client_scope, media_type=media_type, name=handler.__name__)
+                        client_scope=client_scope, media_type=media_type, extra_query=extra_query,
+                        name=handler.__name__)
 
         @functools.wraps(handler)
         def entry(self, request, **path_values):
@@ -112,6 +116,8 @@ def endpoint(method, path, *, summary, roles=ANYONE, body=None, body_required=Tr
             if spec.body is not None:
                 given = spec.body_required or request.content_length or request.get_data(cache=True)
                 parsed_body = web.parse_body(request, spec.body, spec.max_body_bytes) if given else spec.body()
+            if not spec.extra_query:
+                refuse_unknown_parameters(request, spec.query)
             parsed_query = parse_query(request, spec.query) if spec.query else None
             ctx = RequestContext(request, principal, parsed_body, parsed_query, clock.now_ms())
             result = handler(self, ctx, **path_values)
@@ -129,9 +135,20 @@ def created(data, location):
     return web.json_response(data, status=201, headers={"Location": location})
 
 
+def refuse_unknown_parameters(request, model):
+    """A 400 naming every query parameter that ``model`` (None: an operation without any) does not declare."""
+    known = {info.alias or name for name, info in model.model_fields.items()} if model is not None else set()
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        fields = [web.field_error(name, "unknown parameter: not one of this operation's"
+                                        + (f" ({', '.join(sorted(known))})" if known else " (it takes none)"))
+                  for name in unknown]
+        raise ValidationFailed("; ".join(f"{f['path']}: {f['message']}" for f in fields), fields)
+
+
 def parse_query(request, model):
     """The query string validated into ``model``: each of its fields a single value (a repeated parameter is a
-    400), an empty value counting as absent, unknown parameters ignored."""
+    400), an empty value counting as absent (unknown parameters: ``refuse_unknown_parameters``)."""
     values = {}
     for name, info in model.model_fields.items():
         key = info.alias or name
@@ -248,7 +265,7 @@ def operation(spec, service=None):
         op["parameters"] = parameters
     if spec.body is not None:
         op["requestBody"] = {"required": spec.body_required, **web.json_body(spec.body.__name__)}
-    statuses = set(spec.errors) | ({400} if spec.query is not None else set())
+    statuses = set(spec.errors) | ({400} if spec.query is not None or not spec.extra_query else set())
     op["responses"] = {str(spec.status): _response(spec), **web.error_responses(*sorted(statuses))}
     return op
 

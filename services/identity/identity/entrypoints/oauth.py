@@ -34,8 +34,12 @@ FAILURE_STATUS = {signin.THROTTLED: 429, signin.LOCKED: 403, signin.DISABLED: 40
 
 
 class OAuthEntrypoints(IdentityHelpers):
+    """The OAuth 2.0 / OIDC endpoints. They take ``extra_query=True``: RFC 6749 §3.1 asks an authorization server to
+    ignore request parameters it does not recognize (elsewhere an unknown parameter is a 400)."""
+
     # -- token and revocation ---------------------------------------------------------------
-    @endpoint("POST", "/oauth/token", response=TOKEN_SCHEMA, described="An access token (and for people a rotated "
+    @endpoint("POST", "/oauth/token", extra_query=True,
+              response=TOKEN_SCHEMA, described="An access token (and for people a rotated "
               "refresh token)", errors=(400, 401),
               summary="Token endpoint (RFC 6749 §3.2): grant_type=client_credentials | authorization_code (with "
                       "code_verifier, PKCE S256) | refresh_token; client authentication by HTTP Basic or form",
@@ -47,7 +51,8 @@ class OAuthEntrypoints(IdentityHelpers):
         self._audit_token(ctx, server, response)
         return response
 
-    @endpoint("POST", "/oauth/revoke", errors=(400, 401),
+    @endpoint("POST", "/oauth/revoke", extra_query=True,
+              errors=(400, 401),
               summary="Revoke a refresh token (RFC 7009): the whole chain of its rotations; the client authenticates",
               description=f"{FORM}: token, token_type_hint. Access tokens are JWTs that expire within 15 minutes.")
     def revoke(self, ctx):
@@ -87,7 +92,8 @@ class OAuthEntrypoints(IdentityHelpers):
         audit.write_and_announce(self.store, record)
 
     # -- the authorization endpoint and its sign-in pages -----------------------------------
-    @endpoint("GET", "/oauth/authorize", described="The sign-in page (text/html), or a redirect to the client "
+    @endpoint("GET", "/oauth/authorize", extra_query=True,
+              described="The sign-in page (text/html), or a redirect to the client "
               "with a code (signed in already) or an error",
               summary="Authorization endpoint (RFC 6749 §3.1, PKCE S256 required): response_type=code, client_id, "
                       "redirect_uri, scope, state, code_challenge, code_challenge_method=S256, prompt=login|none")
@@ -113,7 +119,8 @@ class OAuthEntrypoints(IdentityHelpers):
         return pages.set_cookie(response, signin.FLOW_COOKIE, cookie, max_age=settings.sign_in_flow_minutes * 60,
                                 path="/oauth", same_site="Strict")
 
-    @endpoint("POST", "/oauth/authorize", described="The next sign-in page, or a redirect to the client with a code",
+    @endpoint("POST", "/oauth/authorize", extra_query=True,
+              described="The next sign-in page, or a redirect to the client with a code",
               summary="The sign-in pages' forms (password, new password, TOTP enrolment, TOTP or recovery code)",
               description="Form parameters: csrf_token and the step's fields. The step is the server's: the flow "
                           "cookie names it.")
@@ -185,7 +192,8 @@ class OAuthEntrypoints(IdentityHelpers):
         return self.runtime.pages.message("无法登录", f"请求无效：{error.description or error.error}", status=400)
 
     # -- sign-out ---------------------------------------------------------------------------
-    @endpoint("GET", "/oauth/logout", described="A confirmation page (text/html)",
+    @endpoint("GET", "/oauth/logout", extra_query=True,
+              described="A confirmation page (text/html)",
               summary="Sign-out (end session): client_id, post_logout_redirect_uri (registered), state")
     def logout(self, ctx):
         params = [(k, v) for k, v in ctx.request.args.items() if k in ("client_id", "post_logout_redirect_uri", "state")]
@@ -197,7 +205,8 @@ class OAuthEntrypoints(IdentityHelpers):
         return self.runtime.pages.set_cookie(response, LOGOUT_CSRF_COOKIE, csrf, max_age=600, path="/oauth",
                                              same_site="Strict")
 
-    @endpoint("POST", "/oauth/logout", described="A redirect to the registered address, or a page",
+    @endpoint("POST", "/oauth/logout", extra_query=True,
+              described="A redirect to the registered address, or a page",
               summary="Sign out: ends the browser session and revokes the refresh tokens issued through it")
     def logout_confirmed(self, ctx):
         request, pages, settings = ctx.request, self.runtime.pages, self.runtime.settings
