@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Write the generated Kubernetes manifests of deploy/k8s from one description of each service
-and from schemas/ (one KafkaTopic per aggregate, plus its dead-letter topic).
+and from schemas/ (one KafkaTopic per aggregate, plus its dead-letter topic and its compacted state topic).
 
     python deploy/k8s/generate.py           # rewrite services/*.yaml, engines/kafka-{topics,users}.yaml, monitoring/*.yaml
     python deploy/k8s/generate.py --check   # exit 1 if a committed file differs (CI)
@@ -56,7 +56,11 @@ KAFKA_CLUSTER = "ttp-kafka"
 KAFKA_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"  # written by Strimzi: ca.crt, ca.p12, ca.password
 KAFKA_CA_DIR = "/var/run/secrets/ttp/kafka-ca"
 OPERATOR_USER = "ttp-operator"
-SUBSCRIBER_EXAMPLE = "sc-example-system"  # a subscribing system's name: its user and its consumer groups' prefix
+SUBSCRIBER_EXAMPLE = "sc-example-system"
+# The state keeper (docs/subscribers 7) runs in this service: it writes every aggregate's latest state to the
+# compacted <topic>.state, to the partition of the same number as its events' (so as many partitions).
+STATE_KEEPER = "delivery"
+STATE_SUFFIX = ".state"  # a subscribing system's name: its user and its consumer groups' prefix
 
 
 def kafka_user_name(service_name):
@@ -284,7 +288,10 @@ def topic_names():
     return sorted(names)
 
 
-def kafka_topic(topic, partitions):
+def kafka_topic(topic, partitions, compacted=False):
+    # Events are the public record: kept until compacted away by an explicit decision. A state topic keeps the
+    # latest record per key (the aggregate id), without time limit either.
+    config = {"min.insync.replicas": 2, "retention.ms": -1, "cleanup.policy": "compact" if compacted else "delete"}
     return {
         "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
         "metadata": {"name": topic.replace(".", "-").replace("_", "-"),
@@ -293,8 +300,7 @@ def kafka_topic(topic, partitions):
             "topicName": topic,
             "partitions": partitions,
             "replicas": 3,
-            # Events are the public record: kept until compacted away by an explicit decision.
-            "config": {"min.insync.replicas": 2, "retention.ms": -1, "cleanup.policy": "delete"},
+            "config": config,
         },
     }
 
@@ -338,6 +344,7 @@ def service_kafka_user(name):
         *[acl("topic", t, ["Read", "Describe"]) for t in read],
         *[acl("topic", f"{t}.dlq", ["Write", "Describe"]) for t in read],  # its consumers' dead letters
         *([acl("group", f"ttp.{name}.", ["Read", "Describe"], "prefix")] if read else []),
+        *([acl("topic", t + STATE_SUFFIX, ["Write", "Describe"]) for t in topic_names()] if name == STATE_KEEPER else []),
     ])
 
 
@@ -363,6 +370,7 @@ def subscriber_kafka_user(name=SUBSCRIBER_EXAMPLE):
     named after the system, and a fetch quota so that one subscriber's replay cannot starve the platform."""
     user = kafka_user(name, "a subscribing system (docs/subscribers): reads the public topics only", [
         *[acl("topic", t, ["Read", "Describe"]) for t in topic_names()],
+        *[acl("topic", t + STATE_SUFFIX, ["Read", "Describe"]) for t in topic_names()],  # docs/subscribers 7
         acl("group", f"{name}.", ["Read", "Describe"], "prefix"),
     ], quotas={"consumerByteRate": 10 * 1024 * 1024})
     user["metadata"]["namespace"] = NAMESPACE  # applied on its own, outside the kustomization
@@ -385,7 +393,8 @@ def outputs():
     files[HERE / "jobs" / "tools.yaml"] = dump([tools_pod()])
     topics = []
     for topic in topic_names():
-        topics += [kafka_topic(topic, EVENT_PARTITIONS), kafka_topic(f"{topic}.dlq", DLQ_PARTITIONS)]
+        topics += [kafka_topic(topic, EVENT_PARTITIONS), kafka_topic(f"{topic}.dlq", DLQ_PARTITIONS),
+                   kafka_topic(topic + STATE_SUFFIX, EVENT_PARTITIONS, compacted=True)]
     files[HERE / "engines" / "kafka-topics.yaml"] = dump(topics)
     files[HERE / "engines" / "kafka-users.yaml"] = dump(
         [service_kafka_user(n) for n in SERVICES] + [operator_kafka_user(), schema_registry_kafka_user()])

@@ -163,12 +163,14 @@ def test_kafka_is_kraft_with_rf3_min_isr2_and_every_topic_is_declared_for_scale_
 
     expected = {f"ttp.{p.name.split('.')[0]}.{p.name.split('.')[1]}" for p in (REPO / "schemas").glob("*.avsc")}
     topics = {d["spec"]["topicName"]: d for d in of_kind(manifests, "KafkaTopic").values()}
-    assert set(topics) == expected | {f"{t}.dlq" for t in expected}
+    assert set(topics) == expected | {f"{t}.dlq" for t in expected} | {f"{t}.state" for t in expected}
     for name, topic in topics.items():
         assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", topic["metadata"]["name"])
         assert topic["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
         assert topic["spec"]["replicas"] == 3 and topic["spec"]["config"]["min.insync.replicas"] == 2
-        assert topic["spec"]["partitions"] == (3 if name.endswith(".dlq") else 12)
+        assert topic["spec"]["partitions"] == (3 if name.endswith(".dlq") else 12)  # a state topic: as its events'
+        # events and dead letters kept by time; a state topic keeps the latest record per aggregate (docs/subscribers 7)
+        assert topic["spec"]["config"]["cleanup.policy"] == ("compact" if name.endswith(".state") else "delete")
 
 
 def test_the_metrics_rebuild_job_is_valid_and_runs_with_the_service_environment(manifests):
@@ -266,8 +268,10 @@ def test_each_service_connects_as_its_own_kafka_user_that_writes_only_its_own_to
         written = {n for k, n, _, ops in acls if k == "topic" and "Write" in ops}
         assert all(p == "literal" for k, _, p, _ in acls if k == "topic")
         assert read <= PUBLIC_TOPICS
-        # its own events, and the dead-letter topics of what it reads: nothing of another service's
-        assert written == {t for t in PUBLIC_TOPICS if t.startswith(f"ttp.{name}.")} | {f"{t}.dlq" for t in read}
+        # its own events, and the dead-letter topics of what it reads: nothing of another service's; the state
+        # keeper (delivery) every state topic
+        states = {f"{t}.state" for t in PUBLIC_TOPICS} if name == "delivery" else set()
+        assert written == {t for t in PUBLIC_TOPICS if t.startswith(f"ttp.{name}.")} | {f"{t}.dlq" for t in read} | states
         groups = [(n, p) for k, n, p, _ in acls if k == "group"]
         assert groups == ([(f"ttp.{name}.", "prefix")] if read else [])
     read_by = {name: {n for k, n, _, ops in acls_of(users[f"ttp-{name}"]) if "Read" in ops} for name in DEPLOYED}
@@ -282,8 +286,8 @@ def test_a_subscribing_system_reads_the_public_topics_only_and_writes_nothing():
     name = user["metadata"]["name"]
     acls = acls_of(user)
     assert {n for k, n, p, ops in acls if k == "topic" and p == "literal" and ops == {"Read", "Describe"}} \
-        == PUBLIC_TOPICS  # every public topic, no dead-letter topic
-    assert len(acls) == len(PUBLIC_TOPICS) + 1  # and nothing else but its own consumer groups:
+        == PUBLIC_TOPICS | {f"{t}.state" for t in PUBLIC_TOPICS}  # every public topic and its state, no dead letters
+    assert len(acls) == 2 * len(PUBLIC_TOPICS) + 1  # and nothing else but its own consumer groups:
     assert [(n, p, ops) for k, n, p, ops in acls if k == "group"] == [(f"{name}.", "prefix", {"Read", "Describe"})]
     assert user["spec"]["quotas"]["consumerByteRate"] > 0
 

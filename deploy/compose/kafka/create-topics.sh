@@ -1,5 +1,7 @@
 #!/bin/sh
-# Create every event topic of schemas/ (ttp.<service>.<aggregate>) and its dead-letter topic,
+# Create every event topic of schemas/ (ttp.<service>.<aggregate>), its dead-letter topic and its
+# compacted state topic (<topic>.state, as many partitions as the event topic: the delivery service's state
+# keeper writes each aggregate's latest state to the partition of its events; docs/subscribers 7),
 # replicated 3 times with min.insync.replicas 2. Idempotent: existing topics are left alone
 # (raise partitions later with kafka-topics.sh --alter; never lower them).
 set -eu
@@ -10,5 +12,7 @@ for t in $topics; do
     --partitions "$PARTITIONS" --replication-factor 3 --config min.insync.replicas=2
   "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "ttp.$t.dlq" \
     --partitions "$DLQ_PARTITIONS" --replication-factor 3 --config min.insync.replicas=2
+  "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "ttp.$t.state" \
+    --partitions "$PARTITIONS" --replication-factor 3 --config min.insync.replicas=2 --config cleanup.policy=compact
 done
 "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --list
