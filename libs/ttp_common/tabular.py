@@ -23,6 +23,40 @@ class MissingColumns(SystemExit):
         self.missing = missing
 
 
+DATE = re.compile(r"^\s*([0-9]{4})\s*[-/年.]\s*([0-9]{1,2})\s*[-/月.]\s*([0-9]{1,2})\s*日?(?:[ T]00:00(?::00)?)?\s*$")
+
+
+def iso_date(text, field):
+    """``2018-05-04`` from 2018-05-04, 2018/5/4, 2018年5月4日 or Excel's "2018-05-04 00:00:00"; ``RowError`` naming
+    ``field`` otherwise (the service checks that the day exists)."""
+    match = DATE.match(text or "")
+    if not match:
+        raise RowError(f"{field}: not a date: {text!r}")
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def whole_number(cells, field):
+    """The whole number in ``cells[field]`` (Excel hands whole numbers over as "6.0"), None when empty;
+    ``RowError`` naming ``field`` otherwise."""
+    text = cells.get(field, "")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise RowError(f"{field}: not a number: {text!r}") from None
+    if not value.is_integer():  # also inf (1e400) and nan
+        raise RowError(f"{field}: not a whole number: {text!r}")
+    return int(value)
+
+
+def digits(text, width):
+    """A number of ``width`` digits as Excel may hand it over ("5107002018000045.0" from a number cell)."""
+    text = (text or "").strip()
+    return text[:-2] if re.fullmatch(rf"[0-9]{{{width}}}\.0", text) else text
+
+
 def split(cell):
     """A list cell: items separated by ";" or "；"."""
     return [part.strip() for part in re.split(r"[;；]", cell or "") if part.strip()]

@@ -63,6 +63,7 @@ ALLOWED = {
     ("finance", "POST /api/v1/subsidies/{subsidy_id}/approve"): "RA",
     ("finance", "POST /api/v1/subsidies/{subsidy_id}/reject"): "RA",
     ("finance", "POST /api/v1/transformation-projects"): "IA",
+    ("finance", "POST /api/v1/transformation-projects/history"): "RA",
     ("finance", "POST /api/v1/transformation-projects/{project_id}/advance"): "IRA",
     ("finance", "POST /api/v1/transformation-projects/{project_id}/approve"): "IRA",
     ("finance", "POST /api/v1/transformation-projects/{project_id}/complete"): "IRA",

@@ -47,12 +47,14 @@ class TransformationProject(Document):
     terminated_at = DateTimeField()
     termination_reason = StringField()
     updated_at = DateTimeField(required=True)
+    project_number = StringField()  # 立项编号 of a project approved in an earlier system (finance.history)
+    imported = BooleanField(default=False)
 
     def public(self):
         return _view(self, ("id", "title", "category", "programme", "region_code", "organization_id",
                             "responsible_department", "budget", "stage", "achievement_ids", "status", "proposed_at",
                             "approved_at", "started_at", "completed_at", "completion_summary", "terminated_at",
-                            "termination_reason"))
+                            "termination_reason", "project_number", "imported"))
 
 
 class FinancingProject(Document):

@@ -22,7 +22,9 @@ VIEWS = {
         stage={"type": "string", "enum": list(projects.STAGES)}, achievement_ids=IDS,
         status={"type": "string", "enum": list(projects.STATUSES)},
         proposed_at=WHEN, approved_at=WHEN, started_at=WHEN, completed_at=WHEN, completion_summary=NULLABLE,
-        terminated_at=WHEN, termination_reason=NULLABLE),
+        terminated_at=WHEN, termination_reason=NULLABLE,
+        project_number={**NULLABLE, "description": "立项编号 of a project approved in an earlier system"},
+        imported={"type": "boolean", "description": "loaded from an earlier system (历史数据导入)"}),
     "FinancingProject": obj(
         ["id", "title", "organization_id", "amount", "instruments", "status"], id=STRING, title=STRING,
         organization_id=STRING, region_code=STRING, amount=MONEY, raised={**MONEY, "description": "closed deals"},

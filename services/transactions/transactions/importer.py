@@ -8,7 +8,6 @@ Columns may be named in English or Chinese (the registration office's ledger: �
 number, from which the service derives the contract's id, so importing the same file again creates nothing twice
 (``transactions.history``). Rejected rows are written with their reasons to ``FILE.rejected.csv``.
 """
-import re
 import sys
 
 from ttp_common import tabular
@@ -32,32 +31,18 @@ COLUMNS = {  # field -> accepted headers
 REQUIRED = ("registration_number", "registered_on", "contract_type", "contract_amount",
             "technology_transaction_amount", "seller_organization_id", "region_code")
 TYPES = {label: key for key, label in CONTRACT_TYPES.items()}
-DATE = re.compile(r"^\s*([0-9]{4})\s*[-/年.]\s*([0-9]{1,2})\s*[-/月.]\s*([0-9]{1,2})\s*日?(?:[ T]00:00(?::00)?)?\s*$")
 BATCH = 200
 
 
 def iso_date(text):
     """``2018-05-04`` from 2018-05-04, 2018/5/4, 2018年5月4日 or Excel's "2018-05-04 00:00:00"."""
-    match = DATE.match(text or "")
-    if not match:
-        raise RowError(f"registered_on: not a date: {text!r}")
-    year, month, day = match.groups()
-    return f"{year}-{int(month):02d}-{int(day):02d}"  # the service checks that the day exists
+    return tabular.iso_date(text, "registered_on")
 
 
 def to_item(cells):
     """The API form of one row (the service checks the rest, field by field)."""
-    programme = cells.get("programme", "")
-    if programme:
-        try:
-            value = float(programme)  # Excel hands whole numbers over as "6.0"
-        except ValueError:
-            raise RowError(f"programme: not a number: {programme!r}") from None
-        if not value.is_integer():
-            raise RowError(f"programme: not a whole number: {programme!r}")
-    registration_number = cells["registration_number"]
-    if re.fullmatch(r"[0-9]{16}\.0", registration_number):  # a number cell of Excel
-        registration_number = registration_number[:-2]
+    programme = tabular.whole_number(cells, "programme")
+    registration_number = tabular.digits(cells["registration_number"], 16)
     return {
         "registration_number": registration_number, "registered_on": iso_date(cells["registered_on"]),
         "contract_type": TYPES.get(cells["contract_type"], cells["contract_type"]),
@@ -65,7 +50,7 @@ def to_item(cells):
         "technology_transaction_amount": cells["technology_transaction_amount"],
         "seller_organization_id": cells["seller_organization_id"],
         "buyer_organization_id": cells.get("buyer_organization_id") or None, "buyer_name": cells.get("buyer_name", ""),
-        "region_code": cells["region_code"], "programme": int(float(programme)) if programme else None,
+        "region_code": cells["region_code"], "programme": programme,
     }
 
 

@@ -4,16 +4,17 @@ from typing import Literal
 
 from pydantic import Field
 
-from ttp_common import auth, regions
+from ttp_common import auth, clock, regions
 from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
 from ttp_common.models import Query
 from ttp_common.refusals import Invalid, NotFound
 from ttp_common.regions import RegionScope
 
+from .. import history
 from ..documents import TransformationProject
 from ..fields import ReasonIn
-from ..handlers import projects as handlers
+from ..handlers import history as history_handlers, projects as handlers
 from ..projects import CATEGORIES, PUBLIC_STATUSES, STATUSES, CompleteIn, StageIn, TransformationProjectIn
 from .common import is_department
 
@@ -46,6 +47,24 @@ class ProjectEntrypoints:
     def propose_project(self, ctx):
         project = self.store.transact(handlers.propose, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         return created(project.public(), f"{PATH}/{project.id}")
+
+    @endpoint("POST", f"{PATH}/history", roles=(Roles.REVIEWER, Roles.ADMIN), body=history.HistoryIn,
+              max_body_bytes=5_000_000, response={"type": "object"},
+              described="One result per row, in order: created, exists or rejected with errors",
+              summary=f"Load up to {history.MAX_ROWS} transformation projects approved in an earlier system "
+                      "(历史科技成果转化项目), each with its original project number (立项编号, ZH + year + programme + "
+                      "serial) and approval date (years before this one): reviewers of their region, admins. Each row "
+                      "is checked on its own and created once, approved (its id derives from its number); its event "
+                      "says imported and counts on its approval date toward the 2,000-project target")
+    def import_project_history(self, ctx):
+        results, today = [], clock.china_date()
+        region = None if ctx.principal.role == Roles.ADMIN else ctx.principal.region
+        for number, raw in enumerate(ctx.body.rows):
+            row, errors = history.read_row(raw, today, region)
+            outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
+                history_handlers.import_project, row, ctx.principal, ctx.now, actor=ctx.actor)
+            results.append({"row": number, **outcome})
+        return {"results": results}
 
     @endpoint("POST", f"{ONE}/approve", roles=EITHER_SIDE, response="TransformationProject", errors=(409,),
               summary="Approve a proposed project (reviewer of its region, admin)",

@@ -13,6 +13,7 @@ from ..documents import TransformationProject
 from . import replace_unchanged, replica
 
 PROPOSED = "finance.transformation_project.proposed.v1"
+APPROVED = projects.TRANSITIONS["approve"].event
 APPROVAL_FIELDS = ("title", "category", "programme", "region_code", "organization_id", "responsible_department",
                    "achievement_ids")
 
