@@ -96,7 +96,10 @@ def published(stack, org):
 
 def test_a_clerk_lists_and_withdraws_and_publishes_and_withdraws_a_demand_and_another_org_cannot_reach_the_listing(
         stack, org, published, tmp_path):
-    state, _, _ = clerk(stack, org, tmp_path)
+    state, cookies, _ = clerk(stack, org, tmp_path)
+    page = requests.get(f"{stack.portal_url}/my/achievements/{published[0]}", cookies=cookies, timeout=10).text
+    assert f'href="/my/listings/new?achievement={published[0]}"' in page  # a published one's page offers both
+    assert f'href="/my/rewards/new?achievement={published[0]}"' in page
     deadline = (date.today() + timedelta(days=60)).isoformat()
     done = run_steps(STEPS, "market", portal=stack.portal_url, state_file=str(state), achievement_id=published[0],
                      wrong_price="十二万", price="1200000", demand_title="锂电池低温热管理方案征集",

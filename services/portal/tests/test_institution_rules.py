@@ -84,3 +84,26 @@ def test_the_reward_modes_are_the_talent_services_own():
     from ttp_common import labels
 
     assert labels.REWARD_MODES == MODES
+
+
+def test_an_excel_upload_is_read_like_a_csv(tmp_path):
+    import io
+
+    from openpyxl import Workbook
+
+    from ttp_common.achievement_rows import template_headers
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(template_headers())
+    sheet.append(["X-1", "川南页岩气返排液处理", "应用技术", "返排液处理与回用。", "页岩气；环保", "能源", 4, 6, "510500",
+                  "org-1", "王五:100", "是", None, "否", None])
+    out = io.BytesIO()
+    book.save(out)
+    [(number, cells)] = imports.read_upload("成果.xlsx", out.getvalue())
+    assert number == 2 and cells["title"] == "川南页岩气返排液处理" and cells["trl"] == "6"
+    report = imports.Report()
+    [(_, item)] = imports.items_of([(number, cells)], report)
+    assert item["import_key"] == "X-1" and item["form"]["trl"] == 6 and item["form"]["funding"]["fiscal"] is True
+    with pytest.raises(imports.FileRefused, match="无法读取"):
+        imports.read_upload("坏.xlsx", b"not a workbook")
