@@ -147,6 +147,7 @@ REWARD_FORM = {
     "years": "奖励连续年数（自行实施）", "person_id": "完成人（人才库编号）", "cash_yuan": "现金奖励（元）",
     "share_percent": "股份比例（%）", "own_rules_reference": "本单位规定（可不填，如《××大学科技成果转化管理办法》第十二条）",
     "own_rules_minimum_percent": "本单位规定的最低比例（%）", "allocations": "奖励分配",
+    "contract_id": "已核定技术性收入的技术合同（编号，可不填：转让、许可以其核定收入为净收入）",
 }
 # A reward plan's findings (the talent API's codes) in Chinese, ``str.format`` with the plan's check
 REWARD_FINDINGS = {

@@ -13,8 +13,8 @@ DEMAND_FIELDS = tuple(labels.DEMAND_FORM)
 REPORT_FIELDS = tuple(labels.ANNUAL_REPORT_FORM)
 DEALS = ("transfers", "licences", "equity_investments", "cooperation_contracts")
 ALLOCATION_ROWS = 3  # contributors a reward form shows (a plan may name more through the API)
-REWARD_FIELDS = ("achievement_id", "mode", "occurred_on", "net_income_yuan", "shares_percent", "operating_profit_yuan",
-                 "years", "own_rules_reference", "own_rules_minimum_percent")
+REWARD_FIELDS = ("achievement_id", "mode", "occurred_on", "contract_id", "net_income_yuan", "shares_percent",
+                 "operating_profit_yuan", "years", "own_rules_reference", "own_rules_minimum_percent")
 _MESSAGES = [
     (re.compile(r"less than or equal to (\d+)"), "不能大于 {0}"),
     (re.compile(r"greater than or equal to (\d+)"), "不能小于 {0}"),
@@ -28,6 +28,11 @@ _MESSAGES = [
     (re.compile(r"not used for (\w+)"), "此转化方式不填此项"),
     (re.compile(r"each contributor once"), "每位完成人只填一次"),
     (re.compile(r"exceed what was obtained"), "奖励合计超过了单位所得"),
+    (re.compile(r"only a transfer or licence reward plan cites"), "只有转让、许可的奖励方案可以引用技术合同的核定收入"),
+    (re.compile(r"no verified technical income"), "这份合同还没有平台已知的技术性收入核定（刚核定的请稍后重试）"),
+    (re.compile(r"contract's seller is not the plan's organization"), "这份合同的卖方不是本单位"),
+    (re.compile(r"contract is about another achievement"), "这份合同涉及的是另一项科技成果"),
+    (re.compile(r"exceeds the contract's verified technical income ([\d.]+)"), "不能超过这份合同核定的技术性收入 {0} 元"),
     (re.compile(r"not known here yet"), "人才库尚未收到这项成果的登记信息，请几秒后重试"),
     (re.compile(r"unknown_link|withdrawn|only submitted|not registered"), "不是已登记或已公开的科技成果"),
     (re.compile(r"universities and institutes"), "年度报告由高等院校和科研院所报送"),
@@ -119,6 +124,8 @@ def reward_body(form, organization_id):
                                 "share_percent": _or_none(row[f"share_percent_{i}"])})
     body = {"organization_id": organization_id, "achievement_id": typed["achievement_id"], "mode": typed["mode"],
             "occurred_on": typed["occurred_on"], "allocations": allocations}
+    if typed["contract_id"]:  # only when given (a plan citing no contract sends none)
+        body["contract_id"] = typed["contract_id"]
     for name in ("net_income_yuan", "shares_percent", "operating_profit_yuan"):
         body[name] = _or_none(typed[name])
     body["years"] = _number(typed["years"])

@@ -53,6 +53,13 @@ def test_a_reward_plan_and_its_findings_in_chinese():
     assert body["allocations"] == [{"person_id": "p1", "cash_yuan": "300000", "share_percent": None},
                                    {"person_id": "p3", "cash_yuan": None, "share_percent": "1"}]
     assert "own_rules" not in body and body["years"] is None and body["organization_id"] == "org-1"
+    assert "contract_id" not in body
+    cited = forms.reward_body({"mode": "licence", "contract_id": " c-9 "}, "org-1")
+    assert cited["contract_id"] == "c-9" and cited["net_income_yuan"] is None
+    above = Refused(422, "above_verified_income", "x", [{"path": "net_income_yuan",
+                                                         "message": "the net income exceeds the contract's verified technical income 800000.00"}])
+    assert forms.field_errors(above, set(forms.REWARD_FIELDS), forms.reward_field) == {
+        "net_income_yuan": "不能超过这份合同核定的技术性收入 800000.00 元"}
     check = {"compliant": False, "actual_percent": "30.0000", "required_percent": "50", "source": "促进科技成果转化法(2015) 第四十五条",
              "findings": [{"code": "below_minimum", "message": "rewards are 30.0000% of the net income; ..."},
                           {"code": "years_out_of_range", "message": "rewards run for 7 years; X requires 3 to 5"}]}
