@@ -124,6 +124,10 @@ ALLOWED = {
     ("registry", "POST /api/v1/disclosures/overdue-check"): "A",
     ("registry", "POST /api/v1/disclosures/{disclosure_id}/achievement"): "IA",
     ("registry", "POST /api/v1/disclosures/{disclosure_id}/decision"): "IA",
+    # IP records (知识产权): a holder's staff, a reviewer of a holder's region (registry test_ip_rights.py)
+    ("registry", "POST /api/v1/ip-rights"): "IRA",
+    ("registry", "POST /api/v1/ip-rights/{ip_right_id}/links"): "IRA",
+    ("registry", "POST /api/v1/ip-rights/{ip_right_id}/status"): "IRA",
     ("registry", "POST /api/v1/organizations"): "RA",
     ("registry", "POST /api/v1/organizations/{organization_id}/accreditation"): "RA",
     ("registry", "POST /api/v1/organizations/{organization_id}/accreditation/revocation"): "RA",

@@ -5,7 +5,7 @@ from mongoengine import (
 
 from ttp_common.clock import now_ms
 
-from . import search
+from . import ip, search
 
 
 class Organization(Document):
@@ -27,6 +27,7 @@ class Organization(Document):
     accreditation_basis = StringField()
     # 高校院所's transfer units (技术转移机构) accredited now: {"name", "accredited_at", "basis"}
     accredited_units = ListField(DictField())
+    imported_accreditations = ListField(StringField())  # keys of accreditations loaded from an earlier system
     # corrections (主体信息变更), oldest first: {"at", "by", "changes": [{"field", "old", "new"}]}
     corrections = ListField(DictField())
 
@@ -218,3 +219,41 @@ class Disclosure(Document):
                                      "disclosed_by", "disclosed_at", "due_date", "overdue", "decision", "reasons",
                                      "decided_by", "decided_at", "decided_late", "achievement_id")} | {
             "achievement": dict(self.record)}
+
+
+class IpRight(Document):
+    """An intellectual property right (知识产权): a patent, software copyright, plant variety right or IC layout
+    design (``registry.ip``); ``number_key`` (``<family>|<number>``) makes one record per right."""
+
+    meta = {"collection": "ip_rights", "indexes": [
+        {"fields": ["number_key"], "unique": True}, {"fields": ["holder_organization_ids", "kind"]},
+        "achievement_ids", "recorded_at",
+    ]}
+
+    id = StringField(primary_key=True)
+    kind = StringField(required=True)
+    number = StringField(required=True)
+    number_key = StringField(required=True)
+    title = StringField(required=True)
+    holder_organization_ids = ListField(StringField(), required=True)
+    status = StringField(required=True)  # pending | in_force | lapsed
+    filed_on = StringField(required=True)  # ISO dates
+    granted_on = StringField()
+    lapsed_on = StringField()
+    expires_on = StringField()
+    achievement_ids = ListField(StringField())
+    # state changes, oldest first: {"status", "effective_on", "reason", "at", "by"} (not public: "by")
+    history = ListField(DictField())
+    recorded_at = DateTimeField(required=True, default=now_ms)
+    recorded_by = StringField(required=True)
+
+    def public(self):
+        view = {k: self[k] for k in ("id", "kind", "number", "title", "status", "filed_on", "granted_on",
+                                     "lapsed_on", "expires_on", "recorded_at")}
+        return view | {
+            "kind_label": ip.KINDS[self.kind], "status_label": ip.STATUSES[self.status],
+            "patent_number": f"ZL{self.number}" if self.kind in ip.PATENT_KINDS and self.granted_on else None,
+            "holder_organization_ids": list(self.holder_organization_ids),
+            "achievement_ids": list(self.achievement_ids or ()),
+            "history": [{k: entry.get(k) for k in ("status", "effective_on", "reason", "at")}
+                        for entry in self.history or ()]}

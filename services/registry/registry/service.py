@@ -1,5 +1,5 @@
 """The registry service: organizations, achievements (科技成果), duty-achievement disclosures, plan projects,
-dual-use catalogues and annual reports.
+dual-use catalogues, annual reports and intellectual property records (知识产权).
 
 This module only composes the service. Its entrypoints live in ``registry.entrypoints``, one mixin per
 area (organizations and accreditation, achievements and import, disclosures, search, plan projects,
@@ -12,13 +12,14 @@ from ttp_common.service_base import PlatformService
 
 from . import schemas
 from .documents import (
-    Achievement, AnnualReport, AnnualReportFinding, CatalogueEntry, Disclosure, Organization, PlanProject,
+    Achievement, AnnualReport, AnnualReportFinding, CatalogueEntry, Disclosure, IpRight, Organization, PlanProject,
     PublicAchievement,
 )
 from .entrypoints.achievements import AchievementEntrypoints
 from .entrypoints.annual_reports import AnnualReportEntrypoints
 from .entrypoints.catalogues import CatalogueEntrypoints
 from .entrypoints.disclosures import DisclosureEntrypoints
+from .entrypoints.ip import IpRightEntrypoints
 from .entrypoints.organizations import OrganizationEntrypoints
 from .entrypoints.plan_projects import PlanProjectEntrypoints
 from .entrypoints.search import SearchEntrypoints
@@ -26,11 +27,12 @@ from .migrations import add_search_fields
 
 
 class RegistryService(OrganizationEntrypoints, AchievementEntrypoints, DisclosureEntrypoints, SearchEntrypoints,
-                      PlanProjectEntrypoints, CatalogueEntrypoints, AnnualReportEntrypoints, PlatformService):
+                      PlanProjectEntrypoints, CatalogueEntrypoints, AnnualReportEntrypoints, IpRightEntrypoints,
+                      PlatformService):
     name = "registry"
     api_title = "科技成果信息汇交系统 Registry API"
     api_description = "Organizations (主体) and achievements (科技成果) of Sichuan's technology-transfer programme."
     api_schemas = schemas.COMPONENTS
     documents = [Organization, Achievement, PublicAchievement, PlanProject, CatalogueEntry, AnnualReport,
-                 AnnualReportFinding, Disclosure]
+                 AnnualReportFinding, Disclosure, IpRight]
     migrations = [add_search_fields]
