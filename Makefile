@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := registry transactions finance talent metrics identity innovation delivery portal
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-rebuild bench-durability bench-idle bench-load bench-e2e bench-identity bench-delivery soak fuzz docs docs-check dashboards demo rebuild-metrics token replay clean distclean
+.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-rebuild bench-durability bench-idle bench-load bench-e2e bench-identity bench-delivery soak fuzz docs docs-check dashboards demo portal-screenshots rebuild-metrics token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -24,6 +24,7 @@ help:
 	@echo "make soak     10-minute steady load over the five services (SOAK_SECONDS=...); errors and RSS verdict"
 	@echo "make fuzz     deep fuzzing: every caller's token, FUZZ_EXAMPLES (50) per operation, stateful runs (long)"
 	@echo "make demo     drive a scenario through all five running services (after make up; idempotent)"
+	@echo "make portal-screenshots  PNGs of the portal's main pages under docs/portal/ (starts its own services, not make up's)"
 	@echo "make rebuild-metrics  wipe the metrics projections and replay the topics (stop metrics first)"
 	@echo "make dashboards  regenerate deploy/grafana dashboards from code"
 	@echo "make token ROLE=admin|institution|reviewer|registrar   a token from the running identity (CLIENT=dev-subscriber [SCOPE=...]: a client's)"
@@ -114,6 +115,13 @@ dashboards: install
 
 demo: install
 	$(BIN)/python scripts/demo.py $(DEMO_ARGS)
+
+# PNGs of the portal's main pages under docs/portal/ (shown in the README): starts its own identity, registry,
+# transactions, metrics and portal processes on free ports (not `make up`'s), fills them through the APIs, signs in
+# as the development accounts in Debian's Chromium
+portal-screenshots: install system-deps
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python scripts/portal_screenshots.py
 
 rebuild-metrics: install
 	$(BIN)/ttp-stack infra-up

@@ -5,16 +5,23 @@
   var box = document.getElementById("charts");
   if (!window.echarts || !box) { return; }
   var NAMES = { year: "按年度", region: "按地区", programme: "按专项", contract_type: "按合同类型" };
+  var pending = [];
   function chart(title, option) {
     var el = document.createElement("div");
     el.className = "chart";
     el.setAttribute("data-chart", title);
     box.appendChild(el);
-    var c = echarts.init(el);
     option.title = { text: title, textStyle: { fontSize: 14 } };
     option.tooltip = { trigger: "axis" };
-    c.setOption(option);
-    window.addEventListener("resize", function () { c.resize(); });
+    pending.push([el, option]);
+  }
+  // drawn once every box is in the grid: a chart drawn while it was alone would keep the whole row's width
+  function draw() {
+    pending.forEach(function (item) {
+      var c = echarts.init(item[0]);
+      c.setOption(item[1]);
+      window.addEventListener("resize", function () { c.resize(); });
+    });
   }
   data.forEach(function (t) {
     chart(t.label, {
@@ -33,4 +40,5 @@
       });
     });
   });
+  draw();
 })();
