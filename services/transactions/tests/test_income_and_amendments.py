@@ -89,6 +89,16 @@ def test_filed_income_stays_within_the_technology_transaction_amount(uow, contra
     income.file(uow, contract.id, filing("100000.25"), SELLER_STAFF, LATER)
 
 
+def test_a_change_lowering_the_technology_amount_after_a_filing_caps_its_verification(uow, contract):
+    filed = income.file(uow, contract.id, filing("900000.00"), SELLER_STAFF, LATER)
+    amendments.change(uow, contract.id, change(technology_transaction_amount="800000.00"), MIANYANG_REGISTRAR, LATER)
+    with pytest.raises(Invalid) as refused:
+        income.verify(uow, filed.id, VerifyIn(verified_amount="900000.00"), MIANYANG_REGISTRAR, LATER)
+    assert refused.value.field == "verified_amount"
+    income.verify(uow, filed.id, VerifyIn(verified_amount="800000.00", reason="合同变更后技术交易额为 80 万元"),
+                  MIANYANG_REGISTRAR, LATER)
+
+
 def test_only_the_seller_files_income_received_by_today_under_a_registered_contract(uow, contract):
     with pytest.raises(NotFound):
         income.file(uow, contract.id, filing(), BUYER_STAFF, LATER)

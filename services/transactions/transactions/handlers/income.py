@@ -82,6 +82,9 @@ def verify(uow, income_id, body, principal, at):
     status = income.transition(income.INCOME_TRANSITIONS, "verify", filing.status)
     income.check_contract_open(contract.status)
     income.check_verification(body, filing.amount)
+    verified = [f.verified_amount for f in uow.find(IncomeFiling, {"contract_id": contract.id, "status": "verified"})]
+    income.check_within_contract(body.verified_amount, verified, contract.technology_transaction_amount,
+                                 field="verified_amount")  # a change may have lowered it since the filing
     filing.status, filing.verified_amount, filing.verification_reason = status, body.verified_amount, body.reason
     filing.decided_by, filing.decided_at = principal.sub, at
     uow.replace(filing)
