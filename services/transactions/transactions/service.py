@@ -4,8 +4,8 @@ This module only composes the service. Its entrypoints live in ``transactions.en
 area (listings, demands, matching, auctions, contracts, valuations and consultations, the replica consumer,
 clock and RPC); the work of each write in ``transactions.handlers``; the rules in the modules named after their
 subject (listings.py, demands.py, matches.py, auctions.py, contracts.py, amendments.py (contract changes and
-cancellations), income.py (technical income verification), valuation.py, consultations.py, matching.py); the documents in documents.py. The OpenAPI document is generated from the ``@endpoint``
-declarations.
+cancellations), income.py (technical income verification), valuation.py, consultations.py, matching.py); the
+documents in documents.py. The OpenAPI document is generated from the ``@endpoint`` declarations.
 """
 from nameko.rpc import RpcProxy
 
