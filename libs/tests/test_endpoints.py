@@ -132,7 +132,8 @@ def test_refusals_of_reads_and_transitions():
 
 def test_query_models_parse_single_scalars_and_refuse_the_rest():
     status, data, _ = call("list", query="kind=a&region=510100&mine=true&limit=5")
-    assert status == 200 and data == {"limit": 5, "offset": 0, "kind": "a", "region": "510100", "mine": True}
+    assert status == 200 and data == {"limit": 5, "offset": 0, "cursor": None, "kind": "a", "region": "510100",
+                                      "mine": True}
     assert call("list", query="kind=")[1]["kind"] is None  # empty counts as absent
     for query, field in [("kind=c", "kind"), ("limit=0", "limit"), ("limit=x", "limit"), ("region=999999", "region"),
                          ("kind=a&kind=b", "kind"), ("offset=10001", "offset")]:
@@ -142,9 +143,9 @@ def test_query_models_parse_single_scalars_and_refuse_the_rest():
 
 def test_an_unknown_query_parameter_is_a_400_naming_it_not_a_silently_wider_answer():
     # a mistyped filter (regoin for region) would otherwise list everything
-    status, error, _ = call("list", query="kind=a&regoin=510100&cursor=x")
+    status, error, _ = call("list", query="kind=a&regoin=510100&before=x")
     assert status == 400 and error["code"] == "validation_failed"
-    assert [f["path"] for f in error["fields"]] == ["cursor", "regoin"]
+    assert [f["path"] for f in error["fields"]] == ["before", "regoin"]
     assert "kind" in error["fields"][1]["message"] and "region" in error["fields"][1]["message"]
     # an operation without query parameters takes none
     status, error, _ = call("get", query="limit=5", thing_id="t1")
@@ -171,7 +172,7 @@ def test_the_openapi_operations_follow_from_the_declarations():
     listing = paths["/api/v1/things"]["get"]
     assert "security" not in listing and "400" in listing["responses"]
     names = [p["name"] for p in listing["parameters"]]
-    assert names == ["kind", "region", "mine", "limit", "offset"]  # own filters first, then the paging
+    assert names == ["kind", "region", "mine", "limit", "offset", "cursor"]  # own filters first, then the paging
     kind = listing["parameters"][0]
     assert kind == {"name": "kind", "in": "query", "schema": {"enum": ["a", "b"], "type": "string"},
                     "description": "which kind"}

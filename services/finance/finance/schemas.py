@@ -1,6 +1,6 @@
 """The finance service's response schemas (component schemas the endpoint declarations name by name); the
 request bodies' schemas come from their pydantic models."""
-from ttp_common import web
+from ttp_common import paging, web
 
 from . import pool, projects
 from .subsidies import SUBSIDY_INSTRUMENTS, SUBSIDY_STATUSES
@@ -64,9 +64,7 @@ VIEWS = {
                        published_achievement_ids=IDS),
 }
 def page(item):
-    return {"type": "object", "required": ["items"], "properties": {
-        "items": {"type": "array", "items": web.ref(item)}, "offset": {"type": "integer"},
-        "limit": {"type": "integer"}}}
+    return paging.offset_page_schema(item)
 
 
 

@@ -5,7 +5,6 @@ from typing import Literal
 from ttp_common import paging
 from ttp_common.auth import Roles
 from ttp_common.endpoints import SIGNED_IN, endpoint
-from ttp_common.models import Query
 
 from .. import pool
 from ..documents import Fund, Investor
@@ -13,10 +12,9 @@ from ..handlers import funds as handlers
 from .common import page
 
 NEWEST = [("registered_at", -1), ("_id", -1)]
-MAX_INVESTORS = 500
 
 
-class InvestorQuery(Query):
+class InvestorQuery(paging.OffsetParams):
     kind: Literal[tuple(pool.INVESTOR_KINDS)] | None = None
 
 
@@ -36,8 +34,7 @@ class FundEntrypoints:
               summary="List investors")
     def list_investors(self, ctx):
         kind = ctx.query.kind
-        investors = self.store.find(Investor, {"kind": kind} if kind else {}, sort=[("name", 1)], limit=MAX_INVESTORS)
-        return {"items": [investor.public() for investor in investors]}
+        return page(self.store, Investor, {"kind": kind} if kind else {}, [("name", 1)], ctx.query)
 
     @endpoint("POST", "/api/v1/funds", roles=(Roles.ADMIN,), body=pool.FundIn, status=201, response="Fund",
               errors=(404, 409), summary="Register a fund: the guidance fund, a sub-fund, another fund (admin)",

@@ -4,10 +4,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from ttp_common import auth, clock, regions
+from ttp_common import auth, clock, paging, regions
 from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
-from ttp_common.models import Query
 from ttp_common.refusals import Invalid, NotFound
 from ttp_common.regions import RegionScope
 
@@ -16,7 +15,7 @@ from ..documents import TransformationProject
 from ..fields import ReasonIn
 from ..handlers import history as history_handlers, projects as handlers
 from ..projects import CATEGORIES, PUBLIC_STATUSES, STATUSES, CompleteIn, StageIn, TransformationProjectIn
-from .common import is_department
+from .common import is_department, page
 
 PATH = "/api/v1/transformation-projects"
 ONE = f"{PATH}/<string:project_id>"
@@ -25,14 +24,13 @@ EITHER_SIDE = (Roles.INSTITUTION, Roles.REVIEWER, Roles.ADMIN)
 NEWEST = [("proposed_at", -1), ("_id", -1)]
 
 
-class ProjectQuery(Query):
+class ProjectQuery(paging.OffsetParams):
     programme: int | None = Field(None, ge=1, le=15)
     category: Literal[tuple(CATEGORIES)] | None = None
     region: RegionScope | None = None
     status: Literal[STATUSES] | None = None
     mine: bool | None = None
     achievement_id: str | None = Field(None, min_length=1, max_length=64, description="projects naming this achievement")
-    limit: int = Field(20, ge=1, le=100)
 
 
 class ProjectEntrypoints:
@@ -127,5 +125,4 @@ class ProjectEntrypoints:
             if query.get("status", "approved") not in PUBLIC_STATUSES:
                 raise Invalid(f"public callers see: {', '.join(PUBLIC_STATUSES)}", field="status")
             query.setdefault("status", {"$in": list(PUBLIC_STATUSES)})
-        projects = self.store.find(TransformationProject, query | regions.query(region), sort=NEWEST, limit=q.limit)
-        return {"items": [project.public() for project in projects]}
+        return page(self.store, TransformationProject, query | regions.query(region), NEWEST, q)

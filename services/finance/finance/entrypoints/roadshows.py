@@ -6,6 +6,7 @@ from typing import Literal
 from ttp_common import paging, regions
 from ttp_common.auth import Roles
 from ttp_common.endpoints import endpoint
+from ttp_common.errors import ValidationFailed
 
 from .. import pool
 from ..documents import Deal, Roadshow
@@ -45,11 +46,16 @@ class RoadshowEntrypoints:
         q = ctx.query
         query = ({"kind": q.kind} if q.kind else {}) | regions.query(q.region)
         upcoming, past = {**query, "starts_at": {"$gte": ctx.now}}, {**query, "starts_at": {"$lt": ctx.now}}
-        shows = self.store.find(Roadshow, upcoming, sort=SOONEST, skip=q.offset, limit=q.limit)
-        if len(shows) < q.limit:
-            skipped = max(0, q.offset - self.store.count(Roadshow, upcoming)) if not shows else 0
-            shows += self.store.find(Roadshow, past, sort=LATEST, skip=skipped, limit=q.limit - len(shows))
-        return {"items": [show.public() for show in shows], "offset": q.offset, "limit": q.limit}
+        if q.cursor and q.offset:
+            raise ValidationFailed.at("offset", "give offset or cursor, not both")
+        offset, size = paging.offset_of(q.cursor, required=True) if q.cursor else q.offset, q.limit + 1
+        shows = self.store.find(Roadshow, upcoming, sort=SOONEST, skip=offset, limit=size)
+        if len(shows) < size:
+            skipped = max(0, offset - self.store.count(Roadshow, upcoming)) if not shows else 0
+            shows += self.store.find(Roadshow, past, sort=LATEST, skip=skipped, limit=size - len(shows))
+        more = len(shows) > q.limit
+        return {"items": [show.public() for show in shows[:q.limit]], "offset": offset, "limit": q.limit,
+                "next_cursor": paging.offset_cursor(offset + q.limit) if more else None}
 
     @endpoint("GET", ONE, response="Roadshow", errors=(401,), summary="A roadshow with its follow-up deals")
     def get_roadshow(self, ctx, roadshow_id):
