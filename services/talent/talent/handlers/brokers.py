@@ -96,31 +96,27 @@ def guard_certificates(uow, person_id, at):
 
 def count_contract(uow, contract):
     """Count a registered contract (the event's data) for every broker who took part, once per contract."""
+    _each_broker(uow, contract, performance.apply_contract)
+
+
+def uncount_contract(uow, cancelled):
+    """Take a cancelled contract (the ``transactions.contract.cancelled.v1`` data) out of the performance of
+    every broker it counted for (``performance.remove_contract``)."""
+    _each_broker(uow, cancelled, performance.remove_contract)
+
+
+def _each_broker(uow, contract, step):
+    """Apply ``step`` (a ``performance`` function of a record and the event's data) to the figures of each broker
+    the event names; a changed record is stored and announced, an unchanged one (the same record back) is not."""
     for person_id in performance.brokers_of(contract):
         record = _performance(uow, person_id)
-        updated = performance.apply_contract(record, contract)
+        updated = step(record, contract)
         if updated is record:
             continue
         uow.update(BrokerPerformance, {"_id": person_id},
                    {"$set": {k: v for k, v in updated.items() if k != "_id"}}, upsert=True)
         uow.emit(PERFORMANCE_UPDATED, {
             "person_id": person_id, "contract_id": contract["contract_id"], "contracts": updated["contracts"],
-            "contract_amount": Decimal(updated["contract_amount"]),
-            "technology_transaction_amount": Decimal(updated["technology_transaction_amount"])}, subject=person_id)
-
-
-def uncount_contract(uow, cancelled):
-    """Take a cancelled contract (the ``transactions.contract.cancelled.v1`` data) out of the performance of
-    every broker it counted for (``performance.remove_contract``)."""
-    for person_id in performance.brokers_of(cancelled):
-        record = _performance(uow, person_id)
-        updated = performance.remove_contract(record, cancelled)
-        if updated is record:
-            continue
-        uow.update(BrokerPerformance, {"_id": person_id},
-                   {"$set": {k: v for k, v in updated.items() if k != "_id"}}, upsert=True)
-        uow.emit(PERFORMANCE_UPDATED, {
-            "person_id": person_id, "contract_id": cancelled["contract_id"], "contracts": updated["contracts"],
             "contract_amount": Decimal(updated["contract_amount"]),
             "technology_transaction_amount": Decimal(updated["technology_transaction_amount"])}, subject=person_id)
 
