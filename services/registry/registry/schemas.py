@@ -136,9 +136,6 @@ IMPORT_RESULTS = {
 CATALOGUE = {"type": "object", "properties": {"catalogue": {"type": "string"}, "label": {"type": "string"},
                                               "entries": {"type": "array", "items": {"type": "object"}}}}
 
-PLAN_PROJECTS = {"type": "object", "properties": {"items": {"type": "array", "items": {
-    "$ref": "#/components/schemas/PlanProject"}}}}
-
 PDF = {"type": "string", "format": "binary"}
 
 FLAGGED = {"type": "object", "properties": {"flagged": {"type": "array", "items": {"type": "string"}}}}

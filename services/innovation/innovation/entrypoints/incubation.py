@@ -58,12 +58,14 @@ class IncubationEntrypoints:
         return {**carrier.public(), "incubating": sum(s["status"] == "incubating" for s in stays),
                 "graduated": sum(s["status"] == "graduated" for s in stays), "conversion": rate.as_dict()}
 
-    @endpoint("GET", f"{ONE_CARRIER}/incubations", roles=OPERATORS, response=RECORD,
-              summary="The carrier's enterprises (its operator, admins)")
+    @endpoint("GET", f"{ONE_CARRIER}/incubations", roles=OPERATORS, query=paging.OffsetParams,
+              response=paging.offset_page_schema(RECORD),
+              summary="The carrier's enterprises, latest entry first (its operator, admins)")
     def list_incubations(self, ctx, carrier_id):
         carrier = handlers.operated_carrier(self.store, carrier_id, ctx.principal)
-        return {"items": [s.view() for s in self.store.find(Incubation, {"carrier_id": carrier.id},
-                                                             sort=[("entered_on", -1), ("_id", 1)])]}
+        return paging.by_offset(self.store.collection(Incubation), {"carrier_id": carrier.id},
+                                [("entered_on", -1), ("_id", 1)], ctx.query,
+                                lambda raw: self.store.load(Incubation, raw).view())
 
     @endpoint("POST", f"{ONE_CARRIER}/incubations", roles=OPERATORS, body=incubation.EntryIn, status=201,
               response=RECORD, errors=(409,), summary="Record an enterprise's entry (the carrier's operator, admins)")

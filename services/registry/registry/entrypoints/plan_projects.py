@@ -8,11 +8,10 @@ endpoint flag, once and with an event, every fiscal project past its due date wi
 """
 from nameko.timer import timer
 
-from ttp_common import auth, regions
+from ttp_common import auth, paging, regions
 from ttp_common.auth import Roles
 from ttp_common.clock import china_date
 from ttp_common.endpoints import endpoint
-from ttp_common.models import Query
 from ttp_common.regions import RegionScope
 
 from .. import schemas
@@ -21,10 +20,7 @@ from ..handlers import plan_projects as handlers
 from ..plan_projects import PlanProjectIn, TechReportIn
 from .common import INSTITUTIONS, OVERDUE_CHECK_SECONDS, REVIEWERS, SYSTEM
 
-LISTED_AT_MOST = 500
-
-
-class PlanProjectQuery(Query):
+class PlanProjectQuery(paging.OffsetParams):
     overdue: bool | None = None
     region: RegionScope | None = None
 
@@ -45,15 +41,15 @@ class PlanProjectEntrypoints:
         return self.store.transact(handlers.submit_tech_report, project_id, ctx.body, ctx.principal, ctx.now,
                                    actor=ctx.actor).view()
 
-    @endpoint("GET", "/api/v1/plan-projects", roles=REVIEWERS, query=PlanProjectQuery, response=schemas.PLAN_PROJECTS,
-              described="Projects",
+    @endpoint("GET", "/api/v1/plan-projects", roles=REVIEWERS, query=PlanProjectQuery,
+              response=paging.offset_page_schema("PlanProject"), described="A page, soonest due first",
               summary="Plan projects of the reviewer's region (admins: all); overdue=true lists compliance findings")
     def list_plan_projects(self, ctx):
         query = regions.query(auth.review_scope(ctx.principal, ctx.query.region))
         if ctx.query.overdue:
             query["overdue"] = True
-        projects = self.store.find(PlanProject, query, sort=[("due_date", 1)], limit=LISTED_AT_MOST)
-        return {"items": [project.view() for project in projects]}
+        return paging.by_offset(self.store.collection(PlanProject), query, [("due_date", 1), ("_id", 1)], ctx.query,
+                                lambda raw: self.store.load(PlanProject, raw).view())
 
     @timer(interval=OVERDUE_CHECK_SECONDS)
     def check_overdue_projects(self):
