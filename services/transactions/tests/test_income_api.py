@@ -112,3 +112,14 @@ def test_an_effective_date_after_today_is_400_naming_it(api):
                         token=registrar(api))
     assert_error(response, 400, "validation_failed")
     assert response.json()["fields"][0]["path"] == "effective_date"
+
+
+def test_the_metrics_endpoint_counts_amendments_and_verified_income(api):
+    contract = registered(api)
+    today = clock.china_date().isoformat()
+    response = api.post(f"/api/v1/contracts/{contract['id']}/cancellation",
+                        {"effective_date": today, "request_reference": "注销 3", "reason": "合同解除"}, token=registrar(api))
+    assert response.status_code == 200, response.text
+    text = api.get("/metrics").text
+    assert 'ttp_transactions_contract_amendments_total{kind="cancellation"}' in text
+    assert "ttp_transactions_cancelled_technology_yuan_total" in text

@@ -6,6 +6,7 @@ registers a contract's change or cancellation on the seller's application. The w
 and ``transactions.amendments``."""
 from typing import Literal
 
+from prometheus_client import Counter
 from pydantic import Field
 
 from ttp_common import auth, regions
@@ -20,6 +21,14 @@ from ..income import INCOME_STATUSES, IncomeIn, IncomeReturnIn, VerifyIn
 from .common import DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REGISTRARS, REGISTRARS, DivisionOrProvince
 
 QUEUE_LIMIT = 500
+
+CONTRACT_AMENDMENTS = Counter("ttp_transactions_contract_amendments_total",
+                              "Registered contracts' changes and cancellations (变更, 注销登记)", ["kind"])
+CANCELLED_TECHNOLOGY = Counter("ttp_transactions_cancelled_technology_yuan_total",
+                               "Technology transaction amount (技术交易额) of cancelled contracts, yuan (a float for "
+                               "dashboards, to set beside ttp_transactions_registered_technology_yuan_total)")
+INCOME_VERIFIED = Counter("ttp_transactions_income_verified_yuan_total",
+                          "Verified technical income (核定技术性收入), yuan (a float for dashboards)")
 
 
 class IncomeQuery(Query):
@@ -83,8 +92,9 @@ class IncomeEntrypoints:
               summary="Verify an income filing (技术性收入核定): at most the filed amount, a reason when less; "
                       "registrars of the contract's region, admins")
     def verify_income(self, ctx, income_id):
-        return self.store.transact(handlers.verify, income_id, ctx.body, ctx.principal, ctx.now,
-                                   actor=ctx.actor).view()
+        filing = self.store.transact(handlers.verify, income_id, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
+        INCOME_VERIFIED.inc(float(filing.verified_amount))
+        return filing.view()
 
     @endpoint("POST", "/api/v1/contract-incomes/<string:income_id>/return", roles=REGISTRARS, body=IncomeReturnIn,
               response=OBJECT, errors=(404, 409),
@@ -98,13 +108,18 @@ class IncomeEntrypoints:
               summary="Register a change of a registered contract (变更登记: contract amount, 技术交易额, buyer) on the "
                       "seller's application, from its effective date: registrars of its region, admins")
     def change_contract(self, ctx, contract_id):
-        return self.store.transact(amendment_handlers.change, contract_id, ctx.body, ctx.principal, ctx.now,
-                                   actor=ctx.actor).view()
+        contract = self.store.transact(amendment_handlers.change, contract_id, ctx.body, ctx.principal, ctx.now,
+                                       actor=ctx.actor)
+        CONTRACT_AMENDMENTS.labels("change").inc()
+        return contract.view()
 
     @endpoint("POST", "/api/v1/contracts/<string:contract_id>/cancellation", roles=REGISTRARS, body=CancelIn,
               response=OBJECT, errors=(404, 409),
               summary="Register the cancellation of a registered contract (注销登记) on the seller's application: "
                       "from its effective date its amounts leave the turnover; registrars of its region, admins")
     def cancel_contract(self, ctx, contract_id):
-        return self.store.transact(amendment_handlers.cancel, contract_id, ctx.body, ctx.principal, ctx.now,
-                                   actor=ctx.actor).view()
+        contract = self.store.transact(amendment_handlers.cancel, contract_id, ctx.body, ctx.principal, ctx.now,
+                                       actor=ctx.actor)
+        CONTRACT_AMENDMENTS.labels("cancellation").inc()
+        CANCELLED_TECHNOLOGY.inc(float(contract.technology_transaction_amount))
+        return contract.view()
