@@ -4,7 +4,7 @@ reads the same through either. Columns may be named in English or Chinese (the h
 institutions keep, the first Chinese name being the template's); list cells use ";" or "；"."""
 import re
 
-from .tabular import RowError, split
+from .tabular import RowError, digits, iso_date, split, whole_number
 
 COLUMNS = {  # field -> accepted headers
     "import_key": ("import_key", "登记编号", "原始编号"),
@@ -27,21 +27,30 @@ TYPES = {"应用技术": "applied", "基础理论": "basic", "软科学": "soft_
 YES = {"是", "yes", "true", "1", "y"}
 BATCH = 100
 REQUIRED = ("import_key", "title")  # a file without these columns is refused as a whole
+# An achievement registered in an earlier system (已登记科技成果): its original number and date (reviewers' files;
+# not in the institutions' template). A file with them needs no import_key: the number is the row's key.
+REGISTERED_COLUMNS = {
+    "registration_number": ("registration_number", "登记号", "成果登记号"),
+    "registered_on": ("registered_on", "登记日期"),
+}
+
+
+def to_item(cells):
+    """The import request's row for ``cells``: a draft, or a registered achievement when the row has a
+    registration number or date; ``RowError`` for cells that cannot be read."""
+    item = {"import_key": cells.get("import_key", ""), "form": to_form(cells)}
+    number, day = cells.get("registration_number", ""), cells.get("registered_on", "")
+    if number or day:
+        item["registration_number"] = digits(number, 12) or None
+        item["registered_on"] = iso_date(day, "registered_on") if day else None
+        item["import_key"] = item["import_key"] or item["registration_number"] or ""
+    return item
 
 
 def to_form(cells):
     """The API form of one row; ``RowError`` for cells that cannot be read (the API checks the rest)."""
     def number(field):
-        text = cells.get(field, "")
-        if not text:
-            return None
-        try:
-            value = float(text)  # Excel hands whole numbers over as "6.0"
-        except ValueError:
-            raise RowError(f"{field}: not a number: {text!r}") from None
-        if not value.is_integer():  # also inf (1e400) and nan
-            raise RowError(f"{field}: not a whole number: {text!r}")
-        return int(value)
+        return whole_number(cells, field)
 
     contributors = []
     for part in split(cells.get("contributors")):

@@ -107,7 +107,8 @@ ALLOWED = {
     # registry
     ("registry", "DELETE /api/v1/catalogues/{catalogue}/entries/{achievement_id}"): "RA",
     ("registry", "POST /api/v1/achievements"): "IA",
-    ("registry", "POST /api/v1/achievements/import"): "IA",
+    ("registry", "POST /api/v1/achievements/import"): "IRA",
+    ("registry", "POST /api/v1/accreditations/history"): "RA",
     ("registry", "POST /api/v1/achievements/{achievement_id}/publish"): "IRA",
     ("registry", "POST /api/v1/achievements/{achievement_id}/register"): "IRA",
     ("registry", "POST /api/v1/achievements/{achievement_id}/return"): "IRA",

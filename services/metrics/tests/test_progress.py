@@ -323,5 +323,6 @@ def test_progress_of_nothing_is_zero_everywhere_and_indicators_have_no_goal():
         assert r["behind"] is False
     assert [(i["key"], i["value"]) for i in indicators(PLAN, {})] == [
         ("organizations_registered", 0), ("contracts_registered", 0), ("verified_technical_income_yuan", 0),
-        ("people_registered", 0), ("achievements_published", 0), ("certified_brokers", 0), ("transfer_posts", 0),
+        ("people_registered", 0), ("achievements_published", 0), ("achievements_registered", 0),
+        ("certified_brokers", 0), ("transfer_posts", 0),
         ("talent_programme_participants", 0)]

@@ -127,7 +127,8 @@ def test_targets_and_breakdowns_move(fed):
     indicators = {i["key"]: i["value"] for i in progress(fed)["indicators"]}
     assert indicators == {"organizations_registered": "3", "contracts_registered": "2",
                           "verified_technical_income_yuan": "0.00", "people_registered": "1",
-                          "achievements_published": "0", "certified_brokers": "1", "transfer_posts": "1",
+                          "achievements_published": "0", "achievements_registered": "0",
+                          "certified_brokers": "1", "transfer_posts": "1",
                           "talent_programme_participants": "0"}
 
 

@@ -108,6 +108,13 @@ class ImportRow(StrictModel):
     import_key: str = Field(description=f"the row's id in the source (登记编号), 1-{IMPORT_KEY_MAX} characters; "
                                         "checked row by row like the form")
     form: dict = Field(description="an AchievementIn, validated row by row")
+    registration_number: str | None = Field(
+        default=None, max_length=20,
+        description="登记号 of an achievement registered in an earlier system (12 digits: registering body, year, "
+                    "category, serial; years before this one): the row is loaded as registered under it, once per "
+                    "number, by a reviewer of its region or an administrator. Null: a draft of an institution")
+    registered_on: str | None = Field(default=None, max_length=30,
+                                      description="登记日期 (YYYY-MM-DD, China's calendar), with registration_number")
 
 
 def import_key_error(key):
@@ -146,8 +153,12 @@ def read_import_row(row, principal):
         check_not_classified(form.model_dump())
     except ClassifiedRefused as exc:
         return None, [{"path": "secrecy", "message": exc.message}]
-    if not auth.acts_for(principal, form.organization_ids[0]):
-        return None, [{"path": "organization_ids.0", "message": "not the caller's organization"}]
+    if row.registration_number is None and row.registered_on is None:
+        if not auth.acts_for(principal, form.organization_ids[0]):
+            return None, [{"path": "organization_ids.0", "message": "not the caller's organization"}]
+    elif principal.role not in (auth.Roles.REVIEWER, auth.Roles.ADMIN):
+        return None, [{"path": "registration_number",
+                       "message": "registered achievements are loaded by reviewers of their region and admins"}]
     return form, []
 
 

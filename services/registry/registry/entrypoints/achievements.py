@@ -11,15 +11,16 @@ from typing import Literal
 
 from prometheus_client import Counter
 
-from ttp_common import auth, certificates, paging, regions
+from ttp_common import auth, certificates, clock, paging, regions
 from ttp_common.endpoints import created, endpoint
 from ttp_common.refusals import NotFound
 from ttp_common.regions import RegionScope
 
-from .. import achievements, certificates as achievement_certificates, schemas
+from .. import achievements, certificates as achievement_certificates, history, schemas
 from ..achievements import AchievementIn, ImportIn, ReturnIn, WithdrawIn
 from ..documents import Achievement
-from ..handlers import achievements as handlers, organizations as organization_handlers
+from ..handlers import achievements as handlers, history as history_handlers
+from ..handlers import organizations as organization_handlers
 from ..handlers.access import may_see
 from .common import INSTITUTIONS, LIFECYCLE, REVIEWERS
 
@@ -68,17 +69,33 @@ class AchievementEntrypoints:
         achievement = self.store.transact(handlers.create_draft, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         return created(achievement.view(), f"/api/v1/achievements/{achievement.id}")
 
-    @endpoint("POST", "/api/v1/achievements/import", roles=INSTITUTIONS, body=ImportIn, max_body_bytes=5_000_000,
+    @endpoint("POST", "/api/v1/achievements/import", roles=LIFECYCLE, body=ImportIn, max_body_bytes=5_000_000,
               response=schemas.IMPORT_RESULTS, described="One result per row, in order",
               summary="Bulk import (批量导入) of up to 200 rows as drafts; each row is validated on its own and "
                       "created once (its id derives from the owner and the row's import_key); institutions for "
-                      "their own organization, administrators. The CLI `ttp-registry-import` sends files here.")
+                      "their own organization, administrators. The CLI `ttp-registry-import` sends files here.",
+              description="A row with registration_number and registered_on is an achievement registered in an "
+                          "earlier system (已登记科技成果, years before this one): loaded as registered under its "
+                          "original 12-digit number (its registering body, year and category checked), once per "
+                          "number (its id derives from it), by a reviewer of its region or an administrator; its "
+                          "registry.achievement.registered.v1 says imported and carries the registration date as "
+                          "effective_date. An institution's rows are drafts.")
     def import_achievements(self, ctx):
-        results = []
+        results, today = [], clock.china_date()
         for number, row in enumerate(ctx.body.rows):
             form, errors = achievements.read_import_row(row, ctx.principal)
-            outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
-                handlers.import_row, row.import_key, form, ctx.principal, ctx.now, actor=ctx.actor)
+            if errors:
+                outcome = {"status": "rejected", "errors": errors}
+            elif row.registration_number is None and row.registered_on is None:
+                outcome = self.store.transact(handlers.import_row, row.import_key, form, ctx.principal, ctx.now,
+                                              actor=ctx.actor)
+            else:
+                registered_on, errors = history.registration_date(row.registered_on)
+                errors = errors or history.registration_errors(row.registration_number, registered_on,
+                                                               form.region_code, form.type, today)
+                outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
+                    history_handlers.import_registered, form, row.registration_number, registered_on,
+                    ctx.principal, ctx.now, actor=ctx.actor)
             results.append({"row": number, **outcome})
         return {"results": results}
 

@@ -9,14 +9,15 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ttp_common import paging, regions
+from ttp_common import clock, paging, regions
 from ttp_common.endpoints import created, endpoint
 from ttp_common.reference import is_valid_credit_code
 from ttp_common.regions import RegionScope
 from ttp_common.rpc import rpc
 
 from ..documents import Organization
-from ..handlers import organizations as handlers
+from .. import history
+from ..handlers import history as history_handlers, organizations as handlers
 from ..organizations import ORGANIZATION_KINDS, AccreditationIn, CorrectionIn, OrganizationIn, RevocationIn
 from .common import REVIEWERS
 
@@ -90,6 +91,27 @@ class OrganizationEntrypoints:
     def revoke_accreditation(self, ctx, organization_id):
         return self.store.transact(handlers.revoke_accreditation, organization_id, ctx.body.reason, ctx.principal,
                                    ctx.now, ctx.body.unit, actor=ctx.actor).public()
+
+    @endpoint("POST", "/api/v1/accreditations/history", roles=REVIEWERS, body=history.HistoryIn,
+              max_body_bytes=5_000_000, response={"type": "object"},
+              described="One result per row, in order: created, exists or rejected with errors",
+              summary=f"Load up to {history.MAX_ROWS} accreditations made in an earlier system (历史认定) of registered "
+                      "organizations (by credit_code; unit for a 高校院所's transfer institution) with their original "
+                      "date and notice (认定文号, e.g. 川科成〔2017〕12号), and the revocation date and reason when "
+                      "revoked (years before this one): reviewers of their region, admins",
+              description="Each row is checked on its own and loaded once (the organization, unit and date name "
+                          "it). Its registry.organization.accredited.v1 (and accreditation_revoked.v1) says imported "
+                          "and carries the date as effective_date, so the 1,000-institution target counts it from "
+                          "then (and no longer after the revocation). One still in force makes the organization or "
+                          "unit accredited since that date; an organization accredited now is refused one more.")
+    def import_accreditation_history(self, ctx):
+        results, today = [], clock.china_date()
+        for number, raw in enumerate(ctx.body.rows):
+            row, errors = history.read_accreditation(raw, today)
+            outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
+                history_handlers.import_accreditation, row, ctx.principal, ctx.now, actor=ctx.actor)
+            results.append({"row": number, **outcome})
+        return {"results": results}
 
     @rpc
     def organization_names(self, organization_ids):

@@ -11,6 +11,7 @@ before anything is stored; the events about an internal (内部) one carry none 
 """
 import uuid
 
+from ttp_common import clock
 from ttp_common.mongo import next_serial
 from ttp_common.refusals import Invalid
 
@@ -98,7 +99,8 @@ def register(uow, achievement_id, principal, at):
     if project_id:  # a registered achievement fulfils its own organizations' project's reporting duty
         uow.update(PlanProject, {"_id": project_id, "organization_id": {"$in": record["organization_ids"]}},
                    {"$set": {"satisfied": True}})
-    data.update(registration_number=achievement.registration_number, type=record["type"], registered_at=at)
+    data.update(registration_number=achievement.registration_number, type=record["type"], registered_at=at,
+                effective_date=clock.china_date(at))
     return _finish("register", uow, achievement, data)
 
 
