@@ -5,12 +5,13 @@ import pytest
 from ttp_common import links, refusals
 from ttp_common.refusals import Unprocessable
 
-A, C = links.ACHIEVEMENT, links.CONTRACT
+A, C, P = links.ACHIEVEMENT, links.CONTRACT, links.IP_RIGHT
 
 
 @pytest.mark.parametrize("kind, status, accepted", [
     (A, "registered", True), (A, "published", True), (A, "withdrawn", False), (A, None, False),
     (C, "registered", True), (C, None, False),
+    (P, "pending", True), (P, "in_force", True), (P, "lapsed", False), (P, "not_held", False), (P, None, False),
 ])
 def test_which_states_may_be_named(kind, status, accepted):
     assert (links.problem(kind, "x-1", status) is None) == accepted
@@ -34,3 +35,14 @@ def test_every_entry_at_fault_is_named_by_its_path_in_one_422():
 
 def test_nothing_to_refuse():
     assert links.check([("achievement_ids", A, []), ("achievement_id", A, "a-1")], {(A, "a-1"): "registered"}) is None
+
+
+def test_an_ip_right_lapsed_or_held_by_another_is_refused_and_a_pledge_asks_for_one_in_force():
+    assert "has lapsed" in links.problem(P, "p-1", "lapsed")
+    assert "not held" in links.problem(P, "p-1", "not_held")
+    statuses = {(P, "p-1"): "pending", (P, "p-2"): "in_force"}
+    links.check([("ip_right_ids", P, ["p-1", "p-2"])], statuses)
+    with pytest.raises(Unprocessable) as refused:
+        links.check([("pledged_ip_right_ids", P, ["p-1", "p-2"])], statuses, usable={P: {"in_force"}})
+    assert [f["path"] for f in refused.value.fields] == ["pledged_ip_right_ids.0"]
+    assert "must be in_force" in refused.value.fields[0]["message"]

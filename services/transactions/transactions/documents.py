@@ -44,6 +44,20 @@ class AchievementReplica(Document):
     updated_at = DateTimeField()
 
 
+class IpRightReplica(Document):
+    """What this service needs of the registry's IP rights (知识产权), from ``registry.ip_right.*`` events only."""
+
+    meta = {"collection": "ip_rights"}
+
+    id = StringField(primary_key=True)
+    kind = StringField(required=True)
+    number = StringField(required=True)
+    title = StringField(default="")
+    holder_organization_ids = ListField(StringField())
+    status = StringField(required=True)  # pending | in_force | lapsed
+    updated_at = DateTimeField()
+
+
 class Listing(Document):
     meta = {"collection": "listings", "indexes": [{"fields": ["status", "ends_at"]}, {"fields": ["achievement_id"]},
                                                   {"fields": ["status", "terms"]}]}
@@ -51,6 +65,8 @@ class Listing(Document):
     id = StringField(primary_key=True)
     achievement_id = StringField(required=True)
     patent_number = StringField()
+    ip_right_ids = ListField(StringField())  # the registry's IP rights listed with it (知识产权挂牌)
+    transfer_mode = StringField()  # assignment (转让) | licence (许可), with ip_right_ids
     seller_organization_id = StringField(required=True)
     mode = StringField(required=True)
     asking_price = Money(required=True)
@@ -71,7 +87,8 @@ class Listing(Document):
     # so a second auction or a withdrawal in a concurrent transaction conflicts on this document.
     open_auction_id = StringField()
 
-    PUBLIC = ("id", "achievement_id", "patent_number", "seller_organization_id", "mode", "asking_price", "status",
+    PUBLIC = ("id", "achievement_id", "patent_number", "ip_right_ids", "transfer_mode", "seller_organization_id",
+              "mode", "asking_price", "status",
               "title", "description", "keywords", "programme", "trl", "region_code", "opened_at", "ends_at",
               "closed_at", "close_reason")
 

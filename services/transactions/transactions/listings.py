@@ -4,13 +4,18 @@ An organization of a published achievement lists it (or one of its patents) with
 price for a period (``ListingIn``); the listing is ``open`` until the seller withdraws it (``withdrawn``) or it
 closes (``closed``: sold by an auction, expired, or its achievement withdrawn at the registry). Its proposed
 matches are declined then, with the note of ``CLOSED_NOTES``.
+
+A listing may also name the registry's IP rights it trades (知识产权挂牌交易, ``ip_right_ids``) and how
+(``transfer_mode``: ``assignment`` 转让 or ``licence`` 许可; by default the one its ``mode`` implies: a transfer or
+an equity investment assigns the right, a licence licenses it). Each right must be in this service's replica of
+the registry's IP events, held by the listing's seller and not lapsed (``check_ip_rights``).
 """
 import datetime as dt
 from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ttp_common import clock
+from ttp_common import clock, links
 from ttp_common.models import StrictModel
 from ttp_common.money import Money
 from ttp_common.refusals import Invalid, NotAllowed
@@ -18,6 +23,9 @@ from ttp_common.refusals import Invalid, NotAllowed
 from .fields import Id
 
 LISTING_MODES = {"transfer": "转让", "licence": "许可", "equity": "作价投资"}
+TRANSFER_MODES = {"assignment": "转让", "licence": "许可"}  # of the IP rights a listing names
+TRANSFER_MODE_OF = {"transfer": "assignment", "licence": "licence", "equity": "assignment"}
+IP_RIGHTS_AT_MOST = 20
 LISTING_MAX_DAYS = 365  # a listing period (挂牌期), given as period_days or as ends_at
 LISTING_TRANSITIONS = {
     "withdraw": ({"open"}, "withdrawn"),
@@ -35,6 +43,17 @@ class ListingIn(StrictModel):
     ends_at: dt.datetime | None = Field(default=None, description=f"End of the listing period: in the future, at "
                                                                   f"most {LISTING_MAX_DAYS} days ahead (stored in UTC)")
     description: str = Field(default="", max_length=2000)
+    ip_right_ids: list[Id] = Field(default_factory=list, max_length=IP_RIGHTS_AT_MOST,
+                                   description="The registry's IP rights (知识产权) listed, held by the seller")
+    transfer_mode: Literal[tuple(TRANSFER_MODES)] | None = Field(
+        default=None, description="How the IP rights pass: assignment 转让 · licence 许可 (default from mode)")
+
+    @field_validator("ip_right_ids")
+    @classmethod
+    def _distinct(cls, value):
+        if len(set(value)) != len(value):
+            raise ValueError("names an IP right twice")
+        return value
 
     @field_validator("ends_at")
     @classmethod
@@ -67,6 +86,28 @@ def check_listable(replica, patent_number):
     if patent_number is not None and patent_number not in (replica["patent_numbers"] or []):
         return "patent_number", "not a patent of this achievement"
     return None
+
+
+def transfer_mode_of(mode, ip_right_ids, transfer_mode):
+    """How the listed IP rights pass (None without any), or the problem (field, message): a licence listing
+    cannot assign them, a transfer cannot merely license them."""
+    if not ip_right_ids:
+        return (None, None) if transfer_mode is None else (None, ("transfer_mode", "names no IP right (ip_right_ids)"))
+    implied = TRANSFER_MODE_OF[mode]
+    if transfer_mode is not None and transfer_mode != implied and mode != "equity":
+        return None, ("transfer_mode", f"a {mode} listing passes its IP rights by {implied}")
+    return transfer_mode or implied, None
+
+
+def check_ip_rights(ip_right_ids, replicas, seller):
+    """Refuse (422 ``unknown_link``, each entry by its path) unless every right is in the replica, held by
+    ``seller`` and not lapsed. ``replicas``: ``{id: (status, holder ids)}`` of those the replica holds."""
+    statuses = {}
+    for right_id in ip_right_ids:
+        if right_id in replicas:
+            status, holders = replicas[right_id]
+            statuses[(links.IP_RIGHT, right_id)] = status if seller in holders else "not_held"
+    links.check([("ip_right_ids", links.IP_RIGHT, list(ip_right_ids))], statuses)
 
 
 def seller_of(organization_ids, principal_org, admin):

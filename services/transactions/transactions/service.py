@@ -12,8 +12,8 @@ from nameko.rpc import RpcProxy
 from ttp_common.service_base import PlatformService
 
 from .documents import (
-    AchievementReplica, Auction, Bid, Consultation, Contract, Demand, IncomeFiling, Listing, Match, Valuation,
-    replace_sparse_live_pair_index,
+    AchievementReplica, Auction, Bid, Consultation, Contract, Demand, IncomeFiling, IpRightReplica, Listing, Match,
+    Valuation, replace_sparse_live_pair_index,
 )
 from .entrypoints.advisory import AdvisoryEntrypoints
 from .entrypoints.auctions import AuctionEntrypoints
@@ -35,5 +35,5 @@ class TransactionsService(ListingEntrypoints, DemandEntrypoints, MatchEntrypoint
                        "turnover the plan targets.")
     registry = RpcProxy("registry")  # organization names for the contract certificate, with a timeout (ttp_common.rpc)
     documents = [AchievementReplica, Listing, Demand, Match, Auction, Bid, Contract, IncomeFiling, Valuation,
-                 Consultation]
+                 Consultation, IpRightReplica]
     migrations = [replace_sparse_live_pair_index]

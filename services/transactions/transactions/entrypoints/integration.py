@@ -4,6 +4,8 @@
   ``registry.achievement.published/withdrawn.v1``; a withdrawal settles the achievement's auctions that have
   ended as the clock would, cancels its other open auctions and closes its open listings, reason
   ``achievement_withdrawn``: ``transactions.handlers.achievements``);
+- the replica of the registry's IP rights (a consumer of ``registry.ip_right.recorded/status_changed.v1``:
+  ``transactions.handlers.ip_rights``), which listings and valuations name;
 - the clock: a timer (every ``TRANSACTIONS_CLOCK_SECONDS``) and an admin endpoint close due auctions and
   expired listings (``transactions.handlers.clock``);
 - RPC for other services: an open listing, a registered contract, the registered turnover.
@@ -21,7 +23,7 @@ from ttp_common.mongo import DUPLICATE
 from ttp_common.rpc import rpc
 
 from ..documents import Contract, Listing
-from ..handlers import achievements, contracts
+from ..handlers import achievements, contracts, ip_rights
 from ..handlers import clock as clock_handlers
 from ..handlers.auctions import AUCTIONS_CLOSED
 from .common import OBJECT
@@ -48,6 +50,14 @@ class IntegrationEntrypoints:
             for outcomes in results:  # None after a publication
                 for outcome in filter(None, outcomes or ()):
                     AUCTIONS_CLOSED.labels(outcome).inc()
+
+    # -- replica of the registry's IP rights -----------------------------------------------------
+    @consume(ip_rights.IP_RIGHT_RECORDED, ip_rights.IP_RIGHT_STATUS_CHANGED, batch=True)
+    def on_ip_right(self, events):
+        """A batch of one partition's IP events in one transaction, in order (each once)."""
+        at = clock.now_ms()
+        self.store.transact_batch(
+            lambda uow, fresh: [ip_rights.apply(uow, e.event_name, e.data, at) for e in uow.each(fresh)], events)
 
     # -- the clock: listings and auctions close on time ------------------------------------------
     @timer(interval=CLOCK_SECONDS)

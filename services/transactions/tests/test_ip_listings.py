@@ -1,0 +1,86 @@
+"""IP rights on the market (知识产权挂牌交易): a listing names the registry's IP rights it trades and how they
+pass (assignment 转让 or licence 许可), checked against this service's replica of the registry's IP events."""
+import datetime as dt
+import uuid
+
+import pytest
+
+from transactions import listings
+from ttp_common.refusals import Unprocessable
+from ttp_testing import header, read_topic, wait_for
+
+SELLER = "org-ip-seller"
+
+
+def test_the_transfer_mode_follows_the_listing_mode_unless_stated():
+    assert listings.transfer_mode_of("transfer", [], None) == (None, None)
+    assert listings.transfer_mode_of("transfer", ["p"], None) == ("assignment", None)
+    assert listings.transfer_mode_of("licence", ["p"], None) == ("licence", None)
+    assert listings.transfer_mode_of("equity", ["p"], "licence") == ("licence", None)
+    assert listings.transfer_mode_of("licence", ["p"], "assignment")[1][0] == "transfer_mode"
+    assert listings.transfer_mode_of("transfer", [], "assignment")[1][0] == "transfer_mode"  # no right named
+
+
+def test_ip_rights_must_be_known_held_by_the_seller_and_not_lapsed():
+    replicas = {"p1": ("in_force", ("org-a",)), "p2": ("pending", ("org-a", "org-b")), "p3": ("lapsed", ("org-a",)),
+                "p4": ("in_force", ("org-b",))}
+    listings.check_ip_rights(["p1", "p2"], replicas, "org-a")
+    with pytest.raises(Unprocessable) as refused:
+        listings.check_ip_rights(["p1", "p3", "p4", "p9"], replicas, "org-a")
+    assert refused.value.code == "unknown_link"
+    assert [f["path"] for f in refused.value.fields] == ["ip_right_ids.1", "ip_right_ids.2", "ip_right_ids.3"]
+
+
+def recorded_ip_right(api, registry, holder=SELLER, status="in_force", number="201810000001.2"):
+    """Publish registry.ip_right.recorded.v1 and wait until the replica has it."""
+    right_id = uuid.uuid4().hex
+    registry.publish("registry.ip_right.recorded.v1", {
+        "ip_right_id": right_id, "kind": "invention_patent", "number": number, "title": "一种石墨烯导热膜的制备方法",
+        "holder_organization_ids": [holder], "status": status, "filed_on": dt.date(2018, 1, 2),
+        "granted_on": dt.date(2020, 3, 4) if status == "in_force" else None, "lapsed_on": None, "expires_on": None,
+        "achievement_ids": []}, right_id)
+    wait_for(lambda: api.db.ip_rights.find_one({"_id": right_id}), timeout=30, message="the IP right replica")
+    return right_id
+
+
+@pytest.mark.integration
+def test_a_listing_names_ip_rights_of_its_seller_with_the_transfer_mode(api, registry):
+    achievement = registry.published_achievement(org=SELLER)
+    patent = recorded_ip_right(api, registry)
+    application = recorded_ip_right(api, registry, status="pending", number="202010000001.3")
+    body = {"achievement_id": achievement["achievement_id"], "mode": "licence", "asking_price": "500000.00",
+            "ip_right_ids": [patent, application]}
+    response = api.post("/api/v1/listings", body, token=api.institution(SELLER))
+    assert response.status_code == 201, response.text
+    listing = response.json()
+    assert listing["ip_right_ids"] == [patent, application] and listing["transfer_mode"] == "licence"
+    assert api.get(f"/api/v1/listings/{listing['id']}").json()["transfer_mode"] == "licence"
+    [record] = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.transactions.listing",
+                          lambda r: header(r, "ce_subject") == listing["id"])
+    data = api.decode(record)[1]
+    assert data["ip_right_ids"] == [patent, application] and data["transfer_mode"] == "licence"
+
+    response = api.post("/api/v1/listings", {**body, "transfer_mode": "assignment"}, token=api.institution(SELLER))
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "transfer_mode"
+
+
+@pytest.mark.integration
+def test_an_unknown_lapsed_or_foreign_ip_right_is_422_unknown_link(api, registry):
+    achievement = registry.published_achievement(org=SELLER)
+    foreign = recorded_ip_right(api, registry, holder="org-someone-else")
+    lapsing = recorded_ip_right(api, registry)
+    registry.publish("registry.ip_right.status_changed.v1", {
+        "ip_right_id": lapsing, "kind": "invention_patent", "number": "201810000001.2",
+        "holder_organization_ids": [SELLER], "previous_status": "in_force", "status": "lapsed",
+        "effective_on": dt.date(2024, 1, 1)}, lapsing)
+    wait_for(lambda: (api.db.ip_rights.find_one({"_id": lapsing}) or {}).get("status") == "lapsed", timeout=30,
+             message="the lapse in the replica")
+    before = api.db.listings.count_documents({})
+    response = api.post("/api/v1/listings", {
+        "achievement_id": achievement["achievement_id"], "mode": "transfer", "asking_price": "500000.00",
+        "ip_right_ids": [foreign, lapsing, "no-such-right"]}, token=api.institution(SELLER))
+    assert response.status_code == 422 and response.json()["code"] == "unknown_link", response.text
+    messages = {f["path"]: f["message"] for f in response.json()["fields"]}
+    assert "not held" in messages["ip_right_ids.0"] and "lapsed" in messages["ip_right_ids.1"]
+    assert "not known here yet" in messages["ip_right_ids.2"]
+    assert api.db.listings.count_documents({}) == before
