@@ -40,6 +40,8 @@ SERVICES = {
     "innovation": (8107, "创新载体与共享设施: shared facilities and their use, the incubation ladder", 2, 4),
     # all instances consume and fan out; one, the holder of the dispatch lease, sends (services/delivery)
     "delivery": (8108, "事件推送: webhook subscriptions, the events as CloudEvents over HTTP", 2, 3),
+    # pages over the others' APIs; its own data is browser sessions and the notification centre's messages
+    "portal": (8100, "门户: the platform in a browser, in Chinese (sessions, 站内消息); calls the services' APIs", 2, 4),
 }
 # The issuer: the only service holding signing keys (the Secret identity-keys, mounted read-only as
 # IDENTITY_KEY_DIR; docs/operations.md 7.1), with a database user of its own (engines/mongodb.yaml,
@@ -94,6 +96,38 @@ def delivery_env(name):
         return []
     return [{"name": "DELIVERY_SECRETS_KEY",
              "valueFrom": {"secretKeyRef": {"name": "delivery-secrets-key", "key": "keys"}}}]
+
+
+# The portal (services/portal): the services it calls at their Services' names, its OIDC web client's secret (and
+# the notification centre's client, optional) from Secrets created by ops, cookies marked Secure (served behind
+# HTTPS), and email only when the optional ConfigMap portal-smtp names a server (its login: Secret portal-smtp).
+PAGES = "portal"
+PORTAL_CALLS = ("registry", "transactions", "finance", "talent", "metrics")
+
+
+def portal_env(name):
+    if name != PAGES:
+        return []
+
+    def optional(kind, source, key, variable):
+        ref = "configMapKeyRef" if kind == "config" else "secretKeyRef"
+        return {"name": variable, "valueFrom": {ref: {"name": source, "key": key, "optional": True}}}
+
+    return [
+        *[{"name": f"PORTAL_{s.upper()}_URL", "value": f"http://{s}:{SERVICES[s][0]}"} for s in PORTAL_CALLS],
+        # where browsers reach the portal (its redirect URI /auth/callback is registered at the identity service)
+        {"name": "PORTAL_PUBLIC_URL", "valueFrom": {"configMapKeyRef": {"name": "portal", "key": "public-url"}}},
+        {"name": "PORTAL_CLIENT_SECRET",
+         "valueFrom": {"secretKeyRef": {"name": "portal-oidc-client", "key": "client-secret"}}},
+        optional("secret", "portal-oidc-client", "notifier-client-secret", "PORTAL_NOTIFIER_CLIENT_SECRET"),
+        {"name": "PORTAL_SECURE_COOKIES", "value": "true"},
+        optional("config", "portal-smtp", "host", "PORTAL_SMTP_HOST"),
+        optional("config", "portal-smtp", "port", "PORTAL_SMTP_PORT"),
+        optional("config", "portal-smtp", "from", "PORTAL_SMTP_FROM"),
+        optional("config", "portal-smtp", "starttls", "PORTAL_SMTP_STARTTLS"),
+        optional("secret", "portal-smtp", "username", "PORTAL_SMTP_USERNAME"),
+        optional("secret", "portal-smtp", "password", "PORTAL_SMTP_PASSWORD"),
+    ]
 
 
 def deployment(name, port, description, min_replicas):
@@ -157,6 +191,7 @@ def deployment(name, port, description, min_replicas):
                             *kafka_client_env(kafka_user_name(name)),
                             *issuer_env,
                             *delivery_env(name),
+                            *portal_env(name),
                         ],
                         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"},
                                       "limits": {"memory": "512Mi"}},

@@ -5,14 +5,14 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICES = ("registry", "transactions", "finance", "talent", "metrics", "innovation", "delivery")
+SERVICES = ("registry", "transactions", "finance", "talent", "metrics", "innovation", "delivery", "portal")
 ISSUER = "identity"  # the token issuer: deployed like them, the only holder of signing keys
 DEPLOYED = SERVICES + (ISSUER,)
 PORTS = {"registry": 8101, "transactions": 8102, "finance": 8103, "talent": 8104, "metrics": 8105, "identity": 8106,
-         "innovation": 8107, "delivery": 8108}
+         "innovation": 8107, "delivery": 8108, "portal": 8100}
 CLASSES = {"registry": "RegistryService", "transactions": "TransactionsService", "finance": "FinanceService",
            "talent": "TalentService", "metrics": "MetricsService", "identity": "IdentityService",
-           "innovation": "InnovationService", "delivery": "DeliveryService"}
+           "innovation": "InnovationService", "delivery": "DeliveryService", "portal": "PortalService"}
 # A shared signing secret must never come back into the deploy files (the services verify the issuer's tokens).
 SHARED_SECRET = re.compile(r"JWT_SECRET|ttp-jwt\b", re.IGNORECASE)
 DOCKERFILE = REPO / "deploy" / "Dockerfile"  # every service's image, chosen by its build arguments

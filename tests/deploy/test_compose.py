@@ -50,7 +50,7 @@ def test_compose_config_accepts_the_file(stack):
 def test_secrets_must_be_given_not_defaulted():
     result = compose_config(env_file=None)
     assert result.returncode != 0
-    for name in ("RABBITMQ_PASSWORD", "GRAFANA_ADMIN_PASSWORD"):
+    for name in ("RABBITMQ_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "PORTAL_CLIENT_SECRET"):
         assert f"required variable {name} is missing" in result.stderr
 
 

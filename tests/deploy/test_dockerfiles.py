@@ -91,7 +91,10 @@ def test_a_service_image_holds_the_runtime_library_only():
     pyproject = (REPO / "libs" / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'^name = "ttp-common"$', pyproject, re.M) and 'include = ["ttp_common*"]' in pyproject
     assert [value for name, value in service if name == "COPY" and value.startswith("--from=")] == [
-        "--from=runtime /opt/venv /opt/venv"]
+        "--from=runtime /opt/venv /opt/venv", "--from=assets /out/registry/ /app/services/registry/"]
+    # the assets stage installs the portal's pinned browser assets only (an empty folder for every other service)
+    [install] = [value for name, value in built["assets"] if name == "RUN"]
+    assert 'if [ "$SERVICE" = portal ]' in install and "npm ci" in install and "mv node_modules /out/portal/" in install
     assert not any("libs" in value for name, value in service if name == "COPY")
 
 
@@ -118,3 +121,17 @@ def test_build_context_keeps_what_the_images_copy_and_leaves_out_the_test_helper
         assert needed not in ignored
     assert ".venv" in ignored and ".git" in ignored and ".run" in ignored
     assert "libs/testing" in ignored and "libs/tools" not in ignored  # the tools image installs libs/tools
+
+
+def test_the_portal_image_serves_the_chart_library_from_where_its_settings_look():
+    """npm ci of services/portal's lock file in the assets stage, copied where PORTAL_ASSETS_DIR defaults to."""
+    parser, every = image_steps("portal")
+    steps = stages(every)["service"]
+    [assets] = [value for name, value in steps if name == "COPY" and value.startswith("--from=assets")]
+    target = Path(assets.split()[-1]) / "node_modules"
+    assert target == Path(parser.envs["TTP_REPO_ROOT"]) / "services" / "portal" / "node_modules"
+    copies = [value for name, value in stages(every)["assets"] if name == "COPY"]
+    assert copies == ["services/portal/package.json services/portal/package-lock.json ./"]
+    from portal.settings import Settings
+    from ttp_common.paths import REPO_ROOT
+    assert Settings().assets_dir == REPO_ROOT / "services" / "portal" / "node_modules"

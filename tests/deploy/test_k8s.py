@@ -87,7 +87,7 @@ def test_the_validator_does_reject_a_broken_deployment(manifests):
 def test_each_service_has_probes_resources_autoscaler_budget_and_scraping(manifests):
     deployments, hpas = of_kind(manifests, "Deployment"), of_kind(manifests, "HorizontalPodAutoscaler")
     pdbs, monitors = of_kind(manifests, "PodDisruptionBudget"), of_kind(manifests, "ServiceMonitor")
-    services, [config] = of_kind(manifests, "Service"), of_kind(manifests, "ConfigMap").values()
+    services, config = of_kind(manifests, "Service"), of_kind(manifests, "ConfigMap")["ttp-config"]
     scrape = yaml.safe_load((REPO / "deploy" / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
     local_jobs = {job["job_name"] for job in scrape["scrape_configs"]}
     partitions = {d["spec"]["partitions"] for d in of_kind(manifests, "KafkaTopic").values()
@@ -120,7 +120,7 @@ def test_each_service_has_probes_resources_autoscaler_budget_and_scraping(manife
 
 
 def test_every_service_trusts_the_identity_service_which_alone_has_signing_keys(manifests):
-    deployments, [config] = of_kind(manifests, "Deployment"), of_kind(manifests, "ConfigMap").values()
+    deployments, config = of_kind(manifests, "Deployment"), of_kind(manifests, "ConfigMap")["ttp-config"]
     assert config["data"]["OIDC_ISSUER"] == f"http://{ISSUER}:{PORTS[ISSUER]}"  # its Service, in the namespace
     assert of_kind(manifests, "Service")[ISSUER]["spec"]["ports"][0]["port"] == PORTS[ISSUER]
     for name in DEPLOYED:
@@ -144,6 +144,21 @@ def test_every_service_trusts_the_identity_service_which_alone_has_signing_keys(
     assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
     assert env["IDENTITY_SEED_FILE"]["value"] == ""  # no development accounts
     assert env["MONGO_URI"]["valueFrom"]["secretKeyRef"]["name"] == "ttp-identity-mongodb-uri"
+
+
+def test_the_portal_calls_the_services_by_name_with_its_client_secret_from_a_secret_and_optional_email(manifests):
+    [container] = of_kind(manifests, "Deployment")["portal"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    for name in ("registry", "transactions", "finance", "talent", "metrics"):
+        assert env[f"PORTAL_{name.upper()}_URL"]["value"] == f"http://{name}:{PORTS[name]}"
+    assert env["PORTAL_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"] == {"name": "portal-oidc-client",
+                                                                       "key": "client-secret"}
+    assert env["PORTAL_SECURE_COOKIES"]["value"] == "true"
+    public = env["PORTAL_PUBLIC_URL"]["valueFrom"]["configMapKeyRef"]
+    assert of_kind(manifests, "ConfigMap")[public["name"]]["data"][public["key"]].startswith("https://")
+    smtp = [e for n, e in env.items() if n.startswith("PORTAL_SMTP_")]
+    assert len(smtp) == 6 and all(next(iter(e["valueFrom"].values()))["optional"] is True for e in smtp)
+    assert "PORTAL_IDENTITY_URL" not in env  # the issuer of ttp-config (OIDC_ISSUER)
 
 
 def test_no_manifest_names_a_shared_signing_secret(manifests):
@@ -244,7 +259,7 @@ def test_every_kafka_listener_authenticates_and_the_users_acls_apply_with_no_sup
     listeners = kafka["spec"]["kafka"]["listeners"]
     assert listeners and all(l["tls"] and l["authentication"] == {"type": "scram-sha-512"} for l in listeners)
     assert kafka["spec"]["kafka"]["authorization"] == {"type": "simple"}  # no superUsers, no ANONYMOUS
-    [config] = of_kind(manifests, "ConfigMap").values()
+    config = of_kind(manifests, "ConfigMap")["ttp-config"]
     assert config["data"]["KAFKA_BOOTSTRAP"].endswith(":9093") and {l["port"] for l in listeners} >= {9093}
     for user in of_kind(manifests, "KafkaUser").values():
         assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
