@@ -191,7 +191,9 @@ def test_events_arriving_while_a_late_subscriber_loads_the_states_are_neither_lo
             for org_id, achievement_ids in made:
                 for achievement_id in achievement_ids:
                     withdraw(registry, org_id, achievement_id)  # events on keys the states hold
-            burst(registry, organizations=3, achievements=2)  # and new keys
+            for _ in range(8):  # and new keys, over some seconds: before, while and after the late one loads
+                burst(registry, organizations=1, achievements=1)
+                time.sleep(0.7)
         except Exception as exc:  # pragma: no cover - reported below
             failures.append(exc)
 
@@ -206,7 +208,7 @@ def test_events_arriving_while_a_late_subscriber_loads_the_states_are_neither_lo
     from_start, _ = finished(subscriber(tmp_path, "from-start-after"))
 
     assert late_states == from_start
-    assert len(from_start) >= 2 + 3 + 6  # every state from the start of the module's topics
+    assert len(from_start) >= 2 + 8 * 2  # every state from the start of the module's topics
     handled = [line["id"] for line in late_lines if "state" not in line]
     assert handled and len(handled) == len(set(handled))  # it followed events after the states, none twice
     assert len([line for line in late_lines if "state" in line]) >= 2  # and it had loaded states first
