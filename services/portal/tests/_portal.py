@@ -64,8 +64,9 @@ class Stack:
 
 
 @contextlib.contextmanager
-def platform(services=SERVICES):
-    """Identity (seeded with ``portal-accounts.yaml``) and ``services`` (default registry, transactions, metrics)."""
+def platform(services=SERVICES, env=None):
+    """Identity (seeded with ``portal-accounts.yaml``) and ``services`` (default registry, transactions, metrics),
+    ``env`` added to the services' environment (e.g. ``METRICS_PLANS_DIR``)."""
     scratch = Path(tempfile.mkdtemp(prefix="ttp-portal-test-"))
     identity_env = {"LOG_LEVEL": "WARNING", "IDENTITY_SEED_FILE": str(ACCOUNTS),
                     "IDENTITY_KEY_DIR": str(scratch / "keys"), "IDENTITY_CREDENTIALS_FILE": str(scratch / "dev-credentials.json"),
@@ -76,7 +77,8 @@ def platform(services=SERVICES):
         wait_for(lambda: credentials.exists() and json.loads(credentials.read_text()).get("accounts", {}).get(
             "dev-institution"), timeout=60, message="the development seeding")
         with nameko_run(list(services), scratch, prefix=identity.prefix,
-                        env={"LOG_LEVEL": "WARNING", "OIDC_ISSUER": identity.urls["identity"]}) as services:
+                        env={"LOG_LEVEL": "WARNING", "OIDC_ISSUER": identity.urls["identity"],
+                             **(env or {})}) as services:
             stack = Stack(identity, services, scratch)
             try:
                 yield stack
@@ -109,3 +111,42 @@ def publish(stack, title, org=ORG, **overrides):
     wait_for(lambda: requests.get(f"{registry}/api/v1/achievements/{achievement_id}", timeout=5).status_code == 200,
              timeout=20, message="the published achievement")
     return achievement_id
+
+
+COOKIE = "ttp_portal_session"
+
+
+def _form(html, base):
+    """The first POST form of a page: (its absolute action URL, its hidden fields)."""
+    import html as html_lib
+    import re
+    from urllib.parse import urljoin
+
+    match = re.search(r'<form[^>]*method="post"[^>]*action="([^"]*)"(.*?)</form>', html, re.S | re.I)
+    assert match, html[:1000]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', match[2]))
+    return urljoin(base, html_lib.unescape(match[1])), {k: html_lib.unescape(v) for k, v in fields.items()}
+
+
+def http_sign_in(stack, portal_url, username):
+    """Signs ``username`` in through the identity service's sign-in form (and its TOTP step) with plain HTTP, no
+    browser; returns a ``requests.Session`` holding the portal's session cookie and ``session.csrf``, the token
+    the portal's forms carry."""
+    import re
+
+    account = stack.secrets["accounts"][username]
+    http = requests.Session()
+    page = http.get(f"{portal_url}/auth/login", timeout=20)
+    action, fields = _form(page.text, page.url)
+    page = http.post(action, data={**fields, "username": username, "password": account["password"]}, timeout=20)
+    if 'name="code"' in page.text and account.get("totp_secret"):
+        import pyotp
+
+        action, fields = _form(page.text, page.url)
+        page = http.post(action, data={**fields, "code": pyotp.TOTP(account["totp_secret"]).now()}, timeout=20)
+    assert page.url.startswith(portal_url) and COOKIE in http.cookies, (page.url, page.text[:1000])
+    me = http.get(f"{portal_url}/me", timeout=20)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', me.text)
+    assert me.status_code == 200 and token, me.text[:1000]
+    http.csrf = token[1]
+    return http
