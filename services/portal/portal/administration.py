@@ -118,7 +118,8 @@ def account_rows(items):
     header = [_f("username"), "姓名", _f("role"), "所属机构", "所属地区", _f("status"), _f("locked"), "电子邮箱",
               _f("created_at")]
     rows = [[a.get("username") or "", a.get("display_name") or "", labels.label("roles", a.get("role")),
-             a.get("organization_id") or "", labels.label("regions", a.get("region_code")) if a.get("region_code") else "",
+             a.get("organization_id") or "",
+             labels.label("regions", a.get("region_code")) if a.get("region_code") else "",
              labels.label("states.account", a.get("status")), _yes(a.get("locked")), a.get("email") or "",
              local_time(a.get("created_at"))] for a in items]
     return header, rows

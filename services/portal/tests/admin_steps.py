@@ -27,8 +27,8 @@ def create_account(browser, portal, state_file, username, display_name, bad_user
     page.get_by_label("登录名").fill(username)
     page.get_by_role("button", name="创建账号").click()
     page.wait_for_selector("#one-time-password")
-    created = {"password_shown": len(page.inner_text("#one-time-password")) >= 12, "role": page.inner_text("#account-role"),
-               "url": page.url}
+    created = {"password_shown": len(page.inner_text("#one-time-password")) >= 12,
+               "role": page.inner_text("#account-role"), "url": page.url}
     # the one-time password is shown once: the account's own page does not show it again
     page.get_by_role("link", name="返回账号列表").click()
     listed = page.inner_text("#accounts")

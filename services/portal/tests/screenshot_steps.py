@@ -8,8 +8,9 @@ def capture(browser, portal, shots, out_dir):
 
     sizes = {}
     for name, path, width, state, whole in shots:
-        context = browser.new_context(storage_state=state, viewport={"width": width, "height": 900 if width > 600 else 780},
-                                      device_scale_factor=1, locale="zh-CN", timezone_id="Asia/Shanghai")
+        viewport = {"width": width, "height": 900 if width > 600 else 780}
+        context = browser.new_context(storage_state=state, viewport=viewport, device_scale_factor=1,
+                                      locale="zh-CN", timezone_id="Asia/Shanghai")
         page = context.new_page()
         response = page.goto(portal + path)
         if response.status >= 500:
