@@ -141,6 +141,7 @@ class Deal(Document):
     annual_rate = DecimalField(precision=6, force_string=True)
     term_months = IntField()
     terms = StringField()
+    pledged_ip_right_ids = ListField(StringField())  # an IP pledge's rights (质押的知识产权), at the close
     declined_by = StringField()
     decline_reason = StringField()
     expressed_at = DateTimeField(required=True)
@@ -150,7 +151,8 @@ class Deal(Document):
     def public(self):
         return _view(self, ("id", "financing_project_id", "organization_id", "region_code", "investor_id",
                             "investor_kind", "fund_id", "roadshow_id", "instrument", "status", "amount", "annual_rate",
-                            "term_months", "terms", "declined_by", "decline_reason", "expressed_at", "closed_at"))
+                            "term_months", "terms", "declined_by", "decline_reason", "expressed_at", "closed_at")) | {
+            "pledged_ip_right_ids": list(self.pledged_ip_right_ids or ())}
 
 
 SUBSIDIES = "subsidies"
@@ -235,6 +237,17 @@ class AchievementLink(Document):
     id = StringField(primary_key=True)
     status = StringField(required=True)
     organization_ids = ListField(StringField())
+
+
+class IpRightLink(Document):
+    """Replica of the registry's IP events (``registry.ip_right.*``): a right's state (pending, in_force,
+    lapsed) and holders, to check the rights an IP pledge names (``ttp_common.links``)."""
+
+    meta = {"collection": "ip_right_links"}
+
+    id = StringField(primary_key=True)
+    status = StringField(required=True)
+    holder_organization_ids = ListField(StringField())
 
 
 class ContractLink(Document):

@@ -98,6 +98,18 @@ class CloseIn(StrictModel):
                                         description="annual interest rate as a fraction, e.g. 0.0435")
     term_months: OptionalInteger = Field(default=None, ge=1, le=600)
     terms: str | None = Field(default=None, max_length=2000, description="主要条款")
+    pledged_ip_right_ids: list[str] = Field(
+        default_factory=list, max_length=20, description="An ip_pledge deal's pledged IP rights (质押的知识产权): the "
+        "registry's, in force and held by the financed organization; no other instrument names any")
+
+    @field_validator("pledged_ip_right_ids")
+    @classmethod
+    def _distinct_ids(cls, value):
+        if len(set(value)) != len(value):
+            raise ValueError("names an IP right twice")
+        if any(not item or len(item) > 64 for item in value):
+            raise ValueError("ids are 1 to 64 characters")
+        return value
 
     @field_validator("annual_rate")
     @classmethod
@@ -181,11 +193,15 @@ TERMS_NEEDED = {"loan": ("annual_rate", "term_months"), "ip_pledge": ("annual_ra
 
 def check_terms(instrument, terms):
     """[(field, message)]: loans and pledge loans state a rate and a term, guarantees and insurance a
-    term; an equity deal has no interest rate."""
+    term; an equity deal has no interest rate; an IP pledge names the rights it pledges, no other deal any."""
     problems = [(f, f"a {instrument} deal states its {f.replace('_', ' ')}")
                 for f in TERMS_NEEDED[instrument] if getattr(terms, f) is None]
     if instrument == "equity" and terms.annual_rate is not None:
         problems.append(("annual_rate", "an equity deal has no interest rate"))
+    if instrument == "ip_pledge" and not terms.pledged_ip_right_ids:
+        problems.append(("pledged_ip_right_ids", "an ip_pledge deal names the IP rights it pledges"))
+    if instrument != "ip_pledge" and terms.pledged_ip_right_ids:
+        problems.append(("pledged_ip_right_ids", f"a {instrument} deal pledges no IP rights"))
     return problems
 
 

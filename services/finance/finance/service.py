@@ -12,8 +12,8 @@ from ttp_common.service_base import PlatformService
 
 from .dependencies import SubsidyRules
 from .documents import (
-    AchievementLink, ContractLink, Deal, FinancingProject, Fund, Investor, OrganizationFacts, Roadshow, Subsidy,
-    TransformationProject, drop_legacy_indexes,
+    AchievementLink, ContractLink, Deal, FinancingProject, Fund, Investor, IpRightLink, OrganizationFacts, Roadshow,
+    Subsidy, TransformationProject, drop_legacy_indexes,
 )
 from .entrypoints.deals import DealEntrypoints
 from .entrypoints.eligibility import EligibilityEntrypoints
@@ -37,6 +37,6 @@ class FinanceService(ProjectEntrypoints, PoolEntrypoints, FundEntrypoints, DealE
         "in yuan.")
     api_schemas = SCHEMAS
     documents = [TransformationProject, FinancingProject, Investor, Fund, Deal, Subsidy, Roadshow, OrganizationFacts,
-                 AchievementLink, ContractLink]
+                 AchievementLink, ContractLink, IpRightLink]
     migrations = [drop_legacy_indexes]
     rules = SubsidyRules()

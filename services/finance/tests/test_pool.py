@@ -75,7 +75,9 @@ def test_only_the_investor_closes_and_either_side_declines():
 
 @pytest.mark.parametrize("instrument, terms, problems", [
     ("loan", {}, ["annual_rate", "term_months"]), ("loan", {"annual_rate": "0.0435", "term_months": 12}, []),
-    ("ip_pledge", {"term_months": 12}, ["annual_rate"]), ("guarantee", {}, ["term_months"]),
+    ("ip_pledge", {"term_months": 12}, ["annual_rate", "pledged_ip_right_ids"]),
+    ("ip_pledge", {"annual_rate": "0.04", "term_months": 12, "pledged_ip_right_ids": ["p-1"]}, []),
+    ("guarantee", {}, ["term_months"]),
     ("insurance", {"term_months": 12}, []), ("equity", {}, []), ("equity", {"annual_rate": "0.05"}, ["annual_rate"]),
 ])
 def test_closing_terms_fit_the_instrument(instrument, terms, problems):

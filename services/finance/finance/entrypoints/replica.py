@@ -1,5 +1,5 @@
 """The consumers of other services' events: the replica of what they published about organizations,
-achievements and contracts (``finance.handlers.replica``). Each event is applied once (its dedup mark), in
+achievements, contracts and IP rights (``finance.handlers.replica``). Each event is applied once (its dedup mark), in
 batches of a partition's records, one transaction per batch (``consume(..., batch=True)``)."""
 from ttp_common.consumer import consume
 
@@ -9,6 +9,8 @@ CONTRACT_REGISTERED = "transactions.contract.registered.v1"
 ACHIEVEMENT_PUBLISHED = "registry.achievement.published.v1"
 ACHIEVEMENT_REGISTERED = "registry.achievement.registered.v1"
 ACHIEVEMENT_WITHDRAWN = "registry.achievement.withdrawn.v1"
+IP_RIGHT_RECORDED = "registry.ip_right.recorded.v1"
+IP_RIGHT_STATUS_CHANGED = "registry.ip_right.status_changed.v1"
 
 
 class ReplicaEntrypoints:
@@ -28,3 +30,10 @@ class ReplicaEntrypoints:
         self.store.transact_batch(
             lambda uow, fresh: [handlers.achievement_event(uow, e.event_name.split(".")[2], e.data)
                                 for e in uow.each(fresh)], events)
+
+    @consume(IP_RIGHT_RECORDED, IP_RIGHT_STATUS_CHANGED, batch=True)
+    def on_ip_right(self, events):
+        """The registry's IP rights, in the order of their topic: which rights an IP pledge may name (in force,
+        held by the borrowing organization)."""
+        self.store.transact_batch(
+            lambda uow, fresh: [handlers.ip_right_event(uow, e.data) for e in uow.each(fresh)], events)

@@ -14,6 +14,7 @@ from ttp_common.refusals import Invalid, NotAllowed, TransitionRefused
 from .. import pool
 from ..documents import Deal, FinancingProject, Fund, Investor, Roadshow
 from . import replace_unchanged
+from .replica import check_pledged_ip_rights
 
 INTEREST_EXPRESSED = "finance.deal.interest_expressed.v1"
 FUND_INVESTED = "finance.fund.invested.v1"
@@ -67,12 +68,14 @@ def close(uow, deal_id, terms, principal, at):
         problems = pool.check_terms(deal.instrument, terms)
         if problems:
             raise Invalid(f"{len(problems)} invalid field(s)", fields=problems)
+        check_pledged_ip_rights(uow, terms.pledged_ip_right_ids, deal.organization_id)
         deal.amount, deal.annual_rate, deal.term_months, deal.terms, deal.closed_at = (
             money.exact_fen(terms.amount), terms.annual_rate, terms.term_months, terms.terms, at)
+        deal.pledged_ip_right_ids = list(terms.pledged_ip_right_ids)
         data = {"organization_id": deal.organization_id, "region_code": deal.region_code,
                 "investor_kind": deal.investor_kind, "fund_id": deal.fund_id, "instrument": deal.instrument,
                 "amount": deal.amount, "annual_rate": terms.annual_rate, "term_months": terms.term_months,
-                "terms": terms.terms, "closed_at": at}
+                "terms": terms.terms, "pledged_ip_right_ids": deal.pledged_ip_right_ids, "closed_at": at}
         project = uow.get(FinancingProject, deal.financing_project_id)
         if project.status != "listed":
             raise TransitionRefused(f"the financing project is {project.status}; its deals cannot close")

@@ -3,7 +3,9 @@ IP pledge financing, and the achievements and contracts that projects and financ
 (``ttp_common.links``)."""
 from ttp_common import links
 
-from ..documents import AchievementLink, ContractLink, OrganizationFacts
+from ..documents import AchievementLink, ContractLink, IpRightLink, OrganizationFacts
+
+PLEDGEABLE = {links.IP_RIGHT: frozenset({"in_force"})}  # a pledge names rights in force (有效) only
 
 
 def contract_registered(uow, data):
@@ -29,6 +31,23 @@ def achievement_event(uow, status, data):
     named = [o for o in [data.get("organization_id"), *(data.get("organization_ids") or [])] if o]
     uow.update(AchievementLink, {"_id": data["achievement_id"]},
                {"$set": {"status": status}, "$addToSet": {"organization_ids": {"$each": named}}}, upsert=True)
+
+
+def ip_right_event(uow, data):
+    """A recorded IP right or a change of its state (``registry.ip_right.recorded/status_changed.v1``, in the
+    order of its topic): its state and holders now."""
+    uow.update(IpRightLink, {"_id": data["ip_right_id"]},
+               {"$set": {"status": data["status"], "holder_organization_ids": list(data["holder_organization_ids"])}},
+               upsert=True)
+
+
+def check_pledged_ip_rights(repo, ip_right_ids, borrower):
+    """Refuse (422 ``unknown_link`` naming each path) pledged rights the replica does not hold in force and held
+    by the borrowing organization ``borrower``."""
+    statuses = {} if not ip_right_ids else {
+        (links.IP_RIGHT, d.id): d.status if borrower in (d.holder_organization_ids or ()) else "not_held"
+        for d in repo.find(IpRightLink, {"_id": {"$in": list(ip_right_ids)}})}
+    links.check([("pledged_ip_right_ids", links.IP_RIGHT, list(ip_right_ids))], statuses, usable=PLEDGEABLE)
 
 
 def link_statuses(repo, achievement_ids=(), contract_ids=()):
