@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SERVICES := registry transactions finance talent metrics identity innovation delivery portal
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-rebuild bench-durability bench-idle bench-load bench-e2e bench-identity bench-delivery soak fuzz docs docs-check dashboards demo portal-screenshots rebuild-metrics token replay clean distclean
+.PHONY: help install portal-assets system-deps bench-deps run up down health test test-unit test-integration bench bench-backbone bench-registry bench-transactions bench-finance bench-metrics bench-rebuild bench-durability bench-idle bench-load bench-e2e bench-portal bench-identity bench-delivery soak fuzz docs docs-check dashboards demo portal-screenshots rebuild-metrics token replay clean distclean
 
 help:
 	@echo "make run      install, start the local stack and all services in the foreground (Ctrl-C stops)"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench-idle   CPU of each idle service and the broker beside a bare nameko process (private servers)"
 	@echo "make bench-load   HTTP p50/p95/p99 and req/s under wrk, memory per service (private servers)"
 	@echo "make bench-e2e    events/s from HTTP writes to the metrics projection (private servers)"
+	@echo "make bench-portal the portal's server time per page (median, p95) beside the API calls it makes"
 	@echo "make soak     10-minute steady load over the five services (SOAK_SECONDS=...); errors and RSS verdict"
 	@echo "make fuzz     deep fuzzing: every caller's token, FUZZ_EXAMPLES (50) per operation, stateful runs (long)"
 	@echo "make demo     drive a scenario through all five running services (after make up; idempotent)"
@@ -144,7 +145,7 @@ distclean: clean
 # `make bench` runs them all. The 100k registry/finance figures need a private database (see
 # docs/performance.md): here they run at 10,000 rows; `make bench-registry` / `bench-finance` keep 100k.
 # bench-load, bench-e2e and soak start a private copy of the platform (own SecantusDB, Tansu, vhost).
-bench: bench-backbone bench-durability bench-transactions bench-metrics bench-idle bench-load bench-e2e
+bench: bench-backbone bench-durability bench-transactions bench-metrics bench-idle bench-load bench-e2e bench-portal
 	$(BIN)/python bench/bench_registry.py --achievements 10000 --queries 20
 	$(BIN)/python bench/bench_finance.py --projects 10000 --queries 10
 	$(BIN)/python bench/bench_rebuild.py --events 10000
@@ -197,6 +198,11 @@ bench-identity: install bench-deps
 bench-e2e: install
 	$(BIN)/ttp-stack infra-up
 	$(BIN)/python bench/bench_e2e.py
+
+# The portal's pages beside the API calls each makes (its own identity, services and portal on free ports).
+bench-portal: install
+	$(BIN)/ttp-stack infra-up
+	$(BIN)/python bench/bench_portal.py
 
 SOAK_SECONDS ?= 600
 FUZZ_EXAMPLES ?= 50
