@@ -66,6 +66,13 @@ def page(route):
     return decorate
 
 
+def page_offset(request):
+    """(the ``offset`` parameter as typed, as a number): the text goes to the service, which refuses a bad one;
+    the number makes the next page's link."""
+    text = request.args.get("offset", "0")
+    return text, int(text) if text.isdigit() else 0
+
+
 class PortalHelpers:
     """Mixed into the service: ``self.runtime`` and ``self.store`` are its dependencies."""
 

@@ -11,8 +11,8 @@ from ttp_common.web import http
 
 from .. import contract_forms, metrics
 from ..upstream import Refused
-from .common import page
-from .public import Filters
+from .common import page, page_offset
+from .public import PAGE_SIZE, Filters
 
 
 class MarketEntrypoints:
@@ -46,9 +46,12 @@ class ContractEntrypoints:
         if refused:
             return refused
         _, token = signed
-        found = self.part(request, "transactions", "/api/v1/contracts", token=token)
-        items = list(reversed((found.data or {}).get("items") or []))  # newest first
-        return self.render(request, "my_contracts.html", title="本单位技术合同", found=found, items=items)
+        offset, shown = page_offset(request)
+        found = self.part(request, "transactions", "/api/v1/contracts", token=token,
+                          params={"sort": "newest", "limit": PAGE_SIZE, "offset": offset})
+        items = (found.data or {}).get("items") or []
+        return self.render(request, "my_contracts.html", title="本单位技术合同", found=found, items=items,
+                           page_size=PAGE_SIZE, offset=shown)
 
     @http("GET", "/my/contracts/new")
     @page("my_contract_new")

@@ -86,13 +86,13 @@ class PublicEntrypoints:
     @page("listings")
     def listings(self, request):
         return self.list_page(request, "listings.html", "成果挂牌", "transactions", "/api/v1/listings",
-                              ("q", "region", "programme", "mode"), limit=PAGE_SIZE)
+                              ("q", "region", "programme", "mode", "before"), limit=PAGE_SIZE)
 
     @http("GET", "/demands")
     @page("demands")
     def demands(self, request):
         return self.list_page(request, "demands.html", "技术需求", "transactions", "/api/v1/demands",
-                              ("q", "region", "programme"), limit=PAGE_SIZE)
+                              ("q", "region", "programme", "before"), limit=PAGE_SIZE)
 
     @http("GET", "/auctions")
     @page("auctions")

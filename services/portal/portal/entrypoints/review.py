@@ -12,7 +12,7 @@ from ttp_common.web import http
 
 from .. import drafts, exports, metrics, queues
 from ..upstream import Refused
-from .common import page
+from .common import page, page_offset
 from .public import filters
 
 ACHIEVEMENT_STATUSES = ("submitted", "registered", "returned", "published", "withdrawn")  # registry REVIEW_STATUSES
@@ -55,13 +55,13 @@ class ReviewEntrypoints:
             return refused
         if request.args.get("format") == "xlsx":
             return self._export_achievements(request, query, token)
-        offset = request.args.get("offset", "0")
+        offset, shown = page_offset(request)
         found = self.part(request, "registry", "/api/v1/review/achievements", token=token,
                           params={**query, "limit": PAGE_SIZE, "offset": offset})
         if found.error is not None:
             return self.refusal_page(request, found.error, "成果登记系统")
         return self.render(request, "review_achievements.html", title="成果登记审核", query=query, found=found,
-                           statuses=ACHIEVEMENT_STATUSES, page_size=PAGE_SIZE, offset=_number(offset))
+                           statuses=ACHIEVEMENT_STATUSES, page_size=PAGE_SIZE, offset=shown)
 
     def all_pages(self, service, path, query, token):
         """Every item of an offset-paged list (at most ``EXPORT_PAGES`` pages of 100), for an export."""
@@ -113,20 +113,26 @@ class ReviewEntrypoints:
         token, query, refused = self.queue_request(request, ("status", "region"))
         if refused:
             return refused
-        found = self.part(request, "transactions", "/api/v1/contracts", token=token, params=query)
-        if found.error is not None:
-            return self.refusal_page(request, found.error, "技术合同登记系统")
         now = datetime.now(timezone.utc)
-        if request.args.get("format") == "xlsx" and not found.unavailable:
-            header, rows = queues.contract_rows(found.data["items"], now)
+        if request.args.get("format") == "xlsx":
+            try:
+                items = self.all_pages("transactions", "/api/v1/contracts", query, token)
+            except Refused as exc:
+                return self.refusal_page(request, exc, "技术合同登记系统")
+            header, rows = queues.contract_rows(items, now)
             metrics.EXPORTS.labels("contracts").inc()
             title = f"技术合同{labels.label('states.contract', query['status'])}清单"
             return exports.response(exports.workbook(title, _filters_shown(query, "states.contract"), header, rows),
                                     f"{title}.xlsx")
+        offset, shown = page_offset(request)
+        found = self.part(request, "transactions", "/api/v1/contracts", token=token,
+                          params={**query, "limit": PAGE_SIZE, "offset": offset})
+        if found.error is not None:
+            return self.refusal_page(request, found.error, "技术合同登记系统")
         items = [{**c, "days_left": queues.days_left_text(queues.days_left(c.get("submitted_at"), now))
                   if c.get("status") == "submitted" else ""} for c in (found.data or {}).get("items", [])]
         return self.render(request, "review_contracts.html", title="技术合同认定登记", query=query, found=found,
-                           items=items, statuses=CONTRACT_STATUSES)
+                           items=items, statuses=CONTRACT_STATUSES, page_size=PAGE_SIZE, offset=shown)
 
     @http("POST", "/review/contracts/<string:contract_id>/<string:action>")
     @page("review_contract_action")
@@ -192,8 +198,4 @@ def _filters_shown(query, states):
     if query.get("region"):
         shown.append(("地区", labels.label("regions", query["region"])))
     return shown
-
-
-def _number(text):
-    return int(text) if str(text).isdigit() else 0
 

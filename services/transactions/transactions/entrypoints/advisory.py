@@ -8,23 +8,21 @@ from typing import Literal
 
 from pydantic import Field
 
-from ttp_common import auth
+from ttp_common import auth, paging
 from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
-from ttp_common.models import Query
 from ttp_common.refusals import NotFound
 
 from ..consultations import AnswerIn, ConsultationIn
 from ..documents import Consultation, Valuation
 from ..handlers import advisory as handlers
 from ..valuation import ValuationIn
-from .common import INSTITUTIONS, OBJECT
+from .common import INSTITUTIONS, OBJECT, offset_page
 
 INSTITUTION = (Roles.INSTITUTION,)
-CONSULTATIONS_LISTED = 200  # consultations in one answer of GET /consultations, newest first
 
 
-class ConsultationQuery(Query):
+class ConsultationQuery(paging.OffsetParams):
     side: Literal["asked", "asking"] = Field("asked", description="asked (default) or asking")
 
 
@@ -64,9 +62,8 @@ class AdvisoryEntrypoints:
     def list_consultations(self, ctx):
         """The caller's organization's requests: asked (as the institution) or asking (as the requester)."""
         field = "institution_organization_id" if ctx.query.side == "asked" else "requester_organization_id"
-        found = self.store.find(Consultation, {field: ctx.principal.org}, sort=[("requested_at", -1)],
-                                limit=CONSULTATIONS_LISTED)
-        return {"items": [item.view() for item in found]}
+        return offset_page(self.store, Consultation, {field: ctx.principal.org}, [("requested_at", -1), ("_id", -1)],
+                           ctx.query)
 
     @endpoint("GET", "/api/v1/consultations/<string:consultation_id>", roles=INSTITUTION, response=OBJECT,
               errors=(400, 409), summary="A consultation: its two organizations")

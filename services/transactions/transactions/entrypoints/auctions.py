@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ttp_common import paging
 from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
 
@@ -16,7 +17,7 @@ from .. import auctions
 from ..auctions import AuctionIn, BidIn
 from ..documents import Auction, Bid
 from ..handlers import auctions as handlers
-from .common import INSTITUTIONS, OBJECT, Before, before_page
+from .common import INSTITUTIONS, OBJECT, Before, before_page, offset_page
 
 
 class AuctionQuery(Before):
@@ -50,12 +51,11 @@ class AuctionEntrypoints:
     def get_auction(self, ctx, auction_id):
         return self.store.get(Auction, auction_id).view()
 
-    @endpoint("GET", "/api/v1/auctions/<string:auction_id>/bids", response=OBJECT,
-              summary="Accepted bids in order (public)")
+    @endpoint("GET", "/api/v1/auctions/<string:auction_id>/bids", query=paging.OffsetParams,
+              response=OBJECT, summary="Accepted bids in order, a page: {items, offset, limit, next_cursor} (public)")
     def list_bids(self, ctx, auction_id):
         self.store.get(Auction, auction_id)
-        return {"items": [bid.view() for bid in self.store.find(Bid, {"auction_id": auction_id},
-                                                                  sort=[("sequence", 1)])]}
+        return offset_page(self.store, Bid, {"auction_id": auction_id}, [("sequence", 1)], ctx.query)
 
     @endpoint("POST", "/api/v1/auctions/<string:auction_id>/bids", roles=(Roles.INSTITUTION,), body=BidIn,
               status=201, response=OBJECT, errors=(409,),

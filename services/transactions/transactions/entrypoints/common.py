@@ -26,7 +26,7 @@ PROGRAMME = "专项 1–15"
 
 
 class Limited(Query):
-    """A list of at most ``limit`` items (ranked or newest first), without further pages."""
+    """A ranked list (matches, best first) of at most ``limit`` items: a ranking, not a page of a longer list."""
 
     limit: int = Field(20, ge=1, le=paging.MAX_LIMIT, description=LIMIT)
 
@@ -44,6 +44,12 @@ def before_page(repo, document_class, query, params, time_field):
     docs, next_before = paging.by_time(repo.collection(document_class), query, params.limit, params.before,
                                        time_field, param="before")
     return {"items": [repo.load(document_class, doc).view() for doc in docs], "next_before": next_before}
+
+
+def offset_page(repo, document_class, query, sort, params):
+    """``paging.by_offset`` of ``document_class`` (``params``: ``paging.OffsetParams``), each item's view."""
+    return paging.by_offset(repo.collection(document_class), query, sort, params,
+                            lambda raw: repo.load(document_class, raw).view())
 
 
 def search_query(base, words, region, **filters):

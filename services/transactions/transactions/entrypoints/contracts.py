@@ -15,7 +15,7 @@ from nameko.exceptions import BadRequest, RemoteError
 from prometheus_client import Counter
 from pydantic import Field
 
-from ttp_common import auth, certificates, clock, regions, rpc
+from ttp_common import auth, certificates, clock, paging, regions, rpc
 from ttp_common.endpoints import created, endpoint
 from ttp_common.errors import Unavailable
 from ttp_common.models import Query
@@ -25,11 +25,11 @@ from .. import certificates as contract_certificates, history
 from ..contracts import CONTRACT_STATUSES, ContractIn, ReturnIn
 from ..documents import Contract
 from ..handlers import contracts as handlers, history as history_handlers
-from .common import DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REGISTRARS, REGISTRARS, DivisionOrProvince
+from .common import (DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REGISTRARS, REGISTRARS,
+                     DivisionOrProvince, offset_page)
 
 log = logging.getLogger(__name__)
 
-QUEUE_LIMIT = 500  # contracts in one answer of GET /contracts
 REGISTRY_TIMEOUT_SECONDS = 2.0  # the parties' names for a certificate
 
 CONTRACTS_REGISTERED = Counter("ttp_transactions_contracts_registered_total", "Technology contracts registered",
@@ -42,11 +42,13 @@ TECHNOLOGY_TURNOVER = Counter("ttp_transactions_registered_technology_yuan_total
                               "for dashboards; exact figures: GET /api/v1/turnover)")
 
 
-class ContractQuery(Query):
+class ContractQuery(paging.OffsetParams):
     status: Literal[CONTRACT_STATUSES] | None = Field(None, description="submitted, returned, registered or cancelled")
     region: DivisionOrProvince | None = Field(None, description=DIVISION_OR_PROVINCE)
     achievement_id: str | None = Field(None, min_length=1, max_length=64,
                                        description="contracts naming this achievement (科技成果)")
+    sort: Literal["oldest", "newest"] = Field("oldest", description="by submission: oldest first (a queue, the "
+                                                                     "default) or newest first")
 
 
 class TurnoverQuery(Query):
@@ -113,7 +115,7 @@ class ContractEntrypoints:
                       "achievement_id: those naming one achievement")
     def list_contracts(self, ctx):
         """A registration body's queue (status=submitted, its region by default), a party's own contracts, or all
-        (admins); oldest first."""
+        (admins); oldest first, or newest (``sort``); a page."""
         principal, q = ctx.principal, ctx.query
         query = {"status": q.status} if q.status else {}
         if q.achievement_id is not None:
@@ -121,8 +123,8 @@ class ContractEntrypoints:
         if principal.role == auth.Roles.INSTITUTION:
             query["$or"] = [{"seller_organization_id": principal.org}, {"buyer_organization_id": principal.org}]
         query |= regions.query(auth.review_scope(principal, q.region, auth.Roles.REGISTRAR))
-        found = self.store.find(Contract, query, sort=[("submitted_at", 1), ("_id", 1)], limit=QUEUE_LIMIT)
-        return {"items": [contract.view() for contract in found]}
+        direction = 1 if q.sort == "oldest" else -1
+        return offset_page(self.store, Contract, query, [("submitted_at", direction), ("_id", direction)], q)
 
     @endpoint("POST", "/api/v1/contracts/<string:contract_id>/register", roles=REGISTRARS, response=OBJECT,
               errors=(409,),

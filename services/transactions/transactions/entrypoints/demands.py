@@ -13,10 +13,10 @@ from ttp_common.refusals import NotFound
 from ..demands import DemandIn, DemandWithdrawIn, today
 from ..documents import Demand
 from ..handlers import demands as handlers
-from .common import DIVISION, INSTITUTIONS, OBJECT, PROGRAMME, Division, Limited, search_query
+from .common import DIVISION, INSTITUTIONS, OBJECT, PROGRAMME, Before, Division, before_page, search_query
 
 
-class DemandQuery(Limited):
+class DemandQuery(Before):
     q: str | None = Field(None, description="words")
     programme: int | None = Field(None, ge=1, le=15, description=PROGRAMME)
     region: Division | None = Field(None, description=DIVISION)
@@ -34,14 +34,13 @@ class DemandEntrypoints:
         return created(demand.view(), f"/api/v1/demands/{demand.id}")
 
     @endpoint("GET", "/api/v1/demands", query=DemandQuery, response=OBJECT,
-              summary="Open demands, newest first (public)")
+              summary="Open demands, newest first: {items, next_before} (null on the last page; public)")
     def search_demands(self, ctx):
         """Public: open demands whose deadline (a UTC date) has not passed, newest first."""
         q = ctx.query
         query = search_query({"status": "open", "deadline": {"$gte": today()}}, q.q, q.region, programme=q.programme,
                              organization_id=q.organization)
-        found = self.store.find(Demand, query, sort=[("published_at", -1), ("_id", -1)], limit=q.limit)
-        return {"items": [demand.view() for demand in found]}
+        return before_page(self.store, Demand, query, q, "published_at")
 
     @endpoint("GET", "/api/v1/demands/<string:demand_id>", response=OBJECT,
               summary="A demand (public while open; a withdrawn one only to its organization and admins)")

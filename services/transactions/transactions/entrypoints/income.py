@@ -9,18 +9,17 @@ from typing import Literal
 from prometheus_client import Counter
 from pydantic import Field
 
-from ttp_common import auth, regions
+from ttp_common import auth, paging, regions
 from ttp_common.endpoints import created, endpoint
-from ttp_common.models import Query
 from ttp_common.refusals import NotFound
 
 from ..amendments import CancelIn, ChangeIn
 from ..documents import Contract, IncomeFiling
 from ..handlers import amendments as amendment_handlers, contracts as contract_handlers, income as handlers
 from ..income import INCOME_STATUSES, IncomeIn, IncomeReturnIn, VerifyIn
-from .common import DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REGISTRARS, REGISTRARS, DivisionOrProvince
+from .common import (DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REGISTRARS, REGISTRARS,
+                     DivisionOrProvince, offset_page)
 
-QUEUE_LIMIT = 500
 
 CONTRACT_AMENDMENTS = Counter("ttp_transactions_contract_amendments_total",
                               "Registered contracts' changes and cancellations (变更, 注销登记)", ["kind"])
@@ -31,7 +30,7 @@ INCOME_VERIFIED = Counter("ttp_transactions_income_verified_yuan_total",
                           "Verified technical income (核定技术性收入), yuan (a float for dashboards)")
 
 
-class IncomeQuery(Query):
+class IncomeQuery(paging.OffsetParams):
     status: Literal[INCOME_STATUSES] | None = Field(None, description="filed, verified or returned")
     region: DivisionOrProvince | None = Field(None, description=DIVISION_OR_PROVINCE)
 
@@ -63,15 +62,14 @@ class IncomeEntrypoints:
 
     @endpoint("GET", "/api/v1/contract-incomes", roles=PARTIES_AND_REGISTRARS, query=IncomeQuery, response=OBJECT,
               summary="The registration body's queue of income filings (its region; status=filed to verify), a "
-                      "seller's own filings, or all (admins); oldest first")
+                      "seller's own filings, or all (admins); oldest first, a page")
     def list_income(self, ctx):
         principal, q = ctx.principal, ctx.query
         query = {"status": q.status} if q.status else {}
         if principal.role == auth.Roles.INSTITUTION:
             query["seller_organization_id"] = principal.org
         query |= regions.query(auth.review_scope(principal, q.region, auth.Roles.REGISTRAR))
-        found = self.store.find(IncomeFiling, query, sort=[("filed_at", 1), ("_id", 1)], limit=QUEUE_LIMIT)
-        return {"items": [f.view() for f in found]}
+        return offset_page(self.store, IncomeFiling, query, [("filed_at", 1), ("_id", 1)], q)
 
     @endpoint("GET", "/api/v1/contract-incomes/<string:income_id>", roles=PARTIES_AND_REGISTRARS, response=OBJECT,
               errors=(400,), summary="An income filing: the seller, the registration body of its region, admins")

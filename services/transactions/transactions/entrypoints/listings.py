@@ -14,10 +14,10 @@ from ttp_common.refusals import NotFound
 from ..documents import Listing
 from ..handlers import listings as handlers
 from ..listings import LISTING_MODES, ListingIn, WithdrawIn
-from .common import DIVISION, INSTITUTIONS, OBJECT, PROGRAMME, Division, Limited, search_query
+from .common import DIVISION, INSTITUTIONS, OBJECT, PROGRAMME, Before, Division, before_page, search_query
 
 
-class ListingQuery(Limited):
+class ListingQuery(Before):
     q: str | None = Field(None, description="words (Chinese or Latin), all must match")
     programme: int | None = Field(None, ge=1, le=15, description=PROGRAMME)
     region: Division | None = Field(None, description=DIVISION)
@@ -37,13 +37,12 @@ class ListingEntrypoints:
         return created(listing.view(), f"/api/v1/listings/{listing.id}")
 
     @endpoint("GET", "/api/v1/listings", query=ListingQuery, response=OBJECT,
-              summary="Open listings, newest first (public)")
+              summary="Open listings, newest first: {items, next_before} (null on the last page; public)")
     def search_listings(self, ctx):
         q = ctx.query
         query = search_query({"status": "open"}, q.q, q.region, programme=q.programme, mode=q.mode,
                              achievement_id=q.achievement, seller_organization_id=q.seller)
-        found = self.store.find(Listing, query, sort=[("opened_at", -1), ("_id", -1)], limit=q.limit)
-        return {"items": [listing.view() for listing in found]}
+        return before_page(self.store, Listing, query, q, "opened_at")
 
     @endpoint("GET", "/api/v1/listings/<string:listing_id>", response=OBJECT,
               summary="A listing (public while open)")
