@@ -115,7 +115,9 @@ def plain(value):
         return [plain(v) for v in value]
     if isinstance(value, decimal.Decimal):
         return str(value)
-    if isinstance(value, (datetime.datetime, datetime.date)):
+    if isinstance(value, datetime.datetime):  # UTC, as the platform's JSON (webhooks, state topics) writes it
+        return value.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, bytes):
         return base64.b64encode(value).decode()

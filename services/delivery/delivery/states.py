@@ -14,15 +14,15 @@ A state record (JSON, UTF-8), for the events of one aggregate id on one event to
 
 ``source`` is the event topic, partition and offset of the last event folded in; ``event_ids`` the ``ce_id``s of
 the last ``RECENT_IDS`` events folded in (an event the outbox relay published twice is folded once); ``data`` in
-JSON form: decimals as strings (exact money), timestamps and dates in ISO 8601, bytes in base64.
+JSON form: decimals as strings (exact money), timestamps and dates in ISO 8601 (UTC, ``Z``).
 
 The fold is the whole contract: the example subscriber (``examples/subscriber/consume.py``) folds the same way, so a
 subscriber that followed every event and one that started from the state topics end with equal states
 (``tests/test_states.py`` holds both to it).
 """
-import base64
-import datetime
-import decimal
+import json
+
+from ttp_common import web
 
 STATE_SUFFIX = ".state"
 RECENT_IDS = 16
@@ -44,18 +44,9 @@ def aggregate_name(event_name):
 
 
 def plain(value):
-    """JSON-friendly data: Avro decimals as strings, timestamps and dates as ISO 8601, bytes as base64."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    return value
+    """JSON-ready data in the platform's JSON form (``ttp_common.web.dumps``, as webhook bodies): decimals as strings
+    (exact money), timestamps in ISO 8601 UTC (``Z``), dates in ISO 8601."""
+    return json.loads(web.dumps(value))
 
 
 def covers(state, event):
