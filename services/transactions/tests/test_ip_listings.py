@@ -1,11 +1,12 @@
 """IP rights on the market (知识产权挂牌交易): a listing names the registry's IP rights it trades and how they
-pass (assignment 转让 or licence 许可), checked against this service's replica of the registry's IP events."""
+pass (assignment 转让 or licence 许可), checked against this service's replica of the registry's IP events; and
+a market-based valuation (知识产权市场化评估) takes an IP right as its subject."""
 import datetime as dt
 import uuid
 
 import pytest
 
-from transactions import listings
+from transactions import listings, valuation
 from ttp_common.refusals import Unprocessable
 from ttp_testing import header, read_topic, wait_for
 
@@ -84,3 +85,36 @@ def test_an_unknown_lapsed_or_foreign_ip_right_is_422_unknown_link(api, registry
     assert "not held" in messages["ip_right_ids.0"] and "lapsed" in messages["ip_right_ids.1"]
     assert "not known here yet" in messages["ip_right_ids.2"]
     assert api.db.listings.count_documents({}) == before
+
+
+def test_a_valuation_has_one_subject_an_achievement_or_an_ip_right():
+    def body(**subject):
+        return valuation.ValuationIn.model_validate({"method": "cost", "cost": {
+            "replacement_cost": "1000000.00", "elapsed_years": "4", "remaining_years": "6"}, **subject})
+    assert valuation.check_subject(body(achievement_id="a-1")) is None
+    assert valuation.check_subject(body(ip_right_id="p-1")) is None
+    assert valuation.check_subject(body())[0] == "achievement_id"
+    assert valuation.check_subject(body(ip_right_id="p-1", achievement_id="a-1"))[0] == "ip_right_id"
+    assert valuation.check_subject(body(ip_right_id="p-1", patent_number="ZL1"))[0] == "ip_right_id"
+
+
+@pytest.mark.integration
+def test_an_ip_right_is_valued_by_the_same_approaches(api, registry):
+    right_id = recorded_ip_right(api, registry)
+    token = api.institution("org-ip-valuer")
+    response = api.post("/api/v1/valuations", {"ip_right_id": right_id, "method": "cost", "cost": {
+        "replacement_cost": "1000000.00", "profit_rate": "0.15", "elapsed_years": "4", "remaining_years": "6"}},
+        token=token)
+    assert response.status_code == 201, response.text
+    assert response.json()["value"] == "690000.00" and response.json()["ip_right_id"] == right_id
+    assert response.json()["achievement_id"] is None
+    [record] = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.transactions.valuation",
+                          lambda r: header(r, "ce_subject") == response.json()["id"])
+    data = api.decode(record)[1]
+    assert data["ip_right_id"] == right_id and data["achievement_id"] == ""
+    response = api.post("/api/v1/valuations", {"ip_right_id": "no-such-right", "method": "income", "income": {
+        "projected_revenues": ["1000000.00"], "royalty_rate": "0.05", "discount_rate": "0.10"}}, token=token)
+    assert response.status_code == 422 and response.json()["fields"][0]["path"] == "ip_right_id"
+    response = api.post("/api/v1/valuations", {"ip_right_id": right_id, "method": "market", "market": {}},
+                        token=token)
+    assert response.status_code == 409 and response.json()["code"] == "no_comparables"  # give the contracts

@@ -284,8 +284,9 @@ class Valuation(Document):
     meta = {"collection": "valuations"}
 
     id = StringField(primary_key=True)
-    achievement_id = StringField(required=True)
+    achievement_id = StringField()  # the subject: an achievement (or one of its patents), or an IP right
     patent_number = StringField()
+    ip_right_id = StringField()
     method = StringField(required=True)
     inputs = DictField(required=True)
     value = Money(required=True)
@@ -294,7 +295,7 @@ class Valuation(Document):
     recorded_at = DateTimeField(required=True)
 
     def view(self):
-        return _pick(self, ("id", "achievement_id", "patent_number", "method", "inputs", "value",
+        return _pick(self, ("id", "achievement_id", "patent_number", "ip_right_id", "method", "inputs", "value",
                             "requested_by_organization_id", "recorded_at"))
 
 

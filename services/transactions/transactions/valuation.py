@@ -1,4 +1,6 @@
-"""Market-based appraisal (评价评估) of an achievement or patent by three approaches, in exact decimals.
+"""Market-based appraisal (评价评估) of an achievement or patent, or of an IP right of the registry (知识产权
+市场化评估, ``ip_right_id``: in transactions' replica of the registry's IP events, not lapsed), by three
+approaches, in exact decimals.
 
 - cost (成本法): replacement cost × (1 + reasonable profit rate) × remaining life / total life
   (the economic obsolescence of a technology that has used up part of its life).
@@ -42,12 +44,24 @@ class IncomeInputs(StrictModel):
 
 
 class ValuationIn(StrictModel):
-    achievement_id: Id
-    patent_number: str | None = Field(default=None, max_length=40)
+    achievement_id: Id | None = Field(default=None, description="A published achievement; or give ip_right_id")
+    patent_number: str | None = Field(default=None, max_length=40, description="One patent of the achievement")
+    ip_right_id: Id | None = Field(default=None, description="An IP right (知识产权) of the registry instead of an "
+                                   "achievement: pending or in force")
     method: Literal["cost", "market", "income"]
     cost: CostInputs | None = None
     market: MarketInputs | None = None
     income: IncomeInputs | None = None
+
+
+def check_subject(body):
+    """(field, message) unless the valuation has one subject: an achievement (with or without one of its
+    patents) or an IP right."""
+    if body.ip_right_id is None and body.achievement_id is None:
+        return "achievement_id", "give the achievement or the IP right (ip_right_id) valued"
+    if body.ip_right_id is not None and (body.achievement_id is not None or body.patent_number is not None):
+        return "ip_right_id", "an IP right is valued on its own: no achievement_id or patent_number with it"
+    return None
 
 
 def check_inputs(body):

@@ -1,14 +1,16 @@
 """Appraisal (评价评估) and consulting (咨询辅导): recording a valuation of a published achievement (or one of its
-patents) by the cost, income or market approach (market: from comparable registered contracts), and
+patents), or of an IP right of the registry (知识产权市场化评估, from the replica, not lapsed), by the cost, income or market approach (market: from comparable registered contracts), and
 consultations an institution asks of another organization, which answers once. The formulas are in
 ``transactions.valuation``, the consultation rules in ``transactions.consultations``."""
 import json
 import uuid
 
+from ttp_common import links
 from ttp_common.refusals import Conflict, Invalid, NotFound
 
 from .. import consultations, listings, valuation
 from ..documents import AchievementReplica, Consultation, Contract, Valuation
+from . import ip_rights
 from .common import acting_org, invalid_if
 
 VALUATION_RECORDED = "transactions.valuation.recorded.v1"
@@ -21,23 +23,32 @@ COMPARABLES = 20  # registered contracts of the same programme the market approa
 
 def record_valuation(uow, body, principal, at):
     """A valuation (``ValuationIn``) of a published achievement, recorded with its inputs and its value."""
+    invalid_if(valuation.check_subject(body))
     invalid_if(valuation.check_inputs(body))
-    replica = uow.find_one(AchievementReplica, {"_id": body.achievement_id})
-    invalid_if(listings.check_listable(replica, body.patent_number))
+    if body.ip_right_id is not None:
+        known = ip_rights.replicas(uow, [body.ip_right_id])
+        links.check([("ip_right_id", links.IP_RIGHT, body.ip_right_id)],
+                    {(links.IP_RIGHT, right_id): status for right_id, (status, _) in known.items()})
+        programme = None  # the market approach compares with the contracts given
+    else:
+        replica = uow.find_one(AchievementReplica, {"_id": body.achievement_id})
+        invalid_if(listings.check_listable(replica, body.patent_number))
+        programme = replica.programme
     inputs = getattr(body, body.method).model_dump(mode="json")
     if body.method == "cost":
         value = valuation.cost_value(**body.cost.model_dump())
     elif body.method == "income":
         value = valuation.income_value(**body.income.model_dump())
     else:
-        value, used = _market_value(uow, body.market, replica.programme)
+        value, used = _market_value(uow, body.market, programme)
         inputs["comparable_contract_ids"] = used
     record = Valuation(id=uuid.uuid4().hex, achievement_id=body.achievement_id, patent_number=body.patent_number,
-                       method=body.method, inputs=inputs, value=value,
+                       ip_right_id=body.ip_right_id, method=body.method, inputs=inputs, value=value,
                        requested_by_organization_id=acting_org(principal), created_by=principal.sub, recorded_at=at)
     uow.insert(record)
     uow.emit(VALUATION_RECORDED, {
-        "valuation_id": record.id, "achievement_id": record.achievement_id, "patent_number": record.patent_number,
+        "valuation_id": record.id, "achievement_id": record.achievement_id or "", "patent_number": record.patent_number,
+        "ip_right_id": record.ip_right_id,
         "method": record.method, "value": value, "inputs_json": json.dumps(inputs, ensure_ascii=False, sort_keys=True),
         "requested_by_organization_id": record.requested_by_organization_id, "recorded_at": at}, subject=record.id)
     return record
