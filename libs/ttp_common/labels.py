@@ -121,6 +121,7 @@ ADMIN_FORM = {
     "revocation_reason": "撤销原因", "note": "进展说明", "task_id": "任务编号", "title": "任务",
     "departments": "责任单位", "schedule": "进度安排", "due": "完成时限", "overdue": "是否逾期",
     "updated_at": "更新时间", "one_time_password": "一次性密码",
+    "state_established": "国家设立（仅高等院校、科研院所）",
 }
 # The institution staff's forms (本单位挂牌、需求、年度报告、奖励方案) and the bulk import's report, as the portal labels them
 LISTING_FORM = {

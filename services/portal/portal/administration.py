@@ -11,6 +11,7 @@ from .pages import local_time
 ACCOUNT_FIELDS = ("username", "display_name", "email", "role", "organization_id", "region_code")
 ROLE_FIELDS = ("role", "organization_id", "region_code", "reason")
 CORRECTION_FIELDS = ("name", "supervising_department", "contact")
+ORGANIZATION_FIELDS = ("name", "credit_code", "kind", "region_code", "supervising_department", "state_established")
 ACCREDITATION_FIELDS = ("basis", "unit")
 REVOCATION_FIELDS = ("reason", "unit")
 TASK_FIELDS = ("status", "note")
@@ -45,6 +46,14 @@ def role_body(form):
 def reason_body(form):
     """``…/disable``, ``…/enable``."""
     return {"reason": _optional(form, "reason")}
+
+
+def organization_body(form):
+    """``POST /api/v1/organizations``: a new organization (主体登记) as typed; 国家设立 not stated unless chosen."""
+    established = {"true": True, "false": False}.get(_text(form, "state_established"))
+    return {"name": _text(form, "name"), "credit_code": _text(form, "credit_code").upper(), "kind": _text(form, "kind"),
+            "region_code": _text(form, "region_code"),
+            "supervising_department": _optional(form, "supervising_department"), "state_established": established}
 
 
 def correction_body(form):

@@ -104,3 +104,39 @@ def update_task(browser, portal, state_file, task_id, status, note):
     public = page.inner_text("main")
     context.close()
     return {"after": after, "public": public}
+
+
+def reset_password(browser, portal, state_file, account_url):
+    """An account's page → 重置密码: the new one-time password shown once."""
+    context, page = _page(browser, state_file)
+    page.goto(account_url)
+    page.get_by_role("button", name="重置密码").click()
+    page.wait_for_selector("#one-time-password")
+    shown = {"notice": page.inner_text("#created"), "password_length": len(page.inner_text("#one-time-password"))}
+    context.close()
+    return shown
+
+
+def register_organization(browser, portal, state_file, name, bad_code, code):
+    """机构与认定 → 登记机构: a credit code whose check character is wrong refused beside the field (the name
+    kept), fixed; the organization's page."""
+    context, page = _page(browser, state_file)
+    page.goto(portal + "/admin/organizations")
+    page.get_by_role("link", name="登记机构").click()
+    page.get_by_label("机构名称").fill(name)
+    page.get_by_label("统一社会信用代码").fill(bad_code)
+    page.get_by_label("主体类型").select_option("university")
+    page.get_by_label("所在地区").select_option("510100")
+    page.get_by_label("主管部门").fill("四川省教育厅")
+    page.get_by_label("国家设立（仅高等院校、科研院所）").select_option("true")
+    page.get_by_role("button", name="登记", exact=True).click()
+    page.wait_for_selector(".field-error")
+    refused = {"errors": page.locator(".field-error").count(), "code_error": page.inner_text("#f-e-credit_code"),
+               "name_kept": page.input_value("#f-name")}
+    page.get_by_label("统一社会信用代码").fill(code)
+    page.get_by_role("button", name="登记", exact=True).click()
+    page.wait_for_selector("#organization")
+    result = {"refused": refused, "url": page.url, "h1": page.inner_text("h1"),
+              "facts": page.inner_text("#organization")}
+    context.close()
+    return result

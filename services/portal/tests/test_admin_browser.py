@@ -1,9 +1,11 @@
 """The administration pages in a real browser (Playwright driving Debian's Chromium, headless) against real
 identity, registry, transactions, metrics and portal processes: an administrator creates an account (a wrong
-sign-in name refused beside the field, what was typed kept), sees its one-time password once and changes its role;
+sign-in name refused beside the field, what was typed kept), sees its one-time password once, changes its role and
+resets its password;
 an institution's administrator sees and manages its own organization's accounts only (the identity API decides)
-and a clerk none; a transfer unit of a university accredited from its page appears on the public institutions
-page; a task ledger update shows on the public task ledger."""
+and a clerk none; a university registered from the form (a wrong credit code refused beside the field) and its
+transfer unit accredited from its page appear on the public institutions page; a task ledger update shows on the
+public task ledger."""
 import random
 from pathlib import Path
 
@@ -71,6 +73,10 @@ def test_an_administrator_creates_an_account_and_changes_its_role(stack, admin, 
     assert done["role_after"] == "机构管理员"
     stored = account_named(stack, "zhang.clerk")
     assert stored["role"] == "institution_admin" and stored["organization_id"] == ORG and stored["status"] == "active"
+    reset = run_steps(ADMIN_STEPS, "reset_password", portal=stack.portal_url, state_file=str(admin),
+                      account_url=done["account_url"])
+    assert "密码已重置" in reset["notice"] and reset["password_length"] >= 12
+    assert account_named(stack, "zhang.clerk")["must_change_password"]
 
     sheet = load_workbook(sheet_file).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
@@ -111,13 +117,17 @@ def credit_code():
     return first + uscc_check_character(first)
 
 
-def test_accrediting_a_universitys_transfer_unit_shows_it_on_the_public_institutions_page(stack, admin):
-    made = requests.post(stack.urls["registry"] + "/api/v1/organizations", timeout=10,
-                         headers={"Authorization": f"Bearer {stack.token('admin')}"},
-                         json={"name": "西南测试大学", "credit_code": credit_code(), "kind": "university",
-                               "region_code": "510100", "supervising_department": "四川省教育厅"})
-    assert made.status_code == 201, made.text
-    org_id = made.json()["id"]
+def test_a_university_registered_and_its_transfer_unit_accredited_shows_on_the_public_institutions_page(stack, admin):
+    code = credit_code()
+    wrong = code[:17] + next(c for c in _USCC_CHARSET if c != code[17])  # its check character wrong
+    registered = run_steps(ADMIN_STEPS, "register_organization", portal=stack.portal_url, state_file=str(admin),
+                           name="西南测试大学", bad_code=wrong, code=code)
+    assert registered["refused"]["errors"] == 1 and registered["refused"]["code_error"]
+    assert registered["refused"]["name_kept"] == "西南测试大学"
+    assert registered["h1"] == "西南测试大学" and code in registered["facts"] and "高等院校" in registered["facts"]
+    org_id = registered["url"].rsplit("/", 1)[1]
+    assert requests.get(f"{stack.urls['registry']}/api/v1/organizations/{org_id}", timeout=10).json()[
+        "state_established"] is True
     done = run_steps(ADMIN_STEPS, "accredit_unit", portal=stack.portal_url, state_file=str(admin),
                      organization_id=org_id, unit="西南测试大学技术转移中心", basis="川科函〔2026〕12号",
                      contact="028-85400000")

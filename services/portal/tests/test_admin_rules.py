@@ -43,3 +43,11 @@ def test_the_export_rows_label_the_codes():
     _, rows = admin.task_rows([{"id": "1", "title": "专项", "departments": ["科技厅", "财政厅"], "status": "in_progress",
                                 "overdue": True, "note": "推进"}])
     assert rows[0][2] == "科技厅、财政厅" and rows[0][5] == "推进中" and rows[0][6] == "是"
+
+
+def test_a_new_organization_is_sent_as_typed_and_state_established_only_when_chosen():
+    body = admin.organization_body({"name": "西南大学", "credit_code": "12510000abc", "kind": "university",
+                                    "region_code": "510100", "supervising_department": "", "state_established": ""})
+    assert body == {"name": "西南大学", "credit_code": "12510000ABC", "kind": "university", "region_code": "510100",
+                    "supervising_department": None, "state_established": None}
+    assert admin.organization_body({"state_established": "false"})["state_established"] is False

@@ -21,6 +21,8 @@ PAGE_SIZE = 50
 ACCOUNT_FILTERS = ("role", "status", "organization_id", "region")
 ORGANIZATION_FILTERS = ("kind", "region", "credit_code")
 TASK_FILTERS = ("status", "department", "overdue")
+# the identity API's actions on an account (POST /api/v1/accounts/{id}/<action>)
+ACCOUNT_ACTIONS = ("disable", "enable", "role", "password-reset", "totp-reset", "unlock")
 
 
 def _q(value):
@@ -124,13 +126,14 @@ class AdminEntrypoints:
         signed, refused = self.form_post(request, back)
         if refused:
             return refused
-        if action not in ("disable", "enable", "role"):
+        if action not in ACCOUNT_ACTIONS:
             return self.render(request, "message.html", status=404, title="未找到", text="没有这项操作。")
         values = dict(request.form)
-        body = admin.role_body(values) if action == "role" else admin.reason_body(values)
+        body = {"role": admin.role_body(values), "disable": admin.reason_body(values),
+                "enable": admin.reason_body(values)}.get(action)
         try:
-            self.runtime.services.post("identity", f"{back.replace('/admin', '/api/v1')}/{action}", json=body,
-                                       token=signed[1])
+            done = self.runtime.services.post("identity", f"{back.replace('/admin', '/api/v1')}/{action}", json=body,
+                                              token=signed[1])
         except Refused as exc:
             metrics.ADMIN_ACTIONS.labels("account", action, "refused").inc()
             if action != "role" or exc.status in (401, 403, 404):
@@ -141,6 +144,9 @@ class AdminEntrypoints:
             return self._account_page(request, stored.data, role_values=Filters(values), status=exc.status,
                                       role_errors=Filters(admin.field_errors(exc, admin.ROLE_FIELDS)))
         metrics.ADMIN_ACTIONS.labels("account", action, "done").inc()
+        if action == "password-reset":  # the new one-time password is shown this once, on this answer
+            return self._account_page(request, done["account"], one_time_password=done.get("one_time_password"),
+                                      reset=True)
         return redirect(back, code=303)
 
     def _account_form(self, request, values, errors, status=200):
@@ -149,9 +155,10 @@ class AdminEntrypoints:
                            form=labels.ADMIN_FORM)
 
     def _account_page(self, request, account, one_time_password=None, role_values=None, role_errors=None,
-                      status=200):
+                      status=200, reset=False):
         return self.render(request, "admin_account.html", status=status, title="账号", account=account,
-                           one_time_password=one_time_password, roles=admin.ASSIGNABLE_ROLES, form=labels.ADMIN_FORM,
+                           one_time_password=one_time_password, reset=reset, roles=admin.ASSIGNABLE_ROLES,
+                           form=labels.ADMIN_FORM,
                            role_values=role_values or Filters(admin.form_of_account(account)),
                            role_errors=role_errors or Filters(), nothing=Filters())
 
@@ -171,6 +178,38 @@ class AdminEntrypoints:
                                                 token)
         return self.render(request, "admin_organizations.html", status=400 if found.error else 200,
                            title="机构与认定管理", query=query, found=found, offset=offset, page_size=PAGE_SIZE)
+
+    @http("GET", "/admin/organizations/new")
+    @page("admin_organization_new")
+    def admin_organization_new(self, request):
+        signed, refused = self.signed_or_login(request, "/admin/organizations/new")
+        if refused:
+            return refused
+        return self._organization_form(request, Filters(), Filters())
+
+    @http("POST", "/admin/organizations")
+    @page("admin_organization_register")
+    def admin_organization_register(self, request):
+        signed, refused = self.form_post(request, "/admin/organizations/new")
+        if refused:
+            return refused
+        values = dict(request.form)
+        try:
+            made = self.runtime.services.post("registry", "/api/v1/organizations", token=signed[1],
+                                              json=admin.organization_body(values))
+        except Refused as exc:
+            metrics.ADMIN_ACTIONS.labels("organization", "register", "refused").inc()
+            if exc.status in (401, 403, 404):
+                return self.admin_refusal(request, exc, "成果登记系统")
+            return self._organization_form(request, Filters(values),
+                                           Filters(admin.field_errors(exc, admin.ORGANIZATION_FIELDS)),
+                                           status=exc.status)
+        metrics.ADMIN_ACTIONS.labels("organization", "register", "done").inc()
+        return redirect(f"/admin/organizations/{_q(made['id'])}", code=303)
+
+    def _organization_form(self, request, values, errors, status=200):
+        return self.render(request, "admin_organization_form.html", status=status if status < 500 else 400,
+                           title="登记机构", values=values, errors=errors, form=labels.ADMIN_FORM)
 
     @http("GET", "/admin/organizations/<string:organization_id>")
     @page("admin_organization")
