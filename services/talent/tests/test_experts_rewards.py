@@ -89,6 +89,16 @@ def test_reviewers_list_experts_by_field_without_conflicts_or_contact(api, pool)
     assert sorted(p["id"] for p in items) == sorted([pool["b1"], pool["x1"]])
     assert PHONE not in response.text and ID_NUMBER not in response.text
     assert set(items[0]) == {"id", "name", "organization_id", "fields", "title", "assignments"}
+    # one at a time, the cursor walks the same experts, and the last page says no more follow
+    reviewer, walked, cursor = api.token("reviewer", region="510100"), [], None
+    while True:
+        page = api.get("/api/v1/experts", params={"field": FIELD, "exclude_organization": ORG_A, "limit": 1,
+                                                  **({"cursor": cursor} if cursor else {})}, token=reviewer).json()
+        walked += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == sorted(p["id"] for p in items)
     assert_error(api.get("/api/v1/experts", params={"field": FIELD}), 401, "unauthenticated")
     assert_error(api.get("/api/v1/experts", token=api.token("institution", org=ORG_A)), 403, "forbidden")
     bad = api.get("/api/v1/experts", params={"field[$ne]": "x", "field": ["a", "b"]},

@@ -3,12 +3,13 @@ the eligible experts for other services. The work is in ``talent.handlers.expert
 """
 from pydantic import Field
 
+from ttp_common import paging
 from ttp_common.auth import Roles
 from ttp_common.endpoints import endpoint
-from ttp_common.models import Query
 from ttp_common.rpc import rpc
 
 from .. import experts
+from ..documents import Person
 from ..experts import AssignmentIn
 from ..handlers import experts as handlers
 from ..handlers.mentorships import assignment
@@ -17,7 +18,7 @@ from .common import RECORD, rpc_reply
 REVIEWERS = (Roles.REVIEWER, Roles.ADMIN)
 
 
-class ExpertQuery(Query):
+class ExpertQuery(paging.CursorParams):
     field: str | None = Field(None, description="专业领域")
     exclude_organization: str | None = Field(None, description="回避单位")
     achievement_id: str | None = Field(None, description="also exclude this achievement's organizations, as the "
@@ -38,7 +39,10 @@ class ExpertEntrypoints:
         if q.achievement_id is not None:
             excluded = experts.excluded_organizations(
                 handlers.achievement_organizations(self.store, q.achievement_id), excluded)
-        return {"items": [handlers.expert_view(p) for p in handlers.experts_of(self.store, q.field, excluded)]}
+        docs, next_cursor = paging.by_id(self.store.collection(Person), handlers.expert_query(q.field, excluded),
+                                         q.limit, q.cursor)
+        return {"items": [handlers.expert_view(self.store.load(Person, doc).as_dict()) for doc in docs],
+                "next_cursor": next_cursor}
 
     @endpoint("POST", "/api/v1/expert-assignments", roles=REVIEWERS, body=AssignmentIn, status=201,
               response=RECORD, errors=(404, 409),

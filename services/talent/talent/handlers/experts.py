@@ -46,10 +46,19 @@ def achievement_organizations(repo, achievement_id):
     return None if found is None else list(found.organization_ids or [])
 
 
-def experts_of(repo, field, excluded_organization_ids):
-    """The experts (of ``field``, if given) with no conflict with the excluded organizations, by id."""
+def expert_query(field, excluded_organization_ids):
+    """The experts (of ``field``, if given) with no conflict with the excluded organizations (``experts.conflicted``
+    as a query: an expert of no organization never conflicts)."""
     query = {"kinds": "expert", **({"fields": field} if field else {})}
-    people = [p.as_dict() for p in repo.find(Person, query, sort=[("_id", 1)], limit=LISTED)]
+    if excluded_organization_ids:
+        query["organization_id"] = {"$nin": sorted(set(excluded_organization_ids))}
+    return query
+
+
+def experts_of(repo, field, excluded_organization_ids):
+    """The first ``LISTED`` experts of ``expert_query`` by id, for drawing a panel."""
+    people = [p.as_dict() for p in repo.find(Person, expert_query(field, excluded_organization_ids), sort=[("_id", 1)],
+                                             limit=LISTED)]
     return [p for p in people if not experts.conflicted(p, excluded_organization_ids)]
 
 
