@@ -21,10 +21,12 @@ once (the reviewers and registrars enrol TOTP too):
     demand, the ranked matches, a match proposed by the demand side and accepted by the seller; a
     transfer listing sold by an English auction (three bids, anti-sniping, closed on time); four
     technology contracts (licence, transfer, development, service) submitted by a party, with
-    brokers, and returned or registered by the region's registration body (its registrar); five
-    contracts of 2016-2020 loaded from an earlier system with their original numbers and dates
-    (examples/history/contracts.csv, as `ttp-transactions-import` sends it): the 2016-2020 plan
-    counts them in their own years;
+    brokers, and returned or registered by the region's registration body (its registrar);
+  - history (the samples of examples/history/, each as its import command sends it): five contracts
+    (transactions), twelve approved transformation projects (finance), nine accreditations, three of
+    them revoked, and eight registered achievements (registry) of 2016-2020 loaded from earlier
+    systems with their original numbers and dates: the 2016-2020 plan counts them in their own years
+    (the samples' deliberately bad rows are shown rejected);
   - finance: four transformation projects approved (two major, two promoted), one still proposed,
     one started and advanced; a guidance fund and a sub-fund; investors; a financing project, a
     roadshow, an equity deal through due diligence to close, a guidance-plan subsidy applied and
@@ -69,7 +71,7 @@ from ttp_common.settings import DEFAULTS
 from ttp_tools.signin import DEV_CREDENTIALS, Flow, SignInError, dev_credentials
 
 REPO = Path(__file__).resolve().parents[1]
-HISTORY = REPO / "examples" / "history" / "contracts.csv"  # technology contracts of 2016-2020 (an earlier system)
+HISTORY = REPO / "examples" / "history"  # 2016-2020 records of earlier systems: contracts, projects, accreditations, …
 TODAY = dt.date.today()
 LAST_YEAR = TODAY.year - 1
 WAIT_SECONDS = 60  # bound on every wait for another service's replica
@@ -318,18 +320,45 @@ class Demo:
         return record_id
 
     def contract_history(self):
-        """transactions: the registration offices load their 2016-2020 ledger (the sample of examples/history/),
-        once: a second run finds every contract there."""
-        from transactions import importer  # the rows exactly as `ttp-transactions-import` reads the file
+        """The earlier systems' 2016-2020 records (the samples of examples/history/), each loaded by its owning
+        service once, as its import command reads the file: a second run finds every record there. The samples'
+        deliberately bad rows (examples/history/README.md) are rejected, with their reasons."""
+        from finance import importer as projects
+        from registry import accreditation_importer as accreditations, importer as achievements
+        from transactions import importer as contracts
 
-        rows = [importer.to_item(cells) for _, cells in tabular.read_rows(HISTORY, importer.COLUMNS, importer.REQUIRED)]
-        results = self.transactions.post("/api/v1/contracts/history", {"rows": rows}, self.admin())[1]["results"]
-        print("transactions: technology contracts of 2016-2020 from the earlier system (历史技术合同)")
-        for row, result in zip(rows, results):
-            if result["status"] == "rejected":
-                raise DemoError(f"history row {row['registration_number']} rejected: {result['errors']}")
-            self.step("history contract", result["status"] == "created", lambda: None,
-                      f"{row['registration_number']} of {row['registered_on']}")
+        print("history: 2016-2020 records of the earlier systems (历史数据, examples/history/)")
+        self.history("history contract", "技术合同", self.transactions, "/api/v1/contracts/history", "contracts.csv",
+                     contracts.COLUMNS, contracts.REQUIRED, contracts.to_item,
+                     lambda item: f"{item['registration_number']} of {item['registered_on']}")
+        self.history("history project", "科技成果转化项目", self.finance, "/api/v1/transformation-projects/history",
+                     "transformation-projects.csv", projects.COLUMNS, projects.REQUIRED, projects.to_item,
+                     lambda item: f"{item['project_number']} of {item['approved_on']}")
+        self.history("history accreditation", "认定", self.registry, "/api/v1/accreditations/history",
+                     "accreditations.csv", accreditations.COLUMNS, accreditations.REQUIRED, accreditations.to_item,
+                     lambda item: f"{item['unit'] or item['credit_code']} of {item['accredited_on']}"
+                                  + (f", revoked {item['revoked_on']}" if item["revoked_on"] else ""))
+        self.history("history achievement", "已登记科技成果", self.registry, "/api/v1/achievements/import",
+                     "achievements.csv", {**achievements.COLUMNS, **achievements.REGISTERED_COLUMNS},
+                     ("registration_number", "title"), achievements.to_item,
+                     lambda item: f"{item['registration_number']} of {item['registered_on']}")
+
+    def history(self, kind, label, api, path, file, columns, required, to_item, describe):
+        """One sample file of examples/history/ sent to ``path`` of ``api`` as an administrator."""
+        items = []
+        for number, cells in tabular.read_rows(HISTORY / file, columns, required):
+            try:
+                items.append((number, to_item(cells)))
+            except tabular.RowError as exc:
+                print(f"  ✗ {file} row {number} rejected: {exc}")
+        results = api.post(path, {"rows": [item for _, item in items]}, self.admin())[1]["results"]
+        print(f"  {label} ({file}):")
+        for (number, item), result in zip(items, results):
+            if result["status"] == "rejected":  # one of the sample's documented bad rows
+                reasons = "; ".join(f"{e['path']}: {e['message']}" for e in result["errors"])
+                print(f"  ✗ row {number} rejected (see examples/history/README.md): {reasons}")
+                continue
+            self.step(kind, result["status"] == "created", lambda: None, describe(item))
 
     def step(self, kind, needed, do, label):
         """A state change done only when `needed` (counted as done now or already done)."""
