@@ -10,34 +10,24 @@ imported twice creates each project once.
 import datetime as dt
 import re
 import uuid
-from decimal import Decimal
-from typing import Literal
 
 from pydantic import Field, ValidationError
 
 from ttp_common import regions
 from ttp_common.models import StrictModel
 
-from .fields import Region
-from .projects import CATEGORIES
+from .projects import ProjectFields
 
 ID_NAMESPACE = uuid.UUID("3b0e6f5c-9a71-4d1e-8c2f-5e7a1d9b4c26")  # project ids of imported approvals
 MAX_ROWS = 500
 NUMBER = re.compile(r"^ZH([0-9]{4})([0-9]{2})([0-9]{4})$")
 
 
-class HistoricalProjectIn(StrictModel):
+class HistoricalProjectIn(ProjectFields):
     """One transformation project approved in an earlier system, with its original number and approval date."""
 
     project_number: str = Field(pattern=NUMBER.pattern, description="立项编号 as issued: ZH + year + programme + serial")
     approved_on: dt.date = Field(description="立项日期 (China's calendar): the day it counts in a plan")
-    title: str = Field(min_length=2, max_length=200, description="项目名称")
-    category: Literal[tuple(CATEGORIES)] = Field(description="项目类别: major 重大 / promoted 推广应用先进成熟适用技术")
-    programme: int = Field(ge=1, le=15, description="专项 (1-15)")
-    region_code: Region
-    organization_id: str = Field(min_length=1, max_length=64, description="承担单位")
-    responsible_department: str = Field(min_length=2, max_length=100, description="责任部门")
-    budget: Decimal = Field(gt=0, max_digits=18, decimal_places=2, description="项目预算 (元)")
 
 
 class HistoryIn(StrictModel):

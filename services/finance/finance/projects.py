@@ -30,8 +30,8 @@ PUBLIC_STATUSES = ("approved", "in_progress", "completed")  # what anyone may re
 STATUSES = ("proposed", *PUBLIC_STATUSES, "terminated")
 
 
-class TransformationProjectIn(StrictModel):
-    """A project proposal (项目申报) by its undertaking organization."""
+class ProjectFields(StrictModel):
+    """What a transformation project is, proposed on the platform or approved in an earlier system (``history``)."""
 
     title: str = Field(min_length=2, max_length=200, description="项目名称")
     category: Literal[tuple(CATEGORIES)] = Field(description="项目类别: major 重大 / promoted 推广应用先进成熟适用技术")
@@ -40,6 +40,11 @@ class TransformationProjectIn(StrictModel):
     organization_id: str = Field(min_length=1, max_length=64, description="承担单位")
     responsible_department: str = Field(min_length=2, max_length=100, description="责任部门")
     budget: Decimal = Field(gt=0, max_digits=18, decimal_places=2, description="项目预算 (元)")
+
+
+class TransformationProjectIn(ProjectFields):
+    """A project proposal (项目申报) by its undertaking organization."""
+
     stage: Literal[tuple(STAGES)] = Field(default="pilot", description="实施阶段")
     achievement_ids: list[str] = ids_field("科技成果")
 
