@@ -135,3 +135,19 @@ def test_only_reviewers_and_administrators_load_history(api):
     assert_error(api.post(PATH, {"rows": []}, token=api.token("admin")), 400, "validation_failed")
     other = api.post(PATH, {"rows": [row()]}, token=api.token("reviewer", region="510100")).json()["results"]
     assert other[0]["status"] == "rejected" and other[0]["errors"][0]["path"] == "region_code"
+
+
+def test_an_excel_ledger_reads_as_the_csv_does(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(importer.COLUMNS))  # English headers
+    sheet.append(["ZH2018090012", dt.datetime(2018, 5, 4), "航空发动机高温合金叶片成果转化", "重大", 9, "510700",
+                  "org-mianyang", "省科技厅", 12000000])
+    book.save(tmp_path / "ledger.xlsx")
+    [(number, cells)] = importer.tabular.read_rows(tmp_path / "ledger.xlsx", importer.COLUMNS, importer.REQUIRED)
+    item = importer.to_item(cells)
+    assert number == 2 and (item["approved_on"], item["category"], item["programme"]) == ("2018-05-04", "major", 9)
+    loaded, found = history.read_row(item, TODAY)
+    assert found == [] and loaded.budget == Decimal("12000000")
