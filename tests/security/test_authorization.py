@@ -126,6 +126,11 @@ ALLOWED = {
     ("registry", "POST /api/v1/disclosures/{disclosure_id}/achievement"): "IA",
     ("registry", "POST /api/v1/disclosures/{disclosure_id}/decision"): "IA",
     # IP records (知识产权): a holder's staff, a reviewer of a holder's region (registry test_ip_rights.py)
+    # IP analysis and review (知识产权分析评议): the requesting organization's staff ask, its region's reviewers
+    # draw the panel and record the opinion (registry test_ip_reviews.py)
+    ("registry", "POST /api/v1/ip-reviews"): "IRA",
+    ("registry", "POST /api/v1/ip-reviews/{ip_review_id}/opinion"): "RA",
+    ("registry", "POST /api/v1/ip-reviews/{ip_review_id}/panel"): "RA",
     ("registry", "POST /api/v1/ip-rights"): "IRA",
     ("registry", "POST /api/v1/ip-rights/{ip_right_id}/links"): "IRA",
     ("registry", "POST /api/v1/ip-rights/{ip_right_id}/status"): "IRA",

@@ -14,14 +14,13 @@ panel decides; each later year's assessment keeps or revokes the designation.
     designated | not_designated;  submitted ──check──▶ ineligible
 """
 import datetime as dt
-import random
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ttp_common import labels
+from ttp_common import labels, panels
 from ttp_common.counties import SICHUAN_COUNTIES
 from ttp_common.fields import Integer
 from ttp_common.models import StrictModel
@@ -208,20 +207,9 @@ def eligibility(kind, criteria, statements, organization_kind, already_designate
 
 
 # -- the panel -------------------------------------------------------------------------------------------
-def conflicted(expert, applicant_organization_id):
-    """An expert never reviews an application of their own organization (回避)."""
-    return expert.get("organization_id") is not None and expert["organization_id"] == applicant_organization_id
-
-
-def draw_panel(candidates, applicant_organization_id, size, seed):
-    """``size`` experts drawn from ``candidates`` (dicts with ``id`` and ``organization_id``), none of the
-    applicant's organization, whatever the pool said; reproducible for one ``seed`` (the application id) and
-    spread over the pool. ``Conflict`` naming ``panel_size`` when too few are eligible."""
-    eligible = sorted((c for c in candidates if not conflicted(c, applicant_organization_id)), key=lambda c: c["id"])
-    if len(eligible) < size:
-        raise Conflict(f"only {len(eligible)} eligible experts in this field, {size} needed", field="panel_size",
-                       detail=f"at most {len(eligible)} available")
-    return sorted(random.Random(seed).sample(eligible, size), key=lambda c: c["id"])
+# The draw (never an expert of the applicant's organization, reproducible for the application id) is the
+# platform's one rule, shared with the registry's IP analysis and review: ttp_common.panels.
+conflicted, draw_panel = panels.conflicted, panels.draw_panel
 
 
 # -- scores ----------------------------------------------------------------------------------------------

@@ -257,3 +257,37 @@ class IpRight(Document):
             "achievement_ids": list(self.achievement_ids or ()),
             "history": [{k: entry.get(k) for k in ("status", "effective_on", "reason", "at")}
                         for entry in self.history or ()]}
+
+
+class IpReview(Document):
+    """An IP analysis and review (知识产权分析评议) of a major project or plan decision (``registry.ip_reviews``)."""
+
+    meta = {"collection": "ip_reviews", "indexes": ["requesting_organization_id", "region_code"]}
+
+    id = StringField(primary_key=True)
+    subject_kind = StringField(required=True)
+    subject = StringField(required=True)
+    reference = StringField()
+    requesting_organization_id = StringField(required=True)
+    region_code = StringField(required=True)  # the requesting organization's
+    ip_right_ids = ListField(StringField())
+    expert_field = StringField(required=True)
+    panel_size = IntField(required=True)
+    status = StringField(required=True)  # requested | panel_drawn | concluded
+    excluded_organization_ids = ListField(StringField())
+    panel = ListField(DictField())  # {"id", "organization_id"} of each expert drawn
+    conclusion = StringField()
+    opinion = StringField()
+    signed_by = ListField(StringField())
+    requested_at = DateTimeField(required=True)
+    requested_by = StringField(required=True)
+    panel_drawn_at = DateTimeField()
+    concluded_at = DateTimeField()
+
+    def view(self):
+        return {k: self[k] for k in ("id", "subject_kind", "subject", "reference", "requesting_organization_id",
+                                     "region_code", "expert_field", "panel_size", "status", "conclusion", "opinion",
+                                     "requested_at", "panel_drawn_at", "concluded_at")} | {
+            "ip_right_ids": list(self.ip_right_ids or ()),
+            "excluded_organization_ids": list(self.excluded_organization_ids or ()),
+            "panel": [dict(expert) for expert in self.panel or ()], "signed_by": list(self.signed_by or ())}

@@ -12,14 +12,15 @@ from ttp_common.service_base import PlatformService
 
 from . import schemas
 from .documents import (
-    Achievement, AnnualReport, AnnualReportFinding, CatalogueEntry, Disclosure, IpRight, Organization, PlanProject,
-    PublicAchievement,
+    Achievement, AnnualReport, AnnualReportFinding, CatalogueEntry, Disclosure, IpReview, IpRight, Organization,
+    PlanProject, PublicAchievement,
 )
 from .entrypoints.achievements import AchievementEntrypoints
 from .entrypoints.annual_reports import AnnualReportEntrypoints
 from .entrypoints.catalogues import CatalogueEntrypoints
 from .entrypoints.disclosures import DisclosureEntrypoints
 from .entrypoints.ip import IpRightEntrypoints
+from .entrypoints.ip_reviews import IpReviewEntrypoints
 from .entrypoints.organizations import OrganizationEntrypoints
 from .entrypoints.plan_projects import PlanProjectEntrypoints
 from .entrypoints.search import SearchEntrypoints
@@ -28,11 +29,11 @@ from .migrations import add_search_fields
 
 class RegistryService(OrganizationEntrypoints, AchievementEntrypoints, DisclosureEntrypoints, SearchEntrypoints,
                       PlanProjectEntrypoints, CatalogueEntrypoints, AnnualReportEntrypoints, IpRightEntrypoints,
-                      PlatformService):
+                      IpReviewEntrypoints, PlatformService):
     name = "registry"
     api_title = "科技成果信息汇交系统 Registry API"
     api_description = "Organizations (主体) and achievements (科技成果) of Sichuan's technology-transfer programme."
     api_schemas = schemas.COMPONENTS
     documents = [Organization, Achievement, PublicAchievement, PlanProject, CatalogueEntry, AnnualReport,
-                 AnnualReportFinding, Disclosure, IpRight]
+                 AnnualReportFinding, Disclosure, IpRight, IpReview]
     migrations = [add_search_fields]
