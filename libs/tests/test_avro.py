@@ -54,6 +54,7 @@ SAMPLES = {
         "region_code": "510100", "organization_id": "org-1", "responsible_department": "省农业农村厅",
         "budget": Decimal("3500000.00"), "achievement_ids": ["a-1"],
         "approved_at": datetime(2018, 3, 1, 2, 0, 0, tzinfo=UTC), "effective_date": date(2018, 3, 1),
+        "imported": True,
     },
     "finance.project.approved.v1": {
         "project_id": "p-1", "title": "高端装备成果转化", "category": "major", "programme": 15,
