@@ -325,8 +325,10 @@ def topic_names():
 
 def kafka_topic(topic, partitions, compacted=False):
     # Events are the public record: kept until compacted away by an explicit decision. A state topic keeps the
-    # latest record per key (the aggregate id), without time limit either.
-    config = {"min.insync.replicas": 2, "retention.ms": -1, "cleanup.policy": "compact" if compacted else "delete"}
+    # latest record per key (the aggregate id), without time limit either, and a replaced record for an hour after
+    # the record replacing it (a subscriber reading the states to their end within the hour sees every key).
+    config = {"min.insync.replicas": 2, "retention.ms": -1, "cleanup.policy": "compact" if compacted else "delete",
+              **({"min.compaction.lag.ms": 3600000} if compacted else {})}
     return {
         "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
         "metadata": {"name": topic.replace(".", "-").replace("_", "-"),

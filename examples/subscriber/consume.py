@@ -160,8 +160,8 @@ def fold(state, event):
 
 def read_states(topics, **options):
     """Each state topic read to its end (no consumer group): ({(topic, id): state}, {(topic, partition): the
-    highest source offset of a state}). Per key the state with the highest source offset counts (on a topic not
-    compacted yet, older ones are still there). Every event of a partition up to that offset is in the states."""
+    highest `through` of its records}). Per key the state with the highest source offset counts (on a topic not
+    compacted yet, older ones are still there). Every event of a partition up to `through` is in the states."""
     from kafka import TopicPartition
 
     reader = KafkaConsumer(bootstrap_servers=options.pop("bootstrap_servers"), group_id=None,
@@ -180,11 +180,12 @@ def read_states(topics, **options):
             for tp, records in reader.poll(timeout_ms=1000).items():
                 for record in records:
                     state = json.loads(record.value.decode("utf-8"))
+                    covered = state.pop("through")  # of the record's place in the partition, not of the state
                     source, key = state["source"], (state["source"]["topic"], state["id"])
                     if key not in states or states[key]["source"]["offset"] <= source["offset"]:
                         states[key] = state
                     at = (source["topic"], source["partition"])
-                    through[at] = max(through.get(at, -1), source["offset"])
+                    through[at] = max(through.get(at, -1), covered)
             # a partition read up to its end offset as the broker told it is done (any prefix is consistent)
             waiting = {tp for tp in waiting if reader.position(tp) < ends[tp]}
     finally:
@@ -255,7 +256,8 @@ def main(argv=None):
         **options,
     )
     if args.from_state:
-        # Follow each partition from just after the highest offset its states hold (from the start where none).
+        # Follow each partition from just after the highest `through` of its states (from the start where none);
+        # an event a state holds already is skipped below.
         from kafka import TopicPartition
 
         partitions = [TopicPartition(t, p) for t in args.topic for p in sorted(consumer.partitions_for_topic(t) or ())]

@@ -13,6 +13,7 @@ for t in $topics; do
   "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "ttp.$t.dlq" \
     --partitions "$DLQ_PARTITIONS" --replication-factor 3 --config min.insync.replicas=2
   "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "ttp.$t.state" \
-    --partitions "$PARTITIONS" --replication-factor 3 --config min.insync.replicas=2 --config cleanup.policy=compact
+    --partitions "$PARTITIONS" --replication-factor 3 --config min.insync.replicas=2 --config cleanup.policy=compact \
+    --config min.compaction.lag.ms=3600000
 done
 "$BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --list

@@ -4,12 +4,15 @@ subscriber that starts late reads the states and then follows the events from wh
 
 A consumer group of its own (``ttp.delivery.keep_state``, beside the webhook fan-out's), in batches of one
 partition's records. Per batch: the touched aggregates' states are read from the database, the events folded in, the
-new states produced to the state topic's partition of the same number as the events' partition, in the order of
-their last event's offset, and flushed; only then are the states written back and (by the consumer) the offsets
-committed. So a state record that says "through offset M of partition P" comes after a record of every aggregate
-of P with an event at or before M, whatever crashes and redeliveries happen: a subscriber that read a state
-partition to its end may follow the events from the highest offset it saw, plus one, without a gap. A redelivery
-produces the same states again (harmless: the latest per key counts) and the fold skips what it holds already.
+new states produced to the state topic's partition of the same number as the events' partition and flushed; only
+then are the states written back and (by the consumer) the offsets committed. Each record also says ``through``:
+every event of its partition up to that offset is in this record or one before it in the state partition. The
+batch's last record says the batch's last offset, the others the offset before the batch (a state's own
+``source.offset`` is no such promise: in a batch where aggregate A has events at 8 and 12 and B at 9, neither
+A's record nor B's can come first and hold every event up to its own offset). So, whatever crashes and
+redeliveries happen, a subscriber that read a state partition to its end follows the events from the highest
+``through`` it saw, plus one, skipping those a state holds already, without a gap. A redelivery produces the same
+states again (harmless: the latest per key counts) and the fold skips what it holds already.
 """
 import json
 import logging
@@ -60,18 +63,22 @@ class StatePublisher(DependencyProvider):
         topic = states.state_topic(event_topic)
         if topic not in self.ready:
             partitions = max(self.partitions, len(producer.partitions_for(event_topic) or ()))
-            kafka.ensure_topics(self.bootstrap, [topic], partitions, configs={"cleanup.policy": "compact"})
+            kafka.ensure_topics(self.bootstrap, [topic], partitions, configs=states.TOPIC_CONFIG)
             self.ready.add(topic)
         return topic
 
-    def publish(self, records):
-        """Send ``records`` (states, in order) and wait until the broker has them all; raises if one failed."""
+    def publish(self, records, first, last):
+        """Send ``records`` (states of one partition's batch of events from offset ``first`` to ``last``, in order)
+        and wait until the broker has them all; raises if one failed. The last says ``through`` ``last``, the others
+        ``first - 1``."""
         producer = kafka.producer(self.bootstrap)
         futures = []
-        for state in records:
+        for index, state in enumerate(records):
             source = state["source"]
             topic = self._ensure(producer, source["topic"])
-            value = json.dumps(state, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            through = last if index == len(records) - 1 else first - 1
+            value = json.dumps({**state, "through": through}, ensure_ascii=False, sort_keys=True,
+                               separators=(",", ":")).encode("utf-8")
             futures.append(producer.send(topic, key=state["id"].encode("utf-8"), value=value,
                                          partition=source["partition"],
                                          headers=[("content-type", states.CONTENT_TYPE.encode())]))
@@ -107,7 +114,7 @@ class StateKeeperEntrypoints:
 
     @consume(*PUBLIC_EVENTS, batch=True)
     def keep_state(self, batch):
-        """A batch of one partition's events: fold, produce the touched states in offset order, flush, store."""
+        """A batch of one partition's events: fold, produce the touched states (in offset order), flush, store."""
         folded = [received(e) for e in batch if (e.key or e.subject)]
         if not folded:
             return
@@ -115,5 +122,5 @@ class StateKeeperEntrypoints:
         states.fold_all(current, folded)
         touched = {(e["topic"], e["key"]) for e in folded}
         records = sorted((current[key] for key in touched), key=lambda s: s["source"]["offset"])
-        self.state_publisher.publish(records)
+        self.state_publisher.publish(records, batch[0].offset, batch[-1].offset)
         self.store.transact(save, records)

@@ -27,6 +27,9 @@ from ttp_common import web
 STATE_SUFFIX = ".state"
 RECENT_IDS = 16
 CONTENT_TYPE = "application/json"
+# A state topic keeps the latest record per key; a record is not compacted away until the one that replaces it is an
+# hour old, so a subscriber that reads a state partition to its end within the hour sees every key.
+TOPIC_CONFIG = {"cleanup.policy": "compact", "min.compaction.lag.ms": "3600000", "retention.ms": "-1"}
 
 
 class OtherAggregate(ValueError):
