@@ -1,6 +1,7 @@
 """IP rights on the market (知识产权挂牌交易): a listing names the registry's IP rights it trades and how they
 pass (assignment 转让 or licence 许可), checked against this service's replica of the registry's IP events; and
-a market-based valuation (知识产权市场化评估) takes an IP right as its subject."""
+an auction of such a listing carries them; a market-based valuation (知识产权市场化评估) takes an IP right as
+its subject."""
 import datetime as dt
 import uuid
 
@@ -63,6 +64,17 @@ def test_a_listing_names_ip_rights_of_its_seller_with_the_transfer_mode(api, reg
 
     response = api.post("/api/v1/listings", {**body, "transfer_mode": "assignment"}, token=api.institution(SELLER))
     assert response.status_code == 400 and response.json()["fields"][0]["path"] == "transfer_mode"
+
+    ends_at = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).isoformat()
+    response = api.post("/api/v1/auctions", {"listing_id": listing["id"], "start_price": "100000.00",
+                                             "increment": "1000.00", "ends_at": ends_at, "extension_seconds": 0},
+                        token=api.institution(SELLER))
+    assert response.status_code == 201, response.text
+    auction = response.json()
+    assert auction["ip_right_ids"] == [patent, application] and auction["transfer_mode"] == "licence"
+    [record] = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.transactions.auction",
+                          lambda r: header(r, "ce_subject") == auction["id"])
+    assert api.decode(record)[1]["ip_right_ids"] == [patent, application]
 
 
 @pytest.mark.integration

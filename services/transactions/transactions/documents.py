@@ -170,6 +170,8 @@ class Auction(Document):
     id = StringField(primary_key=True)
     listing_id = StringField(required=True)
     achievement_id = StringField(required=True)
+    ip_right_ids = ListField(StringField())  # the listing's IP rights (知识产权) and how they pass, carried through
+    transfer_mode = StringField()
     seller_organization_id = StringField(required=True)
     start_price = Money(required=True)
     reserve_price = Money()
@@ -187,8 +189,8 @@ class Auction(Document):
     created_by = StringField(required=True)
 
     def view(self):
-        data = _pick(self, ("id", "listing_id", "achievement_id", "seller_organization_id", "start_price",
-                            "increment", "starts_at", "ends_at", "extension_seconds", "status", "current_price",
+        data = _pick(self, ("id", "listing_id", "achievement_id", "ip_right_ids", "transfer_mode",
+                            "seller_organization_id", "start_price", "increment", "starts_at", "ends_at", "extension_seconds", "status", "current_price",
                             "leader_organization_id", "bids", "closed_at"))
         data["has_reserve"] = self.reserve_price is not None
         data["reserve_met"] = self.reserve_price is None or (
