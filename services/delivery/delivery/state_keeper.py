@@ -76,6 +76,9 @@ class StatePublisher(DependencyProvider):
         for index, state in enumerate(records):
             source = state["source"]
             topic = self._ensure(producer, source["topic"])
+            if source["partition"] not in (producer.partitions_for(topic) or ()):
+                # never to another partition: that would break the promise of `through` (operations guide 9)
+                raise RuntimeError(f"{topic} has fewer partitions than {source['topic']}: give it as many")
             through = last if index == len(records) - 1 else first - 1
             value = json.dumps({**state, "through": through}, ensure_ascii=False, sort_keys=True,
                                separators=(",", ":")).encode("utf-8")
