@@ -8,7 +8,6 @@ and a ledger update through the services' APIs, signs in as the development acco
 pages: the home page at phone width and at desktop width (the whole page, its charts too), the rest at desktop
 width (what a 1280 × 900 window shows). Nothing of ``make up`` is
 used or changed. The PNGs are reduced to a 256-colour palette (Pillow) to keep them small."""
-import random
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -20,29 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "services" / "portal" / "tests"
 sys.path.insert(0, str(TESTS))
 
-from _portal import ORG, achievement, platform, publish  # noqa: E402
+from _portal import ORG, achievement, browser_sign_in, credit_code, publish, running_portal, until_ok  # noqa: E402
 
-from ttp_common.reference import _USCC_CHARSET, uscc_check_character  # noqa: E402
 from ttp_testing.browser import run_steps  # noqa: E402
 
 OUT = ROOT / "docs" / "portal"
 DESKTOP, PHONE = 1280, 390
-
-
-def _credit_code():
-    first = "12510000" + "".join(random.choice(_USCC_CHARSET[:10]) for _ in range(9))
-    return first + uscc_check_character(first)
-
-
-def _retry(call, what, timeout=60):
-    """Until ``call()`` answers a 2xx (a service learns of another's event a moment later)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = call()
-        if response.status_code < 300 or time.monotonic() > deadline:
-            assert response.status_code < 300, f"{what}: {response.status_code} {response.text[:500]}"
-            return response.json()
-        time.sleep(1)
 
 
 def seed(stack):
@@ -55,52 +37,43 @@ def seed(stack):
                  publish(stack, "攀西钒钛磁铁矿高效利用技术", org="org-auction-seller", keywords=["钒钛", "冶金"],
                          industry="新材料", programme=8)]
     seller = stack.token("institution", org="org-auction-seller")
-    listing = _retry(lambda: requests.post(f"{transactions}/api/v1/listings", headers=auth(seller), timeout=10, json={
+    listing = until_ok(lambda: requests.post(f"{transactions}/api/v1/listings", headers=auth(seller), timeout=10, json={
         "achievement_id": published[2], "mode": "transfer", "asking_price": "500000"}), "the listing")
     ends = (datetime.now(timezone.utc) + timedelta(hours=26)).isoformat()
-    auction = _retry(lambda: requests.post(f"{transactions}/api/v1/auctions", headers=auth(seller), timeout=10, json={
+    auction = until_ok(lambda: requests.post(f"{transactions}/api/v1/auctions", headers=auth(seller), timeout=10, json={
         "listing_id": listing["id"], "start_price": "300000", "increment": "10000", "ends_at": ends}), "the auction")
     for amount, org in (("300000", ORG), ("320000", "org-bidder-b")):
-        _retry(lambda: requests.post(f"{transactions}/api/v1/auctions/{auction['id']}/bids", timeout=10,
+        until_ok(lambda: requests.post(f"{transactions}/api/v1/auctions/{auction['id']}/bids", timeout=10,
                                      headers=auth(stack.token("institution", org=org)), json={"amount": amount}),
                "a bid")
     owner = stack.token("institution", org=ORG)
-    draft = _retry(lambda: requests.post(f"{registry}/api/v1/achievements", headers=auth(owner), timeout=10,
+    draft = until_ok(lambda: requests.post(f"{registry}/api/v1/achievements", headers=auth(owner), timeout=10,
                                          json=achievement("成都平原智慧灌溉决策系统", keywords=["灌溉", "农业"],
                                                           industry="现代农业", programme=12)), "a draft")
-    _retry(lambda: requests.post(f"{registry}/api/v1/achievements/{draft['id']}/submit", headers=auth(owner),
+    until_ok(lambda: requests.post(f"{registry}/api/v1/achievements/{draft['id']}/submit", headers=auth(owner),
                                  json={}, timeout=10), "the submission")
     for title, amount in (("光伏储能控制技术转让合同", "800000"), ("页岩气返排液处理技术开发合同", "1200000")):
-        _retry(lambda: requests.post(f"{transactions}/api/v1/contracts", headers=auth(owner), timeout=10, json={
+        until_ok(lambda: requests.post(f"{transactions}/api/v1/contracts", headers=auth(owner), timeout=10, json={
             "contract_type": "transfer", "title": title, "contract_amount": amount,
             "technology_transaction_amount": str(int(amount) * 3 // 4), "seller_organization_id": ORG,
             "buyer_name": "成都高新区某能源企业", "region_code": "510100"}), "a contract")
-    institution = _retry(lambda: requests.post(f"{registry}/api/v1/organizations", headers=auth(admin), timeout=10,
-                                               json={"name": "四川省技术转移中心（示例）", "credit_code": _credit_code(),
+    institution = until_ok(lambda: requests.post(f"{registry}/api/v1/organizations", headers=auth(admin), timeout=10,
+                                               json={"name": "四川省技术转移中心（示例）", "credit_code": credit_code(),
                                                      "kind": "service_institution", "region_code": "510100"}),
                          "a service institution")
-    _retry(lambda: requests.post(f"{registry}/api/v1/organizations/{institution['id']}/accreditation",
+    until_ok(lambda: requests.post(f"{registry}/api/v1/organizations/{institution['id']}/accreditation",
                                  headers=auth(admin), timeout=10, json={"basis": "川科函〔2026〕8号"}), "accreditation")
-    university = _retry(lambda: requests.post(f"{registry}/api/v1/organizations", headers=auth(admin), timeout=10,
-                                              json={"name": "西南示例大学", "credit_code": _credit_code(),
+    university = until_ok(lambda: requests.post(f"{registry}/api/v1/organizations", headers=auth(admin), timeout=10,
+                                              json={"name": "西南示例大学", "credit_code": credit_code(),
                                                     "kind": "university", "region_code": "510100",
                                                     "supervising_department": "四川省教育厅"}), "a university")
-    _retry(lambda: requests.post(f"{registry}/api/v1/organizations/{university['id']}/accreditation",
+    until_ok(lambda: requests.post(f"{registry}/api/v1/organizations/{university['id']}/accreditation",
                                  headers=auth(admin), timeout=10,
                                  json={"basis": "川科函〔2026〕12号", "unit": "西南示例大学技术转移中心"}), "a unit")
     task = requests.get(f"{metrics}/api/v1/tasks", timeout=10).json()["tasks"][0]
-    _retry(lambda: requests.patch(f"{metrics}/api/v1/tasks/{task['id']}", headers=auth(admin), timeout=10,
+    until_ok(lambda: requests.patch(f"{metrics}/api/v1/tasks/{task['id']}", headers=auth(admin), timeout=10,
                                   json={"status": "in_progress", "note": "已印发实施细则，正在组织推进"}), "a task")
     return {"achievement": published[0], "auction": auction["id"], "university": university["id"]}
-
-
-def sign_in(stack, folder, username):
-    account = stack.secrets["accounts"][username]
-    state = folder / f"{username}.json"
-    run_steps(TESTS / "browser_steps.py", "sign_in", portal=stack.portal_url, identity=stack.urls["identity"],
-              username=username, password=account["password"], totp_secret=account.get("totp_secret"),
-              state_file=str(state))
-    return str(state)
 
 
 def shrink(file):
@@ -118,33 +91,32 @@ def main():
 
     OUT.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="ttp-portal-shots-"))
-    with platform() as stack:
-        with stack.portal() as (url, _db, _client):
-            stack.portal_url = url
-            ids = seed(stack)
-            people = {name: sign_in(stack, folder, name) for name in
-                      ("dev-institution", "dev-reviewer-chengdu", "dev-registrar-chengdu", "dev-admin")}
-            clerk, reviewer, admin = people["dev-institution"], people["dev-reviewer-chengdu"], people["dev-admin"]
-            shots = [
-                ["home-phone.png", "/", PHONE, None, False], ["home.png", "/", DESKTOP, None, True],
-                ["achievements.png", "/achievements?q=光伏", DESKTOP, None, False],
-                ["achievement.png", f"/achievements/{ids['achievement']}", DESKTOP, None, False],
-                ["listings.png", "/listings", DESKTOP, None, False],
-                ["auction.png", f"/auctions/{ids['auction']}", DESKTOP, clerk, False],
-                ["institutions.png", "/institutions", DESKTOP, None, False],
-                ["tasks.png", "/tasks", DESKTOP, None, False],
-                ["my-achievements.png", "/my/achievements", DESKTOP, clerk, False],
-                ["achievement-form.png", "/my/achievements/new", DESKTOP, clerk, False],
-                ["my-contracts.png", "/my/contracts", DESKTOP, clerk, False],
-                ["review-achievements.png", "/review/achievements", DESKTOP, reviewer, False],
-                ["review-contracts.png", "/review/contracts", DESKTOP, people["dev-registrar-chengdu"], False],
-                ["notifications.png", "/notifications", DESKTOP, clerk, False],
-                ["admin-accounts.png", "/admin/accounts", DESKTOP, admin, False],
-                ["admin-organization.png", f"/admin/organizations/{ids['university']}", DESKTOP, admin, False],
-                ["admin-tasks.png", "/admin/tasks", DESKTOP, admin, False],
-            ]
-            sizes = run_steps(TESTS / "screenshot_steps.py", "capture", timeout=600, portal=url, shots=shots,
-                              out_dir=str(OUT))
+    with running_portal() as stack:
+        url = stack.portal_url
+        ids = seed(stack)
+        people = {name: browser_sign_in(stack, folder, name) for name in
+                  ("dev-institution", "dev-reviewer-chengdu", "dev-registrar-chengdu", "dev-admin")}
+        clerk, reviewer, admin = people["dev-institution"], people["dev-reviewer-chengdu"], people["dev-admin"]
+        shots = [
+            ["home-phone.png", "/", PHONE, None, False], ["home.png", "/", DESKTOP, None, True],
+            ["achievements.png", "/achievements?q=光伏", DESKTOP, None, False],
+            ["achievement.png", f"/achievements/{ids['achievement']}", DESKTOP, None, False],
+            ["listings.png", "/listings", DESKTOP, None, False],
+            ["auction.png", f"/auctions/{ids['auction']}", DESKTOP, clerk, False],
+            ["institutions.png", "/institutions", DESKTOP, None, False],
+            ["tasks.png", "/tasks", DESKTOP, None, False],
+            ["my-achievements.png", "/my/achievements", DESKTOP, clerk, False],
+            ["achievement-form.png", "/my/achievements/new", DESKTOP, clerk, False],
+            ["my-contracts.png", "/my/contracts", DESKTOP, clerk, False],
+            ["review-achievements.png", "/review/achievements", DESKTOP, reviewer, False],
+            ["review-contracts.png", "/review/contracts", DESKTOP, people["dev-registrar-chengdu"], False],
+            ["notifications.png", "/notifications", DESKTOP, clerk, False],
+            ["admin-accounts.png", "/admin/accounts", DESKTOP, admin, False],
+            ["admin-organization.png", f"/admin/organizations/{ids['university']}", DESKTOP, admin, False],
+            ["admin-tasks.png", "/admin/tasks", DESKTOP, admin, False],
+        ]
+        sizes = run_steps(TESTS / "screenshot_steps.py", "capture", timeout=600, portal=url, shots=shots,
+                          out_dir=str(OUT))
     for name in sizes:
         shrink(OUT / name)
         print(f"docs/portal/{name}: {(OUT / name).stat().st_size // 1024} kB")

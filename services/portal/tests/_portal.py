@@ -150,3 +150,49 @@ def http_sign_in(stack, portal_url, username):
     assert me.status_code == 200 and token, me.text[:1000]
     http.csrf = token[1]
     return http
+
+
+@contextlib.contextmanager
+def running_portal(env=None):
+    """``platform(env=env)`` with a portal on it: the stack, its ``portal_url``, ``portal_db`` and web ``client``."""
+    with platform(env=env) as running:
+        with running.portal() as (url, db, client):
+            running.portal_url, running.portal_db, running.client = url, db, client
+            yield running
+
+
+def browser_sign_in(stack, folder, username):
+    """A development account signed in through the identity service's pages in Chromium (its TOTP step for a
+    privileged one; a code is accepted once per account and time step); returns the saved browser state's path."""
+    from ttp_testing.browser import run_steps
+
+    account = stack.secrets["accounts"][username]
+    state = Path(folder) / f"{username}.json"
+    run_steps(Path(__file__).with_name("browser_steps.py"), "sign_in", portal=stack.portal_url,
+              identity=stack.urls["identity"], username=username, password=account["password"],
+              totp_secret=account.get("totp_secret"), state_file=str(state))
+    return str(state)
+
+
+def until_ok(call, what, timeout=60):
+    """``call()`` (a request) again until it answers a 2xx — a service learns of another's event a moment later —;
+    its JSON."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        response = call()
+        if response.status_code < 300 or time.monotonic() > deadline:
+            assert response.status_code < 300, f"{what}: {response.status_code} {response.text[:500]}"
+            return response.json()
+        time.sleep(1)
+
+
+def credit_code():
+    """A random valid 统一社会信用代码 (GB 32100-2015) of a Sichuan public institution (12 5100 00 …)."""
+    import random
+
+    from ttp_common.reference import _USCC_CHARSET, uscc_check_character
+
+    first = "12510000" + "".join(random.choice(_USCC_CHARSET[:10]) for _ in range(9))
+    return first + uscc_check_character(first)

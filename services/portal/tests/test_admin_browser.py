@@ -6,44 +6,32 @@ an institution's administrator sees and manages its own organization's accounts 
 and a clerk none; a university registered from the form (a wrong credit code refused beside the field) and its
 transfer unit accredited from its page appear on the public institutions page; a task ledger update shows on the
 public task ledger."""
-import random
 from pathlib import Path
 
 import pytest
 import requests
 
-from ttp_common.reference import _USCC_CHARSET, uscc_check_character
+from ttp_common.reference import _USCC_CHARSET
 from ttp_testing.browser import run_steps
 
-from _portal import ORG, platform
+from _portal import ORG, browser_sign_in, credit_code, running_portal
 
 pytestmark = pytest.mark.integration
 
-STEPS = Path(__file__).with_name("browser_steps.py")
 ADMIN_STEPS = Path(__file__).with_name("admin_steps.py")
 COOKIE = "ttp_portal_session"
 
 
 @pytest.fixture(scope="module")
 def stack():
-    with platform() as running:
-        with running.portal() as (url, db, client):
-            running.portal_url, running.portal_db, running.client = url, db, client
-            yield running
-
-
-def sign_in(stack, folder, username):
-    account = stack.secrets["accounts"][username]
-    state = folder / f"{username}.json"
-    run_steps(STEPS, "sign_in", portal=stack.portal_url, identity=stack.urls["identity"], username=username,
-              password=account["password"], totp_secret=account.get("totp_secret"), state_file=str(state))
-    return state
+    with running_portal() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def admin(stack, tmp_path_factory):
     """The platform administrator signed in once (password and TOTP; a code is accepted once)."""
-    return sign_in(stack, tmp_path_factory.mktemp("admin"), "dev-admin")
+    return Path(browser_sign_in(stack, tmp_path_factory.mktemp("admin"), "dev-admin"))
 
 
 def identity(stack, path, **params):
@@ -86,7 +74,7 @@ def test_an_administrator_creates_an_account_and_changes_its_role(stack, admin, 
 
 
 def test_an_institution_administrator_sees_and_manages_only_its_own_organizations_accounts(stack, tmp_path):
-    owner_admin = sign_in(stack, tmp_path, "dev-institution-admin")
+    owner_admin = Path(browser_sign_in(stack, tmp_path, "dev-institution-admin"))
     seen = run_steps(ADMIN_STEPS, "accounts", portal=stack.portal_url, state_file=str(owner_admin))
     assert seen["status"] == 200 and "账号管理" in seen["header"]
     assert "dev-institution" in seen["main"] and "dev-bidder" not in seen["main"]  # org-bidder-b's clerk
@@ -107,14 +95,9 @@ def test_an_institution_administrator_sees_and_manages_only_its_own_organization
     assert posted.status_code == 403 and "无权访问" in posted.text
     assert account_named(stack, "dev-bidder")["status"] == "active"
     # a clerk has no account administration: the identity API's 403 as a page
-    clerk = sign_in(stack, tmp_path, "dev-institution")
+    clerk = browser_sign_in(stack, tmp_path, "dev-institution")
     refused = run_steps(ADMIN_STEPS, "accounts", portal=stack.portal_url, state_file=str(clerk))
     assert refused["status"] == 403 and "无权访问" in refused["h1"] and "账号管理" not in refused["header"]
-
-
-def credit_code():
-    first = "12510000" + "".join(random.choice(_USCC_CHARSET[:10]) for _ in range(9))
-    return first + uscc_check_character(first)
 
 
 def test_a_university_registered_and_its_transfer_unit_accredited_shows_on_the_public_institutions_page(stack, admin):

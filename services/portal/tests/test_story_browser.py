@@ -19,7 +19,7 @@ import requests
 from ttp_testing.browser import run_steps
 from ttp_testing.plans import plans_dir
 
-from _portal import ORG, platform
+from _portal import ORG, browser_sign_in as sign_in, running_portal
 
 pytestmark = pytest.mark.integration
 
@@ -31,18 +31,8 @@ TURNOVER = "contract_turnover_yuan"  # 技术合同登记交易额 (技术交易
 @pytest.fixture(scope="module")
 def stack():
     # a contract registered today counts only in a plan whose period holds today: the home page follows one
-    with platform(env={"METRICS_PLANS_DIR": str(plans_dir(in_force=True))}) as running:
-        with running.portal() as (url, db, client):
-            running.portal_url, running.portal_db, running.client = url, db, client
-            yield running
-
-
-def sign_in(stack, folder, username):
-    account = stack.secrets["accounts"][username]
-    state = folder / f"{username}.json"
-    run_steps(STEPS, "sign_in", portal=stack.portal_url, identity=stack.urls["identity"], username=username,
-              password=account["password"], totp_secret=account.get("totp_secret"), state_file=str(state))
-    return str(state)
+    with running_portal(env={"METRICS_PLANS_DIR": str(plans_dir(in_force=True))}) as running:
+        yield running
 
 
 def yuan(text):
