@@ -10,7 +10,7 @@ A, C, P = links.ACHIEVEMENT, links.CONTRACT, links.IP_RIGHT
 
 @pytest.mark.parametrize("kind, status, accepted", [
     (A, "registered", True), (A, "published", True), (A, "withdrawn", False), (A, None, False),
-    (C, "registered", True), (C, None, False),
+    (C, "registered", True), (C, "cancelled", False), (C, None, False),
     (P, "pending", True), (P, "in_force", True), (P, "lapsed", False), (P, "not_held", False), (P, None, False),
 ])
 def test_which_states_may_be_named(kind, status, accepted):

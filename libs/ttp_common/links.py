@@ -2,9 +2,10 @@
 decided on that service's replica of the owner's events (never by calling the owner).
 
 An id is accepted when the replica holds it in a usable state: an achievement registered or published (not
-withdrawn), a contract registered. An id the replica does not hold is refused as not known *yet*: the owner
+withdrawn), a contract registered (not cancelled). An id the replica does not hold is refused as not known *yet*: the owner
 may have announced it a moment ago and its event not have arrived, so the message says to retry shortly. A
-withdrawn achievement is refused for new records; records that already name it keep it (they are history).
+withdrawn achievement or a cancelled contract is refused for new records; records that already name it keep it
+(they are history).
 An IP right (the registry's ``registry.ip_right.*`` events) may be named pending (申请中: an application can be
 assigned or licensed) or in force (有效), never lapsed (失效); a pledge asks more (in force only, ``in_force``).
 Every id at fault is reported at once, by its path (``achievement_ids.1``), in one 422 ``unknown_link``.
@@ -26,6 +27,8 @@ def problem(kind, link_id, status, usable=None):
                 "seconds; otherwise check the id")
     if status == "withdrawn":
         return f"{kind} {link_id} is withdrawn and can no longer be named by a new record"
+    if status == "cancelled":
+        return f"{kind} {link_id} is cancelled (注销) and can no longer be named by a new record"
     if status == "lapsed":
         return f"{kind} {link_id} has lapsed (失效) and can no longer be named by a new record"
     if status == "not_held":

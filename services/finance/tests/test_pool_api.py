@@ -303,6 +303,23 @@ def test_a_registered_contract_makes_its_seller_eligible_for_ip_pledge(api):
     assert api.db.processed_events.find_one({"_id": f"on_contract_registered|{ce_id(message)}"})
     assert api.db.organization_facts.find_one({"_id": org}) == {"_id": org, "registered_contract_ids": ["c-77"]}
 
+    # cancelled (注销): a new need may no longer name it; the one that does keeps it, and the seller stays eligible
+    named = list_need(api, org, instruments=["loan"], contract_ids=["c-77"])
+    today = dt.date.today()
+    publish_event(api, "transactions.contract.cancelled.v1", {
+        "contract_id": "c-77", "registration_number": "2026510100000077", "seller_organization_id": org,
+        "region_code": "510100", "contract_type": "transfer", "registration_date": today, "effective_date": today,
+        "request_reference": "川技合注〔2026〕7号", "reason": "合同解除", "contract_amount": Decimal("800000.00"),
+        "technology_transaction_amount": Decimal("800000.00"), "cancelled_at": dt.datetime.now(dt.timezone.utc)},
+        "c-77")
+    wait_for(lambda: (api.db.contract_links.find_one({"_id": "c-77"}) or {}).get("status") == "cancelled",
+             timeout=60, message="the cancellation to be consumed")
+    body = assert_error(api.post(POOL, need(org, instruments=["loan"], contract_ids=["c-77"]),
+                                 token=api.institution(org)), 422, "unknown_link")
+    assert [f["path"] for f in body["fields"]] == ["contract_ids.0"] and "cancelled" in body["fields"][0]["message"]
+    assert api.get(f"{POOL}/{named['id']}", token=api.institution(org)).json()["contract_ids"] == ["c-77"]
+    assert api.get(url, token=api.institution(org)).json()["ip_pledge_eligible"] is True
+
 
 def test_a_published_achievement_makes_its_organizations_eligible(api):
     org, partner = new_org(), new_org()

@@ -6,6 +6,7 @@ from ttp_common.consumer import consume
 from ..handlers import replica as handlers
 
 CONTRACT_REGISTERED = "transactions.contract.registered.v1"
+CONTRACT_CANCELLED = "transactions.contract.cancelled.v1"
 ACHIEVEMENT_PUBLISHED = "registry.achievement.published.v1"
 ACHIEVEMENT_REGISTERED = "registry.achievement.registered.v1"
 ACHIEVEMENT_WITHDRAWN = "registry.achievement.withdrawn.v1"
@@ -16,11 +17,13 @@ IP_RIGHT_STATUS_CHANGED = "registry.ip_right.status_changed.v1"
 class ReplicaEntrypoints:
     """Consumers of the transactions and registry events."""
 
-    @consume(CONTRACT_REGISTERED, batch=True)
+    @consume(CONTRACT_REGISTERED, CONTRACT_CANCELLED, batch=True)
     def on_contract_registered(self, events):
-        """Registered technology contracts make their sellers eligible for IP pledge financing."""
+        """Registered technology contracts make their sellers eligible for IP pledge financing and may be named by
+        financing needs until they are cancelled (one consumer: a cancellation after the registration it follows)."""
         self.store.transact_batch(
-            lambda uow, fresh: [handlers.contract_registered(uow, e.data) for e in uow.each(fresh)], events)
+            lambda uow, fresh: [(handlers.contract_cancelled if e.event_name == CONTRACT_CANCELLED
+                                 else handlers.contract_registered)(uow, e.data) for e in uow.each(fresh)], events)
 
     @consume(ACHIEVEMENT_REGISTERED, ACHIEVEMENT_PUBLISHED, ACHIEVEMENT_WITHDRAWN, batch=True)
     def on_achievement(self, events):

@@ -19,6 +19,13 @@ def contract_registered(uow, data):
                          "achievement_id": data.get("achievement_id")}}, upsert=True)
 
 
+def contract_cancelled(uow, data):
+    """A cancelled contract (``transactions.contract.cancelled.v1``, 注销) may no longer be named by a new financing
+    need; the records that name it keep it, and its seller's eligibility stays (the record of having registered one,
+    as a withdrawal leaves a publication's)."""
+    uow.update(ContractLink, {"_id": data["contract_id"]}, {"$set": {"status": "cancelled"}}, upsert=True)
+
+
 def achievement_event(uow, status, data):
     """An achievement event (registered, published, withdrawn; in the order of the achievement's topic): its
     status now, and every organization it named (owner and completing organizations, only ever added). A
