@@ -28,7 +28,8 @@ def test_the_guide_python_decoder_reads_a_real_payload(guide, monkeypatch):
                               "basis": "川科认〔2026〕1号", "effective_date": when.date()})
     assert namespace["decode"](payload) == {"organization_id": "org-1", "region_code": "510100",
                                             "accredited_at": when, "basis": "川科认〔2026〕1号",
-                                            "effective_date": when.date(), "unit": None}  # r3's optional unit
+                                            "effective_date": when.date(), "unit": None,  # r3's optional unit
+                                            "imported": False}  # r4: loaded from an earlier system's records
 
 
 @pytest.mark.parametrize("guide", GUIDES, ids=["en", "zh-CN"])
