@@ -132,6 +132,7 @@ ALLOWED = {
     ("registry", "POST /api/v1/ip-reviews/{ip_review_id}/opinion"): "RA",
     ("registry", "POST /api/v1/ip-reviews/{ip_review_id}/panel"): "RA",
     ("registry", "POST /api/v1/ip-rights"): "IRA",
+    ("registry", "POST /api/v1/ip-rights/expiry-check"): "A",
     ("registry", "POST /api/v1/ip-rights/{ip_right_id}/links"): "IRA",
     ("registry", "POST /api/v1/ip-rights/{ip_right_id}/status"): "IRA",
     ("registry", "POST /api/v1/organizations"): "RA",

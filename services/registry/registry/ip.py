@@ -32,6 +32,15 @@ expired, abandoned, invalidated, rejected). A pending right is granted or lapses
 a lapsed one stays lapsed (a restoration is a new record's business, not tried here). Each change has its
 date, never before the filing date.
 
+Terms (保护期), from which ``expires_on`` is computed when it is not given: an invention patent 20 years from the
+filing date, a utility model 10, a design 15 when filed from 1 June 2021 (专利法 第四十二条 as amended in 2020;
+10 before); an IC layout design at most 10 years from filing (集成电路布图设计保护条例 第十二条: from the earlier
+of filing and first commercial use, so the record's date may be earlier and is then given). A term ends the day
+before its anniversary. Software copyrights (50 years from first publication, 计算机软件保护条例 第十四条) and
+plant variety rights (15 or 20 years from grant by species, 植物新品种保护条例 第三十四条) need facts the record
+does not hold: their ``expires_on`` is given or left empty. A right in force past its ``expires_on`` lapses
+(``is_expired``; the registry's expiry check, on a timer).
+
 Who: the staff of one of the holder organizations (an institution whose ``org`` is a holder), a reviewer of
 a region covering one holder's region, or an administrator, records a right, changes its state and links
 it to achievements; the links name the registry's own achievements, registered or published, of one of the
@@ -126,6 +135,29 @@ def _check_year(kind, year, today):
         raise ValueError(f"the year {year} lies outside {FIRST_YEAR[kind]}–{today.year}")
 
 
+TERM_YEARS = {"invention_patent": 20, "utility_model": 10, "ic_layout": 10}
+DESIGN_TERM_YEARS = ((dt.date(2021, 6, 1), 15), (dt.date.min, 10))
+
+
+def default_expiry(kind, filed_on):
+    """The last day of the term counted from the filing date, or None where it depends on other facts."""
+    years = TERM_YEARS.get(kind)
+    if kind == "design_patent":
+        years = next(term for since, term in DESIGN_TERM_YEARS if filed_on >= since)
+    if years is None:
+        return None
+    try:
+        anniversary = filed_on.replace(year=filed_on.year + years)
+    except ValueError:  # 29 February
+        anniversary = dt.date(filed_on.year + years, 3, 1)
+    return anniversary - dt.timedelta(days=1)
+
+
+def is_expired(status, expires_on, today):
+    """A right in force whose term has ended (``today``: China's date)."""
+    return status == "in_force" and expires_on is not None and today > expires_on
+
+
 def number_key(kind, number):
     """What makes two records the same right: patents share one numbering (the kind digit is in it)."""
     family = "patent" if kind in PATENT_KINDS else kind
@@ -185,7 +217,7 @@ def distinct_ids(value):
     return value
 
 
-def check_dates(status, filed_on, granted_on, lapsed_on):
+def check_dates(status, filed_on, granted_on, lapsed_on, expires_on=None):
     """Each state's dates: a right in force was granted, a lapsed one lapsed; none before the filing date."""
     if status == "in_force" and granted_on is None:
         raise Invalid("a right in force has its grant date", field="granted_on")
@@ -195,7 +227,7 @@ def check_dates(status, filed_on, granted_on, lapsed_on):
         raise Invalid("a lapsed right has the date it lapsed", field="lapsed_on")
     if status != "lapsed" and lapsed_on is not None:
         raise Invalid("only a lapsed right has a lapse date", field="lapsed_on")
-    for name, day in (("granted_on", granted_on), ("lapsed_on", lapsed_on)):
+    for name, day in (("granted_on", granted_on), ("lapsed_on", lapsed_on), ("expires_on", expires_on)):
         if day is not None and day < filed_on:
             raise Invalid("lies before the filing date", field=name)
     if granted_on and lapsed_on and lapsed_on < granted_on:

@@ -126,3 +126,26 @@ def test_only_a_holders_staff_or_region_may_record_or_change(api):
     assert api.post(f"/api/v1/ip-rights/{right_id}/status", {"status": "lapsed", "effective_on": "2018-01-01"},
                     token=api.token("institution", org="another-org")).status_code == 403
     assert api.get(f"/api/v1/ip-rights/{right_id}").json()["status"] == "pending"
+
+
+def test_a_right_whose_term_has_ended_lapses_once_with_an_event(api):
+    holder = organization(api)
+    admin = api.token("admin")
+    old = api.post("/api/v1/ip-rights", right(holder, number="200410012345." + patent_check_character("200410012345"),
+                                              status="in_force", filed_on="2004-01-05", granted_on="2006-05-10"),
+                   token=admin)
+    assert old.status_code == 201, old.text
+    assert old.json()["expires_on"] == "2024-01-04"  # 20 years from filing
+    young = api.post("/api/v1/ip-rights", right(holder, number="202210012345." + patent_check_character("202210012345"),
+                                                status="in_force", filed_on="2022-01-05", granted_on="2024-05-10"),
+                     token=admin).json()
+    lapsed = api.post("/api/v1/ip-rights/expiry-check", {}, token=admin).json()["lapsed"]
+    assert old.json()["id"] in lapsed and young["id"] not in lapsed
+    assert old.json()["id"] not in api.post("/api/v1/ip-rights/expiry-check", {}, token=admin).json()["lapsed"]
+    after = api.get(f"/api/v1/ip-rights/{old.json()['id']}").json()
+    assert after["status"] == "lapsed" and after["lapsed_on"] == "2024-01-05"
+    assert after["history"][-1]["reason"] == "期限届满"
+    [record] = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + TOPIC,
+                          lambda r: header(r, "ce_subject") == old.json()["id"]
+                          and header(r, "ce_type").endswith("status_changed.v1"))
+    assert header(record, "ce_actor") == "service:registry" and api.decode(record)[1]["status"] == "lapsed"

@@ -122,3 +122,19 @@ def test_holders_and_links_are_checked_naming_each_field():
         ip.check_links(["a1", "a2", "a4", "a9"], found, ["org-a"])
     assert raised.value.code == "unknown_link"
     assert [f["path"] for f in raised.value.fields] == ["achievement_ids.1", "achievement_ids.2", "achievement_ids.3"]
+
+
+def test_terms_are_counted_from_the_filing_date_and_end_the_day_before_the_anniversary():
+    assert ip.default_expiry("invention_patent", dt.date(2017, 7, 20)) == dt.date(2037, 7, 19)
+    assert ip.default_expiry("utility_model", dt.date(2020, 1, 1)) == dt.date(2029, 12, 31)
+    assert ip.default_expiry("design_patent", dt.date(2021, 6, 1)) == dt.date(2036, 5, 31)  # 15 years since
+    assert ip.default_expiry("design_patent", dt.date(2021, 5, 31)) == dt.date(2031, 5, 30)  # 10 before
+    assert ip.default_expiry("ic_layout", dt.date(2012, 3, 1)) == dt.date(2022, 2, 28)
+    assert ip.default_expiry("invention_patent", dt.date(2016, 2, 29)) == dt.date(2036, 2, 28)
+    assert ip.default_expiry("utility_model", dt.date(2016, 2, 29)) == dt.date(2026, 2, 28)  # no 29 February
+    assert ip.default_expiry("software_copyright", dt.date(2020, 1, 1)) is None
+    assert ip.default_expiry("plant_variety", dt.date(2020, 1, 1)) is None
+    assert ip.is_expired("in_force", dt.date(2037, 7, 19), dt.date(2037, 7, 20))
+    assert not ip.is_expired("in_force", dt.date(2037, 7, 19), dt.date(2037, 7, 19))
+    assert not ip.is_expired("pending", dt.date(2037, 7, 19), dt.date(2040, 1, 1))
+    assert not ip.is_expired("in_force", None, dt.date(2040, 1, 1))

@@ -3,20 +3,23 @@ rights and IC layout designs, with their numbers, holders, state and the achieve
 
 A holder's staff, a reviewer of a holder's region or an administrator records a right, changes its state
 (申请中 → 有效 → 失效) and links it to the holders' achievements; the public reads every record (an IP register
-is public: kind, number, title, holders, state, dates, links; never who typed it). The work is in
-``registry.handlers.ip``, the rules in ``registry.ip``.
+is public: kind, number, title, holders, state, dates, links; never who typed it). A timer (every
+``OVERDUE_CHECK_SECONDS``) and an admin endpoint lapse, once and with an event, every right in force whose term
+has ended (期限届满). The work is in ``registry.handlers.ip``, the rules in ``registry.ip``.
 """
 from typing import Literal
 
+from nameko.timer import timer
 from pydantic import Field
 
-from ttp_common import paging
+from ttp_common import clock, paging
 from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
 
 from ..documents import IpRight
 from ..handlers import ip as handlers
 from ..ip import KINDS, STATUSES, IpLinksIn, IpRightIn, IpStatusIn
+from .common import OVERDUE_CHECK_SECONDS, SYSTEM
 
 WRITERS = (Roles.INSTITUTION, Roles.REVIEWER, Roles.ADMIN)  # a holder's staff, a holder region's reviewer, admins
 ONE = "/api/v1/ip-rights/<string:ip_right_id>"
@@ -89,3 +92,21 @@ class IpRightEntrypoints:
                                      "published ones); a holder's staff, reviewers of a holder's region, admins")
     def link_ip_right(self, ctx, ip_right_id):
         return self.store.transact(handlers.link, ip_right_id, ctx.body, ctx.principal, actor=ctx.actor).public()
+
+    @timer(interval=OVERDUE_CHECK_SECONDS)
+    def check_expired_ip_rights(self):
+        self._lapse_expired(clock.china_date())
+
+    @endpoint("POST", "/api/v1/ip-rights/expiry-check", roles=(Roles.ADMIN,), described="Newly lapsed rights",
+              response={"type": "object", "properties": {"lapsed": {"type": "array", "items": {"type": "string"}}}},
+              summary="Lapse every right in force whose term has ended (期限届满) now (also on a timer); admins")
+    def run_ip_expiry_check(self, ctx):
+        return {"lapsed": self._lapse_expired(clock.china_date(ctx.now))}
+
+    def _lapse_expired(self, today):
+        """Lapse each right in force past its ``expires_on``, each in a transaction of its own; the ids lapsed."""
+        candidates = self.store.collection(IpRight).find(
+            {"status": "in_force", "expires_on": {"$lt": today.isoformat()}}, {"_id": 1})
+        lapsed = [self.store.transact(handlers.expire, candidate["_id"], today, clock.now_ms(), actor=SYSTEM)
+                  for candidate in candidates]
+        return [right_id for right_id in lapsed if right_id]

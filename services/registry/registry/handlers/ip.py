@@ -38,13 +38,14 @@ def record(uow, body, principal, at):
     holders = _holder_regions(uow, body.holder_organization_ids)
     ip.check_holders(body.holder_organization_ids, holders)
     ip.require_actor(principal, body.holder_organization_ids, holders.values())
-    ip.check_dates(body.status, body.filed_on, body.granted_on, body.lapsed_on)
+    ip.check_dates(body.status, body.filed_on, body.granted_on, body.lapsed_on, body.expires_on)
+    expires_on = body.expires_on or ip.default_expiry(body.kind, body.filed_on)
     _check_links(uow, body.achievement_ids, body.holder_organization_ids)
     right = IpRight(id=uuid.uuid4().hex, kind=body.kind, number=body.number,
                     number_key=ip.number_key(body.kind, body.number), title=body.title,
                     holder_organization_ids=list(body.holder_organization_ids), status=body.status,
                     filed_on=body.filed_on.isoformat(), granted_on=_date(body.granted_on),
-                    lapsed_on=_date(body.lapsed_on), expires_on=_date(body.expires_on),
+                    lapsed_on=_date(body.lapsed_on), expires_on=_date(expires_on),
                     achievement_ids=list(body.achievement_ids), history=[], recorded_at=at, recorded_by=principal.sub)
     try:
         uow.insert(right)
@@ -54,7 +55,7 @@ def record(uow, body, principal, at):
         "ip_right_id": right.id, "kind": right.kind, "number": right.number, "title": right.title,
         "holder_organization_ids": right.holder_organization_ids, "status": right.status,
         "filed_on": body.filed_on, "granted_on": body.granted_on, "lapsed_on": body.lapsed_on,
-        "expires_on": body.expires_on, "achievement_ids": right.achievement_ids}, subject=right.id)
+        "expires_on": expires_on, "achievement_ids": right.achievement_ids}, subject=right.id)
     return right
 
 
@@ -63,23 +64,35 @@ def change_status(uow, right_id, body, principal, at):
     right = uow.get(IpRight, right_id)
     ip.require_actor(principal, right.holder_organization_ids,
                      _holder_regions(uow, right.holder_organization_ids).values())
+    return _change(uow, right, body.status, body.effective_on, body.reason, principal.sub, at)
+
+
+def expire(uow, right_id, today, at):
+    """Lapse the right if its term ended before ``today`` (China's date), once, with an event; its id, or None."""
+    right = uow.get(IpRight, right_id)
+    expires_on = dt.date.fromisoformat(right.expires_on) if right.expires_on else None
+    if not ip.is_expired(right.status, expires_on, today):
+        return None
+    _change(uow, right, "lapsed", expires_on + dt.timedelta(days=1), "期限届满", "service:registry", at)
+    return right.id
+
+
+def _change(uow, right, status, effective_on, reason, by, at):
     granted = dt.date.fromisoformat(right.granted_on) if right.granted_on else None
-    ip.check_transition(right.status, body.status, dt.date.fromisoformat(right.filed_on), granted,
-                        body.effective_on)
+    ip.check_transition(right.status, status, dt.date.fromisoformat(right.filed_on), granted, effective_on)
     previous = right.status
-    right.status = body.status
-    if body.status == "in_force":
-        right.granted_on = body.effective_on.isoformat()
+    right.status = status
+    if status == "in_force":
+        right.granted_on = effective_on.isoformat()
     else:
-        right.lapsed_on = body.effective_on.isoformat()
+        right.lapsed_on = effective_on.isoformat()
     right.history = list(right.history or ()) + [{
-        "status": body.status, "effective_on": body.effective_on.isoformat(), "reason": body.reason,
-        "at": at.isoformat(), "by": principal.sub}]
+        "status": status, "effective_on": effective_on.isoformat(), "reason": reason, "at": at.isoformat(), "by": by}]
     uow.replace(right)
     uow.emit(IP_RIGHT_STATUS_CHANGED, {
         "ip_right_id": right.id, "kind": right.kind, "number": right.number,
         "holder_organization_ids": list(right.holder_organization_ids), "previous_status": previous,
-        "status": right.status, "effective_on": body.effective_on}, subject=right.id)
+        "status": right.status, "effective_on": effective_on}, subject=right.id)
     return right
 
 
