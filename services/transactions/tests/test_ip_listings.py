@@ -130,3 +130,31 @@ def test_an_ip_right_is_valued_by_the_same_approaches(api, registry):
     response = api.post("/api/v1/valuations", {"ip_right_id": right_id, "method": "market", "market": {}},
                         token=token)
     assert response.status_code == 409 and response.json()["code"] == "no_comparables"  # give the contracts
+
+
+def lapse(api, registry, right_id):
+    registry.publish("registry.ip_right.status_changed.v1", {
+        "ip_right_id": right_id, "kind": "invention_patent", "number": "201810000001.2",
+        "holder_organization_ids": [SELLER], "previous_status": "in_force", "status": "lapsed",
+        "effective_on": dt.date(2024, 1, 1)}, right_id)
+
+
+@pytest.mark.integration
+def test_a_lapse_closes_the_listings_naming_the_right_and_cancels_their_running_auction(api, registry):
+    achievement = registry.published_achievement(org=SELLER)
+    right_id, other = recorded_ip_right(api, registry), recorded_ip_right(api, registry)
+    token = api.institution(SELLER)
+    named = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"], "mode": "transfer",
+                                          "asking_price": "800000.00", "ip_right_ids": [right_id]}, token=token).json()
+    unrelated = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"], "mode": "transfer",
+                                              "asking_price": "800000.00", "ip_right_ids": [other]}, token=token).json()
+    ends_at = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).isoformat()
+    auction = api.post("/api/v1/auctions", {"listing_id": named["id"], "start_price": "100000.00",
+                                            "increment": "1000.00", "ends_at": ends_at, "extension_seconds": 0},
+                       token=token).json()
+    lapse(api, registry, right_id)
+    wait_for(lambda: (api.db.listings.find_one({"_id": named["id"]}) or {}).get("status") == "closed", timeout=30,
+             message="the lapse to close the listing")
+    assert api.get(f"/api/v1/listings/{named['id']}", token=token).json()["close_reason"] == "ip_right_lapsed"
+    assert api.get(f"/api/v1/auctions/{auction['id']}").json()["status"] == "cancelled"
+    assert api.get(f"/api/v1/listings/{unrelated['id']}").json()["status"] == "open"

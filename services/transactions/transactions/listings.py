@@ -2,8 +2,8 @@
 
 An organization of a published achievement lists it (or one of its patents) with a pricing mode and an asking
 price for a period (``ListingIn``); the listing is ``open`` until the seller withdraws it (``withdrawn``) or it
-closes (``closed``: sold by an auction, expired, or its achievement withdrawn at the registry). Its proposed
-matches are declined then, with the note of ``CLOSED_NOTES``.
+closes (``closed``: sold by an auction, expired, its achievement withdrawn at the registry, or an IP right it
+names lapsed). Its proposed matches are declined then, with the note of ``CLOSED_NOTES``.
 
 A listing may also name the registry's IP rights it trades (知识产权挂牌交易, ``ip_right_ids``) and how
 (``transfer_mode``: ``assignment`` 转让 or ``licence`` 许可; by default the one its ``mode`` implies: a transfer or
@@ -31,7 +31,8 @@ LISTING_TRANSITIONS = {
     "withdraw": ({"open"}, "withdrawn"),
     "close": ({"open"}, "closed"),
 }
-CLOSED_NOTES = {"sold": "挂牌已成交", "expired": "挂牌已到期", "achievement_withdrawn": "成果已被登记机构撤回"}
+CLOSED_NOTES = {"sold": "挂牌已成交", "expired": "挂牌已到期", "achievement_withdrawn": "成果已被登记机构撤回",
+                "ip_right_lapsed": "挂牌的知识产权已失效"}
 
 
 class ListingIn(StrictModel):

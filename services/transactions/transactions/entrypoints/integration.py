@@ -5,7 +5,8 @@
   ended as the clock would, cancels its other open auctions and closes its open listings, reason
   ``achievement_withdrawn``: ``transactions.handlers.achievements``);
 - the replica of the registry's IP rights (a consumer of ``registry.ip_right.recorded/status_changed.v1``:
-  ``transactions.handlers.ip_rights``), which listings and valuations name;
+  ``transactions.handlers.ip_rights``), which listings and valuations name; a lapse closes the listings naming
+  the right (reason ``ip_right_lapsed``) and settles or cancels their open auctions;
 - the clock: a timer (every ``TRANSACTIONS_CLOCK_SECONDS``) and an admin endpoint close due auctions and
   expired listings (``transactions.handlers.clock``);
 - RPC for other services: an open listing, a registered contract, the registered turnover.
@@ -56,8 +57,12 @@ class IntegrationEntrypoints:
     def on_ip_right(self, events):
         """A batch of one partition's IP events in one transaction, in order (each once)."""
         at = clock.now_ms()
-        self.store.transact_batch(
+        results = self.store.transact_batch(
             lambda uow, fresh: [ip_rights.apply(uow, e.event_name, e.data, at) for e in uow.each(fresh)], events)
+        if results is not DUPLICATE:
+            for outcomes in results:
+                for outcome in filter(None, outcomes or ()):
+                    AUCTIONS_CLOSED.labels(outcome).inc()
 
     # -- the clock: listings and auctions close on time ------------------------------------------
     @timer(interval=CLOCK_SECONDS)
