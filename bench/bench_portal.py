@@ -16,6 +16,8 @@ directly with the same query and the same bearer token (the one the portal holds
 other as the portal makes them; "calls" is their sum. Figures: median and p95 of each, the ratio of the medians
 (what the portal adds: the session lookup, the header's unread count, the template), and the portal's own
 ttp_portal_page_seconds (GET /metrics: its mean over the measured requests) as a cross-check of the client's clock.
+Before measuring, each page is requested once and the portal's own count of its calls per service
+(ttp_portal_upstream_seconds) must equal the calls its row times, else the benchmark stops.
 """
 import argparse
 import statistics
@@ -90,6 +92,31 @@ def page_seconds(portal_url):
     return {route: (sums.get(route, 0.0), counts.get(route, 0.0)) for route in counts}
 
 
+def upstream_calls(portal_url):
+    """{service: calls so far} of the portal's ttp_portal_upstream_seconds histogram (every outcome)."""
+    calls = {}
+    for line in requests.get(f"{portal_url}/metrics", timeout=20).text.splitlines():
+        if line.startswith("ttp_portal_upstream_seconds_count{"):
+            service = line.split('service="', 1)[1].split('"', 1)[0]
+            calls[service] = calls.get(service, 0) + float(line.rsplit(" ", 1)[1])
+    return calls
+
+
+def check_calls(portal_url, plan, people, anonymous):
+    """Each page once, the portal's own count of its calls to each service beside the calls the benchmark times:
+    a page that calls more (or other) services than its row names would make the comparison unfair."""
+    from collections import Counter
+
+    for label, _route, path, who, calls in plan:
+        before = upstream_calls(portal_url)
+        (people[who] if who else anonymous).get(portal_url + path, timeout=30, allow_redirects=False)
+        after = upstream_calls(portal_url)
+        made = {s: round(after[s] - before.get(s, 0)) for s in after if after[s] != before.get(s, 0)}
+        timed = dict(Counter(service for service, _, _ in calls))
+        if made != timed:
+            raise SystemExit(f"{label}: the portal called {made}, the benchmark times {timed}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=50, help="measured requests per page (default 50)")
@@ -110,6 +137,8 @@ def main(argv=None):
                 tokens[name] = session["access_token"]
             anonymous, api = requests.Session(), requests.Session()
             plan = pages(ids)
+            check_calls(portal_url, plan, people, anonymous)
+            print("each page's calls checked against the portal's own count (ttp_portal_upstream_seconds)")
             times = {label: ([], []) for label, *_ in plan}
             for round_ in range(3 + args.requests):
                 if round_ == 3:
