@@ -19,7 +19,7 @@ from ttp_common.regions import RegionScope
 from .. import achievements, certificates as achievement_certificates, history, schemas
 from ..achievements import AchievementIn, ImportIn, ReturnIn, WithdrawIn
 from ..documents import Achievement
-from ..handlers import achievements as handlers, history as history_handlers
+from ..handlers import achievements as handlers, bulk_import
 from ..handlers import organizations as organization_handlers
 from ..handlers.access import may_see
 from .common import INSTITUTIONS, LIFECYCLE, REVIEWERS
@@ -81,23 +81,29 @@ class AchievementEntrypoints:
                           "registry.achievement.registered.v1 says imported and carries the registration date as "
                           "effective_date. An institution's rows are drafts.")
     def import_achievements(self, ctx):
-        results, today = [], clock.china_date()
+        """Each row checked on its own, then the checked ones written a chunk at a time (``handlers.bulk_import``)."""
+        outcomes, checked, today = {}, [], clock.china_date()
         for number, row in enumerate(ctx.body.rows):
             form, errors = achievements.read_import_row(row, ctx.principal)
             if errors:
-                outcome = {"status": "rejected", "errors": errors}
+                outcomes[number] = {"status": "rejected", "errors": errors}
             elif row.registration_number is None and row.registered_on is None:
-                outcome = self.store.transact(handlers.import_row, row.import_key, form, ctx.principal, ctx.now,
-                                              actor=ctx.actor)
+                checked.append(bulk_import.draft_row(number, row.import_key, form, ctx.principal, ctx.now))
             else:
                 registered_on, errors = history.registration_date(row.registered_on)
                 errors = errors or history.registration_errors(row.registration_number, registered_on,
                                                                form.region_code, form.type, today)
-                outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
-                    history_handlers.import_registered, form, row.registration_number, registered_on,
-                    ctx.principal, ctx.now, actor=ctx.actor)
-            results.append({"row": number, **outcome})
-        return {"results": results}
+                item = {"status": "rejected", "errors": errors} if errors else bulk_import.registered_row(
+                    number, form, row.registration_number, registered_on, ctx.principal, ctx.now)
+                if isinstance(item, dict):
+                    outcomes[number] = item
+                else:
+                    checked.append(item)
+        outcomes.update(bulk_import.write(self.store, checked, self._import_chunk_rows(), ctx.actor))
+        return {"results": [{"row": number, **outcomes[number]} for number in range(len(ctx.body.rows))]}
+
+    def _import_chunk_rows(self):
+        return bulk_import.chunk_rows(self.config.get("IMPORT_CHUNK_ROWS", bulk_import.DEFAULT_CHUNK_ROWS))
 
     @endpoint("PUT", ONE, roles=INSTITUTIONS, body=AchievementIn, response="Achievement", errors=(409, 422),
               summary="Edit a draft or returned achievement (owner)")

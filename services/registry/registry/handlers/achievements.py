@@ -38,8 +38,7 @@ def import_row(uow, import_key, form, principal, at):
     """One row of a bulk import (``form``: its ``AchievementIn``, already checked by
     ``achievements.read_import_row``), created as a draft once: its id derives from the owner and the key.
     Returns the row's outcome: created, exists, or rejected with its errors."""
-    owner = form.organization_ids[0]
-    achievement = _draft(uuid.uuid5(IMPORT_NAMESPACE, f"{owner}|{import_key}").hex, form, principal, at)
+    achievement = imported_draft(import_key, form, principal, at)
     if uow.find_one(Achievement, {"_id": achievement.id}):
         return {"status": "exists", "id": achievement.id}
     project_error = _plan_project_error(uow, achievement.record)
@@ -47,6 +46,21 @@ def import_row(uow, import_key, form, principal, at):
         return {"status": "rejected", "errors": [{"path": "funding.plan_project_id", "message": project_error}]}
     uow.insert(achievement)
     return {"status": "created", "id": achievement.id}
+
+
+def imported_draft(import_key, form, principal, at):
+    """The draft an import row becomes (not stored): its id derives from the owner and the row's key."""
+    owner = form.organization_ids[0]
+    return _draft(uuid.uuid5(IMPORT_NAMESPACE, f"{owner}|{import_key}").hex, form, principal, at)
+
+
+def plan_project_errors(uow, records):
+    """``plan_project_error`` of each of ``records`` (None where it fits or names none), their plan projects read
+    with one query."""
+    wanted = {r["funding"].get("plan_project_id") for r in records} - {None, ""}
+    projects = {p.id: p for p in uow.find(PlanProject, {"_id": {"$in": sorted(wanted)}})} if wanted else {}
+    return [achievements.plan_project_error(projects.get(r["funding"]["plan_project_id"]), r["organization_ids"])
+            if r["funding"].get("plan_project_id") else None for r in records]
 
 
 def edit(uow, achievement_id, body, principal, at):

@@ -26,7 +26,8 @@ def _china_midnight(day):
     return dt.datetime.combine(day, dt.time(), clock.CHINA_TIME).astimezone(dt.timezone.utc)
 
 
-def _covers(principal, region_code):
+def covers(principal, region_code):
+    """Whether ``principal`` may load records of ``region_code``: its region's reviewer, an administrator."""
     return principal.role == auth.Roles.ADMIN or regions.covers(principal.region, region_code)
 
 
@@ -38,7 +39,7 @@ def import_accreditation(uow, row, principal, at):
     org = uow.find_one(Organization, {"credit_code": row.credit_code})
     if org is None:
         return _rejected("credit_code", "no organization with this credit code is registered on the platform")
-    if not _covers(principal, org.region_code):
+    if not covers(principal, org.region_code):
         return _rejected("credit_code", "an organization of another region")
     key = accreditation_key(org.id, row.unit, row.accredited_on)
     if key in (org.imported_accreditations or ()):
@@ -72,23 +73,39 @@ def import_registered(uow, form, registration_number, registered_on, principal, 
     """An achievement registered in an earlier system (``form``: its ``AchievementIn``; number and date checked by
     ``registry.history.registration_errors``), stored as registered under its number: a reviewer of its region,
     an administrator. Once per number; a number another achievement holds is refused."""
-    if not _covers(principal, form.region_code):
-        return _rejected("form.region_code", "an achievement of another region")
+    if not covers(principal, form.region_code):
+        return other_region()
     aid = registered_id(registration_number)
     if uow.find_one(Achievement, {"_id": aid}) is not None:
         return {"status": "exists", "id": aid}
-    registered_at = _china_midnight(registered_on)
-    achievement = Achievement(id=aid, owner_organization_id=form.organization_ids[0], region_code=form.region_code,
-                              status="registered", record=form.model_dump(mode="json"), created_by=principal.sub,
-                              created_at=at, updated_at=at, registration_number=registration_number,
-                              registered_at=registered_at)
+    achievement = registered_achievement(form, registration_number, registered_on, principal, at)
     try:
         uow.insert(achievement)
     except DuplicateKeyError:  # the number is another achievement's (registered on the platform)
-        return _rejected("registration_number", "already the number of another achievement")
-    uow.emit(ACHIEVEMENT_REGISTERED, {
-        "achievement_id": aid, "organization_id": achievement.owner_organization_id,
-        "region_code": achievement.region_code, "registration_number": registration_number,
-        "type": form.type, "registered_at": registered_at, "effective_date": registered_on, "imported": True},
-        subject=aid)
+        return number_taken()
+    uow.emit(ACHIEVEMENT_REGISTERED, registered_data(achievement, registered_on), subject=aid)
     return {"status": "created", "id": aid}
+
+
+def other_region():
+    return _rejected("form.region_code", "an achievement of another region")
+
+
+def number_taken():
+    return _rejected("registration_number", "already the number of another achievement")
+
+
+def registered_achievement(form, registration_number, registered_on, principal, at):
+    """The achievement an earlier system registered (not stored): registered under its number since its date."""
+    return Achievement(id=registered_id(registration_number), owner_organization_id=form.organization_ids[0],
+                       region_code=form.region_code, status="registered", record=form.model_dump(mode="json"),
+                       created_by=principal.sub, created_at=at, updated_at=at,
+                       registration_number=registration_number, registered_at=_china_midnight(registered_on))
+
+
+def registered_data(achievement, registered_on):
+    """The ``registry.achievement.registered.v1`` data of an achievement imported as registered."""
+    return {"achievement_id": achievement.id, "organization_id": achievement.owner_organization_id,
+            "region_code": achievement.region_code, "registration_number": achievement.registration_number,
+            "type": achievement.record["type"], "registered_at": _china_midnight(registered_on),
+            "effective_date": registered_on, "imported": True}
