@@ -161,6 +161,54 @@ IMPORT_OUTCOMES = {"created": "已导入为草稿", "exists": "已导入过（�
 NOTIFICATION_RESUBMITTED = "重新"
 NOTIFICATION_TEXT_DEFAULTS = {"no_reasons": "未说明"}
 
+# The trace (成果转化全链条, metrics' ``/api/v1/trace``): the service an entry comes from, what happened (its event
+# type), and the details shown beside it: (label, how: "yuan" for an amount, a table of CATALOGUE for a code, None
+# for the value as it is). The trace's API gives each caller only the details they may see.
+SERVICES = {"registry": "科技成果登记", "transactions": "技术市场", "finance": "投融资", "talent": "人才队伍",
+            "innovation": "创新载体", "metrics": "规划目标进度"}
+_PROJECT_STEPS = {"proposed": "申报", "approved": "立项", "started": "启动", "stage_advanced": "进入下一阶段",
+                  "completed": "完成", "terminated": "终止"}
+TRACE_EVENTS = {
+    "registry.achievement.submitted.v1": "成果登记：提交", "registry.achievement.returned.v1": "成果登记：退回",
+    "registry.achievement.registered.v1": "成果登记：登记", "registry.achievement.published.v1": "成果登记：公开",
+    "registry.achievement.withdrawn.v1": "成果登记：撤回",
+    "registry.disclosure.disclosed.v1": "职务成果披露：披露", "registry.disclosure.overdue.v1": "职务成果披露：逾期未决定",
+    "registry.disclosure.decided.v1": "职务成果披露：单位决定", "registry.disclosure.drafted.v1": "职务成果披露：生成登记草稿",
+    "transactions.listing.opened.v1": "成果挂牌：挂牌", "transactions.listing.closed.v1": "成果挂牌：结束",
+    "transactions.listing.withdrawn.v1": "成果挂牌：撤牌",
+    "transactions.match.proposed.v1": "供需对接：提出", "transactions.match.accepted.v1": "供需对接：接受",
+    "transactions.match.declined.v1": "供需对接：拒绝",
+    "transactions.auction.scheduled.v1": "竞价拍卖：发布", "transactions.auction.bid_accepted.v1": "竞价拍卖：出价",
+    "transactions.auction.closed.v1": "竞价拍卖：结束",
+    "transactions.contract.submitted.v1": "技术合同：申请认定登记", "transactions.contract.returned.v1": "技术合同：退回",
+    "transactions.contract.registered.v1": "技术合同：认定登记", "transactions.contract.changed.v1": "技术合同：变更登记",
+    "transactions.contract.cancelled.v1": "技术合同：注销登记",
+    "transactions.contract.income_filed.v1": "技术性收入：申报",
+    "transactions.contract.income_verified.v1": "技术性收入：核定",
+    "transactions.contract.income_returned.v1": "技术性收入：退回",
+    "transactions.valuation.recorded.v1": "评价评估：评估",
+    **{f"finance.transformation_project.{step}.v1": f"科技成果转化项目：{text}" for step, text in _PROJECT_STEPS.items()},
+    "finance.financing_project.listed.v1": "融资项目：入库", "finance.financing_project.withdrawn.v1": "融资项目：撤回",
+    "finance.deal.interest_expressed.v1": "投融资交易：投资意向", "finance.deal.due_diligence_started.v1": "投融资交易：尽职调查",
+    "finance.deal.closed.v1": "投融资交易：成交", "finance.deal.declined.v1": "投融资交易：未成交",
+    "finance.subsidy.applied.v1": "财政补助：申请", "finance.subsidy.approved.v1": "财政补助：批准",
+    "finance.subsidy.rejected.v1": "财政补助：不予支持",
+    "talent.reward.recorded.v1": "奖励与报酬：奖励方案",
+    "innovation.incubation.entered.v1": "孵化：入驻", "innovation.incubation.graduated.v1": "孵化：毕业",
+}
+TRACE_DETAILS = {
+    "registration_number": ("登记号", None), "contract_type": ("合同类型", "contract_types"),
+    "asking_price": ("挂牌价", "yuan"), "start_price": ("起拍价", "yuan"), "amount": ("金额", "yuan"),
+    "outcome": ("结果", "states.auction"), "final_price": ("成交价", "yuan"), "bids": ("出价次数", None),
+    "contract_amount": ("合同金额", "yuan"), "technology_transaction_amount": ("技术交易额", "yuan"),
+    "contract_amount_delta": ("合同金额变化", "yuan"), "technology_transaction_amount_delta": ("技术交易额变化", "yuan"),
+    "budget": ("项目预算", "yuan"), "value": ("评估值", "yuan"), "total_cash_yuan": ("现金奖励合计", "yuan"),
+    "filed_amount": ("申报金额", "yuan"), "verified_amount": ("核定金额", "yuan"),
+    "basis": ("职务成果依据", "disclosure_bases"), "decision": ("单位决定", "disclosure_decisions"),
+    "carrier_id": ("载体", None), "enterprise_organization_id": ("在孵企业", None),
+    "entered_on": ("入驻日期", None), "graduated_on": ("毕业日期", None),
+}
+
 CATALOGUE = {
     "organization_kinds": ORGANIZATION_KINDS, "achievement_types": ACHIEVEMENT_TYPES,
     "contract_types": CONTRACT_TYPES, "listing_modes": LISTING_MODES, "programmes": PROGRAMMES,
@@ -168,6 +216,7 @@ CATALOGUE = {
     "disclosure_bases": DISCLOSURE_BASES, "disclosure_decisions": DISCLOSURE_DECISIONS,
     "delivery_modes": DELIVERY_MODES, "reward_modes": REWARD_MODES,
     "regions": REGIONS, "roles": ROLES, "states": STATES, "notification_kinds": NOTIFICATION_KINDS,
+    "services": SERVICES, "trace_events": TRACE_EVENTS,
 }
 
 

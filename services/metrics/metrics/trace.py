@@ -8,11 +8,20 @@ topics arrive in any order (a rebuild reads the topics side by side, and a deal 
 financing project it belongs to), so an entry never depends on another having come first.
 
 From an achievement the trace follows its listings, auctions, contracts, valuations, transformation and
-financing projects and rewards; from a listing its auctions and matches; from a financing project its deals;
+financing projects, rewards, the incubations of enterprises built on it (innovation: entry and graduation) and
+the duty-achievement disclosure it was drafted from (registry: disclosed, overdue, decided, drafted); from a
+listing its auctions and matches; from a financing project its deals;
 from a deal its subsidies. It never follows a record back to another achievement (a financing project
 naming two achievements does not join their traces). A contract's trace is its own events, the market
 path that led to it (listing, auction), the financing projects that name it with their deals, and the
-registry's events of its achievement (not the achievement's other listings or contracts).
+registry's events of its achievement (not the achievement's other listings or contracts, nor its disclosure or
+incubations).
+
+Neither an incubation nor a disclosure is public: innovation shows an enterprise's stay only to the carrier's
+operator and the enterprise, and a disclosure stays inside its institution (its events carry no title, inventors
+or the decision's reasons). Those who see the whole trace (administrators, the region's reviewers) and the parties
+(the enterprise; the institution) see them. A designation (innovation.designation.*) is of an organization, not of
+an achievement, and is not traced.
 """
 import datetime as dt
 from dataclasses import dataclass, field
@@ -37,12 +46,14 @@ RECORDS = {
     "deal": ("finance", "/api/v1/deals/{}"),
     "subsidy": ("finance", "/api/v1/subsidies/{}"),
     "reward": ("talent", "/api/v1/rewards?achievement_id={}"),  # talent has no single-reward read: its list
+    "incubation": ("innovation", "/api/v1/incubations/{}"),
+    "disclosure": ("registry", "/api/v1/disclosures/{}"),
 }
 
 # Which linked records a trace follows from a record of each kind (see the module's docstring).
 FOLLOWS = {
     ACHIEVEMENT: {"listing", "auction", "contract", "valuation", "transformation_project", "financing_project",
-                  "reward"},
+                  "reward", "incubation", "disclosure"},
     "listing": {"auction", "match", "contract"},
     "auction": {"contract"},
     "contract": {"listing", "auction", "financing_project", ACHIEVEMENT},
@@ -64,6 +75,7 @@ class Traced:
     public: tuple | None = None
     private: tuple = ()
     parties: tuple = ()
+    only_if: str | None = None  # a payload field that must be set (non-empty) for the event to enter a trace
 
 
 def _achievement(at, public=None, private=(), links=None):
@@ -159,6 +171,24 @@ EVENTS = {
     **{f"finance.subsidy.{step}.v1": Traced("subsidy", "subsidy_id", {"deal": "deal_id"}, f"{step}_at", None,
                                             ("instrument", "amount"), ("organization_id",))
        for step in ("applied", "approved", "rejected")},
+    # an enterprise built on registered achievements entering a carrier, and its graduation (joined by incubation_id)
+    "innovation.incubation.entered.v1": Traced(
+        "incubation", "incubation_id", {ACHIEVEMENT: "achievement_ids"}, None, None,
+        ("carrier_id", "carrier_kind", "carrier_level", "enterprise_organization_id", "entered_on"),
+        ("enterprise_organization_id",), only_if="achievement_ids"),
+    "innovation.incubation.graduated.v1": Traced(
+        "incubation", "incubation_id", {}, None, None,
+        ("carrier_id", "enterprise_organization_id", "entered_on", "graduated_on"),
+        ("enterprise_organization_id",), only_if="built_on_achievement"),
+    # the duty-achievement disclosure an achievement was drafted from (drafted names it; the rest by disclosure_id)
+    "registry.disclosure.disclosed.v1": Traced("disclosure", "disclosure_id", {}, "disclosed_at", None,
+                                               ("basis", "due_date", "inventors"), ("organization_id",)),
+    "registry.disclosure.overdue.v1": Traced("disclosure", "disclosure_id", {}, None, None, ("due_date",),
+                                             ("organization_id",)),
+    "registry.disclosure.decided.v1": Traced("disclosure", "disclosure_id", {}, "decided_at", None,
+                                             ("decision", "due_date", "late"), ("organization_id",)),
+    "registry.disclosure.drafted.v1": Traced("disclosure", "disclosure_id", {ACHIEVEMENT: "achievement_id"},
+                                             "drafted_at", None, ("achievement_id",), ("organization_id",)),
     "talent.reward.recorded.v1": Traced("reward", "reward_id", {ACHIEVEMENT: "achievement_id"}, None, None,
                                         ("mode", "occurred_on", "compliant", "total_cash_yuan"), ("organization_id",)),
 }
@@ -184,7 +214,7 @@ def _plain(value):
 def entry(event_name, data, event_id, event_time):
     """The trace entry of one event, or None when no trace shows it."""
     traced = EVENTS.get(event_name)
-    if traced is None:
+    if traced is None or (traced.only_if and not data.get(traced.only_if)):
         return None
     record_id = str(data[traced.id_field])
     keys = {f"{traced.kind}:{record_id}"}

@@ -269,3 +269,144 @@ def test_the_trace_api_reads_the_events_on_kafka_for_each_caller(api):
     contract = api.get(f"/api/v1/trace/contracts/c-1-{suffix}", token=api.reviewer("510100")).json()
     assert contract["view"] == "full" and contract["entries"][-1]["record"]["id"] == f"c-1-{suffix}"
     assert_error(api.get("/api/v1/trace/achievements/nothing-like-it"), 404, "not_found")
+
+
+# -- the disclosure an achievement came from, and the enterprises incubated on it ------------------------------
+
+def origins(a="a-1", org="org-uni", region="510100", enterprise="org-startup"):
+    """The duty-achievement disclosure ``a`` was drafted from (before its story), and an enterprise built on it
+    entering and graduating from an incubator (after), with innovation's and registry's events no trace shows."""
+    before = [
+        ("registry.disclosure.disclosed.v1", {"disclosure_id": "dis-1", "organization_id": org, "region_code": region,
+                                              "basis": "job_duties", "disclosed_at": at(-30),
+                                              "due_date": dt.date(2026, 4, 1), "inventors": 3}),
+        ("registry.disclosure.overdue.v1", {"disclosure_id": "dis-1", "organization_id": org, "region_code": region,
+                                            "disclosed_at": at(-30), "due_date": dt.date(2026, 4, 1)}),
+        ("registry.disclosure.decided.v1", {"disclosure_id": "dis-1", "organization_id": org, "region_code": region,
+                                            "decision": "transfer", "decided_at": at(-20),
+                                            "due_date": dt.date(2026, 4, 1), "late": False}),
+        ("registry.disclosure.drafted.v1", {"disclosure_id": "dis-1", "organization_id": org, "region_code": region,
+                                            "achievement_id": a, "drafted_at": at(-10)}),
+        ("registry.disclosure.disclosed.v1", {"disclosure_id": "dis-2", "organization_id": org, "region_code": region,
+                                              "basis": "job_duties", "disclosed_at": at(-9),
+                                              "due_date": dt.date(2026, 4, 1), "inventors": 1}),  # not drafted
+    ]
+    after = [
+        ("innovation.incubation.entered.v1", {"incubation_id": "inc-1", "carrier_id": "car-1", "carrier_kind": "incubator",
+                                              "carrier_level": "provincial", "region_code": region,
+                                              "enterprise_organization_id": enterprise,
+                                              "entered_on": dt.date(2026, 5, 6), "achievement_ids": [a, "a-other"],
+                                              "built_on_achievement": True}),
+        ("innovation.incubation.entered.v1", {"incubation_id": "inc-2", "carrier_id": "car-1", "carrier_kind": "incubator",
+                                              "carrier_level": "provincial", "region_code": region,
+                                              "enterprise_organization_id": "org-other",
+                                              "entered_on": dt.date(2026, 5, 6), "achievement_ids": [],
+                                              "built_on_achievement": False}),
+        ("innovation.incubation.graduated.v1", {"incubation_id": "inc-2", "carrier_id": "car-1", "region_code": region,
+                                                "enterprise_organization_id": "org-other",
+                                                "entered_on": dt.date(2026, 5, 6), "graduated_on": dt.date(2027, 5, 6),
+                                                "built_on_achievement": False}),
+        ("innovation.incubation.graduated.v1", {"incubation_id": "inc-1", "carrier_id": "car-1", "region_code": region,
+                                                "enterprise_organization_id": enterprise,
+                                                "entered_on": dt.date(2026, 5, 6), "graduated_on": dt.date(2027, 5, 6),
+                                                "built_on_achievement": True}),
+        ("innovation.designation.granted.v1", {"designation_id": "des-1", "kind": "demonstration_enterprise",
+                                               "organization_id": enterprise, "region_code": region}),
+    ]
+    return before, after
+
+
+def with_origins():
+    before, after = origins()
+    return before + story() + after
+
+
+def test_an_achievements_trace_starts_at_its_disclosure_and_follows_the_enterprises_incubated_on_it():
+    _, find = stored(with_origins())
+    view, rows = read(find, ADMIN)
+    got = types(rows)
+    assert got[:4] == [("disclosure.disclosed", "dis-1"), ("disclosure.overdue", "dis-1"),
+                       ("disclosure.decided", "dis-1"), ("disclosure.drafted", "dis-1")]  # not dis-2
+    assert got[4:-2] == types(read(stored(story())[1], ADMIN)[1])
+    assert got[-2:] == [("incubation.entered", "inc-1"), ("incubation.graduated", "inc-1")]  # not inc-2
+    by_type = {r["event_type"]: r for r in rows}
+    assert by_type["registry.disclosure.decided.v1"]["details"] == {
+        "decision": "transfer", "due_date": "2026-04-01", "late": False}  # never the reasons: not in the event
+    assert by_type["registry.disclosure.drafted.v1"]["record"] == {
+        "kind": "disclosure", "id": "dis-1", "service": "registry", "path": "/api/v1/disclosures/dis-1"}
+    entered = by_type["innovation.incubation.entered.v1"]
+    assert entered["details"] == {"carrier_id": "car-1", "carrier_kind": "incubator", "carrier_level": "provincial",
+                                  "enterprise_organization_id": "org-startup", "entered_on": "2026-05-06"}
+    assert entered["record"]["path"] == "/api/v1/incubations/inc-1" and entered["service"] == "innovation"
+    assert by_type["innovation.incubation.graduated.v1"]["details"]["graduated_on"] == "2027-05-06"
+    # the incubation names another achievement too: it is in that trace as well, without joining the two
+    other = types(read(find, ADMIN, record_id="a-other")[1])
+    assert ("incubation.entered", "inc-1") in other and ("achievement.published", "a-1") not in other
+
+
+def test_the_public_sees_no_disclosure_or_incubation_the_institution_its_disclosure_the_enterprise_its_stay():
+    _, find = stored(with_origins())
+    assert read(find, ANYONE)[1] == read(stored(story())[1], ANYONE)[1]
+    assert read(find, Principal("u-r", Roles.REVIEWER, region="510700"))[1] == read(find, ANYONE)[1]
+    assert len(read(find, Principal("u-r", Roles.REVIEWER, region="510100"))[1]) == 18 + 6
+    institution = {t for t, _ in types(read(find, Principal("u", Roles.INSTITUTION, org="org-uni"))[1])}
+    assert {"disclosure.disclosed", "disclosure.decided", "disclosure.drafted"} <= institution
+    assert not any(t.startswith("incubation.") for t in institution)
+    enterprise = types(read(find, Principal("u", Roles.INSTITUTION, org="org-startup"))[1])
+    assert [t for t in enterprise if not t[0].startswith(("achievement.", "listing.", "auction.", "contract.",
+                                                          "financing_project."))] == [
+        ("incubation.entered", "inc-1"), ("incubation.graduated", "inc-1")]
+
+
+def test_a_contracts_trace_shows_neither_the_disclosure_nor_the_incubations():
+    _, find = stored(with_origins())
+    rows = read(find, ADMIN, "contract", "c-1")[1]
+    assert types(rows) == types(read(stored(story())[1], ADMIN, "contract", "c-1")[1])
+
+
+def test_only_incubations_built_on_an_achievement_and_no_designation_make_entries():
+    _, after = origins()
+    assert [trace.entry(name, data, f"e-{n}", T0) is not None for n, (name, data) in enumerate(after)] == [
+        True, False, False, True, False]
+    assert all(name.startswith(("registry.", "transactions.", "finance.", "talent.", "innovation.incubation."))
+               for name in trace.EVENTS)
+
+
+@pytest.mark.integration
+def test_the_disclosure_and_an_incubation_reach_the_trace_from_kafka_and_come_back_on_a_rebuild(api):
+    from metrics.rebuild import rebuild
+
+    a = f"a-{uuid.uuid4().hex[:8]}"
+    suffix = a[2:]
+    before, after = origins(a=a)
+    ids = {"dis-1": f"dis-{suffix}", "inc-1": f"inc-{suffix}"}
+    wanted = [before[0], before[2], before[3], *[e for e in story(a=a) if e[0] in (
+        "registry.achievement.registered.v1", "registry.achievement.published.v1")], after[0], after[3]]
+    for name, data, when in timed(wanted):
+        data = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in data.items()}
+        data = {**data, "achievement_ids": [a]} if "achievement_ids" in data else data
+        key = data.get("disclosure_id") or data.get("incubation_id") or a
+        publish_event(api, name, full(name, data), key, time=when)
+    path = f"/api/v1/trace/achievements/{a}"
+    body = wait_for(lambda: (lambda r: r.json() if r.status_code == 200 and len(r.json()["entries"]) == 7 else None)(
+        api.get(path, token=api.admin())), message="the disclosure and the incubation in the trace")
+    assert [e["event_type"] for e in body["entries"]] == [
+        "registry.disclosure.disclosed.v1", "registry.disclosure.decided.v1", "registry.disclosure.drafted.v1",
+        "registry.achievement.registered.v1", "registry.achievement.published.v1",
+        "innovation.incubation.entered.v1", "innovation.incubation.graduated.v1"]
+    assert [e["event_type"] for e in api.get(path).json()["entries"]] == ["registry.achievement.published.v1"]
+    institution = api.get(path, token=api.institution("org-uni")).json()
+    assert [e["record"]["kind"] for e in institution["entries"] if e.get("parties")] == ["disclosure"] * 3 + [
+        "achievement"] * 2
+    assert len(api.get(path, token=api.institution("org-startup")).json()["entries"]) == 3  # published, its stay
+    api.db["trace_entries"].delete_many({"keys": f"achievement:{a}"})
+    rebuild(api.config)
+    assert api.get(path, token=api.admin()).json() == body
+
+
+def test_every_traced_event_and_service_has_its_chinese_label():
+    from ttp_common import labels
+
+    assert set(trace.EVENTS) <= set(labels.TRACE_EVENTS)
+    assert {name.split(".", 1)[0] for name in trace.EVENTS} | {s for s, _ in trace.RECORDS.values()} <= set(
+        labels.SERVICES)
