@@ -12,6 +12,7 @@ from ttp_common.service_base import PlatformService
 from .dependencies import PlanProvider, ProgressGauges
 from .entrypoints.compliance import ComplianceEntrypoints
 from .entrypoints.innovation import InnovationEntrypoints
+from .entrypoints.ip import IpEntrypoints
 from .entrypoints.pipeline import PipelineEntrypoints
 from .entrypoints.progress import ProgressEntrypoints
 from .entrypoints.projection import ProjectionEntrypoints
@@ -20,20 +21,23 @@ from .entrypoints.trace import TraceEntrypoints
 from .handlers.trace import ensure_indexes as trace_indexes
 from .innovation import INNOVATION
 from .innovation_gauges import InnovationGauges
+from .ip import IP
+from .ip_gauges import IpGauges
 from .read_models import COLLECTIONS
 from .trace import TRACE
 from .schemas import SCHEMAS
 
 
 class MetricsService(ProgressEntrypoints, TaskEntrypoints, ComplianceEntrypoints, PipelineEntrypoints,
-                     ProjectionEntrypoints, InnovationEntrypoints, TraceEntrypoints, PlatformService):
+                     ProjectionEntrypoints, InnovationEntrypoints, IpEntrypoints, TraceEntrypoints, PlatformService):
     name = "metrics"
     api_title = "规划目标进度 Metrics API"
     api_description = ("Live progress against the plan's targets, the task ledger and annual-report compliance, "
                        "projected from every service's events.")
     api_schemas = SCHEMAS
-    collections = COLLECTIONS + (INNOVATION, TRACE)  # plain collections, written in the projections' transactions
+    collections = COLLECTIONS + (INNOVATION, TRACE, IP)  # plain collections, written in the projections' transactions
     migrations = (trace_indexes,)
     plans = PlanProvider()
     progress_gauges = ProgressGauges()
     innovation_gauges = InnovationGauges()  # shared facilities and the incubation ladder (metrics.innovation)
+    ip_gauges = IpGauges()  # IP rights and reviews (metrics.ip)
