@@ -1,5 +1,5 @@
 """The public pages (no sign-in): home with the plan's targets as charts, achievement search and an achievement's
-page, listings, demands, auctions (live while open), accredited service institutions, the task ledger. Each part
+page (with its trace, 成果转化全链条, as the signed-in person's role may see it, else the public's), listings, demands, auctions (live while open), accredited service institutions, the task ledger. Each part
 comes from one service's public API; a service that does not answer leaves its part 暂不可用 and the rest renders.
 The filters are passed on as the API defines them: the API decides what is valid (its 400 is shown)."""
 from urllib.parse import quote
@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 from ttp_common import labels
 from ttp_common.web import dumps, http
 
-from .. import bidding
-from .common import page
+from .. import bidding, traces
+from .common import Part, page
 
 PAGE_SIZE = 20
 UNIT_KINDS = ("university", "institute")  # the kinds whose transfer units (技术转移机构) are accredited by name
@@ -79,8 +79,22 @@ class PublicEntrypoints:
         if found.error is not None:
             return self.render(request, "message.html", status=404, title="未找到", text="没有这项公开的科技成果。")
         listings = self.part(request, "transactions", "/api/v1/listings", params={"achievement": achievement_id})
+        trace = self.trace_part(request, "achievements", achievement_id)
         return self.render(request, "achievement.html", title=(found.data or {}).get("title") or "科技成果",
-                           found=found, listings=listings)
+                           found=found, listings=listings, trace=trace, trace_rows=traces.rows(trace.data))
+
+    def trace_part(self, request, kind, record_id):
+        """The record's trace from the metrics service, with the signed-in person's token (they see what their role
+        may) or none (the public entries); its 404 (nothing the caller may see yet) is an empty trace, any other
+        refusal or silence leaves the part 暂不可用."""
+        signed = self.signed_in(request)
+        trace = self.part(request, "metrics", f"/api/v1/trace/{kind}/{quote(record_id, safe='')}",
+                          token=signed[1] if signed else None)
+        if trace.error is not None and trace.error.status == 404:
+            return Part(data={"entries": []})
+        if trace.error is not None:
+            return Part(unavailable=True)
+        return trace
 
     @http("GET", "/listings")
     @page("listings")
