@@ -50,7 +50,8 @@ def pages(ids):
          [("registry", "/api/v1/achievements", {"q": KEYWORD, "limit": PUBLIC_LIMIT})]),
         ("成果页 an achievement", "achievement", f"/achievements/{achievement}", None,
          [("registry", f"/api/v1/achievements/{achievement}", None),
-          ("transactions", "/api/v1/listings", {"achievement": achievement})]),
+          ("transactions", "/api/v1/listings", {"achievement": achievement}),
+          ("metrics", f"/api/v1/trace/achievements/{achievement}", None)]),
         ("成果挂牌 listings", "listings", "/listings", None,
          [("transactions", "/api/v1/listings", {"limit": PUBLIC_LIMIT})]),
         # the same public page signed in: what the session costs (its lookup, the header's unread count)
