@@ -7,6 +7,7 @@ from pydantic import Field
 from ttp_common import auth, clock, paging, regions
 from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
+from ttp_common.history import load_rows
 from ttp_common.refusals import Invalid, NotFound
 from ttp_common.regions import RegionScope
 
@@ -55,14 +56,10 @@ class ProjectEntrypoints:
                       "is checked on its own and created once, approved (its id derives from its number); its event "
                       "says imported and counts on its approval date toward the 2,000-project target")
     def import_project_history(self, ctx):
-        results, today = [], clock.china_date()
+        today = clock.china_date()
         region = None if ctx.principal.role == Roles.ADMIN else ctx.principal.region
-        for number, raw in enumerate(ctx.body.rows):
-            row, errors = history.read_row(raw, today, region)
-            outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
-                history_handlers.import_project, row, ctx.principal, ctx.now, actor=ctx.actor)
-            results.append({"row": number, **outcome})
-        return {"results": results}
+        return load_rows(self.store, ctx.body.rows, lambda raw: history.read_row(raw, today, region),
+                         history_handlers.import_project, ctx.principal, ctx.now, actor=ctx.actor)
 
     @endpoint("POST", f"{ONE}/approve", roles=EITHER_SIDE, response="TransformationProject", errors=(409,),
               summary="Approve a proposed project (reviewer of its region, admin)",

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 
 from ttp_common import clock, paging, regions
 from ttp_common.endpoints import created, endpoint
+from ttp_common.history import load_rows
 from ttp_common.reference import is_valid_credit_code
 from ttp_common.regions import RegionScope
 from ttp_common.rpc import rpc
@@ -105,13 +106,9 @@ class OrganizationEntrypoints:
                           "then (and no longer after the revocation). One still in force makes the organization or "
                           "unit accredited since that date; an organization accredited now is refused one more.")
     def import_accreditation_history(self, ctx):
-        results, today = [], clock.china_date()
-        for number, raw in enumerate(ctx.body.rows):
-            row, errors = history.read_accreditation(raw, today)
-            outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
-                history_handlers.import_accreditation, row, ctx.principal, ctx.now, actor=ctx.actor)
-            results.append({"row": number, **outcome})
-        return {"results": results}
+        today = clock.china_date()
+        return load_rows(self.store, ctx.body.rows, lambda raw: history.read_accreditation(raw, today),
+                         history_handlers.import_accreditation, ctx.principal, ctx.now, actor=ctx.actor)
 
     @rpc
     def organization_names(self, organization_ids):

@@ -18,6 +18,7 @@ from pydantic import Field
 from ttp_common import auth, certificates, clock, paging, regions, rpc
 from ttp_common.endpoints import created, endpoint
 from ttp_common.errors import Unavailable
+from ttp_common.history import load_rows
 from ttp_common.models import Query
 from ttp_common.refusals import NotFound
 
@@ -143,13 +144,9 @@ class ContractEntrypoints:
                       "registrars of their region, admins. Each row is checked on its own and created once (its id "
                       "derives from its number); its event says imported and counts on its registration date")
     def import_contract_history(self, ctx):
-        results, today = [], clock.china_date()
-        for number, raw in enumerate(ctx.body.rows):
-            row, errors = history.read_row(raw, today)
-            outcome = {"status": "rejected", "errors": errors} if errors else self.store.transact(
-                history_handlers.import_contract, row, ctx.principal, ctx.now, actor=ctx.actor)
-            results.append({"row": number, **outcome})
-        return {"results": results}
+        today = clock.china_date()
+        return load_rows(self.store, ctx.body.rows, lambda raw: history.read_row(raw, today),
+                         history_handlers.import_contract, ctx.principal, ctx.now, actor=ctx.actor)
 
     @endpoint("POST", "/api/v1/contracts/<string:contract_id>/return", roles=REGISTRARS, body=ReturnIn,
               response=OBJECT, errors=(409,),
