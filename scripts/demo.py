@@ -37,6 +37,8 @@ once (the reviewers and registrars enrol TOTP too):
     provincial call for demonstration enterprises (示范企业) to which 东方汽轮机 applies: the 德阳 reviewer checks
     it and draws three experts of 能源装备 from talent's pool (the fourth, 东方汽轮机's own, never), records their
     sheets, and the province designates it;
+  - registry IP records (知识产权): 四川大学's invention patent ZL202010567890.X recorded in force (its check
+    character verified) and linked to the vanadium achievement it protects;
   - talent: brokers trained on the four modules (attendance, assessment, completion) and
     certified junior; contributors, a transfer post, a reward plan checked against article 45;
     broker performance computed from the registered contracts;
@@ -124,7 +126,7 @@ ACHIEVEMENTS = {  # key: (owner, import key, form without organization ids, publ
         "industry": "新材料", "keywords": ["钒钛", "提钒", "清洁冶金"],
         "summary": "钙化焙烧-酸浸提钒新工艺，钒回收率提高8个百分点，废水近零排放，已完成千吨级中试。",
         "contributors": [{"name": "王建华", "share": 70}, {"name": "陈丽", "share": 30}],
-        "patents": [{"number": "ZL202010567890.1", "kind": "invention", "status": "granted"}],
+        "patents": [{"number": "ZL202010567890.X", "kind": "invention", "status": "granted"}],
         "research_started": "2020-01-01", "research_ended": "2025-10-31", "funding": {"fiscal": True}}, True),
     "glass": ("swust", "SWUST-2026-005", {
         "title": "放射性废物玻璃固化关键材料", "type": "applied", "trl": 6, "programme": 14, "region_code": "510700",
@@ -898,6 +900,26 @@ class Demo:
         final = self.innovation.get(path, deyang)
         print(f"  东方汽轮机: {final['status']}, panel score {final['score']}")
 
+    def ip_scenario(self):
+        """四川大学's invention patent protecting the vanadium achievement, recorded in force and linked to it (found
+        again by holder and number on a later run)."""
+        print("registry: IP records (知识产权)")
+        number, staff = "202010567890.X", self.institution("scu")
+
+        def create():
+            found = [r for r in self.registry.get("/api/v1/ip-rights", params={
+                "holder": self.org["scu"], "kind": "invention_patent", "limit": 100})["items"] if r["number"] == number]
+            if found:
+                return found[0]["id"]
+            return self.registry.post("/api/v1/ip-rights", {
+                "kind": "invention_patent", "number": f"ZL{number}", "title": "一种钒钛磁铁矿钙化焙烧-酸浸提钒方法",
+                "holder_organization_ids": [self.org["scu"]], "status": "in_force", "filed_on": "2020-07-15",
+                "granted_on": "2022-03-08", "achievement_ids": [self.ach["vanadium"]]}, staff)[1]["id"]
+        right = self.ensure("IP right", "ip-right:vanadium-patent", create,
+                            f"ZL{number} (发明专利, 有效), protecting the vanadium achievement")
+        record = self.registry.get(f"/api/v1/ip-rights/{right}")
+        print(f"  {record['patent_number']}: {record['status_label']}, expires {record['expires_on']}")
+
     @staticmethod
     def _created(answer):
         """The new record's id of a 201 answer; None for a 400 or 422 (a replica not caught up yet: try again)."""
@@ -947,6 +969,7 @@ class Demo:
         self.finance_scenario(contracts)
         self.innovation_scenario()
         self.designation_scenario()
+        self.ip_scenario()
         self.rewards(people)
         self.broker_performance(people)
         self.ledger()
