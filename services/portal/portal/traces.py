@@ -19,5 +19,5 @@ def rows(trace):
             facts.append((label, yuan(value) if how == "yuan" else labels.label(how, value) if how else str(value)))
         found.append({"at": entry.get("at"), "service": labels.label("services", entry.get("service")),
                       "event": labels.label("trace_events", entry.get("event_type")), "facts": facts,
-                      "kind": (entry.get("record") or {}).get("kind")})
+                      "kind": (entry.get("record") or {}).get("kind"), "id": (entry.get("record") or {}).get("id")})
     return found

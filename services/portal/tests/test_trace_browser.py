@@ -82,6 +82,28 @@ def test_an_achievements_page_shows_its_trace_to_each_caller_and_says_when_metri
     assert "科技成果登记" in public["rows"][0] and "成果登记：公开" in public["rows"][0]
     assert "成果挂牌：挂牌" in public["rows"][1] and "挂牌价 ¥480,000.00" in public["rows"][1]
 
+    # a contract of the achievement, registered: its row on the public trace links the contract's own trace
+    contract = requests.post(f"{stack.urls['transactions']}/api/v1/contracts", timeout=10,
+                             headers={"Authorization": f"Bearer {seller}"},
+                             json={"contract_type": "transfer", "title": "钒钛选冶技术转让合同", "contract_amount": "800000",
+                                   "technology_transaction_amount": "600000", "seller_organization_id": ORG,
+                                   "buyer_name": "攀枝花某钒钛企业", "region_code": "510100",
+                                   "achievement_id": achievement_id})
+    assert contract.status_code == 201, contract.text
+    contract_id = contract.json()["id"]
+    registered = requests.post(f"{stack.urls['transactions']}/api/v1/contracts/{contract_id}/register", json={},
+                               timeout=10, headers={"Authorization": f"Bearer {stack.token('registrar', region='510100')}"})
+    assert registered.status_code == 200, registered.text
+    wait_for(lambda: any(e["event_type"].endswith("contract.registered.v1") for e in trace_of(stack, achievement_id)),
+             timeout=60, interval=1, message="the registered contract in the public trace")
+    followed = run_steps(STEPS, "contract_trace_from", portal=stack.portal_url, achievement_id=achievement_id)
+    assert followed["url"] == f"{stack.portal_url}/contracts/{contract_id}/trace" and followed["h1"] == "技术合同全链条"
+    assert followed["kinds"] == ["achievement", "contract"] and not followed["wider_than_screen"], followed["rows"]
+    assert "技术合同：认定登记" in followed["rows"][1] and "技术交易额 ¥600,000.00" in followed["rows"][1]
+    assert "合同类型 技术转让" in followed["rows"][1]
+    nothing = requests.get(f"{stack.portal_url}/contracts/no-such-contract/trace", timeout=10)
+    assert nothing.status_code == 404 and "没有这份技术合同的记录" in nothing.text
+
     clerk = browser_sign_in(stack, tmp_path, "dev-institution")  # the owning organization's
     own = run_steps(STEPS, "achievement_trace", portal=stack.portal_url, achievement_id=achievement_id,
                     state_file=clerk)

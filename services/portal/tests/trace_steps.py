@@ -15,3 +15,18 @@ def achievement_trace(browser, portal, achievement_id, state_file=None, width=37
             "wider_than_screen": page.evaluate("document.documentElement.scrollWidth") > width}
     context.close()
     return seen
+
+
+def contract_trace_from(browser, portal, achievement_id, width=375):
+    """From the achievement's page, the first contract row's link followed: the contract's trace page."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{portal}/achievements/{achievement_id}")
+    page.click("#trace li[data-kind='contract'] a")
+    page.wait_for_load_state()
+    rows = page.locator("#trace li")
+    seen = {"url": page.url, "h1": page.inner_text("h1"), "rows": [rows.nth(i).inner_text() for i in range(rows.count())],
+            "kinds": [rows.nth(i).get_attribute("data-kind") for i in range(rows.count())],
+            "wider_than_screen": page.evaluate("document.documentElement.scrollWidth") > width}
+    context.close()
+    return seen

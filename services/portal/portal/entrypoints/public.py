@@ -83,6 +83,18 @@ class PublicEntrypoints:
         return self.render(request, "achievement.html", title=(found.data or {}).get("title") or "科技成果",
                            found=found, listings=listings, trace=trace, trace_rows=traces.rows(trace.data))
 
+    @http("GET", "/contracts/<string:contract_id>/trace")
+    @page("contract_trace")
+    def contract_trace(self, request, contract_id):
+        """A technology contract's trace (its market path, the achievement it came from, what financed it), linked
+        from the contract rows of an achievement's trace: what the caller may see, else 404."""
+        trace = self.trace_part(request, "contracts", contract_id)
+        rows = traces.rows(trace.data)
+        if not trace.unavailable and not rows:
+            return self.render(request, "message.html", status=404, title="未找到", text="没有这份技术合同的记录。")
+        return self.render(request, "contract_trace.html", title="技术合同全链条", contract_id=contract_id,
+                           trace=trace, trace_rows=rows)
+
     def trace_part(self, request, kind, record_id):
         """The record's trace from the metrics service, with the signed-in person's token (they see what their role
         may) or none (the public entries); its 404 (nothing the caller may see yet) is an empty trace, any other
