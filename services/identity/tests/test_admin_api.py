@@ -199,6 +199,18 @@ def test_the_portal_notifier_reads_recipients_addresses_and_nothing_else(api, ad
     found = api.get("/api/v1/recipients?organization_id=org-mail&roles=institution,institution_admin", token=token)
     assert found.status_code == 200, found.text
     assert found.json()["items"] == [{"id": made.json()["account"]["id"], "email": "wang.wu@example.org"}]
+    assert found.json()["next_cursor"] is None
+    # a page at a time: every address once, the last page says no more follow
+    api.post("/api/v1/accounts", {"username": "mail.clerk2", "display_name": "孙八", "role": "institution_admin",
+                                  "organization_id": "org-mail", "email": "sun.ba@example.org"}, token=admin_token)
+    path, emails, cursor = "/api/v1/recipients?organization_id=org-mail&roles=institution,institution_admin&limit=1", [], ""
+    while True:
+        page = api.get(path + (f"&cursor={cursor}" if cursor else ""), token=token).json()
+        emails += [item["email"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(emails) == ["sun.ba@example.org", "wang.wu@example.org"]
     assert_error(api.get("/api/v1/recipients?organization_id=org-mail&roles=root", token=token), 400,
                  "validation_failed")
     subscriber = client_token(api, "dev-subscriber", creds["clients"]["dev-subscriber"]["client_secret"])

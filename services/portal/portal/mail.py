@@ -74,8 +74,19 @@ class Recipients:
         return self._token
 
     def of(self, audience, roles):
+        """The email addresses of ``audience``'s accounts with ``roles``: every page of identity's answer."""
         kind, _, value = audience.partition(":")
-        params = {"organization_id" if kind == "org" else "region_code": value, "roles": ",".join(roles)}
+        params = {"organization_id" if kind == "org" else "region_code": value, "roles": ",".join(roles),
+                  "limit": 100}
+        emails, cursor = [], None
+        while True:
+            page = self._page({**params, **({"cursor": cursor} if cursor else {})})
+            emails += [item["email"] for item in page.get("items", [])]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return emails
+
+    def _page(self, params):
         try:
             answer = self.http.get(f"{self.identity_url}/api/v1/recipients", params=params, timeout=self.timeout,
                                    headers={"Authorization": f"Bearer {self._access_token()}"})
@@ -85,7 +96,7 @@ class Recipients:
             self._token = None
         if answer.status_code != 200:
             raise RecipientsUnavailable(f"recipients HTTP {answer.status_code}")
-        return [item["email"] for item in answer.json().get("items", [])]
+        return answer.json()
 
 
 class Mailer:

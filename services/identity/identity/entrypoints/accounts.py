@@ -9,7 +9,6 @@ from pydantic import Field
 from ttp_common import paging
 from ttp_common.auth import Roles
 from ttp_common.endpoints import created, endpoint
-from ttp_common.models import Query
 from ttp_common.refusals import Invalid, NotAllowed
 from ttp_common.regions import RegionScope
 
@@ -42,12 +41,11 @@ SESSION_SCHEMA = {"type": "object", "required": ["id", "created_at", "last_seen_
     "end_reason": {"type": ["string", "null"]}}}
 PEOPLE = tuple(role for role in Roles if role not in (Roles.PUBLIC, Roles.CLIENT))
 RECIPIENTS_SCOPE = "identity:recipients:read"
-RECIPIENTS = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
-    "type": "object", "required": ["id", "email"],
-    "properties": {"id": {"type": "string"}, "email": {"type": "string"}}}}}}
+RECIPIENTS = paging.cursor_page_schema({"type": "object", "required": ["id", "email"],
+                                        "properties": {"id": {"type": "string"}, "email": {"type": "string"}}})
 
 
-class RecipientQuery(Query):
+class RecipientQuery(paging.CursorParams):
     organization_id: str | None = Field(None, max_length=64)
     region_code: RegionScope | None = None
     roles: str = Field(max_length=200, description="The roles, comma-separated (institution,institution_admin)")
@@ -152,8 +150,8 @@ class AccountEntrypoints(IdentityHelpers):
             raise Invalid("roles: a comma-separated list of account roles", field="roles")
         query = {"status": "active", "role": {"$in": roles}, "email": {"$nin": [None, ""]}}
         query.update({"organization_id": q.organization_id} if q.organization_id else {"region_code": q.region_code})
-        found = self.store.find(Account, query, sort=[("_id", 1)], limit=500)
-        return {"items": [{"id": a.id, "email": a.email} for a in found]}
+        docs, next_cursor = paging.by_id(self.store.collection(Account), query, q.limit, q.cursor)
+        return {"items": [{"id": d["_id"], "email": d["email"]} for d in docs], "next_cursor": next_cursor}
 
     # -- self-service -----------------------------------------------------------------------
     def _me(self, ctx):
