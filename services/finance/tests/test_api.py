@@ -128,7 +128,7 @@ def test_the_full_lifecycle_publishes_one_attributed_event_per_step(api):
     name, data = api.decode(record)
     assert name == APPROVED
     assert {k: str(v) if k == "budget" else v for k, v in data.items()
-            if k not in ("approved_at", "effective_date")} == {"project_id": project_id, **project()}
+            if k not in ("approved_at", "effective_date")} == {"project_id": project_id, **project(), "imported": False}
     assert data["approved_at"].year >= 2026
     assert data["effective_date"] == clock.china_date(data["approved_at"])  # the approval date, in China
     # the deprecated event is no longer published
