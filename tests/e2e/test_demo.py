@@ -104,7 +104,8 @@ def test_the_demo_moves_every_target_once_and_a_second_run_changes_nothing(stack
     assert "plan progress" in output and "科技成果转化项目" in output
 
     audit_trail_is_complete(stack)
-    the_auctioned_achievement_is_traced_through_every_service(stack)
+    token = the_auctioned_achievement_is_traced_through_every_service(stack)
+    the_incubated_enterprise_is_in_its_achievements_trace(stack, token)
 
     figures, committed = progress(stack), events(stack)
     second, output = run_demo(stack, tmp_path, "second")
@@ -153,6 +154,28 @@ def the_auctioned_achievement_is_traced_through_every_service(stack):
     assert public["view"] == "public" and {e["record"]["kind"] for e in public["entries"]} <= {
         "achievement", "listing", "auction", "contract", "financing_project"}
     assert not [e for e in public["entries"] if "seller_organization_id" in e["details"]]
+    return token
+
+
+def the_incubated_enterprise_is_in_its_achievements_trace(stack, token):
+    """The trace gains innovation's events: 中车眉山 entered 德阳's incubator built on the rail-noise achievement, an
+    entry of that achievement's trace with the carrier and the enterprise, which the public does not see."""
+    from demo import ACHIEVEMENTS  # noqa: E402
+
+    title = ACHIEVEMENTS["rail_noise"][2]["title"]
+    [found] = [a for a in requests.get(f"{stack['urls']['registry']}/api/v1/achievements", params={"q": title},
+                                       timeout=10).json()["items"] if a["title"] == title]
+    path = f"{stack['urls']['metrics']}/api/v1/trace/achievements/{found['id']}"
+
+    def entered():
+        body = requests.get(path, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        return next((e for e in body.get("entries", []) if e["event_type"] == "innovation.incubation.entered.v1"), None)
+
+    entry = wait_for(entered, timeout=60, message="the incubation in the rail-noise achievement's trace")
+    assert entry["service"] == "innovation" and entry["record"]["kind"] == "incubation"
+    assert entry["details"]["carrier_kind"] == "incubator" and entry["details"]["enterprise_organization_id"]
+    public = requests.get(path, timeout=10).json()
+    assert not [e for e in public["entries"] if e["service"] == "innovation"]
 
 
 def audit_trail_is_complete(stack):
