@@ -25,7 +25,7 @@ COLUMNS = {  # field -> accepted headers
 }
 TYPES = {"应用技术": "applied", "基础理论": "basic", "软科学": "soft_science"}
 YES = {"是", "yes", "true", "1", "y"}
-BATCH = 100
+BATCH = 500  # rows per import request: one transaction of the registry (IMPORT_CHUNK_ROWS)
 REQUIRED = ("import_key", "title")  # a file without these columns is refused as a whole
 # An achievement registered in an earlier system (已登记科技成果): its original number and date (reviewers' files;
 # not in the institutions' template). A file with them needs no import_key: the number is the row's key.

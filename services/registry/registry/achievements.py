@@ -135,8 +135,11 @@ def plan_project_error(project, organization_ids):
     return None
 
 
+MAX_IMPORT_ROWS = 1000  # rows of one import request (the CLI sends 500: one transaction, IMPORT_CHUNK_ROWS)
+
+
 class ImportIn(StrictModel):
-    rows: list[ImportRow] = Field(min_length=1, max_length=200)
+    rows: list[ImportRow] = Field(min_length=1, max_length=MAX_IMPORT_ROWS)
 
 
 def read_import_row(row, principal):

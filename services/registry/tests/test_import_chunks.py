@@ -104,7 +104,7 @@ class RacingStore:
         if work is bulk_import.import_chunk:
             self.chunks += 1
             if self.raced is not None:
-                self.uow.insert(self.raced)  # committed by the other import after this chunk's read
+                self.uow.collection(Achievement).insert_one(dict(self.raced.document))  # committed by the other import after this chunk's read
                 self.raced = None
                 raise BulkWriteError({"writeErrors": [{"index": 1, "code": 11000, "errmsg": "duplicate key"}]})
         return work(self.uow, *args)
@@ -115,12 +115,27 @@ def test_a_chunk_refused_at_write_is_written_row_by_row_and_reported_exactly():
     form = AchievementIn.model_validate(achievement_form())
     numbers = ["501201910001", "501201910002", "501201910003", "501201910004"]
     rows = [bulk_import.registered_row(i, form, n, dt.date(2019, 8, 15), CHENGDU, AT) for i, n in enumerate(numbers)]
-    store = RacingStore(uow, raced=rows[1].achievement)
+    store = RacingStore(uow, raced=rows[1])
     outcomes = bulk_import.write(store, rows, 3, actor=None)
     assert [outcomes[i]["status"] for i in range(4)] == ["created", "exists", "created", "created"]
     assert store.chunks == 2  # the second chunk (the fourth row) is a chunk again
     assert [e.subject for e in uow.events] == [history.registered_id(n) for n in (numbers[0], numbers[2], numbers[3])]
     assert uow.count(Achievement) == 4
+
+
+def test_a_chunk_stores_each_row_as_the_row_by_row_handlers_do():
+    form = AchievementIn.model_validate(achievement_form())
+    institution = Principal(sub="inst-1", role=Roles.INSTITUTION, org="org-1")
+    rows = [bulk_import.draft_row(0, "K-1", form, institution, AT),
+            bulk_import.registered_row(1, form, "501201910001", dt.date(2019, 8, 15), CHENGDU, AT)]
+    alone, chunked = FakeUnitOfWork(Achievement, service="registry"), FakeUnitOfWork(Achievement, service="registry")
+    for row in rows:
+        handler, args = row.alone
+        assert handler(alone, *args)["status"] == "created"
+    assert bulk_import.import_chunk(chunked, rows) == {0: {"status": "created", "id": rows[0].id},
+                                                       1: {"status": "created", "id": rows[1].id}}
+    assert list(chunked.collection(Achievement).find()) == list(alone.collection(Achievement).find())
+    assert [(e.name, e.data, e.subject) for e in chunked.events] == [(e.name, e.data, e.subject) for e in alone.events]
 
 
 def test_the_chunk_size_is_a_whole_number_of_at_least_one():

@@ -69,9 +69,9 @@ class AchievementEntrypoints:
         achievement = self.store.transact(handlers.create_draft, ctx.body, ctx.principal, ctx.now, actor=ctx.actor)
         return created(achievement.view(), f"/api/v1/achievements/{achievement.id}")
 
-    @endpoint("POST", "/api/v1/achievements/import", roles=LIFECYCLE, body=ImportIn, max_body_bytes=5_000_000,
+    @endpoint("POST", "/api/v1/achievements/import", roles=LIFECYCLE, body=ImportIn, max_body_bytes=25_000_000,
               response=schemas.IMPORT_RESULTS, described="One result per row, in order",
-              summary="Bulk import (批量导入) of up to 200 rows as drafts; each row is validated on its own and "
+              summary="Bulk import (批量导入) of up to 1,000 rows as drafts; each row is validated on its own and "
                       "created once (its id derives from the owner and the row's import_key); institutions for "
                       "their own organization, administrators. The CLI `ttp-registry-import` sends files here.",
               description="A row with registration_number and registered_on is an achievement registered in an "
@@ -79,7 +79,8 @@ class AchievementEntrypoints:
                           "original 12-digit number (its registering body, year and category checked), once per "
                           "number (its id derives from it), by a reviewer of its region or an administrator; its "
                           "registry.achievement.registered.v1 says imported and carries the registration date as "
-                          "effective_date. An institution's rows are drafts.")
+                          "effective_date. An institution's rows are drafts. The rows that pass their checks are written "
+                          "`IMPORT_CHUNK_ROWS` (500) at a time, one transaction each; a row's outcome is its own.")
     def import_achievements(self, ctx):
         """Each row checked on its own, then the checked ones written a chunk at a time (``handlers.bulk_import``)."""
         outcomes, checked, today = {}, [], clock.china_date()

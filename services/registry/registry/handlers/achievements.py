@@ -38,7 +38,7 @@ def import_row(uow, import_key, form, principal, at):
     """One row of a bulk import (``form``: its ``AchievementIn``, already checked by
     ``achievements.read_import_row``), created as a draft once: its id derives from the owner and the key.
     Returns the row's outcome: created, exists, or rejected with its errors."""
-    achievement = imported_draft(import_key, form, principal, at)
+    achievement = _draft(imported_draft_id(import_key, form), form, principal, at)
     if uow.find_one(Achievement, {"_id": achievement.id}):
         return {"status": "exists", "id": achievement.id}
     project_error = _plan_project_error(uow, achievement.record)
@@ -48,10 +48,9 @@ def import_row(uow, import_key, form, principal, at):
     return {"status": "created", "id": achievement.id}
 
 
-def imported_draft(import_key, form, principal, at):
-    """The draft an import row becomes (not stored): its id derives from the owner and the row's key."""
-    owner = form.organization_ids[0]
-    return _draft(uuid.uuid5(IMPORT_NAMESPACE, f"{owner}|{import_key}").hex, form, principal, at)
+def imported_draft_id(import_key, form):
+    """The id of the draft an import row becomes: it derives from the owner and the row's key."""
+    return uuid.uuid5(IMPORT_NAMESPACE, f"{form.organization_ids[0]}|{import_key}").hex
 
 
 def plan_project_errors(uow, records):

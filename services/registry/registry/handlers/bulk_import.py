@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from .. import history
 from ..documents import Achievement
 from . import achievements as achievement_handlers, history as history_handlers
 
@@ -34,20 +35,33 @@ def chunk_rows(value):
 
 @dataclass
 class Row:
-    """One checked row of an import request: its place, the achievement it becomes, and how to write it alone."""
+    """One checked row of an import request: its place, the stored form of the achievement it becomes (what
+    ``Achievement(...).to_mongo()`` gives, built directly: the form was validated by ``AchievementIn``, and
+    mongoengine's walk over the nested record cost more than the write), and how to write it alone."""
     number: int
-    achievement: Achievement
+    document: dict
     registered_on: object = None  # the original registration date of an achievement registered elsewhere
     alone: tuple = field(default=())  # (handler, args) writing this row in a transaction of its own
+
+    @property
+    def id(self):
+        return self.document["_id"]
 
     @property
     def draft(self):
         return self.registered_on is None
 
 
+def stored(achievement_id, form, principal, at, status="draft", **registration):
+    """The stored form of a new achievement (``Achievement.to_mongo()``) of ``form`` (its ``AchievementIn``)."""
+    return {"_id": achievement_id, "owner_organization_id": form.organization_ids[0], "region_code": form.region_code,
+            "status": status, "record": form.model_dump(mode="json"), "return_reasons": [], "created_at": at,
+            "created_by": principal.sub, "updated_at": at, **registration}
+
+
 def draft_row(number, import_key, form, principal, at):
     """A checked draft row (``form``: its ``AchievementIn``)."""
-    return Row(number, achievement_handlers.imported_draft(import_key, form, principal, at),
+    return Row(number, stored(achievement_handlers.imported_draft_id(import_key, form), form, principal, at),
                alone=(achievement_handlers.import_row, (import_key, form, principal, at)))
 
 
@@ -55,42 +69,44 @@ def registered_row(number, form, registration_number, registered_on, principal, 
     """A checked row of an achievement registered in an earlier system, or its rejection (another region)."""
     if not history_handlers.covers(principal, form.region_code):
         return history_handlers.other_region()
-    return Row(number, history_handlers.registered_achievement(form, registration_number, registered_on, principal,
-                                                               at),
+    return Row(number, stored(history.registered_id(registration_number), form, principal, at, status="registered",
+                              registration_number=registration_number,
+                              registered_at=history_handlers.china_midnight(registered_on)),
                registered_on=registered_on,
                alone=(history_handlers.import_registered, (form, registration_number, registered_on, principal, at)))
 
 
 def import_chunk(uow, rows):
     """Write the ``rows`` of one chunk in the caller's transaction; ``{row number: outcome}``."""
-    ids = [row.achievement.id for row in rows]
-    stored = {doc["_id"] for doc in uow.collection(Achievement).find({"_id": {"$in": ids}}, {"_id": 1},
-                                                                     session=uow.session)}
-    numbers = [row.achievement.registration_number for row in rows if not row.draft]
-    holders = {doc["registration_number"]: doc["_id"] for doc in uow.collection(Achievement).find(
+    achievements = uow.collection(Achievement)
+    stored_ids = {doc["_id"] for doc in achievements.find({"_id": {"$in": [row.id for row in rows]}}, {"_id": 1},
+                                                          session=uow.session)}
+    numbers = [row.document["registration_number"] for row in rows if not row.draft]
+    holders = {doc["registration_number"]: doc["_id"] for doc in achievements.find(
         {"registration_number": {"$in": numbers}}, {"registration_number": 1}, session=uow.session)} if numbers else {}
-    drafts = [row for row in rows if row.draft and row.achievement.id not in stored]
+    drafts = [row for row in rows if row.draft and row.id not in stored_ids]
     project_errors = dict(zip((row.number for row in drafts), achievement_handlers.plan_project_errors(
-        uow, [row.achievement.record for row in drafts])))
+        uow, [row.document["record"] for row in drafts])))
     outcomes, fresh, taken = {}, [], set()
     for row in rows:
-        achievement = row.achievement
-        if achievement.id in stored or achievement.id in taken:
-            outcomes[row.number] = {"status": "exists", "id": achievement.id}
+        if row.id in stored_ids or row.id in taken:
+            outcomes[row.number] = {"status": "exists", "id": row.id}
         elif row.draft and project_errors.get(row.number):
             outcomes[row.number] = {"status": "rejected", "errors": [
                 {"path": "funding.plan_project_id", "message": project_errors[row.number]}]}
-        elif not row.draft and holders.get(achievement.registration_number, achievement.id) != achievement.id:
+        elif not row.draft and holders.get(row.document["registration_number"], row.id) != row.id:
             outcomes[row.number] = history_handlers.number_taken()
         else:
-            taken.add(achievement.id)
+            taken.add(row.id)
             fresh.append(row)
-            outcomes[row.number] = {"status": "created", "id": achievement.id}
-    uow.insert_many([row.achievement for row in fresh])
+            outcomes[row.number] = {"status": "created", "id": row.id}
+    if fresh:
+        achievements.insert_many([row.document for row in fresh], ordered=True, session=uow.session)
     for row in fresh:
         if not row.draft:
             uow.emit(history_handlers.ACHIEVEMENT_REGISTERED,
-                     history_handlers.registered_data(row.achievement, row.registered_on), subject=row.achievement.id)
+                     history_handlers.registered_data(uow.load(Achievement, row.document), row.registered_on),
+                     subject=row.id)
     return outcomes
 
 

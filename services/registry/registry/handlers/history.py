@@ -22,7 +22,8 @@ def _rejected(path, message):
     return {"status": "rejected", "errors": [{"path": path, "message": message}]}
 
 
-def _china_midnight(day):
+def china_midnight(day):
+    """The start of ``day`` in China, in UTC (an original registration or accreditation date as a time)."""
     return dt.datetime.combine(day, dt.time(), clock.CHINA_TIME).astimezone(dt.timezone.utc)
 
 
@@ -51,7 +52,7 @@ def import_accreditation(uow, row, principal, at):
                                          [u["name"] for u in units] if in_force else [])
     except TransitionRefused as exc:
         return _rejected(exc.field or ("unit" if row.unit is not None else "credit_code"), exc.message)
-    accredited_at = _china_midnight(row.accredited_on)
+    accredited_at = china_midnight(row.accredited_on)
     if in_force and row.unit is None:
         org.accredited, org.accredited_at, org.accreditation_basis = True, accredited_at, row.basis
     elif in_force:
@@ -63,7 +64,7 @@ def import_accreditation(uow, row, principal, at):
                                        "effective_date": row.accredited_on, "imported": True}, subject=org.id)
     if not in_force:
         uow.emit(ACCREDITATION_REVOKED, {"organization_id": org.id, "region_code": org.region_code,
-                                         "revoked_at": _china_midnight(row.revoked_on),
+                                         "revoked_at": china_midnight(row.revoked_on),
                                          "reason": row.revocation_reason, "unit": row.unit,
                                          "effective_date": row.revoked_on, "imported": True}, subject=org.id)
     return {"status": "created", "organization_id": org.id, "accreditation": key}
@@ -100,12 +101,12 @@ def registered_achievement(form, registration_number, registered_on, principal, 
     return Achievement(id=registered_id(registration_number), owner_organization_id=form.organization_ids[0],
                        region_code=form.region_code, status="registered", record=form.model_dump(mode="json"),
                        created_by=principal.sub, created_at=at, updated_at=at,
-                       registration_number=registration_number, registered_at=_china_midnight(registered_on))
+                       registration_number=registration_number, registered_at=china_midnight(registered_on))
 
 
 def registered_data(achievement, registered_on):
     """The ``registry.achievement.registered.v1`` data of an achievement imported as registered."""
     return {"achievement_id": achievement.id, "organization_id": achievement.owner_organization_id,
             "region_code": achievement.region_code, "registration_number": achievement.registration_number,
-            "type": achievement.record["type"], "registered_at": _china_midnight(registered_on),
+            "type": achievement.record["type"], "registered_at": china_midnight(registered_on),
             "effective_date": registered_on, "imported": True}
