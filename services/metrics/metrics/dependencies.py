@@ -1,4 +1,6 @@
 """The metrics service's own dependency providers: the plans it measures and its Prometheus export."""
+import logging
+
 from nameko.extensions import DependencyProvider
 from prometheus_client.core import REGISTRY
 
@@ -10,6 +12,8 @@ from ttp_common.settings import setting
 from . import plan as plans
 from .gauges import ProgressCollector
 from .handlers.projection import CONSUMED_EVENTS, HANDLER
+
+log = logging.getLogger(__name__)
 
 
 class PlanProvider(DependencyProvider):
@@ -45,17 +49,16 @@ class PlanProvider(DependencyProvider):
         return self
 
 
-class ProgressGauges(DependencyProvider):
-    """Exports targets, breakdowns, ledger, compliance and pipeline health on /metrics, read at scrape time
-    (outside any worker: the store's reads without a transaction)."""
+class ScrapeTimeGauges(DependencyProvider):
+    """Registers a Prometheus collector that reads the service's store at scrape time (outside any worker: the
+    store's reads without a transaction) for the service's life; ``collector(deps, store)`` makes it."""
+
+    def collector(self, deps, store):
+        raise NotImplementedError
 
     def setup(self):
         deps = {d.attr_name: d for d in self.container.dependencies}
-        config = self.container.config
-        prefix = setting(config, "KAFKA_TOPIC_PREFIX")
-        group = f"{prefix}ttp.{self.container.service_name}.{HANDLER}{setting(config, 'CONSUMER_GROUP_SUFFIX')}"
-        self._collector = ProgressCollector(store=StoreHandle(deps["store"], worker_ctx=None), plans=deps["plans"],
-                                            group=group)
+        self._collector = self.collector(deps, StoreHandle(deps["store"], worker_ctx=None))
         REGISTRY.register(self._collector)
 
     def stop(self):
@@ -69,3 +72,25 @@ class ProgressGauges(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self._collector
+
+
+def scraped_documents(store, collection, what):
+    """Every document of ``collection`` for a scrape; None (the figures left out, a warning logged) before the store
+    connected or while the database does not answer."""
+    if store.db is None:
+        return None
+    try:
+        return list(store.db[collection].find({}))
+    except Exception:
+        log.warning("%s figures unavailable", what, exc_info=True)
+        return None
+
+
+class ProgressGauges(ScrapeTimeGauges):
+    """Exports targets, breakdowns, ledger, compliance and pipeline health on /metrics."""
+
+    def collector(self, deps, store):
+        config = self.container.config
+        prefix = setting(config, "KAFKA_TOPIC_PREFIX")
+        group = f"{prefix}ttp.{self.container.service_name}.{HANDLER}{setting(config, 'CONSUMER_GROUP_SUFFIX')}"
+        return ProgressCollector(store=store, plans=deps["plans"], group=group)

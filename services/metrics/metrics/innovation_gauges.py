@@ -3,17 +3,12 @@ facilities' open and used hours, utilization and SMEs served per kind and region
 incubated enterprises,
 those built on a registered achievement and the conversion-incubation rate per region and carrier kind;
 demonstration designations in force and revoked per kind and prefecture."""
-import logging
-
-from nameko.extensions import DependencyProvider
-from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 
 from ttp_common import clock
-from ttp_common.mongo import StoreHandle
 
 from . import innovation
-
-log = logging.getLogger(__name__)
+from .dependencies import ScrapeTimeGauges, scraped_documents
 
 
 class InnovationCollector:
@@ -21,12 +16,8 @@ class InnovationCollector:
         self.store = store
 
     def collect(self):
-        if self.store.db is None:  # scraped before the store connected
-            return
-        try:
-            docs = list(self.store.db[innovation.INNOVATION].find({}))
-        except Exception:
-            log.warning("innovation figures unavailable", exc_info=True)
+        docs = scraped_documents(self.store, innovation.INNOVATION, "innovation")
+        if docs is None:
             return
         labels = ["kind", "region"]
         open_hours = GaugeMetricFamily("ttp_facility_open_hours", "Hours a year shared facilities are open to "
@@ -69,19 +60,6 @@ class InnovationCollector:
         yield from (open_hours, used, utilization, smes, enterprises, built, rate, in_force, revoked)
 
 
-class InnovationGauges(DependencyProvider):
-    """Registers the collector for the service's life."""
-
-    def setup(self):
-        deps = {d.attr_name: d for d in self.container.dependencies}
-        self._collector = InnovationCollector(StoreHandle(deps["store"], worker_ctx=None))
-        REGISTRY.register(self._collector)
-
-    def stop(self):
-        try:
-            REGISTRY.unregister(self._collector)
-        except KeyError:
-            pass
-
-    def kill(self):
-        self.stop()
+class InnovationGauges(ScrapeTimeGauges):
+    def collector(self, deps, store):
+        return InnovationCollector(store)

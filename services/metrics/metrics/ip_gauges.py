@@ -1,15 +1,9 @@
 """The IP figures on /metrics, read from their collection at scrape time (like ``innovation_gauges``): IP rights
 by kind and state, IP analysis and review opinions by conclusion."""
-import logging
-
-from nameko.extensions import DependencyProvider
-from prometheus_client.core import REGISTRY, GaugeMetricFamily
-
-from ttp_common.mongo import StoreHandle
+from prometheus_client.core import GaugeMetricFamily
 
 from . import ip
-
-log = logging.getLogger(__name__)
+from .dependencies import ScrapeTimeGauges, scraped_documents
 
 
 class IpCollector:
@@ -17,12 +11,8 @@ class IpCollector:
         self.store = store
 
     def collect(self):
-        if self.store.db is None:  # scraped before the store connected
-            return
-        try:
-            docs = list(self.store.db[ip.IP].find({}))
-        except Exception:
-            log.warning("IP figures unavailable", exc_info=True)
+        docs = scraped_documents(self.store, ip.IP, "IP")
+        if docs is None:
             return
         rights = GaugeMetricFamily("ttp_ip_rights", "IP rights (知识产权) recorded in the registry, by kind and state "
                                    "(pending 申请中, in_force 有效, lapsed 失效)", labels=["kind", "status"])
@@ -39,19 +29,6 @@ class IpCollector:
         yield from (rights, reviews)
 
 
-class IpGauges(DependencyProvider):
-    """Registers the collector for the service's life."""
-
-    def setup(self):
-        deps = {d.attr_name: d for d in self.container.dependencies}
-        self._collector = IpCollector(StoreHandle(deps["store"], worker_ctx=None))
-        REGISTRY.register(self._collector)
-
-    def stop(self):
-        try:
-            REGISTRY.unregister(self._collector)
-        except KeyError:
-            pass
-
-    def kill(self):
-        self.stop()
+class IpGauges(ScrapeTimeGauges):
+    def collector(self, deps, store):
+        return IpCollector(store)
