@@ -30,7 +30,9 @@ FIELDS = {
     "forwarding_deadline": "转报截止日", "forwarding_overdue": "逾期未转报", "transfers": "转让", "licences": "许可",
     "equity_investments": "作价投资", "cooperation_contracts": "技术开发、咨询、服务合同", "count": "项数",
     "amount_yuan": "金额（元）", "rewards_paid_yuan": "奖励与报酬（元）", "rewarded_people": "获奖励人数",
-    "summary": "总体成效与面临的问题",
+    "summary": "总体成效与面临的问题", "contract_id": "技术合同编号", "amount": "申报金额（元）",
+    "received_from": "收入期间起", "received_to": "收入期间止", "filed_at": "申报时间", "verified_amount": "核定金额（元）",
+    "verification_reason": "核减理由", "decided_at": "核定或退回时间",
 }
 # Demonstration designations (示范认定, 四(一)2–3, 四(三)3): what the department designates or recognizes
 DESIGNATION_KINDS = {
@@ -66,6 +68,7 @@ STATES = {
     "contract": {"submitted": "待登记", "returned": "已退回", "registered": "已登记", "cancelled": "已注销"},
     "delivery": {"pending": "待投递", "delivered": "已投递", "parked": "已搁置"},
     "disclosure": {"disclosed": "待决定", "decided": "已决定"},
+    "contract_income": {"filed": "待核定", "verified": "已核定", "returned": "已退回"},
     "task": {"not_started": "未开始", "in_progress": "推进中", "done": "已完成"},
     "annual_report": {"submitted": "待审核", "returned": "已退回", "accepted": "已审核", "forwarded": "已转报"},
     "account": {"active": "正常", "disabled": "已停用"},
@@ -134,6 +137,17 @@ DEMAND_FORM = {
     "deadline": "征集截止日期",
 }
 WITHDRAW_FORM = {"reason": "撤回原因"}
+AUCTION_FORM = {
+    "listing_id": "拍卖的挂牌项目", "start_price": "起拍价（元）", "reserve_price": "保留价（元，可不填：低于此价流拍）",
+    "increment": "加价幅度（元）", "starts_at": "开拍时间（北京时间，可不填：立即开拍）", "ends_at": "结束时间（北京时间）",
+    "extension_seconds": "延时（秒：结束前这段时间内有出价则顺延）",
+}
+INCOME_FORM = {"amount": "实际收到的技术性收入（元）", "received_from": "收入期间起", "received_to": "收入期间止（到账日期）",
+               "note": "说明（可不填）"}
+INCOME_VERIFY_FORM = {"verified_amount": "核定金额（元）", "reason": "核减理由（核定金额低于申报金额时必填）",
+                      "reasons": "退回原因（每行一条）"}
+DISCLOSURE_FORM = {"basis": "职务科技成果的依据", "remarks": "补充说明（可不填）"}
+DISCLOSURE_DECISION_FORM = {"decision": "单位决定", "reasons": "决定理由"}
 ANNUAL_REPORT_FORM = {
     "transfers_count": "转让项数", "transfers_amount_yuan": "转让金额（元）", "licences_count": "许可项数",
     "licences_amount_yuan": "许可金额（元）", "equity_investments_count": "作价投资项数",

@@ -56,12 +56,22 @@ FORMS = {
     "/my/listings": [("/my/listings", {"achievement_id": "{published}", "mode": "transfer", "asking_price": "500000"},
                       "I", "N", SERVICE_REFUSAL)],
     "/my/listings/<string:item_id>/withdraw": [("/my/listings/{listing}/withdraw", {}, "I", "R", NOT_STAFF)],
+    "/my/listings/<string:item_id>/auction": [("/my/listings/{listing}/auction", {"start_price": "300000"}, "I", "R",
+                                               NOT_STAFF)],
     "/my/demands": [("/my/demands", {"title": "寻求高原储能电池低温技术", "budget": "300000"}, "I", "N",
                      SERVICE_REFUSAL)],
     "/my/demands/<string:item_id>/withdraw": [("/my/demands/0/withdraw", {}, "I", "R", NOT_STAFF)],
     "/my/contracts": [("/my/contracts", {"contract_type": "transfer", "title": "光伏储能控制技术转让合同"}, "I", "N",
                        SERVICE_REFUSAL)],
     "/my/contracts/<string:contract_id>/edit": [("/my/contracts/{contract}/edit", {}, "I", "R", NOT_STAFF)],
+    "/my/contracts/<string:contract_id>/income": [("/my/contracts/{contract}/income", {"amount": "1000"}, "I", "R",
+                                                   NOT_STAFF)],
+    "/my/incomes/<string:income_id>/edit": [("/my/incomes/0/edit", {"amount": "1000"}, "I", "R", NOT_STAFF)],
+    "/my/disclosures": [("/my/disclosures", {"title": "高原储能电池热管理技术", "basis": "job_duties"}, "I", "N",
+                         SERVICE_REFUSAL)],
+    "/my/disclosures/<string:disclosure_id>/decision": [
+        ("/my/disclosures/0/decision", {"decision": "transfer", "reasons": "拟转让"}, "I", "R", NOT_STAFF)],
+    "/my/disclosures/<string:disclosure_id>/achievement": [("/my/disclosures/0/achievement", {}, "I", "R", NOT_STAFF)],
     "/my/annual-reports/<string:report_id>": [("/my/annual-reports/0", {}, "I", "R", NOT_STAFF)],
     "/my/rewards": [("/my/rewards", {}, "I", "R", NOT_STAFF)],
     "/auctions/<string:auction_id>/bids": [("/auctions/{auction}/bids", {"amount": "400000"}, "I", "N",
@@ -76,6 +86,9 @@ FORMS = {
     "/review/contracts/<string:contract_id>/<string:action>": [
         ("/review/contracts/{contract}/register", {}, "G", "I", SERVICE_REFUSAL),
         ("/review/contracts/{contract}/return", {"reasons": "合同金额有误"}, "G", "I", SERVICE_REFUSAL)],
+    "/review/incomes/<string:income_id>/<string:action>": [
+        ("/review/incomes/0/verify", {"verified_amount": "1000"}, "G", "I", SERVICE_REFUSAL),
+        ("/review/incomes/0/return", {"reasons": "缺少到账凭证"}, "G", "I", SERVICE_REFUSAL)],
     "/review/annual-reports/<string:report_id>/<string:action>": [
         ("/review/annual-reports/0/accept", {}, "R", "I", SERVICE_REFUSAL),
         ("/review/annual-reports/0/return", {"reasons": "数据不全"}, "R", "I", SERVICE_REFUSAL),
@@ -199,12 +212,13 @@ def test_every_post_route_of_the_portal_has_rows():
 
 def test_every_action_of_an_action_route_has_a_row():
     """The routes whose last segment names the action: each action the portal takes is in the table."""
-    from portal.entrypoints import admin, review
+    from portal.entrypoints import admin, income, review
 
     actions = {"/my/achievements/<string:achievement_id>/<string:action>": ("submit", "withdraw"),
                "/review/achievements/<string:achievement_id>/<string:action>": review.ACHIEVEMENT_ACTIONS,
                "/review/contracts/<string:contract_id>/<string:action>": review.CONTRACT_ACTIONS,
                "/review/annual-reports/<string:report_id>/<string:action>": review.REPORT_ACTIONS,
+               "/review/incomes/<string:income_id>/<string:action>": income.INCOME_ACTIONS,
                "/admin/accounts/<string:account_id>/<string:action>": admin.ACCOUNT_ACTIONS,
                "/admin/organizations/<string:organization_id>/<string:action>": ("correct", "accredit", "revoke")}
     for route, names in actions.items():

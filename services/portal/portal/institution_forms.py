@@ -11,11 +11,35 @@ from . import contract_forms, drafts
 LISTING_FIELDS = tuple(labels.LISTING_FORM)
 DEMAND_FIELDS = tuple(labels.DEMAND_FORM)
 REPORT_FIELDS = tuple(labels.ANNUAL_REPORT_FORM)
+AUCTION_FIELDS = tuple(labels.AUCTION_FORM)
+INCOME_FIELDS = tuple(labels.INCOME_FORM)
+VERIFY_FIELDS = tuple(labels.INCOME_VERIFY_FORM)
+DECISION_FIELDS = tuple(labels.DISCLOSURE_DECISION_FORM)
+BEIJING = "+08:00"  # a time typed in the form (datetime-local) is Beijing time
 DEALS = ("transfers", "licences", "equity_investments", "cooperation_contracts")
 ALLOCATION_ROWS = 3  # contributors a reward form shows (a plan may name more through the API)
 REWARD_FIELDS = ("achievement_id", "mode", "occurred_on", "contract_id", "net_income_yuan", "shares_percent",
                  "operating_profit_yuan", "years", "own_rules_reference", "own_rules_minimum_percent")
 _MESSAGES = [
+    (re.compile(r"must be after the start and in the future"), "必须晚于开拍时间和现在"),
+    (re.compile(r"an auction lasts at most (\d+) days"), "拍卖最长 {0} 天"),
+    (re.compile(r"must be at most (\d+) days ahead"), "最多提前 {0} 天设定"),
+    (re.compile(r"must not be below start_price"), "不能低于起拍价"),
+    (re.compile(r"the listing is not open"), "这个挂牌项目已不在挂牌中"),
+    (re.compile(r"already has an open auction"), "这个挂牌项目已有进行中的竞价拍卖"),
+    (re.compile(r"give a time zone"), "请填写日期和时间（如 2026-12-31 18:00）"),
+    (re.compile(r"received_to must not be before received_from"), "不能早于收入期间起"),
+    (re.compile(r"received_to is after today"), "收入到账后才能申报：不能晚于今天"),
+    (re.compile(r"would exceed its technology transaction amount \(([\d.]+)\)"),
+     "申报和已核定的技术性收入合计不能超过合同的技术交易额 {0} 元"),
+    (re.compile(r"income is filed only under a registered contract"), "只有已登记的技术合同可以申报技术性收入"),
+    (re.compile(r"must not exceed the filed amount ([\d.]+)"), "不能超过申报金额 {0} 元"),
+    (re.compile(r"below the filed one needs a reason"), "核定金额低于申报金额时须填写核减理由"),
+    (re.compile(r"who disclosed an achievement does not decide"), "披露人本人不能对自己的披露作出决定，须由本单位其他人员决定"),
+    (re.compile(r"is not decided again"), "这项披露已作出决定，不能再次决定"),
+    (re.compile(r"only after the institution has decided"), "单位作出决定后才能转为成果登记草稿"),
+    (re.compile(r"left this achievement to its inventors"), "单位已决定由完成人实施，不作为本单位成果登记"),
+    (re.compile(r"already the achievement"), "这项披露已转为成果登记草稿"),
     (re.compile(r"less than or equal to (\d+)"), "不能大于 {0}"),
     (re.compile(r"greater than or equal to (\d+)"), "不能小于 {0}"),
     (re.compile(r"not a published achievement"), "不是已公开的科技成果"),
@@ -174,6 +198,61 @@ def field_errors(refusal, fields, to_field=None):
     for item in refusal.fields or []:
         field = to_field(item.get("path", ""))
         errors.setdefault(field if field in fields else "", chinese(item.get("message", "")))
+    if not errors:
+        errors[""] = chinese(refusal.message)
+    return errors
+
+
+# -- auctions (竞价拍卖) -------------------------------------------------------------------------------------------
+def beijing_time(text):
+    """A datetime-local value (``2026-12-31T18:00``) as Beijing time for the API; anything else as typed."""
+    text = (text or "").strip()
+    return f"{text}:00{BEIJING}" if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text) else _or_none(text)
+
+
+def auction_body(form):
+    typed = _typed(form, AUCTION_FIELDS)
+    body = {"listing_id": typed["listing_id"], "start_price": typed["start_price"],
+            "reserve_price": _or_none(typed["reserve_price"]), "increment": typed["increment"],
+            "starts_at": beijing_time(typed["starts_at"]), "ends_at": beijing_time(typed["ends_at"])}
+    if typed["extension_seconds"]:
+        body["extension_seconds"] = _number(typed["extension_seconds"])
+    return body
+
+
+# -- technical income (技术性收入) ---------------------------------------------------------------------------------
+def income_body(form):
+    typed = _typed(form, INCOME_FIELDS)
+    return {"amount": typed["amount"], "received_from": typed["received_from"], "received_to": typed["received_to"],
+            "note": typed["note"]}
+
+
+def income_form(filing):
+    """A stored filing as its form (to file a returned one again)."""
+    return {name: str(filing.get(name) or "") for name in INCOME_FIELDS}
+
+
+def verify_body(form):
+    return {"verified_amount": form.get("verified_amount", "").strip(), "reason": form.get("reason", "").strip()}
+
+
+# -- duty-achievement disclosures (职务科技成果披露) ----------------------------------------------------------------
+def disclosure_body(form, organization_id):
+    """The disclosure: its basis and remarks, and the achievement on the registration form (the draft's fields)."""
+    return {"basis": form.get("basis", ""), "remarks": form.get("remarks", "").strip(),
+            "achievement": drafts.body_of(form, organization_id)}
+
+
+def disclosure_errors(refusal):
+    """The registry's refusal of a disclosure beside its fields: ``achievement.title`` is the form's ``title``."""
+    errors = {}
+    for item in refusal.fields or []:
+        path = str(item.get("path", "")).split(".")
+        if path[0] == "achievement" and len(path) > 1:
+            path = path[1:]
+        field = "contributor" if path[0] == "contributors" else path[0]
+        field = field if field in drafts.FIELDS or field in labels.DISCLOSURE_FORM else ""
+        errors.setdefault(field, chinese(item.get("message", "")))
     if not errors:
         errors[""] = chinese(refusal.message)
     return errors

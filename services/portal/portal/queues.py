@@ -84,6 +84,20 @@ def contract_rows(items, now):
     return header, rows
 
 
+def income_rows(items):
+    """The export of a registrar's income filings (技术性收入核定)."""
+    names = ("contract_id", "status", "seller_organization_id", "region_code", "amount", "received_from",
+             "received_to", "filed_at", "verified_amount", "verification_reason", "return_reasons", "decided_at")
+    header = [labels.FIELDS[name] for name in names]
+    rows = [[f.get("contract_id") or "", labels.label("states.contract_income", f.get("status")),
+             f.get("seller_organization_id") or "", labels.label("regions", f.get("region_code")),
+             _amount(f.get("amount")), str(f.get("received_from") or ""), str(f.get("received_to") or ""),
+             local_time(f.get("filed_at")), _amount(f.get("verified_amount")) if f.get("verified_amount") else "",
+             f.get("verification_reason") or "", "；".join(f.get("return_reasons") or []),
+             local_time(f.get("decided_at")) if f.get("decided_at") else ""] for f in items]
+    return header, rows
+
+
 def _amount(value):
     """An amount in yuan as a number of the sheet (the API sends exact strings)."""
     try:

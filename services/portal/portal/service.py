@@ -1,5 +1,5 @@
 """The portal: the platform in a browser, in Chinese, over the other services' APIs (it owns no domain data; its
-database holds browser sessions only). Entrypoints: ``portal.entrypoints`` (public pages, institution staff pages (drafts; import, listings, demands, annual report, rewards), reviewers' and registrars' queues, administration, sign-in, static files);
+database holds browser sessions only). Entrypoints: ``portal.entrypoints`` (public pages, institution staff pages (drafts; import, listings, demands, auctions, annual report, rewards, technical income, disclosures), reviewers' and registrars' queues, administration, sign-in, static files);
 sessions and CSRF ``sessions``; the identity client ``oauth``; calls to the services ``upstream``; rendering
 ``pages``."""
 from ttp_common.service_base import PlatformService
@@ -9,6 +9,8 @@ from .documents import DOCUMENTS
 from .entrypoints.admin import AdminEntrypoints
 from .entrypoints.auth import AuthEntrypoints
 from .entrypoints.common import PortalHelpers
+from .entrypoints.disclosures import DisclosureEntrypoints
+from .entrypoints.income import IncomeEntrypoints
 from .entrypoints.institution import InstitutionEntrypoints
 from .entrypoints.market import ContractEntrypoints, MarketEntrypoints
 from .entrypoints.notifications import NotificationEntrypoints
@@ -19,7 +21,7 @@ from .entrypoints.static import StaticEntrypoints
 
 
 class PortalService(PublicEntrypoints, StaffEntrypoints, InstitutionEntrypoints, MarketEntrypoints, ContractEntrypoints,
-                    ReviewEntrypoints, AdminEntrypoints, NotificationEntrypoints, AuthEntrypoints, StaticEntrypoints,
+                    DisclosureEntrypoints, IncomeEntrypoints, ReviewEntrypoints, AdminEntrypoints, NotificationEntrypoints, AuthEntrypoints, StaticEntrypoints,
                     PortalHelpers, PlatformService):
     name = "portal"
     api_title = "TTP portal"

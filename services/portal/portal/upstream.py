@@ -76,3 +76,6 @@ class Services:
 
     def post(self, service, path, json=None, **kwargs):
         return self.call(service, "POST", path, json=json, **kwargs)
+
+    def put(self, service, path, json=None, **kwargs):
+        return self.call(service, "PUT", path, json=json, **kwargs)

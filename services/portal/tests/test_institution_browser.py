@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from ttp_common.reference import uscc_check_character
-from ttp_testing import wait_for
+from ttp_testing import tokens, wait_for
 from ttp_testing.browser import run_steps
 
 from portal.sessions import new_csrf_token, new_key
@@ -50,18 +50,26 @@ def university(stack, name):
     return made.json()["id"]
 
 
-def clerk(stack, org, tmp_path):
-    """A signed-in browser of an institution clerk of ``org``: (Playwright storage state file, cookies, CSRF token)."""
+def clerk(stack, org, tmp_path, person=None):
+    """A signed-in browser of an institution clerk of ``org`` (``person``: another person of it, with a token of
+    their own): (Playwright storage state file, cookies, CSRF token)."""
+    sub = f"{person or 'clerk'}-{org}"
+    token = tokens.token("institution", sub, signer=stack._sign, org=org) if person else stack.token("institution", org=org)
+    return stored_session(stack, tmp_path, sub, {"sub": sub, "role": "institution", "org": org, "region": None,
+                                                 "username": sub, "name": "高校经办人（测试）"}, token)
+
+
+def stored_session(stack, tmp_path, name, user, token):
+    """A browser session of ``user`` holding ``token``, stored in the portal's database as a sign-in stores it:
+    (Playwright storage state file, cookies, CSRF token)."""
     key, session_id = new_key()
     now = datetime.now(timezone.utc)
     csrf = new_csrf_token()
     stack.portal_db["sessions"].insert_one({
         "_id": session_id, "started_at": now, "last_seen_at": now, "expires_at": now + timedelta(hours=1),
-        "csrf_token": csrf, "user": {"sub": f"clerk-{org}", "role": "institution", "org": org, "region": None,
-                                     "username": f"clerk-{org}", "name": "高校经办人（测试）"},
-        "access_token": stack.token("institution", org=org), "refresh_token": "unused",
+        "csrf_token": csrf, "user": user, "access_token": token, "refresh_token": "unused",
         "access_expires_at": now + timedelta(minutes=50)})
-    state = tmp_path / f"{org}.json"
+    state = tmp_path / f"{name}.json"
     state.write_text(json.dumps({"cookies": [{"name": COOKIE, "value": key, "domain": "127.0.0.1", "path": "/",
                                               "expires": -1, "httpOnly": True, "secure": False, "sameSite": "Lax"}],
                                  "origins": []}))

@@ -1,5 +1,5 @@
 """Institution staff pages beyond the achievement drafts and contracts: bulk import by file upload (批量导入),
-本单位挂牌与需求 (create and withdraw), the annual transformation report (年度报告: file, see the return reasons,
+本单位挂牌与需求 (create and withdraw, an auction of a listing), the annual transformation report (年度报告: file, see the return reasons,
 file again) and reward plans (奖励方案, with their findings against article 45). Plain forms (CSRF); every call
 carries the person's token, so the registry, transactions and talent APIs decide what stands, and their field
 errors show beside the fields in Chinese with what was typed kept. The portal adds no rule of its own: another
@@ -234,6 +234,47 @@ class InstitutionEntrypoints:
                                        Filters(forms.field_errors(exc, ("reason",))), status=_status(exc))
         metrics.INSTITUTION_ACTIONS.labels(f"withdraw_{self._KINDS[kind][0]}", "done").inc()
         return redirect("/my/market", code=303)
+
+    # -- an auction of a listing (竞价拍卖) -------------------------------------------------------------------------
+    def _auction_form(self, request, item, token, values, errors, status=200):
+        auctions = self.part(request, "transactions", "/api/v1/auctions", params={"listing_id": item["id"]},
+                             token=token)
+        return self.render(request, "my_auction_form.html", status=status, title="发起竞价拍卖", item=item,
+                           values=values, errors=errors, form=labels.AUCTION_FORM, auctions=auctions)
+
+    @http("GET", "/my/listings/<string:item_id>/auction")
+    @page("my_auction_new")
+    def auction_form(self, request, item_id):
+        signed, refused = self.staff(request, f"/my/listings/{item_id}/auction")
+        if refused:
+            return refused
+        session, token = signed
+        item, missing = self._own(request, "listings", item_id, session.user["org"], token)
+        if missing:
+            return missing
+        values = Filters({"start_price": str(item.get("asking_price") or ""), "extension_seconds": "300"})
+        return self._auction_form(request, item, token, values, Filters())
+
+    @http("POST", "/my/listings/<string:item_id>/auction")
+    @page("my_auction_create")
+    def open_auction(self, request, item_id):
+        signed, refused = self.form_post(request, f"/my/listings/{item_id}/auction", self.staff)
+        if refused:
+            return refused
+        session, token = signed
+        values = dict(request.form)
+        try:
+            made = self.runtime.services.post("transactions", "/api/v1/auctions", token=token,
+                                              json=forms.auction_body({**values, "listing_id": item_id}))
+        except Refused as exc:
+            metrics.INSTITUTION_ACTIONS.labels("auction", "refused").inc()
+            item, missing = self._own(request, "listings", item_id, session.user["org"], token)
+            if missing:
+                return missing
+            return self._auction_form(request, item, token, Filters(values),
+                                      Filters(forms.field_errors(exc, forms.AUCTION_FIELDS)), status=_status(exc))
+        metrics.INSTITUTION_ACTIONS.labels("auction", "done").inc()
+        return redirect(f"/auctions/{_q(made['id'])}", code=303)
 
     # -- the annual transformation report (年度报告) ----------------------------------------------------------------
     @http("GET", "/my/annual-reports")

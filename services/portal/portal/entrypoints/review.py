@@ -1,5 +1,6 @@
 """Reviewers' and registrars' queues: the region's achievements to register and publish and annual transformation
-reports to accept, return or forward (registry), and technology contracts to register (transactions), each with its actions as plain forms, and each queue as an Excel file
+reports to accept, return or forward (registry), and technology contracts to register (transactions; their income
+filings are ``income``), each with its actions as plain forms, and each queue as an Excel file
 (``?format=xlsx``, the page's filters applied). Every call carries the person's token: the services decide who sees
 and does what (a reviewer of another region, or a person without the role, gets the service's refusal as a page)."""
 from datetime import datetime, timezone
@@ -74,16 +75,22 @@ class ReviewEntrypoints:
                 break
         return items
 
-    def _export_achievements(self, request, query, token):
+    def export_queue(self, request, service, path, query, token, what, kind, title, shown, rows_of):
+        """A queue as an Excel file: every page of ``path`` with the page's ``query``, its rows by ``rows_of`` (a
+        ``queues`` function answering (header, rows)), ``title`` and the filters ``shown`` above them; the
+        service's refusal as a page."""
         try:
-            items = self.all_pages("registry", "/api/v1/review/achievements", query, token)
+            items = self.all_pages(service, path, query, token)
         except Refused as exc:
-            return self.refusal_page(request, exc, "成果登记系统")
-        header, rows = queues.achievement_rows(items)
-        metrics.EXPORTS.labels("achievements").inc()
-        title = f"科技成果{labels.label('states.achievement', query['status'])}清单"
-        return exports.response(exports.workbook(title, _filters_shown(query, "states.achievement"), header, rows),
-                                f"{title}.xlsx")
+            return self.refusal_page(request, exc, what)
+        header, rows = rows_of(items)
+        metrics.EXPORTS.labels(kind).inc()
+        return exports.response(exports.workbook(title, shown, header, rows), f"{title}.xlsx")
+
+    def _export_achievements(self, request, query, token):
+        return self.export_queue(request, "registry", "/api/v1/review/achievements", query, token, "成果登记系统",
+                                 "achievements", f"科技成果{labels.label('states.achievement', query['status'])}清单",
+                                 filters_shown(query, "states.achievement"), queues.achievement_rows)
 
     @http("GET", "/review/achievements/<string:achievement_id>")
     @page("review_achievement")
@@ -115,15 +122,10 @@ class ReviewEntrypoints:
             return refused
         now = datetime.now(timezone.utc)
         if request.args.get("format") == "xlsx":
-            try:
-                items = self.all_pages("transactions", "/api/v1/contracts", query, token)
-            except Refused as exc:
-                return self.refusal_page(request, exc, "技术合同登记系统")
-            header, rows = queues.contract_rows(items, now)
-            metrics.EXPORTS.labels("contracts").inc()
-            title = f"技术合同{labels.label('states.contract', query['status'])}清单"
-            return exports.response(exports.workbook(title, _filters_shown(query, "states.contract"), header, rows),
-                                    f"{title}.xlsx")
+            return self.export_queue(request, "transactions", "/api/v1/contracts", query, token, "技术合同登记系统",
+                                     "contracts", f"技术合同{labels.label('states.contract', query['status'])}清单",
+                                     filters_shown(query, "states.contract"),
+                                     lambda items: queues.contract_rows(items, now))
         offset, shown = page_offset(request)
         found = self.part(request, "transactions", "/api/v1/contracts", token=token,
                           params={**query, "limit": PAGE_SIZE, "offset": offset})
@@ -150,16 +152,12 @@ class ReviewEntrypoints:
         if refused:
             return refused
         if request.args.get("format") == "xlsx":
-            try:
-                items = self.all_pages("registry", "/api/v1/annual-reports", query, token)
-            except Refused as exc:
-                return self.refusal_page(request, exc, "成果登记系统")
-            header, rows = queues.report_rows(items)
-            metrics.EXPORTS.labels("annual_reports").inc()
-            title = f"科技成果转化年度报告{labels.label('states.annual_report', query['status'])}清单"
-            shown = _filters_shown(query, "states.annual_report") + (
+            shown = filters_shown(query, "states.annual_report") + (
                 [("报告年度", query["year"])] if query.get("year") else [])
-            return exports.response(exports.workbook(title, shown, header, rows), f"{title}.xlsx")
+            return self.export_queue(request, "registry", "/api/v1/annual-reports", query, token, "成果登记系统",
+                                     "annual_reports",
+                                     f"科技成果转化年度报告{labels.label('states.annual_report', query['status'])}清单",
+                                     shown, queues.report_rows)
         found = self.part(request, "registry", "/api/v1/annual-reports", token=token, params={**query, "limit": 100})
         if found.error is not None:
             return self.refusal_page(request, found.error, "成果登记系统")
@@ -193,7 +191,8 @@ class ReviewEntrypoints:
         return redirect(done, code=303)
 
 
-def _filters_shown(query, states):
+def filters_shown(query, states):
+    """The filters of a queue's export: its state and region, in Chinese."""
     shown = [("状态", labels.label(states, query.get("status")))]
     if query.get("region"):
         shown.append(("地区", labels.label("regions", query["region"])))
