@@ -116,6 +116,7 @@ ALLOWED = {
     ("registry", "POST /api/v1/achievements/{achievement_id}/withdraw"): "IRA",
     ("registry", "POST /api/v1/annual-reports"): "IA",
     ("registry", "POST /api/v1/annual-reports/missing-check"): "A",
+    ("registry", "POST /api/v1/annual-reports/reminder-check"): "A",
     ("registry", "POST /api/v1/annual-reports/{report_id}/accept"): "RA",
     ("registry", "POST /api/v1/annual-reports/{report_id}/forward"): "RA",
     ("registry", "POST /api/v1/annual-reports/{report_id}/return"): "RA",

@@ -1,7 +1,9 @@
 """Annual transformation reports (科技成果转化年度报告, 财科教〔2017〕22号), without I/O.
 
 Universities and institutes file the previous year's report by 28 February to their
-supervising department, which accepts or returns it and forwards it by 31 March.
+supervising department, which accepts or returns it and forwards it by 31 March. From
+``ANNUAL_REPORT_REMINDER_DAYS`` days before the filing deadline, a filer without a report is reminded once
+(``due_soon``, ``to_remind``).
 """
 from decimal import Decimal
 
@@ -50,6 +52,41 @@ def forwarding_overdue(year, status, today):
 def last_year_past_forwarding(today):
     """The latest reported year whose forwarding deadline has passed on ``today``."""
     return today.year - 1 if today > forwarding_deadline(today.year - 1) else today.year - 2
+
+
+DEFAULT_REMINDER_DAYS = 30
+MAX_REMINDER_DAYS = 365  # a year: every day has a next deadline at most 365 days away (29 February of a leap year)
+
+
+def reminder_days(value):
+    """The configured ``ANNUAL_REPORT_REMINDER_DAYS`` as a whole number of days, 1 to 365 (``ValueError`` otherwise)."""
+    days = int(value)
+    if not 1 <= days <= MAX_REMINDER_DAYS:
+        raise ValueError(f"ANNUAL_REPORT_REMINDER_DAYS must be 1 to {MAX_REMINDER_DAYS}, not {days}")
+    return days
+
+
+def next_filing_year(today):
+    """The reported year whose filing deadline is the next one on or after ``today`` (China's date): until
+    28 February the previous year's, from 1 March this year's."""
+    return today.year - 1 if today <= filing_deadline(today.year - 1) else today.year
+
+
+def due_soon(today, days):
+    """``(year, deadline, days left)`` when ``today`` is within ``days`` days of the next filing deadline (the
+    deadline day itself is 0 days left), else None."""
+    year = next_filing_year(today)
+    deadline = filing_deadline(year)
+    left = (deadline - today).days
+    return (year, deadline, left) if left <= days else None
+
+
+def to_remind(organizations, filed, reminded):
+    """The filers among ``organizations`` (``.id``, ``.kind``) that have neither filed a report for the year
+    (``filed``: organization ids; a returned one counts as filed, as for the missing-report check) nor been
+    reminded for it (``reminded``), in their order."""
+    return [org for org in organizations
+            if org.kind in FILERS and org.id not in filed and org.id not in reminded]
 
 
 def check_filer(kind):

@@ -180,7 +180,8 @@ class AnnualReport(Document):
 
 
 class AnnualReportFinding(Document):
-    """A missing annual report flagged once (``id``: ``missing|<organization_id>:<year>``)."""
+    """A missing annual report flagged once (``id``: ``missing|<organization_id>:<year>``), or a filer reminded
+    once of its approaching deadline (``due_soon|<organization_id>:<year>``)."""
 
     meta = {"collection": "annual_report_findings"}
 

@@ -5,7 +5,9 @@ region's reviewers, its supervising department (a ``supervisor`` of the departme
 read it; the supervising department's reviewer lists the region's reports
 (by year and status, with those not forwarded by 31 March flagged), accepts, returns (with reasons) or
 forwards them. A timer (every ``OVERDUE_CHECK_SECONDS``) and an admin endpoint flag, once and
-with an event, every filer without a report once the year's filing deadline has passed. The work is in
+with an event, every filer without a report once the year's filing deadline has passed, and (the same timer, and
+``POST …/reminder-check``) remind, once per organization and year, every filer without a report from
+``ANNUAL_REPORT_REMINDER_DAYS`` (config, default 30) days before that deadline. The work is in
 ``registry.handlers.annual_reports``, the rules in ``registry.annual_reports``.
 """
 from typing import Literal
@@ -22,7 +24,7 @@ from ttp_common.regions import RegionScope
 
 from .. import annual_reports, schemas
 from ..annual_reports import AnnualReportIn, ReturnReportIn
-from ..documents import AnnualReport, Organization
+from ..documents import AnnualReport, AnnualReportFinding, Organization
 from ..handlers import annual_reports as handlers
 from ..handlers.access import may_see, supervised_by, supervises
 from .common import INSTITUTIONS, OVERDUE_CHECK_SECONDS, REVIEWERS, SYSTEM
@@ -136,6 +138,44 @@ class AnnualReportEntrypoints:
         today = clock.china_date(ctx.now)
         year = today.year - 1 if ctx.query.year is None else ctx.query.year
         return {"year": year, "flagged": self._flag_missing_reports(year, today, ctx.now)}
+
+    @timer(interval=OVERDUE_CHECK_SECONDS)
+    def check_annual_report_deadlines(self):
+        now = clock.now_ms()
+        self._remind_filers(clock.china_date(now), now)
+
+    @endpoint("POST", "/api/v1/annual-reports/reminder-check", roles=(Roles.ADMIN,),
+              described="The next filing deadline and the report ids newly reminded",
+              summary="Remind now, once per organization and year, the universities and institutes without a report "
+                      "whose filing deadline (28 February) is at most `ANNUAL_REPORT_REMINDER_DAYS` days away (also "
+                      "on a timer); admins")
+    def run_report_reminder_check(self, ctx):
+        today = clock.china_date(ctx.now)
+        year = annual_reports.next_filing_year(today)
+        deadline = annual_reports.filing_deadline(year)
+        return {"year": year, "deadline": deadline.isoformat(), "days_left": (deadline - today).days,
+                "reminder_days": self._reminder_days(), "reminded": self._remind_filers(today, ctx.now)}
+
+    def _reminder_days(self):
+        return annual_reports.reminder_days(self.config.get("ANNUAL_REPORT_REMINDER_DAYS",
+                                                            annual_reports.DEFAULT_REMINDER_DAYS))
+
+    def _remind_filers(self, today, at):
+        """Remind every university and institute without a report whose deadline is near, each in a transaction of
+        its own; the report ids reminded."""
+        due = annual_reports.due_soon(today, self._reminder_days())
+        if due is None:
+            return []
+        year, deadline, left = due
+        filed = {doc["organization_id"] for doc in self.store.collection(AnnualReport).find(
+            {"year": year}, {"organization_id": 1})}
+        filers = self.store.find(Organization, {"kind": {"$in": list(annual_reports.FILERS)}})
+        ids = {handlers.reminder_id(f"{org.id}:{year}"): org.id for org in filers}
+        reminded = {ids[doc["_id"]] for doc in self.store.collection(AnnualReportFinding).find(
+            {"_id": {"$in": list(ids)}}, {"_id": 1})}
+        done = [self.store.transact(handlers.remind, org, year, deadline, left, at, actor=SYSTEM)
+                for org in annual_reports.to_remind(filers, filed, reminded)]
+        return [report_id for report_id in done if report_id]
 
     def _flag_missing_reports(self, year, today, at):
         """Flag every university and institute without a report for ``year`` once its filing deadline has

@@ -2,7 +2,8 @@
 
 A university or institute files its report for a past year (again after a return); the supervising
 department's reviewer of the region accepts, returns (with reasons) or forwards it; ``flag_missing`` flags a
-filer without a report once the year's deadline has passed, once and with an event. The rules are in
+filer without a report once the year's deadline has passed, once and with an event; ``remind`` a filer without
+one whose deadline is near, once per organization and year. The rules are in
 ``registry.annual_reports``.
 """
 from ttp_common.clock import china_date
@@ -13,6 +14,7 @@ from .access import require_owner, require_reviewer
 
 ANNUAL_REPORT_SUBMITTED = "registry.annual_report.submitted.v1"
 ANNUAL_REPORT_MISSING = "registry.annual_report.missing.v1"
+ANNUAL_REPORT_DUE_SOON = "registry.annual_report.due_soon.v1"
 REVIEW_EVENTS = {"accept": "registry.annual_report.accepted.v1", "return": "registry.annual_report.returned.v1",
                  "forward": "registry.annual_report.forwarded.v1"}
 DEALS = ("transfers", "licences", "equity_investments", "cooperation_contracts")
@@ -70,4 +72,21 @@ def flag_missing(uow, organization, year, at):
     uow.emit(ANNUAL_REPORT_MISSING, {
         "report_id": report_id, "organization_id": organization.id, "region_code": organization.region_code,
         "supervising_department": organization.supervising_department, "year": year}, subject=report_id)
+    return report_id
+
+
+def reminder_id(report_id):
+    return f"due_soon|{report_id}"
+
+
+def remind(uow, organization, year, deadline, days_left, at):
+    """Tell that ``organization``'s report for ``year`` is due on ``deadline`` in ``days_left`` days, once per
+    organization and year, with an event (no person named); the report id, or None when it was reminded before."""
+    report_id = f"{organization.id}:{year}"
+    if uow.find_one(AnnualReportFinding, {"_id": reminder_id(report_id)}):
+        return None
+    uow.insert(AnnualReportFinding(id=reminder_id(report_id), at=at))
+    uow.emit(ANNUAL_REPORT_DUE_SOON, {
+        "report_id": report_id, "organization_id": organization.id, "region_code": organization.region_code,
+        "year": year, "deadline": deadline, "days_left": days_left}, subject=report_id)
     return report_id
