@@ -56,8 +56,8 @@ FORMS = {
     "/my/listings": [("/my/listings", {"achievement_id": "{published}", "mode": "transfer", "asking_price": "500000"},
                       "I", "N", SERVICE_REFUSAL)],
     "/my/listings/<string:item_id>/withdraw": [("/my/listings/{listing}/withdraw", {}, "I", "R", NOT_STAFF)],
-    "/my/listings/<string:item_id>/auction": [("/my/listings/{listing}/auction", {"start_price": "300000"}, "I", "R",
-                                               NOT_STAFF)],
+    "/my/listings/<string:item_id>/auction": [("/my/listings/{listing}/auction", {
+        "start_price": "300000", "increment": "10000", "extension_seconds": "300"}, "I", "N", SERVICE_REFUSAL)],
     "/my/demands": [("/my/demands", {"title": "寻求高原储能电池低温技术", "budget": "300000"}, "I", "N",
                      SERVICE_REFUSAL)],
     "/my/demands/<string:item_id>/withdraw": [("/my/demands/0/withdraw", {}, "I", "R", NOT_STAFF)],
