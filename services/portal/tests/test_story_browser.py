@@ -6,20 +6,18 @@ clerks bid in its auction and each sees the other's bid appear without a reload;
 and Chengdu's registrar registers it; the home page's turnover figure moves by its 技术交易额 (the metrics service
 follows a test plan in force today, ``ttp_testing.plans``: the 2016-2020 plan counts nothing registered now).
 
-One step is not the browser's: the portal has no page to open an auction on a listing yet, so the seller's clerk
-opens it over the transactions API (with a token the identity service signed)."""
+The seller's clerk opens the auction on its listing from 本单位挂牌 too (发起竞价拍卖)."""
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import requests
 
 from ttp_testing.browser import run_steps
 from ttp_testing.plans import plans_dir
 
-from _portal import ORG, browser_sign_in as sign_in, running_portal
+from _portal import browser_sign_in as sign_in, running_portal
 
 pytestmark = pytest.mark.integration
 
@@ -59,15 +57,13 @@ def test_the_demos_story_through_the_browser(stack, tmp_path):
     listed = run_steps(STORY, "list_achievement", portal=portal, state_file=clerk, achievement_id=achievement_id,
                        price="500000")
     assert title in listed["listed"] or "500,000" in listed["listed"]
-    ends = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
-    opened = requests.post(f"{stack.urls['transactions']}/api/v1/auctions", timeout=10,
-                           headers={"Authorization": f"Bearer {stack.token('institution', org=ORG)}"},
-                           json={"listing_id": listed["listing_id"], "start_price": "100000", "increment": "10000",
-                                 "ends_at": ends})
-    assert opened.status_code == 201, opened.text
+    ends = (datetime.now(timezone(timedelta(hours=8))) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    opened = run_steps(STORY, "open_auction", portal=portal, state_file=clerk, listing_id=listed["listing_id"],
+                       start_price="100000", increment="10000", ends_at=ends)
+    assert opened["status"] == "竞价中"
 
     first, second = sign_in(stack, tmp_path, "dev-bidder"), sign_in(stack, tmp_path, "dev-buyer")
-    bids = run_steps(STEPS, "bid_in_turn", portal=portal, auction_id=opened.json()["id"], first_state=first,
+    bids = run_steps(STEPS, "bid_in_turn", portal=portal, auction_id=opened["auction_id"], first_state=first,
                      second_state=second, first_amount="100000.00", second_amount="130000", too_low="135000")
     assert bids["second_sees"]["price"] == "¥100,000.00" and bids["second_sees"]["not_reloaded"]
     assert bids["first_sees"]["price"] == "¥130,000.00" and bids["first_sees"]["not_reloaded"]
