@@ -12,6 +12,7 @@ LISTING_FIELDS = tuple(labels.LISTING_FORM)
 DEMAND_FIELDS = tuple(labels.DEMAND_FORM)
 REPORT_FIELDS = tuple(labels.ANNUAL_REPORT_FORM)
 AUCTION_FIELDS = tuple(labels.AUCTION_FORM)
+AUCTION_SHOWN = tuple(f for f in AUCTION_FIELDS if f != "listing_id")  # the listing is the page's, not a field
 INCOME_FIELDS = tuple(labels.INCOME_FORM)
 VERIFY_FIELDS = tuple(labels.INCOME_VERIFY_FORM)
 DECISION_FIELDS = tuple(labels.DISCLOSURE_DECISION_FORM)

@@ -21,7 +21,9 @@ def test_an_auctions_refusals_are_in_chinese_beside_their_fields():
     assert forms.field_errors(refusal, forms.AUCTION_FIELDS) == {"ends_at": "必须晚于开拍时间和现在",
                                                                 "reserve_price": "不能低于起拍价"}
     taken = Refused(409, "transition_refused", "the listing already has an open auction")
-    assert forms.field_errors(taken, forms.AUCTION_FIELDS) == {"": "这个挂牌项目已有进行中的竞价拍卖"}
+    assert forms.field_errors(taken, forms.AUCTION_SHOWN) == {"": "这个挂牌项目已有进行中的竞价拍卖"}
+    closed = Refused(400, "invalid", "x", [{"path": "listing_id", "message": "the listing is not open"}])
+    assert forms.field_errors(closed, forms.AUCTION_SHOWN) == {"": "这个挂牌项目已不在挂牌中"}  # above the form
 
 
 def test_an_income_filing_its_refusals_and_a_verification():

@@ -272,7 +272,7 @@ class InstitutionEntrypoints:
             if missing:
                 return missing
             return self._auction_form(request, item, token, Filters(values),
-                                      Filters(forms.field_errors(exc, forms.AUCTION_FIELDS)), status=_status(exc))
+                                      Filters(forms.field_errors(exc, forms.AUCTION_SHOWN)), status=_status(exc))
         metrics.INSTITUTION_ACTIONS.labels("auction", "done").inc()
         return redirect(f"/auctions/{_q(made['id'])}", code=303)
 
