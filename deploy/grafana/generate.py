@@ -172,6 +172,12 @@ def breakdowns():
     d = d.with_panel(panel(bargauge.Panel(), ids, "示范认定·分市州（有效 / 评估撤销）",
                            [("sum by (region) (ttp_designations_in_force)", "{{region}} 有效"),
                             ("sum by (region) (ttp_designations_revoked)", "{{region}} 撤销")], 8, 10))
+    d = d.with_row(dashboard.Row("知识产权（四(二)4，不分规划）").id(ids.next()))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "知识产权·分类别与状态（申请中 / 有效 / 失效）",
+                           [("sum by (kind, status) (ttp_ip_rights)", "{{kind}} {{status}}")], 12, 10,
+                           description="registry 登记的专利、软件著作权、植物新品种权与集成电路布图设计"))
+    d = d.with_panel(panel(bargauge.Panel(), ids, "知识产权分析评议·评议意见",
+                           [("sum by (conclusion) (ttp_ip_reviews_concluded)", "{{conclusion}}")], 12, 10))
     return d
 
 

@@ -20,6 +20,7 @@ from nameko.testing.utils import find_free_port
 
 from ttp_common.paths import REPO_ROOT
 from ttp_testing import wait_for
+from ttp_tools.services import PAGE_SERVICES
 
 pytestmark = pytest.mark.integration
 
@@ -67,6 +68,9 @@ def prometheus_config(stack, path):
     config["rule_files"] = [str(REPO_ROOT / "deploy" / "prometheus" / name) for name in config["rule_files"]]
     config.pop("alerting", None)
     services = set()
+    # the demo's stack runs the platform's services, not the portal's pages (scraped in deployment)
+    config["scrape_configs"] = [job for job in config["scrape_configs"]
+                                if job["static_configs"][0]["labels"]["service"] not in PAGE_SERVICES]
     for job in config["scrape_configs"]:
         [static] = job["static_configs"]
         service = static["labels"]["service"]

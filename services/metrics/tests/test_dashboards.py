@@ -35,6 +35,7 @@ from ttp_common.paths import REPO_ROOT
 from ttp_common.reference import uscc_check_character
 from ttp_testing import header, nameko_run, produce_raw, read_topic, tokens, unique, wait_for
 from ttp_testing.plans import plans_dir
+from ttp_tools.services import PAGE_SERVICES
 
 GRAFANA_DIR = REPO_ROOT / "deploy" / "grafana"
 PROMETHEUS_DIR = REPO_ROOT / "deploy" / "prometheus"
@@ -85,6 +86,9 @@ def prometheus_config(ports, path):
     config["global"].update(scrape_interval="2s", scrape_timeout="2s", evaluation_interval="1s")
     config["rule_files"] = [str(PROMETHEUS_DIR / name) for name in config["rule_files"]]
     jobs = {}
+    # the portal's pages (scraped in deployment) are not run here: no dashboard panel is about them
+    config["scrape_configs"] = [job for job in config["scrape_configs"]
+                                if job["static_configs"][0]["labels"]["service"] not in PAGE_SERVICES]
     for job in config["scrape_configs"]:
         [static] = job["static_configs"]
         service = static["labels"]["service"]
@@ -242,7 +246,7 @@ class Day:
         # checks it and draws a panel of three experts of the field from talent's pool (never the start-up's own),
         # records their sheets, and the province designates it.
         field = unique("减振降噪")
-        for org in (university, institution, None, startup):
+        for org in (university, institution, None, None, None, startup):
             self.call("POST", "talent", "/api/v1/people", {"name": "评审专家", "kinds": ["expert"], "fields": [field],
                                                            "organization_id": org, "title": "研究员"})
         province, chengdu = tokens.reviewer("510000", "dash-province"), tokens.reviewer("510100", "dash-chengdu")
@@ -264,6 +268,24 @@ class Day:
             self.call("POST", "innovation", f"{path}/scores", {
                 "person_id": person, "scores": {c["code"]: 88 for c in call["criteria"]}}, token=chengdu)
         assert self.call("POST", "innovation", f"{path}/decision", {}, token=province)["status"] == "designated"
+
+        # registry: the university's invention patent (发明专利) protecting the achievement, in force; the transfer
+        # centre asks for an IP analysis and review (知识产权分析评议) of a major project built on it: a panel of three
+        # from talent's pool (none of either organization), a majority signs the opinion.
+        patent = self.call("POST", "registry", "/api/v1/ip-rights", {
+            "kind": "invention_patent", "number": "ZL202010567890.X", "title": "一种高速列车转向架主动减振方法",
+            "holder_organization_ids": [university], "status": "in_force", "filed_on": "2020-07-15",
+            "granted_on": "2022-03-08", "achievement_ids": [achievement]})["id"]
+        review = self.call("POST", "registry", "/api/v1/ip-reviews", {
+            "subject_kind": "major_project", "subject": "高速列车转向架减振技术产业化重大项目", "reference": "2026ZD002",
+            "requesting_organization_id": institution, "ip_right_ids": [patent], "expert_field": field,
+            "panel_size": 3}, token=tokens.institution(institution))["id"]
+        reviewers = wait_for(lambda: (lambda r: r.json()["panel"] if r.status_code == 200 else None)(requests.post(
+            f"{self.urls['registry']}/api/v1/ip-reviews/{review}/panel", json={},
+            headers={"Authorization": f"Bearer {self.admin}"}, timeout=15)),
+            timeout=30, interval=0.5, message="talent's expert pool to answer the IP review's panel draw")
+        self.call("POST", "registry", f"/api/v1/ip-reviews/{review}/opinion", {
+            "conclusion": "supported", "opinion": "专利权属清晰、保护范围覆盖产品，可实施。", "signed_by": sorted(p["id"] for p in reviewers)[:2]})
 
         # transactions: once its replica has the published achievement, a licence contract of it,
         # brokered by the talent pool's broker, is submitted and registered (技术合同认定登记).
@@ -392,6 +414,9 @@ def rules_file():
 @pytest.mark.integration
 def test_every_panel_query_returns_data_from_a_real_prometheus(stack):
     Day(stack).run()
+    # the variables' options come from what Prometheus has scraped (the plans of the metrics service)
+    wait_for(lambda: prom(stack, "query", query="ttp_plan_followed")["data"]["result"], timeout=60, interval=1,
+             message="Prometheus to scrape the metrics service's plans")
     queries = panels(stack)
     assert len(queries) > 30 and {q[0] for q in queries} == set(committed())
 
