@@ -79,7 +79,8 @@ NOTIFICATION_KINDS = {
     "achievement_returned": "科技成果被退回", "achievement_registered": "科技成果已登记",
     "achievement_published": "科技成果已公开", "contract_registered": "技术合同已登记",
     "contract_returned": "技术合同被退回", "outbid": "竞价出价被超过", "annual_report_returned": "年度报告被退回",
-    "annual_report_missing": "年度报告逾期未报", "plan_project_overdue": "科技计划项目报告逾期",
+    "annual_report_missing": "年度报告逾期未报", "annual_report_due_soon": "年度报告即将截止",
+    "plan_project_overdue": "科技计划项目报告逾期",
     "achievement_submitted": "科技成果待登记审核", "contract_submitted": "技术合同待认定登记",
 }
 NOTIFICATION_TEXTS = {
@@ -92,6 +93,7 @@ NOTIFICATION_TEXTS = {
     "outbid": "本单位在竞价拍卖（{auction_id}）中的出价已被其他竞买人超过，当前最高价 {amount}。",
     "annual_report_returned": "本单位{year}年度科技成果转化年度报告被退回，退回理由：{reasons}。",
     "annual_report_missing": "本单位{year}年度科技成果转化年度报告已逾期未报，请尽快提交。",
+    "annual_report_due_soon": "本单位{year}年度科技成果转化年度报告将于{deadline}截止，还剩{days_left}天，请按时报送。",
     "plan_project_overdue": "本单位承担的科技计划项目（{code}）的科技报告已逾期（应于 {due_date} 前提交）。",
     "achievement_submitted": "科技成果《{title}》（{organization_id}）已提交，待{region}登记审核。",
     "contract_submitted": "一份{contract_type}合同（合同金额 {contract_amount}，卖方 {seller_organization_id}）已{resubmitted}"

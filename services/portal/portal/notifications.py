@@ -11,6 +11,7 @@ data; who the people of an organization are (and their email addresses) is the i
 """
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ttp_common import labels
@@ -20,6 +21,7 @@ ACHIEVEMENT_REGISTERED = "registry.achievement.registered.v1"
 ACHIEVEMENT_PUBLISHED = "registry.achievement.published.v1"
 ANNUAL_REPORT_RETURNED = "registry.annual_report.returned.v1"
 ANNUAL_REPORT_MISSING = "registry.annual_report.missing.v1"
+ANNUAL_REPORT_DUE_SOON = "registry.annual_report.due_soon.v1"
 PLAN_PROJECT_OVERDUE = "registry.plan_project.overdue.v1"
 CONTRACT_REGISTERED = "transactions.contract.registered.v1"
 CONTRACT_RETURNED = "transactions.contract.returned.v1"
@@ -28,7 +30,7 @@ CONTRACT_SUBMITTED = "transactions.contract.submitted.v1"
 BID_ACCEPTED = "transactions.auction.bid_accepted.v1"
 EVENTS = (ACHIEVEMENT_RETURNED, ACHIEVEMENT_REGISTERED, ACHIEVEMENT_PUBLISHED, ANNUAL_REPORT_RETURNED,
           ANNUAL_REPORT_MISSING, PLAN_PROJECT_OVERDUE, CONTRACT_REGISTERED, CONTRACT_RETURNED, BID_ACCEPTED,
-          ACHIEVEMENT_SUBMITTED, CONTRACT_SUBMITTED)
+          ACHIEVEMENT_SUBMITTED, CONTRACT_SUBMITTED, ANNUAL_REPORT_DUE_SOON)
 
 # who of an organization reads its messages: the clerks who act for it and its administrators
 ORGANIZATION_ROLES = ("institution", "institution_admin")
@@ -88,6 +90,13 @@ def _reasons(reasons):
 
 def _date(value):
     return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value or "")
+
+
+def _month_day(value):
+    """A date (or its ISO text) as 2月28日."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value.month}月{value.day}日"
 
 
 def _message(kind, org_id, link, subject, audience=None, roles=ORGANIZATION_ROLES, **values):
@@ -155,6 +164,10 @@ def messages_of(event_name, data, lead=None):
         return [_message("annual_report_missing", data["organization_id"], f"/my/annual-reports/{data['report_id']}",
                          data["report_id"],
                          year=data.get("year"))]
+    if event_name == ANNUAL_REPORT_DUE_SOON:
+        return [_message("annual_report_due_soon", data["organization_id"], f"/my/annual-reports/{data['report_id']}",
+                         data["report_id"], year=data.get("year"), deadline=_month_day(data["deadline"]),
+                         days_left=data.get("days_left"))]
     if event_name == PLAN_PROJECT_OVERDUE:
         return [_message("plan_project_overdue", data["organization_id"], None, data["plan_project_id"],
                          code=data.get("code", ""), due_date=_date(data.get("due_date")))]

@@ -70,6 +70,19 @@ def test_a_missed_annual_report_and_an_overdue_tech_report_are_told_to_the_organ
     assert n.messages_of("registry.achievement.withdrawn.v1", {"achievement_id": "x"}) == []
 
 
+def test_an_approaching_report_deadline_is_told_to_the_organization_with_the_date_and_days_left():
+    data = {"report_id": f"{ORG}:2026", "organization_id": ORG, "region_code": "510100", "year": 2026,
+            "deadline": datetime(2027, 2, 28).date(), "days_left": 30}
+    [m] = n.messages_of(n.ANNUAL_REPORT_DUE_SOON, data)
+    assert m.kind == "annual_report_due_soon" and m.title == "年度报告即将截止"
+    assert m.audience == f"org:{ORG}" and set(m.roles) == {"institution", "institution_admin"}
+    assert "2026年度" in m.text and "年度报告将于2月28日截止，还剩30天" in m.text
+    assert m.link == f"/my/annual-reports/{ORG}:2026" and m.subject == f"{ORG}:2026"
+    [same] = n.messages_of(n.ANNUAL_REPORT_DUE_SOON, {**data, "deadline": "2027-02-28", "days_left": 0})
+    assert "2月28日截止，还剩0天" in same.text  # the deadline as ISO text reads the same
+    assert n.ANNUAL_REPORT_DUE_SOON in n.EVENTS  # the consumer subscribes to it
+
+
 def test_a_person_reads_their_own_organizations_messages_for_their_role_only():
     audience, roles = f"org:{ORG}", n.ORGANIZATION_ROLES
     assert n.may_read(CLERK, audience, roles)

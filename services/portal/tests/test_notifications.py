@@ -6,8 +6,11 @@ A reviewer returns an achievement through the registry's API: the event reaches 
 organization's clerk finds the message (Chinese text, its link) and gets an email (Chinese subject and body, their
 address from the identity service). Another organization's message cannot be read or marked by its id. With the
 SMTP server gone, the email is tried again and arrives once it is back; the message was in the centre all along."""
+import random
 import re
 import threading
+import time
+from datetime import date
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import requests
 from aiosmtpd.controller import Controller
 from nameko.testing.utils import find_free_port
 
+from ttp_common.reference import uscc_check_character
 from ttp_testing import wait_for
 from ttp_testing.browser import run_steps
 
@@ -62,7 +66,8 @@ def smtp():
 @pytest.fixture(scope="module")
 def stack(smtp):
     _, _, port = smtp
-    with platform() as running:
+    # the registry reminds of the annual report's deadline whatever today is (a deadline is at most 365 days away)
+    with platform(env={"ANNUAL_REPORT_REMINDER_DAYS": "365"}) as running:
         env = {"PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(port), "PORTAL_SMTP_FROM": "noreply@ttp.test",
                "PORTAL_NOTIFIER_CLIENT_SECRET": running.secrets["clients"]["portal-notifier"]["client_secret"],
                "PORTAL_EMAIL_RETRY_SECONDS": "1", "PORTAL_EMAIL_MAX_ATTEMPTS": "20"}
@@ -142,6 +147,50 @@ def test_a_returned_achievement_becomes_the_clerks_message_and_email_read_in_the
     refused = requests.post(f"{stack.portal_url}/notifications/{message['_id']}/read", cookies=jar, timeout=10,
                             data={}, allow_redirects=False)
     assert refused.status_code == 403  # no CSRF token
+
+
+def test_an_approaching_report_deadline_becomes_the_universitys_message_and_email_once(stack, smtp):
+    """The registry's reminder check (an admin's call; also its timer) announces registry.annual_report.due_soon.v1
+    for a university without a report; the portal's consumer makes it the message of the university's clerks and
+    administrators, mailed to the clerk the identity service knows, and a second check tells nobody again."""
+    _, inbox, _ = smtp
+    registry, admin = stack.urls["registry"], {"Authorization": f"Bearer {stack.token('admin')}"}
+    first17 = f"12510100MB{random.randrange(10**7):07d}"
+    made = requests.post(f"{registry}/api/v1/organizations", headers=admin, timeout=10, json={
+        "name": "四川某大学（年度报告提醒测试）", "credit_code": first17 + uscc_check_character(first17),
+        "kind": "university", "region_code": "510100", "supervising_department": "四川省教育厅"})
+    assert made.status_code == 201, made.text
+    org = made.json()["id"]
+    address = f"reports-{org[:12]}@example.org"
+    account = requests.post(f"{stack.urls['identity']}/api/v1/accounts", headers=admin, timeout=20, json={
+        "username": f"report-clerk-{org[:12]}".lower(), "display_name": "年报经办人（测试）", "role": "institution",
+        "organization_id": org, "email": address})
+    assert account.status_code == 201, account.text
+
+    checked = requests.post(f"{registry}/api/v1/annual-reports/reminder-check", headers=admin, timeout=60)
+    assert checked.status_code == 200, checked.text
+    body = checked.json()
+    report_id = f"{org}:{body['year']}"
+    assert report_id in body["reminded"]
+    deadline = date.fromisoformat(body["deadline"])
+
+    message = wait_for(lambda: stack.portal_db["notifications"].find_one({"subject": report_id,
+                                                                          "kind": "annual_report_due_soon"}),
+                       timeout=60, message="the portal's message of the approaching deadline")
+    assert message["audience"] == f"org:{org}" and set(message["roles"]) == {"institution", "institution_admin"}
+    assert message["title"] == "年度报告即将截止" and message["link"] == f"/my/annual-reports/{report_id}"
+    assert f"年度报告将于{deadline.month}月{deadline.day}日截止，还剩{body['days_left']}天" in message["text"]
+
+    [(to, mail)] = wait_for(lambda: [(t, m) for t, m in inbox.received if t == [address]], timeout=30,
+                            message="the reminder's email at the SMTP server")
+    assert mail["Subject"] == "【四川省科技成果转移转化平台】年度报告即将截止"
+    assert f"{stack.portal_url}/my/annual-reports/{report_id}" in mail.get_content()
+    assert "还剩" in mail.get_content()
+
+    again = requests.post(f"{registry}/api/v1/annual-reports/reminder-check", headers=admin, timeout=60).json()
+    assert report_id not in again["reminded"]  # once per organization and year
+    time.sleep(3)
+    assert stack.portal_db["notifications"].count_documents({"subject": report_id}) == 1
 
 
 def test_an_email_the_smtp_server_refused_is_sent_once_it_is_back_and_the_message_was_kept(stack, smtp):
