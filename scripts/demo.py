@@ -919,6 +919,34 @@ class Demo:
                             f"ZL{number} (发明专利, 有效), protecting the vanadium achievement")
         record = self.registry.get(f"/api/v1/ip-rights/{right}")
         print(f"  {record['patent_number']}: {record['status_label']}, expires {record['expires_on']}")
+        self.ip_review(right)
+
+    def ip_review(self, right):
+        """攀钢集团研究院 asks for an IP analysis and review (知识产权分析评议) of its vanadium industrialization project
+        resting on 四川大学's patent: three experts of 能源装备 from talent's pool, none of 攀钢 or of 四川大学 (the
+        holder), and a majority of them signs the opinion."""
+        admin = self.admin()
+        review = self.ensure("IP review", "ip-review:vanadium-project", lambda: self.registry.post(
+            "/api/v1/ip-reviews", {
+                "subject_kind": "major_project", "subject": "攀西钒钛磁铁矿提钒新工艺产业化重大项目",
+                "reference": f"{TODAY.year}ZD003", "requesting_organization_id": self.org["pangang"],
+                "ip_right_ids": [right], "expert_field": "能源装备", "panel_size": 3},
+            self.institution("pangang"))[1]["id"], "攀钢's major project, resting on 四川大学's patent")
+        path = f"/api/v1/ip-reviews/{review}"
+
+        def status():
+            return self.registry.get(path, admin)["status"]
+        # 503 retried: talent starting (as for the designation panel)
+        self.step("IP review panel", status() == "requested", lambda: self.wait(lambda: self.registry.call(
+            "POST", f"{path}/panel", admin, {}, accept=(200, 409, 503))[0] == 200, "talent's expert pool"),
+            "three experts of 能源装备 drawn, none of 攀钢 or 四川大学")
+        drawn = self.registry.get(path, admin)
+        if {p.get("organization_id") for p in drawn["panel"]} & {self.org["pangang"], self.org["scu"]}:
+            raise DemoError("an expert of the requesting or the holding organization was drawn for the IP review")
+        self.step("IP review opinion", drawn["status"] == "panel_drawn", lambda: self.registry.post(f"{path}/opinion", {
+            "conclusion": "supported_with_conditions", "opinion": "专利权属清晰、保护范围覆盖提钒工艺，建议补充外围专利布局后实施。",
+            "signed_by": sorted(p["id"] for p in drawn["panel"])[:2]}, admin),
+            "有条件同意, signed by two of the three")
 
     @staticmethod
     def _created(answer):
