@@ -131,17 +131,6 @@ class Repository:
         self.collection(type(document)).insert_one(document.to_mongo().to_dict(), session=self.session)
         return document
 
-    def insert_many(self, documents):
-        """Insert ``documents`` (of one class) in one ordered call, each validated first; a refused one raises
-        ``BulkWriteError`` (in a transaction: the whole transaction is aborted)."""
-        if not documents:
-            return documents
-        for document in documents:
-            document.validate()
-        self.collection(type(documents[0])).insert_many([d.to_mongo().to_dict() for d in documents], ordered=True,
-                                                        session=self.session)
-        return documents
-
     def replace(self, document, expected=None, upsert=False):
         """Replace ``document`` by id (``upsert``: or insert it); ``expected`` is an extra filter (e.g. the prior
         state) for guarded transitions. True when a document was replaced or inserted."""
