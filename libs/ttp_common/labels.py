@@ -15,6 +15,12 @@ ACHIEVEMENT_TYPES = {"applied": "应用技术", "basic": "基础理论", "soft_s
 CONTRACT_TYPES = {"development": "技术开发", "transfer": "技术转让", "licence": "技术许可", "consulting": "技术咨询",
                   "service": "技术服务"}
 LISTING_MODES = {"transfer": "转让", "licence": "许可", "equity": "作价投资"}
+# IP rights (知识产权): their kinds (the registry's ``registry.ip.KINDS``), how a listing or contract passes them, and
+# a licence's kind (独占/排他/普通许可)
+IP_KINDS = {"invention_patent": "发明专利", "utility_model": "实用新型", "design_patent": "外观设计",
+            "software_copyright": "计算机软件著作权", "plant_variety": "植物新品种权", "ic_layout": "集成电路布图设计"}
+TRANSFER_MODES = {"assignment": "转让", "licence": "许可"}
+LICENCE_KINDS = {"exclusive": "独占许可", "sole": "排他许可", "non_exclusive": "普通许可"}
 # Duty-achievement disclosure (职务科技成果披露): why it is a duty achievement, and the institution's decision.
 DISCLOSURE_BASES = {"job_duties": "执行本单位任务", "institution_resources": "主要利用本单位物质技术条件"}
 DISCLOSURE_DECISIONS = {"transfer": "转让", "licence": "许可", "investment": "作价投资", "own_implementation": "自行实施",
@@ -228,6 +234,7 @@ TRACE_DETAILS = {
 CATALOGUE = {
     "organization_kinds": ORGANIZATION_KINDS, "achievement_types": ACHIEVEMENT_TYPES,
     "contract_types": CONTRACT_TYPES, "listing_modes": LISTING_MODES, "programmes": PROGRAMMES,
+    "ip_kinds": IP_KINDS, "transfer_modes": TRANSFER_MODES, "licence_kinds": LICENCE_KINDS,
     "designation_kinds": DESIGNATION_KINDS,
     "disclosure_bases": DISCLOSURE_BASES, "disclosure_decisions": DISCLOSURE_DECISIONS,
     "delivery_modes": DELIVERY_MODES, "reward_modes": REWARD_MODES,

@@ -18,6 +18,7 @@ from ttp_common.refusals import Invalid
 
 from . import states
 from .fields import Id, Region
+from .listings import IP_RIGHTS_AT_MOST, TRANSFER_MODES
 
 CONTRACT_TYPES = {
     "development": "技术开发",
@@ -26,6 +27,7 @@ CONTRACT_TYPES = {
     "consulting": "技术咨询",
     "service": "技术服务",
 }
+TRANSFER_MODE_OF_TYPE = {"transfer": "assignment", "licence": "licence"}  # the IP rights' passage a type implies
 CONTRACT_STATUSES = ("submitted", "returned", "registered", "cancelled")
 CONTRACT_TRANSITIONS = {  # action: (allowed from, to)
     "register": ({"submitted"}, "registered"),
@@ -61,6 +63,12 @@ class ContractIn(StrictModel):
     auction_id: Id | None = Field(default=None, description="竞价拍卖 the contract came from")
     achievement_id: Id | None = Field(default=None, description="科技成果 the contract is about")
     broker_person_ids: list[Id] = Field(default=[], max_length=20, description="技术经纪人 (talent person ids)")
+    ip_right_ids: list[Id] = Field(default=[], max_length=IP_RIGHTS_AT_MOST,
+                                   description="The registry's IP rights (知识产权) the contract transfers or licenses, "
+                                               "held by the seller (from listing_id: the listing's, by default)")
+    transfer_mode: Literal[tuple(TRANSFER_MODES)] | None = Field(
+        default=None, description="How the IP rights pass: assignment 转让 · licence 许可 (default: the listing's, "
+                                  "or the one a transfer or licence contract implies)")
 
     # Field validators (not a model validator) so that a 400 names the offending field.
     _not_above_contract_amount = field_validator("technology_transaction_amount")(not_above_contract_amount)
@@ -70,6 +78,13 @@ class ContractIn(StrictModel):
     def _distinct(cls, value):
         if len(set(value)) != len(value):
             raise ValueError("broker ids must be distinct")
+        return value
+
+    @field_validator("ip_right_ids")
+    @classmethod
+    def _distinct_rights(cls, value):
+        if len(set(value)) != len(value):
+            raise ValueError("names an IP right twice")
         return value
 
 
@@ -110,6 +125,32 @@ def check_achievement(replica, sold):
     before the registry withdrew it (``sold``: a sold auction or a listing closed as sold)."""
     if replica is None or (replica.status != "published" and not sold):
         raise Invalid("not an achievement the registry has published", field="achievement_id")
+
+
+def ip_rights_of(contract_type, listing, ip_right_ids, transfer_mode):
+    """(IP right ids, transfer mode) a contract transfers, or the problem (field, message). From an IP listing
+    (``listing``, None without one) it carries the listing's rights (those named must be among them) and its
+    transfer mode; otherwise the rights named, passing by ``transfer_mode`` or by the one a transfer (assignment)
+    or licence (licence) contract implies, required for the other types. A transfer contract cannot merely
+    license them, nor a licence contract assign them."""
+    listed = list(listing.ip_right_ids or ()) if listing is not None else []
+    if listed:
+        outside = [i for i, right in enumerate(ip_right_ids) if right not in listed]
+        if outside:
+            return None, (f"ip_right_ids.{outside[0]}", "not an IP right of the listing (listing_id)")
+        if transfer_mode not in (None, listing.transfer_mode):
+            return None, ("transfer_mode", f"the listing passes its IP rights by {listing.transfer_mode}")
+        ip_right_ids, transfer_mode = list(ip_right_ids) or listed, listing.transfer_mode
+    if not ip_right_ids:
+        return (([], None), None) if transfer_mode is None else (
+            None, ("transfer_mode", "names no IP right (ip_right_ids)"))
+    implied = TRANSFER_MODE_OF_TYPE.get(contract_type)
+    if transfer_mode is not None and implied is not None and transfer_mode != implied:
+        return None, ("transfer_mode", f"a {contract_type} contract passes its IP rights by {implied}")
+    transfer_mode = transfer_mode or implied
+    if transfer_mode is None:
+        return None, ("transfer_mode", f"required: how a {contract_type} contract passes its IP rights")
+    return (list(ip_right_ids), transfer_mode), None
 
 
 def check_parties(seller_organization_id, buyer_organization_id, buyer_name):

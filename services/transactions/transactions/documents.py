@@ -234,6 +234,8 @@ class Contract(Document):
     achievement_id = StringField()
     programme = IntField()
     broker_person_ids = ListField(StringField())
+    ip_right_ids = ListField(StringField())  # the registry's IP rights (知识产权) it transfers, with transfer_mode
+    transfer_mode = StringField()  # assignment (转让) | licence (许可), with ip_right_ids
     submitted_by_organization_id = StringField()
     submitted_by = StringField(required=True)
     submitted_at = DateTimeField(required=True)
@@ -249,7 +251,7 @@ class Contract(Document):
         return _pick(self, ("id", "status", "contract_type", "title", "contract_amount",
                             "technology_transaction_amount", "seller_organization_id", "buyer_organization_id",
                             "buyer_name", "region_code", "listing_id", "auction_id", "achievement_id", "programme",
-                            "broker_person_ids", "submitted_at", "return_reasons", "registration_number",
+                            "broker_person_ids", "ip_right_ids", "transfer_mode", "submitted_at", "return_reasons", "registration_number",
                             "registered_at", "changes", "verified_income")) | {"cancellation": self.cancellation or None}
 
 

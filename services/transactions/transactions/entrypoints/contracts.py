@@ -24,7 +24,7 @@ from ttp_common.refusals import NotFound
 
 from .. import certificates as contract_certificates, history
 from ..contracts import CONTRACT_STATUSES, ContractIn, ReturnIn
-from ..documents import Contract
+from ..documents import Contract, IpRightReplica
 from ..handlers import contracts as handlers, history as history_handlers
 from .common import (DIVISION_OR_PROVINCE, INSTITUTIONS, OBJECT, PARTIES_AND_REGISTRARS, REGISTRARS,
                      DivisionOrProvince, offset_page)
@@ -95,7 +95,10 @@ class ContractEntrypoints:
             raise NotFound("no such contract")
         contract_certificates.check_registered(contract.status)
         names = self._organization_names(contract)
-        pdf = contract_certificates.certificate(contract, names)
+        rights = {doc.id: (doc.kind, doc.number) for doc in
+                  self.store.find(IpRightReplica, {"_id": {"$in": list(contract.ip_right_ids or ())}})}
+        pdf = contract_certificates.certificate(contract, names, [rights[i] for i in contract.ip_right_ids or ()
+                                                                  if i in rights])
         CERTIFICATES_ISSUED.labels(str(bool(names)).lower()).inc()
         return certificates.response(pdf, f"contract-certificate-{contract.registration_number}.pdf")
 

@@ -10,16 +10,18 @@ from ttp_common.mongo import next_serial
 from ttp_common.money import round_fen
 from ttp_common.refusals import NotAllowed, NotFound
 
-from .. import contracts
+from .. import contracts, listings
 from ..contracts import CONTRACT_TRANSITIONS
 from ..documents import AchievementReplica, Auction, Contract, Listing
+from . import ip_rights
 from .common import acting_org, invalid_if
 
 SUBMITTED = "transactions.contract.submitted.v1"
 RETURNED = "transactions.contract.returned.v1"
 REGISTERED = "transactions.contract.registered.v1"
 EVENT_FIELDS = ("contract_type", "contract_amount", "technology_transaction_amount", "seller_organization_id",
-                "buyer_organization_id", "region_code", "listing_id", "auction_id", "achievement_id")
+                "buyer_organization_id", "region_code", "listing_id", "auction_id", "achievement_id", "ip_right_ids",
+                "transfer_mode")
 
 
 def submit(uow, body, principal, at):
@@ -118,6 +120,7 @@ def _fields(uow, body, principal):
     organization is the seller or the buyer (the buyer may come from the auction)."""
     listing_id, achievement_id, buyer = body.listing_id, body.achievement_id, body.buyer_organization_id
     sold = bool(body.auction_id)  # checked by from_auction: only a sold auction is accepted
+    listing = None
     if body.auction_id:
         listing_id, buyer = contracts.from_auction(body, uow.find_one(Auction, {"_id": body.auction_id}))
     if listing_id:
@@ -133,6 +136,12 @@ def _fields(uow, body, principal):
     if not auth.acts_for(principal, body.seller_organization_id, buyer):
         raise NotAllowed("only a party to the contract may submit it", field="seller_organization_id",
                          detail="the caller's organization is not a party")
-    return {**body.model_dump(exclude={"listing_id", "auction_id", "achievement_id", "buyer_organization_id"}),
+    rights, problem = contracts.ip_rights_of(body.contract_type, listing, body.ip_right_ids, body.transfer_mode)
+    invalid_if(problem)
+    ip_right_ids, transfer_mode = rights
+    listings.check_ip_rights(ip_right_ids, ip_rights.replicas(uow, ip_right_ids), body.seller_organization_id)
+    return {**body.model_dump(exclude={"listing_id", "auction_id", "achievement_id", "buyer_organization_id",
+                                       "ip_right_ids", "transfer_mode"}),
             "listing_id": listing_id, "auction_id": body.auction_id, "achievement_id": achievement_id,
-            "programme": programme, "buyer_organization_id": buyer}
+            "programme": programme, "buyer_organization_id": buyer, "ip_right_ids": ip_right_ids,
+            "transfer_mode": transfer_mode}
