@@ -47,7 +47,7 @@ SAMPLES = {
         "registered_at": datetime(2019, 6, 30, 8, 0, 0, 123000, tzinfo=UTC),
         "buyer_organization_id": "org-2", "achievement_id": None, "programme": 3, "listing_id": None,
         "auction_id": "a-1", "broker_person_ids": ["u-1", "u-2"], "effective_date": date(2019, 6, 30),
-        "imported": True, "ip_right_ids": ["p-1"], "transfer_mode": "licence",
+        "imported": True, "ip_right_ids": ["p-1"], "transfer_mode": "licence", "licence_kind": "sole",
     },
     "finance.transformation_project.approved.v1": {
         "project_id": "p-2", "title": "川芎道地药材成果推广", "category": "promoted", "programme": 9,

@@ -87,12 +87,15 @@ def test_the_catalogue_holds_every_code_the_services_use():
     from registry.organizations import ORGANIZATION_KINDS
     from transactions.auctions import STATUSES as AUCTION_STATUSES
     from transactions.contracts import CONTRACT_STATUSES, CONTRACT_TYPES
-    from transactions.listings import LISTING_MODES
+    from registry.ip import KINDS as IP_KINDS
+    from transactions.listings import LICENCE_KINDS, LISTING_MODES, TRANSFER_MODES
 
     assert labels.ORGANIZATION_KINDS == ORGANIZATION_KINDS
     assert labels.ACHIEVEMENT_TYPES == ACHIEVEMENT_TYPES
     assert labels.CONTRACT_TYPES == CONTRACT_TYPES
     assert labels.LISTING_MODES == LISTING_MODES
+    assert labels.IP_KINDS == IP_KINDS
+    assert labels.TRANSFER_MODES == TRANSFER_MODES and labels.LICENCE_KINDS == LICENCE_KINDS
     assert labels.PROGRAMMES == PROGRAMMES
     assert set(labels.STATES["achievement"]) == set(ACHIEVEMENT_STATUSES)
     assert set(labels.STATES["auction"]) == set(AUCTION_STATUSES)

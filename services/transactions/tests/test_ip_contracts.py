@@ -17,8 +17,8 @@ from ttp_testing import header, read_topic, wait_for
 BUYER = "org-ip-buyer"
 
 
-def listing(rights, mode):
-    return types.SimpleNamespace(ip_right_ids=rights, transfer_mode=mode)
+def listing(rights, mode, licence_kind=None):
+    return types.SimpleNamespace(ip_right_ids=rights, transfer_mode=mode, licence_kind=licence_kind)
 
 
 def test_the_rights_and_mode_come_from_the_listing_or_the_contract_type():
@@ -39,16 +39,27 @@ def test_the_rights_and_mode_come_from_the_listing_or_the_contract_type():
     assert contracts.ip_rights_of("licence", listing([], None), [], None) == (([], None), None)
 
 
+def test_a_licence_contract_states_the_licence_kind_an_ip_listing_gives():
+    assert contracts.licence_kind_of(None, "licence", "sole") == ("sole", None)
+    assert contracts.licence_kind_of(None, "licence", None)[1][0] == "licence_kind"
+    assert contracts.licence_kind_of(None, "assignment", "sole")[1][0] == "licence_kind"
+    assert contracts.licence_kind_of(None, None, None) == (None, None)
+    listed = listing(["p1"], "licence", "exclusive")
+    assert contracts.licence_kind_of(listed, "licence", None) == ("exclusive", None)
+    assert contracts.licence_kind_of(listed, "licence", "exclusive") == ("exclusive", None)
+    assert contracts.licence_kind_of(listed, "licence", "non_exclusive")[1][0] == "licence_kind"
+
+
 def test_the_certificate_lists_the_rights_by_kind_and_number():
     contract = Contract(id="c1", status="registered", contract_type="licence", title="导热膜专利许可",
                         contract_amount=Decimal(1000), technology_transaction_amount=Decimal(1000),
                         seller_organization_id=SELLER, buyer_name="某企业", region_code="510100",
                         registration_number="5101002026000001", submitted_by="x", submitted_at=dt.datetime.now(),
                         registered_at=dt.datetime(2026, 12, 3, tzinfo=dt.timezone.utc),
-                        ip_right_ids=["p1"], transfer_mode="licence")
+                        ip_right_ids=["p1"], transfer_mode="licence", licence_kind="sole")
     pdf = certificates.certificate(contract, {}, [("invention_patent", "201810000001.2")])
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
-    assert "发明专利 201810000001.2" in text and "知识产权转移方式" in text and "许可" in text
+    assert "发明专利 201810000001.2" in text and "知识产权转移方式" in text and "排他许可" in text
 
 
 def contract_body(**fields):
@@ -80,6 +91,9 @@ def test_a_contract_names_the_sellers_rights_and_its_events_carry_them(api, regi
     assert response.status_code == 201, response.text
     contract = response.json()
     assert contract["ip_right_ids"] == [patent] and contract["transfer_mode"] == "assignment"
+    assert contract["licence_kind"] is None
+    response = api.post("/api/v1/contracts", contract_body(ip_right_ids=[patent], licence_kind="sole"), token=token)
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "licence_kind"
     registered = api.post(f"/api/v1/contracts/{contract['id']}/register", token=api.token("registrar", region="510100"))
     assert registered.status_code == 200, registered.text
     records = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.transactions.contract",
@@ -95,12 +109,20 @@ def test_a_contract_from_an_ip_listing_carries_its_rights_and_mode(api, registry
     patent = recorded_ip_right(api, registry)
     token = api.institution(SELLER)
     listed = api.post("/api/v1/listings", {"achievement_id": achievement["achievement_id"], "mode": "licence",
-                                           "asking_price": "500000.00", "ip_right_ids": [patent]}, token=token)
+                                           "asking_price": "500000.00", "ip_right_ids": [patent],
+                                           "licence_kind": "non_exclusive"}, token=token)
     assert listed.status_code == 201, listed.text
     response = api.post("/api/v1/contracts", contract_body(contract_type="licence", listing_id=listed.json()["id"]),
                         token=token)
     assert response.status_code == 201, response.text
     assert response.json()["ip_right_ids"] == [patent] and response.json()["transfer_mode"] == "licence"
+    assert response.json()["licence_kind"] == "non_exclusive"
+    [record] = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.transactions.contract",
+                          lambda r: header(r, "ce_subject") == response.json()["id"])
+    assert api.decode(record)[1]["licence_kind"] == "non_exclusive"
+    response = api.post("/api/v1/contracts", contract_body(contract_type="licence", listing_id=listed.json()["id"],
+                                                           licence_kind="exclusive"), token=token)
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "licence_kind"
     response = api.post("/api/v1/contracts", contract_body(contract_type="licence", listing_id=listed.json()["id"],
                                                            ip_right_ids=[recorded_ip_right(api, registry)]),
                         token=token)

@@ -23,6 +23,14 @@ def test_the_transfer_mode_follows_the_listing_mode_unless_stated():
     assert listings.transfer_mode_of("transfer", [], "assignment")[1][0] == "transfer_mode"  # no right named
 
 
+def test_a_licence_of_ip_rights_states_its_kind_and_nothing_else_does():
+    assert listings.check_licence_kind("licence", "exclusive") is None
+    assert listings.check_licence_kind("assignment", None) is None and listings.check_licence_kind(None, None) is None
+    assert listings.check_licence_kind("licence", None)[0] == "licence_kind"
+    assert listings.check_licence_kind("assignment", "sole")[0] == "licence_kind"
+    assert listings.check_licence_kind(None, "non_exclusive")[0] == "licence_kind"
+
+
 def test_ip_rights_must_be_known_held_by_the_seller_and_not_lapsed():
     replicas = {"p1": ("in_force", ("org-a",)), "p2": ("pending", ("org-a", "org-b")), "p3": ("lapsed", ("org-a",)),
                 "p4": ("in_force", ("org-b",))}
@@ -53,6 +61,9 @@ def test_a_listing_names_ip_rights_of_its_seller_with_the_transfer_mode(api, reg
     body = {"achievement_id": achievement["achievement_id"], "mode": "licence", "asking_price": "500000.00",
             "ip_right_ids": [patent, application]}
     response = api.post("/api/v1/listings", body, token=api.institution(SELLER))
+    assert response.status_code == 400 and response.json()["fields"][0]["path"] == "licence_kind"  # required
+    body["licence_kind"] = "exclusive"
+    response = api.post("/api/v1/listings", body, token=api.institution(SELLER))
     assert response.status_code == 201, response.text
     listing = response.json()
     assert listing["ip_right_ids"] == [patent, application] and listing["transfer_mode"] == "licence"
@@ -61,6 +72,7 @@ def test_a_listing_names_ip_rights_of_its_seller_with_the_transfer_mode(api, reg
                           lambda r: header(r, "ce_subject") == listing["id"])
     data = api.decode(record)[1]
     assert data["ip_right_ids"] == [patent, application] and data["transfer_mode"] == "licence"
+    assert listing["licence_kind"] == data["licence_kind"] == "exclusive"
 
     response = api.post("/api/v1/listings", {**body, "transfer_mode": "assignment"}, token=api.institution(SELLER))
     assert response.status_code == 400 and response.json()["fields"][0]["path"] == "transfer_mode"

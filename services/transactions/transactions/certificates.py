@@ -23,7 +23,7 @@ def certificate(contract, organization_names, ip_rights=()):
     """The certificate's PDF. A party prints by its registered name (``organization_names``: id → name, from the
     registry), else by its organization id; the buyer also by the name the contract gives. The IP rights it
     transfers (``ip_rights``: (kind, number) from the replica, in the contract's order) print by kind and number,
-    with how they pass."""
+    with how they pass (a licence by its kind: 独占, 排他 or 普通许可)."""
     registered_on = clock.china_date(contract.registered_at)
     seller = organization_names.get(contract.seller_organization_id, contract.seller_organization_id)
     buyer_org = contract.buyer_organization_id
@@ -37,7 +37,8 @@ def certificate(contract, organization_names, ip_rights=()):
         ("合同金额", certificates.yuan(contract.contract_amount)),
         ("技术交易额", certificates.yuan(contract.technology_transaction_amount)),
         *([("知识产权", [f"{label('ip_kinds', kind)} {number}" for kind, number in ip_rights]),
-           ("知识产权转移方式", label("transfer_modes", contract.transfer_mode))] if ip_rights else []),
+           ("知识产权转移方式", label("licence_kinds", contract.licence_kind) if contract.licence_kind
+            else label("transfer_modes", contract.transfer_mode))] if ip_rights else []),
         ("登记地", SICHUAN_DIVISIONS.get(contract.region_code, contract.region_code)),
         ("登记日期", certificates.chinese_date(registered_on)),
     ]

@@ -18,7 +18,7 @@ from ttp_common.refusals import Invalid
 
 from . import states
 from .fields import Id, Region
-from .listings import IP_RIGHTS_AT_MOST, TRANSFER_MODES
+from .listings import IP_RIGHTS_AT_MOST, LICENCE_KINDS, TRANSFER_MODES, check_licence_kind
 
 CONTRACT_TYPES = {
     "development": "技术开发",
@@ -69,6 +69,10 @@ class ContractIn(StrictModel):
     transfer_mode: Literal[tuple(TRANSFER_MODES)] | None = Field(
         default=None, description="How the IP rights pass: assignment 转让 · licence 许可 (default: the listing's, "
                                   "or the one a transfer or licence contract implies)")
+    licence_kind: Literal[tuple(LICENCE_KINDS)] | None = Field(
+        default=None, description="The licence's kind when the IP rights are licensed (required then, refused "
+                                  "otherwise; from listing_id: the listing's): exclusive 独占许可 · sole 排他许可 · "
+                                  "non_exclusive 普通许可")
 
     # Field validators (not a model validator) so that a 400 names the offending field.
     _not_above_contract_amount = field_validator("technology_transaction_amount")(not_above_contract_amount)
@@ -151,6 +155,19 @@ def ip_rights_of(contract_type, listing, ip_right_ids, transfer_mode):
     if transfer_mode is None:
         return None, ("transfer_mode", f"required: how a {contract_type} contract passes its IP rights")
     return (list(ip_right_ids), transfer_mode), None
+
+
+def licence_kind_of(listing, transfer_mode, licence_kind):
+    """The licence's kind of a contract passing its IP rights by ``transfer_mode``, or the problem (field,
+    message): an IP licence listing's (one named must be it), else the one named; required for a licence,
+    refused otherwise (``listings.check_licence_kind``)."""
+    listed = getattr(listing, "licence_kind", None) if listing is not None else None
+    if listed is not None and transfer_mode == "licence":
+        if licence_kind not in (None, listed):
+            return None, ("licence_kind", f"the listing licenses its IP rights as {listed}")
+        licence_kind = listed
+    problem = check_licence_kind(transfer_mode, licence_kind)
+    return (None, problem) if problem else (licence_kind, None)
 
 
 def check_parties(seller_organization_id, buyer_organization_id, buyer_name):

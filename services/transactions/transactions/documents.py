@@ -67,6 +67,7 @@ class Listing(Document):
     patent_number = StringField()
     ip_right_ids = ListField(StringField())  # the registry's IP rights listed with it (知识产权挂牌)
     transfer_mode = StringField()  # assignment (转让) | licence (许可), with ip_right_ids
+    licence_kind = StringField()  # exclusive (独占) | sole (排他) | non_exclusive (普通许可), with a licence
     seller_organization_id = StringField(required=True)
     mode = StringField(required=True)
     asking_price = Money(required=True)
@@ -87,7 +88,8 @@ class Listing(Document):
     # so a second auction or a withdrawal in a concurrent transaction conflicts on this document.
     open_auction_id = StringField()
 
-    PUBLIC = ("id", "achievement_id", "patent_number", "ip_right_ids", "transfer_mode", "seller_organization_id",
+    PUBLIC = ("id", "achievement_id", "patent_number", "ip_right_ids", "transfer_mode", "licence_kind",
+              "seller_organization_id",
               "mode", "asking_price", "status",
               "title", "description", "keywords", "programme", "trl", "region_code", "opened_at", "ends_at",
               "closed_at", "close_reason")
@@ -236,6 +238,7 @@ class Contract(Document):
     broker_person_ids = ListField(StringField())
     ip_right_ids = ListField(StringField())  # the registry's IP rights (知识产权) it transfers, with transfer_mode
     transfer_mode = StringField()  # assignment (转让) | licence (许可), with ip_right_ids
+    licence_kind = StringField()  # exclusive (独占) | sole (排他) | non_exclusive (普通许可), with a licence
     submitted_by_organization_id = StringField()
     submitted_by = StringField(required=True)
     submitted_at = DateTimeField(required=True)
@@ -251,7 +254,8 @@ class Contract(Document):
         return _pick(self, ("id", "status", "contract_type", "title", "contract_amount",
                             "technology_transaction_amount", "seller_organization_id", "buyer_organization_id",
                             "buyer_name", "region_code", "listing_id", "auction_id", "achievement_id", "programme",
-                            "broker_person_ids", "ip_right_ids", "transfer_mode", "submitted_at", "return_reasons", "registration_number",
+                            "broker_person_ids", "ip_right_ids", "transfer_mode", "licence_kind", "submitted_at",
+                            "return_reasons", "registration_number",
                             "registered_at", "changes", "verified_income")) | {"cancellation": self.cancellation or None}
 
 

@@ -8,7 +8,8 @@ names lapsed). Its proposed matches are declined then, with the note of ``CLOSED
 A listing may also name the registry's IP rights it trades (知识产权挂牌交易, ``ip_right_ids``) and how
 (``transfer_mode``: ``assignment`` 转让 or ``licence`` 许可; by default the one its ``mode`` implies: a transfer or
 an equity investment assigns the right, a licence licenses it). Each right must be in this service's replica of
-the registry's IP events, held by the listing's seller and not lapsed (``check_ip_rights``).
+the registry's IP events, held by the listing's seller and not lapsed (``check_ip_rights``). A licence states
+its kind (``licence_kind``: exclusive 独占许可, sole 排他许可, non-exclusive 普通许可; ``check_licence_kind``).
 """
 import datetime as dt
 from typing import Literal
@@ -24,6 +25,7 @@ from .fields import Id
 
 LISTING_MODES = {"transfer": "转让", "licence": "许可", "equity": "作价投资"}
 TRANSFER_MODES = {"assignment": "转让", "licence": "许可"}  # of the IP rights a listing names
+LICENCE_KINDS = {"exclusive": "独占许可", "sole": "排他许可", "non_exclusive": "普通许可"}  # of a licence of them
 TRANSFER_MODE_OF = {"transfer": "assignment", "licence": "licence", "equity": "assignment"}
 IP_RIGHTS_AT_MOST = 20
 LISTING_MAX_DAYS = 365  # a listing period (挂牌期), given as period_days or as ends_at
@@ -48,6 +50,9 @@ class ListingIn(StrictModel):
                                    description="The registry's IP rights (知识产权) listed, held by the seller")
     transfer_mode: Literal[tuple(TRANSFER_MODES)] | None = Field(
         default=None, description="How the IP rights pass: assignment 转让 · licence 许可 (default from mode)")
+    licence_kind: Literal[tuple(LICENCE_KINDS)] | None = Field(
+        default=None, description="The licence's kind when the IP rights are licensed (required then, refused "
+                                  "otherwise): exclusive 独占许可 · sole 排他许可 · non_exclusive 普通许可")
 
     @field_validator("ip_right_ids")
     @classmethod
@@ -98,6 +103,16 @@ def transfer_mode_of(mode, ip_right_ids, transfer_mode):
     if transfer_mode is not None and transfer_mode != implied and mode != "equity":
         return None, ("transfer_mode", f"a {mode} listing passes its IP rights by {implied}")
     return transfer_mode or implied, None
+
+
+def check_licence_kind(transfer_mode, licence_kind):
+    """A licence of IP rights states its kind (独占, 排他 or 普通许可) and nothing else does: None, or the problem
+    (field, message)."""
+    if transfer_mode == "licence" and licence_kind is None:
+        return "licence_kind", "required when the IP rights are licensed: exclusive, sole or non_exclusive"
+    if transfer_mode != "licence" and licence_kind is not None:
+        return "licence_kind", "only a licence of IP rights (transfer_mode licence) has a licence kind"
+    return None
 
 
 def check_ip_rights(ip_right_ids, replicas, seller):

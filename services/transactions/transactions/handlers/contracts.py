@@ -21,7 +21,7 @@ RETURNED = "transactions.contract.returned.v1"
 REGISTERED = "transactions.contract.registered.v1"
 EVENT_FIELDS = ("contract_type", "contract_amount", "technology_transaction_amount", "seller_organization_id",
                 "buyer_organization_id", "region_code", "listing_id", "auction_id", "achievement_id", "ip_right_ids",
-                "transfer_mode")
+                "transfer_mode", "licence_kind")
 
 
 def submit(uow, body, principal, at):
@@ -139,9 +139,11 @@ def _fields(uow, body, principal):
     rights, problem = contracts.ip_rights_of(body.contract_type, listing, body.ip_right_ids, body.transfer_mode)
     invalid_if(problem)
     ip_right_ids, transfer_mode = rights
+    licence_kind, problem = contracts.licence_kind_of(listing, transfer_mode, body.licence_kind)
+    invalid_if(problem)
     listings.check_ip_rights(ip_right_ids, ip_rights.replicas(uow, ip_right_ids), body.seller_organization_id)
     return {**body.model_dump(exclude={"listing_id", "auction_id", "achievement_id", "buyer_organization_id",
-                                       "ip_right_ids", "transfer_mode"}),
+                                       "ip_right_ids", "transfer_mode", "licence_kind"}),
             "listing_id": listing_id, "auction_id": body.auction_id, "achievement_id": achievement_id,
             "programme": programme, "buyer_organization_id": buyer, "ip_right_ids": ip_right_ids,
-            "transfer_mode": transfer_mode}
+            "transfer_mode": transfer_mode, "licence_kind": licence_kind}

@@ -23,10 +23,11 @@ def open_listing(uow, body, principal, at):
     seller = listings.seller_of(replica.organization_ids, principal.org, principal.role == auth.Roles.ADMIN)
     transfer_mode, problem = listings.transfer_mode_of(body.mode, body.ip_right_ids, body.transfer_mode)
     invalid_if(problem)
+    invalid_if(listings.check_licence_kind(transfer_mode, body.licence_kind))
     listings.check_ip_rights(body.ip_right_ids, ip_rights.replicas(uow, body.ip_right_ids), seller)
     listing = Listing(
         id=uuid.uuid4().hex, achievement_id=replica.id, patent_number=body.patent_number,
-        ip_right_ids=list(body.ip_right_ids), transfer_mode=transfer_mode,
+        ip_right_ids=list(body.ip_right_ids), transfer_mode=transfer_mode, licence_kind=body.licence_kind,
         seller_organization_id=seller, mode=body.mode, asking_price=body.asking_price, status="open",
         title=replica.title, description=body.description, keywords=list(replica.keywords),
         programme=replica.programme, trl=replica.trl, region_code=replica.region_code,
@@ -36,7 +37,8 @@ def open_listing(uow, body, principal, at):
     uow.emit(OPENED, {
         "listing_id": listing.id, "achievement_id": listing.achievement_id, "patent_number": listing.patent_number,
         "seller_organization_id": seller, "mode": listing.mode, "asking_price": body.asking_price,
-        "ip_right_ids": listing.ip_right_ids, "transfer_mode": transfer_mode, "title": listing.title, "programme": listing.programme, "trl": listing.trl,
+        "ip_right_ids": listing.ip_right_ids, "transfer_mode": transfer_mode,
+        "licence_kind": listing.licence_kind, "title": listing.title, "programme": listing.programme, "trl": listing.trl,
         "region_code": listing.region_code, "opened_at": at, "ends_at": listing.ends_at}, subject=listing.id)
     return listing
 
