@@ -7,7 +7,7 @@ import logging
 from decimal import Decimal
 
 from mongoengine import (
-    BooleanField, DateTimeField, DecimalField, Document, IntField, ListField, LongField, StringField,
+    BooleanField, DateTimeField, DecimalField, DictField, Document, IntField, ListField, LongField, StringField,
 )
 
 
@@ -142,6 +142,7 @@ class Deal(Document):
     term_months = IntField()
     terms = StringField()
     pledged_ip_right_ids = ListField(StringField())  # an IP pledge's rights (质押的知识产权), at the close
+    pledge_lapsed = ListField(DictField())  # each pledged right that lapsed since: ip_right_id, lapsed_on (ISO date)
     declined_by = StringField()
     decline_reason = StringField()
     expressed_at = DateTimeField(required=True)
@@ -152,7 +153,8 @@ class Deal(Document):
         return _view(self, ("id", "financing_project_id", "organization_id", "region_code", "investor_id",
                             "investor_kind", "fund_id", "roadshow_id", "instrument", "status", "amount", "annual_rate",
                             "term_months", "terms", "declined_by", "decline_reason", "expressed_at", "closed_at")) | {
-            "pledged_ip_right_ids": list(self.pledged_ip_right_ids or ())}
+            "pledged_ip_right_ids": list(self.pledged_ip_right_ids or ()),
+            "pledge_lapsed": [dict(entry) for entry in self.pledge_lapsed or ()]}
 
 
 SUBSIDIES = "subsidies"

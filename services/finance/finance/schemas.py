@@ -49,7 +49,12 @@ VIEWS = {
                 term_months={"type": ["integer", "null"]}, terms=NULLABLE, declined_by=NULLABLE,
                 decline_reason=NULLABLE, expressed_at=WHEN, closed_at=WHEN,
                 pledged_ip_right_ids={"type": "array", "items": STRING,
-                                      "description": "an ip_pledge deal's pledged IP rights (质押的知识产权)"}),
+                                      "description": "an ip_pledge deal's pledged IP rights (质押的知识产权)"},
+                pledge_lapsed={"type": "array", "description": "pledged IP rights that lapsed (失效) since the close, "
+                                                               "each once: the right and the date it lapsed",
+                               "items": {"type": "object", "required": ["ip_right_id", "lapsed_on"],
+                                         "properties": {"ip_right_id": STRING,
+                                                        "lapsed_on": {"type": "string", "format": "date"}}}}),
     "Subsidy": obj(["id", "deal_id", "instrument", "rule_year", "computed_amount", "amount", "status"], id=STRING,
                    deal_id=STRING, organization_id=STRING, region_code=STRING,
                    instrument={"type": "string", "enum": list(SUBSIDY_INSTRUMENTS)}, rule_year={"type": "integer"},

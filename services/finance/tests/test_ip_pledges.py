@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from finance import pool
-from finance.handlers.replica import check_pledged_ip_rights, ip_right_event
+from finance.documents import Deal
+from finance.handlers.replica import PLEDGE_LAPSED, check_pledged_ip_rights, ip_right_event
 from ttp_common.refusals import Unprocessable
 from ttp_testing import FakeUnitOfWork, publish_event, wait_for
 
@@ -38,6 +39,24 @@ def test_pledged_rights_are_in_force_and_the_borrowers():
         check_pledged_ip_rights(uow, ["p-1", "p-2", "p-3", "p-4", "p-9"], "org-a")
     assert refused.value.code == "unknown_link"
     assert [f["path"] for f in refused.value.fields] == [f"pledged_ip_right_ids.{i}" for i in (1, 2, 3, 4)]
+
+
+def test_a_lapse_flags_each_closed_deal_that_pledged_the_right_once():
+    uow = FakeUnitOfWork(Deal)
+    at = dt.datetime(2026, 12, 3, tzinfo=dt.timezone.utc)
+    for deal_id, status, pledged in (("d-1", "closed", ["p-1", "p-2"]), ("d-2", "closed", ["p-2"]),
+                                     ("d-3", "due_diligence", []), ("d-4", "closed", ["p-1"])):
+        uow.insert(Deal(id=deal_id, financing_project_id="f-1", organization_id="org-a", region_code="510100",
+                        investor_id="i-1", investor_kind="bank", instrument="ip_pledge", status=status,
+                        pledged_ip_right_ids=pledged, expressed_at=at, updated_at=at))
+    lapse = {"ip_right_id": "p-1", "status": "lapsed", "holder_organization_ids": ["org-a"],
+             "previous_status": "in_force", "effective_on": dt.date(2026, 11, 30)}
+    assert ip_right_event(uow, {**lapse, "previous_status": None}) == []  # a recording pledged nothing
+    assert sorted(ip_right_event(uow, lapse, changed=True)) == ["d-1", "d-4"]
+    assert ip_right_event(uow, lapse, changed=True) == []  # once per deal and right
+    assert uow.get(Deal, "d-1").pledge_lapsed == [{"ip_right_id": "p-1", "lapsed_on": "2026-11-30"}]
+    assert not uow.get(Deal, "d-2").pledge_lapsed
+    assert sorted(e.data["deal_id"] for e in uow.events if e.name == PLEDGE_LAPSED) == ["d-1", "d-4"]
 
 
 def recorded(api, holder, status="in_force"):
@@ -78,3 +97,17 @@ def test_an_ip_pledge_deal_closes_on_rights_the_borrower_holds_in_force(api, inv
     assert response.json()["pledged_ip_right_ids"] == [mine]
     [data] = published(api, "deal", "finance.deal.closed.v1", [deal["id"]])
     assert data["pledged_ip_right_ids"] == [mine] and data["instrument"] == "ip_pledge"
+
+    # the pledged right lapses at the registry: the deal is flagged and it is announced, once
+    for _ in range(2):
+        publish_event(api, "registry.ip_right.status_changed.v1", {
+            "ip_right_id": mine, "kind": "invention_patent", "number": "201810000001.2",
+            "holder_organization_ids": [org], "previous_status": "in_force", "status": "lapsed",
+            "effective_on": dt.date(2026, 11, 30)}, mine)
+    wait_for(lambda: (api.db.deals.find_one({"_id": deal["id"]}) or {}).get("pledge_lapsed"),
+             message="the lapse to reach the deal")
+    flagged = api.get(f"/api/v1/deals/{deal['id']}", token=api.institution(BANK_ORG))
+    assert flagged.json()["pledge_lapsed"] == [{"ip_right_id": mine, "lapsed_on": "2026-11-30"}], flagged.text
+    [data] = published(api, "deal", "finance.deal.pledge_lapsed.v1", [deal["id"]])
+    assert data["ip_right_id"] == mine and data["lapsed_on"] == dt.date(2026, 11, 30)
+    assert data["organization_id"] == org and data["pledged_ip_right_ids"] == [mine]

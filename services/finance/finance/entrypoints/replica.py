@@ -37,6 +37,7 @@ class ReplicaEntrypoints:
     @consume(IP_RIGHT_RECORDED, IP_RIGHT_STATUS_CHANGED, batch=True)
     def on_ip_right(self, events):
         """The registry's IP rights, in the order of their topic: which rights an IP pledge may name (in force,
-        held by the borrowing organization)."""
+        held by the borrowing organization); a lapse flags the closed deals that pledged the right."""
         self.store.transact_batch(
-            lambda uow, fresh: [handlers.ip_right_event(uow, e.data) for e in uow.each(fresh)], events)
+            lambda uow, fresh: [handlers.ip_right_event(uow, e.data, e.event_name == IP_RIGHT_STATUS_CHANGED)
+                                for e in uow.each(fresh)], events)

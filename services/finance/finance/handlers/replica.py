@@ -1,10 +1,11 @@
 """The replica of other services' events (never their databases): what makes an organization eligible for
 IP pledge financing, and the achievements and contracts that projects and financing needs may name
 (``ttp_common.links``)."""
-from ttp_common import links
+from ttp_common import clock, links
 
-from ..documents import AchievementLink, ContractLink, IpRightLink, OrganizationFacts
+from ..documents import AchievementLink, ContractLink, Deal, IpRightLink, OrganizationFacts
 
+PLEDGE_LAPSED = "finance.deal.pledge_lapsed.v1"
 PLEDGEABLE = {links.IP_RIGHT: frozenset({"in_force"})}  # a pledge names rights in force (有效) only
 
 
@@ -40,12 +41,35 @@ def achievement_event(uow, status, data):
                {"$set": {"status": status}, "$addToSet": {"organization_ids": {"$each": named}}}, upsert=True)
 
 
-def ip_right_event(uow, data):
+def ip_right_event(uow, data, changed=False):
     """A recorded IP right or a change of its state (``registry.ip_right.recorded/status_changed.v1``, in the
-    order of its topic): its state and holders now."""
+    order of its topic): its state and holders now. A right that lapses (失效, a state change: ``changed``) flags
+    each closed deal that pledged it (``pledge_lapsed``); the ids of the deals flagged."""
     uow.update(IpRightLink, {"_id": data["ip_right_id"]},
                {"$set": {"status": data["status"], "holder_organization_ids": list(data["holder_organization_ids"])}},
                upsert=True)
+    if not changed or data["status"] != "lapsed":  # a right recorded as lapsed was never pledged here
+        return []
+    return flag_lapsed_pledges(uow, data["ip_right_id"], data.get("effective_on"))
+
+
+def flag_lapsed_pledges(uow, right_id, lapsed_on):
+    """Flag the closed deals pledging ``right_id`` (``pledge_lapsed``: the right and the date it lapsed, China's
+    calendar) and announce each (``finance.deal.pledge_lapsed.v1``), once per deal and right; the deals' ids."""
+    lapsed_on = lapsed_on or clock.china_date(clock.now_ms())
+    flagged = []
+    for deal in uow.find(Deal, {"pledged_ip_right_ids": right_id, "status": "closed"}):
+        if any(entry.get("ip_right_id") == right_id for entry in deal.pledge_lapsed or ()):
+            continue
+        entry = {"ip_right_id": right_id, "lapsed_on": lapsed_on.isoformat()}
+        uow.update(Deal, {"_id": deal.id}, {"$push": {"pledge_lapsed": entry}})  # the transaction guards it
+        uow.emit(PLEDGE_LAPSED, {
+            "deal_id": deal.id, "financing_project_id": deal.financing_project_id,
+            "organization_id": deal.organization_id, "region_code": deal.region_code, "investor_id": deal.investor_id,
+            "ip_right_id": right_id, "lapsed_on": lapsed_on,
+            "pledged_ip_right_ids": list(deal.pledged_ip_right_ids or ())}, subject=deal.id)
+        flagged.append(deal.id)
+    return flagged
 
 
 def check_pledged_ip_rights(repo, ip_right_ids, borrower):
