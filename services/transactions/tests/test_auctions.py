@@ -107,6 +107,12 @@ def test_bids_are_validated_and_refusals_store_nothing(api, achievement):
     state = api.get(f"/api/v1/auctions/{auction['id']}").json()
     assert (state["current_price"], state["leader_organization_id"], state["bids"]) == (
         "101000.00", BIDDERS[1], 2)
+    # the bid list pages, in order or the latest first, and says when no more follow
+    first_page = api.get(path, params={"limit": 1}).json()
+    assert [b["amount"] for b in first_page["items"]] == ["100000.00"] and first_page["next_cursor"]
+    rest = api.get(path, params={"limit": 1, "cursor": first_page["next_cursor"]}).json()
+    assert [b["amount"] for b in rest["items"]] == ["101000.00"] and rest["next_cursor"] is None
+    assert [b["amount"] for b in api.get(path, params={"sort": "newest"}).json()["items"]] == ["101000.00", "100000.00"]
     metrics = api.get("/metrics").text.splitlines()
     assert any(line.startswith('ttp_transactions_bids_total{outcome="bid_too_low"}') for line in metrics)
     assert any(line.startswith('ttp_transactions_bids_total{outcome="accepted"}') for line in metrics)

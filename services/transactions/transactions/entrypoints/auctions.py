@@ -27,6 +27,11 @@ class AuctionQuery(Before):
                           "before it ended)")
 
 
+class BidQuery(paging.OffsetParams):
+    sort: Literal["oldest", "newest"] = Field("oldest", description="by bid sequence: oldest first (the default) or "
+                                                                     "newest first")
+
+
 class AuctionEntrypoints:
     """Auctions and bids."""
 
@@ -51,11 +56,13 @@ class AuctionEntrypoints:
     def get_auction(self, ctx, auction_id):
         return self.store.get(Auction, auction_id).view()
 
-    @endpoint("GET", "/api/v1/auctions/<string:auction_id>/bids", query=paging.OffsetParams,
-              response=OBJECT, summary="Accepted bids in order, a page: {items, offset, limit, next_cursor} (public)")
+    @endpoint("GET", "/api/v1/auctions/<string:auction_id>/bids", query=BidQuery,
+              response=OBJECT, summary="Accepted bids in order (sort=newest: the latest first), a page: {items, offset, "
+                                       "limit, next_cursor} (public)")
     def list_bids(self, ctx, auction_id):
         self.store.get(Auction, auction_id)
-        return offset_page(self.store, Bid, {"auction_id": auction_id}, [("sequence", 1)], ctx.query)
+        order = 1 if ctx.query.sort == "oldest" else -1
+        return offset_page(self.store, Bid, {"auction_id": auction_id}, [("sequence", order)], ctx.query)
 
     @endpoint("POST", "/api/v1/auctions/<string:auction_id>/bids", roles=(Roles.INSTITUTION,), body=BidIn,
               status=201, response=OBJECT, errors=(409,),
