@@ -1,5 +1,6 @@
 """The public pages (no sign-in): home with the plan's targets as charts, achievement search and an achievement's
-page (with its trace, 成果转化全链条, as the signed-in person's role may see it, else the public's), listings, demands, auctions (live while open), accredited service institutions, the task ledger. Each part
+page (with its trace, 成果转化全链条, as the signed-in person's role may see it, else the public's, and its IP
+rights), an IP right's page (知识产权: its holders and the achievements it protects), listings, demands, auctions (live while open), accredited service institutions, the task ledger. Each part
 comes from one service's public API; a service that does not answer leaves its part 暂不可用 and the rest renders.
 The filters are passed on as the API defines them: the API decides what is valid (its 400 is shown)."""
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from .. import bidding, traces
 from .common import Part, page
 
 PAGE_SIZE = 20
+IP_LINKS_SHOWN = 20  # an IP right's achievements and an achievement's IP rights shown on their pages
 UNIT_KINDS = ("university", "institute")  # the kinds whose transfer units (技术转移机构) are accredited by name
 
 
@@ -79,9 +81,30 @@ class PublicEntrypoints:
         if found.error is not None:
             return self.render(request, "message.html", status=404, title="未找到", text="没有这项公开的科技成果。")
         listings = self.part(request, "transactions", "/api/v1/listings", params={"achievement": achievement_id})
+        ip_rights = self.part(request, "registry", "/api/v1/ip-rights",
+                              params={"achievement_id": achievement_id, "limit": IP_LINKS_SHOWN})
         trace = self.trace_part(request, "achievements", achievement_id)
         return self.render(request, "achievement.html", title=(found.data or {}).get("title") or "科技成果",
-                           found=found, listings=listings, trace=trace, trace_rows=traces.rows(trace.data))
+                           found=found, listings=listings, ip_rights=ip_rights, trace=trace,
+                           trace_rows=traces.rows(trace.data))
+
+    @http("GET", "/ip-rights/<string:ip_right_id>")
+    @page("ip_right")
+    def ip_right(self, request, ip_right_id):
+        """An IP right's public page (知识产权, the registry's public register): kind, number, state and dates, its
+        holders by their registered names and the published achievements it protects (one not public is left out)."""
+        found = self.part(request, "registry", f"/api/v1/ip-rights/{quote(ip_right_id, safe='')}")
+        if found.error is not None:
+            return self.render(request, "message.html", status=404, title="未找到", text="没有这项知识产权的记录。")
+        right = found.data or {}
+        holders = [(org, self.part(request, "registry", f"/api/v1/organizations/{quote(org, safe='')}"))
+                   for org in right.get("holder_organization_ids") or ()]
+        achievements = [(a, self.part(request, "registry", f"/api/v1/achievements/{quote(a, safe='')}"))
+                        for a in (right.get("achievement_ids") or ())[:IP_LINKS_SHOWN]]
+        return self.render(request, "ip_right.html", title=right.get("title") or "知识产权", found=found,
+                           holders=[(org, (p.data or {}).get("name") or org) for org, p in holders],
+                           achievements=[(a, p.data["title"]) for a, p in achievements if p.data],
+                           achievements_unavailable=any(p.unavailable for _, p in achievements))
 
     @http("GET", "/contracts/<string:contract_id>/trace")
     @page("contract_trace")
