@@ -25,7 +25,7 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "portal" / "tests"))
-from _portal import ORG, achievement, http_sign_in, platform, publish  # noqa: E402
+from _portal import ORG, achievement, http_sign_in, platform, publish, until_ok  # noqa: E402
 
 from .conftest import NOT_STATE  # noqa: E402
 
@@ -126,35 +126,24 @@ def portal_post_routes():
             if getattr(entrypoint, "method", "GET").upper() == "POST"}
 
 
-def _retry(call, what, timeout=60):
-    """Until ``call()`` answers a 2xx (a service learns of another's event a moment later)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = call()
-        if response.status_code < 300 or time.monotonic() > deadline:
-            assert response.status_code < 300, f"{what}: {response.status_code} {response.text[:500]}"
-            return response.json()
-        time.sleep(1)
-
-
 def seed(stack):
     """Records of the development organization the forms name: a published achievement with a listing and an
     auction, a draft, a submitted achievement, a contract filed for registration; a task of the ledger."""
     registry, transactions, metrics = (stack.urls[n] for n in ("registry", "transactions", "metrics"))
     owner = {"Authorization": f"Bearer {stack.token('institution', org=ORG)}"}
     published = publish(stack, "高原光伏储能协同控制技术")
-    draft = _retry(lambda: requests.post(f"{registry}/api/v1/achievements", headers=owner, timeout=10,
+    draft = until_ok(lambda: requests.post(f"{registry}/api/v1/achievements", headers=owner, timeout=10,
                                          json=achievement("成都平原智慧灌溉决策系统")), "a draft")["id"]
-    submitted = _retry(lambda: requests.post(f"{registry}/api/v1/achievements", headers=owner, timeout=10,
+    submitted = until_ok(lambda: requests.post(f"{registry}/api/v1/achievements", headers=owner, timeout=10,
                                              json=achievement("川南页岩气返排液处理技术")), "a draft")["id"]
-    _retry(lambda: requests.post(f"{registry}/api/v1/achievements/{submitted}/submit", headers=owner, json={},
+    until_ok(lambda: requests.post(f"{registry}/api/v1/achievements/{submitted}/submit", headers=owner, json={},
                                  timeout=10), "the submission")
-    listing = _retry(lambda: requests.post(f"{transactions}/api/v1/listings", headers=owner, timeout=10, json={
+    listing = until_ok(lambda: requests.post(f"{transactions}/api/v1/listings", headers=owner, timeout=10, json={
         "achievement_id": published, "mode": "transfer", "asking_price": "500000"}), "the listing")["id"]
     ends = (datetime.now(timezone.utc) + timedelta(hours=26)).isoformat()
-    auction = _retry(lambda: requests.post(f"{transactions}/api/v1/auctions", headers=owner, timeout=10, json={
+    auction = until_ok(lambda: requests.post(f"{transactions}/api/v1/auctions", headers=owner, timeout=10, json={
         "listing_id": listing, "start_price": "300000", "increment": "10000", "ends_at": ends}), "the auction")["id"]
-    contract = _retry(lambda: requests.post(f"{transactions}/api/v1/contracts", headers=owner, timeout=10, json={
+    contract = until_ok(lambda: requests.post(f"{transactions}/api/v1/contracts", headers=owner, timeout=10, json={
         "contract_type": "transfer", "title": "光伏储能控制技术转让合同", "contract_amount": "800000",
         "technology_transaction_amount": "600000", "seller_organization_id": ORG,
         "buyer_name": "成都高新区某能源企业", "region_code": "510100"}), "a contract")["id"]
