@@ -84,9 +84,11 @@ def test_a_listing_names_ip_rights_of_its_seller_with_the_transfer_mode(api, reg
     assert response.status_code == 201, response.text
     auction = response.json()
     assert auction["ip_right_ids"] == [patent, application] and auction["transfer_mode"] == "licence"
+    assert auction["licence_kind"] == "exclusive"
     [record] = read_topic(api.config["KAFKA_TOPIC_PREFIX"] + "ttp.transactions.auction",
                           lambda r: header(r, "ce_subject") == auction["id"])
     assert api.decode(record)[1]["ip_right_ids"] == [patent, application]
+    assert api.decode(record)[1]["licence_kind"] == "exclusive"
 
 
 @pytest.mark.integration

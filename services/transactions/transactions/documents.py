@@ -174,6 +174,7 @@ class Auction(Document):
     achievement_id = StringField(required=True)
     ip_right_ids = ListField(StringField())  # the listing's IP rights (知识产权) and how they pass, carried through
     transfer_mode = StringField()
+    licence_kind = StringField()  # the listing's licence kind (独占/排他/普通许可), with a licence
     seller_organization_id = StringField(required=True)
     start_price = Money(required=True)
     reserve_price = Money()
@@ -191,7 +192,7 @@ class Auction(Document):
     created_by = StringField(required=True)
 
     def view(self):
-        data = _pick(self, ("id", "listing_id", "achievement_id", "ip_right_ids", "transfer_mode",
+        data = _pick(self, ("id", "listing_id", "achievement_id", "ip_right_ids", "transfer_mode", "licence_kind",
                             "seller_organization_id", "start_price", "increment", "starts_at", "ends_at", "extension_seconds", "status", "current_price",
                             "leader_organization_id", "bids", "closed_at"))
         data["has_reserve"] = self.reserve_price is not None

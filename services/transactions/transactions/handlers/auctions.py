@@ -54,7 +54,7 @@ def schedule(uow, body, principal, at):
     auction = Auction(
         id=auction_id, listing_id=listing.id, achievement_id=listing.achievement_id,
         ip_right_ids=list(listing.ip_right_ids or ()), transfer_mode=listing.transfer_mode,
-        seller_organization_id=listing.seller_organization_id, start_price=body.start_price,
+        licence_kind=listing.licence_kind, seller_organization_id=listing.seller_organization_id, start_price=body.start_price,
         reserve_price=body.reserve_price, increment=body.increment,
         starts_at=(body.starts_at or at).astimezone(dt.timezone.utc), ends_at=body.ends_at.astimezone(dt.timezone.utc),
         extension_seconds=body.extension_seconds, status="open", bids=0, version=0, created_at=at,
@@ -63,7 +63,7 @@ def schedule(uow, body, principal, at):
     uow.emit(SCHEDULED, {
         "auction_id": auction.id, "listing_id": listing.id, "achievement_id": listing.achievement_id,
         "ip_right_ids": auction.ip_right_ids, "transfer_mode": auction.transfer_mode,
-        "seller_organization_id": auction.seller_organization_id, "start_price": body.start_price,
+        "licence_kind": auction.licence_kind, "seller_organization_id": auction.seller_organization_id, "start_price": body.start_price,
         "increment": body.increment, "has_reserve": body.reserve_price is not None, "starts_at": auction.starts_at,
         "ends_at": auction.ends_at, "extension_seconds": auction.extension_seconds}, subject=auction.id)
     return auction
