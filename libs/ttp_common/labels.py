@@ -213,6 +213,7 @@ TRACE_EVENTS = {
     "finance.financing_project.listed.v1": "融资项目：入库", "finance.financing_project.withdrawn.v1": "融资项目：撤回",
     "finance.deal.interest_expressed.v1": "投融资交易：投资意向", "finance.deal.due_diligence_started.v1": "投融资交易：尽职调查",
     "finance.deal.closed.v1": "投融资交易：成交", "finance.deal.declined.v1": "投融资交易：未成交",
+    "finance.deal.pledge_lapsed.v1": "投融资交易：质押的知识产权失效",
     "finance.subsidy.applied.v1": "财政补助：申请", "finance.subsidy.approved.v1": "财政补助：批准",
     "finance.subsidy.rejected.v1": "财政补助：不予支持",
     "talent.reward.recorded.v1": "奖励与报酬：奖励方案",
@@ -229,6 +230,7 @@ TRACE_DETAILS = {
     "basis": ("职务成果依据", "disclosure_bases"), "decision": ("单位决定", "disclosure_decisions"),
     "carrier_id": ("载体", None), "enterprise_organization_id": ("在孵企业", None),
     "entered_on": ("入驻日期", None), "graduated_on": ("毕业日期", None),
+    "ip_right_id": ("知识产权", None), "lapsed_on": ("失效日期", None),
 }
 
 CATALOGUE = {

@@ -167,7 +167,8 @@ EVENTS = {
        for step, at, private in (("interest_expressed", "expressed_at", ("instrument",)),
                                  ("due_diligence_started", "started_at", ()),
                                  ("closed", "closed_at", ("instrument", "amount", "investor_kind")),
-                                 ("declined", "declined_at", ()))},
+                                 ("declined", "declined_at", ()),
+                                 ("pledge_lapsed", None, ("ip_right_id", "lapsed_on")))},
     **{f"finance.subsidy.{step}.v1": Traced("subsidy", "subsidy_id", {"deal": "deal_id"}, f"{step}_at", None,
                                             ("instrument", "amount"), ("organization_id",))
        for step in ("applied", "approved", "rejected")},

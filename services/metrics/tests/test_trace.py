@@ -404,6 +404,18 @@ def test_the_disclosure_and_an_incubation_reach_the_trace_from_kafka_and_come_ba
     assert api.get(path, token=api.admin()).json() == body
 
 
+def test_a_lapsed_pledge_follows_its_deal_in_the_full_view_only():
+    lapsed = ("finance.deal.pledge_lapsed.v1", {"deal_id": "deal-1", "financing_project_id": "f-1",
+                                                "organization_id": "org-buyer", "region_code": "510100",
+                                                "investor_id": "inv-1", "ip_right_id": "ip-1",
+                                                "lapsed_on": dt.date(2026, 3, 20), "pledged_ip_right_ids": ["ip-1"]})
+    _, find = stored(story() + [lapsed])
+    rows = read(find, ADMIN)[1]
+    entry = next(r for r in rows if r["event_type"] == "finance.deal.pledge_lapsed.v1")
+    assert entry["record"]["id"] == "deal-1" and entry["details"]["ip_right_id"] == "ip-1"
+    assert all(r["event_type"] != "finance.deal.pledge_lapsed.v1" for r in read(find, ANYONE)[1])
+
+
 def test_every_traced_event_and_service_has_its_chinese_label():
     from ttp_common import labels
 
