@@ -160,7 +160,8 @@ class PublicEntrypoints:
         found = self.part(request, "transactions", f"/api/v1/auctions/{quote(auction_id, safe='')}")
         if found.error is not None:
             return self.render(request, "message.html", status=404, title="未找到", text="没有这场拍卖。")
-        bids = self.part(request, "transactions", f"/api/v1/auctions/{quote(auction_id, safe='')}/bids")
+        bids = self.part(request, "transactions", f"/api/v1/auctions/{quote(auction_id, safe='')}/bids",
+                         params={"sort": "newest", "limit": PAGE_SIZE})
         minimum = bidding.minimum_bid(found.data) if found.data else ""
         return self.render(request, "auction.html", status=status, title="竞价拍卖", auction_id=auction_id,
                            found=found, bids=bids, minimum=minimum, typed=minimum if typed is None else typed,
