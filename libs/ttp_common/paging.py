@@ -79,8 +79,8 @@ def by_offset(collection, query, sort, params, view):
         docs = list(collection.find(query).sort(_with_id(sort)).skip(skip).limit(params.limit + 1))
         more, docs = len(docs) > params.limit, docs[:params.limit]
         next_cursor = _after(docs[-1], sort, skip + params.limit) if more else None
-    return {"items": [view(doc) for doc in docs], "offset": params.offset, "limit": params.limit,
-            "next_cursor": next_cursor}
+    return {"items": [view(doc) for doc in docs], "offset": params.offset if skip is None else skip,
+            "limit": params.limit, "next_cursor": next_cursor}
 
 
 def by_time(collection, query, size, cursor, time_field="created_at", param="cursor"):

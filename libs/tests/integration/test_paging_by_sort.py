@@ -97,6 +97,10 @@ def test_where_a_sort_value_is_missing_the_cursor_counts_instead():
         first = paging.by_offset(things, {}, [("due", 1)], Page(limit=4), lambda d: d["_id"])
         rest = paging.by_offset(things, {}, [("due", 1)], Page(limit=4, cursor=first["next_cursor"]), lambda d: d["_id"])
         assert first["items"] + rest["items"] == ["d0", "d2", "d4", "d1", "d3", "d5"] and rest["next_cursor"] is None
+        # a page that ends on a document without the value goes on by offset, and says where it went on from
+        head = paging.by_offset(things, {}, [("due", 1)], Page(limit=2), lambda d: d["_id"])
+        tail = paging.by_offset(things, {}, [("due", 1)], Page(limit=2, cursor=head["next_cursor"]), lambda d: d["_id"])
+        assert (head["items"], tail["items"], tail["offset"]) == (["d0", "d2"], ["d4", "d1"], 2)
     finally:
         client.drop_database(name)
         client.close()
