@@ -25,18 +25,18 @@ class ConsumerEntrypoints:
     @consume(CONTRACT_REGISTERED, batch=True)
     def on_contract_registered(self, events):
         """Count registered contracts for every broker who took part (once per event, once per contract)."""
-        with_brokers = [e for e in events if performance.brokers_of(e.data)]
-        if with_brokers:
-            self.store.transact_batch(
-                lambda uow, fresh: [brokers.count_contract(uow, e.data) for e in uow.each(fresh)], with_brokers)
+        self._brokered(events, brokers.count_contract)
 
     @consume(CONTRACT_CANCELLED, batch=True)
     def on_contract_cancelled(self, events):
         """A cancelled contract leaves the performance of every broker it counted for."""
+        self._brokered(events, brokers.uncount_contract)
+
+    def _brokered(self, events, apply):
+        """``apply(uow, data)`` to each of ``events`` that names brokers, in one transaction (none: no transaction)."""
         with_brokers = [e for e in events if performance.brokers_of(e.data)]
         if with_brokers:
-            self.store.transact_batch(
-                lambda uow, fresh: [brokers.uncount_contract(uow, e.data) for e in uow.each(fresh)], with_brokers)
+            self.store.transact_batch(lambda uow, fresh: [apply(uow, e.data) for e in uow.each(fresh)], with_brokers)
 
     @consume(INCOME_VERIFIED, batch=True)
     def on_income_verified(self, events):
