@@ -9,9 +9,11 @@ or a ticket system; the payload is Alertmanager's webhook format (version 4).
 import argparse
 import json
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 1 << 20
+OUTPUT = threading.Lock()  # the server answers on threads: one whole line at a time
 
 
 def summary(path, payload):
@@ -38,7 +40,10 @@ class Receiver(BaseHTTPRequestHandler):
         except ValueError:
             self.send_error(400, "not JSON")
             return
-        print(json.dumps(summary(self.path, payload), ensure_ascii=False, sort_keys=True), flush=True)
+        line = json.dumps(summary(self.path, payload), ensure_ascii=False, sort_keys=True) + "\n"
+        with OUTPUT:
+            sys.stdout.write(line)
+            sys.stdout.flush()
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()

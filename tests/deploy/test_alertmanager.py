@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,25 @@ def alertmanager(receiver, tmp_path_factory):
     yield base
     proc.terminate()
     proc.wait(10)
+
+
+def test_the_receiver_prints_concurrent_notifications_as_whole_lines(receiver):
+    """Alertmanager posts groups in parallel; each must come out as one JSON line (two interleaved prints
+    once made ``{..}{..}`` on one line and stopped the collector of this module's other tests)."""
+    url, lines = receiver
+    before = len(lines)
+    payload = {"status": "firing", "groupLabels": {"alertname": "Parallel"},
+               "alerts": [{"labels": {"alertname": "Parallel", "service": f"s{i}"}, "status": "firing"}
+                          for i in range(30)]}
+    with ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(lambda _: requests.post(f"{url}/operations", json=payload, timeout=10).status_code,
+                              range(64)))
+    assert codes == [200] * 64
+    deadline = time.monotonic() + 10
+    while len(lines) < before + 64 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    parallel = [line for line in lines[before:] if line["group"] == {"alertname": "Parallel"}]
+    assert len(parallel) == 64 and all(len(line["alerts"]) == 30 for line in parallel)
 
 
 def fire(base, *labelsets, resolved=False):
