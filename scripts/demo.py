@@ -472,8 +472,13 @@ class Demo:
             if publish:
                 number = self.registry.get(path)["registration_number"]
                 print(f"    {form['title']}: 登记号 {number}")
-        # the public query service (公益查询) finds the published ones by Chinese keywords
-        found = self.registry.get("/api/v1/achievements", params={"q": "钒钛 提钒"})["items"]
+        # the public query service (公益查询) finds the published ones by Chinese keywords (with the search read model
+        # of `make run`, a moment after their events: registry.search_index)
+        for _ in range(20):
+            found = self.registry.get("/api/v1/achievements", params={"q": "钒钛 提钒"})["items"]
+            if found:
+                break
+            time.sleep(0.25)
         print(f"  public search '钒钛 提钒': {[a['title'] for a in found][:3]}")
 
     def catalogue(self):

@@ -98,6 +98,13 @@ def delivery_env(name):
              "valueFrom": {"secretKeyRef": {"name": "delivery-secrets-key", "key": "keys"}}}]
 
 
+def search_index_env(name):
+    """The registry's search read model (registry.search_index) in the pod's /tmp emptyDir: each pod keeps its own
+    index and reads the registry's events into it from the start when the pod starts. At the province's scale
+    the deployment's search is OpenSearch or Elasticsearch fed by the same events (docs/performance.md)."""
+    return [{"name": "SEARCH_INDEX_DIR", "value": "/tmp/search-index"}] if name == "registry" else []
+
+
 # The portal (services/portal): the services it calls at their Services' names, its OIDC web client's secret (and
 # the notification centre's client, optional) from Secrets created by ops, cookies marked Secure (served behind
 # HTTPS), and email only when the optional ConfigMap portal-smtp names a server (its login: Secret portal-smtp).
@@ -192,6 +199,7 @@ def deployment(name, port, description, min_replicas):
                             *issuer_env,
                             *delivery_env(name),
                             *portal_env(name),
+                            *search_index_env(name),
                         ],
                         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"},
                                       "limits": {"memory": "512Mi"}},
@@ -294,7 +302,7 @@ def tools_pod():
     after an hour. Not part of the kustomization: `kubectl create -f` it, then `kubectl exec ttp-tools -- ...`."""
     pod, container = one_off("registry", "ttp-tools", ["sleep", "3600"])
     container["image"] = "ttp/tools:1.0.0"
-    container["env"] = [e for e in container["env"] if not e["name"].startswith(("REGISTRY_", "KAFKA_"))] + [
+    container["env"] = [e for e in container["env"] if not e["name"].startswith(("REGISTRY_", "KAFKA_", "SEARCH_INDEX_"))] + [
         {"name": f"{name.upper()}_MONGO_DB", "value": f"ttp_{name}"} for name in SERVICES if name != ISSUER
     ] + kafka_client_env(OPERATOR_USER)
     return {

@@ -44,9 +44,14 @@ OUTCOMES = ("processed", "ignored", "deferred", "retried", "dead_lettered")  # o
 
 class KafkaEventConsumer(Entrypoint):
     def __init__(self, *event_names, group=None, max_attempts=None, batch=False, batch_max_records=None,
-                 batch_max_wait_ms=None, **kwargs):
+                 batch_max_wait_ms=None, enabled=None, **kwargs):
+        """``group``: the group's name (default ``ttp.<service>.<method>``), or a function of the service's
+        config giving it (a consumer whose state is local to one process needs a group of its own).
+        ``enabled``: a function of the config; when it is false the consumer does not run at all."""
         self.event_names = set(event_names)
         self.group = group
+        self.enabled = enabled
+        self.active = True
         self.max_attempts = max_attempts
         self.batch = batch
         self.batch_max_records, self.batch_max_wait_ms = batch_max_records, batch_max_wait_ms
@@ -59,13 +64,17 @@ class KafkaEventConsumer(Entrypoint):
     def setup(self):
         config = self.container.config
         self.service = self.container.service_name
+        self.active = self.enabled is None or bool(self.enabled(config))
+        if not self.active:
+            self.topics, self.group_id = [], None
+            return
         self.bootstrap = setting(config, "KAFKA_BOOTSTRAP")
         self.prefix = setting(config, "KAFKA_TOPIC_PREFIX")
         self.partitions = setting(config, "KAFKA_PARTITIONS")
         self.max_attempts = self.max_attempts or setting(config, "CONSUMER_MAX_ATTEMPTS")
         self.backoff = setting(config, "CONSUMER_RETRY_BACKOFF_SECONDS")
         self.topics = sorted({avro.event_topic(name, self.prefix) for name in self.event_names})
-        group = self.group or f"ttp.{self.service}.{self.method_name}"
+        group = (self.group(config) if callable(self.group) else self.group) or f"ttp.{self.service}.{self.method_name}"
         self.group_id = f"{self.prefix}{group}{setting(config, 'CONSUMER_GROUP_SUFFIX')}"
         self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
         self.fetch_wait = FetchWait(setting(config, "CONSUMER_FETCH_WAIT_MIN_MS"),
@@ -78,6 +87,8 @@ class KafkaEventConsumer(Entrypoint):
                              f"{self.batch_max_wait * 1000} ms")
 
     def start(self):
+        if not self.active:
+            return
         self._zero_series()
         self._running = True
         self._thread = self.container.spawn_managed_thread(self._run, identifier=f"kafka-consumer:{self.method_name}")

@@ -247,7 +247,7 @@ def consumer_groups(container):
     """{group id: topics} of the service's Kafka consumers (``@consume`` entrypoints)."""
     groups = {}
     for entrypoint in container.entrypoints:
-        if isinstance(entrypoint, KafkaEventConsumer):
+        if isinstance(entrypoint, KafkaEventConsumer) and entrypoint.active:
             groups.setdefault(entrypoint.group_id, set()).update(entrypoint.topics)
     return groups
 

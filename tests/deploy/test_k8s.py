@@ -290,7 +290,8 @@ def test_each_service_connects_as_its_own_kafka_user_that_writes_only_its_own_to
         groups = [(n, p) for k, n, p, _ in acls if k == "group"]
         assert groups == ([(f"ttp.{name}.", "prefix")] if read else [])
     read_by = {name: {n for k, n, _, ops in acls_of(users[f"ttp-{name}"]) if "Read" in ops} for name in DEPLOYED}
-    assert read_by["registry"] == set()  # it consumes nothing
+    assert read_by["registry"] == {"ttp.registry.achievement", "ttp.registry."}  # its own events (the search read
+    # model) in its own groups
     assert {"ttp.registry.achievement"} <= read_by["transactions"]
     assert {"ttp.transactions.contract", "ttp.registry.organization"} <= read_by["metrics"]
 

@@ -1,9 +1,13 @@
 """The public query service (公益查询) against the real local servers, searched in Chinese."""
+import sys
+from pathlib import Path
+
 import pytest
 
 from registry.search import decode_cursor, document_terms, encode_cursor, sort_keys, terms
 
-ORG = "org-search-test"
+sys.path.insert(0, str(Path(__file__).parent))
+from _search import ORG, form, published, search  # noqa: E402
 
 
 def test_chinese_text_is_cut_into_bigrams_and_latin_into_words():
@@ -40,30 +44,6 @@ def test_cursors_round_trip_and_garbage_or_another_sorts_cursor_is_refused():
         assert refused.value.field == "cursor"
     with pytest.raises(Invalid, match="sort=oldest"):
         decode_cursor(encode_cursor("oldest", "k"), "newest")
-
-
-def form(title, **overrides):
-    return {"title": title, "type": "applied", "summary": "面向四川省产业需求的科技成果转化示范。",
-            "keywords": ["示范"], "industry": "新材料", "programme": 8, "trl": 6, "region_code": "510100",
-            "organization_ids": [ORG], "contributors": [{"name": "赵六", "share": "100"}],
-            "funding": {"fiscal": False}, **overrides}
-
-
-def published(api, title, **overrides):
-    owner = api.token("institution", org=ORG)
-    reviewer = api.token("reviewer", region="510000")
-    response = api.post("/api/v1/achievements", form(title, **overrides), token=owner)
-    assert response.status_code == 201, response.text
-    achievement_id = response.json()["id"]
-    for action, token in (("submit", owner), ("register", reviewer), ("publish", reviewer)):
-        assert api.post(f"/api/v1/achievements/{achievement_id}/{action}", {}, token=token).status_code == 200
-    return achievement_id
-
-
-def search(api, **params):
-    response = api.get("/api/v1/achievements", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 @pytest.mark.integration
