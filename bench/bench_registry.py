@@ -7,8 +7,13 @@ each beside the raw MongoDB-protocol server doing the same inserts / queries in 
    chunk of rows) vs. raw pymongo inserts of the same documents, one at a time, batched, and batched
    in transactions as the service writes; the ratio to raw insert_many is printed (goal >= 0.5).
 2. search: the public query service over N published achievements (HTTP GET with Chinese
-   keywords and filters) vs. the same query sent by pymongo. The read model is filled with the
-   service's own code (``search.document_terms``), not by publishing N achievements one by one.
+   keywords and filters, and the first page without any) vs. the same query sent by pymongo. The public
+   copies are filled with the service's own code (``search.document_terms``), not by publishing N
+   achievements one by one.
+3. the search read model (``SEARCH_INDEX_DIR``, registry.search_index): the same N in a tantivy index (built
+   with the service's own ``search_index.document``, timed), a second registry on the same database answering
+   from it; the same queries over HTTP beside the read model's page + the items by id via pymongo, called
+   directly; every page compared with the database plan's.
 """
 import eventlet
 
@@ -16,17 +21,19 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
+import gc  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import requests  # noqa: E402
 from pymongo.read_concern import ReadConcern  # noqa: E402
 from pymongo.write_concern import WriteConcern  # noqa: E402
 
-from registry import search  # noqa: E402
+from registry import search, search_index  # noqa: E402
 from registry.documents import PublicAchievement  # noqa: E402
 from registry.service import RegistryService  # noqa: E402
 from ttp_common.achievement_rows import BATCH  # noqa: E402
@@ -134,11 +141,19 @@ def main():
                 for j, f in enumerate(forms[i:i + 1000], start=i)])
         queries = [{"q": rng.choice(WORDS), **({"region": rng.choice(REGIONS)} if rng.random() < 0.5 else {}),
                     **({"trl_min": 5} if rng.random() < 0.3 else {})} for _ in range(args.queries)]
-        http_ms, raw_ms, plan_ms, hits = [], [], [], []
-        for params in queries:
+        first_pages = [{} for _ in range(max(5, args.queries // 10))]  # no keyword, no filter: the home page's list
+        http_ms, raw_ms, plan_ms, hits, first_ms, first_plan_ms = [], [], [], [], [], []
+        plan_pages = []  # each request's ids, in order
+        for params in queries + first_pages:
             start = time.perf_counter()
-            page = requests.get(f"{api.url}/api/v1/achievements", params=params, timeout=60).json()
-            http_ms.append((time.perf_counter() - start) * 1000)
+            page = requests.get(f"{api.url}/api/v1/achievements", params=params, timeout=120).json()
+            (http_ms if params else first_ms).append((time.perf_counter() - start) * 1000)
+            plan_pages.append([item["id"] for item in page["items"]])
+            if not params:
+                start = time.perf_counter()
+                list(public.find({}).sort([("newest_key", -1)]).limit(21))
+                first_plan_ms.append((time.perf_counter() - start) * 1000)
+                continue
             hits.append(len(page["items"]))
             wanted = search.terms(params["q"])
             query = {"terms": {"$all": wanted}}
@@ -160,14 +175,61 @@ def main():
             found.close()
             plan_ms.append((time.perf_counter() - start) * 1000)
 
+        # 3. the search read model: built from the same documents, then a registry answering from it
+        index_dir = tempfile.mkdtemp(prefix="bench-search-index-")
+        start = time.perf_counter()
+        index = search_index.SearchIndex(index_dir)
+        for i in range(0, n, 5000):
+            index.apply([("published", search_index.document(f"P{j}", f, now - dt.timedelta(seconds=j)))
+                         for j, f in enumerate(forms[i:i + 5000], start=i)])
+        build_s = time.perf_counter() - start
+        del index  # the writer's lock goes with it: the service below writes this directory
+        gc.collect()
+        doc_terms = [set(search.document_terms(f)) for f in forms]
+
+        def reference(params):
+            """The first page by brute force: every term, the filters, newest (smallest j) first."""
+            wanted, region = set(search.terms(params.get("q", ""))), params.get("region")
+            return [f"P{j}" for j, f in enumerate(forms) if wanted <= doc_terms[j]
+                    and (region is None or f["region_code"] == region) and f["trl"] >= params.get("trl_min", 1)][:20]
+        expected = [reference(p) for p in queries + first_pages]
+        plan_right = sum(got == wanted for got, wanted in zip(plan_pages, expected))
+        index_ms, index_first_ms, direct_ms, direct_first_ms, index_right = [], [], [], [], 0
+        with running_service(RegistryService, LOG_LEVEL="WARNING", MONGO_DB=api.config["MONGO_DB"],
+                             SEARCH_INDEX_DIR=index_dir) as indexed:
+            reader = search_index.SearchIndex(index_dir, writer=False)
+            for params, wanted in zip(queries + first_pages, expected):
+                start = time.perf_counter()
+                page = requests.get(f"{indexed.url}/api/v1/achievements", params=params, timeout=60).json()
+                (index_ms if params else index_first_ms).append((time.perf_counter() - start) * 1000)
+                index_right += [item["id"] for item in page["items"]] == wanted
+                filters = {"region": params.get("region"), "trl_range": (params.get("trl_min", 1), 9)}
+                start = time.perf_counter()  # the same work called directly: the index's page, the items by id
+                ids, _ = reader.page(search.terms(params.get("q", "")), filters, "newest", 20)
+                list(public.find({"_id": {"$in": ids}}))
+                (direct_ms if params else direct_first_ms).append((time.perf_counter() - start) * 1000)
+
+    def line(label, values, note=""):
+        return (f"  {label:<50} median {statistics.median(values):8.1f} ms, p95 {pct(values, 0.95):8.1f} ms"
+                + (f" ({note})" if note else ""))
+
     print("", *report, sep="\n")
-    print(f"search over {n} published achievements ({len(queries)} queries, Chinese keywords, ~half with a region)")
-    print(f"  service   GET /api/v1/achievements      median {statistics.median(http_ms):7.1f} ms, "
-          f"p95 {pct(http_ms, 0.95):7.1f} ms (median {statistics.median(hits):.0f} hits/page)")
-    print(f"  baseline  the same plan via pymongo     median {statistics.median(plan_ms):7.1f} ms, "
-          f"p95 {pct(plan_ms, 0.95):7.1f} ms (one term by equality, the others checked client-side)")
-    print(f"  baseline  the plain $all find() via pymongo median {statistics.median(raw_ms):7.1f} ms, "
-          f"p95 {pct(raw_ms, 0.95):7.1f} ms (what the service sent before)")
+    print(f"search over {n} published achievements ({len(queries)} keyword queries, Chinese keywords, ~half with a "
+          f"region; {len(first_pages)} first pages without keywords)")
+    print("database plan (SEARCH_INDEX_DIR unset):")
+    print(line("service   GET /api/v1/achievements?q=", http_ms, f"median {statistics.median(hits):.0f} hits/page"))
+    print(line("baseline  the same plan via pymongo", plan_ms, "one term by equality, the others checked client-side"))
+    print(line("baseline  the plain $all find() via pymongo", raw_ms, "what the service sent before"))
+    print(line("service   GET /api/v1/achievements (first page)", first_ms))
+    print(line("baseline  newest_key index, limit 21, pymongo", first_plan_ms))
+    print(f"search read model (tantivy; built in {build_s:.1f} s, {n / build_s:,.0f} documents/s):")
+    print(line("service   GET /api/v1/achievements?q=", index_ms, f"ratio to the database plan's service: "
+                                                                 f"{statistics.median(http_ms) / statistics.median(index_ms):.0f}x faster"))
+    print(line("baseline  the index's page + items by id, direct", direct_ms))
+    print(line("service   GET /api/v1/achievements (first page)", index_first_ms))
+    print(line("baseline  the same, direct", direct_first_ms))
+    print(f"  first pages equal to a brute-force reading of the same documents: read model {index_right}, database plan "
+          f"{plan_right}, of {len(expected)} (the plan's page is short when its scan budget ends it)")
 
 
 if __name__ == "__main__":
