@@ -180,7 +180,7 @@ def main():
         start = time.perf_counter()
         index = search_index.SearchIndex(index_dir)
         for i in range(0, n, 5000):
-            index.apply([("published", search_index.document(f"P{j}", f, now - dt.timedelta(seconds=j)))
+            index.apply([("put", search_index.document(f"P{j}", f, now - dt.timedelta(seconds=j)))
                          for j, f in enumerate(forms[i:i + 5000], start=i)])
         build_s = time.perf_counter() - start
         del index  # the writer's lock goes with it: the service below writes this directory

@@ -61,8 +61,8 @@ def every_page(index, q, filters, sort, limit):
 def indexed(tmp_path_factory):
     rows = list(generated(400, seed=7))
     index = SearchIndex(str(tmp_path_factory.mktemp("search-index")))
-    index.apply([("published", document(i, r, at)) for i, r, at in rows[:250]])
-    index.apply([("published", document(i, r, at)) for i, r, at in rows[250:]])
+    index.apply([("put", document(i, r, at)) for i, r, at in rows[:250]])
+    index.apply([("put", document(i, r, at)) for i, r, at in rows[250:]])
     return index, rows
 
 
@@ -84,7 +84,7 @@ def test_every_page_matches_the_brute_force_reference(indexed, q, filters, sort)
 def test_ties_at_one_instant_are_kept_in_key_order_across_page_edges(tmp_path):
     rows = [(f"tie-{i:03d}", {**next(generated(1, seed=i))[1], "trl": 5}, AT) for i in range(30)]
     index = SearchIndex(str(tmp_path))
-    index.apply([("published", document(i, r, at)) for i, r, at in rows])
+    index.apply([("put", document(i, r, at)) for i, r, at in rows])
     for sort in search.SORTS:
         expected = reference(rows, "", {}, sort)
         assert every_page(index, "", {}, sort, 4) == expected and len(expected) == 30
@@ -93,7 +93,7 @@ def test_ties_at_one_instant_are_kept_in_key_order_across_page_edges(tmp_path):
 def test_a_withdrawal_deletes_and_a_replay_converges(tmp_path):
     rows = list(generated(40, seed=3))
     index = SearchIndex(str(tmp_path))
-    changes = [("published", document(i, r, at)) for i, r, at in rows] + [("withdrawn", rows[0][0])]
+    changes = [("put", document(i, r, at)) for i, r, at in rows] + [("delete", rows[0][0])]
     index.apply(changes)
     index.apply(changes)  # delivered again (a consumer that crashed before its offsets were committed)
     assert index.count() == 39
@@ -104,5 +104,5 @@ def test_a_reader_of_the_same_directory_sees_the_writers_commits(tmp_path):
     writer = SearchIndex(str(tmp_path))
     reader = SearchIndex(str(tmp_path), writer=False)
     rows = list(generated(5, seed=11))
-    writer.apply([("published", document(i, r, at)) for i, r, at in rows])
+    writer.apply([("put", document(i, r, at)) for i, r, at in rows])
     assert sorted(reader.page([], {}, "newest", 10)[0]) == sorted(i for i, _, _ in rows)
