@@ -98,11 +98,15 @@ def delivery_env(name):
              "valueFrom": {"secretKeyRef": {"name": "delivery-secrets-key", "key": "keys"}}}]
 
 
-def search_index_env(name):
-    """The registry's search read model (registry.search_index) in the pod's /tmp emptyDir: each pod keeps its own
-    index and reads the registry's events into it from the start when the pod starts. At the province's scale
-    the deployment's search is OpenSearch or Elasticsearch fed by the same events (docs/performance.md)."""
-    return [{"name": "SEARCH_INDEX_DIR", "value": "/tmp/search-index"}] if name == "registry" else []
+READ_MODELS = {"registry": "SEARCH_INDEX_DIR", "finance": "POOL_INDEX_DIR"}  # ttp_common.sorted_index
+
+
+def read_model_env(name):
+    """The read models (the public search, the financing pool: ttp_common.sorted_index) in the pod's /tmp
+    emptyDir: each pod keeps its own index and reads its service's events into it from the start when the pod
+    starts. At the province's scale the deployment's search is OpenSearch or Elasticsearch fed by the same events
+    (docs/performance.md)."""
+    return [{"name": READ_MODELS[name], "value": "/tmp/read-model"}] if name in READ_MODELS else []
 
 
 # The portal (services/portal): the services it calls at their Services' names, its OIDC web client's secret (and
@@ -199,7 +203,7 @@ def deployment(name, port, description, min_replicas):
                             *issuer_env,
                             *delivery_env(name),
                             *portal_env(name),
-                            *search_index_env(name),
+                            *read_model_env(name),
                         ],
                         "resources": {"requests": {"cpu": "200m", "memory": "256Mi"},
                                       "limits": {"memory": "512Mi"}},
@@ -302,7 +306,8 @@ def tools_pod():
     after an hour. Not part of the kustomization: `kubectl create -f` it, then `kubectl exec ttp-tools -- ...`."""
     pod, container = one_off("registry", "ttp-tools", ["sleep", "3600"])
     container["image"] = "ttp/tools:1.0.0"
-    container["env"] = [e for e in container["env"] if not e["name"].startswith(("REGISTRY_", "KAFKA_", "SEARCH_INDEX_"))] + [
+    container["env"] = [e for e in container["env"]
+                        if not e["name"].startswith(("REGISTRY_", "KAFKA_", *READ_MODELS.values()))] + [
         {"name": f"{name.upper()}_MONGO_DB", "value": f"ttp_{name}"} for name in SERVICES if name != ISSUER
     ] + kafka_client_env(OPERATOR_USER)
     return {

@@ -83,6 +83,26 @@ def by_offset(collection, query, sort, params, view):
             "limit": params.limit, "next_cursor": next_cursor}
 
 
+def by_read_model(collection, query, sort, params, view, ordered):
+    """``by_offset``'s answer (the same items, offsets and cursors) where a read model finds and orders the
+    documents: ``ordered(count, after)`` gives the ids of at least the first ``count`` in ``sort`` order (with
+    ``_id`` last), after the keyset ``after`` (the cursor's values, ``_id`` last) when given. The documents are
+    read from ``collection`` by id with ``query`` (what the read model may not have heard of yet drops out)."""
+    if params.cursor and params.offset:
+        raise ValidationFailed.at("offset", "give offset or cursor, not both")
+    skip = offset_of(params.cursor) if params.cursor else params.offset
+    if params.cursor and skip is None:
+        ids = ordered(params.limit + 1, _decode_values(params.cursor, len(_with_id(sort)), "cursor"))
+    else:
+        ids = ordered(skip + params.limit + 1, None)[skip:]
+    more, ids = len(ids) > params.limit, ids[:params.limit]
+    found = {doc["_id"]: doc for doc in collection.find({**query, "_id": {"$in": ids}})}
+    docs = [found[i] for i in ids if i in found]
+    next_cursor = _after(docs[-1], sort, (skip or 0) + params.limit) if more and docs else None
+    return {"items": [view(doc) for doc in docs], "offset": params.offset if skip is None else skip,
+            "limit": params.limit, "next_cursor": next_cursor}
+
+
 def by_time(collection, query, size, cursor, time_field="created_at", param="cursor"):
     """(documents of one page, the next page's cursor or None) of ``query``, newest first by (``time_field``,
     ``_id``), ``size`` at most, after ``cursor`` (a value of the parameter ``param``, or None)."""

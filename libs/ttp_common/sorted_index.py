@@ -21,8 +21,9 @@ import threading
 import uuid
 
 import tantivy
+from nameko.extensions import DependencyProvider
 
-__all__ = ["SortedIndex", "consumer_group", "term", "every", "TIE_LIMIT"]
+__all__ = ["SortedIndex", "IndexProvider", "consumer_group", "term", "every", "TIE_LIMIT"]
 
 TIE_LIMIT = 100_000  # documents of one sort value read at a page's edge (a bulk publication shares one instant)
 GROUP_FILE = "consumer-group"
@@ -52,6 +53,32 @@ def consumer_group(directory, prefix):
             out.write(f"{prefix}.{uuid.uuid4().hex[:12]}\n")
     with open(path, encoding="utf-8") as given:
         return given.read().strip()
+
+
+class IndexProvider(DependencyProvider):
+    """A service's read model: an ``index_class(directory)`` when the config's ``setting`` names a directory, else
+    None (the database answers). ``gauge`` (a prometheus Gauge) shows how many documents it holds. The consumer
+    that feeds it takes ``enabled=provider.configured, group=provider.group``."""
+
+    index = None
+
+    def __init__(self, setting, index_class, group_prefix, gauge, **kwargs):
+        self.setting, self.index_class, self.group_prefix, self.gauge = setting, index_class, group_prefix, gauge
+        super().__init__(**kwargs)
+
+    def setup(self):
+        if self.container.config.get(self.setting):
+            self.index = self.index_class(self.container.config[self.setting])
+            self.gauge.set_function(self.index.count)
+
+    def get_dependency(self, worker_ctx):
+        return self.index
+
+    def configured(self, config):
+        return bool(config.get(self.setting))
+
+    def group(self, config):
+        return consumer_group(config[self.setting], self.group_prefix)
 
 
 class SortedIndex:

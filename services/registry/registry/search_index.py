@@ -15,7 +15,6 @@ plan's unique string keys (``newest_key``, ``maturity_key``), and a cursor's key
 import datetime as dt
 
 import tantivy
-from nameko.extensions import DependencyProvider
 from prometheus_client import Gauge
 
 from ttp_common import regions, sorted_index
@@ -23,7 +22,7 @@ from ttp_common.sorted_index import every, term
 
 from . import search
 
-__all__ = ["SearchIndex", "SearchIndexProvider", "document", "change", "configured", "consumer_group"]
+__all__ = ["SearchIndex", "provider", "document", "change"]
 
 UTC = dt.timezone.utc
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -128,16 +127,6 @@ ACHIEVEMENT_PUBLISHED = "registry.achievement.published.v1"
 ACHIEVEMENT_WITHDRAWN = "registry.achievement.withdrawn.v1"
 
 
-def configured(config):
-    """Whether the service keeps a search index (``SEARCH_INDEX_DIR`` names its directory)."""
-    return bool(config.get("SEARCH_INDEX_DIR"))
-
-
-def consumer_group(config):
-    """The consumer group that feeds this directory's index (``sorted_index.consumer_group``)."""
-    return sorted_index.consumer_group(config["SEARCH_INDEX_DIR"], "ttp.registry.search_index")
-
-
 def change(event_name, data):
     """What an event of the registry changes in the index."""
     if event_name == ACHIEVEMENT_PUBLISHED:
@@ -148,16 +137,7 @@ def change(event_name, data):
 INDEXED = Gauge("ttp_search_index_documents", "Published achievements in the search read model of this process")
 
 
-class SearchIndexProvider(DependencyProvider):
-    """``self.search_index``: the process's index when ``SEARCH_INDEX_DIR`` is set, else None (the database plan
-    answers). One process writes a directory: one directory per instance."""
-
-    index = None
-
-    def setup(self):
-        if configured(self.container.config):
-            self.index = SearchIndex(self.container.config["SEARCH_INDEX_DIR"])
-            INDEXED.set_function(self.index.count)
-
-    def get_dependency(self, worker_ctx):
-        return self.index
+def provider():
+    """The service's read model: the index in ``SEARCH_INDEX_DIR`` (one directory per instance) or None, and
+    what the consumer feeding it needs (``enabled=…configured``, ``group=…group``)."""
+    return sorted_index.IndexProvider("SEARCH_INDEX_DIR", SearchIndex, "ttp.registry.search_index", INDEXED)

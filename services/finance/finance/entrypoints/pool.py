@@ -7,10 +7,12 @@ from pydantic import Field, field_validator
 
 from ttp_common import money, paging, regions
 from ttp_common.auth import Roles
+from ttp_common.consumer import consume
 from ttp_common.endpoints import SIGNED_IN, created, endpoint
 from ttp_common.regions import RegionScope
 
 from .. import pool
+from .. import pool_index as read_model
 from ..documents import FinancingProject
 from ..fields import ReasonIn
 from ..handlers import pool as handlers
@@ -60,7 +62,9 @@ class PoolQuery(paging.OffsetParams):
 
 
 class PoolEntrypoints:
-    """The financing project pool."""
+    """The financing project pool, and its read model's consumer."""
+
+    pool_index = read_model.provider()
 
     @endpoint("POST", PATH, roles=(Roles.INSTITUTION, Roles.ADMIN), body=pool.FinancingProjectIn, status=201,
               response="FinancingProject", errors=(404, 409, 422),
@@ -77,8 +81,20 @@ class PoolEntrypoints:
     @endpoint("GET", PATH, roles=SIGNED_IN, query=PoolQuery, response="FinancingProjectPage",
               summary="Browse the pool (any authenticated caller): filter, sort, page")
     def browse_pool(self, ctx):
-        """Investors (any authenticated caller) browse listed needs: filter, sort, page."""
-        return page(self.store, FinancingProject, ctx.query.filter(), pool.SORTS[ctx.query.sort], ctx.query)
+        """Investors (any authenticated caller) browse listed needs: filter, sort, page; from the read model when
+        ``POOL_INDEX_DIR`` is set (``finance.pool_index``), with the same items, offsets and cursors."""
+        params, sort = ctx.query, pool.SORTS[ctx.query.sort]
+        if self.pool_index is None:
+            return page(self.store, FinancingProject, params.filter(), sort, params)
+        return paging.by_read_model(self.store.collection(FinancingProject), {"status": "listed"}, sort, params,
+                                    lambda raw: self.store.load(FinancingProject, raw).public(),
+                                    lambda count, after: self.pool_index.ids(params, count, after))
+
+    @consume(read_model.PROJECT_LISTED, read_model.PROJECT_WITHDRAWN, batch=True, group=pool_index.group,
+             enabled=pool_index.configured)
+    def index_financing_projects(self, events):
+        """The pool's read model follows the listings and withdrawals, a batch per commit."""
+        self.pool_index.apply([read_model.change(e.event_name, e.data) for e in events])
 
     @endpoint("GET", f"{PATH}/<string:financing_project_id>", roles=SIGNED_IN, response="FinancingProject",
               summary="A financing project")

@@ -88,7 +88,7 @@ def index_filters(params):
 class SearchEntrypoints:
     """Public search, its read model's consumer and the published-achievement RPC."""
 
-    search_index = read_model.SearchIndexProvider()
+    search_index = read_model.provider()
 
     @endpoint("GET", "/api/v1/achievements", query=SearchQuery, response=schemas.SEARCH_PAGE, described="A page",
               parameters={"region": {"schema": {"type": "string"}, "description":
@@ -119,7 +119,7 @@ class SearchEntrypoints:
                 "next_cursor": search.encode_cursor(params.sort, last_key) if last_key else None}
 
     @consume(read_model.ACHIEVEMENT_PUBLISHED, read_model.ACHIEVEMENT_WITHDRAWN, batch=True,
-             group=read_model.consumer_group, enabled=read_model.configured)
+             group=search_index.group, enabled=search_index.configured)
     def index_public_achievements(self, events):
         """The search read model follows the registry's publications and withdrawals, a batch per commit."""
         self.search_index.apply([read_model.change(e.event_name, e.data) for e in events])
