@@ -1,5 +1,8 @@
 """Finance benchmark (issue 5): the financing project pool query (filter + sort + page) at scale,
-through the HTTP API beside the same query sent by raw pymongo, in the same run.
+through the HTTP API beside the same query sent by raw pymongo, in the same run; then (issue 17 item 5) the
+pool's read model (``POOL_INDEX_DIR``, finance.pool_index) built from the same listed projects, a second
+finance service on the same database answering from it, beside the read model's ids + the items by id via
+pymongo called directly, every page compared with the database's.
 
     .venv/bin/python bench/bench_finance.py                  (100,000 financing projects)
     .venv/bin/python bench/bench_finance.py --projects 20000 --queries 50
@@ -19,19 +22,23 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
+import gc  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 import requests  # noqa: E402
 
-from finance import pool  # noqa: E402
+from finance import pool, pool_index  # noqa: E402
 from finance.documents import FinancingProject  # noqa: E402
-from finance.domain import STAGES  # noqa: E402
+from finance.entrypoints.pool import PoolQuery  # noqa: E402
+from finance.projects import STAGES  # noqa: E402
 from finance.service import FinanceService  # noqa: E402
+from ttp_common import money  # noqa: E402
 from ttp_common.reference import SICHUAN_REGIONS  # noqa: E402
 from ttp_testing import running_service  # noqa: E402
 
@@ -47,7 +54,7 @@ def document(n, rng, listed_at):
         stage=rng.choice(list(STAGES)), instruments=rng.sample(INSTRUMENTS, rng.randint(1, 3)),
         industry=rng.choice(INDUSTRIES))
     doc = FinancingProject(id=f"fp{n:07d}", status="listed" if rng.random() < 0.95 else "withdrawn",
-                           listed_at=listed_at, listed_by="bench", amount_fen=pool.fen(body.amount),
+                           listed_at=listed_at, listed_by="bench", amount_fen=money.to_fen(body.amount),
                            **body.model_dump())
     doc.validate()
     return doc.to_mongo().to_dict()
@@ -73,7 +80,7 @@ def raw_filter(params):
     if "stage" in params:
         query["stage"] = params["stage"]
     if "min_amount" in params:
-        query["amount_fen"] = {"$gte": pool.fen(Decimal(params["min_amount"]))}
+        query["amount_fen"] = {"$gte": money.to_fen(Decimal(params["min_amount"]))}
     return query
 
 
@@ -112,7 +119,7 @@ def main():
 
         token = api.token("institution", org="org-investor")
         queries = [random_query(rng) for _ in range(args.queries)]
-        http_ms, raw_ms, hits = [], [], []
+        http_ms, raw_ms, hits, pages = [], [], [], []
         for params in queries:
             start = time.perf_counter()
             response = requests.get(f"{api.url}/api/v1/financing-projects", params=params,
@@ -126,6 +133,7 @@ def main():
                        .skip(params["offset"]).limit(params["limit"]))
             raw_ms.append((time.perf_counter() - start) * 1000)
             assert [d["_id"] for d in raw] == [item["id"] for item in items], params  # the same page
+            pages.append([item["id"] for item in items])
         try:
             plan = collection.find(raw_filter(queries[0])).sort(pool.SORTS[queries[0]["sort"]]).limit(20).explain()
             winning = plan.get("queryPlanner", {}).get("winningPlan", {})
@@ -137,6 +145,35 @@ def main():
         except Exception as exc:  # noqa: BLE001 - explain is informative only
             plan_text = f"explain failed: {exc}"
 
+        # 3. the read model: the listed projects in the index, a second service on the same database answering
+        listed = list(collection.find({"status": "listed"}))
+        index_dir = tempfile.mkdtemp(prefix="bench-pool-index-")
+        start = time.perf_counter()
+        index = pool_index.PoolIndex(index_dir)
+        for i in range(0, len(listed), 5000):
+            index.apply([("put", pool_index.document({**d, "financing_project_id": d["_id"],
+                                                       "amount": money.from_fen(d["amount_fen"])}))
+                         for d in listed[i:i + 5000]])
+        build_s = time.perf_counter() - start
+        del index  # the writer's lock goes with it: the service below writes this directory
+        gc.collect()
+        index_ms, direct_ms, same = [], [], 0
+        with running_service(FinanceService, LOG_LEVEL="WARNING", MONGO_DB=api.config["MONGO_DB"],
+                             POOL_INDEX_DIR=index_dir) as indexed:
+            reader = pool_index.PoolIndex(index_dir, writer=False)
+            time.sleep(5)  # its consumer joins its group meanwhile (seconds on Tansu), in the same process
+            requests.get(f"{indexed.url}/api/v1/financing-projects", headers={"Authorization": f"Bearer {token}"})
+            for params, expected in zip(queries, pages):
+                start = time.perf_counter()
+                response = requests.get(f"{indexed.url}/api/v1/financing-projects", params=params,
+                                        headers={"Authorization": f"Bearer {token}"}, timeout=60)
+                index_ms.append((time.perf_counter() - start) * 1000)
+                same += [item["id"] for item in response.json()["items"]] == expected
+                start = time.perf_counter()  # the same work called directly: the ids, then the items by id
+                ids = reader.ids(PoolQuery(**params), params["offset"] + params["limit"] + 1, None)
+                list(collection.find({"_id": {"$in": ids[params["offset"]:][:params["limit"]]}}))
+                direct_ms.append((time.perf_counter() - start) * 1000)
+
     med_http, med_raw = statistics.median(http_ms), statistics.median(raw_ms)
     print(f"\npool query over {n} financing projects (instrument + ~half region + some stage/amount; "
           f"sort newest / amount; page of 20 at offset 0-100)")
@@ -145,6 +182,13 @@ def main():
     print(f"  baseline  the same find() via pymongo     median {med_raw:8.1f} ms, p95 {pct(raw_ms, 0.95):8.1f} ms")
     print(f"  ratio     service / baseline (median)     {med_http / med_raw:8.2f}x")
     print(f"  plan of the first query (explain)         {plan_text}")
+    print(f"read model (tantivy; {len(listed)} listed projects indexed in {build_s:.1f} s, {len(listed) / build_s:,.0f}/s):")
+    print(f"  service   GET /api/v1/financing-projects  median {statistics.median(index_ms):8.1f} ms, "
+          f"p95 {pct(index_ms, 0.95):8.1f} ms ({med_http / statistics.median(index_ms):.0f}x faster than the "
+          f"database's service, median)")
+    print(f"  baseline  its ids + items by id, direct   median {statistics.median(direct_ms):8.1f} ms, "
+          f"p95 {pct(direct_ms, 0.95):8.1f} ms")
+    print(f"  pages equal to the database's            {same} of {len(queries)}")
 
 
 if __name__ == "__main__":

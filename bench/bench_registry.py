@@ -198,6 +198,8 @@ def main():
         with running_service(RegistryService, LOG_LEVEL="WARNING", MONGO_DB=api.config["MONGO_DB"],
                              SEARCH_INDEX_DIR=index_dir) as indexed:
             reader = search_index.SearchIndex(index_dir, writer=False)
+            time.sleep(5)  # its consumer joins its group meanwhile (seconds on Tansu), in the same process
+            requests.get(f"{indexed.url}/api/v1/achievements")
             for params, wanted in zip(queries + first_pages, expected):
                 start = time.perf_counter()
                 page = requests.get(f"{indexed.url}/api/v1/achievements", params=params, timeout=60).json()

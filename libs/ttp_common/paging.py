@@ -83,11 +83,12 @@ def by_offset(collection, query, sort, params, view):
             "limit": params.limit, "next_cursor": next_cursor}
 
 
-def by_read_model(collection, query, sort, params, view, ordered):
+def by_read_model(collection, keep, sort, params, view, ordered):
     """``by_offset``'s answer (the same items, offsets and cursors) where a read model finds and orders the
     documents: ``ordered(count, after)`` gives the ids of at least the first ``count`` in ``sort`` order (with
     ``_id`` last), after the keyset ``after`` (the cursor's values, ``_id`` last) when given. The documents are
-    read from ``collection`` by id with ``query`` (what the read model may not have heard of yet drops out)."""
+    read from ``collection`` by id alone (an index on ``_id`` serves it on every server) and those ``keep``
+    refuses drop out (a change the read model has not heard of yet)."""
     if params.cursor and params.offset:
         raise ValidationFailed.at("offset", "give offset or cursor, not both")
     skip = offset_of(params.cursor) if params.cursor else params.offset
@@ -96,7 +97,7 @@ def by_read_model(collection, query, sort, params, view, ordered):
     else:
         ids = ordered(skip + params.limit + 1, None)[skip:]
     more, ids = len(ids) > params.limit, ids[:params.limit]
-    found = {doc["_id"]: doc for doc in collection.find({**query, "_id": {"$in": ids}})}
+    found = {doc["_id"]: doc for doc in collection.find({"_id": {"$in": ids}}) if keep(doc)}
     docs = [found[i] for i in ids if i in found]
     next_cursor = _after(docs[-1], sort, (skip or 0) + params.limit) if more and docs else None
     return {"items": [view(doc) for doc in docs], "offset": params.offset if skip is None else skip,

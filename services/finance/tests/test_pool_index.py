@@ -138,4 +138,4 @@ def test_paging_by_read_model_refuses_offset_and_cursor_together():
     from ttp_common.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):
-        paging.by_read_model(None, {}, pool.SORTS["newest"], PoolQuery(offset=2, cursor="x"), None, None)
+        paging.by_read_model(None, None, pool.SORTS["newest"], PoolQuery(offset=2, cursor="x"), None, None)

@@ -86,8 +86,8 @@ class PoolEntrypoints:
         params, sort = ctx.query, pool.SORTS[ctx.query.sort]
         if self.pool_index is None:
             return page(self.store, FinancingProject, params.filter(), sort, params)
-        return paging.by_read_model(self.store.collection(FinancingProject), {"status": "listed"}, sort, params,
-                                    lambda raw: self.store.load(FinancingProject, raw).public(),
+        return paging.by_read_model(self.store.collection(FinancingProject), lambda doc: doc["status"] == "listed",
+                                    sort, params, lambda raw: self.store.load(FinancingProject, raw).public(),
                                     lambda count, after: self.pool_index.ids(params, count, after))
 
     @consume(read_model.PROJECT_LISTED, read_model.PROJECT_WITHDRAWN, batch=True, group=pool_index.group,
