@@ -74,7 +74,8 @@ class KafkaEventConsumer(Entrypoint):
         self.max_attempts = self.max_attempts or setting(config, "CONSUMER_MAX_ATTEMPTS")
         self.backoff = setting(config, "CONSUMER_RETRY_BACKOFF_SECONDS")
         self.topics = sorted({avro.event_topic(name, self.prefix) for name in self.event_names})
-        group = (self.group(config) if callable(self.group) else self.group) or f"ttp.{self.service}.{self.method_name}"
+        group = self.group(config) if callable(self.group) else self.group
+        group = group or f"ttp.{self.service}.{self.method_name}"
         self.group_id = f"{self.prefix}{group}{setting(config, 'CONSUMER_GROUP_SUFFIX')}"
         self.codec = events.codec(setting(config, "SCHEMA_REGISTRY_URL") or None)
         self.fetch_wait = FetchWait(setting(config, "CONSUMER_FETCH_WAIT_MIN_MS"),

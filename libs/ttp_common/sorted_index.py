@@ -23,6 +23,8 @@ import uuid
 import tantivy
 from nameko.extensions import DependencyProvider
 
+from .errors import ValidationFailed
+
 __all__ = ["SortedIndex", "IndexProvider", "consumer_group", "term", "every", "TIE_LIMIT"]
 
 TIE_LIMIT = 100_000  # documents of one sort value read at a page's edge (a bulk publication shares one instant)
@@ -112,12 +114,16 @@ class SortedIndex:
 
     def ordered(self, query, field, descending, count, after=None):
         """At least the first ``count`` (value, id) of ``query`` in order by ``field`` and id (fewer at the end),
-        after the pair ``after`` when given."""
+        after the pair ``after`` when given (from a caller's cursor: a 400 naming ``cursor`` unless it is an
+        unsigned 64-bit value and an id)."""
         self.index.reload()
         searcher = self.index.searcher()
         found = []
         if after is not None:  # the rest of the cursor's value first, then what lies beyond it
             value, last_id = after
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << 64 \
+                    or not isinstance(last_id, str):
+                raise ValidationFailed.at("cursor", "not a cursor this service returned")
             found = [hit for hit in self._equal(searcher, query, field, value, descending)
                      if (hit[1] < last_id if descending else hit[1] > last_id)]
             if descending and value == 0:

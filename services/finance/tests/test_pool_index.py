@@ -139,3 +139,16 @@ def test_paging_by_read_model_refuses_offset_and_cursor_together():
 
     with pytest.raises(ValidationFailed):
         paging.by_read_model(None, None, pool.SORTS["newest"], PoolQuery(offset=2, cursor="x"), None, None)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("values", [["x", "fp-1"], [-1, "fp-1"], [2 ** 70, "fp-1"], [1.5, "fp-1"], [True, "fp-1"]])
+def test_a_cursor_no_page_gave_is_a_400_naming_it(api, values):
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    response = api.get("/api/v1/financing-projects", params={"cursor": cursor, "sort": "amount_desc"},
+                       token=api.admin())
+    assert response.status_code == 400, response.text
+    assert response.json()["fields"][0]["path"] == "cursor"

@@ -18,6 +18,7 @@ import tantivy
 from prometheus_client import Gauge
 
 from ttp_common import regions, sorted_index
+from ttp_common.refusals import Invalid
 from ttp_common.sorted_index import every, term
 
 from . import search
@@ -52,13 +53,17 @@ def _micros(at):
 
 
 def _sort_value(sort, key):
-    """(numeric value, achievement id) of a document's unique string key of ``sort``."""
-    head, achievement_id = key.rsplit("/", 1)
-    if sort == "maturity":
-        trl, head = head.split("/", 1)
+    """(numeric value, achievement id) of a document's unique string key of ``sort``; ``Invalid`` on ``cursor``
+    for a key no page gave (a cursor is the caller's to send)."""
+    try:
+        head, achievement_id = key.rsplit("/", 1)
+        trl, head = head.split("/", 1) if sort == "maturity" else ("0", head)
+        if not trl.isdigit() or len(trl) != 1:
+            raise ValueError
         return (int(trl) << MATURITY_SHIFT) | _micros(dt.datetime.strptime(head, KEY_TIME).replace(tzinfo=UTC)), \
             achievement_id
-    return _micros(dt.datetime.strptime(head, KEY_TIME).replace(tzinfo=UTC)), achievement_id
+    except (ValueError, OverflowError):
+        raise Invalid("not a cursor this service returned", field="cursor") from None
 
 
 def _sort_key(sort, value, achievement_id):

@@ -72,3 +72,12 @@ def test_a_withdrawn_achievement_leaves_the_results_at_once_and_the_index_soon(a
     eventually(lambda: search(api, q="撤回索引", limit=1)["next_cursor"] is None)  # the index heard it
     assert open(f"{INDEX_DIR}/consumer-group", encoding="utf-8").read().startswith("ttp.registry.search_index.")
     assert 'ttp_search_index_documents' in api.get("/metrics").text
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("sort, key", [("newest", "garbage"), ("newest", "29991399T000000.000000/x"),
+                                       ("maturity", "x/20260101T000000.000000/y"), ("maturity", "20260101T000000/y")])
+def test_a_cursor_no_page_gave_is_a_400_naming_it(api, sort, key):
+    response = api.get("/api/v1/achievements", params={"sort": sort, "cursor": search_rules.encode_cursor(sort, key)})
+    assert response.status_code == 400, response.text
+    assert response.json()["fields"][0]["path"] == "cursor"

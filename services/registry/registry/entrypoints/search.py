@@ -18,11 +18,11 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ttp_common import paging, regions, web
+from ttp_common.consumer import consume
 from ttp_common.endpoints import endpoint
 from ttp_common.models import Query
 from ttp_common.refusals import Invalid
 from ttp_common.regions import RegionScope
-from ttp_common.consumer import consume
 from ttp_common.rpc import rpc
 
 from .. import schemas, search
