@@ -126,9 +126,10 @@ class SortedIndex:
                 raise ValidationFailed.at("cursor", "not a cursor this service returned")
             found = [hit for hit in self._equal(searcher, query, field, value, descending)
                      if (hit[1] < last_id if descending else hit[1] > last_id)]
-            if descending and value == 0:
+            if value == (0 if descending else (1 << 64) - 1):  # nothing lies beyond it
                 return found
-            query = every(query, self._range(field, None, value - 1) if descending else self._range(field, value + 1, None))
+            beyond = self._range(field, None, value - 1) if descending else self._range(field, value + 1, None)
+            query = every(query, beyond)
         if len(found) < count:
             found += self._top(searcher, query, field, descending, count - len(found))
         return found
