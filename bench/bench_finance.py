@@ -182,7 +182,8 @@ def main():
     print(f"  baseline  the same find() via pymongo     median {med_raw:8.1f} ms, p95 {pct(raw_ms, 0.95):8.1f} ms")
     print(f"  ratio     service / baseline (median)     {med_http / med_raw:8.2f}x")
     print(f"  plan of the first query (explain)         {plan_text}")
-    print(f"read model (tantivy; {len(listed)} listed projects indexed in {build_s:.1f} s, {len(listed) / build_s:,.0f}/s):")
+    print(f"read model (tantivy; {len(listed)} listed projects indexed in {build_s:.1f} s, "
+          f"{len(listed) / build_s:,.0f}/s):")
     print(f"  service   GET /api/v1/financing-projects  median {statistics.median(index_ms):8.1f} ms, "
           f"p95 {pct(index_ms, 0.95):8.1f} ms ({med_http / statistics.median(index_ms):.0f}x faster than the "
           f"database's service, median)")

@@ -72,7 +72,8 @@ def test_every_window_and_every_keyset_page_matches_the_brute_force_reference(in
     field = pool.SORTS[sort][0][0]
     for position in range(0, len(expected) - 1, 7):  # after each 7th item, as a cursor names it
         last = by_id[expected[position]]
-        after = (last["listed_at"] if field == "listed_at" else money.to_fen(last["amount"]), last["financing_project_id"])
+        value = last["listed_at"] if field == "listed_at" else money.to_fen(last["amount"])
+        after = (value, last["financing_project_id"])
         assert index.ids(params, 4, after)[:4] == expected[position + 1:position + 5]
 
 
@@ -102,7 +103,8 @@ def test_the_service_pages_from_the_read_model_as_the_database_orders(api):
     made = []
     for i, amount in enumerate(["3000000.00", "1000000.00", "3000000.00", "8000000.00", "1000000.00", "3000000.00"]):
         response = api.post("/api/v1/financing-projects", {
-            "title": f"索引检验融资需求{i}", "organization_id": orgs[i % 3], "region_code": ["510100", "510300", "510400", "513400", "510700"][i % 5],
+            "title": f"索引检验融资需求{i}", "organization_id": orgs[i % 3],
+            "region_code": ["510100", "510300", "510400", "513400", "510700"][i % 5],
             "amount": amount, "stage": "scale_up", "instruments": ["loan", "equity"][: 1 + i % 2], "industry": "新材料"},
             token=api.institution(orgs[i % 3]))
         assert response.status_code == 201, response.text
