@@ -70,15 +70,25 @@ def offset_page_schema(item):
 def by_offset(collection, query, sort, params, view):
     """``{"items", "offset", "limit", "next_cursor"}``: one page of ``query`` in ``sort`` order (``params``:
     ``OffsetParams``: ``offset``, or ``cursor`` from the previous page), each raw document given to ``view``."""
-    if params.cursor and params.offset:
-        raise ValidationFailed.at("offset", "give offset or cursor, not both")
-    skip = offset_of(params.cursor) if params.cursor else params.offset
-    if params.cursor and skip is None:
+    skip = _skip(params)
+    if skip is None:
         docs, next_cursor = by_sort(collection, query, sort, params.limit, params.cursor)
     else:
         docs = list(collection.find(query).sort(_with_id(sort)).skip(skip).limit(params.limit + 1))
         more, docs = len(docs) > params.limit, docs[:params.limit]
         next_cursor = _after(docs[-1], sort, skip + params.limit) if more else None
+    return _offset_page(docs, view, params, skip, next_cursor)
+
+
+def _skip(params):
+    """Where an ``OffsetParams`` page starts: ``offset``, or the offset its cursor holds; None for a keyset
+    cursor (a 400 naming ``offset`` when both are given)."""
+    if params.cursor and params.offset:
+        raise ValidationFailed.at("offset", "give offset or cursor, not both")
+    return offset_of(params.cursor) if params.cursor else params.offset
+
+
+def _offset_page(docs, view, params, skip, next_cursor):
     return {"items": [view(doc) for doc in docs], "offset": params.offset if skip is None else skip,
             "limit": params.limit, "next_cursor": next_cursor}
 
@@ -89,10 +99,8 @@ def by_read_model(collection, keep, sort, params, view, ordered):
     ``_id`` last), after the keyset ``after`` (the cursor's values, ``_id`` last) when given. The documents are
     read from ``collection`` by id alone (an index on ``_id`` serves it on every server) and those ``keep``
     refuses drop out (a change the read model has not heard of yet)."""
-    if params.cursor and params.offset:
-        raise ValidationFailed.at("offset", "give offset or cursor, not both")
-    skip = offset_of(params.cursor) if params.cursor else params.offset
-    if params.cursor and skip is None:
+    skip = _skip(params)
+    if skip is None:
         ids = ordered(params.limit + 1, _decode_values(params.cursor, len(_with_id(sort)), "cursor"))
     else:
         ids = ordered(skip + params.limit + 1, None)[skip:]
@@ -100,8 +108,7 @@ def by_read_model(collection, keep, sort, params, view, ordered):
     found = {doc["_id"]: doc for doc in collection.find({"_id": {"$in": ids}}) if keep(doc)}
     docs = [found[i] for i in ids if i in found]
     next_cursor = _after(docs[-1], sort, (skip or 0) + params.limit) if more and docs else None
-    return {"items": [view(doc) for doc in docs], "offset": params.offset if skip is None else skip,
-            "limit": params.limit, "next_cursor": next_cursor}
+    return _offset_page(docs, view, params, skip, next_cursor)
 
 
 def by_time(collection, query, size, cursor, time_field="created_at", param="cursor"):

@@ -34,6 +34,13 @@ def prefix(scope):
     return scope
 
 
+def prefixes(region_code):
+    """Every ``prefix`` of a scope that covers ``region_code``: the code itself, its prefecture's and the
+    province's. A search index that stores them finds the code by any scope with one exact term."""
+    code = str(region_code)
+    return sorted({code, code[:4], code[:2]})
+
+
 def query(scope, field="region_code"):
     """The MongoDB filter selecting the records whose ``field`` lies inside ``scope`` (None or the province:
     no filter). A prefix range, so an index on ``field`` serves it."""

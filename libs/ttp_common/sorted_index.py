@@ -69,7 +69,7 @@ class IndexProvider(DependencyProvider):
         super().__init__(**kwargs)
 
     def setup(self):
-        if self.container.config.get(self.setting):
+        if self.configured(self.container.config):
             self.index = self.index_class(self.container.config[self.setting])
             self.gauge.set_function(self.index.count)
 

@@ -94,10 +94,11 @@ def start_kafka_log():
 
 
 def service_environment():
-    """What the launcher adds to the services' environment: the read models of the public search and the financing
-    pool under .run/ (``SEARCH_INDEX_DIR``, ``POOL_INDEX_DIR``, unless given), and, with the log in the S3 server, a shortest fetch wait of 100 ms
-    unless ``CONSUMER_FETCH_WAIT_MIN_MS`` says otherwise: a fetch needs longer than 10 ms to read that log (a
-    consumer whose waits stay at 10 ms got 5 of 40 records in 30 s; 50 ms: all 40 in 7 s)."""
+    """What the launcher adds to the services' environment: the read models of the public search and the
+    financing pool under .run/ (``SEARCH_INDEX_DIR``, ``POOL_INDEX_DIR``, unless given), and, with the log in the
+    S3 server, a shortest fetch wait of 100 ms unless ``CONSUMER_FETCH_WAIT_MIN_MS`` says otherwise: a fetch
+    needs longer than 10 ms to read that log (a consumer whose waits stay at 10 ms got 5 of 40 records in 30 s;
+    50 ms: all 40 in 7 s)."""
     extra = {"SEARCH_INDEX_DIR": env("SEARCH_INDEX_DIR", "") or str(RUN_DIR / "search-index" / "registry"),
              "POOL_INDEX_DIR": env("POOL_INDEX_DIR", "") or str(RUN_DIR / "search-index" / "finance-pool")}
     if kafka_storage() == "s3" and not env("CONSUMER_FETCH_WAIT_MIN_MS", ""):

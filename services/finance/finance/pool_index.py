@@ -49,8 +49,7 @@ def document(data):
     for field, values in (("instruments", data["instruments"]), ("achievement_ids", data.get("achievement_ids") or ())):
         for value in values:
             doc.add_text(field, value)
-    code = data["region_code"]
-    for prefix in {code, code[:4], code[:2]}:  # a county is found by itself, its prefecture and the province
+    for prefix in regions.prefixes(data["region_code"]):  # found by any scope covering it
         doc.add_text("regions", prefix)
     doc.add_unsigned("listed_at", _ms(data["listed_at"]))
     doc.add_unsigned("amount_fen", money.to_fen(data["amount"]))

@@ -76,12 +76,10 @@ def _sort_key(sort, value, achievement_id):
 def document(achievement_id, record, published_at):
     """The index document of an achievement published at ``published_at`` (a datetime) with public ``record``
     (title, keywords, summary, industry, type, programme, trl, region_code, organization_ids, dual_use)."""
-    keys = search.sort_keys(published_at.astimezone(UTC).replace(tzinfo=None), achievement_id, record["trl"])
     doc = tantivy.Document(id=achievement_id)
     for value in search.document_terms(record):
         doc.add_text("terms", value)
-    code = record["region_code"]
-    for prefix in {code, code[:4], code[:2]}:  # a county is found by itself, its prefecture and the province
+    for prefix in regions.prefixes(record["region_code"]):  # found by any scope covering it
         doc.add_text("regions", prefix)
     doc.add_text("type", record["type"])
     for organization_id in record.get("organization_ids") or ():
@@ -90,8 +88,9 @@ def document(achievement_id, record, published_at):
         doc.add_integer("programme", record["programme"])
     doc.add_integer("trl", record["trl"])
     doc.add_boolean("dual_use", bool(record["dual_use"]))
-    doc.add_unsigned("newest", _sort_value("newest", keys["newest_key"])[0])
-    doc.add_unsigned("maturity", _sort_value("maturity", keys["maturity_key"])[0])
+    micros = _micros(published_at.astimezone(UTC))  # what newest_key and maturity_key order by, as numbers
+    doc.add_unsigned("newest", micros)
+    doc.add_unsigned("maturity", (record["trl"] << MATURITY_SHIFT) | micros)
     return doc
 
 
