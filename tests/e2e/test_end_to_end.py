@@ -12,7 +12,7 @@ import requests
 from cloudevents.v1 import kafka as ce_kafka
 
 from ttp_common.paths import SCHEMAS_DIR
-from ttp_testing import header, nameko_run, produce_raw, read_topic, tokens, unique, wait_for
+from ttp_testing import header, metric_sample, nameko_run, produce_raw, read_topic, tokens, unique, wait_for
 from ttp_testing.plans import plans_dir
 
 pytestmark = pytest.mark.integration
@@ -46,6 +46,12 @@ def register(urls, name, credit_code, kind="service_institution", region="510700
 
 def counters(urls):
     return requests.get(f"{urls['metrics']}/api/v1/progress", timeout=5).json()["counters"]
+
+
+def deduplicated(urls):
+    """Redelivered events the metrics projection has skipped, from its /metrics."""
+    text = requests.get(f"{urls['metrics']}/metrics", timeout=5).text
+    return metric_sample(text, "ttp_events_deduplicated_total", service="metrics", handler="project_event") or 0.0
 
 
 def target(urls, key):
@@ -92,6 +98,7 @@ def test_redelivery_changes_nothing_and_garbage_is_dead_lettered(platform):
     wait_for(lambda: counters(platform).get("organizations_registered|region=510600") == 1,
              message="the first event")
     [record] = read_topic(TOPIC, lambda r: r.key == first.encode())
+    skipped = deduplicated(platform)
 
     produce_raw(TOPIC, record.value, key=record.key, headers=record.headers)  # the same ce_id again
     produce_raw(TOPIC, b"not an event", key=b"garbage")
@@ -99,6 +106,8 @@ def test_redelivery_changes_nothing_and_garbage_is_dead_lettered(platform):
 
     wait_for(lambda: counters(platform).get("organizations_registered|region=510600") == 2,
              message="the event after the duplicate and the garbage")
+    # the copy has the first organization's key, the second its own (maybe another partition): wait for its skip
+    wait_for(lambda: deduplicated(platform) == skipped + 1, message="the duplicate skipped")
     assert counters(platform)["organizations_registered|region=510600"] == 2  # not 3
     [dead] = read_topic(f"{TOPIC}.dlq", lambda r: r.key == b"garbage")
     assert header(dead, "dlq_reason") == "undecodable"

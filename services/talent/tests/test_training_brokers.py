@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from ttp_common.clock import china_date
-from ttp_testing import assert_error, at_once, header, publish_event, read_topic, redeliver, unique, wait_for
+from ttp_testing import (assert_error, at_once, header, metric_sample, publish_event, read_topic, redeliver, unique,
+                         wait_for)
 
 pytestmark = pytest.mark.integration
 
@@ -328,15 +329,24 @@ def figures(api, person_id):
     return response.json()["performance"]
 
 
+def deduplicated(api):
+    """Redelivered contract events the broker-performance handler has skipped (of the whole test process)."""
+    return metric_sample(api.get("/metrics").text, "ttp_events_deduplicated_total", service="talent",
+                         handler="on_contract_registered") or 0.0
+
+
 def test_broker_performance_is_computed_from_contract_events_once_each(api, person_id):
     first = publish_contract(api, unique("c-"), "1000000.10", "800000.05", [person_id])
     wait_for(lambda: figures(api, person_id)["contracts"] == 1, message="the first contract counted")
+    skipped = deduplicated(api)
     redeliver(first)  # redelivered: same ce_id
     publish_contract(api, unique("c-"), "0.20", "0.10", [person_id, person_id, "another-broker"], year=2025)
     wait_for(lambda: figures(api, person_id)["contracts"] == 2, message="the second contract counted")
     marker = publish_contract(api, unique("c-"), "1.00", "1.00", ["another-broker"])  # after the redelivery
     marker_id = f"on_contract_registered|{dict(marker.headers)['ce_id'].decode()}"
     wait_for(lambda: api.db.processed_events.find_one({"_id": marker_id}), message="the marker event processed")
+    # the copy keeps the first contract's key, the marker has its own: the copy's skip is what proves it was seen
+    wait_for(lambda: deduplicated(api) == skipped + 1, message="the redelivered copy skipped")
 
     result = figures(api, person_id)
     assert result["contracts"] == 2  # the redelivered event did not count twice
