@@ -18,7 +18,7 @@ short while records flow, long when idle, so an idle consumer does not keep a co
 
 Batches (opt in): ``@consume(..., batch=True)`` hands the handler a list of events, in offset order, of one
 partition: up to ``CONSUMER_BATCH_MAX_RECORDS``, gathered for at most ``CONSUMER_BATCH_MAX_WAIT_MS`` after the
-first of them came. The handler applies them in one transaction (``StoreHandle.transact_batch``: the dedup
+first of them came, and handed over at once when the partition has nothing newer (caught up). The handler applies them in one transaction (``StoreHandle.transact_batch``: the dedup
 marks together); the offsets are committed after it. Undecodable records are dead-lettered before the batch
 is handed over. When the batch fails, its events are handled again one by one in order, each as a list of
 one, through the per-record retry and dead-letter path: the record that fails alone is isolated and the rest
@@ -175,11 +175,20 @@ class KafkaEventConsumer(Entrypoint):
         for tp, (first, records) in list(self._pending.items()):
             if tp not in assigned:
                 del self._pending[tp]
-            elif len(records) >= self.batch_max_records or now - first >= self.batch_max_wait:
+            elif (len(records) >= self.batch_max_records or now - first >= self.batch_max_wait
+                  or self._caught_up(tp, records[-1])):
                 del self._pending[tp]
                 self._handle_batches(tp, records)
             if not self._running:
                 return
+
+    def _caught_up(self, tp, last):
+        """True when ``last`` is the partition's newest record as of the latest fetch (its high watermark):
+        nothing more is there to gather, so waiting out the batch's time would only delay what is gathered.
+        A steady trickle is handed over at once; a backlog still fills batches. (The fetch's high watermark
+        is exact on Tansu too; its ListOffsets answer is not, see consumer_lag.)"""
+        highwater = self._consumer.highwater(tp)
+        return highwater is not None and last.offset + 1 >= highwater
 
     def _set_fetch_wait(self, ms):
         # KafkaConsumer has no setter; kafka-python 2.3.3 (pinned) reads the wait from its fetcher's
