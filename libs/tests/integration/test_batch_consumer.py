@@ -1,8 +1,9 @@
 """The consumer entrypoint in batch mode (``@consume(..., batch=True)``) against the real local servers: a
 partition's records reach the handler as batches bounded by count, applied in one transaction each (dedup
 marks together), once per ``ce_id``, in order per key; a poison event or an undecodable record in a batch
-is dead-lettered alone and the rest of its batch is applied."""
+is dead-lettered alone and the rest of its batch is applied; a lone event does not wait for a batch to fill."""
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ PREFIX = f"{unique()}."
 TOPIC = f"{PREFIX}ttp.registry.organization"
 DB = unique("test_batch_consumer_")
 MAX_RECORDS = 20
+MAX_WAIT_MS = 10_000  # long on purpose: nothing below may take that long unless a batch waits out its time
 
 
 class Batches:
@@ -31,7 +33,7 @@ class Batches:
     store = Store()
     observability = Observability()
 
-    @consume(EVENT, batch=True, batch_max_records=MAX_RECORDS, batch_max_wait_ms=300)
+    @consume(EVENT, batch=True, batch_max_records=MAX_RECORDS, batch_max_wait_ms=MAX_WAIT_MS)
     def on_registered(self, events):
         if any(e.data["name"].startswith("poison") for e in events):
             raise ValueError("this handler cannot take it")
@@ -125,3 +127,12 @@ def test_a_poison_event_and_an_undecodable_record_in_a_batch_are_dead_lettered_a
     assert "this handler cannot take it" in header(dead, "dlq_error")
     [junk] = read_topic(f"{TOPIC}.dlq", lambda r: r.key == garbage[1], timeout=30)
     assert header(junk, "dlq_reason") == "undecodable"
+
+
+def test_a_lone_event_is_applied_without_waiting_out_the_batch_time(container, db):
+    run = unique("lone-")
+    time.sleep(1)  # the partitions quiet: what the previous tests produced is applied
+    produce([as_record(message(f"{run}-only", f"{run}-k"))])
+    # its partition has nothing newer: handed over at once, not after MAX_WAIT_MS
+    wait_for(lambda: names_seen(db, [f"{run}-only"]), timeout=MAX_WAIT_MS / 2000, interval=0.05,
+             message=f"the lone event applied in less than half the batch's {MAX_WAIT_MS} ms")
