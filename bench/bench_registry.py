@@ -110,7 +110,7 @@ def registration(api, forms):
             f"  service   bulk import over HTTP (validation, one transaction per chunk)   : {service_rate:8.0f} rows/s",
             f"  baseline  raw pymongo insert_one, same documents (2,000-doc sample)    : {raw_one_rate:8.0f} docs/s",
             f"  baseline  raw pymongo insert_many (1,000 per call)                     : {raw_batch_rate:8.0f} docs/s",
-            f"  baseline  raw pymongo insert_many, the collection's indexes too          : {raw_indexed_rate:8.0f} docs/s",
+            f"  baseline  raw pymongo insert_many, the collection's indexes too      : {raw_indexed_rate:8.0f} docs/s",
             f"  baseline  raw pymongo insert_many in a transaction ({BATCH} per transaction): {raw_txn_rate:8.0f} docs/s",
             f"  ratio     service / raw insert_many {service_rate / raw_batch_rate:.2f} (goal >= 0.5); "
             f"service / insert_many with the indexes {service_rate / raw_indexed_rate:.2f}; "

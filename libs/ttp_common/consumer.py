@@ -18,8 +18,9 @@ short while records flow, long when idle, so an idle consumer does not keep a co
 
 Batches (opt in): ``@consume(..., batch=True)`` hands the handler a list of events, in offset order, of one
 partition: up to ``CONSUMER_BATCH_MAX_RECORDS``, gathered for at most ``CONSUMER_BATCH_MAX_WAIT_MS`` after the
-first of them came, and handed over at once when the partition has nothing newer (caught up). The handler applies them in one transaction (``StoreHandle.transact_batch``: the dedup
-marks together); the offsets are committed after it. Undecodable records are dead-lettered before the batch
+first of them came, and handed over at once when the partition has nothing newer (caught up). The handler
+applies them in one transaction (``StoreHandle.transact_batch``: the dedup marks together); the offsets are
+committed after it. Undecodable records are dead-lettered before the batch
 is handed over. When the batch fails, its events are handled again one by one in order, each as a list of
 one, through the per-record retry and dead-letter path: the record that fails alone is isolated and the rest
 commit. Handlers without ``batch`` get one event per call, as before.
