@@ -20,10 +20,10 @@ Batches (opt in): ``@consume(..., batch=True)`` hands the handler a list of even
 partition: up to ``CONSUMER_BATCH_MAX_RECORDS``, gathered for at most ``CONSUMER_BATCH_MAX_WAIT_MS`` after the
 first of them came, and handed over at once when the partition has nothing newer (caught up). The handler
 applies them in one transaction (``StoreHandle.transact_batch``: the dedup marks together); the offsets are
-committed after it. Undecodable records are dead-lettered before the batch
-is handed over. When the batch fails, its events are handled again one by one in order, each as a list of
-one, through the per-record retry and dead-letter path: the record that fails alone is isolated and the rest
-commit. Handlers without ``batch`` get one event per call, as before.
+committed after it. Undecodable records are dead-lettered before the batch is handed over. When the batch
+fails, its events are handled again one by one in order, each as a list of one, through the per-record retry
+and dead-letter path: the record that fails alone is isolated and the rest commit. Handlers without ``batch``
+get one event per call, as before.
 """
 import logging
 import time
@@ -186,8 +186,8 @@ class KafkaEventConsumer(Entrypoint):
     def _caught_up(self, tp, last):
         """True when ``last`` is the partition's newest record as of the latest fetch (its high watermark):
         nothing more is there to gather, so waiting out the batch's time would only delay what is gathered.
-        A steady trickle is handed over at once; a backlog still fills batches. (The fetch's high watermark
-        is exact on Tansu too; its ListOffsets answer is not, see consumer_lag.)"""
+        A steady trickle is handed over at once; a backlog still fills batches. (A fetch's high watermark is
+        exact on Tansu too; Tansu's ListOffsets answer is not, see consumer_lag.)"""
         highwater = self._consumer.highwater(tp)
         return highwater is not None and last.offset + 1 >= highwater
 
