@@ -12,7 +12,7 @@ import requests
 from cloudevents.v1 import kafka as ce_kafka
 
 from ttp_common.paths import SCHEMAS_DIR
-from ttp_testing import header, metric_sample, nameko_run, produce_raw, read_topic, tokens, unique, wait_for
+from ttp_testing import events_deduplicated, header, nameko_run, produce_raw, read_topic, tokens, unique, wait_for
 from ttp_testing.plans import plans_dir
 
 pytestmark = pytest.mark.integration
@@ -50,8 +50,7 @@ def counters(urls):
 
 def deduplicated(urls):
     """Redelivered events the metrics projection has skipped, from its /metrics."""
-    text = requests.get(f"{urls['metrics']}/metrics", timeout=5).text
-    return metric_sample(text, "ttp_events_deduplicated_total", service="metrics", handler="project_event") or 0.0
+    return events_deduplicated(requests.get(f"{urls['metrics']}/metrics", timeout=5).text, "metrics", "project_event")
 
 
 def target(urls, key):

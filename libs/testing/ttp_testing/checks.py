@@ -47,3 +47,9 @@ def metric_sample(text, name, **labels):
             if sample.name == name and sample.labels == labels:
                 return sample.value
     return None
+
+
+def events_deduplicated(text, service, handler):
+    """How many redelivered events ``handler`` of ``service`` has skipped, from a /metrics ``text``
+    (``ttp_events_deduplicated_total``; 0 before the first). The counter is the process's: compare before and after."""
+    return metric_sample(text, "ttp_events_deduplicated_total", service=service, handler=handler) or 0.0

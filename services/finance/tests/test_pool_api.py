@@ -11,7 +11,8 @@ from finance.documents import (
 )
 from ttp_common.avro import event_type
 from ttp_common.mongo import OUTBOX
-from ttp_testing import assert_error, at_once, forged, header, publish_event, read_topic, redeliver, wait_for
+from ttp_testing import (assert_error, at_once, events_deduplicated, forged, header, publish_event, read_topic,
+                         redeliver, wait_for)
 
 pytestmark = pytest.mark.integration
 
@@ -271,9 +272,7 @@ def ce_id(message):
 
 def deduplicated(api, handler):
     """How many redelivered events ``handler`` has skipped (ttp_events_deduplicated_total of the process)."""
-    prefix = f'ttp_events_deduplicated_total{{handler="{handler}",service="finance"}} '
-    return next((float(line[len(prefix):]) for line in api.get("/metrics").text.splitlines()
-                 if line.startswith(prefix)), 0.0)
+    return events_deduplicated(api.get("/metrics").text, "finance", handler)
 
 
 def test_a_registered_contract_makes_its_seller_eligible_for_ip_pledge(api):

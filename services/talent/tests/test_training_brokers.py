@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from ttp_common.clock import china_date
-from ttp_testing import (assert_error, at_once, header, metric_sample, publish_event, read_topic, redeliver, unique,
-                         wait_for)
+from ttp_testing import (assert_error, at_once, events_deduplicated, header, publish_event, read_topic, redeliver,
+                         unique, wait_for)
 
 pytestmark = pytest.mark.integration
 
@@ -331,8 +331,7 @@ def figures(api, person_id):
 
 def deduplicated(api):
     """Redelivered contract events the broker-performance handler has skipped (of the whole test process)."""
-    return metric_sample(api.get("/metrics").text, "ttp_events_deduplicated_total", service="talent",
-                         handler="on_contract_registered") or 0.0
+    return events_deduplicated(api.get("/metrics").text, "talent", "on_contract_registered")
 
 
 def test_broker_performance_is_computed_from_contract_events_once_each(api, person_id):
