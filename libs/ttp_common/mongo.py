@@ -309,6 +309,27 @@ def mark_processed(db, session, handler, events):
     return [event for _, event in fresh]
 
 
+def save_whole(collection, documents, session=None):
+    """Write each of ``documents`` whole under its ``_id`` (of a repeated ``_id`` the last wins), as a bulk of
+    ``ReplaceOne(upsert=True)`` would, in at most three round trips: the ids already stored are read, the others
+    inserted together and the stored ones replaced. Returns how many were written.
+
+    Why not the upserts: SecantusDB runs each upsert as a query and then a write, several times the cost of an
+    insert (measured on this machine kind: 86–94 ms against 49–54 ms for 333 trace entries in a transaction),
+    while what a projection writes under a ``ce_id`` is nearly always new."""
+    latest = {doc["_id"]: doc for doc in documents}
+    if not latest:
+        return 0
+    stored = {doc["_id"] for doc in collection.find({"_id": {"$in": list(latest)}}, {"_id": 1}, session=session)}
+    new = [doc for _id, doc in latest.items() if _id not in stored]
+    if new:
+        collection.insert_many(new, ordered=True, session=session)
+    if stored:
+        collection.bulk_write([pymongo.ReplaceOne({"_id": _id}, latest[_id]) for _id in stored],
+                              ordered=True, session=session)
+    return len(latest)
+
+
 def next_serial(db, key):
     """The next number (1, 2, ...) of the counter ``key``, drawn atomically and outside any transaction.
 

@@ -19,7 +19,7 @@ import yaml
 from kafka import KafkaConsumer, TopicPartition
 
 from ttp_common import avro, clock, envelope, events, kafka
-from ttp_common.mongo import PROCESSED, Repository, mark_processed
+from ttp_common.mongo import PROCESSED, Repository, mark_processed, save_whole
 from ttp_common.paths import REPO_ROOT
 from ttp_common.settings import setting
 
@@ -102,7 +102,7 @@ def rebuild(config, progress=None):
                 continue
             entry = trace.entry(event.event_name, event.data, event.id, event.time)
             if entry is not None:
-                traced.append(pymongo.ReplaceOne({"_id": entry["_id"]}, entry, upsert=True))
+                traced.append(entry)
                 if len(traced) >= BATCH:
                     stats["traced"] += _write_trace(db, traced)
             if event.event_name not in CONSUMED_EVENTS:
@@ -122,11 +122,10 @@ def rebuild(config, progress=None):
     return stats
 
 
-def _write_trace(db, writes):
+def _write_trace(db, entries):
     """The trace entries of a batch: each written whole under its ce_id, so a second copy rewrites it."""
-    db[trace.TRACE].bulk_write(writes, ordered=False)
-    count = len(writes)
-    writes.clear()
+    count = save_whole(db[trace.TRACE], entries)
+    entries.clear()
     return count
 
 

@@ -16,8 +16,9 @@ VIEWS = ("公开信息: the published achievement or the registered contract's t
 class TraceEntrypoints:
     @consume(*trace.EVENTS, batch=True)
     def trace_event(self, events):
-        """A batch of one partition's events, their entries written in one transaction with their dedup marks."""
-        self.store.transact_batch(handlers.record, events)
+        """A batch of one partition's events, their entries written in one transaction. No dedup marks: an entry
+        is a function of its event alone, written whole under its ``ce_id``, so a redelivery rewrites it as it was."""
+        self.store.transact(handlers.record, events)
 
     @endpoint("GET", "/api/v1/trace/achievements/<string:achievement_id>", response="Trace", errors=(404,),
               parameters={"achievement_id": ID},
