@@ -16,7 +16,7 @@ import importlib
 
 _EXPORTS = {
     "servers": ("AMQP_URI", "BOOTSTRAP", "MONGO_URI", "unique"),
-    "checks": ("assert_error", "at_once", "events_deduplicated", "metric_sample", "wait_for"),
+    "checks": ("assert_error", "at_once", "events_deduplicated", "marks", "metric_sample", "wait_for"),
     "tokens": ("FORGERIES", "forged"),
     "issuer": ("local_issuer",),
     "events": ("codec", "decode", "event_message", "header", "produce_raw", "publish_event", "read_topic",

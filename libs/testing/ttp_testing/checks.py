@@ -53,6 +53,17 @@ def metric_sample(text, name, **labels):
     return None
 
 
+def marks(db, handler, ce_id=None):
+    """How many dedup marks of ``handler`` the service's ``db`` holds (``processed_events``), or whether it holds the
+    one of ``ce_id`` (0 or 1): one per event the handler applied, kept one document per event or per batch
+    (``ttp_common.mongo.mark_processed``)."""
+    collection = db["processed_events"]
+    if ce_id is not None:
+        marker = f"{handler}|{ce_id}"
+        return len({doc["_id"] for query in ({"_id": marker}, {"marks": marker}) for doc in collection.find(query)})
+    return sum(len(doc.get("marks") or [doc["_id"]]) for doc in collection.find({"handler": handler}))
+
+
 def events_deduplicated(text, service, handler):
     """How many redelivered events ``handler`` of ``service`` has skipped, from a /metrics ``text``
     (``ttp_events_deduplicated_total``; 0 before the first). The counter is the process's: compare before and after."""

@@ -11,7 +11,7 @@ from finance.documents import (
 )
 from ttp_common.avro import event_type
 from ttp_common.mongo import OUTBOX
-from ttp_testing import (assert_error, at_once, events_deduplicated, forged, header, publish_event, read_topic,
+from ttp_testing import (assert_error, at_once, events_deduplicated, forged, header, marks, publish_event, read_topic,
                          redeliver, wait_for)
 
 pytestmark = pytest.mark.integration
@@ -299,7 +299,7 @@ def test_a_registered_contract_makes_its_seller_eligible_for_ip_pledge(api):
         "ip_pledge", "loan"]
     # the redelivered copy was seen and skipped: one marker of this event, nothing applied twice
     wait_for(lambda: deduplicated(api, "on_contract_registered") == skipped + 1, message="the redelivery skipped")
-    assert api.db.processed_events.find_one({"_id": f"on_contract_registered|{ce_id(message)}"})
+    assert marks(api.db, "on_contract_registered", ce_id(message))
     assert api.db.organization_facts.find_one({"_id": org}) == {"_id": org, "registered_contract_ids": ["c-77"]}
 
     # cancelled (注销): a new need may no longer name it; the one that does keeps it, and the seller stays eligible
@@ -328,7 +328,7 @@ def test_a_published_achievement_makes_its_organizations_eligible(api):
                    "programme": 4, "trl": 6, "region_code": "511100", "organization_ids": [org, partner],
                    "dual_use": False, "patent_numbers": [], "published_at": dt.datetime.now(dt.timezone.utc)}
     message = publish_event(api, "registry.achievement.published.v1", achievement, achievement_id)
-    wait_for(lambda: api.db.processed_events.find_one({"_id": f"on_achievement|{ce_id(message)}"}),
+    wait_for(lambda: marks(api.db, "on_achievement", ce_id(message)),
              message="the achievement event to be consumed")
     for each in (org, partner):  # every completing organization, with this achievement as its only ground
         assert api.get(f"/api/v1/organizations/{each}/eligibility", token=api.admin()).json() == {
@@ -354,7 +354,7 @@ def achievement_event(api, step, achievement_id, org, **data):
 
 
 def applied(api, message):
-    wait_for(lambda: api.db.processed_events.find_one({"_id": f"on_achievement|{ce_id(message)}"}),
+    wait_for(lambda: marks(api.db, "on_achievement", ce_id(message)),
              message="the achievement event to be consumed")
 
 

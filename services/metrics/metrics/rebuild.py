@@ -19,7 +19,7 @@ import yaml
 from kafka import KafkaConsumer, TopicPartition
 
 from ttp_common import avro, clock, envelope, events, kafka
-from ttp_common.mongo import PROCESSED, Repository, mark_processed, save_whole
+from ttp_common.mongo import PROCESSED, Repository, ensure_marks_index, mark_processed, save_whole
 from ttp_common.paths import REPO_ROOT
 from ttp_common.settings import setting
 
@@ -45,6 +45,7 @@ def wipe(db):
     for name in (*read_models.COLLECTIONS, trace.TRACE):
         db[name].delete_many({})
     db[PROCESSED].delete_many({"handler": projection.HANDLER})
+    ensure_marks_index(db)  # as the service creates it at start: the replay's marks are looked up by it
 
 
 def read_all(bootstrap, topics, idle_ms=1500):
