@@ -141,6 +141,30 @@ def test_end_offsets_are_after_the_last_record_also_after_multi_record_batches()
         reader.close()
 
 
+def test_a_missing_topic_is_found_as_soon_as_it_exists_without_listing_every_topic_meanwhile():
+    """The partitions are cached (a topic listing reads the whole cluster's metadata); a missing topic, such as a
+    dead-letter topic before the first dead letter, is asked about alone, and shows at the next look once created."""
+    present, absent = unique("lagprobe."), unique("lagprobe-dlq.")
+    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP, api_version=(2, 1))
+    reader = OffsetReader(BOOTSTRAP)
+    try:
+        admin.create_topics([NewTopic(present, 1, 1)])
+        assert reader.partitions([present, absent]) == [TopicPartition(present, 0)]
+        listings = []
+        consumer, _ = reader._clients()
+        listing = consumer.topics
+        consumer.topics = lambda: listings.append(1) or listing()  # counts the whole-cluster listings
+        assert reader.partitions([present, absent]) == [TopicPartition(present, 0)]
+        assert listings == [] and absent not in listing()  # asked about alone: not created by asking
+        admin.create_topics([NewTopic(absent, 2, 1)])
+        assert reader.partitions([absent, present]) == [TopicPartition(absent, 0), TopicPartition(absent, 1),
+                                                        TopicPartition(present, 0)]
+        assert len(listings) == 1
+    finally:
+        reader.close()
+        admin.close()
+
+
 @pytest.mark.parametrize("committed, beginning, end, lag", [
     (None, 0, 7, 7),    # never committed: everything from the first offset
     (None, 5, 7, 2),    # ... which may be past 0 after retention
