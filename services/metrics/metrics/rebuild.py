@@ -45,7 +45,6 @@ def wipe(db):
     for name in (*read_models.COLLECTIONS, trace.TRACE):
         db[name].delete_many({})
     db[PROCESSED].delete_many({"handler": projection.HANDLER})
-    ensure_marks_index(db)  # as the service creates it at start: the replay's marks are looked up by it
 
 
 def read_all(bootstrap, topics, idle_ms=1500):
@@ -93,6 +92,7 @@ def rebuild(config, progress=None):
 
     try:
         wipe(db)
+        ensure_marks_index(db)  # as the service creates it at start: the replay's marks are looked up by it
         for record in read_all(setting(config, "KAFKA_BOOTSTRAP"), topics):
             stats["records"] += 1
             try:
